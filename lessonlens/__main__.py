@@ -1,0 +1,3 @@
+from lessonlens.cli import main
+
+main()

@@ -1,0 +1,71 @@
+"""The ``lessonlens`` command line: a thin typer app over the public Python API.
+
+Each built-in command group lives in a module of its own here; plugins add theirs through the
+``register_commands`` hook. Errors a user can fix print one line and exit with code 2.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from lessonlens.cli import plugins_cmd
+from lessonlens.core.errors import InputError, LessonlensError
+from lessonlens.core.i18n import normalize_lang
+from lessonlens.core.plugins import get_manager
+from lessonlens.core.version import __version__
+
+app = typer.Typer(
+    name="lessonlens",
+    help="lessonlens：课堂教学行为智能分析与精准教研 / classroom behaviour analysis for teaching research.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"lessonlens {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="显示版本 / show the version."),
+    lang: str = typer.Option("", "--lang", help="界面语言 zh|en / language of messages and reports."),
+) -> None:
+    """lessonlens：课堂教学行为智能分析与精准教研。"""
+    if lang:
+        try:
+            os.environ["LESSONLENS_LANG"] = normalize_lang(lang)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc)) from None
+
+
+plugins_cmd.add_to(app)
+
+
+def main() -> None:
+    """Entry point: run the app, turning lessonlens errors into one line and exit code 2 (or 1)."""
+    get_manager().add_commands(app)
+    try:
+        app(standalone_mode=False)
+    except LessonlensError as exc:
+        typer.echo(f"lessonlens: {exc.message()}", err=True)
+        sys.exit(2 if isinstance(exc, InputError) else 1)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        typer.echo("Aborted.", err=True)
+        sys.exit(1)
+    except Exception as exc:  # click's usage errors
+        from click import ClickException
+
+        if isinstance(exc, ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise

@@ -1,0 +1,199 @@
+"""JSON documents: the cattrs round trip, schema tags and versions, and atomic saving.
+
+Every document carries ``"schema": "lessonlens.<kind>/<major>"``. A reader accepts its own major
+version (any minor: unknown fields are ignored) and refuses others with one clear line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import attrs
+import cattrs
+from cattrs.gen import make_dict_unstructure_fn
+from cattrs.preconf.json import make_converter
+
+from lessonlens.core.analysis import Analysis
+from lessonlens.core.atomic import write_text_atomic
+from lessonlens.core.errors import InputError, SchemaVersionError
+from lessonlens.core.findings import Finding
+from lessonlens.core.i18n import Text
+from lessonlens.core.metrics import Metrics
+from lessonlens.core.observations import OBSERVATION_KINDS, GenericObservation, Observation
+from lessonlens.core.rubric import RubricResult, RubricSchema, ScoreSheet
+from lessonlens.core.timeline import CodedTimeline
+
+T = TypeVar("T")
+
+SCHEMA_PREFIX = "lessonlens."
+
+
+@attrs.frozen
+class FindingSet:
+    """Findings of one lesson as a document of their own (what ``diagnose`` writes)."""
+
+    lesson: str
+    findings: tuple[Finding, ...]
+
+
+@attrs.frozen
+class ObservationSet:
+    """A detector's observations of one lesson (what the detector cache holds)."""
+
+    lesson: str
+    detector: str
+    observations: tuple[Observation, ...]
+
+
+#: kind -> (class, major version). Adding a field is a minor change; renaming one is a major.
+DOCUMENT_KINDS: dict[str, tuple[type, int]] = {
+    "analysis": (Analysis, 1),
+    "timeline": (CodedTimeline, 1),
+    "metrics": (Metrics, 1),
+    "findings": (FindingSet, 1),
+    "observations": (ObservationSet, 1),
+    "rubric_schema": (RubricSchema, 1),
+    "score_sheet": (ScoreSheet, 1),
+    "rubric_result": (RubricResult, 1),
+}
+_KIND_OF: dict[type, str] = {cls: kind for kind, (cls, _) in DOCUMENT_KINDS.items()}
+
+_NOT_JSON = Text(zh="不是有效的 JSON：{error}", en="not valid JSON: {error}")
+_NO_SCHEMA = Text(
+    zh="缺少 \"schema\" 字段，无法识别文档类型（应为 \"lessonlens.<类型>/<版本>\"）",
+    en='no "schema" field, so the document type is unknown (expected "lessonlens.<kind>/<version>")',
+)
+_WRONG_KIND = Text(zh="文档类型是 {found}，这里需要 {wanted}", en="document is a {found}, expected a {wanted}")
+_UNKNOWN_KIND = Text(zh="未知的文档类型 {schema}", en="unknown document type {schema}")
+_UNKNOWN_MAJOR = Text(
+    zh="{schema} 的主版本 {major} 不受支持（本版 lessonlens 读取 {kind}/{supported}），请升级 lessonlens",
+    en="{schema}: major version {major} is not supported (this lessonlens reads {kind}/{supported}); "
+    "upgrade lessonlens",
+)
+_INVALID = Text(zh="内容不符合 {kind} 格式：{problems}", en="does not match the {kind} format: {problems}")
+_MISSING = Text(zh="文件不存在", en="file not found")
+
+
+def _make_converter() -> cattrs.Converter:
+    conv = make_converter(forbid_extra_keys=False)
+    conv.register_unstructure_hook(dt.date, lambda d: d.isoformat())
+    conv.register_structure_hook(dt.date, lambda v, _: v if isinstance(v, dt.date) else dt.date.fromisoformat(v))
+    conv.register_unstructure_hook(dt.datetime, lambda d: d.isoformat())
+    conv.register_structure_hook(
+        dt.datetime, lambda v, _: v if isinstance(v, dt.datetime) else dt.datetime.fromisoformat(v)
+    )
+    unstructurers: dict[type, Callable[[Any], dict[str, Any]]] = {}
+
+    def unstructure_observation(obs: Observation) -> dict[str, Any]:
+        cls = type(obs)
+        if cls not in unstructurers:
+            unstructurers[cls] = make_dict_unstructure_fn(cls, conv)
+        data = unstructurers[cls](obs)
+        if isinstance(obs, GenericObservation):
+            data["kind"] = data.pop("kind_name")
+        else:
+            data["kind"] = cls.kind
+        return data
+
+    def structure_observation(value: Any, _: type) -> Observation:
+        if isinstance(value, Observation):
+            return value
+        data = dict(value)
+        kind = data.pop("kind", "generic")
+        cls = OBSERVATION_KINDS.get(kind)
+        if cls is None:
+            base = {f.name for f in attrs.fields(Observation)}
+            known = {k: data.pop(k) for k in list(data) if k in base}
+            extra = data.pop("data", {})
+            return GenericObservation(kind_name=kind, data={**extra, **data}, **known)
+        return conv.structure(data, cls)
+
+    conv.register_unstructure_hook_func(
+        lambda t: isinstance(t, type) and issubclass(t, Observation), unstructure_observation
+    )
+    # singledispatch would also catch the subclasses, so match the base class exactly
+    conv.register_structure_hook_func(lambda t: t is Observation, structure_observation)
+    return conv
+
+
+converter = _make_converter()
+
+
+def schema_tag(cls: type) -> str:
+    kind = _KIND_OF[cls]
+    return f"{SCHEMA_PREFIX}{kind}/{DOCUMENT_KINDS[kind][1]}"
+
+
+def to_dict(doc: Any) -> dict[str, Any]:
+    """The JSON-ready dict of a document, its ``schema`` tag first."""
+    body = converter.unstructure(doc)
+    return {"schema": schema_tag(type(doc)), **body}
+
+
+def dumps(doc: Any, indent: int | None = 2) -> str:
+    return json.dumps(to_dict(doc), ensure_ascii=False, indent=indent, allow_nan=False)
+
+
+def _parse_tag(tag: Any, source: str | None) -> tuple[str, int]:
+    if not isinstance(tag, str) or not tag.startswith(SCHEMA_PREFIX) or "/" not in tag:
+        raise SchemaVersionError(_NO_SCHEMA if tag is None else _UNKNOWN_KIND, source, schema=tag)
+    kind, _, version = tag[len(SCHEMA_PREFIX):].partition("/")
+    if kind not in DOCUMENT_KINDS:
+        raise SchemaVersionError(_UNKNOWN_KIND, source, schema=tag)
+    try:
+        major = int(version.split(".")[0])
+    except ValueError:
+        raise SchemaVersionError(_UNKNOWN_MAJOR, source, schema=tag, major=version, kind=kind,
+                                 supported=DOCUMENT_KINDS[kind][1]) from None
+    if major != DOCUMENT_KINDS[kind][1]:
+        raise SchemaVersionError(_UNKNOWN_MAJOR, source, schema=tag, major=major, kind=kind,
+                                 supported=DOCUMENT_KINDS[kind][1])
+    return kind, major
+
+
+def from_dict(data: Any, cls: type[T] | None = None, source: str | Path | None = None) -> T:
+    """Structure a JSON dict into its document class, checking the schema tag (and ``cls`` if given)."""
+    where = str(source) if source is not None else None
+    if not isinstance(data, dict):
+        raise SchemaVersionError(_NO_SCHEMA, where)
+    kind, _ = _parse_tag(data.get("schema"), where)
+    found = DOCUMENT_KINDS[kind][0]
+    if cls is not None and found is not cls:
+        raise InputError(_WRONG_KIND, where, found=kind, wanted=_KIND_OF.get(cls, cls.__name__))
+    body = {k: v for k, v in data.items() if k != "schema"}
+    try:
+        return converter.structure(body, found)
+    except (cattrs.BaseValidationError, ValueError, TypeError, KeyError) as exc:
+        problems = "; ".join(cattrs.transform_error(exc)[:3]) if isinstance(
+            exc, cattrs.BaseValidationError) else str(exc)
+        raise InputError(_INVALID, where, kind=kind, problems=problems) from None
+
+
+def loads(text: str, cls: type[T] | None = None, source: str | Path | None = None) -> T:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(_NOT_JSON, str(source) if source else None, error=exc) from None
+    return from_dict(data, cls, source)
+
+
+def load(path: str | Path, cls: type[T] | None = None) -> T:
+    """Read a document from a JSON file; every problem is an :class:`InputError` naming the file."""
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(_MISSING, file) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(_NOT_JSON, file, error=exc) from None
+    return loads(text, cls, file)
+
+
+def save(doc: Any, path: str | Path) -> Path:
+    """Write a document as JSON atomically (temp file + rename) and return its path."""
+    write_text_atomic(path, dumps(doc) + "\n")
+    return Path(path)

@@ -1,0 +1,123 @@
+"""The kinds of things plugins register: detectors, coders, metrics and report renderers.
+
+Built-in plugins subclass these exactly as a school's own package does.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, ClassVar
+
+import attrs
+
+from lessonlens.core.analysis import Analysis
+from lessonlens.core.i18n import Text
+from lessonlens.core.lesson import LessonMeta, MediaRole, MediaSource
+from lessonlens.core.metrics import MetricValues
+from lessonlens.core.observations import Observation
+from lessonlens.core.rubric import RubricResult, RubricSchema
+from lessonlens.core.timeline import CodedTimeline, CodingScheme
+
+
+def _no_progress(done: int, total: int) -> None:
+    return None
+
+
+@attrs.frozen
+class DetectRequest:
+    """What a detector is asked to look at: its media, the instants, and a progress callback."""
+
+    lesson: LessonMeta
+    media: tuple[MediaSource, ...]
+    instants: tuple[float, ...]
+    options: dict[str, Any] = attrs.field(factory=dict)
+    progress: Callable[[int, int], None] = _no_progress
+
+
+class Detector(abc.ABC):
+    """Reads media at sampling instants and emits observations.
+
+    Example::
+
+        class HandRaise(Detector):
+            name = "acme-hand-raise"
+            roles = (MediaRole.STUDENTS,)
+            emits = ("behaviour",)
+            def detect(self, request): ...
+    """
+
+    name: ClassVar[str]
+    roles: ClassVar[tuple[MediaRole, ...]]
+    emits: ClassVar[tuple[str, ...]] = ()
+    description: ClassVar[Text] = Text(zh="", en="")
+
+    @abc.abstractmethod
+    def detect(self, request: DetectRequest) -> Iterable[Observation]:
+        """Observations at (or between) ``request.instants`` from the media of this detector's roles."""
+
+    def fingerprint(self) -> str:
+        """Changes whenever the detector's output would change (model, options); keys the cache."""
+        return self.name
+
+
+@attrs.frozen
+class CodeRequest:
+    lesson: LessonMeta
+    observations: tuple[Observation, ...]
+    instants: tuple[float, ...]
+    interval: float
+    unavailable: tuple[str, ...] = ()
+    options: dict[str, Any] = attrs.field(factory=dict)
+
+
+class Coder(abc.ABC):
+    """Turns observations into a coded timeline under one coding scheme."""
+
+    name: ClassVar[str]
+    scheme: ClassVar[CodingScheme]
+
+    @abc.abstractmethod
+    def code(self, request: CodeRequest) -> CodedTimeline:
+        """One coded sample per instant of ``request.instants``."""
+
+
+class Metric(abc.ABC):
+    """Computes some metrics from a coded timeline; ``schemes`` lists the schemes it reads (``*``: any)."""
+
+    name: ClassVar[str]
+    schemes: ClassVar[tuple[str, ...]] = ("*",)
+
+    def accepts(self, scheme: str) -> bool:
+        return "*" in self.schemes or scheme in self.schemes
+
+    @abc.abstractmethod
+    def compute(self, timeline: CodedTimeline, scheme: CodingScheme) -> MetricValues:
+        """The metrics of ``timeline``; undefined values are ``None``, never zero."""
+
+
+@attrs.frozen
+class ReportJob:
+    """Everything a report may show; which parts a renderer needs depends on its report kind."""
+
+    report: str
+    analyses: tuple[Analysis, ...] = ()
+    rubric_results: tuple[RubricResult, ...] = ()
+    rubric_schemas: tuple[RubricSchema, ...] = ()
+    lang: str = "zh-CN"
+    video: str | None = None
+    title: str = ""
+    options: dict[str, Any] = attrs.field(factory=dict)
+
+
+class Renderer(abc.ABC):
+    """Renders one report kind (``lesson``, ``compare``, ``period``, ``rubric`` ...) in one format."""
+
+    name: ClassVar[str]
+    report: ClassVar[str]
+    format: ClassVar[str]
+
+    @abc.abstractmethod
+    def render(self, job: ReportJob, path: Path) -> None:
+        """Write the report to ``path`` atomically."""

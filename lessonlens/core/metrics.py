@@ -1,0 +1,92 @@
+"""The metrics document: scalars, shares, curves, episodes and tables computed from a timeline.
+
+Metric plugins each fill some of these maps under the snake_case ids of SPEC.md (``rt``, ``ch``,
+``mode``, ``teacher_shares`` ...); the pipeline merges their outputs into one :class:`Metrics`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+Scalar = float | int | str | bool | None
+
+
+@attrs.frozen
+class TimeRange:
+    """A stretch of the lesson video, in seconds from the lesson start."""
+
+    start: float
+    end: float
+
+
+@attrs.frozen
+class Series:
+    """A curve: one value per time (``None`` where the quantity is undefined)."""
+
+    t: tuple[float, ...]
+    values: tuple[float | None, ...]
+
+
+@attrs.frozen
+class Extreme:
+    t: float
+    value: float
+
+
+@attrs.frozen
+class CurveSummary:
+    """Mean of a curve over its defined points and where its maximum and minimum lie."""
+
+    mean: float | None
+    max: Extreme | None
+    min: Extreme | None
+
+
+@attrs.frozen
+class Episodes:
+    """Runs of one behaviour: how many, total and longest duration, and where they are."""
+
+    count: int
+    total: float
+    longest: float
+    ranges: tuple[TimeRange, ...] = ()
+
+
+@attrs.frozen
+class Table:
+    """A small table (e.g. the 2-minute timeline bins, the FIAS matrix) as column names and rows."""
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]
+
+    def records(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+
+@attrs.frozen
+class Metrics:
+    """All metrics of one coded lesson."""
+
+    scheme: str
+    interval: float
+    n_samples: int
+    scalars: dict[str, Scalar] = attrs.field(factory=dict)
+    shares: dict[str, dict[str, float]] = attrs.field(factory=dict)
+    series: dict[str, Series] = attrs.field(factory=dict)
+    summaries: dict[str, CurveSummary] = attrs.field(factory=dict)
+    episodes: dict[str, Episodes] = attrs.field(factory=dict)
+    tables: dict[str, Table] = attrs.field(factory=dict)
+
+
+@attrs.frozen
+class MetricValues:
+    """What one metric plugin computes: a partial :class:`Metrics`, merged by the pipeline."""
+
+    scalars: dict[str, Scalar] = attrs.field(factory=dict)
+    shares: dict[str, dict[str, float]] = attrs.field(factory=dict)
+    series: dict[str, Series] = attrs.field(factory=dict)
+    summaries: dict[str, CurveSummary] = attrs.field(factory=dict)
+    episodes: dict[str, Episodes] = attrs.field(factory=dict)
+    tables: dict[str, Table] = attrs.field(factory=dict)

@@ -1,0 +1,165 @@
+"""The pipeline: media -> observations -> coded timeline -> metrics, with progress events.
+
+Each stage is a plain function so that any of them can start from files an earlier run (or
+another tool, or a person) produced; :func:`analyze_media` chains them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+
+import attrs
+
+from lessonlens.core.analysis import Analysis, Provenance
+from lessonlens.core.errors import InputError
+from lessonlens.core.extensions import CodeRequest, Detector, DetectRequest
+from lessonlens.core.i18n import Text
+from lessonlens.core.lesson import LessonMeta, MediaRole, MediaSource
+from lessonlens.core.metrics import Metrics
+from lessonlens.core.observations import Observation
+from lessonlens.core.plugins import PluginManager, get_manager
+from lessonlens.core.sampling import DEFAULT_INTERVAL, sampling_instants
+from lessonlens.core.timeline import CodedTimeline
+from lessonlens.core.version import __version__
+
+_NO_DURATION = Text(
+    zh="无法确定课堂时长：请在课堂信息中给出 duration，或提供可读取时长的媒体文件",
+    en="the lesson duration is unknown: give a duration in the lesson metadata or media whose length can be read",
+)
+_NO_MEDIA_FOR = Text(
+    zh="检测器 {name} 需要 {roles} 角色的媒体，但没有提供", en="detector {name} needs media of role {roles}, none given"
+)
+
+
+@attrs.frozen
+class ProgressEvent:
+    """A stage's progress: ``done`` of ``total`` units (``total`` 0 when unknown); ``finished`` at the end."""
+
+    stage: str
+    done: int
+    total: int
+    finished: bool = False
+
+
+ProgressCallback = Callable[[ProgressEvent], None]
+
+
+def _ignore(event: ProgressEvent) -> None:
+    return None
+
+
+def lesson_duration(lesson: LessonMeta, media: Sequence[MediaSource]) -> float:
+    if lesson.duration:
+        return lesson.duration
+    known = [m.duration + m.offset for m in media if m.duration]
+    if not known:
+        raise InputError(_NO_DURATION)
+    return min(known)
+
+
+def media_for(detector: Detector, media: Sequence[MediaSource]) -> tuple[MediaSource, ...]:
+    """The media a detector reads: its roles, falling back to a mixed recording."""
+    wanted = set(detector.roles)
+    chosen = tuple(m for m in media if m.role in wanted)
+    if not chosen and MediaRole.MIXED not in wanted:
+        chosen = tuple(m for m in media if m.role is MediaRole.MIXED)
+    return chosen
+
+
+def detect(
+    lesson: LessonMeta,
+    media: Sequence[MediaSource],
+    instants: Sequence[float],
+    detectors: Sequence[str],
+    manager: PluginManager | None = None,
+    progress: ProgressCallback = _ignore,
+) -> tuple[Observation, ...]:
+    """Run the named detectors over the media, in order; each reports progress as ``detect:<name>``."""
+    manager = manager or get_manager()
+    observations: list[Observation] = []
+    for name in detectors:
+        detector = manager.detector(name)
+        chosen = media_for(detector, media)
+        if not chosen and detector.roles:
+            raise InputError(_NO_MEDIA_FOR, name=name, roles="/".join(r.value for r in detector.roles))
+        stage = f"detect:{name}"
+        progress(ProgressEvent(stage, 0, len(instants)))
+
+        def report(done: int, total: int, stage: str = stage) -> None:
+            progress(ProgressEvent(stage, done, total))
+
+        request = DetectRequest(lesson=lesson, media=chosen, instants=tuple(instants), progress=report)
+        observations.extend(detector.detect(request))
+        progress(ProgressEvent(stage, len(instants), len(instants), finished=True))
+    observations.sort(key=lambda o: o.t)
+    return tuple(observations)
+
+
+def code(
+    lesson: LessonMeta,
+    observations: Sequence[Observation],
+    instants: Sequence[float],
+    interval: float,
+    coder: str = "platform-9",
+    unavailable: Sequence[str] = (),
+    manager: PluginManager | None = None,
+) -> CodedTimeline:
+    manager = manager or get_manager()
+    request = CodeRequest(lesson=lesson, observations=tuple(observations), instants=tuple(instants),
+                          interval=interval, unavailable=tuple(unavailable))
+    return manager.coder(coder).code(request)
+
+
+def compute_metrics(
+    timeline: CodedTimeline, metrics: Sequence[str] | None = None, manager: PluginManager | None = None
+) -> Metrics:
+    """All (or the named) metrics that understand the timeline's scheme, merged into one document."""
+    manager = manager or get_manager()
+    scheme = manager.coder_scheme(timeline.scheme)
+    names = list(metrics) if metrics is not None else sorted(manager.registry.metrics)
+    merged = Metrics(scheme=timeline.scheme, interval=timeline.interval, n_samples=len(timeline.samples))
+    for name in names:
+        metric = manager.metric(name)
+        if not metric.accepts(timeline.scheme):
+            continue
+        values = metric.compute(timeline, scheme)
+        merged.scalars.update(values.scalars)
+        merged.shares.update(values.shares)
+        merged.series.update(values.series)
+        merged.summaries.update(values.summaries)
+        merged.episodes.update(values.episodes)
+        merged.tables.update(values.tables)
+    return merged
+
+
+def analyze_media(
+    lesson: LessonMeta,
+    media: Sequence[MediaSource],
+    detectors: Sequence[str],
+    coder: str = "platform-9",
+    interval: float = DEFAULT_INTERVAL,
+    metrics: Sequence[str] | None = None,
+    manager: PluginManager | None = None,
+    progress: ProgressCallback = _ignore,
+) -> Analysis:
+    """Detect, code and measure one lesson."""
+    manager = manager or get_manager()
+    instants = sampling_instants(lesson_duration(lesson, media), interval)
+    observations = detect(lesson, media, instants, detectors, manager, progress)
+    progress(ProgressEvent("code", 0, 1))
+    timeline = code(lesson, observations, instants, interval, coder, manager=manager)
+    progress(ProgressEvent("code", 1, 1, finished=True))
+    progress(ProgressEvent("metrics", 0, 1))
+    measured = compute_metrics(timeline, metrics, manager)
+    progress(ProgressEvent("metrics", 1, 1, finished=True))
+    provenance = Provenance(
+        lessonlens=__version__,
+        created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        detectors=tuple(detectors),
+        coder=coder,
+        metrics=tuple(metrics) if metrics is not None else tuple(sorted(manager.registry.metrics)),
+        options={"interval": str(interval)},
+    )
+    return Analysis(lesson=lesson, media=tuple(media), timeline=timeline, metrics=measured,
+                    observations=observations, provenance=provenance)

@@ -1,0 +1,88 @@
+"""Coding schemes and the coded timeline: what happened at each sampling instant."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import attrs
+
+from lessonlens.core.i18n import Text
+
+TEACHER_BEHAVIOURS: tuple[str, ...] = (
+    "lecturing", "board_writing", "patrolling", "teacher_student_interaction",
+)
+STUDENT_BEHAVIOURS: tuple[str, ...] = (
+    "listening", "hand_raising", "answering", "reading_writing", "peer_interaction",
+)
+ST_CODES: tuple[str, ...] = ("S", "T")
+
+
+@attrs.frozen
+class Code:
+    """One code of a scheme: its id, bilingual label, which side it belongs to and its S/T code."""
+
+    id: str
+    label: Text
+    side: str = "teacher"
+    st: str | None = None
+
+
+@attrs.frozen
+class CodingScheme:
+    """A coding scheme: its codes and their default S/T mapping (overridable per timeline)."""
+
+    id: str
+    name: Text
+    codes: tuple[Code, ...]
+    interval: float = 6.0
+
+    def code(self, code_id: str) -> Code:
+        for code in self.codes:
+            if code.id == code_id:
+                return code
+        raise KeyError(code_id)
+
+    def codes_of(self, side: str) -> tuple[str, ...]:
+        return tuple(code.id for code in self.codes if code.side == side)
+
+    def st_mapping(self) -> dict[str, str]:
+        return {code.id: code.st for code in self.codes if code.st is not None}
+
+
+@attrs.frozen
+class Evidence:
+    """Why a sample got its code: the detector, what it saw, and a short human-readable detail."""
+
+    detector: str
+    kind: str
+    detail: str = ""
+    t: float | None = None
+
+
+@attrs.frozen
+class CodedSample:
+    """The codes at one instant.
+
+    ``teacher`` is the teacher's behaviour, ``students`` the share of detected students doing each
+    student behaviour (summing to 1), ``code`` the single code of one-code schemes (FIAS), ``st``
+    the S/T code. ``None`` means unknown at that instant, never "zero".
+    """
+
+    t: float
+    teacher: str | None = None
+    students: Mapping[str, float] = attrs.field(factory=dict)
+    code: str | None = None
+    st: str | None = None
+    confidence: float = 1.0
+    evidence: tuple[Evidence, ...] = ()
+
+
+@attrs.frozen
+class CodedTimeline:
+    """A lesson coded under one scheme at a fixed interval; ``st_mapping`` overrides the scheme's."""
+
+    scheme: str
+    interval: float
+    samples: tuple[CodedSample, ...]
+    st_mapping: Mapping[str, str] = attrs.field(factory=dict)
+    coder: str = ""

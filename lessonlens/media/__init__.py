@@ -1,0 +1,1 @@
+"""Media decoding and sampling, shared by all detectors."""

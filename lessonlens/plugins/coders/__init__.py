@@ -1,0 +1,1 @@
+"""Coders: observations -> coded timeline, one coding scheme each."""

@@ -1,0 +1,89 @@
+"""The platform-9 coding scheme (SPEC.md section 2) and its coder.
+
+At each instant the coder weighs the behaviour cues near it: the teacher's behaviour is the cue
+with the most confidence, the students' shares are the confidence-weighted mean of the student cues.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+
+from lessonlens.core.extensions import Coder, CodeRequest
+from lessonlens.core.hookspecs import hookimpl
+from lessonlens.core.i18n import Text
+from lessonlens.core.observations import BehaviourCue
+from lessonlens.core.timeline import Code, CodedSample, CodedTimeline, CodingScheme, Evidence
+
+SCHEME = CodingScheme(
+    id="platform-9",
+    name=Text(zh="平台九类行为编码", en="Platform 9-behaviour coding"),
+    interval=6.0,
+    codes=(
+        Code("lecturing", Text(zh="讲授", en="Lecturing"), "teacher", "T"),
+        Code("board_writing", Text(zh="板书", en="Board writing"), "teacher", "T"),
+        Code("patrolling", Text(zh="巡视", en="Patrolling"), "teacher", "S"),
+        Code("teacher_student_interaction", Text(zh="师生互动", en="Teacher-student interaction"), "teacher"),
+        Code("listening", Text(zh="听讲", en="Listening"), "students"),
+        Code("hand_raising", Text(zh="举手", en="Hand raising"), "students"),
+        Code("answering", Text(zh="应答", en="Answering"), "students"),
+        Code("reading_writing", Text(zh="读写", en="Reading/writing"), "students"),
+        Code("peer_interaction", Text(zh="生生互动", en="Peer interaction"), "students"),
+    ),
+)
+
+
+def st_code(teacher: str | None, students: Mapping[str, float], mapping: Mapping[str, str]) -> str | None:
+    """The S/T code of a sample: the mapping for the teacher's behaviour; an interaction counts as S
+    when answering outweighs listening, else T (SPEC.md section 2)."""
+    if teacher is None:
+        return None
+    if teacher in mapping:
+        return mapping[teacher]
+    return "S" if students.get("answering", 0.0) > students.get("listening", 0.0) else "T"
+
+
+class Platform9Coder(Coder):
+    name = "platform-9"
+    scheme = SCHEME
+
+    def code(self, request: CodeRequest) -> CodedTimeline:
+        mapping = {**SCHEME.st_mapping(), **request.options.get("st_mapping", {})}
+        half = request.interval / 2
+        cues = sorted((o for o in request.observations if isinstance(o, BehaviourCue)), key=lambda o: o.t)
+        samples = []
+        start = 0
+        for t in request.instants:
+            while start < len(cues) and cues[start].t < t - half:
+                start += 1
+            near = []
+            i = start
+            while i < len(cues) and cues[i].t < t + half:
+                near.append(cues[i])
+                i += 1
+            samples.append(self._sample(t, near, mapping))
+        return CodedTimeline(scheme=SCHEME.id, interval=request.interval, samples=tuple(samples),
+                             st_mapping=mapping, coder=self.name)
+
+    @staticmethod
+    def _sample(t: float, cues: list[BehaviourCue], mapping: Mapping[str, str]) -> CodedSample:
+        teacher_votes: dict[str, float] = defaultdict(float)
+        student_weight: dict[str, float] = defaultdict(float)
+        for cue in cues:
+            if cue.actor == "teacher" and cue.behaviour in SCHEME.codes_of("teacher"):
+                teacher_votes[cue.behaviour] += cue.confidence
+            elif cue.actor == "students" and cue.behaviour in SCHEME.codes_of("students"):
+                student_weight[cue.behaviour] += cue.confidence * (1.0 if cue.share is None else cue.share)
+        teacher = max(teacher_votes, key=teacher_votes.__getitem__) if teacher_votes else None
+        total = sum(student_weight.values())
+        students = {b: w / total for b, w in student_weight.items()} if total > 0 else {}
+        votes = sum(teacher_votes.values())
+        confidence = teacher_votes[teacher] / votes if teacher and votes else 0.0
+        evidence = tuple(Evidence(c.detector, c.kind, f"{c.actor}:{c.behaviour}", c.t) for c in cues)
+        return CodedSample(t=t, teacher=teacher, students=students, st=st_code(teacher, students, mapping),
+                           confidence=round(confidence, 4), evidence=evidence)
+
+
+@hookimpl
+def register_coders(register: Callable[[Coder], None]) -> None:
+    register(Platform9Coder())

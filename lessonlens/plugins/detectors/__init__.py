@@ -1,0 +1,1 @@
+"""Detectors: media -> observations."""

@@ -1,0 +1,1 @@
+"""Metrics: coded timeline -> metrics."""

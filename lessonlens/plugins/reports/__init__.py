@@ -1,0 +1,1 @@
+"""Report renderers: analyses and rubric results -> HTML / PDF / JSON / CSV."""

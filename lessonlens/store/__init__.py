@@ -1,0 +1,1 @@
+"""The lesson store: records over time."""
