@@ -53,19 +53,7 @@ def main() -> None:
     """Entry point: run the app, turning lessonlens errors into one line and exit code 2 (or 1)."""
     get_manager().add_commands(app)
     try:
-        app(standalone_mode=False)
+        app()
     except LessonlensError as exc:
         typer.echo(f"lessonlens: {exc.message()}", err=True)
         sys.exit(2 if isinstance(exc, InputError) else 1)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        typer.echo("Aborted.", err=True)
-        sys.exit(1)
-    except Exception as exc:  # click's usage errors
-        from click import ClickException
-
-        if isinstance(exc, ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
