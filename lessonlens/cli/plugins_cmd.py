@@ -40,10 +40,10 @@ def add_to(app: typer.Typer) -> None:
         console = Console()
         table = Table(show_lines=False)
         for key in ("name", "origin", "registers"):
-            table.add_column(_HEAD[key].get(lang))
+            table.add_column(_HEAD[key].get(lang), overflow="fold")
         for p in infos:
             origin = _HEAD["builtin"].get(lang) if p.builtin else f"{p.origin} {p.version}".strip()
-            registers = "; ".join(f"{k}: {', '.join(v)}" for k, v in p.registered.items())
+            registers = "\n".join(f"{k}: {', '.join(v)}" for k, v in p.registered.items())
             table.add_row(p.name, origin, registers)
         console.print(table)
         if failures:

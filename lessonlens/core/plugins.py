@@ -224,7 +224,12 @@ class PluginManager:
     def add_commands(self, cli: Any) -> None:
         """Let every plugin add its sub-commands to the CLI app."""
         self._load()
-        self._pm.hook.register_commands(cli=cli)
+        for impl in self._pm.hook.register_commands.get_hookimpls():
+            try:
+                impl.function(cli=cli)
+            except Exception as exc:  # one plugin's broken command must not take the CLI down
+                origin = self._infos[impl.plugin_name].origin if impl.plugin_name in self._infos else ""
+                self._failures.append(PluginFailure(impl.plugin_name, origin, _one_line(exc)))
 
 
 def _lookup(table: dict[str, Registration[T]], name: str, kind: str) -> T:
