@@ -80,3 +80,22 @@ def test_the_process_manager_is_created_once_and_can_be_reset() -> None:
     assert get_manager() is first
     reset_manager()
     assert get_manager() is not first
+
+
+class BadCommands:
+    @hookimpl
+    def register_commands(self, cli: object) -> None:
+        raise RuntimeError("typo in the school's command module")
+
+
+def test_a_plugin_whose_commands_fail_is_reported_and_the_cli_still_builds() -> None:
+    import typer
+
+    app = typer.Typer()
+    manager = PluginManager(builtins=())
+    manager.register(BadCommands(), "bad-commands")
+    manager.register(Good(), "good-school-plugin")
+    manager.add_commands(app)
+    (failure,) = manager.failures()
+    assert failure.name == "bad-commands" and "typo in the school's command module" in failure.error
+    assert manager.metric("fine")
