@@ -1,0 +1,30 @@
+"""Opening a container with every decoder failure turned into an InputError naming the file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import av
+
+from lessonlens.core.errors import InputError
+from lessonlens.media.errors import UNREADABLE
+
+
+def one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+@contextmanager
+def open_container(path: Path) -> Iterator[Any]:
+    """An open PyAV input container; a file FFmpeg cannot parse is an :class:`InputError`."""
+    try:
+        container = av.open(str(path), mode="r")
+    except (av.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+        raise InputError(UNREADABLE, path, error=one_line(exc)) from None
+    try:
+        yield container
+    finally:
+        container.close()
