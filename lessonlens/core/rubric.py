@@ -53,6 +53,7 @@ class TimedNote:
     t: float
     text: str
     indicator: str | None = None
+    rater: str = ""
 
 
 @attrs.frozen
@@ -85,6 +86,8 @@ class IndicatorResult:
     share: float | None = None
     band: str | None = None
     missing: tuple[str, ...] = ()
+    #: rater -> that rater's score of this indicator (rolled up for higher levels)
+    scores: dict[str, float] = attrs.field(factory=dict)
 
 
 @attrs.frozen
@@ -95,10 +98,30 @@ class Agreement:
     kendall_w: float | None
     reading: dict[str, str] = attrs.field(factory=dict)
     outlier_raters: tuple[str, ...] = ()
+    #: number of leaves every rater scored (the items both statistics are computed on)
+    n_items: int = 0
+    #: rater -> mean absolute distance (share of the maximum) from the other raters' mean
+    rater_deviation: dict[str, float] = attrs.field(factory=dict)
+
+
+@attrs.frozen
+class SheetInfo:
+    """How and when one rater's sheet was made: ``live`` in the room or later from the ``recording``."""
+
+    rater: str
+    mode: str = "recording"
+    made_at: dt.datetime | None = None
+    source: str = ""
 
 
 @attrs.frozen
 class RubricResult:
+    """One lesson scored on one rubric by several raters.
+
+    ``indicators`` follow the schema's tree order; ``overall`` has id ``overall`` and level 0.
+    ``comments`` maps an indicator id (or ``overall``) to the raters' comments on it.
+    """
+
     rubric: str
     kind: str
     lesson: str
@@ -108,3 +131,4 @@ class RubricResult:
     agreement: Agreement | None = None
     comments: dict[str, tuple[str, ...]] = attrs.field(factory=dict)
     notes: tuple[TimedNote, ...] = ()
+    sheets: tuple[SheetInfo, ...] = ()

@@ -1,0 +1,169 @@
+"""Raters' score sheets of one lesson -> a rubric result: statistics per indicator, roll-up, bands,
+overall score, agreement, comments and notes.
+
+Every rater's scores become one row of shares of the maximum (NaN where a leaf was left blank);
+parents are filled level by level with one matrix product (see ``rubric_tree`` for the rule). A
+rater who left a leaf blank is rolled up over the leaves they did score, and is listed as missing
+on that leaf and on every indicator above it.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from lessonlens.core.i18n import Text
+from lessonlens.core.rubric import IndicatorResult, RubricResult, RubricSchema, ScoreSheet, SheetInfo, TimedNote
+from lessonlens.core.rubric_agreement import agreement
+from lessonlens.core.rubric_problems import Problem, raise_errors
+from lessonlens.core.rubric_tree import OVERALL, RubricTree, rubric_tree
+from lessonlens.core.score_sheets import sheet_problems
+
+Matrix = npt.NDArray[np.float64]
+
+_NO_SHEETS = Text(zh="没有评分表可汇总", en="no score sheets to aggregate")
+_DUPLICATE_RATER = Text(zh="评分者 {rater} 有不止一张评分表", en="rater {rater} has more than one score sheet")
+_MIXED_LESSONS = Text(zh="评分表属于不同的课例：{lessons}", en="the score sheets are for different lessons: {lessons}")
+
+_DIGITS = 6
+
+
+def aggregate(schema: RubricSchema | RubricTree, sheets: Sequence[ScoreSheet], lesson: str = "",
+              sources: Sequence[str | None] | None = None) -> RubricResult:
+    """Aggregate the sheets of one lesson; ``sources`` (file names) make error messages precise.
+
+    Raises :class:`~lessonlens.core.rubric_problems.RubricProblems` listing every bad score.
+    """
+    tree = schema if isinstance(schema, RubricTree) else rubric_tree(schema)
+    srcs: list[str | None] = list(sources) if sources is not None else [None] * len(sheets)
+    problems = _problems(tree, sheets, srcs, lesson)
+    raise_errors(problems)
+    raters = tuple(sheet.rater for sheet in sheets)
+    shares = _shares(tree, sheets)
+    missing = _missing(tree, np.isnan(shares))
+    scores = shares * tree.max_scores
+    results = _indicator_results(tree, raters, scores, shares, missing)
+    leaf_shares = shares[:, list(tree.leaves)]
+    lessons = {s.lesson for s in sheets if s.lesson}
+    return RubricResult(
+        rubric=tree.schema.id,
+        kind=tree.schema.kind,
+        lesson=lesson or (lessons.pop() if lessons else ""),
+        raters=raters,
+        indicators=tuple(results[:-1]),
+        overall=results[-1],
+        agreement=agreement(leaf_shares, raters),
+        comments=_comments(tree, sheets),
+        notes=_notes(sheets),
+        sheets=tuple(SheetInfo(rater=s.rater, mode=s.mode, made_at=s.made_at, source=src or "")
+                     for s, src in zip(sheets, srcs, strict=True)),
+    )
+
+
+def _problems(tree: RubricTree, sheets: Sequence[ScoreSheet], sources: list[str | None],
+              lesson: str) -> list[Problem]:
+    if not sheets:
+        return [Problem(_NO_SHEETS)]
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for sheet, source in zip(sheets, sources, strict=True):
+        if sheet.rater in seen:
+            problems.append(Problem(_DUPLICATE_RATER, source, params={"rater": sheet.rater}))
+        seen.add(sheet.rater)
+        problems.extend(sheet_problems(tree, sheet, source))
+    lessons = sorted({s.lesson for s in sheets if s.lesson})
+    if not lesson and len(lessons) > 1:
+        problems.append(Problem(_MIXED_LESSONS, params={"lessons": ", ".join(lessons)}))
+    return problems
+
+
+def _shares(tree: RubricTree, sheets: Sequence[ScoreSheet]) -> Matrix:
+    """``raters × (nodes + root)`` shares of the maximum; leaves from the sheets, parents rolled up."""
+    n_nodes = len(tree.ids) + 1
+    shares = np.full((len(sheets), n_nodes), np.nan)
+    for r, sheet in enumerate(sheets):
+        if sheet.scores:
+            cols = [tree.index[i] for i in sheet.scores]
+            shares[r, cols] = np.fromiter(sheet.scores.values(), float, len(cols))
+    leaves = list(tree.leaves)
+    shares[:, leaves] /= tree.max_scores[leaves]
+    for parents in tree.rollup_order:
+        w = tree.weights[:, parents]
+        present = ~np.isnan(shares)
+        numerator = np.nan_to_num(shares) @ w
+        denominator = present @ w
+        with np.errstate(invalid="ignore", divide="ignore"):
+            shares[:, parents] = np.where(denominator > 0, numerator / np.where(denominator > 0, denominator, 1),
+                                          np.nan)
+    return shares
+
+
+def _missing(tree: RubricTree, blank: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+    """``raters × nodes``: the rater left at least one leaf at or under this node blank."""
+    missing = blank.copy()
+    links = tree.weights != 0
+    for parents in tree.rollup_order:
+        missing[:, parents] = (missing.astype(np.int64) @ links[:, parents].astype(np.int64)) > 0
+    return missing
+
+
+def _indicator_results(tree: RubricTree, raters: tuple[str, ...], scores: Matrix, shares: Matrix,
+                       missing: npt.NDArray[np.bool_]) -> list[IndicatorResult]:
+    present = ~np.isnan(scores)
+    n = present.sum(axis=0)
+    safe_n = np.maximum(n, 1)
+    mean = np.nansum(scores, axis=0) / safe_n
+    mean_share = np.nansum(shares, axis=0) / safe_n
+    low = np.where(present, scores, np.inf).min(axis=0)
+    high = np.where(present, scores, -np.inf).max(axis=0)
+    squares = np.where(present, (scores - mean) ** 2, 0.0).sum(axis=0)
+    std = np.sqrt(squares / np.maximum(n - 1, 1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: nobody scored them
+        median = np.nanmedian(scores, axis=0) if len(raters) else np.full(scores.shape[1], np.nan)
+
+    def value(array: Matrix, node: int, enough: int = 1) -> float | None:
+        return round(float(array[node]), _DIGITS) if n[node] >= enough else None
+
+    out: list[IndicatorResult] = []
+    for node in range(len(tree.ids) + 1):
+        is_root = node == tree.root
+        share = value(mean_share, node)
+        band = tree.band_of(share)
+        out.append(IndicatorResult(
+            id=OVERALL if is_root else tree.ids[node],
+            level=0 if is_root else tree.levels[node],
+            n_raters=int(n[node]),
+            mean=value(mean, node),
+            median=value(median, node),
+            min=value(low, node),
+            max=value(high, node),
+            std=value(std, node, enough=2),
+            max_score=round(float(tree.max_scores[node]), _DIGITS),
+            share=share,
+            band=band.id if band else None,
+            missing=tuple(r for r, m in zip(raters, missing[:, node], strict=True) if m),
+            scores={r: round(float(s), _DIGITS) for r, s, p in zip(raters, scores[:, node], present[:, node],
+                                                                     strict=True) if p},
+        ))
+    return out
+
+
+def _comments(tree: RubricTree, sheets: Sequence[ScoreSheet]) -> dict[str, tuple[str, ...]]:
+    order = {ind_id: i for i, ind_id in enumerate((*tree.ids, OVERALL))}
+    collected: dict[str, list[str]] = {}
+    for sheet in sheets:
+        for ind_id, text in sheet.comments.items():
+            if text.strip():
+                collected.setdefault(ind_id, []).append(text.strip())
+    return {k: tuple(collected[k]) for k in sorted(collected, key=lambda k: order.get(k, len(order)))}
+
+
+def _notes(sheets: Sequence[ScoreSheet]) -> tuple[TimedNote, ...]:
+    notes = [note if note.rater else TimedNote(t=note.t, text=note.text, indicator=note.indicator,
+                                                rater=sheet.rater)
+             for sheet in sheets for note in sheet.notes]
+    return tuple(sorted(notes, key=lambda note: note.t))
