@@ -1,0 +1,107 @@
+"""Where the store lives and how to connect: URL resolution and engine set-up per database.
+
+SQLite (the embedded default) runs in WAL mode with a busy timeout, and write transactions start
+with ``BEGIN IMMEDIATE`` so several processes writing at once queue instead of failing half way.
+PostgreSQL (a school or district server) is reached through psycopg 3.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+from lessonlens.core.errors import InputError
+from lessonlens.core.i18n import Text
+
+ENV_VAR = "LESSONLENS_DB"
+#: seconds a writer waits for another process's write transaction before giving up
+BUSY_TIMEOUT_S = 60.0
+#: execution option that makes a SQLite transaction take the write lock when it begins
+WRITE = "lessonlens_write"
+
+_BAD_URL = Text(zh="无法识别的数据库地址 {url}：{error}", en="not a usable database URL {url}: {error}")
+_NO_PSYCOPG = Text(
+    zh="连接 PostgreSQL 需要 psycopg：pip install 'lessonlens[store-postgres]'",
+    en="PostgreSQL needs psycopg: pip install 'lessonlens[store-postgres]'",
+)
+_UNSUPPORTED = Text(
+    zh="不支持的数据库 {backend}（支持 sqlite 与 postgresql）",
+    en="unsupported database {backend} (use sqlite or postgresql)",
+)
+
+
+def default_path() -> Path:
+    """The default SQLite file: in the user's data folder (XDG on Unix, LOCALAPPDATA on Windows)."""
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "lessonlens" / "lessons.sqlite"
+
+
+def resolve_url(db: str | None = None) -> URL:
+    """The database URL: ``db`` if given, else ``$LESSONLENS_DB``, else the default SQLite file.
+
+    A plain file path means SQLite; ``postgresql://`` URLs use the psycopg 3 driver.
+    """
+    raw = db or os.environ.get(ENV_VAR) or str(default_path())
+    if "://" not in raw:
+        return URL.create("sqlite", database=str(Path(raw).expanduser().absolute()))
+    try:
+        url = make_url(raw)
+    except ArgumentError as exc:
+        raise InputError(_BAD_URL, url=raw, error=exc) from None
+    backend = url.get_backend_name()
+    if backend == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    elif backend != "sqlite":
+        raise InputError(_UNSUPPORTED, backend=backend)
+    return url
+
+
+def display_url(url: URL) -> str:
+    """The URL as safe to print (password hidden)."""
+    return url.render_as_string(hide_password=True)
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    if url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # let SQLAlchemy, not the sqlite3 module, decide when transactions begin (see _on_begin)
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        # in WAL mode NORMAL is corruption-safe; only the last commits may roll back on power loss
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # a deferred transaction that later writes can fail with SQLITE_BUSY without waiting;
+        # an immediate one waits (busy timeout) for the write lock before it reads anything
+        immediate = conn.get_execution_options().get(WRITE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def make_engine(url: URL) -> Engine:
+    """An engine for ``url`` set up for the store (SQLite pragmas, psycopg driver)."""
+    if url.get_backend_name() == "sqlite":
+        return _sqlite_engine(url)
+    try:
+        return create_engine(url, pool_pre_ping=True)
+    except (ModuleNotFoundError, NoSuchModuleError):
+        raise InputError(_NO_PSYCOPG) from None
