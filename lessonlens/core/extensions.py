@@ -6,19 +6,25 @@ Built-in plugins subclass these exactly as a school's own package does.
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
 import attrs
 
 from lessonlens.core.analysis import Analysis
+from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import Text
 from lessonlens.core.lesson import LessonMeta, MediaRole, MediaSource
 from lessonlens.core.metrics import MetricValues
 from lessonlens.core.observations import Observation
 from lessonlens.core.rubric import RubricResult, RubricSchema
 from lessonlens.core.timeline import CodedTimeline, CodingScheme
+
+_NO_SHEETS = Text(
+    zh="编码方案 {scheme} 不支持导入手工编码表",
+    en="coding scheme {scheme} has no hand-coded sheet format",
+)
 
 
 def _no_progress(done: int, total: int) -> None:
@@ -82,6 +88,13 @@ class Coder(abc.ABC):
     def code(self, request: CodeRequest) -> CodedTimeline:
         """One coded sample per instant of ``request.instants``."""
 
+    def read_sheet(self, path: str | Path, interval: float | None = None) -> CodedTimeline:
+        """A hand-coded sheet (CSV) of this scheme as a timeline; ``interval`` fixes the sampling step.
+
+        Optional: coders whose scheme has no sheet format keep this default, which refuses.
+        """
+        raise InputError(_NO_SHEETS, path, scheme=self.scheme.id)
+
 
 class Metric(abc.ABC):
     """Computes some metrics from a coded timeline; ``schemes`` lists the schemes it reads (``*``: any)."""
@@ -91,6 +104,10 @@ class Metric(abc.ABC):
 
     def accepts(self, scheme: str) -> bool:
         return "*" in self.schemes or scheme in self.schemes
+
+    def configured(self, options: Mapping[str, Any]) -> Metric:
+        """This metric with ``options`` applied (e.g. ``bin_seconds``); options it does not know are ignored."""
+        return self
 
     @abc.abstractmethod
     def compute(self, timeline: CodedTimeline, scheme: CodingScheme) -> MetricValues:

@@ -7,7 +7,8 @@ another tool, or a person) produced; :func:`analyze_media` chains them.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import attrs
 
@@ -112,9 +113,13 @@ def code(
 
 
 def compute_metrics(
-    timeline: CodedTimeline, metrics: Sequence[str] | None = None, manager: PluginManager | None = None
+    timeline: CodedTimeline, metrics: Sequence[str] | None = None, manager: PluginManager | None = None,
+    options: Mapping[str, Any] | None = None,
 ) -> Metrics:
-    """All (or the named) metrics that understand the timeline's scheme, merged into one document."""
+    """All (or the named) metrics that understand the timeline's scheme, merged into one document.
+
+    ``options`` (e.g. ``{"bin_seconds": 60}``) go to every metric's :meth:`Metric.configured`.
+    """
     manager = manager or get_manager()
     scheme = manager.coder_scheme(timeline.scheme)
     names = list(metrics) if metrics is not None else sorted(manager.registry.metrics)
@@ -123,6 +128,8 @@ def compute_metrics(
         metric = manager.metric(name)
         if not metric.accepts(timeline.scheme):
             continue
+        if options:
+            metric = metric.configured(options)
         values = metric.compute(timeline, scheme)
         merged.scalars.update(values.scalars)
         merged.shares.update(values.shares)

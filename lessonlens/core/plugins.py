@@ -29,6 +29,14 @@ ENV_VAR = "LESSONLENS_PLUGINS"
 #: The one place core names plugin modules: lessonlens' own plugins, registered like any other.
 DEFAULT_PLUGINS: tuple[str, ...] = (
     "lessonlens.plugins.coders.platform9",
+    "lessonlens.plugins.coders.st",
+    "lessonlens.plugins.coders.fias",
+    "lessonlens.plugins.metrics.st_analysis",
+    "lessonlens.plugins.metrics.shares",
+    "lessonlens.plugins.metrics.curves",
+    "lessonlens.plugins.metrics.episodes",
+    "lessonlens.plugins.metrics.timeline_bins",
+    "lessonlens.plugins.metrics.fias",
     "lessonlens.plugins.reports.json_export",
     "lessonlens.rules",
     "lessonlens.rubric_schemas",

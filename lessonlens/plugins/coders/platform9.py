@@ -2,18 +2,22 @@
 
 At each instant the coder weighs the behaviour cues near it: the teacher's behaviour is the cue
 with the most confidence, the students' shares are the confidence-weighted mean of the student cues.
+The S/T mapping is overridden per lesson with ``options["st_mapping"]``; hand-coded sheets are read
+by :mod:`lessonlens.plugins.coders.platform9_sheet`.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Mapping
+from pathlib import Path
 
 from lessonlens.core.extensions import Coder, CodeRequest
 from lessonlens.core.hookspecs import hookimpl
 from lessonlens.core.i18n import Text
 from lessonlens.core.observations import BehaviourCue
 from lessonlens.core.timeline import Code, CodedSample, CodedTimeline, CodingScheme, Evidence
+from lessonlens.plugins.coders.platform9_sheet import read_platform9_sheet
 
 SCHEME = CodingScheme(
     id="platform-9",
@@ -64,6 +68,10 @@ class Platform9Coder(Coder):
             samples.append(self._sample(t, near, mapping))
         return CodedTimeline(scheme=SCHEME.id, interval=request.interval, samples=tuple(samples),
                              st_mapping=mapping, coder=self.name)
+
+    def read_sheet(self, path: str | Path, interval: float | None = None) -> CodedTimeline:
+        """A hand-coded platform-9 CSV sheet (see :mod:`.platform9_sheet`) with the default S/T mapping."""
+        return read_platform9_sheet(path, SCHEME, SCHEME.st_mapping(), st_code, interval, coder=self.name)
 
     @staticmethod
     def _sample(t: float, cues: list[BehaviourCue], mapping: Mapping[str, str]) -> CodedSample:

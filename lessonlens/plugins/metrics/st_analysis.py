@@ -1,0 +1,134 @@
+"""S-T analysis: Rt, Ch, the teaching mode, the S-T curve, and Rt/Ch re-sampled to 30 s.
+
+Rt = N_T / N and Ch = (g - 1) / N over the samples with a known S/T code, g the number of runs of
+equal consecutive codes. The mode follows the classic Rt-Ch chart (Fu Degang): Rt <= 0.3 practice,
+Rt >= 0.7 lecture, and only between them Ch >= 0.4 dialogue, else mixed -- the source's example
+Rt 0.55, Ch 0.23 is mixed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import attrs
+import numpy as np
+
+from lessonlens.core.columns import ST_T, IntArray, TimelineColumns, positive_option, timeline_columns
+from lessonlens.core.extensions import Metric
+from lessonlens.core.hookspecs import hookimpl
+from lessonlens.core.metrics import MetricValues, Scalar, Table
+from lessonlens.core.timeline import CodedTimeline, CodingScheme
+
+RESAMPLE_SECONDS = 30.0
+
+
+@attrs.frozen
+class ModeThresholds:
+    """Boundaries of the Rt-Ch chart's four regions."""
+
+    practice: float = 0.3
+    lecture: float = 0.7
+    dialogue: float = 0.4
+
+
+THRESHOLDS = ModeThresholds()
+
+
+def teaching_mode(rt: float | None, ch: float | None, limits: ModeThresholds = THRESHOLDS) -> str | None:
+    """``practice``, ``lecture``, ``dialogue`` or ``mixed``; Rt decides first (the chart's side bands)."""
+    if rt is None or ch is None:
+        return None
+    if rt <= limits.practice:
+        return "practice"
+    if rt >= limits.lecture:
+        return "lecture"
+    return "dialogue" if ch >= limits.dialogue else "mixed"
+
+
+@attrs.frozen
+class StCounts:
+    n: int
+    n_t: int
+    runs: int
+
+    @property
+    def rt(self) -> float | None:
+        return self.n_t / self.n if self.n else None
+
+    @property
+    def ch(self) -> float | None:
+        return (self.runs - 1) / self.n if self.n else None
+
+
+def st_counts(st: IntArray) -> StCounts:
+    """N, N_T and the number of runs g of a code sequence (unknown samples, -1, left out)."""
+    known = st[st >= 0]
+    if known.size == 0:
+        return StCounts(0, 0, 0)
+    runs = 1 + int(np.count_nonzero(known[1:] != known[:-1]))
+    return StCounts(int(known.size), int(np.count_nonzero(known == ST_T)), runs)
+
+
+def resampled_st(cols: TimelineColumns, seconds: float) -> IntArray:
+    """The S/T code in effect at 0, seconds, 2*seconds ... (what an observer ticking every
+    ``seconds`` would note): the code of the last sample at or before each tick."""
+    if cols.n == 0:
+        return np.zeros(0, dtype=np.int64)
+    ticks = np.arange(0.0, cols.duration - 1e-9, seconds)
+    index = np.searchsorted(cols.t, ticks + 1e-9, side="right") - 1
+    picked: IntArray = cols.st[index[index >= 0]]
+    return picked
+
+
+def st_curve(cols: TimelineColumns) -> Table:
+    """Points (t, N_T so far, N_S so far) from (0, 0, 0); each sample steps one axis at its end."""
+    n_t = np.cumsum(cols.st == ST_T)
+    n_s = np.cumsum(cols.st == 0)
+    ends = np.round(cols.t + cols.interval, 6)
+    rows = [(0.0, 0, 0), *zip(ends.tolist(), n_t.tolist(), n_s.tolist(), strict=True)]
+    return Table(columns=("t", "n_t", "n_s"), rows=tuple(rows))
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 6)
+
+
+def st_values(cols: TimelineColumns, resample_seconds: float = RESAMPLE_SECONDS) -> MetricValues:
+    counts = st_counts(cols.st)
+    coarse = st_counts(resampled_st(cols, resample_seconds))
+    duration = cols.duration
+    scalars: dict[str, Scalar] = {
+        "n": counts.n,
+        "n_t": counts.n_t,
+        "n_s": counts.n - counts.n_t,
+        "runs": counts.runs,
+        "rt": _round(counts.rt),
+        "ch": _round(counts.ch),
+        "mode": teaching_mode(counts.rt, counts.ch),
+        "rt_30s": _round(coarse.rt),
+        "ch_30s": _round(coarse.ch),
+        "mode_30s": teaching_mode(coarse.rt, coarse.ch),
+        "duration": round(duration, 6),
+        "switches_per_10min": _round((counts.runs - 1) * 600.0 / duration) if counts.n and duration else None,
+    }
+    return MetricValues(scalars=scalars, tables={"st_curve": st_curve(cols)})
+
+
+class StAnalysis(Metric):
+    name = "st-analysis"
+    schemes = ("*",)
+
+    def __init__(self, resample_seconds: float = RESAMPLE_SECONDS) -> None:
+        self.resample_seconds = resample_seconds
+
+    def configured(self, options: Mapping[str, Any]) -> Metric:
+        return StAnalysis(positive_option(options, "resample_seconds", self.resample_seconds))
+
+    def compute(self, timeline: CodedTimeline, scheme: CodingScheme) -> MetricValues:
+        return st_values(timeline_columns(timeline, scheme), self.resample_seconds)
+
+
+@hookimpl
+def register_metrics(register: Callable[[Metric], None]) -> None:
+    register(StAnalysis())
