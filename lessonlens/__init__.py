@@ -24,6 +24,7 @@ from lessonlens.core.extensions import (
 from lessonlens.core.findings import Finding, Severity
 from lessonlens.core.hookspecs import hookimpl
 from lessonlens.core.lesson import LessonMeta, MediaRole, MediaSource
+from lessonlens.core.measure import measure, read_coded_sheet
 from lessonlens.core.metrics import Metrics, MetricValues, Series, TimeRange
 from lessonlens.core.pipeline import analyze_media, code, compute_metrics, detect
 from lessonlens.core.plugins import get_manager
@@ -36,4 +37,8 @@ __all__ = [
     "Metric", "MetricValues", "Metrics", "PluginError", "Provenance", "Renderer", "ReportJob",
     "SchemaVersionError", "Series", "Severity", "TimeRange", "__version__", "analyze_media", "code",
     "compute_metrics", "detect", "dumps", "get_manager", "hookimpl", "load", "loads", "save", "to_dict",
+    "measure", "metrics", "read_coded_sheet",
 ]
+
+#: ``lessonlens.metrics(source, ...)``: the same as :func:`measure`
+metrics = measure

@@ -79,6 +79,18 @@ class Metrics:
     episodes: dict[str, Episodes] = attrs.field(factory=dict)
     tables: dict[str, Table] = attrs.field(factory=dict)
 
+    def to_records(self) -> dict[str, list[dict[str, Any]]]:
+        """Each part as a list of flat dicts (``pandas.DataFrame(m.to_records()["timeline"])``)."""
+        from lessonlens.core.metric_records import to_records
+
+        return to_records(self)
+
+    def to_row(self) -> dict[str, Any]:
+        """One flat dict of scalars, shares and episode counts: a row for comparing lessons."""
+        from lessonlens.core.metric_records import to_row
+
+        return to_row(self)
+
 
 @attrs.frozen
 class MetricValues:

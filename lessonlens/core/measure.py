@@ -1,0 +1,105 @@
+"""Metrics from coded data wherever it comes from: a hand-coded CSV sheet, a JSON document, a timeline.
+
+The public API re-exports :func:`read_coded_sheet` and :func:`measure` (also as ``metrics``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from lessonlens.core.analysis import Analysis
+from lessonlens.core.documents import load
+from lessonlens.core.errors import InputError
+from lessonlens.core.i18n import Text
+from lessonlens.core.metrics import Metrics
+from lessonlens.core.pipeline import compute_metrics
+from lessonlens.core.plugins import PluginManager, get_manager
+from lessonlens.core.sheets import parse_rows, read_text
+from lessonlens.core.timeline import CodedTimeline
+
+_UNKNOWN_SCHEME = Text(
+    zh="无法从表头 {header} 判断编码方案；请用 --scheme 指定（platform-9、st 或 fias）",
+    en="cannot tell the coding scheme from the header {header}; name it with --scheme (platform-9, st or fias)",
+)
+_NO_TIMELINE = Text(zh="分析文档中没有编码时间线，无法计算指标", en="the analysis has no coded timeline to measure")
+_NOT_CODED = Text(zh="{kind} 文档不含编码数据；需要 analysis 或 timeline", en="a {kind} document holds no coded data; "
+                  "give an analysis or a timeline")
+
+Source = CodedTimeline | Analysis | str | Path
+
+
+def detect_scheme(path: str | Path) -> str:
+    """The scheme of a sheet by its header: platform-9 (``teacher`` column), fias (numeric codes) or st."""
+    sheet = parse_rows(read_text(path), path, header=False)
+    head = tuple(c.lower() for c in sheet.rows[0].cells)
+    if "teacher" in head:
+        return "platform-9"
+    if len(head) == 1 and head[0] in ("s", "t", "code", "st", "s/t", "编码"):
+        if head[0] in ("s", "t"):
+            return "st"
+        values = [r.cells[0] for r in sheet.rows[1:] if r.cells and r.cells[0]]
+        return "fias" if values and values[0].replace(".", "", 1).isdigit() else "st"
+    if "code" in head:
+        col = head.index("code")
+        values = [r.cells[col] for r in sheet.rows[1:] if len(r.cells) > col and r.cells[col]]
+        return "fias" if values and values[0].replace(".", "", 1).isdigit() else "st"
+    raise InputError(_UNKNOWN_SCHEME, str(path), header=",".join(head))
+
+
+def read_coded_sheet(
+    path: str | Path, scheme: str | None = None, interval: float | None = None,
+    manager: PluginManager | None = None,
+) -> CodedTimeline:
+    """A hand-coded CSV sheet as a timeline, read by the coder of ``scheme`` (detected when None)."""
+    manager = manager or get_manager()
+    scheme_id = scheme or detect_scheme(path)
+    return manager.coder(scheme_id).read_sheet(path, interval)
+
+
+def timeline_of(
+    source: Source, scheme: str | None = None, interval: float | None = None, manager: PluginManager | None = None,
+) -> CodedTimeline:
+    """The coded timeline of a timeline, an analysis, a JSON document (analysis/timeline) or a CSV sheet."""
+    if isinstance(source, CodedTimeline):
+        timeline = source
+    elif isinstance(source, Analysis):
+        if source.timeline is None:
+            raise InputError(_NO_TIMELINE, source.lesson.id)
+        timeline = source.timeline
+    elif Path(source).suffix.lower() == ".json":
+        doc = load(source)
+        if isinstance(doc, Analysis):
+            if doc.timeline is None:
+                raise InputError(_NO_TIMELINE, str(source))
+            timeline = doc.timeline
+        elif isinstance(doc, CodedTimeline):
+            timeline = doc
+        else:
+            raise InputError(_NOT_CODED, str(source), kind=type(doc).__name__)
+    else:
+        return read_coded_sheet(source, scheme, interval, manager)
+    if interval is not None and interval != timeline.interval:
+        timeline = attrs.evolve(timeline, interval=float(interval))
+    return timeline
+
+
+def measure(
+    source: Source, scheme: str | None = None, interval: float | None = None, bin_seconds: float | None = None,
+    metrics: Sequence[str] | None = None, options: Mapping[str, Any] | None = None,
+    manager: PluginManager | None = None,
+) -> Metrics:
+    """All metrics (or the named metric plugins) of a lesson's coded data.
+
+    ``bin_seconds`` sets the timeline and curve bins (default 120 s); ``options`` go to the metric
+    plugins (``resample_seconds``, ``episode_min_share`` ...).
+    """
+    manager = manager or get_manager()
+    timeline = timeline_of(source, scheme, interval, manager)
+    chosen = dict(options or {})
+    if bin_seconds is not None:
+        chosen["bin_seconds"] = bin_seconds
+    return compute_metrics(timeline, metrics, manager, chosen or None)
