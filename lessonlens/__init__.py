@@ -36,8 +36,8 @@ __all__ = [
     "Detector", "Finding", "InputError", "LessonMeta", "LessonlensError", "MediaRole", "MediaSource",
     "Metric", "MetricValues", "Metrics", "PluginError", "Provenance", "Renderer", "ReportJob",
     "SchemaVersionError", "Series", "Severity", "TimeRange", "__version__", "analyze_media", "code",
-    "compute_metrics", "detect", "dumps", "get_manager", "hookimpl", "load", "loads", "save", "to_dict",
-    "measure", "metrics", "read_coded_sheet",
+    "compute_metrics", "detect", "dumps", "get_manager", "hookimpl", "load", "loads", "measure",
+    "metrics", "read_coded_sheet", "save", "to_dict",
 ]
 
 #: ``lessonlens.metrics(source, ...)``: the same as :func:`measure`
