@@ -71,7 +71,7 @@ def timeline_of(
             raise InputError(_NO_TIMELINE, source.lesson.id)
         timeline = source.timeline
     elif Path(source).suffix.lower() == ".json":
-        doc = load(source)
+        doc: object = load(source)
         if isinstance(doc, Analysis):
             if doc.timeline is None:
                 raise InputError(_NO_TIMELINE, str(source))
