@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from lessonlens.cli import plugins_cmd
+from lessonlens.cli import plugins_cmd, store_cmd
 from lessonlens.core.errors import InputError, LessonlensError
 from lessonlens.core.i18n import normalize_lang
 from lessonlens.core.plugins import get_manager
@@ -47,6 +47,7 @@ def main_options(
 
 
 plugins_cmd.add_to(app)
+store_cmd.add_to(app)
 
 
 def main() -> None:

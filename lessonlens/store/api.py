@@ -26,6 +26,7 @@ from lessonlens.core.errors import InputError, LessonlensError
 from lessonlens.core.i18n import Text
 from lessonlens.store import migrate
 from lessonlens.store.db import WRITE, display_url, make_engine, resolve_url
+from lessonlens.store.export import format_of, table_rows, write_table
 from lessonlens.store.ingest import add_analyses, remove_lessons
 from lessonlens.store.models import analysis_table
 from lessonlens.store.queries import analyses, grouped_portraits, lesson_records, norms, portrait, trends
@@ -195,6 +196,17 @@ class Store:
                     portrait=portrait(conn, narrowed), lessons=tuple(records),
                 ))
         return Comparison(query=query, teachers=tuple(summaries))
+
+
+    def export(self, path: str | Path, table: str = "lessons", query: LessonQuery = ALL,
+               fmt: str | None = None) -> int:
+        """Write one table (``lessons``, ``findings``, ``rubric``) as CSV or Parquet; return the row count."""
+        target = Path(path)
+        chosen = format_of(target, fmt)
+        with self.engine.connect() as conn:
+            columns, rows = table_rows(conn, table, query)
+        write_table(target, columns, rows, chosen)
+        return len(rows)
 
 
 def _known_revisions() -> set[str]:

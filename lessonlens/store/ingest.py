@@ -12,6 +12,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from lessonlens.core.analysis import Analysis
 from lessonlens.core.documents import dumps, schema_tag
+from lessonlens.core.errors import InputError
+from lessonlens.core.i18n import Text
 from lessonlens.store.indexed import indexed_values, mode_of
 from lessonlens.store.models import (
     analysis_table,
@@ -25,6 +27,7 @@ from lessonlens.store.models import (
 from lessonlens.store.results import AddResult
 
 T = TypeVar("T")
+_NOT_JSON = Text(zh="分析结果无法存为 JSON：{error}", en="the analysis cannot be stored as JSON: {error}")
 #: bound parameters per ``IN (...)`` list, well under SQLite's limit
 CHUNK = 500
 
@@ -74,6 +77,13 @@ def _finding_rows(analysis: Analysis) -> Iterable[dict[str, Any]]:
         yield {"lesson_id": analysis.lesson.id, "finding_id": finding.id, "rule": finding.rule,
                "severity": str(finding.severity), "title_zh": finding.title.get("zh-CN", ""),
                "title_en": finding.title.get("en", "")}
+
+
+def _document(analysis: Analysis) -> str:
+    try:
+        return dumps(analysis, indent=None)
+    except ValueError as exc:  # NaN or infinity somewhere: JSON cannot hold it
+        raise InputError(_NOT_JSON, f"lesson {analysis.lesson.id}", error=exc) from None
 
 
 def add_analyses(conn: Connection, analyses: Iterable[Analysis], now: dt.datetime | None = None) -> AddResult:
@@ -135,7 +145,7 @@ def add_analyses(conn: Connection, analyses: Iterable[Analysis], now: dt.datetim
             "scheme": metrics.scheme if metrics is not None else "",
             "n_samples": metrics.n_samples if metrics is not None else None,
             "mode": mode_of(metrics), "n_findings": len(analysis.findings),
-            "document": dumps(analysis, indent=None), **indexed_values(metrics),
+            "document": _document(analysis), **indexed_values(metrics),
         })
         rubric_rows.extend(_rubric_rows(analysis))
         finding_rows.extend(_finding_rows(analysis))
