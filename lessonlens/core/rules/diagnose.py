@@ -1,0 +1,131 @@
+"""Diagnosis: run a rule set over a lesson and turn the fired rules into findings and an explanation."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from lessonlens.core.analysis import Analysis
+from lessonlens.core.findings import Finding, Severity
+from lessonlens.core.i18n import LANGS
+from lessonlens.core.metrics import TimeRange
+from lessonlens.core.rules.engine import DEFAULT_ENGINE, Firing, make_engine
+from lessonlens.core.rules.env import LessonEnv, lesson_values
+from lessonlens.core.rules.pack import CompiledRule, RuleSet, default_rule_paths, load_rules
+
+RulesArg = RuleSet | Sequence[Path | str] | None
+
+
+@attrs.frozen
+class ExplainStep:
+    """One fired rule: where it stands in the chain, what it matched and what it asserted."""
+
+    order: int
+    rule: str
+    severity: Severity
+    condition: str
+    needs: tuple[str, ...]
+    absent: tuple[str, ...]
+    asserts: tuple[str, ...]
+    values: dict[str, Any]
+    source: str
+    finding: bool
+
+
+@attrs.frozen
+class Diagnosis:
+    """The findings of one lesson and the chain of rules that produced them."""
+
+    lesson: str
+    findings: tuple[Finding, ...]
+    explanation: tuple[ExplainStep, ...]
+    params: dict[str, Any]
+    rule_files: tuple[str, ...]
+    engine: str
+
+
+def rule_set(rules: RulesArg = None) -> RuleSet:
+    """``None``: the registered packs; paths: the registered packs then these (later ones override)."""
+    if isinstance(rules, RuleSet):
+        return rules
+    return load_rules([*default_rule_paths(), *(Path(p) for p in rules or ())])
+
+
+class Diagnoser:
+    """A rule set compiled into an engine once, to diagnose many lessons quickly."""
+
+    def __init__(self, rules: RulesArg = None, engine: str = DEFAULT_ENGINE) -> None:
+        self.rules = rule_set(rules)
+        self.engine = make_engine(self.rules, engine)
+
+    def env(self, analysis: Analysis, params: Mapping[str, Any] | None = None) -> LessonEnv:
+        return LessonEnv(
+            lesson_id=analysis.lesson.id,
+            values=lesson_values(analysis),
+            params=self.rules.params_for(analysis.lesson, params),
+            metrics=analysis.metrics,
+            timeline=analysis.timeline,
+        )
+
+    def firings(self, analysis: Analysis, params: Mapping[str, Any] | None = None) -> list[Firing]:
+        """Only which rules fire (no messages): the fast path for batches and benchmarks."""
+        return self.engine.run(self.env(analysis, params))
+
+    def diagnose(self, analysis: Analysis, params: Mapping[str, Any] | None = None) -> Diagnosis:
+        env = self.env(analysis, params)
+        firings = self.engine.run(env)
+        findings = tuple(finding_of(f.rule, env) for f in firings if f.rule.finding)
+        steps = tuple(_step(f, env) for f in firings)
+        return Diagnosis(analysis.lesson.id, findings, steps, dict(env.params), self.rules.sources, self.engine.name)
+
+
+def diagnose(
+    analysis: Analysis,
+    rules: RulesArg = None,
+    params: Mapping[str, Any] | None = None,
+    engine: str = DEFAULT_ENGINE,
+) -> Diagnosis:
+    """The findings of one lesson under ``rules`` with parameters ``params`` overriding the packs'.
+
+    For many lessons build a :class:`Diagnoser` once: this function compiles the rules every call.
+    """
+    return Diagnoser(rules, engine).diagnose(analysis, params)
+
+
+def finding_of(rule: CompiledRule, env: LessonEnv) -> Finding:
+    texts = {field: {lang: template.render(env) for lang, template in by_lang.items()}
+             for field, by_lang in rule.texts.items()}
+    ranges = rule.ranges(env) if rule.ranges is not None else None
+    return Finding(
+        id=rule.id,
+        rule=rule.id,
+        severity=rule.severity,
+        title=texts.get("title", {lang: rule.id for lang in LANGS}),
+        explanation=texts.get("explanation", {}),
+        suggestion=texts.get("suggestion", {}),
+        time_ranges=tuple(TimeRange(float(s), float(e)) for s, e in ranges or ()),
+        facts=_values(rule, env),
+    )
+
+
+def _values(rule: CompiledRule, env: LessonEnv) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for label, fn in rule.explain:
+        value = fn(env)
+        if isinstance(value, tuple):
+            value = [list(r) for r in value]
+        values[label] = value
+    return values
+
+
+def _step(firing: Firing, env: LessonEnv) -> ExplainStep:
+    rule = firing.rule
+    return ExplainStep(
+        order=firing.order, rule=rule.id, severity=rule.severity, condition=rule.condition_source,
+        needs=rule.needs, absent=rule.needs_absent, asserts=rule.asserts[1:], values=_values(rule, env),
+        source=f"{rule.path}:{rule.line}",
+        finding=rule.finding,
+    )

@@ -1,0 +1,284 @@
+"""The names and functions rule expressions may use, with their types and implementations.
+
+Types are ``num``, ``str``, ``bool``, ``ranges`` (sorted ``(start, end)`` pairs in seconds) and
+``any``. Behaviour and curve arguments must be string literals, so a typo is caught when the rule
+file is checked, not when a lesson happens to reach the rule.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import attrs
+import numpy as np
+
+from lessonlens.core.rules.env import CURVE_FIELDS, LESSON_FIELDS, LessonEnv
+from lessonlens.core.timeline import STUDENT_BEHAVIOURS, TEACHER_BEHAVIOURS
+
+Ranges = tuple[tuple[float, float], ...]
+
+#: Scalar metric ids of CONTRACTS.md (issue 3) and their types.
+SCALARS: dict[str, str] = {
+    "rt": "num", "ch": "num", "mode": "str", "n_t": "num", "n_s": "num", "runs": "num",
+    "rt_30s": "num", "ch_30s": "num", "duration": "num", "participation_mean": "num",
+    "consistency_mean": "num", "attention_mean": "num", "longest_lecture": "num",
+    "switches_per_10min": "num", "n_samples": "num", "interval": "num",
+    # produced by the metric plugins beyond the contract list (docs/metrics.md)
+    "n": "num", "mode_30s": "str", "teacher_switches_per_10min": "num", "bin_seconds": "num",
+    "fias_teacher_talk": "num", "fias_student_talk": "num", "fias_silence": "num",
+    "fias_indirect_direct": "num", "fias_steady_state": "num",
+}
+CURVES: tuple[str, ...] = ("participation", "consistency", "attention")
+BEHAVIOURS: tuple[str, ...] = TEACHER_BEHAVIOURS + STUDENT_BEHAVIOURS
+_RUBRIC_NAME = re.compile(r"^rubric\.[\w\-]+\.[\w\-]+\.(share|band|spread)$")
+
+
+def name_type(name: str, extra_metrics: Sequence[str] = ()) -> str | None:
+    """The type of a metric, rubric or lesson name, or ``None`` when it is not one."""
+    if name in SCALARS:
+        return SCALARS[name]
+    if name in extra_metrics:
+        return "any"
+    group, _, rest = name.partition(".")
+    if group == "teacher_shares" and rest in TEACHER_BEHAVIOURS:
+        return "num"
+    if group == "student_shares" and rest in STUDENT_BEHAVIOURS:
+        return "num"
+    if group in CURVES and rest in CURVE_FIELDS:
+        return "num"
+    if group == "lesson" and rest in LESSON_FIELDS:
+        return "str"
+    match = _RUBRIC_NAME.match(name)
+    if match:
+        return "str" if match.group(1) == "band" else "num"
+    return None
+
+
+@attrs.frozen
+class Function:
+    """One function: the kinds of its parameters, how many may be left out, its result type."""
+
+    name: str
+    params: tuple[str, ...]  # num | ranges | any | behaviour | curve | behaviour_or_ranges | num*
+    returns: str
+    impl: Callable[..., Any]
+    optional: int = 0
+
+
+# -- ranges ---------------------------------------------------------------------------------
+def merge(ranges: Sequence[tuple[float, float]]) -> Ranges:
+    out: list[tuple[float, float]] = []
+    for start, end in sorted(ranges):
+        if out and start <= out[-1][1] + 1e-9:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return tuple(out)
+
+
+def ranges_of_mask(t: np.ndarray[Any, Any], mask: np.ndarray[Any, Any], interval: float) -> Ranges:
+    """Runs of true samples as ranges; sample ``i`` covers ``[t_i, t_i + interval)``."""
+    if mask.size == 0 or not mask.any():
+        return ()
+    padded = np.concatenate(([False], mask, [False])).astype(np.int8)
+    edges = np.flatnonzero(np.diff(padded))
+    starts, ends = edges[0::2], edges[1::2] - 1
+    return tuple((float(t[s]), float(t[e]) + interval) for s, e in zip(starts, ends, strict=True))
+
+
+def _intersect(a: Ranges, b: Ranges) -> Ranges:
+    out = []
+    for s1, e1 in a:
+        for s2, e2 in b:
+            start, end = max(s1, s2), min(e1, e2)
+            if end > start:
+                out.append((start, end))
+    return merge(out)
+
+
+def _minus(a: Ranges, b: Ranges) -> Ranges:
+    out: list[tuple[float, float]] = []
+    for start, end in a:
+        pieces = [(start, end)]
+        for s2, e2 in b:
+            pieces = [p for s, e in pieces for p in ((s, min(e, s2)), (max(s, e2), e)) if p[1] > p[0]]
+        out.extend(pieces)
+    return merge(out)
+
+
+def _without(env: LessonEnv, a: Ranges | None, b: Ranges | None, gap: float | None = 0.0) -> Ranges | None:
+    if a is None or b is None:
+        return None
+    pad = gap or 0.0
+    return tuple(r for r in a if not any(s < r[1] and e > r[0] - pad for s, e in b))
+
+
+# -- metric lookups ---------------------------------------------------------------------------
+def _share(env: LessonEnv, behaviour: str) -> Any:
+    group = "teacher_shares" if behaviour in TEACHER_BEHAVIOURS else "student_shares"
+    return env.values.get(f"{group}.{behaviour}")
+
+
+def _episodes(env: LessonEnv, behaviour: str) -> Ranges | None:
+    metrics = env.metrics
+    if metrics is None:
+        return None
+    runs = metrics.episodes.get(behaviour)
+    return () if runs is None else tuple((r.start, r.end) for r in runs.ranges)
+
+
+def _count(env: LessonEnv, what: str | Ranges | None) -> int | None:
+    if isinstance(what, str):
+        metrics = env.metrics
+        if metrics is None:
+            return None
+        runs = metrics.episodes.get(what)
+        return 0 if runs is None else runs.count
+    return None if what is None else len(what)
+
+
+def _total(env: LessonEnv, what: str | Ranges | None) -> float | None:
+    if isinstance(what, str):
+        metrics = env.metrics
+        if metrics is None:
+            return None
+        runs = metrics.episodes.get(what)
+        return 0.0 if runs is None else runs.total
+    return None if what is None else float(sum(e - s for s, e in what))
+
+
+def _longest(env: LessonEnv, what: str | Ranges | None) -> float | None:
+    if isinstance(what, str):
+        metrics = env.metrics
+        if metrics is None:
+            return None
+        runs = metrics.episodes.get(what)
+        return 0.0 if runs is None else runs.longest
+    if what is None:
+        return None
+    return max((e - s for s, e in what), default=0.0)
+
+
+def _longest_range(env: LessonEnv, what: str | Ranges | None) -> Ranges | None:
+    ranges = _episodes(env, what) if isinstance(what, str) else what
+    if not ranges:
+        return ranges
+    return (max(ranges, key=lambda r: r[1] - r[0]),)
+
+
+def _curve_value(field: str) -> Callable[[LessonEnv, str], Any]:
+    def value(env: LessonEnv, curve: str) -> Any:
+        return env.values.get(f"{curve}.{field}")
+    return value
+
+
+def _series(env: LessonEnv, curve: str) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]] | None:
+    key = ("series", curve)
+    if key not in env.cache:
+        series = env.metrics.series.get(curve) if env.metrics is not None else None
+        if series is None:
+            env.cache[key] = None
+        else:
+            t = np.asarray(series.t, dtype=float)
+            v = np.array([np.nan if x is None else x for x in series.values], dtype=float)
+            env.cache[key] = (t, v)
+    return env.cache[key]  # type: ignore[no-any-return]
+
+
+def _interval(env: LessonEnv) -> float:
+    return float(env.values.get("interval") or 6.0)
+
+
+def _below(env: LessonEnv, curve: str, limit: float | None) -> Ranges | None:
+    data = _series(env, curve)
+    if data is None or limit is None:
+        return None
+    t, v = data
+    with np.errstate(invalid="ignore"):
+        return ranges_of_mask(t, v < limit, _interval(env))
+
+
+def _above(env: LessonEnv, curve: str, limit: float | None) -> Ranges | None:
+    data = _series(env, curve)
+    if data is None or limit is None:
+        return None
+    t, v = data
+    with np.errstate(invalid="ignore"):
+        return ranges_of_mask(t, v > limit, _interval(env))
+
+
+def _timeline_arrays(env: LessonEnv) -> dict[str, np.ndarray[Any, Any]] | None:
+    """Per-sample arrays of the coded timeline: ``t``, the teacher code, each student share."""
+    if "timeline" not in env.cache:
+        timeline = env.timeline
+        if timeline is None or not timeline.samples:
+            env.cache["timeline"] = None
+        else:
+            samples = timeline.samples
+            arrays = {"t": np.fromiter((s.t for s in samples), float, len(samples)),
+                      "teacher": np.array([s.teacher or "" for s in samples])}
+            for b in STUDENT_BEHAVIOURS:
+                arrays[b] = np.fromiter((s.students.get(b, 0.0) for s in samples), float, len(samples))
+            env.cache["timeline"] = arrays
+    return env.cache["timeline"]  # type: ignore[no-any-return]
+
+
+def _samples(env: LessonEnv, behaviour: str, more_than: float | None = 0.0) -> Ranges | None:
+    """Where a behaviour happens, sample by sample from the coded timeline (else its episodes)."""
+    arrays = _timeline_arrays(env)
+    if arrays is None:
+        return _episodes(env, behaviour)
+    interval = env.timeline.interval if env.timeline is not None else _interval(env)
+    teacher = behaviour in TEACHER_BEHAVIOURS
+    mask = arrays["teacher"] == behaviour if teacher else arrays[behaviour] > (more_than or 0.0)
+    return ranges_of_mask(arrays["t"], mask, interval)
+
+
+def _near(env: LessonEnv, t: float | None, half_width: float | None = 60.0) -> Ranges | None:
+    if t is None:
+        return None
+    width = 60.0 if half_width is None else half_width
+    return ((max(0.0, t - width), t + width),)
+
+
+def _numeric(fn: Callable[..., Any]) -> Callable[..., Any]:
+    def call(env: LessonEnv, *args: Any) -> Any:
+        return None if any(a is None for a in args) else fn(*args)
+    return call
+
+
+def _ranges2(fn: Callable[[Ranges, Ranges], Ranges]) -> Callable[..., Any]:
+    def call(env: LessonEnv, a: Ranges | None, b: Ranges | None) -> Ranges | None:
+        return None if a is None or b is None else fn(a, b)
+    return call
+
+
+FUNCTIONS: dict[str, Function] = {f.name: f for f in (
+    Function("share", ("behaviour",), "num", _share),
+    Function("count", ("behaviour_or_ranges",), "num", _count),
+    Function("total", ("behaviour_or_ranges",), "num", _total),
+    Function("longest", ("behaviour_or_ranges",), "num", _longest),
+    Function("max_run", ("behaviour_or_ranges",), "num", _longest),
+    Function("episodes", ("behaviour",), "ranges", _episodes),
+    Function("longest_range", ("behaviour_or_ranges",), "ranges", _longest_range),
+    Function("samples", ("behaviour", "num"), "ranges", _samples, optional=1),
+    Function("mean", ("curve",), "num", _curve_value("mean")),
+    Function("lowest", ("curve",), "num", _curve_value("min")),
+    Function("highest", ("curve",), "num", _curve_value("max")),
+    Function("lowest_at", ("curve",), "num", _curve_value("min_t")),
+    Function("highest_at", ("curve",), "num", _curve_value("max_t")),
+    Function("below", ("curve", "num"), "ranges", _below),
+    Function("above", ("curve", "num"), "ranges", _above),
+    Function("near", ("num", "num"), "ranges", _near, optional=1),
+    Function("overlap", ("ranges", "ranges"), "ranges", _ranges2(_intersect)),
+    Function("minus", ("ranges", "ranges"), "ranges", _ranges2(_minus)),
+    Function("union", ("ranges", "ranges"), "ranges", _ranges2(lambda a, b: merge(a + b))),
+    Function("without", ("ranges", "ranges", "num"), "ranges", _without, optional=1),
+    Function("has", ("any",), "bool", lambda env, x: x is not None),
+    Function("abs", ("num",), "num", _numeric(abs)),
+    Function("min", ("num", "num*"), "num", _numeric(min)),
+    Function("max", ("num", "num*"), "num", _numeric(max)),
+    Function("round", ("num", "num"), "num", _numeric(lambda x, n=0: round(x, int(n))), optional=1),
+)}
