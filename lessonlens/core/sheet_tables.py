@@ -1,0 +1,106 @@
+"""Tables from the files raters use: CSV (UTF-8, or GB18030 as Chinese Excel saves it) and XLSX.
+
+A table is a header and its rows, each row keeping its number in the file so messages can name it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from lessonlens.core.i18n import Text
+from lessonlens.core.rubric_problems import Problem, RubricProblems
+
+_NOT_FOUND = Text(zh="文件不存在", en="file not found")
+_NOT_TEXT = Text(zh="无法按 UTF-8 或 GB18030 编码读取该 CSV 文件",
+                 en="cannot read this CSV file as UTF-8 or GB18030 text")
+_BAD_CSV = Text(zh="不是有效的 CSV：{error}", en="not a valid CSV file: {error}")
+_BAD_XLSX = Text(zh="不是有效的 XLSX 工作簿：{error}", en="not a valid XLSX workbook: {error}")
+_NO_OPENPYXL = Text(zh="读取 XLSX 需要 openpyxl：pip install openpyxl",
+                    en="reading XLSX needs openpyxl: pip install openpyxl")
+
+
+@attrs.frozen
+class Table:
+    """One table: ``sheet`` is the worksheet name (``None`` for CSV); rows are ``(row number, cells)``."""
+
+    source: str
+    sheet: str | None
+    header: tuple[str, ...]
+    header_row: int
+    rows: tuple[tuple[int, tuple[Any, ...]], ...]
+
+
+def read_tables(path: str | Path) -> list[Table]:
+    """The tables of a CSV file (one) or an XLSX workbook (one per non-empty worksheet)."""
+    file = Path(path)
+    if not file.is_file():
+        raise RubricProblems([Problem(_NOT_FOUND, str(file))])
+    if file.suffix.lower() in (".xlsx", ".xlsm"):
+        return list(_xlsx_tables(file))
+    return [_csv_table(file)]
+
+
+def _blank(cell: Any) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip())
+
+
+def _table(source: str, sheet: str | None, rows: Iterator[tuple[int, tuple[Any, ...]]]) -> Table | None:
+    header: tuple[str, ...] | None = None
+    header_row = 0
+    body = []
+    for number, cells in rows:
+        if all(_blank(c) for c in cells):
+            continue
+        if header is None:
+            header, header_row = tuple("" if c is None else str(c).strip() for c in cells), number
+        else:
+            body.append((number, cells))
+    if header is None:
+        return None
+    return Table(source=source, sheet=sheet, header=header, header_row=header_row, rows=tuple(body))
+
+
+def _csv_table(file: Path) -> Table:
+    raw = file.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise RubricProblems([Problem(_NOT_TEXT, str(file))])
+    first = text.split("\n", 1)[0]
+    delimiter = max(",;\t", key=first.count) if first else ","
+    try:
+        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    except csv.Error as exc:
+        raise RubricProblems([Problem(_BAD_CSV, str(file), params={"error": exc})]) from None
+    table = _table(str(file), None, ((i, tuple(r)) for i, r in enumerate(rows, start=1)))
+    return table or Table(str(file), None, (), 0, ())
+
+
+def _xlsx_tables(file: Path) -> Iterator[Table]:
+    try:
+        import openpyxl
+    except ImportError:  # pragma: no cover - openpyxl is a base dependency
+        raise RubricProblems([Problem(_NO_OPENPYXL, str(file))]) from None
+    try:
+        book = openpyxl.load_workbook(file, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+        raise RubricProblems([Problem(_BAD_XLSX, str(file), params={"error": exc})]) from None
+    try:
+        for ws in book.worksheets:
+            rows = ((i, tuple(r)) for i, r in enumerate(ws.iter_rows(values_only=True), start=1))
+            table = _table(str(file), ws.title, rows)
+            if table is not None:
+                yield table
+    finally:
+        book.close()
