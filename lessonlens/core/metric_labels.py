@@ -1,0 +1,52 @@
+"""Display names of the metric ids (zh-CN and en), for tables, reports and charts.
+
+Behaviour and code labels come from the coding scheme; these are the metrics' own names.
+"""
+
+from __future__ import annotations
+
+from lessonlens.core.i18n import Text
+
+METRIC_LABELS: dict[str, Text] = {
+    "rt": Text(zh="教师行为占有率 Rt", en="Teacher occupancy Rt"),
+    "ch": Text(zh="师生行为转换率 Ch", en="Behaviour conversion rate Ch"),
+    "mode": Text(zh="教学模式", en="Teaching mode"),
+    "rt_30s": Text(zh="Rt（30 秒采样）", en="Rt (30-s sampling)"),
+    "ch_30s": Text(zh="Ch（30 秒采样）", en="Ch (30-s sampling)"),
+    "mode_30s": Text(zh="教学模式（30 秒采样）", en="Teaching mode (30-s sampling)"),
+    "n": Text(zh="有 S/T 编码的采样点数 N", en="Samples with an S/T code N"),
+    "n_t": Text(zh="T 行为采样点数", en="T samples"),
+    "n_s": Text(zh="S 行为采样点数", en="S samples"),
+    "runs": Text(zh="连续段数 g", en="Runs g"),
+    "duration": Text(zh="时长（秒）", en="Duration (s)"),
+    "switches_per_10min": Text(zh="每 10 分钟 S/T 转换次数", en="S/T switches per 10 min"),
+    "teacher_switches_per_10min": Text(zh="每 10 分钟教师行为切换次数", en="Teacher behaviour changes per 10 min"),
+    "longest_lecture": Text(zh="最长连续讲授（秒）", en="Longest uninterrupted lecture (s)"),
+    "participation_mean": Text(zh="平均参与度", en="Mean participation"),
+    "consistency_mean": Text(zh="平均表现度（一致性）", en="Mean consistency"),
+    "attention_mean": Text(zh="平均关注度", en="Mean attention"),
+    "bin_seconds": Text(zh="时序图分段（秒）", en="Timeline bin (s)"),
+    "participation": Text(zh="参与度", en="Participation"),
+    "consistency": Text(zh="表现度", en="Consistency"),
+    "attention": Text(zh="关注度", en="Attention"),
+    "teacher_shares": Text(zh="教师行为占比", en="Teacher behaviour shares"),
+    "student_shares": Text(zh="学生行为占比", en="Student behaviour shares"),
+    "code_shares": Text(zh="编码占比", en="Code shares"),
+    "fias_teacher_talk": Text(zh="教师语言比率", en="Teacher talk ratio"),
+    "fias_student_talk": Text(zh="学生语言比率", en="Student talk ratio"),
+    "fias_silence": Text(zh="沉寂或混乱比率", en="Silence or confusion ratio"),
+    "fias_indirect_direct": Text(zh="间接/直接影响比", en="Indirect/direct ratio"),
+    "fias_steady_state": Text(zh="稳态格比率", en="Steady-state cells ratio"),
+}
+
+MODE_LABELS: dict[str, Text] = {
+    "practice": Text(zh="练习型", en="practice"),
+    "lecture": Text(zh="讲授型", en="lecture"),
+    "dialogue": Text(zh="对话型", en="dialogue"),
+    "mixed": Text(zh="混合型", en="mixed"),
+}
+
+
+def metric_label(metric_id: str) -> Text:
+    """The label of a metric id; an id without one is shown as itself."""
+    return METRIC_LABELS.get(metric_id, Text(zh=metric_id, en=metric_id))
