@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from lessonlens.cli import metrics_cmd, plugins_cmd, store_cmd
+from lessonlens.cli import metrics_cmd, plugins_cmd, rubric_cmd, store_cmd
 from lessonlens.core.errors import InputError, LessonlensError
 from lessonlens.core.i18n import normalize_lang
 from lessonlens.core.plugins import get_manager
@@ -48,6 +48,7 @@ def main_options(
 
 metrics_cmd.add_to(app)
 plugins_cmd.add_to(app)
+rubric_cmd.add_to(app)
 store_cmd.add_to(app)
 
 
