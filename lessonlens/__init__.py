@@ -28,16 +28,29 @@ from lessonlens.core.measure import measure, read_coded_sheet
 from lessonlens.core.metrics import Metrics, MetricValues, Series, TimeRange
 from lessonlens.core.pipeline import analyze_media, code, compute_metrics, detect
 from lessonlens.core.plugins import get_manager
+from lessonlens.core.rubric import RubricResult, RubricSchema, ScoreSheet, TimedNote
+from lessonlens.core.rubric_charts import matrix_chart, radar_charts
+from lessonlens.core.rubric_facts import rubric_facts
+from lessonlens.core.scoring import (
+    attach_rubric_result,
+    list_rubric_schemas,
+    load_rubric_schema,
+    read_score_sheets,
+    score,
+    write_rubric_template,
+)
 from lessonlens.core.timeline import CodedSample, CodedTimeline, CodingScheme
 from lessonlens.core.version import __version__
 
 __all__ = [
     "Analysis", "CodeRequest", "CodedSample", "CodedTimeline", "Coder", "CodingScheme", "DetectRequest",
     "Detector", "Finding", "InputError", "LessonMeta", "LessonlensError", "MediaRole", "MediaSource",
-    "Metric", "MetricValues", "Metrics", "PluginError", "Provenance", "Renderer", "ReportJob",
-    "SchemaVersionError", "Series", "Severity", "TimeRange", "__version__", "analyze_media", "code",
-    "compute_metrics", "detect", "dumps", "get_manager", "hookimpl", "load", "loads", "measure",
-    "metrics", "read_coded_sheet", "save", "to_dict",
+    "Metric", "MetricValues", "Metrics", "PluginError", "Provenance", "Renderer", "ReportJob", "RubricResult",
+    "RubricSchema", "SchemaVersionError", "ScoreSheet", "Series", "Severity", "TimeRange", "TimedNote",
+    "__version__", "analyze_media", "attach_rubric_result", "code", "compute_metrics", "detect", "dumps",
+    "get_manager", "hookimpl", "list_rubric_schemas", "load", "load_rubric_schema", "loads", "matrix_chart",
+    "measure", "metrics", "radar_charts", "read_coded_sheet", "read_score_sheets", "rubric_facts", "save",
+    "score", "to_dict", "write_rubric_template",
 ]
 
 #: ``lessonlens.metrics(source, ...)``: the same as :func:`measure`
