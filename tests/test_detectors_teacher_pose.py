@@ -27,7 +27,8 @@ def model():  # type: ignore[no-untyped-def]
 
 def _position(frames, model, min_move=0.05):  # type: ignore[no-untyped-def]
     found = list(teacher_pose.TeacherPoseDetector.track(frames, model, DEFAULT_LAYOUT, min_move))
-    return [o for o in found if isinstance(o, PositionObservation)], [o for o in found if isinstance(o, PoseObservation)]
+    positions = [o for o in found if isinstance(o, PositionObservation)]
+    return positions, [o for o in found if isinstance(o, PoseObservation)]
 
 
 def test_zones_follow_where_the_teacher_stands(model) -> None:  # type: ignore[no-untyped-def]

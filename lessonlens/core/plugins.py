@@ -28,6 +28,9 @@ ENV_VAR = "LESSONLENS_PLUGINS"
 
 #: The one place core names plugin modules: lessonlens' own plugins, registered like any other.
 DEFAULT_PLUGINS: tuple[str, ...] = (
+    "lessonlens.plugins.detectors.teacher_pose",
+    "lessonlens.plugins.detectors.student_faces",
+    "lessonlens.plugins.detectors.board_ocr",
     "lessonlens.plugins.coders.platform9",
     "lessonlens.plugins.coders.st",
     "lessonlens.plugins.coders.fias",

@@ -17,6 +17,7 @@ from lessonlens.core.hookspecs import hookimpl
 from lessonlens.core.i18n import Text
 from lessonlens.core.observations import BehaviourCue
 from lessonlens.core.timeline import Code, CodedSample, CodedTimeline, CodingScheme, Evidence
+from lessonlens.plugins.coders.platform9_fusion import fuse
 from lessonlens.plugins.coders.platform9_sheet import read_platform9_sheet
 
 SCHEME = CodingScheme(
@@ -66,7 +67,9 @@ class Platform9Coder(Coder):
                 near.append(cues[i])
                 i += 1
             samples.append(self._sample(t, near, mapping))
-        return CodedTimeline(scheme=SCHEME.id, interval=request.interval, samples=tuple(samples),
+        # pose, position, board text, speech and faces refine the cue votes (no-op when there are none)
+        fused = fuse(request, samples, lambda teacher, students: st_code(teacher, students, mapping))
+        return CodedTimeline(scheme=SCHEME.id, interval=request.interval, samples=fused,
                              st_mapping=mapping, coder=self.name)
 
     def read_sheet(self, path: str | Path, interval: float | None = None) -> CodedTimeline:

@@ -1,0 +1,329 @@
+"""Fusion for the platform-9 coder: low-level observations -> teacher behaviour and student shares.
+
+At each instant the teacher's four behaviours get a score from what was seen and heard in the
+instant's window (``t ± interval/2``):
+
+- ``board_writing``: in the ``board`` zone, facing the board (back or profile to the camera), an
+  arm raised, and characters appearing on the board;
+- ``patrolling``: outside the podium/board zones (among the desks) and moving;
+- ``lecturing``: facing the class from the podium or board, the teacher speaking;
+- ``teacher_student_interaction``: a teacher question followed by student speech (or a student
+  standing to answer), pointing at the class (an arm raised while facing it);
+
+plus the votes of behaviour cues (action-recognition plugins). The scores are turned into a
+label sequence by a Viterbi pass with a switching cost, so a one-sample blip needs much stronger
+evidence than its neighbours to stand (codes do not flicker). Students' shares are the share cues
+of the student camera, raised by audio (a chorus: most of the class answering; one student's
+voice: someone answering; group talk: peer interaction) and smoothed by a 3-sample median.
+
+Signals that were not observed (no teacher camera, no audio: ``CodeRequest.unavailable``) are
+unknown, never "absent": without audio the speaking terms drop out and confidence falls; an
+instant with no evidence at all stays uncoded (``None``) rather than defaulting to lecturing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from lessonlens.core.extensions import CodeRequest
+from lessonlens.core.observations import (
+    BoardTextObservation,
+    FaceObservation,
+    Observation,
+    PoseObservation,
+    PositionObservation,
+    SpeechObservation,
+)
+from lessonlens.core.timeline import STUDENT_BEHAVIOURS, TEACHER_BEHAVIOURS, CodedSample, Evidence
+
+Floats = npt.NDArray[np.float64]
+LOW_LEVEL = (PoseObservation, PositionObservation, BoardTextObservation, SpeechObservation, FaceObservation)
+#: Names in ``CodeRequest.unavailable`` that mean the audio (speech) signals are unknown.
+SPEECH_SIGNALS = frozenset({"speech", "audio", "asr", "voice", "speaker"})
+
+_QUESTION = re.compile(
+    r"[?？]\s*$|[吗呢吧]\s*[?？。.!！]?\s*$|为什么|怎么|什么|哪|谁|几|多少|是不是|对不对|能不能|有没有"
+    r"|^\s*(what|why|how|who|which|when|where|can|could|do|does|is|are|would)\b",
+    re.IGNORECASE,
+)
+
+
+@attrs.frozen
+class FusionSettings:
+    """Weights of the rules; ``switch_cost`` (nats) is what a change of teacher behaviour must pay."""
+
+    switch_cost: float = 0.8
+    min_evidence: float = 0.15
+    chorus_share: float = 0.8
+    group_share: float = 0.5
+    single_answer_share: float = 0.05
+
+
+def is_question(text: str) -> bool:
+    """A question by its punctuation, Chinese question particles/words, or an English wh-/aux- start."""
+    return bool(text) and _QUESTION.search(text) is not None
+
+
+def facing(pose: PoseObservation) -> tuple[str, bool]:
+    """Where a person faces (``class``, ``board``, ``side`` or ``unknown``) and whether an arm is raised.
+
+    Seen from the back of the room: facing the class shows the left shoulder on the picture's right
+    and the nose between the ears; the back shows the shoulders mirrored or no face; a profile puts
+    the nose outside the span of the ears. An arm is raised when a wrist is above the chest line.
+    """
+    kp = {k.name: k for k in pose.keypoints}
+
+    def seen(name: str) -> bool:
+        return name in kp and kp[name].visibility >= 0.5
+
+    direction = "unknown"
+    if seen("left_shoulder") and seen("right_shoulder"):
+        ls, rs = kp["left_shoulder"], kp["right_shoulder"]
+        mirrored = ls.x < rs.x
+        if not seen("nose") or mirrored:
+            direction = "board"
+        elif "left_ear" in kp and "right_ear" in kp:
+            nose, le, re_ = kp["nose"], kp["left_ear"], kp["right_ear"]
+            span = abs(le.x - re_.x)
+            lo, hi = min(le.x, re_.x), max(le.x, re_.x)
+            outside = max(lo - nose.x, nose.x - hi, 0.0)
+            direction = "side" if span < 1e-6 or outside > 0.15 * span else "class"
+        else:
+            direction = "class"
+    raised = False
+    for side in ("left", "right"):
+        wrist, shoulder, hip = (kp.get(f"{side}_{p}") for p in ("wrist", "shoulder", "hip"))
+        if wrist is None or shoulder is None or wrist.visibility < 0.5:
+            continue
+        torso = abs(hip.y - shoulder.y) if hip is not None and hip.visibility >= 0.3 else 0.25
+        if wrist.y < shoulder.y + 0.25 * max(torso, 0.05):
+            raised = True
+    return direction, raised
+
+
+@attrs.define
+class _Window:
+    """What was seen and heard around one instant."""
+
+    zone: str | None = None
+    moving: bool = False
+    facing: str = "unknown"
+    arm: bool = False
+    added: int = 0
+    teacher_talk: float = 0.0
+    student_talk: float = 0.0
+    chorus: float = 0.0
+    group: float = 0.0
+    question: bool = False
+    evidence: list[Evidence] = attrs.Factory(list)
+
+
+def _windows(request: CodeRequest) -> list[_Window]:
+    instants = np.asarray(request.instants, dtype=np.float64)
+    half = request.interval / 2
+    windows = [_Window() for _ in instants]
+    if not len(instants):
+        return windows
+
+    def index(t: float) -> int | None:
+        i = int(np.searchsorted(instants, t + half, side="right")) - 1
+        return i if 0 <= i < len(instants) and t >= instants[i] - half else None
+
+    for obs in request.observations:
+        if isinstance(obs, SpeechObservation):
+            _add_speech(windows, instants, half, obs)
+            continue
+        i = index(obs.t)
+        if i is None:
+            continue
+        w = windows[i]
+        if isinstance(obs, PositionObservation) and obs.person == "teacher":
+            w.zone, w.moving = obs.zone, w.moving or obs.moving
+            w.evidence.append(Evidence(obs.detector, obs.kind, f"zone={obs.zone} moving={obs.moving}", obs.t))
+        elif isinstance(obs, PoseObservation) and obs.person == "teacher":
+            w.facing, w.arm = facing(obs)
+            w.evidence.append(Evidence(obs.detector, obs.kind, f"facing={w.facing} arm_raised={w.arm}", obs.t))
+        elif isinstance(obs, BoardTextObservation):
+            w.added += obs.added_chars
+            if obs.added_chars:
+                w.evidence.append(Evidence(obs.detector, obs.kind, f"+{obs.added_chars} chars", obs.t))
+    return windows
+
+
+def _add_speech(windows: list[_Window], instants: Floats, half: float, obs: SpeechObservation) -> None:
+    end = max(obs.end, obs.t)
+    lo = int(np.searchsorted(instants + half, obs.t, side="right"))
+    hi = int(np.searchsorted(instants - half, end, side="left"))
+    for i in range(lo, min(hi, len(instants))):
+        overlap = min(end, instants[i] + half) - max(obs.t, instants[i] - half)
+        if overlap <= 0 and not (obs.t == end and instants[i] - half <= obs.t < instants[i] + half):
+            continue
+        seconds = max(overlap, 0.0)
+        w = windows[i]
+        if obs.speaker == "teacher":
+            w.teacher_talk += seconds
+            w.question = w.question or is_question(obs.text)
+        elif obs.speaker == "chorus":
+            w.chorus += seconds
+        elif obs.speaker == "group":
+            w.group += seconds
+        elif obs.speaker in ("student", "students"):
+            w.student_talk += seconds
+        w.evidence.append(Evidence(obs.detector, obs.kind, f"{obs.speaker}: {obs.text[:40]}".rstrip(": "), obs.t))
+
+
+def teacher_scores(windows: Sequence[_Window], answering: Floats, cue_votes: Floats, speech_known: bool,
+                   board_known: bool, interval: float) -> Floats:
+    """(instants, 4) scores in TEACHER_BEHAVIOURS order from the windows' evidence."""
+    n = len(windows)
+    zone = np.array([w.zone or "" for w in windows])
+    seen = zone != ""
+    at_board = (zone == "board").astype(float)
+    at_front = np.isin(zone, ("board", "podium")).astype(float)
+    away = (seen & ~np.isin(zone, ("board", "podium"))).astype(float)
+    moving = np.array([w.moving for w in windows], dtype=float)
+    face = np.array([w.facing for w in windows])
+    to_class = (face == "class").astype(float)
+    to_board = (face == "board") + 0.5 * (face == "side")
+    arm = np.array([w.arm for w in windows], dtype=float)
+    added = np.minimum(np.array([w.added for w in windows], dtype=float) / 4.0, 1.0)
+    talk = np.minimum(np.array([w.teacher_talk for w in windows]) / (0.4 * interval), 1.0)
+    student = np.minimum(np.array([w.student_talk for w in windows]) / (0.2 * interval), 1.0)
+    question = np.array([w.question for w in windows], dtype=float)
+    asked = np.maximum(question, np.concatenate([[0.0], question[:-1]])) if n else question
+
+    scores = np.zeros((n, 4))
+    scores[:, 0] = 0.3 * to_class * np.maximum(at_front, 0.5 * (1 - away)) + 0.15 * at_front
+    scores[:, 1] = 0.3 * at_board + 0.3 * to_board * at_front + 0.2 * arm * at_board
+    scores[:, 2] = 0.5 * away + 0.3 * moving * away
+    scores[:, 3] = 0.25 * np.minimum(answering / 0.02, 1.0) + 0.1 * arm * to_class * at_front
+    if board_known:
+        scores[:, 1] += 0.45 * added * np.maximum(at_board, 1 - seen)
+        scores[:, 0] -= 0.1 * added
+    if speech_known:
+        scores[:, 0] += 0.35 * talk * (1 - student) + 0.05 * talk
+        scores[:, 3] += 0.5 * asked * np.maximum(student, 0.5) + 0.35 * student * np.maximum(talk, asked)
+        scores[:, 2] += 0.1 * away * (1 - talk)
+    scores += cue_votes
+    return np.clip(scores, 0.0, None)
+
+
+def viterbi(scores: Floats, switch_cost: float, known: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
+    """The label path maximising sum(log share of the label's score) - switch_cost * changes.
+
+    Runs separately over each stretch of instants with evidence; unknown instants get -1.
+    """
+    labels = np.full(len(scores), -1, dtype=np.int64)
+    shares = (scores + 1e-3) / (scores + 1e-3).sum(axis=1, keepdims=True)
+    logp = np.log(shares)
+    k = scores.shape[1]
+    penalty = switch_cost * (1 - np.eye(k))
+    i = 0
+    while i < len(scores):
+        if not known[i]:
+            i += 1
+            continue
+        j = i
+        while j < len(scores) and known[j]:
+            j += 1
+        best = logp[i].copy()
+        back = np.zeros((j - i, k), dtype=np.int64)
+        for step in range(i + 1, j):
+            total = best[:, None] - penalty  # from (rows) -> to (columns)
+            back[step - i] = np.argmax(total, axis=0)
+            best = total[back[step - i], np.arange(k)] + logp[step]
+        state = int(np.argmax(best))
+        for step in range(j - 1, i - 1, -1):
+            labels[step] = state
+            state = int(back[step - i, state])
+        i = j
+    return labels
+
+
+def _cue_votes(samples: Sequence[CodedSample]) -> tuple[Floats, Floats]:
+    """Teacher cue votes (instants, 4) and student cue shares (instants, 5) from the cue-voted samples."""
+    votes = np.zeros((len(samples), len(TEACHER_BEHAVIOURS)))
+    shares = np.full((len(samples), len(STUDENT_BEHAVIOURS)), np.nan)
+    for i, sample in enumerate(samples):
+        if sample.teacher in TEACHER_BEHAVIOURS:
+            votes[i, TEACHER_BEHAVIOURS.index(sample.teacher)] = max(sample.confidence, 0.1)
+        if sample.students:
+            shares[i] = [sample.students.get(b, 0.0) for b in STUDENT_BEHAVIOURS]
+    return votes, shares
+
+
+def student_shares(windows: Sequence[_Window], cue_shares: Floats, speech_known: bool,
+                   settings: FusionSettings) -> Floats:
+    """(instants, 5) shares (rows of NaN where unknown), audio-adjusted and median-smoothed."""
+    shares = cue_shares.copy()
+    if speech_known:
+        ans, peer, listen = (STUDENT_BEHAVIOURS.index(b) for b in ("answering", "peer_interaction", "listening"))
+        for i, w in enumerate(windows):
+            lift: dict[int, float] = {}
+            if w.chorus > 0.5:
+                lift[ans] = settings.chorus_share
+            elif w.student_talk > 0.5:
+                lift[ans] = settings.single_answer_share
+            if w.group > 0.5:
+                lift[peer] = settings.group_share
+            if not lift:
+                continue
+            row = shares[i] if not np.isnan(shares[i]).any() else np.eye(len(STUDENT_BEHAVIOURS))[listen]
+            for b, floor in lift.items():
+                if row[b] < floor:
+                    others = row.sum() - row[b]
+                    scale = (1 - floor) / others if others > 0 else 0.0
+                    row = row * scale
+                    row[b] = floor
+            shares[i] = row
+    known = ~np.isnan(shares).any(axis=1)
+    smoothed = shares.copy()
+    for i in np.flatnonzero(known):
+        near = [j for j in (i - 1, i, i + 1) if 0 <= j < len(shares) and known[j]]
+        smoothed[i] = np.median(shares[near], axis=0) if len(near) == 3 else shares[i]
+    sums = smoothed.sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out: Floats = np.where(sums > 0, smoothed / sums, np.nan)
+    return out
+
+
+def has_low_level(observations: Sequence[Observation]) -> bool:
+    return any(isinstance(o, LOW_LEVEL) for o in observations)
+
+
+def fuse(request: CodeRequest, samples: Sequence[CodedSample],
+         st: Callable[[str | None, Mapping[str, float]], str | None],
+         settings: FusionSettings | None = None) -> tuple[CodedSample, ...]:
+    """The cue-voted ``samples`` re-coded with the low-level observations (unchanged when there are none)."""
+    if not has_low_level(request.observations) or not samples:
+        return tuple(samples)
+    settings = settings or FusionSettings()
+    unavailable = {u.lower() for u in request.unavailable}
+    speech_known = not (unavailable & SPEECH_SIGNALS) and any(
+        isinstance(o, SpeechObservation) for o in request.observations)
+    board_known = any(isinstance(o, BoardTextObservation) for o in request.observations)
+    windows = _windows(request)
+    votes, cue_shares = _cue_votes(samples)
+    students = student_shares(windows, cue_shares, speech_known, settings)
+    answering = np.nan_to_num(students[:, STUDENT_BEHAVIOURS.index("answering")])
+    scores = teacher_scores(windows, answering, votes, speech_known, board_known, request.interval)
+    known = scores.max(axis=1) >= settings.min_evidence
+    labels = viterbi(scores, settings.switch_cost, known)
+    totals = scores.sum(axis=1)
+    fused = []
+    for i, sample in enumerate(samples):
+        teacher = TEACHER_BEHAVIOURS[labels[i]] if labels[i] >= 0 else None
+        shares = ({b: round(float(v), 4) for b, v in zip(STUDENT_BEHAVIOURS, students[i], strict=True) if v > 0}
+                  if not np.isnan(students[i]).any() else {})
+        confidence = float(scores[i, labels[i]] / totals[i]) if teacher and totals[i] > 0 else 0.0
+        if not speech_known:
+            confidence *= 0.8  # half the senses missing: say so in the confidence
+        fused.append(attrs.evolve(sample, teacher=teacher, students=shares, st=st(teacher, shares),
+                                  confidence=round(confidence, 4),
+                                  evidence=tuple(sample.evidence) + tuple(windows[i].evidence)))
+    return tuple(fused)
