@@ -161,7 +161,7 @@ def _compile_call(node: Call, scope: Scope) -> tuple[Evaluator, str]:
     func = FUNCTIONS.get(node.func)
     if func is None:
         raise CompileError(UNKNOWN_FUNCTION, name=node.func, known=", ".join(sorted(FUNCTIONS)))
-    variadic = func.params[-1].endswith("*")
+    variadic = bool(func.params) and func.params[-1].endswith("*")
     fixed = len(func.params) - (1 if variadic else 0)
     least = fixed - func.optional
     if len(node.args) < least or (not variadic and len(node.args) > fixed):
@@ -184,6 +184,8 @@ def _compile_call(node: Call, scope: Scope) -> tuple[Evaluator, str]:
         _expect(found, "ranges" if kind == "behaviour_or_ranges" else kind, source_of(arg))
         args.append(f)
     impl = func.impl
+    if not args:
+        return (lambda env: impl(env)), func.returns
     if len(args) == 1:
         a0 = args[0]
         return (lambda env: impl(env, a0(env))), func.returns

@@ -68,6 +68,7 @@ class Diagnoser:
             params=self.rules.params_for(analysis.lesson, params),
             metrics=analysis.metrics,
             timeline=analysis.timeline,
+            rubrics=analysis.rubric_results,
         )
 
     def firings(self, analysis: Analysis, params: Mapping[str, Any] | None = None) -> list[Firing]:

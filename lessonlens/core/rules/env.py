@@ -28,6 +28,7 @@ class LessonEnv:
     params: dict[str, Any]
     metrics: Metrics | None = None
     timeline: CodedTimeline | None = None
+    rubrics: tuple[RubricResult, ...] = ()
     cache: dict[Any, Any] = attrs.field(factory=dict)
 
 

@@ -243,6 +243,39 @@ def _near(env: LessonEnv, t: float | None, half_width: float | None = 60.0) -> R
     return ((max(0.0, t - width), t + width),)
 
 
+def _indicator_shares(env: LessonEnv) -> list[tuple[str, float]]:
+    """(``rubric/indicator``, share) of every scored indicator of every rubric result (not the overall)."""
+    return [(f"{r.rubric}/{i.id}", i.share) for r in env.rubrics for i in r.indicators if i.share is not None]
+
+
+def _rubric_min(env: LessonEnv) -> float | None:
+    return min((share for _, share in _indicator_shares(env)), default=None)
+
+
+def _rubric_overall(env: LessonEnv) -> float | None:
+    shares = [r.overall.share for r in env.rubrics if r.overall is not None and r.overall.share is not None]
+    return sum(shares) / len(shares) if shares else None
+
+
+def _rubric_count_below(env: LessonEnv, limit: float | None) -> int | None:
+    if limit is None or not env.rubrics:
+        return None
+    return sum(1 for _, share in _indicator_shares(env) if share < limit)
+
+
+def _rubric_below(env: LessonEnv, limit: float | None) -> str | None:
+    if limit is None or not env.rubrics:
+        return None
+    return ", ".join(f"{name} ({share:.0%})" for name, share in _indicator_shares(env) if share < limit)
+
+
+def _clock(env: LessonEnv, seconds: float | None) -> str | None:
+    if seconds is None:
+        return None
+    minutes, secs = divmod(round(seconds), 60)
+    return f"{minutes:02d}:{secs:02d}"
+
+
 def _numeric(fn: Callable[..., Any]) -> Callable[..., Any]:
     def call(env: LessonEnv, *args: Any) -> Any:
         return None if any(a is None for a in args) else fn(*args)
@@ -276,6 +309,11 @@ FUNCTIONS: dict[str, Function] = {f.name: f for f in (
     Function("minus", ("ranges", "ranges"), "ranges", _ranges2(_minus)),
     Function("union", ("ranges", "ranges"), "ranges", _ranges2(lambda a, b: merge(a + b))),
     Function("without", ("ranges", "ranges", "num"), "ranges", _without, optional=1),
+    Function("rubric_min", (), "num", _rubric_min),
+    Function("rubric_overall", (), "num", _rubric_overall),
+    Function("rubric_count_below", ("num",), "num", _rubric_count_below),
+    Function("rubric_below", ("num",), "str", _rubric_below),
+    Function("clock", ("num",), "str", _clock),
     Function("has", ("any",), "bool", lambda env, x: x is not None),
     Function("abs", ("num",), "num", _numeric(abs)),
     Function("min", ("num", "num*"), "num", _numeric(min)),
