@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from lessonlens.cli import metrics_cmd, plugins_cmd, rubric_cmd, store_cmd
+from lessonlens.cli import diagnose_cmd, metrics_cmd, plugins_cmd, rubric_cmd, rules_cmd, sample_cmd, store_cmd
 from lessonlens.core.errors import InputError, LessonlensError
 from lessonlens.core.i18n import normalize_lang
 from lessonlens.core.plugins import get_manager
@@ -46,9 +46,12 @@ def main_options(
             raise typer.BadParameter(str(exc)) from None
 
 
+diagnose_cmd.add_to(app)
 metrics_cmd.add_to(app)
 plugins_cmd.add_to(app)
 rubric_cmd.add_to(app)
+rules_cmd.add_to(app)
+sample_cmd.add_to(app)
 store_cmd.add_to(app)
 
 

@@ -29,6 +29,8 @@ def write_video(
     """Encode RGB frames (and optional audio, shape ``(n,)`` or ``(channels, n)``) to an MP4, atomically.
 
     ``gop_seconds`` is the keyframe distance: what seeking costs at most, as in a camera's recording.
+    A frame that is the very same array object as the one before is converted only once: colour
+    conversion costs more than encoding, and a classroom camera's picture rarely changes.
     """
     target = Path(path)
     if audio is not None and audio.ndim == 1:
@@ -42,6 +44,7 @@ def write_video(
             sound.bit_rate = 48000 * audio.shape[0]
         written = 0  # audio samples muxed so far
         count = 0
+        last: tuple[npt.NDArray[np.uint8], av.VideoFrame] | None = None
         for index, image in enumerate(frames):
             if video is None:
                 video = container.add_stream("libx264", rate=fps)
@@ -50,7 +53,11 @@ def write_video(
                 video.time_base = Fraction(1, fps)
                 video.options = {"crf": str(crf), "preset": preset, "g": str(max(1, round(gop_seconds * fps))),
                                  "keyint_min": str(max(1, round(gop_seconds * fps))), "sc_threshold": "0"}
-            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+            if last is not None and last[0] is image:
+                frame = last[1]
+            else:
+                frame = av.VideoFrame.from_ndarray(image, format="rgb24").reformat(format="yuv420p")
+                last = (image, frame)
             frame.pts = index
             count = index + 1
             container.mux(video.encode(frame))
@@ -74,6 +81,8 @@ def write_audio(path: str | Path, audio: npt.NDArray[np.float32], rate: int = 16
     with atomic_path(target) as tmp, av.open(str(tmp), mode="w", format="wav" if wav else "mp4") as container:
         sound = container.add_stream("pcm_s16le" if wav else "aac", rate=rate)
         sound.layout = "mono" if audio.shape[0] == 1 else "stereo"
+        if not wav:
+            sound.bit_rate = 48000 * audio.shape[0]
         _mux_audio(container, sound, audio, 0, audio.shape[1], rate)
         container.mux(sound.encode(None))
     return target
