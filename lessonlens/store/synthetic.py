@@ -1,21 +1,23 @@
 """Synthetic analyses with plausible metrics: fixtures for tests, benchmarks and demos of the store.
 
 Deterministic for a seed. The documents carry metrics (scalars, shares, curve summaries, episodes,
-the 2-minute timeline table), findings and a rubric result, but no per-sample timeline.
+the 2-minute timeline table), findings and a rubric result; with ``full`` also the per-sample coded
+timeline and curves, as a real analysis has (about ten times the size).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+import attrs
 import numpy as np
 
 from lessonlens.core.analysis import Analysis, Provenance
 from lessonlens.core.findings import Finding, Severity
 from lessonlens.core.lesson import LessonMeta, MediaRole, MediaSource
-from lessonlens.core.metrics import CurveSummary, Episodes, Extreme, Metrics, Table, TimeRange
+from lessonlens.core.metrics import CurveSummary, Episodes, Extreme, Metrics, Series, Table, TimeRange
 from lessonlens.core.rubric import IndicatorResult, RubricResult
-from lessonlens.core.timeline import STUDENT_BEHAVIOURS, TEACHER_BEHAVIOURS
+from lessonlens.core.timeline import STUDENT_BEHAVIOURS, TEACHER_BEHAVIOURS, CodedSample, CodedTimeline
 
 SUBJECTS = ("语文", "数学", "英语", "物理")
 GRADES = ("七年级", "八年级", "九年级")
@@ -42,7 +44,8 @@ def teaching_mode(rt: float, ch: float) -> str:
 
 
 def synthetic_analysis(rng: np.random.Generator, lesson_id: str, teacher: str, school: str, region: str,
-                       subject: str, grade: str, date: dt.date, n_samples: int = 400) -> Analysis:
+                       subject: str, grade: str, date: dt.date, n_samples: int = 400, full: bool = False
+                       ) -> Analysis:
     """One lesson with random but internally consistent metrics, findings and rubric scores."""
     rt = float(rng.beta(5, 4))
     ch = float(rng.beta(2, 6))
@@ -99,7 +102,21 @@ def synthetic_analysis(rng: np.random.Generator, lesson_id: str, teacher: str, s
         overall=IndicatorResult(id="overall", level=0, n_raters=3, mean=float(scores.mean()), share=overall_share,
                                 band="good" if overall_share >= 0.75 else "pass"),
     )
+    timeline = None
+    if full:
+        t = np.arange(n_samples) * 6.0
+        codes = rng.integers(0, len(TEACHER_BEHAVIOURS), n_samples)
+        spread = rng.dirichlet(np.ones(len(STUDENT_BEHAVIOURS)), n_samples).round(3)
+        timeline = CodedTimeline(scheme="platform-9", interval=6.0, coder="platform-9", samples=tuple(
+            CodedSample(t=float(t[i]), teacher=TEACHER_BEHAVIOURS[codes[i]], st="T" if codes[i] < 2 else "S",
+                        students=dict(zip(STUDENT_BEHAVIOURS, map(float, spread[i]), strict=True)))
+            for i in range(n_samples)))
+        curve_values = rng.uniform(0, 1, (3, n_samples)).round(4)
+        metrics = attrs.evolve(metrics, series={
+            name: Series(t=tuple(map(float, t)), values=tuple(map(float, curve_values[k])))
+            for k, name in enumerate(("participation", "consistency", "attention"))})
     return Analysis(
+        timeline=timeline,
         lesson=LessonMeta(id=lesson_id, title=f"{subject} {grade} {date.isoformat()}", subject=subject,
                           grade=grade, teacher=teacher, school=school, region=region, date=date,
                           duration=duration),
@@ -110,7 +127,8 @@ def synthetic_analysis(rng: np.random.Generator, lesson_id: str, teacher: str, s
 
 
 def synthetic_district(n_lessons: int, seed: int = 0, n_schools: int = 20, teachers_per_school: int = 10,
-                       region: str = "示范区", start: dt.date = dt.date(2026, 2, 1)) -> list[Analysis]:
+                       region: str = "示范区", start: dt.date = dt.date(2026, 2, 1), full: bool = False
+                       ) -> list[Analysis]:
     """``n_lessons`` lessons spread over schools, teachers, subjects, grades and one year of dates."""
     rng = np.random.default_rng(seed)
     school_of = rng.integers(0, n_schools, n_lessons)
@@ -124,5 +142,5 @@ def synthetic_district(n_lessons: int, seed: int = 0, n_schools: int = 20, teach
         grade = GRADES[(school * 7 + teacher) % len(GRADES)]
         lessons.append(synthetic_analysis(
             rng, f"L{seed}-{i:06d}", f"T{school:02d}-{teacher:02d}", f"S{school:02d}", region, subject, grade,
-            start + dt.timedelta(days=int(day_of[i]))))
+            start + dt.timedelta(days=int(day_of[i])), full=full))
     return lessons
