@@ -41,6 +41,9 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "lessonlens.plugins.metrics.timeline_bins",
     "lessonlens.plugins.metrics.fias",
     "lessonlens.plugins.reports.json_export",
+    "lessonlens.plugins.reports.csv_export",
+    "lessonlens.plugins.reports.html",
+    "lessonlens.plugins.reports.pdf",
     "lessonlens.rules",
     "lessonlens.rubric_schemas",
 )

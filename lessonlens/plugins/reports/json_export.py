@@ -1,33 +1,58 @@
-"""The lesson report as JSON: the analysis document itself, for other tools and for archiving."""
+"""Every report's tables as JSON: each chart's data (and the other tables), for other tools and archives."""
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from lessonlens.core.atomic import write_text_atomic
-from lessonlens.core.documents import dumps
-from lessonlens.core.errors import InputError
 from lessonlens.core.extensions import Renderer, ReportJob
 from lessonlens.core.hookspecs import hookimpl
-from lessonlens.core.i18n import Text
+from lessonlens.plugins.reports.builders import BUILDERS, build_report
+from lessonlens.plugins.reports.labels import column_label
+from lessonlens.plugins.reports.model import Report
 
-_ONE_LESSON = Text(
-    zh="课堂报告需要恰好一节课的分析，收到 {n} 个", en="a lesson report needs exactly one analysis, got {n}"
-)
+SCHEMA = "lessonlens.report_tables/1"
 
 
-class LessonJson(Renderer):
-    name = "lesson-json"
-    report = "lesson"
+def _plain(value: Any) -> Any:
+    # NaN is not JSON; an undefined value is null, as in every lessonlens document
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def tables_document(report: Report) -> dict[str, Any]:
+    return {
+        "schema": SCHEMA,
+        "report": report.kind,
+        "lang": report.lang,
+        "title": report.title,
+        "tables": [
+            {"id": t.id, "title": t.title, "columns": list(t.columns),
+             "headers": [column_label(c, report.lang) for c in t.columns],
+             "rows": [[_plain(v) for v in row] for row in t.rows]}
+            for t in report.all_tables()
+        ],
+    }
+
+
+class TablesJson(Renderer):
     format = "json"
 
+    def __init__(self, report: str) -> None:
+        self.report = report  # type: ignore[misc]
+        self.name = f"{report}-json"  # type: ignore[misc]
+
     def render(self, job: ReportJob, path: Path) -> None:
-        if len(job.analyses) != 1:
-            raise InputError(_ONE_LESSON, n=len(job.analyses))
-        write_text_atomic(path, dumps(job.analyses[0]) + "\n")
+        document = tables_document(build_report(job, path))
+        write_text_atomic(path, json.dumps(document, ensure_ascii=False, indent=1, allow_nan=False) + "\n")
 
 
 @hookimpl
 def register_report_renderers(register: Callable[[Renderer], None]) -> None:
-    register(LessonJson())
+    for kind in BUILDERS:
+        register(TablesJson(kind))

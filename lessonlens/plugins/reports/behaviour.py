@@ -1,0 +1,148 @@
+"""The seven behaviour charts of one lesson (SPEC.md section 4), each with the tables behind it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from lessonlens.core.metrics import Metrics, Series
+from lessonlens.plugins.reports import labels, svg
+from lessonlens.plugins.reports.charts.curves import Line, Mark, curve_svg
+from lessonlens.plugins.reports.charts.rose import rose_svg
+from lessonlens.plugins.reports.charts.rtch import RtChPoint, rtch_svg
+from lessonlens.plugins.reports.charts.st import StCurve, st_svg
+from lessonlens.plugins.reports.charts.timeline import timeline_svg
+from lessonlens.plugins.reports.common import STUDENTS, TEACHER, behaviour_labels, mode_labels, ui
+from lessonlens.plugins.reports.model import Chart, DataTable
+from lessonlens.plugins.reports.palette import CURVE_COLORS
+
+CURVES: tuple[str, ...] = ("participation", "consistency", "attention")
+
+
+def chart_title(chart_id: str, lang: str) -> str:
+    return labels.CHARTS[chart_id].get(lang)
+
+
+def caption(chart_id: str, lang: str) -> str:
+    text = labels.CAPTIONS.get(chart_id)
+    return text.get(lang) if text else ""
+
+
+def timeline_chart(metrics: Metrics, lang: str, unavailable: Sequence[str] = ()) -> Chart | None:
+    table = metrics.tables.get("timeline")
+    if table is None or not table.rows:
+        return None
+    unit = "次" if lang == "zh-CN" else "samples"
+    drawn = timeline_svg(table.rows, table.columns, TEACHER, STUDENTS, behaviour_labels(lang), unit,
+                         ui("minutes", lang), labels.UI["seek_to"].get(lang), chart_title("timeline", lang),
+                         unavailable)
+    data = DataTable("timeline", chart_title("timeline", lang), tuple(table.columns), tuple(table.rows))
+    return Chart("timeline", chart_title("timeline", lang), drawn, (data,), caption("timeline", lang))
+
+
+def _shares(shares: Mapping[str, float] | None, ids: Sequence[str], unavailable: Sequence[str]) -> dict[str, float | None]:
+    known = shares or {}
+    return {b: (None if b in unavailable or (not known and b not in known) else known.get(b, 0.0)) for b in ids}
+
+
+def rose_chart(teacher_shares: Mapping[str, float] | None, student_shares: Mapping[str, float] | None, lang: str,
+               unavailable: Sequence[str] = (), chart_id: str = "rose", title: str | None = None) -> Chart | None:
+    if not teacher_shares and not student_shares:
+        return None
+    teacher = _shares(teacher_shares, TEACHER, unavailable)
+    students = _shares(student_shares, STUDENTS, unavailable)
+    shown_title = title or chart_title("rose", lang)
+    drawn = rose_svg(teacher, students, behaviour_labels(lang), (ui("teacher_side", lang), ui("student_side", lang)),
+                     shown_title, ui("not_measured", lang))
+    rows = tuple(("teacher", b, v) for b, v in teacher.items()) + tuple(("students", b, v) for b, v in students.items())
+    data = DataTable(chart_id, shown_title, ("side", "behaviour", "share"), rows)
+    return Chart(chart_id, shown_title, drawn, (data,), caption("rose", lang))
+
+
+def _points(series: Series | None) -> tuple[tuple[float, float | None], ...]:
+    if series is None:
+        return ()
+    return tuple(zip(series.t, series.values, strict=True))
+
+
+def curve_chart(metrics: Metrics, name: str, lang: str) -> Chart | None:
+    raw = metrics.series.get(name)
+    binned = metrics.series.get(f"{name}_binned")
+    if raw is None and binned is None:
+        return None
+    color = CURVE_COLORS[name]
+    title = chart_title(name, lang)
+    lines = [Line(ui("per_sample", lang), color, _points(raw), width=1.0, opacity=0.35),
+             Line(ui("per_bin", lang), color, _points(binned), width=2.6, seek=True)]
+    marks = []
+    summary = metrics.summaries.get(name)
+    if summary is not None:
+        if summary.max is not None:
+            marks.append(Mark(summary.max.t, summary.max.value,
+                              f"{ui('maximum', lang)} {svg.percent(summary.max.value, 0)} @ {svg.clock(summary.max.t)}",
+                              "#c0392b", up=True))
+        if summary.min is not None:
+            marks.append(Mark(summary.min.t, summary.min.value,
+                              f"{ui('minimum', lang)} {svg.percent(summary.min.value, 0)} @ {svg.clock(summary.min.t)}",
+                              "#1f618d", up=False))
+    duration = float(metrics.scalars.get("duration") or (max(raw.t) + metrics.interval if raw and raw.t else 60.0))
+    drawn = curve_svg(lines, marks, duration, ui("minutes", lang), title, labels.UI["seek_to"].get(lang),
+                      ui("not_measured", lang), legend=True)
+    tables = []
+    if raw is not None:
+        tables.append(DataTable(name, title, ("t", "value"), tuple(zip(raw.t, raw.values, strict=True))))
+    if binned is not None:
+        tables.append(DataTable(f"{name}_binned", f"{title} ({ui('per_bin', lang)})", ("t", "value"),
+                                tuple(zip(binned.t, binned.values, strict=True))))
+    return Chart(name, title, drawn, tuple(tables), caption(name, lang))
+
+
+def st_points(metrics: Metrics) -> tuple[tuple[float, float], ...]:
+    table = metrics.tables.get("st_curve")
+    if table is None:
+        return ()
+    it, isx = table.columns.index("n_t"), table.columns.index("n_s")
+    return tuple((float(r[it]), float(r[isx])) for r in table.rows)
+
+
+def st_chart(metrics: Metrics, lang: str, label: str) -> Chart | None:
+    points = st_points(metrics)
+    table = metrics.tables.get("st_curve")
+    if not points or table is None:
+        return None
+    title = chart_title("st", lang)
+    drawn = st_svg([StCurve(label, "#2f6db5", points)], title)
+    data = DataTable("st_curve", title, tuple(table.columns), tuple(table.rows))
+    return Chart("st", title, drawn, (data,), caption("st", lang), wide=False)
+
+
+def rtch_chart(points: Sequence[tuple[str, Metrics]], lang: str, colors: Sequence[str], path: bool = False,
+               show_labels: bool = True) -> Chart | None:
+    """The Rt-Ch chart of one or more lessons (``points``: label and metrics of each)."""
+    modes = mode_labels(lang)
+    drawn_points, rows = [], []
+    for (name, metrics), color in zip(points, colors, strict=True):
+        rt, ch = metrics.scalars.get("rt"), metrics.scalars.get("ch")
+        if not isinstance(rt, int | float) or not isinstance(ch, int | float):
+            continue
+        mode = str(metrics.scalars.get("mode") or "")
+        tip = f"{name}: Rt={rt:.2f}, Ch={ch:.2f} · {modes.get(mode, mode)}"
+        drawn_points.append(RtChPoint(name, float(rt), float(ch), color, tip))
+        rows.append((name, float(rt), float(ch), mode))
+    if not drawn_points:
+        return None
+    title = chart_title("rtch", lang)
+    drawn = rtch_svg(drawn_points, modes, title, show_labels=show_labels, path=path)
+    data = DataTable("rtch", title, ("lesson", "rt", "ch", "mode"), tuple(rows))
+    return Chart("rtch", title, drawn, (data,), caption("rtch", lang), wide=False)
+
+
+def behaviour_charts(metrics: Metrics, lang: str, name: str, unavailable: Sequence[str] = ()) -> list[Chart]:
+    """The seven charts in the order of SPEC.md section 4 (charts without data are left out)."""
+    charts = [
+        timeline_chart(metrics, lang, unavailable),
+        rose_chart(metrics.shares.get("teacher_shares"), metrics.shares.get("student_shares"), lang, unavailable),
+        *(curve_chart(metrics, curve, lang) for curve in CURVES),
+        st_chart(metrics, lang, name),
+        rtch_chart([(name, metrics)], lang, ["#c0392b"]),
+    ]
+    return [c for c in charts if c is not None]

@@ -1,0 +1,209 @@
+"""Every text a report shows, in Chinese and English, in one place."""
+
+from __future__ import annotations
+
+from lessonlens.core.i18n import Text
+
+BEHAVIOURS: dict[str, Text] = {
+    "lecturing": Text(zh="讲授", en="Lecturing"),
+    "board_writing": Text(zh="板书", en="Board writing"),
+    "patrolling": Text(zh="巡视", en="Patrolling"),
+    "teacher_student_interaction": Text(zh="师生互动", en="T–S interaction"),
+    "listening": Text(zh="听讲", en="Listening"),
+    "hand_raising": Text(zh="举手", en="Hand raising"),
+    "answering": Text(zh="应答", en="Answering"),
+    "reading_writing": Text(zh="读写", en="Reading/writing"),
+    "peer_interaction": Text(zh="生生互动", en="Peer interaction"),
+}
+
+MODES: dict[str, Text] = {
+    "practice": Text(zh="练习型", en="practice"),
+    "lecture": Text(zh="讲授型", en="lecture"),
+    "dialogue": Text(zh="对话型", en="dialogue"),
+    "mixed": Text(zh="混合型", en="mixed"),
+}
+
+REPORT_TITLES: dict[str, Text] = {
+    "lesson": Text(zh="教师课堂教学行为分析报告", en="Classroom Teaching Behaviour Report"),
+    "compare": Text(zh="不同教师的课堂教学行为对比分析报告", en="Comparison of Classroom Teaching Behaviour"),
+    "period": Text(zh="教师周期课堂教学行为分析报告", en="Periodic Classroom Teaching Behaviour Report"),
+    "rubric-design": Text(zh="基于量规评分的教学设计能力分析报告", en="Rubric-based Teaching Design Report"),
+    "rubric-teaching": Text(zh="基于量规评分的课堂教学能力分析报告", en="Rubric-based Classroom Teaching Report"),
+}
+
+CHARTS: dict[str, Text] = {
+    "timeline": Text(zh="教学行为时序图", en="Behaviour timeline"),
+    "rose": Text(zh="教学行为分布玫瑰图", en="Behaviour distribution (rose chart)"),
+    "participation": Text(zh="课堂参与度曲线", en="Participation curve"),
+    "consistency": Text(zh="表现度曲线", en="Consistency curve"),
+    "attention": Text(zh="关注度曲线", en="Attention curve"),
+    "st": Text(zh="S-T 图", en="S-T chart"),
+    "rtch": Text(zh="Rt-Ch 图", en="Rt-Ch chart"),
+    "shares": Text(zh="行为占比对比", en="Behaviour shares side by side"),
+    "trend": Text(zh="指标趋势", en="Metric trends"),
+    "modes": Text(zh="教学模式分布", en="Teaching modes"),
+}
+
+CAPTIONS: dict[str, Text] = {
+    "timeline": Text(
+        zh="每 6 秒采样一次，每 2 分钟统计一次；圆点越大，该行为在这 2 分钟内越多。点击圆点可跳到视频中的对应时刻。",
+        en="Sampled every 6 s, counted per 2 minutes; a larger dot means more of that behaviour in those 2 minutes. "
+        "Click a dot to jump to that moment in the video."),
+    "rose": Text(zh="以中线为界：左侧为教师的 4 种教学行为，右侧为学生的 5 种学习行为（各自合计 100%）。",
+                 en="Left of the centre line: the teacher's 4 behaviours; right: the students' 5 (each side 100 %)."),
+    "participation": Text(zh="学生听讲、举手、应答或生生互动的比例；曲线越高，参与越积极。",
+                          en="Share of students listening, raising hands, answering or in peer interaction."),
+    "consistency": Text(zh="最常见学生行为的占比；齐读、齐写时走高，说明全班行为越一致。",
+                        en="Share of the most common student behaviour; high when the class reads or writes together."),
+    "attention": Text(zh="教师讲授、板书、提问时，学生听讲、举手、应答的比例；越高说明教学活动越有吸引力。",
+                      en="While the teacher lectures, writes or questions: share of students listening, raising "
+                      "hands or answering."),
+    "st": Text(zh="曲线偏向 T 轴说明教师行为多，偏向 S 轴说明学生行为多；转折越多，师生交互越多。",
+               en="Towards the T axis: more teacher behaviour; towards S: more student behaviour; "
+               "more turns: more interaction."),
+    "rtch": Text(zh="Rt ≤ 0.3 练习型；Rt ≥ 0.7 讲授型；Ch ≥ 0.4 对话型；其余为混合型。",
+                 en="Rt ≤ 0.3 practice; Rt ≥ 0.7 lecture; Ch ≥ 0.4 dialogue; otherwise mixed."),
+}
+
+UI: dict[str, Text] = {
+    "teacher": Text(zh="执教教师", en="Teacher"),
+    "teachers": Text(zh="教师", en="Teachers"),
+    "school": Text(zh="学校", en="School"),
+    "subject": Text(zh="学科", en="Subject"),
+    "grade": Text(zh="年级", en="Grade"),
+    "date": Text(zh="日期", en="Date"),
+    "duration": Text(zh="时长", en="Duration"),
+    "lesson": Text(zh="课例", en="Lesson"),
+    "lessons": Text(zh="课例数", en="Lessons"),
+    "period": Text(zh="时间范围", en="Period"),
+    "key_metrics": Text(zh="关键指标", en="Key metrics"),
+    "mode": Text(zh="教学模式", en="Teaching mode"),
+    "charts": Text(zh="七种教学行为分析图", en="The seven behaviour charts"),
+    "findings": Text(zh="诊断与建议", en="Findings and suggestions"),
+    "no_findings": Text(zh="没有诊断结果（未运行诊断规则，或没有规则被触发）。",
+                        en="No findings (diagnosis was not run, or no rule fired)."),
+    "suggestion": Text(zh="建议", en="Suggestion"),
+    "evidence": Text(zh="视频证据", en="In the video"),
+    "video": Text(zh="课堂视频", en="Lesson video"),
+    "no_video": Text(zh="未附带视频：点击时间点会显示时刻，但无法跳转。",
+                     en="No video attached: clicking a time shows it but cannot seek."),
+    "seek_to": Text(zh="跳到 {t}", en="Jump to {t}"),
+    "not_measured": Text(zh="未测量", en="not measured"),
+    "unavailable": Text(zh="未能观测：{items}（图表中显示为“未测量”，而不是 0）",
+                        en="Not observed: {items} (shown as “not measured”, not as 0)"),
+    "generated": Text(zh="由 lessonlens {version} 生成", en="Made with lessonlens {version}"),
+    "maximum": Text(zh="最大", en="max"),
+    "minimum": Text(zh="最小", en="min"),
+    "mean": Text(zh="平均", en="mean"),
+    "minutes": Text(zh="时间（分钟）", en="Time (minutes)"),
+    "count_per_bin": Text(zh="次数 / 2 分钟", en="count per 2 min"),
+    "share": Text(zh="占比", en="Share"),
+    "per_sample": Text(zh="每 6 秒", en="every 6 s"),
+    "per_bin": Text(zh="每 2 分钟平滑", en="smoothed per 2 min"),
+    "teacher_side": Text(zh="教师行为", en="Teacher"),
+    "student_side": Text(zh="学生行为", en="Students"),
+    "metric": Text(zh="指标", en="Metric"),
+    "value": Text(zh="数值", en="Value"),
+    "first": Text(zh="首次", en="First"),
+    "latest": Text(zh="最近", en="Latest"),
+    "change": Text(zh="变化", en="Change"),
+    "side_by_side": Text(zh="指标并列对比", en="Metrics side by side"),
+    "overlaid": Text(zh="曲线叠加对比", en="Curves overlaid"),
+    "trends": Text(zh="趋势变化", en="Trends"),
+    "portrait": Text(zh="周期画像", en="Portrait of the period"),
+    "first_vs_latest": Text(zh="首次与最近对比", en="First vs. latest"),
+    "per_teacher": Text(zh="各教师概况", en="Per teacher"),
+    "mode_counts": Text(zh="各教学模式的课例数", en="Lessons per teaching mode"),
+    "mean_shares": Text(zh="周期内平均行为分布", en="Mean behaviour distribution over the period"),
+    "overall": Text(zh="总体评价", en="Overall"),
+    "matrix": Text(zh="矩阵图", en="Matrix chart"),
+    "radar": Text(zh="雷达图", en="Radar charts"),
+    "indicator_stats": Text(zh="各指标统计", en="Per-indicator statistics"),
+    "indicator": Text(zh="指标", en="Indicator"),
+    "level": Text(zh="级别", en="Level"),
+    "raters": Text(zh="评分者", en="Raters"),
+    "n_raters": Text(zh="评分人数", en="Raters"),
+    "median": Text(zh="中位数", en="Median"),
+    "spread": Text(zh="最低–最高", en="Min–max"),
+    "std": Text(zh="标准差", en="SD"),
+    "band": Text(zh="等级", en="Band"),
+    "missing": Text(zh="未评", en="Blank"),
+    "agreement": Text(zh="评分一致性", en="Agreement between raters"),
+    "icc": Text(zh="ICC(2,k)", en="ICC(2,k)"),
+    "kendall": Text(zh="肯德尔 W", en="Kendall's W"),
+    "outliers": Text(zh="与他人差异较大的评分者", en="Raters far from the others"),
+    "deviation": Text(zh="与他人平均的偏差", en="Distance from the others' mean"),
+    "comments": Text(zh="评分者评语", en="Raters' comments"),
+    "notes": Text(zh="观察笔记", en="Observation notes"),
+    "time": Text(zh="时刻", en="Time"),
+    "rater": Text(zh="评分者", en="Rater"),
+    "rubric": Text(zh="量规", en="Rubric"),
+    "score": Text(zh="得分", en="Score"),
+    "max_score": Text(zh="满分", en="Max"),
+    "sheets": Text(zh="评分方式", en="How each rater scored"),
+    "live": Text(zh="现场", en="live"),
+    "recording": Text(zh="录像", en="recording"),
+    "tables": Text(zh="数据表", en="Data tables"),
+    "severity": Text(zh="类型", en="Kind"),
+}
+
+SEVERITIES: dict[str, Text] = {
+    "info": Text(zh="提示", en="Note"),
+    "strength": Text(zh="亮点", en="Strength"),
+    "notice": Text(zh="关注", en="Notice"),
+    "warning": Text(zh="问题", en="Problem"),
+    "concern": Text(zh="重点问题", en="Concern"),
+}
+
+METRICS: dict[str, Text] = {
+    "rt": Text(zh="教师行为占有率 Rt", en="Teacher share Rt"),
+    "ch": Text(zh="师生行为转换率 Ch", en="Conversion ratio Ch"),
+    "mode": Text(zh="教学模式", en="Teaching mode"),
+    "n_t": Text(zh="T 行为数", en="T samples"),
+    "n_s": Text(zh="S 行为数", en="S samples"),
+    "runs": Text(zh="连续段数 g", en="Runs g"),
+    "duration": Text(zh="课堂时长", en="Duration"),
+    "participation_mean": Text(zh="平均参与度", en="Mean participation"),
+    "consistency_mean": Text(zh="平均表现度", en="Mean consistency"),
+    "attention_mean": Text(zh="平均关注度", en="Mean attention"),
+    "longest_lecture": Text(zh="最长连续讲授", en="Longest lecture"),
+    "switches_per_10min": Text(zh="每 10 分钟师生转换次数", en="T/S switches per 10 min"),
+    "rt_30s": Text(zh="Rt（30 秒粒度）", en="Rt (30 s)"),
+    "ch_30s": Text(zh="Ch（30 秒粒度）", en="Ch (30 s)"),
+}
+
+COLUMNS: dict[str, Text] = {
+    "start": Text(zh="开始(秒)", en="start (s)"),
+    "end": Text(zh="结束(秒)", en="end (s)"),
+    "t": Text(zh="时刻(秒)", en="t (s)"),
+    "value": Text(zh="数值", en="value"),
+    "side": Text(zh="主体", en="side"),
+    "behaviour": Text(zh="行为", en="behaviour"),
+    "share": Text(zh="占比", en="share"),
+    "lesson": Text(zh="课例", en="lesson"),
+    "label": Text(zh="名称", en="label"),
+    "date": Text(zh="日期", en="date"),
+    "teacher": Text(zh="教师", en="teacher"),
+    "rt": Text(zh="Rt", en="Rt"),
+    "ch": Text(zh="Ch", en="Ch"),
+    "mode": Text(zh="教学模式", en="mode"),
+    "n_t": Text(zh="T 累计", en="T count"),
+    "n_s": Text(zh="S 累计", en="S count"),
+    "indicator": Text(zh="指标", en="indicator"),
+    "column": Text(zh="列", en="column"),
+    "score": Text(zh="得分", en="score"),
+    "max_score": Text(zh="满分", en="max score"),
+    "band": Text(zh="等级", en="band"),
+    "axis": Text(zh="维度", en="axis"),
+    "series": Text(zh="系列", en="series"),
+    "max": Text(zh="最大值", en="max"),
+    "metric": Text(zh="指标", en="metric"),
+    "count": Text(zh="课例数", en="lessons"),
+    **BEHAVIOURS,
+}
+
+
+def column_label(column: str, lang: str) -> str:
+    """A table column's header in ``lang`` (the id itself where no label is known, e.g. a lesson id)."""
+    known = COLUMNS.get(column) or METRICS.get(column)
+    return known.get(lang) if known else column

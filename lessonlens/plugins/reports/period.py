@@ -1,0 +1,166 @@
+"""Report 3, 教师周期课堂教学行为分析报告: one teacher (or a group) over a period — trend lines,
+first vs. latest lesson, and a portrait (mean behaviour distribution, teaching modes, Rt-Ch path)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+from lessonlens.core.analysis import Analysis
+from lessonlens.core.errors import InputError
+from lessonlens.core.extensions import ReportJob
+from lessonlens.core.i18n import Text, pick
+from lessonlens.core.metrics import Metrics
+from lessonlens.plugins.reports import labels
+from lessonlens.plugins.reports.behaviour import rose_chart, rtch_chart
+from lessonlens.plugins.reports.charts.trend import trend_svg
+from lessonlens.plugins.reports.common import (
+    KEY_METRICS,
+    STUDENTS,
+    TEACHER,
+    behaviour_labels,
+    format_metric,
+    metric_label,
+    mode_labels,
+    ui,
+)
+from lessonlens.plugins.reports.compare import measured
+from lessonlens.plugins.reports.model import Chart, DataTable, Report
+from lessonlens.plugins.reports.palette import BEHAVIOUR_COLORS, CURVE_COLORS
+
+TOO_FEW = Text(zh="周期报告至少需要两节课的分析，收到 {n} 个", en="a periodic report needs at least two analyses, got {n}")
+TREND_METRICS: tuple[tuple[str, str], ...] = (
+    ("rt", "#2f6db5"), ("ch", "#d9534f"), ("participation_mean", CURVE_COLORS["participation"]),
+    ("consistency_mean", CURVE_COLORS["consistency"]), ("attention_mean", CURVE_COLORS["attention"]),
+)
+TREND_SHARES: tuple[tuple[str, str], ...] = (
+    ("teacher_shares", "lecturing"), ("teacher_shares", "teacher_student_interaction"),
+    ("student_shares", "answering"), ("student_shares", "peer_interaction"), ("student_shares", "hand_raising"),
+)
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _date_label(a: Analysis) -> str:
+    return a.lesson.date.isoformat() if a.lesson.date else a.lesson.id
+
+
+def trend_chart(pairs: Sequence[tuple[Analysis, Metrics]], lang: str) -> Chart:
+    dates = [_date_label(a) for a, _ in pairs]
+    lines = [(color, metric_label(key, lang), [_number(m.scalars.get(key)) for _, m in pairs])
+             for key, color in TREND_METRICS]
+    title = labels.CHARTS["trend"].get(lang)
+    rows = tuple((d, a.lesson.id, *[_number(m.scalars.get(k)) for k, _ in TREND_METRICS])
+                 for d, (a, m) in zip(dates, pairs, strict=True))
+    table = DataTable("trend", title, ("date", "lesson", *[k for k, _ in TREND_METRICS]), rows)
+    return Chart("trend", title, trend_svg(dates, lines, title), (table,))
+
+
+def share_trend_chart(pairs: Sequence[tuple[Analysis, Metrics]], lang: str) -> Chart:
+    dates = [_date_label(a) for a, _ in pairs]
+    names = behaviour_labels(lang)
+    lines = [(BEHAVIOUR_COLORS[b], names[b], [m.shares.get(side, {}).get(b) for _, m in pairs]) for side, b in TREND_SHARES]
+    title = f"{ui('share', lang)} · {labels.CHARTS['trend'].get(lang)}"
+    rows = tuple((d, *[m.shares.get(side, {}).get(b) for side, b in TREND_SHARES])
+                 for d, (_, m) in zip(dates, pairs, strict=True))
+    table = DataTable("share_trend", title, ("date", *[b for _, b in TREND_SHARES]), rows)
+    return Chart("share_trend", title, trend_svg(dates, lines, title), (table,))
+
+
+def mean_shares(pairs: Sequence[tuple[Analysis, Metrics]], side: str, ids: Sequence[str]) -> dict[str, float]:
+    known = [m.shares[side] for _, m in pairs if side in m.shares]
+    return {b: sum(s.get(b, 0.0) for s in known) / len(known) for b in ids} if known else {}
+
+
+def first_vs_latest(first: Metrics, latest: Metrics, lang: str) -> tuple[list[dict[str, str]], DataTable]:
+    rows, raw = [], []
+    for key in KEY_METRICS:
+        a, b = first.scalars.get(key), latest.scalars.get(key)
+        if a is None and b is None:
+            continue
+        change = ""
+        na, nb = _number(a), _number(b)
+        if na is not None and nb is not None and key != "duration":
+            delta = nb - na
+            change = (f"{delta * 100:+.1f} pp" if key.endswith("_mean") else
+                      f"{delta:+.0f} s" if key == "longest_lecture" else f"{delta:+.2f}")
+        elif key == "mode" and a != b:
+            change = f"{format_metric(key, a, lang)} → {format_metric(key, b, lang)}"
+        rows.append({"label": metric_label(key, lang), "first": format_metric(key, a, lang),
+                     "latest": format_metric(key, b, lang), "change": change})
+        raw.append((key, a, b))
+    return rows, DataTable("first_vs_latest", ui("first_vs_latest", lang), ("metric", "first", "latest"), tuple(raw))
+
+
+def per_teacher(pairs: Sequence[tuple[Analysis, Metrics]], lang: str) -> tuple[list[dict[str, str]], DataTable]:
+    groups: dict[str, list[Metrics]] = {}
+    for a, m in pairs:
+        groups.setdefault(a.lesson.teacher or "—", []).append(m)
+    rows, raw = [], []
+    for teacher, ms in sorted(groups.items()):
+        def mean(key: str, ms: list[Metrics] = ms) -> float | None:
+            values = [v for v in (_number(m.scalars.get(key)) for m in ms) if v is not None]
+            return sum(values) / len(values) if values else None
+        modes = Counter(str(m.scalars.get("mode")) for m in ms if m.scalars.get("mode"))
+        common = modes.most_common(1)[0][0] if modes else None
+        rows.append({"teacher": teacher, "n": str(len(ms)), "rt": format_metric("rt", mean("rt"), lang),
+                     "ch": format_metric("ch", mean("ch"), lang),
+                     "participation": format_metric("participation_mean", mean("participation_mean"), lang),
+                     "mode": format_metric("mode", common, lang)})
+        raw.append((teacher, len(ms), mean("rt"), mean("ch"), mean("participation_mean"), common))
+    table = DataTable("per_teacher", ui("per_teacher", lang),
+                      ("teacher", "count", "rt", "ch", "participation_mean", "mode"), tuple(raw))
+    return rows, table
+
+
+def period_report(job: ReportJob, output: Path) -> Report:
+    if len(job.analyses) < 2:
+        raise InputError(TOO_FEW, n=len(job.analyses))
+    lang = job.lang
+    ordered = sorted(job.analyses, key=lambda a: (a.lesson.date is None, a.lesson.date or 0, a.lesson.id))
+    pairs = measured(ordered)
+    dates = [a.lesson.date for a in ordered if a.lesson.date]
+    teachers = sorted({a.lesson.teacher for a in ordered if a.lesson.teacher})
+    portrait_title = ui("mean_shares", lang)
+    rose = rose_chart(mean_shares(pairs, "teacher_shares", TEACHER), mean_shares(pairs, "student_shares", STUDENTS),
+                      lang, chart_id="mean_rose", title=portrait_title)
+    labels_by_date = [_date_label(a) for a in ordered]
+    shades = [_shade(i, len(pairs)) for i in range(len(pairs))]
+    rtch = rtch_chart(list(zip(labels_by_date, (m for _, m in pairs), strict=True)), lang, shades, path=True,
+                      show_labels=len(pairs) <= 8)
+    modes = Counter(str(m.scalars.get("mode")) for _, m in pairs if m.scalars.get("mode"))
+    mode_names = mode_labels(lang)
+    mode_rows = [{"mode": mode_names.get(k, k), "count": n} for k, n in modes.most_common()]
+    mode_table = DataTable("modes", ui("mode_counts", lang), ("mode", "count"), tuple(modes.most_common()))
+    fvl_rows, fvl_table = first_vs_latest(pairs[0][1], pairs[-1][1], lang)
+    teacher_rows, teacher_table = per_teacher(pairs, lang)
+    recurring: Counter[str] = Counter()  # finding title -> lessons it appeared in
+    for a, _ in pairs:
+        for f in {f.rule or f.id: f for f in a.findings}.values():
+            recurring[pick(f.title, lang)] += 1
+    facts = [(ui("teachers", lang), "、".join(teachers) if lang == "zh-CN" else ", ".join(teachers)),
+             (ui("lessons", lang), str(len(pairs)))]
+    if dates:
+        facts.append((ui("period", lang), f"{min(dates).isoformat()} – {max(dates).isoformat()}"))
+    context = {
+        "subtitle": "", "facts": [f for f in facts if f[1]], "has_seek": False,
+        "first": _date_label(ordered[0]), "latest": _date_label(ordered[-1]), "fvl": fvl_rows,
+        "teachers": teacher_rows if len(teachers) > 1 else [], "modes": mode_rows,
+        "recurring": recurring.most_common(10),
+        "participation_label": metric_label("participation_mean", lang),
+    }
+    charts = [trend_chart(pairs, lang), share_trend_chart(pairs, lang), rose, rtch]
+    title = job.title or labels.REPORT_TITLES["period"].get(lang)
+    return Report(kind="period", template="period.html.j2", lang=lang, title=title, context=context,
+                  charts=tuple(c for c in charts if c is not None), tables=(fvl_table, teacher_table, mode_table))
+
+
+def _shade(index: int, count: int) -> str:
+    """From light to dark blue in date order, so the Rt-Ch path reads as time."""
+    share = index / max(count - 1, 1)
+    low, high = (166, 196, 230), (22, 62, 128)
+    r, g, b = (round(lo + (hi - lo) * share) for lo, hi in zip(low, high, strict=True))
+    return f"#{r:02x}{g:02x}{b:02x}"

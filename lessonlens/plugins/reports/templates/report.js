@@ -1,0 +1,36 @@
+// lessonlens report: clicking a chart point, a finding's time or a note seeks the lesson video.
+(function () {
+  "use strict";
+  var video = document.getElementById("lesson-video");
+  var status = document.getElementById("seek-status");
+  var template = document.body.getAttribute("data-seek-label") || "{t}";
+  function clock(t) {
+    t = Math.max(0, Math.round(t));
+    var m = Math.floor(t / 60), s = t % 60;
+    return (m < 10 ? "0" : "") + m + ":" + (s < 10 ? "0" : "") + s;
+  }
+  function seek(t) {
+    if (status) { status.textContent = template.replace("{t}", clock(t)); status.classList.add("shown"); }
+    if (!video) { return; }
+    video.currentTime = t;
+    var playing = video.play();
+    if (playing && playing.catch) { playing.catch(function () { /* autoplay refused: seeking is enough */ }); }
+  }
+  function target(event) {
+    var node = event.target;
+    return node && node.closest ? node.closest("[data-t]") : null;
+  }
+  document.addEventListener("click", function (event) {
+    var node = target(event);
+    if (!node) { return; }
+    event.preventDefault();
+    seek(parseFloat(node.getAttribute("data-t")));
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter" && event.key !== " ") { return; }
+    var node = target(event);
+    if (!node) { return; }
+    event.preventDefault();
+    seek(parseFloat(node.getAttribute("data-t")));
+  });
+})();
