@@ -51,7 +51,9 @@ def rule_set(rules: RulesArg = None) -> RuleSet:
     """``None``: the registered packs; paths: the registered packs then these (later ones override)."""
     if isinstance(rules, RuleSet):
         return rules
-    return load_rules([*default_rule_paths(), *(Path(p) for p in rules or ())])
+    paths = [*default_rule_paths(), *(Path(p) for p in rules or ())]
+    unique = list(dict.fromkeys(p.resolve() for p in paths))  # the default pack named again is read once
+    return load_rules(unique)
 
 
 class Diagnoser:

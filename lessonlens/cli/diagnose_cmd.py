@@ -1,0 +1,142 @@
+"""``lessonlens diagnose FILE``: findings of a lesson from the rule packs, optionally with the chain of rules."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from lessonlens.core.documents import FindingSet, to_dict
+from lessonlens.core.errors import InputError
+from lessonlens.core.findings import Finding, Severity
+from lessonlens.core.i18n import Text, current_lang, normalize_lang, pick
+from lessonlens.core.rules.compile import clock, format_value
+from lessonlens.core.rules.diagnose import Diagnoser, Diagnosis
+from lessonlens.core.rules.engine import DEFAULT_ENGINE
+from lessonlens.core.rules.inputs import analysis_from_file
+from lessonlens.core.rules.pack import load_rules
+
+_T = {
+    "none": Text(zh="没有规则触发。", en="No rule fired."),
+    "where": Text(zh="时间段", en="When"),
+    "suggest": Text(zh="建议", en="Suggestion"),
+    "chain": Text(zh="触发的规则（按顺序）", en="Rules fired, in order"),
+    "order": Text(zh="序", en="#"),
+    "rule": Text(zh="规则", en="Rule"),
+    "matched": Text(zh="匹配的事实与数值", en="Facts and values matched"),
+    "asserted": Text(zh="断言", en="Asserts"),
+    "header": Text(zh="{lesson}：{n} 条发现（规则文件 {files} 个，引擎 {engine}）",
+                   en="{lesson}: {n} finding(s) ({files} rule files, engine {engine})"),
+    "bad_param": Text(zh="参数应写成 名称=值：{value}", en="a parameter must be NAME=VALUE: {value}"),
+}
+SEVERITY_LABELS = {
+    Severity.CONCERN: Text(zh="严重", en="concern"),
+    Severity.WARNING: Text(zh="警示", en="warning"),
+    Severity.NOTICE: Text(zh="提示", en="notice"),
+    Severity.INFO: Text(zh="信息", en="info"),
+    Severity.STRENGTH: Text(zh="亮点", en="strength"),
+}
+_STYLE = {Severity.CONCERN: "bold red", Severity.WARNING: "red", Severity.NOTICE: "yellow", Severity.INFO: "cyan",
+          Severity.STRENGTH: "green"}
+
+
+def parse_params(items: list[str]) -> dict[str, Any]:
+    """``NAME=VALUE`` options as parameters: numbers, ``5%``, true/false, else text."""
+    params: dict[str, Any] = {}
+    for item in items:
+        name, sep, raw = item.partition("=")
+        if not sep or not name.strip():
+            raise InputError(_T["bad_param"], value=item)
+        value: Any = raw.strip()
+        if value.lower() in ("true", "false"):
+            value = value.lower() == "true"
+        else:
+            with contextlib.suppress(ValueError):  # not a number: keep the text
+                value = float(value[:-1]) / 100 if value.endswith("%") else float(value)
+        params[name.strip()] = value
+    return params
+
+
+def diagnosis_json(diagnosis: Diagnosis, explain: bool) -> dict[str, Any]:
+    doc = to_dict(FindingSet(lesson=diagnosis.lesson, findings=diagnosis.findings))
+    doc["rule_files"] = list(diagnosis.rule_files)
+    doc["params"] = diagnosis.params
+    if explain:
+        doc["explanation"] = [
+            {"order": s.order, "rule": s.rule, "severity": s.severity.value, "condition": s.condition,
+             "needs": list(s.needs), "absent": list(s.absent), "asserts": list(s.asserts), "values": s.values,
+             "source": s.source, "finding": s.finding}
+            for s in diagnosis.explanation
+        ]
+    return doc
+
+
+def _ranges(finding: Finding) -> str:
+    return ", ".join(f"{clock(r.start)}–{clock(r.end)}" for r in finding.time_ranges[:8]) + (
+        f" (+{len(finding.time_ranges) - 8})" if len(finding.time_ranges) > 8 else "")
+
+
+def render(diagnosis: Diagnosis, lang: str, explain: bool, console: Console) -> None:
+    console.print(_T["header"].format(lang, lesson=diagnosis.lesson, n=len(diagnosis.findings),
+                                      files=len(diagnosis.rule_files), engine=diagnosis.engine), markup=False)
+    if not diagnosis.findings:
+        console.print(_T["none"].get(lang))
+    for finding in diagnosis.findings:
+        style = _STYLE[finding.severity]
+        label = SEVERITY_LABELS[finding.severity].get(lang)
+        console.print()
+        console.print(f"[{style}]■ {label}[/{style}] [bold]{pick(finding.title, lang)}[/bold]  [dim]{finding.id}[/dim]")
+        console.print(f"  {pick(finding.explanation, lang)}", markup=False)
+        if finding.time_ranges:
+            console.print(f"  {_T['where'].get(lang)}: {_ranges(finding)}", markup=False)
+        if finding.suggestion:
+            console.print(f"  {_T['suggest'].get(lang)}: {pick(finding.suggestion, lang)}", markup=False)
+    if explain:
+        table = Table(title=_T["chain"].get(lang), show_lines=True)
+        for key in ("order", "rule", "matched", "asserted"):
+            table.add_column(_T[key].get(lang))
+        for step in diagnosis.explanation:
+            facts = [f"✓ {f}" for f in step.needs] + [f"✗ {f}" for f in step.absent]
+            values = [f"{k} = {format_value(tuple(map(tuple, v)) if isinstance(v, list) else v)}"
+                      for k, v in step.values.items()]
+            table.add_row(str(step.order + 1), f"{step.rule}\n{step.condition}\n{step.source}",
+                          "\n".join(facts + values), ", ".join(step.asserts))
+        console.print()
+        console.print(table)
+
+
+def add_to(app: typer.Typer) -> None:
+    @app.command("diagnose")
+    def diagnose_command(
+        file: Annotated[Path, typer.Argument(
+            help="分析 JSON 或手工编码表 CSV / analysis JSON or coded CSV sheet.")],
+        rules: Annotated[list[Path] | None, typer.Option(
+            "--rules", help="附加规则目录或文件（可多次；后者覆盖前者）/ extra rule pack dir or file (repeatable; "
+            "later ones override).")] = None,
+        no_defaults: bool = typer.Option(False, "--no-default-rules",
+                                         help="不加载默认规则包 / use only the --rules packs."),
+        params: Annotated[list[str] | None, typer.Option(
+            "--param", help="覆盖参数 名称=值（可多次）/ override a parameter NAME=VALUE (repeatable).")] = None,
+        lang: str = typer.Option("", "--lang", help="输出语言 zh|en / output language."),
+        as_json: bool = typer.Option(False, "--json", help="以 JSON 输出 / print JSON."),
+        explain: bool = typer.Option(False, "--explain",
+                                     help="显示规则链及匹配的事实 / show the chain of fired rules."),
+        scheme: str = typer.Option("", "--scheme", help="CSV 的编码方案 / coding scheme of a CSV sheet."),
+        interval: float = typer.Option(0.0, "--interval", help="采样间隔（秒）/ sampling interval (s)."),
+        engine: str = typer.Option(DEFAULT_ENGINE, "--engine", help="规则引擎 experta|simple / rule engine."),
+    ) -> None:
+        """按规则包诊断一节课 / diagnose a lesson with the rule packs."""
+        chosen_lang = normalize_lang(lang) if lang else current_lang()
+        analysis = analysis_from_file(file, scheme or None, interval or None)
+        ruleset = load_rules(list(rules or ())) if no_defaults else None
+        diagnoser = Diagnoser(ruleset if ruleset is not None else list(rules or ()), engine)
+        diagnosis = diagnoser.diagnose(analysis, parse_params(list(params or ())))
+        if as_json:
+            typer.echo(json.dumps(diagnosis_json(diagnosis, explain), ensure_ascii=False, indent=2))
+            return
+        render(diagnosis, chosen_lang, explain, Console())

@@ -1,0 +1,128 @@
+"""The default rule pack: every rule fires on one lesson and stays quiet on another (real metrics)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rules_support import archetypes
+
+from lessonlens.core.analysis import Analysis
+from lessonlens.core.lesson import LessonMeta
+from lessonlens.core.metrics import Metrics
+from lessonlens.core.rules import Diagnoser, check_rules, load_rules
+from lessonlens.rules import RULES_DIR
+
+#: rule id -> (a lesson it fires on, a lesson it does not fire on)
+EXPECTED: dict[str, tuple[str, str]] = {
+    "mode.lecture": ("monologue", "dialogue"),
+    "mode.practice": ("practice", "monologue"),
+    "mode.dialogue": ("dialogue", "fragmented"),
+    "mode.mixed": ("choral", "dialogue"),
+    "st.lecture_dominated": ("monologue", "choral"),
+    "st.long_lecture": ("monologue", "scattered"),
+    "st.monologue": ("monologue", "scattered"),
+    "st.few_transitions": ("monologue", "dialogue"),
+    "st.fragmented": ("fragmented", "monologue"),
+    "st.balanced": ("dialogue", "monologue"),
+    "interaction.choral_answering": ("choral", "dialogue"),
+    "interaction.little_dialogue": ("choral", "dialogue"),
+    "interaction.closed_evaluation": ("choral", "monologue"),
+    "interaction.few_hand_raises": ("monologue", "dialogue"),
+    "interaction.no_peer_work": ("monologue", "choral"),
+    "interaction.peer_unsupported": ("seatwork", "dialogue"),
+    "interaction.rich": ("dialogue", "monologue"),
+    "interaction.student_voice_low": ("monologue", "choral"),
+    "engagement.attention_drop_in_lecture": ("scattered", "monologue"),
+    "engagement.low_attention": ("scattered", "dialogue"),
+    "engagement.disengaged_lecture": ("scattered", "fragmented"),
+    "engagement.high_attention": ("dialogue", "scattered"),
+    "engagement.participation_dip": ("fragmented", "monologue"),
+    "engagement.low_consistency_whole_class": ("scattered", "monologue"),
+    "engagement.high_participation": ("dialogue", "seatwork"),
+    "structure.no_board_writing": ("no_board", "monologue"),
+    "structure.board_heavy": ("seatwork", "monologue"),
+    "structure.unsupervised_seatwork": ("seatwork", "practice"),
+    "structure.no_patrol": ("monologue", "practice"),
+    "rubric.indicator_low": ("dialogue", "monologue"),
+    "rubric.gap_high_score_low_engagement": ("monologue", "dialogue"),
+    "rubric.gap_low_score_good_engagement": ("dialogue", "monologue"),
+}
+
+
+@pytest.fixture(scope="module")
+def fired() -> dict[str, set[str]]:
+    diagnoser = Diagnoser([RULES_DIR])
+    return {name: {f.id for f in diagnoser.diagnose(lesson).findings} for name, lesson in archetypes().items()}
+
+
+def test_default_pack_is_clean_and_large_enough() -> None:
+    assert check_rules([RULES_DIR]) == []
+    rules = load_rules([RULES_DIR])
+    assert len(rules.rules) >= 25
+    assert {r.id for r in rules.rules} == set(EXPECTED), "every default rule needs a firing and a quiet lesson"
+    for rule in rules.rules:
+        for field in ("title", "explanation", "suggestion"):
+            assert set(rule.texts[field]) == {"zh-CN", "en"}, (rule.id, field)
+
+
+@pytest.mark.parametrize("rule_id", sorted(EXPECTED))
+def test_rule_fires_on_one_lesson_and_not_another(rule_id: str, fired: dict[str, set[str]]) -> None:
+    fires_on, quiet_on = EXPECTED[rule_id]
+    assert rule_id in fired[fires_on]
+    assert rule_id not in fired[quiet_on]
+
+
+def test_findings_carry_filled_texts_and_time_ranges() -> None:
+    lesson = archetypes()["choral"]
+    findings = {f.id: f for f in Diagnoser([RULES_DIR]).diagnose(lesson).findings}
+    choral = findings["interaction.choral_answering"]
+    answering = lesson.metrics.shares["student_shares"]["answering"] if lesson.metrics else 0
+    assert f"{answering:.2%}" in choral.explanation["en"]
+    assert f"{answering:.2%}" in choral.explanation["zh-CN"]
+    assert "{" not in choral.explanation["en"] and "{" not in choral.suggestion["zh-CN"]
+    # the answers given in the lecture parts with no hand raised: 3 minutes of every 6.5-minute cycle
+    assert len(choral.time_ranges) == 6
+    first = choral.time_ranges[0]
+    assert (first.start, first.end) == (0.0, 180.0 + 30.0)  # lecture then reporting, both answered in chorus
+    assert choral.facts["share('hand_raising')"] == 0.0
+
+
+def test_seed_paper_case_three() -> None:
+    """Hand raising 2.81 %, answering 25.66 %, teacher-student interaction 8.82 %: choral answers, closed evaluation."""
+    metrics = Metrics(
+        scheme="platform-9", interval=6.0, n_samples=400,
+        scalars={"rt": 0.55, "ch": 0.23, "duration": 2400.0, "longest_lecture": 300.0},
+        shares={
+            "teacher_shares": {"lecturing": 0.45, "board_writing": 0.1, "patrolling": 0.3618,
+                               "teacher_student_interaction": 0.0882},
+            "student_shares": {"listening": 0.4, "hand_raising": 0.0281, "answering": 0.2566,
+                               "reading_writing": 0.0207, "peer_interaction": 0.2946},
+        },
+    )
+    result = Diagnoser([RULES_DIR]).diagnose(Analysis(lesson=LessonMeta(id="case3"), metrics=metrics))
+    ids = [f.id for f in result.findings]
+    assert "mode.mixed" in ids  # case 1 of the paper: Rt 0.55, Ch 0.23 -> mixed
+    assert "interaction.choral_answering" in ids and "interaction.closed_evaluation" in ids
+    closed = next(f for f in result.findings if f.id == "interaction.closed_evaluation")
+    assert "2.81%" in closed.explanation["zh-CN"] and "25.66%" in closed.explanation["zh-CN"]
+    assert "8.82%" in closed.explanation["en"]
+    step = next(s for s in result.explanation if s.rule == "interaction.closed_evaluation")
+    assert step.needs == ("choral_answering", "little_interaction")
+
+
+def test_subject_override_silences_board_rule(tmp_path: Path) -> None:
+    """The default pack's own override: PE lessons are not expected to leave a board summary."""
+    diagnoser = Diagnoser([RULES_DIR])
+    lesson = archetypes()["no_board"]
+    pe = Analysis(lesson=LessonMeta(id="pe", subject="体育"), timeline=lesson.timeline, metrics=lesson.metrics)
+    assert "structure.no_board_writing" in {f.id for f in diagnoser.diagnose(lesson).findings}
+    assert "structure.no_board_writing" not in {f.id for f in diagnoser.diagnose(pe).findings}
+
+
+def test_experta_and_simple_engines_agree() -> None:
+    experta, simple = Diagnoser([RULES_DIR], "experta"), Diagnoser([RULES_DIR], "simple")
+    for name, lesson in archetypes().items():
+        a = [f.id for f in experta.diagnose(lesson).findings]
+        b = [f.id for f in simple.diagnose(lesson).findings]
+        assert sorted(a) == sorted(b), name
