@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -13,8 +13,11 @@ from rich.table import Table
 from lessonlens.core.documents import converter, dumps
 from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import Text, current_lang, pick
-from lessonlens.store import METRIC_IDS, LessonQuery, Portrait, Store, open_store, parse_date
-from lessonlens.store.indexed import METRIC_BY_ID
+from lessonlens.store.indexed import METRIC_BY_ID, METRIC_IDS
+from lessonlens.store.results import LessonQuery, Portrait, parse_date
+
+if TYPE_CHECKING:
+    from lessonlens.store.api import Store
 
 _T = {
     "ready": Text(zh="课例库已就绪：{url}（结构版本 {rev}）", en="lesson store ready: {url} (schema revision {rev})"),
@@ -120,11 +123,15 @@ def add_to(app: typer.Typer) -> None:
     app.add_typer(store_app, name="store")
 
     def opened(db: str | None) -> Store:
+        from lessonlens.store.api import open_store  # SQLAlchemy and alembic load only when used
+
         return open_store(db)
 
     @store_app.command("init")
     def init(db: str | None = DB_OPTION) -> None:
         """创建或升级课例库 / create the store or upgrade its schema."""
+        from lessonlens.store.api import open_store
+
         with open_store(db, create=False) as store:
             revision = store.init()
             typer.echo(_t("ready", url=store.display_url, rev=revision))

@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -218,14 +217,3 @@ def _known_revisions() -> set[str]:
 def open_store(db: str | None = None, *, create: bool = True) -> Store:
     """Open the lesson store (see :meth:`Store.open`)."""
     return Store.open(db, create=create)
-
-
-def parse_date(value: str | None) -> dt.date | None:
-    """A ``YYYY-MM-DD`` option value as a date (``None`` stays ``None``)."""
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InputError(Text(zh="日期 {value} 应为 YYYY-MM-DD", en="date {value} should be YYYY-MM-DD"),
-                         value=value) from None

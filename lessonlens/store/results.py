@@ -8,6 +8,8 @@ import attrs
 import numpy as np
 
 from lessonlens.core.analysis import Analysis
+from lessonlens.core.errors import InputError
+from lessonlens.core.i18n import Text
 
 #: the percentiles every group summary reports (the bands of a portrait, the norms rules use)
 PERCENTILES: tuple[int, ...] = (10, 25, 50, 75, 90)
@@ -25,6 +27,17 @@ class LessonQuery:
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     lesson_ids: tuple[str, ...] | None = None
+
+
+def parse_date(value: str | None) -> dt.date | None:
+    """A ``YYYY-MM-DD`` option value as a date (``None`` or ``""`` give ``None``)."""
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError(Text(zh="日期 {value} 应为 YYYY-MM-DD", en="date {value} should be YYYY-MM-DD"),
+                         value=value) from None
 
 
 @attrs.frozen
