@@ -69,7 +69,11 @@ class CompileError(Exception):
     def __init__(self, text: Text, **params: object) -> None:
         self.text = text
         self.params = params
-        super().__init__(text.format("en", **params))
+        super().__init__(self.message("en"))
+
+    def message(self, lang: str) -> str:
+        params = {k: v.get(lang) if isinstance(v, Text) else v for k, v in self.params.items()}
+        return self.text.format(lang, **params)
 
 
 @attrs.frozen

@@ -51,7 +51,7 @@ _M = {
     "duplicate": Text(zh="规则 id `{id}` 重复（首次出现在 {first}）", en="duplicate rule id `{id}` (first in {first})"),
     "severity": Text(zh="严重程度 `{value}` 无效；可用：{known}",
                      en="severity `{value}` is invalid; use one of {known}"),
-    "translation": Text(zh="`{field}` 缺少 {lang} 译文", en="`{field}` has no {lang} translation"),
+    "translation": Text(zh="`{field}` 缺少 {language} 译文", en="`{field}` has no {language} translation"),
     "text": Text(zh="`{field}` 应为 {{zh-CN: ..., en: ...}}", en="`{field}` must be {{zh-CN: ..., en: ...}}"),
     "expr": Text(zh="`{field}` 中的表达式 `{source}` 有误：{problem}",
                  en="bad expression `{source}` in `{field}`: {problem}"),
@@ -486,7 +486,7 @@ def _check_texts(data: LineDict, field: str, where: str, rule_id: str, state: _C
         text = value.get(lang)
         if not isinstance(text, str) or not text.strip():
             line = value.line if isinstance(value, LineDict) else data.line_of(field)
-            state.add(where, line, rule_id, "translation", field=field, lang=lang)
+            state.add(where, line, rule_id, "translation", field=field, language=lang)
             ok = False
     return ok
 
@@ -636,12 +636,7 @@ def _conjunction(conditions: list[Evaluator]) -> Evaluator | None:
 
 
 def _text(exc: CompileError) -> Text:
-    return Text(zh=_format(exc, "zh-CN"), en=_format(exc, "en"))
-
-
-def _format(exc: CompileError, lang: str) -> str:
-    params = {k: v.get(lang) if isinstance(v, Text) else v for k, v in exc.params.items()}
-    return exc.text.format(lang, **params)
+    return Text(zh=exc.message("zh-CN"), en=exc.message("en"))
 
 
 def default_rule_paths() -> list[Path]:
