@@ -28,6 +28,7 @@ from lessonlens.core.measure import measure, read_coded_sheet
 from lessonlens.core.metrics import Metrics, MetricValues, Series, TimeRange
 from lessonlens.core.pipeline import analyze_media, code, compute_metrics, detect
 from lessonlens.core.plugins import get_manager
+from lessonlens.core.reporting import report
 from lessonlens.core.rubric import RubricResult, RubricSchema, ScoreSheet, TimedNote
 from lessonlens.core.rubric_charts import matrix_chart, radar_charts
 from lessonlens.core.rubric_facts import rubric_facts
@@ -49,8 +50,8 @@ __all__ = [
     "RubricSchema", "SchemaVersionError", "ScoreSheet", "Series", "Severity", "TimeRange", "TimedNote",
     "__version__", "analyze_media", "attach_rubric_result", "code", "compute_metrics", "detect", "dumps",
     "get_manager", "hookimpl", "list_rubric_schemas", "load", "load_rubric_schema", "loads", "matrix_chart",
-    "measure", "metrics", "radar_charts", "read_coded_sheet", "read_score_sheets", "rubric_facts", "save",
-    "score", "to_dict", "write_rubric_template",
+    "measure", "metrics", "radar_charts", "read_coded_sheet", "read_score_sheets", "report", "rubric_facts",
+    "save", "score", "to_dict", "write_rubric_template",
 ]
 
 #: ``lessonlens.metrics(source, ...)``: the same as :func:`measure`

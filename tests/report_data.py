@@ -58,8 +58,10 @@ def timeline(script: Sequence[Segment], seed: int = 0, interval: float = 6.0) ->
             noisy = np.clip(np.array([shares[b] for b in ids]) + rng.normal(0, 0.06, len(ids)), 0.0, None)
             noisy = noisy / noisy.sum() if noisy.sum() > 0 else np.full(len(ids), 1 / len(ids))
             students = {b: round(float(v), 4) for b, v in zip(ids, noisy, strict=True)}
-            st = "T" if teacher in ("lecturing", "board_writing") else "S" if teacher == "patrolling" else (
-                "S" if students.get("answering", 0) > students.get("listening", 0) else "T")
+            # questions and answers alternate within an interaction; a patrolling teacher sometimes speaks up
+            switch = rng.random()
+            st = ("T" if teacher in ("lecturing", "board_writing") else
+                  ("T" if switch < 0.15 else "S") if teacher == "patrolling" else ("S" if switch < 0.5 else "T"))
             samples.append(CodedSample(t=round(t, 3), teacher=teacher, students=students, st=st))
             t += interval
     return CodedTimeline(scheme="platform-9", interval=interval, samples=tuple(samples), coder="platform-9")

@@ -115,8 +115,7 @@ def st_chart(metrics: Metrics, lang: str, label: str) -> Chart | None:
     return Chart("st", title, drawn, (data,), caption("st", lang), wide=False)
 
 
-def rtch_chart(points: Sequence[tuple[str, Metrics]], lang: str, colors: Sequence[str], path: bool = False,
-               show_labels: bool = True) -> Chart | None:
+def rtch_chart(points: Sequence[tuple[str, Metrics]], lang: str, colors: Sequence[str], path: bool = False) -> Chart | None:
     """The Rt-Ch chart of one or more lessons (``points``: label and metrics of each)."""
     modes = mode_labels(lang)
     drawn_points, rows = [], []
@@ -131,7 +130,7 @@ def rtch_chart(points: Sequence[tuple[str, Metrics]], lang: str, colors: Sequenc
     if not drawn_points:
         return None
     title = chart_title("rtch", lang)
-    drawn = rtch_svg(drawn_points, modes, title, show_labels=show_labels, path=path)
+    drawn = rtch_svg(drawn_points, modes, title, path=path)
     data = DataTable("rtch", title, ("lesson", "rt", "ch", "mode"), tuple(rows))
     return Chart("rtch", title, drawn, (data,), caption("rtch", lang), wide=False)
 

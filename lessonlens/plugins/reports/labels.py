@@ -41,6 +41,7 @@ CHARTS: dict[str, Text] = {
     "rtch": Text(zh="Rt-Ch 图", en="Rt-Ch chart"),
     "shares": Text(zh="行为占比对比", en="Behaviour shares side by side"),
     "trend": Text(zh="指标趋势", en="Metric trends"),
+    "share_trend": Text(zh="行为占比趋势", en="Behaviour share trends"),
     "modes": Text(zh="教学模式分布", en="Teaching modes"),
 }
 

@@ -63,7 +63,7 @@ def share_trend_chart(pairs: Sequence[tuple[Analysis, Metrics]], lang: str) -> C
     dates = [_date_label(a) for a, _ in pairs]
     names = behaviour_labels(lang)
     lines = [(BEHAVIOUR_COLORS[b], names[b], [m.shares.get(side, {}).get(b) for _, m in pairs]) for side, b in TREND_SHARES]
-    title = f"{ui('share', lang)} · {labels.CHARTS['trend'].get(lang)}"
+    title = labels.CHARTS["share_trend"].get(lang)
     rows = tuple((d, *[m.shares.get(side, {}).get(b) for side, b in TREND_SHARES])
                  for d, (_, m) in zip(dates, pairs, strict=True))
     table = DataTable("share_trend", title, ("date", *[b for _, b in TREND_SHARES]), rows)
@@ -129,8 +129,7 @@ def period_report(job: ReportJob, output: Path) -> Report:
                       lang, chart_id="mean_rose", title=portrait_title)
     labels_by_date = [_date_label(a) for a in ordered]
     shades = [_shade(i, len(pairs)) for i in range(len(pairs))]
-    rtch = rtch_chart(list(zip(labels_by_date, (m for _, m in pairs), strict=True)), lang, shades, path=True,
-                      show_labels=len(pairs) <= 8)
+    rtch = rtch_chart(list(zip(labels_by_date, (m for _, m in pairs), strict=True)), lang, shades, path=True)
     modes = Counter(str(m.scalars.get("mode")) for _, m in pairs if m.scalars.get("mode"))
     mode_names = mode_labels(lang)
     mode_rows = [{"mode": mode_names.get(k, k), "count": n} for k, n in modes.most_common()]
@@ -161,6 +160,6 @@ def period_report(job: ReportJob, output: Path) -> Report:
 def _shade(index: int, count: int) -> str:
     """From light to dark blue in date order, so the Rt-Ch path reads as time."""
     share = index / max(count - 1, 1)
-    low, high = (166, 196, 230), (22, 62, 128)
+    low, high = (112, 158, 214), (20, 56, 120)
     r, g, b = (round(lo + (hi - lo) * share) for lo, hi in zip(low, high, strict=True))
     return f"#{r:02x}{g:02x}{b:02x}"

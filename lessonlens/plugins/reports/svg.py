@@ -193,7 +193,7 @@ def x_axis(frame: Frame, scale: Scale, values: Sequence[float], labels: Sequence
         parts.append(line(x, frame.y0, x, frame.y0 + 4, "#9a9a9a"))
         parts.append(text(x, frame.y0 + 17, shown, size=SMALL, anchor="middle", fill=MUTED))
     if label:
-        parts.append(text((frame.x0 + frame.x1) / 2, frame.height - 4, label, size=SMALL, anchor="middle", fill=MUTED))
+        parts.append(text((frame.x0 + frame.x1) / 2, frame.y0 + 32, label, size=SMALL, anchor="middle", fill=MUTED))
     return group(parts, class_="axis x")
 
 

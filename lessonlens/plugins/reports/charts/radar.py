@@ -12,7 +12,8 @@ from lessonlens.plugins.reports import svg
 from lessonlens.plugins.reports.palette import series_color
 
 SIZE = 340.0
-RADIUS = 100.0
+WIDE = 430.0
+RADIUS = 96.0
 
 
 def _wrap(label: str, width: float) -> list[str]:
@@ -34,7 +35,7 @@ def _wrap(label: str, width: float) -> list[str]:
 
 
 def radar_svg(chart: RadarChart, lang: str, label: str) -> Markup:
-    cx, cy = SIZE / 2, SIZE / 2 + 2
+    cx, cy = WIDE / 2, SIZE / 2 + 2
     n = len(chart.axes)
     parts: list[svg.Child] = []
 
@@ -52,7 +53,7 @@ def radar_svg(chart: RadarChart, lang: str, label: str) -> Markup:
         parts.append(svg.line(cx, cy, ex, ey, svg.GRID))
         lx, ly = at(k, 1.16)
         anchor = "middle" if abs(lx - cx) < 8 else ("start" if lx > cx else "end")
-        lines = _wrap(pick(axis.label, lang), 110)
+        lines = _wrap(pick(axis.label, lang), 96)
         base = ly + 4 - (len(lines) - 1) * 6 + (6 if ly > cy + 20 else 0) - (4 if ly < cy - 20 else 0)
         for m, text_line in enumerate(lines):
             parts.append(svg.text(lx, base + m * 13, text_line, size=svg.SMALL, anchor=anchor))
@@ -78,6 +79,6 @@ def radar_svg(chart: RadarChart, lang: str, label: str) -> Markup:
                                     svg.title(f"{pick(chart.axes[k].label, lang)}: {shown}")))
     if len(chart.series) > 1:
         items = [("#2f6db5" if i == 0 else series_color(i), pick(s.label, lang)) for i, s in enumerate(chart.series)]
-        parts.append(svg.legend(items, 10, SIZE + 14, SIZE - 20, swatch="line"))
-    height = SIZE + (18 + 18 * ((len(chart.series) + 2) // 3) if len(chart.series) > 1 else 0)
-    return svg.svg(SIZE, height, parts, label, cls="chart half")
+        parts.append(svg.legend(items, 10, SIZE + 14, WIDE - 20, swatch="line"))
+    height = SIZE + (18 + 18 * ((len(chart.series) + 3) // 4) if len(chart.series) > 1 else 0)
+    return svg.svg(WIDE, height, parts, label, cls="chart half")
