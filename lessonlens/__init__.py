@@ -32,6 +32,7 @@ from lessonlens.core.reporting import report
 from lessonlens.core.rubric import RubricResult, RubricSchema, ScoreSheet, TimedNote
 from lessonlens.core.rubric_charts import matrix_chart, radar_charts
 from lessonlens.core.rubric_facts import rubric_facts
+from lessonlens.core.rules import Diagnoser, Diagnosis, check_rules, diagnose, load_rules
 from lessonlens.core.scoring import (
     attach_rubric_result,
     list_rubric_schemas,
@@ -44,14 +45,14 @@ from lessonlens.core.timeline import CodedSample, CodedTimeline, CodingScheme
 from lessonlens.core.version import __version__
 
 __all__ = [
-    "Analysis", "CodeRequest", "CodedSample", "CodedTimeline", "Coder", "CodingScheme", "DetectRequest",
-    "Detector", "Finding", "InputError", "LessonMeta", "LessonlensError", "MediaRole", "MediaSource",
+    "Analysis", "CodeRequest", "CodedSample", "CodedTimeline", "Coder", "CodingScheme", "DetectRequest", "Detector",
+    "Diagnoser", "Diagnosis", "Finding", "InputError", "LessonMeta", "LessonlensError", "MediaRole", "MediaSource",
     "Metric", "MetricValues", "Metrics", "PluginError", "Provenance", "Renderer", "ReportJob", "RubricResult",
     "RubricSchema", "SchemaVersionError", "ScoreSheet", "Series", "Severity", "TimeRange", "TimedNote",
-    "__version__", "analyze_media", "attach_rubric_result", "code", "compute_metrics", "detect", "dumps",
-    "get_manager", "hookimpl", "list_rubric_schemas", "load", "load_rubric_schema", "loads", "matrix_chart",
-    "measure", "metrics", "radar_charts", "read_coded_sheet", "read_score_sheets", "report", "rubric_facts",
-    "save", "score", "to_dict", "write_rubric_template",
+    "__version__", "analyze_media", "attach_rubric_result", "check_rules", "code", "compute_metrics", "detect",
+    "diagnose", "dumps", "get_manager", "hookimpl", "list_rubric_schemas", "load", "load_rubric_schema",
+    "load_rules", "loads", "matrix_chart", "measure", "metrics", "radar_charts", "read_coded_sheet",
+    "read_score_sheets", "report", "rubric_facts", "save", "score", "to_dict", "write_rubric_template",
 ]
 
 #: ``lessonlens.metrics(source, ...)``: the same as :func:`measure`

@@ -13,6 +13,7 @@ import attrs
 from lessonlens.core.analysis import Analysis
 from lessonlens.core.metrics import Metrics
 from lessonlens.core.rubric import RubricResult
+from lessonlens.core.rubric_facts import rubric_facts
 from lessonlens.core.timeline import CodedTimeline
 
 CURVE_FIELDS = ("mean", "max", "min", "max_t", "min_t")
@@ -41,8 +42,8 @@ def lesson_values(analysis: Analysis) -> dict[str, Any]:
     metrics = analysis.metrics
     if metrics is not None:
         values.update(metrics_values(metrics))
-    for result in analysis.rubric_results:
-        values.update(rubric_values(result))
+    if analysis.rubric_results:
+        values.update(rubric_facts(analysis.rubric_results))
     return values
 
 
@@ -62,16 +63,3 @@ def metrics_values(metrics: Metrics) -> dict[str, Any]:
             values[f"{curve}.min_t"] = summary.min.t
     return values
 
-
-def rubric_values(result: RubricResult) -> dict[str, Any]:
-    """Rubric facts as named in CONTRACTS.md: ``rubric.<rubric>.<indicator>.share`` / ``.band``."""
-    values: dict[str, Any] = {}
-    prefix = f"rubric.{result.rubric}"
-    for indicator in result.indicators:
-        values[f"{prefix}.{indicator.id}.share"] = indicator.share
-        values[f"{prefix}.{indicator.id}.band"] = indicator.band
-        values[f"{prefix}.{indicator.id}.spread"] = indicator.std
-    if result.overall is not None:
-        values[f"{prefix}.overall.share"] = result.overall.share
-        values[f"{prefix}.overall.band"] = result.overall.band
-    return values

@@ -32,7 +32,11 @@ SCALARS: dict[str, str] = {
 }
 CURVES: tuple[str, ...] = ("participation", "consistency", "attention")
 BEHAVIOURS: tuple[str, ...] = TEACHER_BEHAVIOURS + STUDENT_BEHAVIOURS
-_RUBRIC_NAME = re.compile(r"^rubric\.[\w\-]+\.[\w\-]+\.(share|band|spread)$")
+#: rubric facts of :func:`lessonlens.core.rubric_facts.rubric_facts` (issue 5)
+_RUBRIC_NAME = re.compile(
+    r"^rubric\.[\w\-]+\.(?:[\w\-]+\.(share|band|mean|std|n_raters|level)|agreement\.(icc2k|kendall_w|outliers)"
+    r"|(n_raters))$"
+)
 
 
 def name_type(name: str, extra_metrics: Sequence[str] = ()) -> str | None:
