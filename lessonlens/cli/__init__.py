@@ -11,7 +11,16 @@ import sys
 
 import typer
 
-from lessonlens.cli import diagnose_cmd, metrics_cmd, plugins_cmd, rubric_cmd, rules_cmd, sample_cmd, store_cmd
+from lessonlens.cli import (
+    diagnose_cmd,
+    metrics_cmd,
+    plugins_cmd,
+    report_cmd,
+    rubric_cmd,
+    rules_cmd,
+    sample_cmd,
+    store_cmd,
+)
 from lessonlens.core.errors import InputError, LessonlensError
 from lessonlens.core.i18n import normalize_lang
 from lessonlens.core.plugins import get_manager
@@ -49,6 +58,7 @@ def main_options(
 diagnose_cmd.add_to(app)
 metrics_cmd.add_to(app)
 plugins_cmd.add_to(app)
+report_cmd.add_to(app)
 rubric_cmd.add_to(app)
 rules_cmd.add_to(app)
 sample_cmd.add_to(app)
