@@ -41,7 +41,7 @@ _T = {
     "max": Text(zh="满分", en="max"), "share": Text(zh="得分率", en="share"), "std": Text(zh="标准差", en="std"),
     "n": Text(zh="人数", en="raters"), "band": Text(zh="等级", en="band"), "overall": Text(zh="总体", en="overall"),
     "missing": Text(zh="未评", en="blank"),
-    "agreement": Text(zh="评分者一致性", en="Agreement"),
+    "agreement": Text(zh="一致性解读", en="Agreement"),
 }
 
 PATHS = typer.Option([], "--path", help="另外查找量规的目录或文件（可多次）/ extra rubric directory or file "

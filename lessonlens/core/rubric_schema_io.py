@@ -50,9 +50,9 @@ NOT_A_LIST = Text(zh="{key} 应是列表", en="{key} must be a list")
 NOT_AN_ITEM = Text(zh="{key} 的第 {n} 项应是键值对", en="item {n} of {key} must be a mapping")
 NOT_A_NUMBER = Text(zh="{key} 应是数字，实际为 {value!r}", en="{key} must be a number, got {value!r}")
 NOT_TEXTS = Text(zh="{key} 应写成 {{zh-CN: …, en: …}}", en="{key} must be written as {{zh-CN: ..., en: ...}}")
-BAD_LANG = Text(zh="{key} 中的语言 {lang!r} 不受支持（用 zh-CN 或 en）",
-                en="{key}: language {lang!r} is not supported (use zh-CN or en)")
-MISSING_TRANSLATION = Text(zh="{key} 缺少{lang}文本", en="{key} has no {lang} text")
+BAD_LANG = Text(zh="{key} 中的语言 {code!r} 不受支持（用 zh-CN 或 en）",
+                en="{key}: language {code!r} is not supported (use zh-CN or en)")
+MISSING_TRANSLATION = Text(zh="{key} 缺少{language}文本", en="{key} has no {language} text")
 DUPLICATE_ID = Text(zh="指标编号重复（已在别处使用）", en="duplicate indicator id (already used)")
 MISSING_PARENT = Text(zh="上级指标 {parent} 不存在", en="parent indicator {parent} does not exist")
 PARENT_CONFLICT = Text(zh="写在 {nested} 之下，却声明上级为 {parent}",
@@ -150,7 +150,10 @@ def parse_rubric_schema(data: Any, source: str | None = None) -> tuple[RubricSch
         subject=str(data.get("subject", "") or ""),
         version=str(data.get("version", "1")),
     )
-    problems.extend(validate_rubric_schema(schema, source, parsed=True))
+    # a list that is not a list was reported already; do not report it again as empty
+    unlisted = {NO_INDICATORS: not isinstance(data.get("indicators", []), list),
+                NO_BANDS: not isinstance(data.get("bands", []), list)}
+    problems.extend(p for p in validate_rubric_schema(schema, source, parsed=True) if not unlisted.get(p.text))
     return schema, problems
 
 
@@ -163,7 +166,7 @@ def validate_rubric_schema(schema: RubricSchema, source: str | None = None, pars
     if schema.id and not ID_PATTERN.match(schema.id):
         yield problem(BAD_ID, id=schema.id)
     if not parsed:
-        yield from (problem(MISSING_TRANSLATION, key="name", lang=_LANG_NAMES[lang])
+        yield from (problem(MISSING_TRANSLATION, key="name", language=_LANG_NAMES[lang])
                     for lang in LANGS if not schema.name.get(lang, "").strip())
     yield from _indicator_problems(schema, problem, parsed)
     yield from _band_problems(schema, problem, parsed)
@@ -189,10 +192,10 @@ def _texts(value: Any, key: str, problem: Any, indicator: str | None) -> dict[st
         try:
             texts[normalize_lang(str(lang))] = "" if text is None else str(text).strip()
         except ValueError:
-            problem(BAD_LANG, indicator, key=key, lang=lang)
+            problem(BAD_LANG, indicator, key=key, code=lang)
     for lang in LANGS:
         if not texts.get(lang):
-            problem(MISSING_TRANSLATION, indicator, key=key, lang=_LANG_NAMES[lang])
+            problem(MISSING_TRANSLATION, indicator, key=key, language=_LANG_NAMES[lang])
     return texts
 
 
@@ -206,7 +209,7 @@ def _number(value: Any, key: str, problem: Any, indicator: str | None) -> float 
             pass
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         problem(NOT_A_NUMBER, indicator, key=key, value=value)
-        return None
+        return math.nan  # given but unusable: reported here, not again as missing
     return float(value)
 
 
@@ -290,9 +293,9 @@ def _indicator_problems(schema: RubricSchema, problem: Any, parsed: bool) -> Ite
         if not parsed:
             for lang in LANGS:
                 if not ind.name.get(lang, "").strip():
-                    yield problem(MISSING_TRANSLATION, ind.id, key="name", lang=_LANG_NAMES[lang])
+                    yield problem(MISSING_TRANSLATION, ind.id, key="name", language=_LANG_NAMES[lang])
                 if ind.description and not ind.description.get(lang, "").strip():
-                    yield problem(MISSING_TRANSLATION, ind.id, key="description", lang=_LANG_NAMES[lang])
+                    yield problem(MISSING_TRANSLATION, ind.id, key="description", language=_LANG_NAMES[lang])
         if ind.max_score is not None and ind.max_score <= 0:
             yield problem(NOT_POSITIVE, ind.id, key="max_score", value=f"{ind.max_score:g}")
         if ind.weight is not None and ind.weight <= 0:
@@ -363,7 +366,7 @@ def _weight_problems(schema: RubricSchema, by_id: dict[str, Indicator],
                 yield problem(WEIGHTS_REQUIRED, parent, group=group, missing=", ".join(k.id for k in kids))
                 continue
             total = sum(k.weight for k in kids if k.weight is not None)
-            if abs(total - 1.0) > 1e-3:
+            if abs(total - 1.0) > 1e-3 and not math.isnan(total):
                 yield problem(WEIGHTS_SUM, parent, group=group, total=f"{total:g}")
 
 
@@ -380,7 +383,7 @@ def _band_problems(schema: RubricSchema, problem: Any, parsed: bool) -> Iterator
         if not parsed:
             for lang in LANGS:
                 if not band.name.get(lang, "").strip():
-                    yield problem(MISSING_TRANSLATION, key=f"{band.id}.name", lang=_LANG_NAMES[lang])
+                    yield problem(MISSING_TRANSLATION, key=f"{band.id}.name", language=_LANG_NAMES[lang])
         if not COLOR_PATTERN.match(band.color):
             yield problem(BAND_COLOR, band=band.id, color=band.color)
         if math.isnan(band.low) or math.isnan(band.high):
@@ -389,8 +392,8 @@ def _band_problems(schema: RubricSchema, problem: Any, parsed: bool) -> Iterator
             yield problem(BAND_RANGE, band=band.id, low=f"{band.low:g}", high=f"{band.high:g}")
             continue
         valid.append(band)
-    if not valid:
-        return
+    if not valid or len(valid) < len(schema.bands):
+        return  # coverage is only worth checking once every range is sound
     ordered = sorted(valid, key=lambda b: (b.low, b.high))
     if ordered[0].low > TOLERANCE:
         yield problem(BAND_START, band=ordered[0].id, low=f"{ordered[0].low:g}")

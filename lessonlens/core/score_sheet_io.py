@@ -48,6 +48,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
                 "级别", "层级", "说明", "描述", "总分", "合计"),
 }
 _FIELD_OF = {word: field for field, words in ALIASES.items() for word in words}
+#: notes in one cell: one per line, or separated by ; where the next one starts with a time
+_NOTE_SPLIT = re.compile(r"\n|[;；]\s*(?=\d+(?:[:：]\d+)*\s)")
 _SPLIT = re.compile(r"[\s/|()（）:：,，]+")
 _MODES = {"live": "live", "现场": "live", "同步": "live", "recording": "recording", "录像": "recording",
           "异步": "recording", "视频": "recording", "video": "recording"}
@@ -55,8 +57,8 @@ _MODES = {"live": "live", "现场": "live", "同步": "live", "recording": "reco
 NO_COLUMNS = Text(zh="认不出表头：需要 indicator 与 score 列（每行一个指标），或 rater 与各观察点列（每行一位评分者）",
                   en="cannot read the header: need indicator and score columns (one row per indicator) or rater "
                   "and one column per observation point (one row per rater)")
-UNKNOWN_COLUMN = Text(zh="未知的列 {column!r}：既不是本量规的指标，也不是已知字段",
-                      en="unknown column {column!r}: neither an indicator of this rubric nor a known field")
+UNKNOWN_COLUMN = Text(zh="未知的列 {title!r}：既不是本量规的指标，也不是已知字段",
+                      en="unknown column {title!r}: neither an indicator of this rubric nor a known field")
 NOT_A_NUMBER = Text(zh="得分 {value!r} 不是数字", en="score {value!r} is not a number")
 BAD_TIME = Text(zh="时间 {value!r} 无效：写秒数或 分:秒（如 12:30）",
                 en="time {value!r} is not valid: write seconds or min:sec (e.g. 12:30)")
@@ -267,7 +269,7 @@ class _SheetBuilder:
                 self.problem(NO_COLUMNS, table, row=table.header_row)
             return 0
         for _, title in cols.unknown:
-            self.problem(UNKNOWN_COLUMN, table, row=table.header_row, column=title)
+            self.problem(UNKNOWN_COLUMN, table, row=table.header_row, column=title, title=title)
         if long_layout:
             self._long(table, cols)
         else:
@@ -342,7 +344,7 @@ class _SheetBuilder:
 
     def _notes_cell(self, table: Table, number: int, rater: str, text: str) -> Iterable[TimedNote]:
         """Notes written in one cell: ``12:30 text`` or ``12:30 [indicator] text``, one per line or ``;``."""
-        for line in re.split(r"[\n;；]+", text):
+        for line in _NOTE_SPLIT.split(text):
             line = line.strip()
             if not line:
                 continue
