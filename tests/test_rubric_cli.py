@@ -137,5 +137,13 @@ def test_score_errors_are_lines_with_file_row_and_indicator(filled: list[Path], 
     warned = run("rubric", "score", "classroom-teaching", str(filled[0]), str(partial), "--json")
     assert warned.returncode == 0 and "rater r8 left 12 observation point(s) blank" in warned.stderr
     assert run("rubric", "score", "classroom-teaching", str(filled[0]), "--attach").returncode == 2
-    html = run("rubric", "score", "classroom-teaching", str(filled[0]), "-o", str(tmp_path / "r.docx"))
-    assert html.returncode == 2 and "no rubric report renderer writes docx" in html.stderr
+    docx = run("rubric", "score", "classroom-teaching", str(filled[0]), "-o", str(tmp_path / "r.docx"))
+    assert docx.returncode == 2 and "r.docx" in docx.stderr and not (tmp_path / "r.docx").exists()
+
+
+def test_score_straight_to_an_html_report(filled: list[Path], tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    result = run("rubric", "score", "classroom-teaching", *map(str, filled), "-o", str(out), lang="zh")
+    assert result.returncode == 0, result.stderr
+    html = out.read_text(encoding="utf-8")
+    assert "课堂教学质量观察量规" in html and "反馈评价" in html

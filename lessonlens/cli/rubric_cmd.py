@@ -12,9 +12,7 @@ from rich.table import Table
 from lessonlens.core.analysis import Analysis
 from lessonlens.core.documents import load, save, to_dict
 from lessonlens.core.errors import InputError
-from lessonlens.core.extensions import ReportJob
 from lessonlens.core.i18n import Text, current_lang, pick
-from lessonlens.core.plugins import get_manager
 from lessonlens.core.rubric import RubricResult, RubricSchema
 from lessonlens.core.rubric_aggregate import aggregate
 from lessonlens.core.rubric_catalog import find_rubric_schema
@@ -31,8 +29,6 @@ _T = {
     "written": Text(zh="已写入空白评分表 {path}", en="blank score sheet written to {path}"),
     "saved": Text(zh="评分结果已写入 {path}", en="rubric result written to {path}"),
     "attached": Text(zh="评分结果已附加到 {path}", en="rubric result attached to {path}"),
-    "no_renderer": Text(zh="没有能输出 {fmt} 的量规报告渲染器；用 .json，或安装报告插件",
-                        en="no rubric report renderer writes {fmt}; use .json or install a report plugin"),
     "attach_needs_lesson": Text(zh="--attach 需要 --lesson 指定分析文件", en="--attach needs --lesson ANALYSIS.json"),
     "id": Text(zh="编号", en="id"), "name": Text(zh="名称", en="name"), "kind": Text(zh="类型", en="kind"),
     "from": Text(zh="来源", en="from"), "state": Text(zh="状态", en="state"),
@@ -152,18 +148,13 @@ def add_to(app: typer.Typer) -> None:
 
 def _write_output(output: Path, result: RubricResult, schema: RubricSchema, analysis: Analysis | None,
                   lang: str) -> None:
-    fmt = output.suffix.lstrip(".").lower() or "json"
-    if fmt == "json":
+    """``.json``: the rubric result document; any other suffix: the rubric report in that format."""
+    if output.suffix.lower() in ("", ".json"):
         save(result, output)
         return
-    registry = get_manager().registry.renderers
-    wanted = (f"rubric-{result.kind}", "rubric")
-    renderer = next((r.item for r in registry.values() if r.item.report in wanted and r.item.format == fmt), None)
-    if renderer is None:
-        raise InputError(_T["no_renderer"], output, fmt=fmt)
-    job = ReportJob(report=renderer.report, analyses=(analysis,) if analysis else (), rubric_results=(result,),
-                    rubric_schemas=(schema,), lang=lang)
-    renderer.render(job, output)
+    from lessonlens.core.reporting import report  # the report renderers, only when a report is asked for
+
+    report("rubric", output, [analysis] if analysis else [], [result], [schema], lang=lang)
 
 
 def _print_result(result: RubricResult, schema: RubricSchema, lang: str) -> None:
