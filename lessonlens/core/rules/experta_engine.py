@@ -38,6 +38,13 @@ class Derived(Fact):  # type: ignore[misc]
 
 class _Engine(KnowledgeEngine):  # type: ignore[misc]
     fired: list[CompiledRule]
+    _deffacts: list[Any] | None = None
+
+    def get_deffacts(self) -> Any:
+        # experta looks the deffacts up with inspect.getmembers on every reset; they never change
+        if self._deffacts is None:
+            self._deffacts = list(super().get_deffacts())
+        return self._deffacts
 
 
 def _condition_test(rule: CompiledRule) -> Any:
@@ -50,17 +57,19 @@ def _condition_test(rule: CompiledRule) -> Any:
     return TEST(test)
 
 
-def _action(rule: CompiledRule) -> Any:
-    asserts = rule.asserts
+def _action(rule: CompiledRule, needed: frozenset[str]) -> Any:
+    # only facts some rule tests enter working memory: each declaration re-runs the Rete network
+    asserts = tuple(fact for fact in rule.asserts if fact in needed)
 
     def action(engine: _Engine, **_: Any) -> None:
         engine.fired.append(rule)
-        engine.declare(*(Derived(name=fact) for fact in asserts))
+        if asserts:
+            engine.declare(*(Derived(name=fact) for fact in asserts))
 
     return action
 
 
-def _experta_rule(rule: CompiledRule, top_stratum: int, count: int) -> Any:
+def _experta_rule(rule: CompiledRule, top_stratum: int, count: int, needed: frozenset[str]) -> Any:
     patterns: list[Any] = [AS.lesson << Lesson()]
     patterns += [Derived(name=fact) for fact in rule.needs]
     patterns += [NOT(Derived(name=fact)) for fact in rule.needs_absent]
@@ -68,7 +77,7 @@ def _experta_rule(rule: CompiledRule, top_stratum: int, count: int) -> Any:
         patterns.append(_condition_test(rule))
     # higher salience fires first: lower strata first, then file order
     salience = (top_stratum - rule.stratum) * _STRATUM_STEP + (count - rule.order)
-    return Rule(*patterns, salience=salience)(_action(rule))
+    return Rule(*patterns, salience=salience)(_action(rule, needed))
 
 
 class ExpertaEngine:
@@ -77,7 +86,8 @@ class ExpertaEngine:
     def __init__(self, rules: RuleSet) -> None:
         top = max((r.stratum for r in rules.rules), default=0)
         count = len(rules.rules)
-        namespace = {f"rule_{i}": _experta_rule(rule, top, count) for i, rule in enumerate(rules.rules)}
+        needed = frozenset(f for r in rules.rules for f in (*r.needs, *r.needs_absent))
+        namespace = {f"rule_{i}": _experta_rule(rule, top, count, needed) for i, rule in enumerate(rules.rules)}
         engine_class = type("LessonRules", (_Engine,), namespace)
         self._engine: _Engine = engine_class()
 
