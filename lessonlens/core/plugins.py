@@ -31,6 +31,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "lessonlens.plugins.detectors.teacher_pose",
     "lessonlens.plugins.detectors.student_faces",
     "lessonlens.plugins.detectors.board_ocr",
+    "lessonlens.plugins.detectors.speech",
     "lessonlens.plugins.coders.platform9",
     "lessonlens.plugins.coders.st",
     "lessonlens.plugins.coders.fias",

@@ -1,0 +1,114 @@
+"""Voice activity with Silero VAD's ONNX model, run by onnxruntime directly (no torch).
+
+The ``silero-vad`` wheel ships ``silero_vad/data/silero_vad_16k_sequence.onnx``, a form of the
+model that takes a whole block of 32-ms frames per call (each frame with the 64 samples before
+it) and carries the LSTM state between blocks: a 45-minute lesson is ~170 calls, not 84 000.
+The package's Python module imports torch, so we only locate its data file and never import it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from lessonlens.core.errors import PluginError
+from lessonlens.core.i18n import Text
+
+FRAME = 512  # samples per VAD frame at 16 kHz (32 ms)
+CONTEXT = 64
+FRAME_SECONDS = FRAME / 16000
+MODEL_FILE = "silero_vad_16k_sequence.onnx"
+ENV_VAR = "LESSONLENS_SILERO_VAD"
+
+_NO_ORT = Text(
+    zh="语音检测需要 onnxruntime：pip install 'lessonlens[audio]'",
+    en="speech detection needs onnxruntime: pip install 'lessonlens[audio]'",
+)
+_NO_MODEL = Text(
+    zh="找不到 Silero VAD 模型：pip install --no-deps silero-vad（其 wheel 自带 ONNX 模型，--no-deps 避免安装 torch），"
+    "或用环境变量 LESSONLENS_SILERO_VAD 指向 {file}",
+    en="the Silero VAD model is missing: pip install --no-deps silero-vad (its wheel ships the ONNX model; "
+    "--no-deps avoids torch), or point LESSONLENS_SILERO_VAD at a {file}",
+)
+_BAD_MODEL = Text(zh="无法加载 VAD 模型：{error}", en="cannot load the VAD model: {error}")
+
+Floats = npt.NDArray[np.float32]
+
+
+def silero_model_path(path: str | Path | None = None) -> Path:
+    """The sequence ONNX model: ``path``, else ``$LESSONLENS_SILERO_VAD``, else the silero-vad package's."""
+    chosen = path or os.environ.get(ENV_VAR)
+    if chosen:
+        if not Path(chosen).is_file():
+            raise PluginError(_NO_MODEL, chosen, file=MODEL_FILE)
+        return Path(chosen)
+    spec = importlib.util.find_spec("silero_vad")  # finds the package without running its torch imports
+    if spec is not None and spec.submodule_search_locations:
+        for folder in spec.submodule_search_locations:
+            candidate = Path(folder) / "data" / MODEL_FILE
+            if candidate.is_file():
+                return candidate
+    raise PluginError(_NO_MODEL, file=MODEL_FILE)
+
+
+class SileroVad:
+    """Speech probability per 32-ms frame of 16-kHz mono audio."""
+
+    def __init__(self, path: str | Path | None = None, block: int = 1024) -> None:
+        try:
+            import onnxruntime as ort
+        except ModuleNotFoundError:
+            raise PluginError(_NO_ORT) from None
+        self.path = silero_model_path(path)
+        options = ort.SessionOptions()
+        options.inter_op_num_threads = 1
+        options.intra_op_num_threads = 1
+        try:
+            self._session: Any = ort.InferenceSession(str(self.path), sess_options=options,
+                                                      providers=["CPUExecutionProvider"])
+        except Exception as exc:  # onnxruntime raises its own exception types
+            raise PluginError(_BAD_MODEL, self.path, error=" ".join(str(exc).split())) from None
+        self.block = block
+
+    def probabilities(self, audio: Floats) -> Floats:
+        """One probability per frame: frame ``i`` covers samples ``[i*512, (i+1)*512)``."""
+        count = (audio.size + FRAME - 1) // FRAME
+        if count == 0:
+            return np.zeros(0, dtype=np.float32)
+        padded = np.zeros(CONTEXT + count * FRAME, dtype=np.float32)
+        padded[CONTEXT: CONTEXT + audio.size] = audio
+        # frame i with its context: padded[i*512 : i*512 + 576], as a strided view (no copy)
+        windows = np.lib.stride_tricks.sliding_window_view(padded, CONTEXT + FRAME)[::FRAME]
+        h = np.zeros((1, 1, 128), dtype=np.float32)
+        c = np.zeros((1, 1, 128), dtype=np.float32)
+        out = np.empty(count, dtype=np.float32)
+        for first in range(0, count, self.block):
+            block = np.ascontiguousarray(windows[first: first + self.block])
+            probs, h, c = self._session.run(["speech_probs", "hn", "cn"], {"input": block, "h": h, "c": c})
+            out[first: first + len(block)] = np.asarray(probs).reshape(-1)
+        return out
+
+
+def speech_mask(probs: Floats, threshold: float = 0.5, min_speech: float = 0.25,
+                min_silence: float = 0.3) -> npt.NDArray[np.bool_]:
+    """Frames in speech: above ``threshold``, gaps shorter than ``min_silence`` closed, blips shorter
+    than ``min_speech`` dropped."""
+    mask = probs >= threshold
+    for value, shortest in ((False, min_silence), (True, min_speech)):
+        starts, ends = runs(mask, value)
+        for s, e in zip(starts, ends, strict=True):
+            if (e - s) * FRAME_SECONDS < shortest and s > 0 and e < len(mask):
+                mask[s:e] = not value
+    return mask
+
+
+def runs(mask: npt.NDArray[np.bool_], value: bool = True) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """Start and end (exclusive) indices of the runs of ``value`` in ``mask``."""
+    hit = np.concatenate(([False], mask == value, [False]))
+    edges = np.flatnonzero(np.diff(hit.astype(np.int8)))
+    return edges[0::2], edges[1::2]

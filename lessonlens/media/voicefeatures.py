@@ -1,0 +1,83 @@
+"""Acoustic features of speech frames, vectorised over frames: loudness, pitch, periodicity, flatness.
+
+Frames are the VAD's (512 samples, 32 ms at 16 kHz); pitch and periodicity come from the
+normalised autocorrelation of a 1024-sample window around each frame, computed for a block of
+frames at once with one FFT.
+"""
+
+from __future__ import annotations
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from lessonlens.media.vad import FRAME
+
+RATE = 16000
+WINDOW = 1024
+MIN_F0, MAX_F0 = 70.0, 500.0
+Floats = npt.NDArray[np.float64]
+
+
+@attrs.frozen
+class FrameFeatures:
+    """Per frame: level (dB), pitch (Hz, NaN where unvoiced), periodicity (0..1), spectral flatness (0..1)
+    and harmonicity: the share of the 200-4000 Hz energy on the harmonics of the pitch (one voice puts
+    nearly all of it there, several voices at different pitches spread it between)."""
+
+    level: Floats
+    pitch: Floats
+    periodicity: Floats
+    flatness: Floats
+    harmonic: Floats
+
+
+def frame_levels(audio: npt.NDArray[np.float32], count: int) -> Floats:
+    """RMS level in dB of each 512-sample frame (silence floors at -100 dB)."""
+    padded = np.zeros(count * FRAME, dtype=np.float32)
+    n = min(audio.size, padded.size)
+    padded[:n] = audio[:n]
+    power = np.mean(padded.reshape(count, FRAME).astype(np.float64) ** 2, axis=1)
+    levels: Floats = 10 * np.log10(power + 1e-10)
+    return levels
+
+
+def frame_features(audio: npt.NDArray[np.float32], frames: npt.NDArray[np.intp], block: int = 2048) -> FrameFeatures:
+    """Features of the given frame indices of 16-kHz mono ``audio``."""
+    half = (WINDOW - FRAME) // 2
+    padded = np.zeros(audio.size + WINDOW + FRAME, dtype=np.float32)
+    padded[half: half + audio.size] = audio
+    windows = np.lib.stride_tricks.sliding_window_view(padded, WINDOW)[::FRAME]
+    taper = np.hanning(WINDOW).astype(np.float32)
+    lo_lag, hi_lag = int(RATE / MAX_F0), int(RATE / MIN_F0)
+    freqs = np.fft.rfftfreq(WINDOW, 1 / RATE)
+    band = (freqs >= 200) & (freqs <= 4000)
+    level = np.empty(len(frames))
+    pitch = np.full(len(frames), np.nan)
+    periodicity = np.zeros(len(frames))
+    flatness = np.zeros(len(frames))
+    harmonic = np.full(len(frames), np.nan)
+    for first in range(0, len(frames), block):
+        idx = frames[first: first + block]
+        x = windows[np.minimum(idx, len(windows) - 1)].astype(np.float32) * taper
+        spectrum = np.fft.rfft(x, n=2 * WINDOW, axis=1)
+        power = spectrum.real**2 + spectrum.imag**2
+        acf = np.fft.irfft(power, axis=1)[:, : hi_lag + 1]
+        energy = acf[:, 0] + 1e-12
+        # unbiased: divide by the taper's own autocorrelation so long lags are not penalised
+        norm = np.correlate(taper, taper, mode="full")[WINDOW - 1: WINDOW + hi_lag]
+        r = (acf / energy[:, None]) / (norm / norm[0])[None, :]
+        lags = r[:, lo_lag:]
+        best = lags.argmax(axis=1)
+        peak = lags[np.arange(len(idx)), best]
+        sl = slice(first, first + len(idx))
+        periodicity[sl] = np.clip(peak, 0, 1)
+        pitch[sl] = np.where(peak > 0.45, RATE / (best + lo_lag), np.nan)
+        level[sl] = 10 * np.log10(energy / (np.sum(taper**2)) + 1e-10)
+        spec = power[:, ::2][:, band] + 1e-12  # every other bin of the 2x-padded FFT: the 1024-point spectrum
+        flatness[sl] = np.exp(np.mean(np.log(spec), axis=1)) / np.mean(spec, axis=1)
+        f0 = RATE / (best + lo_lag)
+        ratio = freqs[band][None, :] / f0[:, None]
+        comb = np.abs(ratio - np.round(ratio)) < 0.2
+        harmonic[sl] = np.sum(spec * comb, axis=1) / np.sum(spec, axis=1)
+    return FrameFeatures(level=level, pitch=pitch, periodicity=periodicity, flatness=flatness, harmonic=harmonic)
