@@ -169,6 +169,10 @@ def test_compare_teachers_side_by_side(store: Store) -> None:
     assert li.portrait.n_lessons == 3 and li.schools == ("二中",)
     assert li.portrait.metrics["rt"].mean == pytest.approx(np.mean([0.8, 0.9, 0.75]))
     assert li.portrait.modes == {"lecture": 3} and wang.portrait.modes == {"mixed": 2}
+    assert li.analyses == () and [a.lesson.id for a in store.compare(["王"], with_analyses=True).teachers[0].analyses
+                                  ] == ["w0", "w1"]
+    with pytest.raises(InputError, match="nobody"):
+        store.compare(["王", "nobody"])
 
 
 def test_portrait_matches_numpy_over_the_documents(store: Store) -> None:

@@ -13,6 +13,8 @@ import pytest
 from store_support import BACKENDS, database_url
 
 from lessonlens import save
+from lessonlens.core.errors import InputError
+from lessonlens.store.norms_io import read_norms
 from lessonlens.store.synthetic import synthetic_district
 
 LESSONLENS = Path(sys.executable).with_name("lessonlens")
@@ -63,8 +65,10 @@ def test_store_commands_end_to_end(backend: str, tmp_path: Path, files: list[Pat
 
     norms_file = tmp_path / "norms.json"
     assert run("store", "norms", "-o", str(norms_file), db=url).returncode == 0
-    norms = json.loads(norms_file.read_text(encoding="utf-8"))["norms"]
-    assert sum(n["n_lessons"] for n in norms) == 12
+    norms = read_norms(norms_file)
+    assert sum(n.n_lessons for n in norms.norms) == 12
+    assert norms.norms[0].facts()["norm.rt.p50"] == norms.norms[0].metrics["rt"].percentiles[50]
+    assert json.loads(run("store", "norms", "--json", db=url).stdout) == json.loads(norms_file.read_text("utf-8"))
 
     csv_file = tmp_path / "lessons.csv"
     assert run("store", "export", str(csv_file), "--teacher", listing[0]["teacher"], db=url).returncode == 0
@@ -105,6 +109,13 @@ def test_parquet_without_pyarrow_says_what_to_install(tmp_path: Path, files: lis
     out = tmp_path / "x.parquet"
     result = run("store", "export", str(out), db=url, python=without_pyarrow)
     assert result.returncode == 2 and "lessonlens[parquet]" in result.stderr and not out.exists()
+
+
+def test_a_file_that_is_not_norms_is_refused(tmp_path: Path) -> None:
+    bad = tmp_path / "n.json"
+    bad.write_text('{"schema": "lessonlens.analysis/1"}', encoding="utf-8")
+    with pytest.raises(InputError, match="norms"):
+        read_norms(bad)
 
 
 def test_unreachable_server_is_one_line(tmp_path: Path) -> None:

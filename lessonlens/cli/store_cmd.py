@@ -14,6 +14,7 @@ from lessonlens.core.documents import converter, dumps
 from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import Text, current_lang, pick
 from lessonlens.store.indexed import METRIC_BY_ID, METRIC_IDS
+from lessonlens.store.norms_io import norms_to_dict, write_norms
 from lessonlens.store.results import LessonQuery, Portrait, parse_date
 
 if TYPE_CHECKING:
@@ -250,14 +251,11 @@ def add_to(app: typer.Typer) -> None:
         with opened(db) as store:
             result = store.norms(query, min_lessons)
         if output is not None:
-            from lessonlens.core.atomic import write_text_atomic
-
-            write_text_atomic(output, json.dumps(converter.unstructure(result), ensure_ascii=False, indent=2,
-                                                 default=str) + "\n")
+            write_norms(result, output)
             typer.echo(_t("saved", path=output))
             return
         if as_json:
-            _json(result)
+            typer.echo(json.dumps(norms_to_dict(result), ensure_ascii=False, indent=2))
             return
         console, lang = Console(), current_lang()
         for norm in result.norms:

@@ -181,7 +181,7 @@ class Store:
                 portrait=portrait(conn, query), analyses=tuple(analyses(conn, query)) if with_analyses else (),
             )
 
-    def compare(self, teachers: Sequence[str], query: LessonQuery = ALL) -> Comparison:
+    def compare(self, teachers: Sequence[str], query: LessonQuery = ALL, with_analyses: bool = False) -> Comparison:
         """Several teachers side by side over the same filter, in the order given."""
         summaries = []
         with self.engine.connect() as conn:
@@ -193,6 +193,7 @@ class Store:
                 summaries.append(TeacherSummary(
                     teacher=teacher, schools=tuple(sorted({r.school for r in records})),
                     portrait=portrait(conn, narrowed), lessons=tuple(records),
+                    analyses=tuple(analyses(conn, narrowed)) if with_analyses else (),
                 ))
         return Comparison(query=query, teachers=tuple(summaries))
 

@@ -144,12 +144,13 @@ class TeacherPeriod:
 
 @attrs.frozen
 class TeacherSummary:
-    """One teacher in a side-by-side comparison."""
+    """One teacher in a side-by-side comparison (``analyses`` when they were asked for)."""
 
     teacher: str
     schools: tuple[str, ...]
     portrait: Portrait
     lessons: tuple[LessonRecord, ...]
+    analyses: tuple[Analysis, ...] = ()
 
 
 @attrs.frozen
