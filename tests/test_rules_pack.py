@@ -77,7 +77,9 @@ def test_template_and_structure_errors(tmp_path: Path) -> None:
     assert f"{path}:4: [t.bad] severity `dreadful` is invalid; use one of info, strength, notice, warning, concern" \
         in found
     assert any(m.startswith(f"{path}:6: [t.bad] unknown key `colour`") for m in found)
-    assert not any("nope" in m for m in found)  # rule structure errors stop before compiling its texts
+    assert f"{path}:7: [t.bad] bad expression `标题 {{nope}}` in `title.zh-CN`: unknown metric or parameter `nope`" \
+        in found
+    assert f"{path}:9: [t.bad] bad expression `rt + 1` in `ranges`: time ranges needed, not a number" in found
 
 
 def test_cycle_through_not_is_reported(tmp_path: Path) -> None:

@@ -56,7 +56,7 @@ BAD_SPEC = Text(zh="占位符 {{{field}}} 的格式 `{spec}` 无效",
 BAD_BRACES = Text(zh="模板中的花括号不成对", en="unbalanced braces in the template")
 
 _WHAT = {"behaviour": Text(zh="行为", en="behaviour"), "curve": Text(zh="曲线", en="curve")}
-_TYPE_NAMES = {"num": "number", "str": "text", "bool": "true/false", "ranges": "time ranges", "any": "value"}
+TYPE_NAMES = {"num": "number", "str": "text", "bool": "true/false", "ranges": "time ranges", "any": "value"}
 _FORMAT_SPEC = re.compile(r"^[<>=^]?[+\- ]?#?0?\d*[,_]?(\.\d+)?[%fFeEgGd]?$")
 _CMP: dict[str, Callable[[Any, Any], bool]] = {
     "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq, "!=": operator.ne,
@@ -113,7 +113,7 @@ def compile_expr(source: str, scope: Scope, want: str | None = None) -> Compiled
 
 def _expect(found: str, want: str, source: str) -> None:
     if found != want and found != "any" and want != "any":
-        raise CompileError(BAD_TYPE, source=source, found=_TYPE_NAMES[found], wanted=_TYPE_NAMES[want])
+        raise CompileError(BAD_TYPE, source=source, found=TYPE_NAMES[found], wanted=TYPE_NAMES[want])
 
 
 def _compile(node: Node, scope: Scope) -> tuple[Evaluator, str]:
@@ -229,7 +229,7 @@ def _compile_compare(node: Compare, scope: Scope) -> tuple[Evaluator, str]:
         ordered = op not in ("==", "!=")
         if "ranges" in kinds or len(kinds) > 1 or (ordered and kinds & {"str", "bool"}):
             raise CompileError(BAD_COMPARE, left=source_of(li), right=source_of(ri),
-                               lt=_TYPE_NAMES[lk], rt=_TYPE_NAMES[rk])
+                               lt=TYPE_NAMES[lk], rt=TYPE_NAMES[rk])
     fns = [f for f, _ in compiled]
     ops = [_CMP[op] for op in node.ops]
     if len(fns) == 2:

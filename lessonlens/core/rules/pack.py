@@ -20,6 +20,7 @@ from lessonlens.core.findings import Severity
 from lessonlens.core.i18n import LANGS, Text, current_lang
 from lessonlens.core.lesson import LessonMeta
 from lessonlens.core.rules.compile import (
+    TYPE_NAMES,
     CompileError,
     Evaluator,
     Scope,
@@ -383,6 +384,7 @@ class _Parsed:
     needs: list[str]
     needs_absent: list[str]
     asserts: list[str]
+    ok: bool = True  # False: problems already reported; still compiled so that every problem shows
 
 
 def _compile_rules(state: _Collect) -> list[CompiledRule]:
@@ -471,9 +473,7 @@ def _parse_rule(raw: _RawRule, scope: Scope, state: _Collect) -> _Parsed | None:
                 absent.append(conjunct.operand.name)
             else:
                 conditions.append((conjunct, line))
-    if not ok:
-        return None
-    return _Parsed(raw, conditions, needs, absent, [rule_id, *(str(a) for a in asserts)])
+    return _Parsed(raw, conditions, needs, absent, [rule_id, *(str(a) for a in asserts)], ok)
 
 
 def _check_texts(data: LineDict, field: str, where: str, rule_id: str, state: _Collect) -> bool:
@@ -562,7 +562,7 @@ def _path(edges: dict[str, list[tuple[str, bool, str]]], start: str, goal: str) 
 def _compile_rule(item: _Parsed, order: int, stratum: int, scope: Scope, state: _Collect) -> CompiledRule | None:
     data, where = item.raw.data, item.raw.path
     rule_id = data["id"]
-    ok = True
+    ok = item.ok
     conditions: list[Evaluator] = []
     explain: dict[str, Evaluator] = {}
     sources: list[str] = []
@@ -570,7 +570,7 @@ def _compile_rule(item: _Parsed, order: int, stratum: int, scope: Scope, state: 
         try:
             compiled = compile_node(node, scope)
             if compiled.type not in ("bool", "any"):
-                raise CompileError(_M["not_condition"], found=compiled.type)
+                raise CompileError(_M["not_condition"], found=TYPE_NAMES[compiled.type])
             conditions.append(compiled.fn)
             sources.append(compiled.source)
             for leaf in leaves(node):
@@ -585,6 +585,8 @@ def _compile_rule(item: _Parsed, order: int, stratum: int, scope: Scope, state: 
             continue
         texts[field] = {}
         for lang in LANGS:
+            if not isinstance(value.get(lang), str):
+                continue  # reported as a missing translation
             try:
                 texts[field][lang] = compile_template(str(value[lang]), scope)
             except CompileError as exc:
@@ -597,7 +599,7 @@ def _compile_rule(item: _Parsed, order: int, stratum: int, scope: Scope, state: 
         try:
             compiled = compile_node(parse_expr(str(data["ranges"])), scope)
             if compiled.type not in ("ranges", "any"):
-                raise CompileError(_M["not_ranges"], found=compiled.type)
+                raise CompileError(_M["not_ranges"], found=TYPE_NAMES[compiled.type])
             ranges = compiled.fn
         except CompileError as exc:
             state.add(where, data.line_of("ranges"), rule_id, "expr", field="ranges", source=str(data["ranges"]),
