@@ -61,3 +61,34 @@ def test_concurrent_writers_lose_nothing(backend: str, tmp_path: Path) -> None:
         # teachers are shared by all writers and exist once each
         assert conn.scalar(select(func.count()).select_from(teacher_table)) == len(
             {(a.lesson.school, a.lesson.teacher) for a in expected.values()})
+
+
+OPENER = textwrap.dedent("""
+    import sys, time
+    from pathlib import Path
+    from lessonlens.store import open_store
+    from lessonlens.store.synthetic import synthetic_district
+
+    url, seed, go = sys.argv[1], int(sys.argv[2]), Path(sys.argv[3])
+    analyses = synthetic_district(3, seed=seed)
+    while not go.exists():
+        time.sleep(0.005)
+    with open_store(url) as store:     # every process finds an empty database and migrates it
+        store.add(analyses)
+""")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_processes_opening_a_new_store_at_once_migrate_it_once(backend: str, tmp_path: Path) -> None:
+    url = database_url(backend, tmp_path)
+    go = tmp_path / "go"
+    openers = [subprocess.Popen([sys.executable, "-c", OPENER, url, str(seed), str(go)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for seed in range(4)]
+    time.sleep(1.0)
+    go.touch()
+    for opener in openers:
+        _, err = opener.communicate(timeout=300)
+        assert opener.returncode == 0, err
+    with open_store(url) as store:
+        assert len(store.lessons()) == 12

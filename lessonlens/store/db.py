@@ -30,6 +30,7 @@ _NO_PSYCOPG = Text(
     zh="连接 PostgreSQL 需要 psycopg：pip install 'lessonlens[store-postgres]'",
     en="PostgreSQL needs psycopg: pip install 'lessonlens[store-postgres]'",
 )
+_NO_FOLDER = Text(zh="无法创建课例库所在的文件夹：{error}", en="cannot create the store's folder: {error}")
 _UNSUPPORTED = Text(
     zh="不支持的数据库 {backend}（支持 sqlite 与 postgresql）",
     en="unsupported database {backend} (use sqlite or postgresql)",
@@ -72,7 +73,10 @@ def display_url(url: URL) -> str:
 
 def _sqlite_engine(url: URL) -> Engine:
     if url.database and url.database != ":memory:":
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError(_NO_FOLDER, url.database, error=exc.strerror or exc) from None
     engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S})
 
     @event.listens_for(engine, "connect")
