@@ -146,6 +146,7 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], list[str]]] = [
     ("unknown field", _set([*_LEAF, "maxscore"], 5), ["indicator A.1", "unknown field maxscore"]),
     ("reserved id", _set([*_LEAF, "id"], "overall"), ["indicator overall", "reserved"]),
     ("bad id", _set([*_LEAF, "id"], "A 1"), ["indicator A 1", "'A 1' is not valid"]),
+    ("rubric id with a dot", _set(["id"], "school.v2"), ["rubric id 'school.v2' is not valid", "no dots"]),
     ("parent max mismatch", _set(["indicators", 1, "max_score"], 10), ["indicator B", "max_score is 10",
                                                                         "add up to 5"]),
     ("parent conflict", _set([*_LEAF, "parent"], "B"), ["indicator A.1", "nested under A but names B"]),

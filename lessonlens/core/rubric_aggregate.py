@@ -9,7 +9,6 @@ on that leaf and on every indicator above it.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -93,7 +92,7 @@ def _shares(tree: RubricTree, sheets: Sequence[ScoreSheet]) -> Matrix:
     for parents in tree.rollup_order:
         w = tree.weights[:, parents]
         present = ~np.isnan(shares)
-        numerator = np.nan_to_num(shares) @ w
+        numerator = np.where(present, shares, 0.0) @ w
         denominator = present @ w
         with np.errstate(invalid="ignore", divide="ignore"):
             shares[:, parents] = np.where(denominator > 0, numerator / np.where(denominator > 0, denominator, 1),
@@ -110,46 +109,56 @@ def _missing(tree: RubricTree, blank: npt.NDArray[np.bool_]) -> npt.NDArray[np.b
     return missing
 
 
+def _column_median(scores: Matrix, n: npt.NDArray[np.int64]) -> Matrix:
+    """Median of each column over its non-NaN values (NaN where none); np.sort puts NaN last."""
+    ordered = np.sort(scores, axis=0)
+    lo = np.maximum((n - 1) // 2, 0)
+    hi = np.maximum(n // 2, 0)
+    cols = np.arange(scores.shape[1])
+    median: Matrix = (ordered[lo, cols] + ordered[hi, cols]) / 2.0
+    return median
+
+
+def _as_values(array: Matrix, defined: npt.NDArray[np.bool_]) -> list[float | None]:
+    """Rounded Python floats, ``None`` where undefined (converted in one go, not value by value)."""
+    rounded = np.round(array, _DIGITS).tolist()
+    return [v if d else None for v, d in zip(rounded, defined.tolist(), strict=True)]
+
+
 def _indicator_results(tree: RubricTree, raters: tuple[str, ...], scores: Matrix, shares: Matrix,
                        missing: npt.NDArray[np.bool_]) -> list[IndicatorResult]:
     present = ~np.isnan(scores)
     n = present.sum(axis=0)
     safe_n = np.maximum(n, 1)
-    mean = np.nansum(scores, axis=0) / safe_n
-    mean_share = np.nansum(shares, axis=0) / safe_n
+    filled = np.where(present, scores, 0.0)
+    mean = filled.sum(axis=0) / safe_n
+    mean_share = np.where(present, shares, 0.0).sum(axis=0) / safe_n
     low = np.where(present, scores, np.inf).min(axis=0)
     high = np.where(present, scores, -np.inf).max(axis=0)
     squares = np.where(present, (scores - mean) ** 2, 0.0).sum(axis=0)
     std = np.sqrt(squares / np.maximum(n - 1, 1))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: nobody scored them
-        median = np.nanmedian(scores, axis=0) if len(raters) else np.full(scores.shape[1], np.nan)
+    median = _column_median(scores, n) if len(raters) else np.full(scores.shape[1], np.nan)
 
-    def value(array: Matrix, node: int, enough: int = 1) -> float | None:
-        return round(float(array[node]), _DIGITS) if n[node] >= enough else None
-
-    out: list[IndicatorResult] = []
-    for node in range(len(tree.ids) + 1):
-        is_root = node == tree.root
-        share = value(mean_share, node)
-        band = tree.band_of(share)
-        out.append(IndicatorResult(
-            id=OVERALL if is_root else tree.ids[node],
-            level=0 if is_root else tree.levels[node],
-            n_raters=int(n[node]),
-            mean=value(mean, node),
-            median=value(median, node),
-            min=value(low, node),
-            max=value(high, node),
-            std=value(std, node, enough=2),
-            max_score=round(float(tree.max_scores[node]), _DIGITS),
-            share=share,
-            band=band.id if band else None,
-            missing=tuple(r for r, m in zip(raters, missing[:, node], strict=True) if m),
-            scores={r: round(float(s), _DIGITS) for r, s, p in zip(raters, scores[:, node], present[:, node],
-                                                                     strict=True) if p},
-        ))
-    return out
+    some, several = n >= 1, n >= 2
+    means, medians, lows, highs = (_as_values(a, some) for a in (mean, median, low, high))
+    stds, share_values = _as_values(std, several), _as_values(mean_share, some)
+    bands = tree.bands_of(np.where(some, np.round(mean_share, _DIGITS), np.nan))
+    maxima = np.round(tree.max_scores, _DIGITS).tolist()
+    counts = n.tolist()
+    rounded = np.round(scores, _DIGITS).T.tolist()
+    flags, gaps = present.T.tolist(), missing.T.tolist()
+    ids = (*tree.ids, OVERALL)
+    levels = (*tree.levels, 0)
+    return [
+        IndicatorResult(
+            id=ids[node], level=levels[node], n_raters=counts[node], mean=means[node], median=medians[node],
+            min=lows[node], max=highs[node], std=stds[node], max_score=maxima[node], share=share_values[node],
+            band=bands[node],
+            missing=tuple(r for r, m in zip(raters, gaps[node], strict=True) if m),
+            scores={r: s for r, s, p in zip(raters, rounded[node], flags[node], strict=True) if p},
+        )
+        for node in range(len(ids))
+    ]
 
 
 def _comments(tree: RubricTree, sheets: Sequence[ScoreSheet]) -> dict[str, tuple[str, ...]]:

@@ -26,6 +26,8 @@ from lessonlens.core.rubric_problems import Problem, raise_errors
 from lessonlens.core.rubric_tree import OVERALL
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+#: a rubric id is one segment of fact names (``rubric.<rubric_id>.<indicator_id>.share``): no dots
+RUBRIC_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]*$")
 COLOR_PATTERN = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 MAX_LEVELS = 3
 TOLERANCE = 1e-6
@@ -45,6 +47,9 @@ UNKNOWN_KEY = Text(zh="未知字段 {key}（可用：{known}）", en="unknown fi
 REQUIRED = Text(zh="缺少必填字段 {key}", en="required field {key} is missing")
 BAD_ID = Text(zh="编号 {id!r} 无效：只能用字母、数字、_ . -，且以字母或数字开头",
               en="id {id!r} is not valid: use letters, digits, _ . - and start with a letter or digit")
+BAD_RUBRIC_ID = Text(zh="量规编号 {id!r} 无效：只能用字母、数字、_ -（不能有点号），且以字母或数字开头",
+                     en="rubric id {id!r} is not valid: use letters, digits, _ - (no dots) and start with a letter "
+                     "or digit")
 RESERVED_ID = Text(zh="编号 {id} 保留给总分，请换一个", en="id {id} is reserved for the overall score; pick another")
 NOT_A_LIST = Text(zh="{key} 应是列表", en="{key} must be a list")
 NOT_AN_ITEM = Text(zh="{key} 的第 {n} 项应是键值对", en="item {n} of {key} must be a mapping")
@@ -163,8 +168,8 @@ def validate_rubric_schema(schema: RubricSchema, source: str | None = None, pars
     def problem(text: Text, indicator: str | None = None, **params: Any) -> Problem:
         return Problem(text, source, indicator=indicator, params=params)
 
-    if schema.id and not ID_PATTERN.match(schema.id):
-        yield problem(BAD_ID, id=schema.id)
+    if schema.id and not RUBRIC_ID_PATTERN.match(schema.id):
+        yield problem(BAD_RUBRIC_ID, id=schema.id)
     if not parsed:
         yield from (problem(MISSING_TRANSLATION, key="name", language=_LANG_NAMES[lang])
                     for lang in LANGS if not schema.name.get(lang, "").strip())

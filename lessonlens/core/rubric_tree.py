@@ -37,6 +37,8 @@ class RubricTree:
     weights: npt.NDArray[np.float64]
     #: parents grouped by depth, deepest first (the root last), so children are done before parents
     rollup_order: tuple[tuple[int, ...], ...]
+    #: leaf id -> its maximum score (what a rater may give)
+    leaf_max: dict[str, float] = attrs.field(factory=dict)
 
     @property
     def root(self) -> int:
@@ -54,6 +56,14 @@ class RubricTree:
 
     def band_of(self, share: float | None) -> Band | None:
         return band_of(self.schema.bands, share)
+
+    def bands_of(self, shares: npt.NDArray[np.float64]) -> list[str | None]:
+        """The band id of each share (``None`` for NaN), the same rule as :func:`band_of`, vectorised."""
+        ordered = sorted(self.schema.bands, key=lambda b: b.low)
+        lows = np.array([b.low for b in ordered])
+        # the last band whose low is <= share; below the lowest band: the lowest; above: the top
+        index = np.clip(np.searchsorted(lows, shares, side="right") - 1, 0, len(ordered) - 1)
+        return [None if np.isnan(s) else ordered[i].id for s, i in zip(shares.tolist(), index.tolist(), strict=True)]
 
 
 def band_of(bands: tuple[Band, ...], share: float | None) -> Band | None:
@@ -112,6 +122,7 @@ def rubric_tree(schema: RubricSchema) -> RubricTree:
         schema=schema, ids=ids, index=index, levels=tuple(levels), parents=parents,
         children=tuple(tuple(k) for k in kids), leaves=tuple(i for i in range(n) if not kids[i]),
         max_scores=max_scores, weights=weights, rollup_order=tuple(order),
+        leaf_max={ids[i]: float(max_scores[i]) for i in range(n) if not kids[i]},
     )
 
 

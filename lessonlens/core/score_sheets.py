@@ -39,8 +39,10 @@ def sheet_problems(tree: RubricTree, sheet: ScoreSheet, source: str | None = Non
         yield Problem(WRONG_RUBRIC, source, params={"found": sheet.rubric, "wanted": schema.id})
     if sheet.mode not in MODES:
         yield Problem(BAD_MODE, source, params={"mode": sheet.mode})
-    for ind_id, score in sheet.scores.items():
-        yield from score_problems(tree, ind_id, score, source)
+    limits = tree.leaf_max
+    if not all(0 <= score <= limits.get(ind_id, -1.0) for ind_id, score in sheet.scores.items()):
+        for ind_id, score in sheet.scores.items():  # only a sheet with a problem is looked at closely
+            yield from score_problems(tree, ind_id, score, source)
     for ind_id in sheet.comments:
         if ind_id != OVERALL and ind_id not in tree.index:
             yield Problem(UNKNOWN_INDICATOR, source, indicator=ind_id, params={"rubric": schema.id})
