@@ -43,14 +43,16 @@ from lessonlens.core.scoring import (
 )
 from lessonlens.core.timeline import CodedSample, CodedTimeline, CodingScheme
 from lessonlens.core.version import __version__
+from lessonlens.perception import analyze, evaluate
 
 __all__ = [
     "Analysis", "CodeRequest", "CodedSample", "CodedTimeline", "Coder", "CodingScheme", "DetectRequest", "Detector",
     "Diagnoser", "Diagnosis", "Finding", "InputError", "LessonMeta", "LessonlensError", "MediaRole", "MediaSource",
     "Metric", "MetricValues", "Metrics", "PluginError", "Provenance", "Renderer", "ReportJob", "RubricResult",
     "RubricSchema", "SchemaVersionError", "ScoreSheet", "Series", "Severity", "TimeRange", "TimedNote",
-    "__version__", "analyze_media", "attach_rubric_result", "check_rules", "code", "compute_metrics", "detect",
-    "diagnose", "dumps", "get_manager", "hookimpl", "list_rubric_schemas", "load", "load_rubric_schema",
+    "__version__", "analyze", "analyze_media", "attach_rubric_result", "check_rules", "code", "compute_metrics",
+    "detect", "diagnose", "dumps", "evaluate", "get_manager", "hookimpl", "list_rubric_schemas", "load",
+    "load_rubric_schema",
     "load_rules", "loads", "matrix_chart", "measure", "metrics", "radar_charts", "read_coded_sheet",
     "read_score_sheets", "report", "rubric_facts", "save", "score", "to_dict", "write_rubric_template",
 ]

@@ -12,6 +12,7 @@ import sys
 import typer
 
 from lessonlens.cli import (
+    analyze_cmd,
     diagnose_cmd,
     metrics_cmd,
     plugins_cmd,
@@ -55,6 +56,7 @@ def main_options(
             raise typer.BadParameter(str(exc)) from None
 
 
+analyze_cmd.add_to(app)
 diagnose_cmd.add_to(app)
 metrics_cmd.add_to(app)
 plugins_cmd.add_to(app)

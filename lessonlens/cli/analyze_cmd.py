@@ -1,0 +1,168 @@
+"""``lessonlens analyze`` (recorded lesson files -> analysis.json and report) and ``lessonlens evaluate``
+(machine coding vs a hand-coded sheet)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import attrs
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from lessonlens.cli.progress import progress_bar
+from lessonlens.core.documents import load
+from lessonlens.core.errors import InputError
+from lessonlens.core.i18n import Text, current_lang
+from lessonlens.core.lesson import MediaRole
+from lessonlens.core.measure import read_coded_sheet
+from lessonlens.perception import Evaluation, analyze, evaluate
+from lessonlens.perception.evaluate import Agreement
+
+_T = {
+    "bad_offset": Text(zh="--offset 应写成 角色=秒，角色为 {roles}：{value}",
+                       en="--offset must be ROLE=SECONDS with ROLE one of {roles}: {value}"),
+    "warning": Text(zh="注意", en="warning"),
+    "done": Text(zh="已分析 {lesson}：{duration:.0f} 秒，{n} 个采样点，{coded} 个已编码；写入 {files}",
+                 en="analysed {lesson}: {duration:.0f} s, {n} samples, {coded} coded; wrote {files}"),
+    "unavailable": Text(zh="未能观察：{what}", en="not observed: {what}"),
+    "detector": Text(zh="检测器", en="Detector"),
+    "seconds": Text(zh="秒", en="Seconds"),
+    "observations": Text(zh="观察数", en="Observations"),
+    "note": Text(zh="说明", en="Note"),
+    "cache": Text(zh="缓存", en="from cache"),
+    "skipped": Text(zh="跳过", en="skipped"),
+    "matched": Text(zh="对齐样本 {matched}/{samples}", en="matched samples {matched}/{samples}"),
+    "teacher": Text(zh="教师行为", en="Teacher behaviour"),
+    "students": Text(zh="学生主要行为", en="Students' dominant behaviour"),
+    "st": Text(zh="S/T 编码", en="S/T code"),
+    "summary": Text(zh="{what}：准确率 {accuracy:.1%}，Cohen's κ = {kappa}（n = {n}）",
+                    en="{what}: accuracy {accuracy:.1%}, Cohen's kappa = {kappa} (n = {n})"),
+    "label": Text(zh="编码", en="Code"),
+    "precision": Text(zh="精确率", en="Precision"),
+    "recall": Text(zh="召回率", en="Recall"),
+    "mae": Text(zh="学生行为占比平均绝对误差", en="Mean absolute error of student shares"),
+    "truth_machine": Text(zh="人工 \\ 机器", en="hand \\ machine"),
+}
+ROLES = tuple(r.value for r in MediaRole)
+
+
+def parse_offsets(items: list[str]) -> dict[str, float]:
+    offsets = {}
+    for item in items:
+        role, _, value = item.partition("=")
+        try:
+            if role.strip() not in ROLES:
+                raise ValueError(role)
+            offsets[role.strip()] = float(value)
+        except ValueError:
+            raise InputError(_T["bad_offset"], roles="/".join(ROLES), value=item) from None
+    return offsets
+
+
+def _names(items: list[str]) -> list[str] | None:
+    names = [n.strip() for item in items for n in item.split(",") if n.strip()]
+    return names or None
+
+
+def add_to(app: typer.Typer) -> None:
+    @app.command("analyze")
+    def analyze_command(
+        out: Annotated[Path, typer.Option("-o", "--out", help="输出目录 / output directory.")],
+        video: Annotated[Path | None, typer.Argument(help="单路混合录像 / one mixed recording.")] = None,
+        teacher: Annotated[Path | None, typer.Option("--teacher", help="教师机位 / teacher camera.")] = None,
+        students: Annotated[Path | None, typer.Option("--students", help="学生机位 / student camera.")] = None,
+        board: Annotated[Path | None, typer.Option("--board", help="板书机位 / board camera.")] = None,
+        audio: Annotated[Path | None, typer.Option("--audio", help="录音（可含领夹麦声道）/ audio.")] = None,
+        meta: Annotated[Path | None, typer.Option("--meta", help="课堂信息 lesson.yaml / lesson metadata.")] = None,
+        offset: Annotated[list[str] | None, typer.Option(
+            "--offset", help="时间偏移 角色=秒，可多次 / ROLE=SECONDS, repeatable.")] = None,
+        interval: Annotated[float, typer.Option("--interval", min=0.5, help="采样间隔（秒）/ interval (s).")] = 6.0,
+        detectors: Annotated[list[str] | None, typer.Option(
+            "--detectors", help="检测器（逗号分隔）/ detectors, comma-separated.")] = None,
+        coder: Annotated[str, typer.Option("--coder", help="编码方案 / coding scheme.")] = "platform-9",
+        cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="检测结果缓存目录 / cache dir.")] = None,
+        no_cache: Annotated[bool, typer.Option("--no-cache", help="不用缓存 / do not use the cache.")] = False,
+        no_report: Annotated[bool, typer.Option("--no-report", help="不生成报告 / no report.")] = False,
+        quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不显示进度 / no progress bars.")] = False,
+    ) -> None:
+        """分析课堂录像：检测、编码、指标、诊断与报告 / analyse recorded lesson files."""
+        lang = current_lang()
+        console = Console(stderr=True)
+        warnings: list[str] = []
+        runs: list[Any] = []
+        cache: bool | Path = False if no_cache else (cache_dir or True)
+        with progress_bar(enabled=not quiet) as progress:
+            analysis = analyze(
+                teacher=teacher, students=students, board=board, audio=audio, video=video,
+                offsets=parse_offsets(offset or []), lesson=meta, detectors=_names(detectors or []), coder=coder,
+                interval=interval, out_dir=out, cache=cache, report=not no_report, progress=progress,
+                warn=warnings.append, on_detector=runs.append,
+            )
+        for message in warnings:
+            console.print(f"[yellow]{_T['warning'].get(lang)}:[/yellow] {message}", markup=True, highlight=False)
+        table = Table()
+        for key in ("detector", "seconds", "observations", "note"):
+            table.add_column(_T[key].get(lang))
+        for run in runs:
+            note = _T["cache"].get(lang) if run.cached else (f"{_T['skipped'].get(lang)}: {run.skipped}"
+                                                             if run.skipped else "")
+            table.add_row(run.name, f"{run.seconds:.1f}", str(run.observations), note)
+        console.print(table)
+        if analysis.unavailable:
+            console.print(_T["unavailable"].format(lang, what=", ".join(analysis.unavailable)))
+        samples = analysis.timeline.samples if analysis.timeline else ()
+        files = ", ".join(str(p) for p in (out / "analysis.json", out / "report.html") if p.exists())
+        typer.echo(_T["done"].format(lang, lesson=analysis.lesson.id, duration=analysis.lesson.duration or 0.0,
+                                     n=len(samples), coded=sum(1 for s in samples if s.teacher), files=files))
+
+    @app.command("evaluate")
+    def evaluate_command(
+        analysis: Annotated[Path, typer.Argument(help="analysis.json")],
+        truth: Annotated[Path, typer.Argument(help="人工编码表 CSV / hand-coded sheet.")],
+        scheme: Annotated[str | None, typer.Option("--scheme", help="编码方案 / coding scheme.")] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出 / print JSON.")] = False,
+    ) -> None:
+        """机器编码与人工编码的一致性 / agreement of the machine coding with a hand coding."""
+        result = evaluate(load(analysis), read_coded_sheet(truth, scheme))
+        if as_json:
+            typer.echo(json.dumps(evaluation_json(result), ensure_ascii=False, indent=2))
+            return
+        render_evaluation(result, current_lang(), Console())
+
+
+def evaluation_json(result: Evaluation) -> dict[str, Any]:
+    return attrs.asdict(result, recurse=True)
+
+
+def _kappa(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def render_evaluation(result: Evaluation, lang: str, console: Console) -> None:
+    console.print(_T["matched"].format(lang, matched=result.matched, samples=result.samples))
+    for key, agreement in (("teacher", result.teacher), ("students", result.students_dominant), ("st", result.st)):
+        console.print(_T["summary"].format(lang, what=_T[key].get(lang), accuracy=agreement.accuracy,
+                                           kappa=_kappa(agreement.kappa), n=agreement.n))
+        console.print(_agreement_table(agreement, lang))
+    mae = Table(title=_T["mae"].get(lang))
+    for b in result.share_mae:
+        mae.add_column(b)
+    mae.add_row(*(f"{v:.3f}" for v in result.share_mae.values()))
+    console.print(mae)
+
+
+def _agreement_table(agreement: Agreement, lang: str) -> Table:
+    table = Table()
+    table.add_column(_T["truth_machine"].get(lang))
+    for label in agreement.labels:
+        table.add_column(label, justify="right")
+    table.add_column(_T["precision"].get(lang), justify="right")
+    table.add_column(_T["recall"].get(lang), justify="right")
+    for label, row in zip(agreement.labels, agreement.confusion, strict=True):
+        stats = agreement.per_label[label]
+        table.add_row(label, *(str(v) for v in row), *(
+            "-" if stats[k] is None else f"{stats[k]:.2f}" for k in ("precision", "recall")))
+    return table

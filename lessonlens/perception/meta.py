@@ -1,0 +1,61 @@
+"""Lesson metadata from a YAML (or JSON) file: the fields of :class:`LessonMeta`, nothing else."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import attrs
+import yaml
+
+from lessonlens.core.errors import InputError
+from lessonlens.core.i18n import Text
+from lessonlens.core.lesson import LessonMeta
+
+_MISSING = Text(zh="课堂信息文件不存在", en="lesson metadata file not found")
+_NOT_YAML = Text(zh="不是有效的 YAML：{error}", en="not valid YAML: {error}")
+_NOT_MAPPING = Text(zh="应为“字段: 值”形式的映射", en="expected a mapping of field: value")
+_UNKNOWN = Text(zh="未知字段 {names}（可用：{known}）", en="unknown field(s) {names} (known: {known})")
+_BAD_VALUE = Text(zh="字段 {name} 的值 {value!r} 无效：{problem}",
+                  en="field {name}: invalid value {value!r}: {problem}")
+
+FIELDS = tuple(f.name for f in attrs.fields(LessonMeta))
+
+
+def read_lesson_meta(path: str | Path) -> LessonMeta:
+    """The lesson described in ``path``; ``id`` defaults to the file's stem."""
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(_MISSING, file) from None
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        raise InputError(_NOT_YAML, file, error=" ".join(str(exc).split())) from None
+    if not isinstance(data, dict):
+        raise InputError(_NOT_MAPPING, file)
+    unknown = sorted(set(map(str, data)) - set(FIELDS))
+    if unknown:
+        raise InputError(_UNKNOWN, file, names=", ".join(unknown), known=", ".join(FIELDS))
+    values: dict[str, Any] = {k: v for k, v in data.items() if v is not None}
+    values.setdefault("id", file.stem)
+    for name in ("id", "title", "subject", "grade", "teacher", "school", "region"):
+        if name in values:
+            values[name] = str(values[name])
+    try:
+        if "date" in values and not isinstance(values["date"], dt.date):
+            values["date"] = dt.date.fromisoformat(str(values["date"]))
+        if "duration" in values:
+            values["duration"] = float(values["duration"])
+            if values["duration"] <= 0:
+                raise ValueError("must be positive")
+        if "extra" in values:
+            if not isinstance(values["extra"], dict):
+                raise ValueError("must be a mapping")
+            values["extra"] = {str(k): str(v) for k, v in values["extra"].items()}
+    except (ValueError, TypeError) as exc:
+        name = next((n for n in ("date", "duration", "extra") if n in values and str(exc)), "?")
+        raise InputError(_BAD_VALUE, file, name=name, value=data.get(name), problem=exc) from None
+    return LessonMeta(**values)

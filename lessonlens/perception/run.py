@@ -1,0 +1,273 @@
+"""``lessonlens.analyze``: recorded lesson files -> a coded, measured and diagnosed lesson on disk.
+
+Probes every file first (a bad file stops the run before any model loads), takes the lesson's
+length from the longest recording, runs each detector on the media of its roles (serving cached
+observations where the inputs are unchanged), then codes, measures, diagnoses and reports.
+What could not be observed is listed in ``Analysis.unavailable`` with a warning instead of failing:
+a recording without sound (``speech``), a default detector whose model is not installed (its
+signals), a camera that stopped early (``<role>@<from>-<to>``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from lessonlens.core.analysis import Analysis, Provenance
+from lessonlens.core.documents import save
+from lessonlens.core.errors import InputError, PluginError
+from lessonlens.core.extensions import Detector, DetectRequest
+from lessonlens.core.i18n import Text
+from lessonlens.core.lesson import LessonMeta, MediaRole, MediaSource
+from lessonlens.core.observations import Observation
+from lessonlens.core.pipeline import ProgressCallback, ProgressEvent, code, compute_metrics, media_for
+from lessonlens.core.plugins import PluginManager, get_manager
+from lessonlens.core.sampling import DEFAULT_INTERVAL, sampling_instants
+from lessonlens.core.version import __version__
+from lessonlens.media import MediaUnavailable, file_fingerprint, probe
+from lessonlens.perception.cache import ObservationCache, cache_key, default_cache_dir
+from lessonlens.perception.meta import read_lesson_meta
+
+_NO_MEDIA = Text(zh="没有提供任何课堂录像或录音", en="no lesson recording was given")
+_NO_DETECTOR_MEDIA = Text(zh="检测器 {name} 需要 {roles} 角色的媒体，但没有提供",
+                          en="detector {name} needs media of role {roles}, none given")
+_NOTHING_OBSERVED = Text(zh="没有任何检测器能运行：{reasons}", en="no detector could run: {reasons}")
+_SHORT = Text(zh="{role} 录像只覆盖到 {end:.0f} 秒（课长 {total:.0f} 秒），之后的画面无法观察",
+              en="the {role} recording covers only up to {end:.0f} s of {total:.0f} s; later instants are unobserved")
+_NO_VIDEO_FOR = Text(zh="{role} 文件没有视频画面", en="the {role} file has no video")
+
+Warn = Callable[[str], None]
+
+
+def _ignore(event: ProgressEvent) -> None:
+    return None
+
+
+@attrs.frozen
+class DetectorRun:
+    """How one detector went: observations made or taken from the cache, or why it could not run."""
+
+    name: str
+    seconds: float
+    observations: int
+    cached: bool = False
+    skipped: str = ""
+
+
+def media_sources(teacher: str | Path | None = None, students: str | Path | None = None,
+                  board: str | Path | None = None, audio: str | Path | None = None, video: str | Path | None = None,
+                  offsets: Mapping[str, float] | None = None) -> list[MediaSource]:
+    """Media sources from files by role; ``video`` is a single mixed recording."""
+    offsets = offsets or {}
+    chosen = ((MediaRole.TEACHER, teacher), (MediaRole.STUDENTS, students), (MediaRole.BOARD, board),
+              (MediaRole.AUDIO, audio), (MediaRole.MIXED, video))
+    return [MediaSource(str(path), role, float(offsets.get(role.value, 0.0))) for role, path in chosen if path]
+
+
+def probed(media: Sequence[MediaSource]) -> list[MediaSource]:
+    """The sources with their durations, every file checked (InputError naming the first bad one)."""
+    if not media:
+        raise InputError(_NO_MEDIA)
+    out = []
+    for source in media:
+        info = probe(source.path)
+        if source.role not in (MediaRole.AUDIO,) and not info.has_video:
+            raise InputError(_NO_VIDEO_FOR, source.path, role=source.role.value)
+        out.append(attrs.evolve(source, duration=info.duration))
+    return out
+
+
+def default_detectors(media: Sequence[MediaSource], manager: PluginManager) -> list[str]:
+    """Every registered detector that has media of its roles (or a mixed recording) to read."""
+    return [name for name, reg in sorted(manager.registry.detectors.items()) if media_for(reg.item, media)]
+
+
+def analyze(
+    media: Sequence[MediaSource] = (),
+    *,
+    teacher: str | Path | None = None,
+    students: str | Path | None = None,
+    board: str | Path | None = None,
+    audio: str | Path | None = None,
+    video: str | Path | None = None,
+    offsets: Mapping[str, float] | None = None,
+    lesson: LessonMeta | str | Path | None = None,
+    detectors: Sequence[str] | None = None,
+    detector_options: Mapping[str, Mapping[str, Any]] | None = None,
+    coder: str = "platform-9",
+    interval: float = DEFAULT_INTERVAL,
+    out_dir: str | Path | None = None,
+    cache: bool | str | Path = True,
+    diagnose: bool = True,
+    report: bool = True,
+    progress: ProgressCallback = _ignore,
+    warn: Warn | None = None,
+    on_detector: Callable[[DetectorRun], None] | None = None,
+    manager: PluginManager | None = None,
+) -> Analysis:
+    """Analyse a recorded lesson: detect, code, measure (and diagnose); write ``out_dir`` when given.
+
+    Media come as :class:`MediaSource` objects or by role (``teacher=``, ``students=``, ``board=``,
+    ``audio=``, ``video=`` for one mixed recording) with ``offsets`` by role (s on the lesson clock).
+    ``lesson`` is a :class:`LessonMeta` or a YAML file of its fields. ``detectors`` defaults to every
+    registered detector with media to read; ``cache`` is True (the user cache directory), a
+    directory, or False. ``out_dir`` receives ``analysis.json`` (atomically) and, when the report
+    renderers are installed, ``report.html``. ``warn`` receives each warning line, ``on_detector``
+    each detector's :class:`DetectorRun` (time, observation count, cache hit).
+
+    Example::
+
+        lessonlens.analyze(teacher="t.mp4", students="s.mp4", audio="mic.m4a", out_dir="out")
+    """
+    manager = manager or get_manager()
+    warnings: list[str] = []
+
+    def warning(message: str) -> None:
+        warnings.append(message)
+        if warn is not None:
+            warn(message)
+
+    sources = probed([*media, *media_sources(teacher, students, board, audio, video, offsets)])
+    meta = _lesson(lesson, sources)
+    total = meta.duration or max(float(s.duration or 0.0) + s.offset for s in sources)
+    if total <= 0:
+        raise InputError(_NO_MEDIA)
+    meta = attrs.evolve(meta, duration=round(total, 3))
+    instants = sampling_instants(total, interval)
+    unavailable = _coverage(sources, total, interval, warning)
+    explicit = detectors is not None
+    names = list(detectors) if detectors is not None else default_detectors(sources, manager)
+    store = None
+    if cache is not False:
+        store = ObservationCache(default_cache_dir() if cache is True else Path(cache))
+    observations: list[Observation] = []
+    runs: list[DetectorRun] = []
+    for name in names:
+        run, found = _run_detector(manager.detector(name), meta, sources, instants, dict(
+            (detector_options or {}).get(name, {})), store, explicit, progress, warning)
+        runs.append(run)
+        if on_detector is not None:
+            on_detector(run)
+        observations.extend(found)
+        if run.skipped:
+            unavailable.extend(e for e in manager.detector(name).emits if e not in unavailable)
+    if names and all(r.skipped for r in runs):
+        raise InputError(_NOTHING_OBSERVED, reasons="; ".join(f"{r.name}: {r.skipped}" for r in runs))
+    observations.sort(key=lambda o: o.t)
+    progress(ProgressEvent("code", 0, 1))
+    timeline = code(meta, observations, instants, interval, coder, unavailable, manager)
+    progress(ProgressEvent("code", 1, 1, finished=True))
+    progress(ProgressEvent("metrics", 0, 1))
+    measured = compute_metrics(timeline, None, manager)
+    progress(ProgressEvent("metrics", 1, 1, finished=True))
+    options = {"interval": f"{interval:g}"}
+    for r in runs:
+        options[f"detector.{r.name}"] = (f"skipped: {r.skipped}" if r.skipped else
+                                         f"{r.observations} observations, {r.seconds:.2f} s"
+                                         + (" (cache)" if r.cached else ""))
+    for i, message in enumerate(warnings):
+        options[f"warning.{i + 1}"] = message
+    analysis = Analysis(
+        lesson=meta, media=tuple(sources), timeline=timeline, metrics=measured, observations=tuple(observations),
+        unavailable=tuple(unavailable),
+        provenance=Provenance(lessonlens=__version__, created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                              detectors=tuple(r.name for r in runs if not r.skipped), coder=coder,
+                              metrics=tuple(sorted(manager.registry.metrics)), options=options),
+    )
+    if diagnose:
+        analysis = _diagnosed(analysis, progress)
+    if out_dir is not None:
+        out = Path(out_dir)
+        save(analysis, out / "analysis.json")
+        if report:
+            _report(analysis, out, progress)
+    return analysis
+
+
+def _lesson(lesson: LessonMeta | str | Path | None, sources: Sequence[MediaSource]) -> LessonMeta:
+    if isinstance(lesson, LessonMeta):
+        return lesson
+    if lesson is not None:
+        return read_lesson_meta(lesson)
+    first = Path(sources[0].path)
+    return LessonMeta(id=f"{first.stem}-{file_fingerprint(first)[:8]}")
+
+
+def _coverage(sources: Sequence[MediaSource], total: float, interval: float, warning: Warn) -> list[str]:
+    """``<role>@<from>-<to>`` for each recording that ends (or starts) more than an interval short."""
+    gaps = []
+    for s in sources:
+        start, end = s.offset, s.offset + float(s.duration or 0.0)
+        if end < total - interval:
+            gaps.append(f"{s.role.value}@{end:.0f}-{total:.0f}")
+            warning(f"{s.path}: " + _SHORT.format(role=s.role.value, end=end, total=total))
+        if start > interval:
+            gaps.append(f"{s.role.value}@0-{start:.0f}")
+    return gaps
+
+
+def _run_detector(detector: Detector, lesson: LessonMeta, sources: Sequence[MediaSource],
+                  instants: Sequence[float], options: dict[str, Any], store: ObservationCache | None,
+                  explicit: bool, progress: ProgressCallback, warning: Warn) -> tuple[DetectorRun, list[Observation]]:
+    chosen = media_for(detector, sources)
+    if not chosen:
+        raise InputError(_NO_DETECTOR_MEDIA, name=detector.name,
+                         roles="/".join(r.value for r in detector.roles))
+    stage = f"detect:{detector.name}"
+    progress(ProgressEvent(stage, 0, len(instants)))
+    clock = time.perf_counter()
+    key = cache_key(detector, chosen, instants, options) if store is not None else ""
+    cached = store.get(detector.name, key) if store is not None else None
+    if cached is not None:
+        progress(ProgressEvent(stage, len(instants), len(instants), finished=True))
+        return DetectorRun(detector.name, time.perf_counter() - clock, len(cached), cached=True), list(cached)
+
+    def report(done: int, total: int) -> None:
+        progress(ProgressEvent(stage, done, total))
+
+    request = DetectRequest(lesson=lesson, media=chosen, instants=tuple(instants), options=options, progress=report)
+    try:
+        found = list(detector.detect(request))
+    except MediaUnavailable as exc:
+        warning(f"{detector.name}: {exc.message()}")
+        progress(ProgressEvent(stage, len(instants), len(instants), finished=True))
+        return DetectorRun(detector.name, time.perf_counter() - clock, 0, skipped=exc.message("en")), []
+    except PluginError as exc:  # a model or package that is not installed
+        if explicit:
+            raise
+        warning(f"{detector.name}: {exc.message()}")
+        progress(ProgressEvent(stage, len(instants), len(instants), finished=True))
+        return DetectorRun(detector.name, time.perf_counter() - clock, 0, skipped=exc.message("en")), []
+    if store is not None:
+        store.put(detector.name, key, lesson.id, found)
+    progress(ProgressEvent(stage, len(instants), len(instants), finished=True))
+    return DetectorRun(detector.name, time.perf_counter() - clock, len(found)), found
+
+
+def _diagnosed(analysis: Analysis, progress: ProgressCallback) -> Analysis:
+    """The analysis with the findings of the default rule packs, when the rule engine is installed."""
+    import lessonlens
+
+    diagnose_fn = getattr(lessonlens, "diagnose", None)
+    if diagnose_fn is None:
+        return analysis
+    progress(ProgressEvent("diagnose", 0, 1))
+    diagnosis = diagnose_fn(analysis)
+    progress(ProgressEvent("diagnose", 1, 1, finished=True))
+    return attrs.evolve(analysis, findings=tuple(diagnosis.findings))
+
+
+def _report(analysis: Analysis, out: Path, progress: ProgressCallback) -> None:
+    import lessonlens
+
+    report_fn = getattr(lessonlens, "report", None)
+    if report_fn is None:
+        return
+    progress(ProgressEvent("report", 0, 1))
+    report_fn("lesson", out / "report.html", [analysis])
+    progress(ProgressEvent("report", 1, 1, finished=True))
