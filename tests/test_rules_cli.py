@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from rules_support import archetypes
 
-from lessonlens.core.documents import save
+from lessonlens.core.analysis import Analysis
+from lessonlens.core.documents import load, save
 from lessonlens.samples import sample_path
 
 LESSONLENS = Path(sys.executable).with_name("lessonlens")
@@ -47,8 +48,11 @@ def test_diagnose_coded_csv_as_json_with_explanation() -> None:
 def test_diagnose_analysis_json_in_both_languages(tmp_path: Path) -> None:
     path = tmp_path / "choral.json"
     save(archetypes()["choral"], path)
-    zh = run("diagnose", str(path), "--explain")
+    zh = run("diagnose", str(path), "--explain", "--save", str(tmp_path / "out.json"))
     assert zh.returncode == 0, zh.stderr
+    saved = load(tmp_path / "out.json")
+    assert isinstance(saved, Analysis) and "interaction.closed_evaluation" in [f.id for f in saved.findings]
+    assert saved.provenance.rules and saved.provenance.rules[0].endswith("10-mode.yaml")
     assert "集体应答较多" in zh.stdout and "评价方式单一、封闭" in zh.stdout and "触发的规则" in zh.stdout
     en = run("diagnose", str(path), "--lang", "en")
     assert "Much choral answering" in en.stdout and "Monotonous, closed evaluation" in en.stdout

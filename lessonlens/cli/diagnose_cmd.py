@@ -11,12 +11,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from lessonlens.core.documents import FindingSet, to_dict
+from lessonlens.core.documents import FindingSet, save, to_dict
 from lessonlens.core.errors import InputError
 from lessonlens.core.findings import Finding, Severity
 from lessonlens.core.i18n import Text, current_lang, normalize_lang, pick
 from lessonlens.core.rules.compile import clock, format_value
-from lessonlens.core.rules.diagnose import Diagnoser, Diagnosis
+from lessonlens.core.rules.diagnose import Diagnoser, Diagnosis, attach_findings
 from lessonlens.core.rules.engine import DEFAULT_ENGINE
 from lessonlens.core.rules.inputs import analysis_from_file
 from lessonlens.core.rules.pack import load_rules
@@ -129,6 +129,8 @@ def add_to(app: typer.Typer) -> None:
         scheme: str = typer.Option("", "--scheme", help="CSV 的编码方案 / coding scheme of a CSV sheet."),
         interval: float = typer.Option(0.0, "--interval", help="采样间隔（秒）/ sampling interval (s)."),
         engine: str = typer.Option(DEFAULT_ENGINE, "--engine", help="规则引擎 experta|simple / rule engine."),
+        save_to: Annotated[Path | None, typer.Option(
+            "--save", help="把含诊断结果的分析文档写入此 JSON / write the analysis with its findings here.")] = None,
     ) -> None:
         """按规则包诊断一节课 / diagnose a lesson with the rule packs."""
         chosen_lang = normalize_lang(lang) if lang else current_lang()
@@ -136,6 +138,8 @@ def add_to(app: typer.Typer) -> None:
         ruleset = load_rules(list(rules or ())) if no_defaults else None
         diagnoser = Diagnoser(ruleset if ruleset is not None else list(rules or ()), engine)
         diagnosis = diagnoser.diagnose(analysis, parse_params(list(params or ())))
+        if save_to is not None:
+            save(attach_findings(analysis, diagnosis), save_to)
         if as_json:
             typer.echo(json.dumps(diagnosis_json(diagnosis, explain), ensure_ascii=False, indent=2))
             return

@@ -8,11 +8,24 @@
 - :mod:`.diagnose` turns fired rules into findings and an explanation.
 """
 
-from lessonlens.core.rules.diagnose import Diagnoser, Diagnosis, ExplainStep, diagnose, rule_set
+from lessonlens.core.rules.diagnose import Diagnoser, Diagnosis, ExplainStep, attach_findings, diagnose, rule_set
 from lessonlens.core.rules.engine import ENGINES, Firing, RuleEngine, make_engine
 from lessonlens.core.rules.pack import RuleIssue, RuleSet, RuleSetError, check_rules, load_rules
 
 __all__ = [
-    "ENGINES", "Diagnoser", "Diagnosis", "ExplainStep", "Firing", "RuleEngine", "RuleIssue", "RuleSet",
-    "RuleSetError", "check_rules", "diagnose", "load_rules", "make_engine", "rule_set",
+    "ENGINES",
+    "Diagnoser",
+    "Diagnosis",
+    "ExplainStep",
+    "Firing",
+    "RuleEngine",
+    "RuleIssue",
+    "RuleSet",
+    "RuleSetError",
+    "attach_findings",
+    "check_rules",
+    "diagnose",
+    "load_rules",
+    "make_engine",
+    "rule_set",
 ]

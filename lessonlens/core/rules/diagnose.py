@@ -98,6 +98,12 @@ def diagnose(
     return Diagnoser(rules, engine).diagnose(analysis, params)
 
 
+def attach_findings(analysis: Analysis, diagnosis: Diagnosis) -> Analysis:
+    """``analysis`` with the diagnosis' findings, and the rule files recorded in its provenance."""
+    provenance = attrs.evolve(analysis.provenance, rules=diagnosis.rule_files)
+    return attrs.evolve(analysis, findings=diagnosis.findings, provenance=provenance)
+
+
 def finding_of(rule: CompiledRule, env: LessonEnv) -> Finding:
     texts = {field: {lang: template.render(env) for lang, template in by_lang.items()}
              for field, by_lang in rule.texts.items()}
