@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from lessonlens.core.errors import InputError
 from lessonlens.core.plugins import get_manager
 from lessonlens.core.rubric_catalog import find_rubric_schema, list_rubric_schemas
 from lessonlens.core.rubric_problems import RubricProblems
-from lessonlens.core.rubric_schema_io import check_rubric_schema_file, read_rubric_schema
+from lessonlens.core.rubric_schema_io import check_rubric_schema_file, parse_rubric_schema, read_rubric_schema
 from lessonlens.core.rubric_tree import rubric_tree
 from lessonlens.rubric_schemas import SCHEMAS_DIR
 
@@ -267,3 +268,14 @@ def test_broken_files_are_listed_with_their_problems(tmp_path: Path) -> None:
     write(tmp_path, data, "broken.yaml")
     entry = next(e for e in list_rubric_schemas([tmp_path]) if e.id == "school-rubric")
     assert len(entry.problems) == 1 and "max_score" in entry.problems[0].message("en")
+
+
+def test_the_example_in_the_docs_is_valid() -> None:
+    docs = (Path(__file__).parent.parent / "docs" / "rubrics.md").read_text(encoding="utf-8")
+    block = re.search(r"```yaml\n(.*?)```", docs, re.S)
+    assert block is not None
+    schema, problems = parse_rubric_schema(yaml.safe_load(block.group(1)), "docs/rubrics.md")
+    assert [p.message("en") for p in problems] == []
+    assert schema is not None
+    tree = rubric_tree(schema)
+    assert (len(tree.ids), len(tree.leaves), max(tree.levels), tree.max_scores[tree.root]) == (10, 6, 3, 50)
