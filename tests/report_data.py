@@ -141,7 +141,8 @@ def rubric_schema(kind: str = "classroom_teaching") -> RubricSchema:
     return RubricSchema(id=kind.replace("_", "-"), name=name, kind=kind, indicators=indicators, bands=BANDS)
 
 
-def rubric_result(kind: str = "classroom_teaching", comment: str = "<script>alert(1)</script> 评价方式单一") -> RubricResult:
+def rubric_result(kind: str = "classroom_teaching",
+                  comment: str = "<script>alert(1)</script> 评价方式单一") -> RubricResult:
     schema = rubric_schema(kind)
     rng = np.random.default_rng(3)
     base = {"goals.clear": 9, "goals.met": 8, "questions.open": 6, "questions.feedback": 5, "methods.fit": 8,

@@ -16,7 +16,8 @@ from lessonlens.core.rubric import RubricSchema
 _T = {
     "written": Text(zh="已生成报告：{path}", en="report written: {path}"),
     "nothing": Text(zh="没有课例：请给出分析文件、--samples，或用 --db/--teacher/--from/--to 从课例库查询",
-                    en="no lessons: give analysis files, --samples, or query the store with --db/--teacher/--from/--to"),
+                    en="no lessons: give analysis files, --samples, or query the store with "
+                    "--db/--teacher/--from/--to"),
     "no_lesson": Text(zh="请给出一个分析文件（或编码表），或用 --sample 使用自带示例课",
                       en="give one analysis file (or coded sheet), or --sample for the bundled sample lesson"),
 }
@@ -32,8 +33,8 @@ def _say(key: str, **params: object) -> None:
     typer.echo(_T[key].format(current_lang(), **params))
 
 
-def _store_analyses(db: str | None, teacher: str | None, school: str | None, region: str | None,
-                    subject: str | None, grade: str | None, date_from: str | None, date_to: str | None) -> list[Analysis]:
+def _store_analyses(db: str | None, teacher: str | None, school: str | None, region: str | None, subject: str | None,
+                    grade: str | None, date_from: str | None, date_to: str | None) -> list[Analysis]:
     from lessonlens.cli.store_cmd import query_from_options
     from lessonlens.store.api import open_store  # SQLAlchemy loads only when the store is used
 
@@ -63,14 +64,16 @@ def add_to(app: typer.Typer) -> None:
 
     @report_app.command("lesson")
     def lesson(
-        file: Annotated[Path | None, typer.Argument(help="分析 JSON 或手工编码表 CSV / analysis JSON or coded CSV.")] = None,
+        file: Annotated[Path | None, typer.Argument(help="分析 JSON 或手工编码表 CSV / analysis JSON or coded "
+                                                         "CSV.")] = None,
         output: Annotated[Path, OUTPUT] = Path("lesson-report.html"),
         video: Annotated[str | None, typer.Option("--video", help="课堂视频文件或网址（点击时间点跳转）/ lesson "
                                                                   "video file or URL to seek.")] = None,
         lang: Annotated[str, LANG] = "",
         fmt: Annotated[str | None, FORMAT] = None,
         title: Annotated[str, TITLE] = "",
-        sample: Annotated[bool, typer.Option("--sample", help="使用自带示例课 / use the bundled sample lesson.")] = False,
+        sample: Annotated[bool, typer.Option("--sample", help="使用自带示例课 / use the bundled sample "
+                                                               "lesson.")] = False,
     ) -> None:
         """教师课堂教学行为分析报告 / one lesson's behaviour report."""
         if file is None and not sample:
@@ -119,8 +122,8 @@ def add_to(app: typer.Typer) -> None:
         output: Annotated[Path, OUTPUT] = Path("rubric-report.html"),
         schema: Annotated[list[str] | None, typer.Option("--schema", help="量规文件或编号（默认按结果查找）/ "
                                                                          "rubric schema file or id.")] = None,
-        analysis: Annotated[Path | None, typer.Option("--analysis", help="课例分析 JSON（诊断与视频）/ the "
-                                                                          "lesson's analysis, for findings and video.")] = None,
+        analysis: Annotated[Path | None, typer.Option(
+            "--analysis", help="课例分析 JSON（诊断与视频）/ the lesson's analysis, for findings and video.")] = None,
         video: Annotated[str | None, typer.Option("--video", help="课堂视频 / lesson video.")] = None,
         lang: Annotated[str, LANG] = "",
         fmt: Annotated[str | None, FORMAT] = None,

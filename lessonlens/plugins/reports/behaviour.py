@@ -39,9 +39,12 @@ def timeline_chart(metrics: Metrics, lang: str, unavailable: Sequence[str] = ())
     return Chart("timeline", chart_title("timeline", lang), drawn, (data,), caption("timeline", lang))
 
 
-def _shares(shares: Mapping[str, float] | None, ids: Sequence[str], unavailable: Sequence[str]) -> dict[str, float | None]:
-    known = shares or {}
-    return {b: (None if b in unavailable or (not known and b not in known) else known.get(b, 0.0)) for b in ids}
+def _shares(shares: Mapping[str, float] | None, ids: Sequence[str],
+            unavailable: Sequence[str]) -> dict[str, float | None]:
+    """Each behaviour's share; ``None`` (not measured, never 0) when it could not be observed."""
+    if not shares:
+        return dict.fromkeys(ids)
+    return {b: None if b in unavailable else shares.get(b, 0.0) for b in ids}
 
 
 def rose_chart(teacher_shares: Mapping[str, float] | None, student_shares: Mapping[str, float] | None, lang: str,
@@ -115,7 +118,8 @@ def st_chart(metrics: Metrics, lang: str, label: str) -> Chart | None:
     return Chart("st", title, drawn, (data,), caption("st", lang), wide=False)
 
 
-def rtch_chart(points: Sequence[tuple[str, Metrics]], lang: str, colors: Sequence[str], path: bool = False) -> Chart | None:
+def rtch_chart(points: Sequence[tuple[str, Metrics]], lang: str, colors: Sequence[str],
+               path: bool = False) -> Chart | None:
     """The Rt-Ch chart of one or more lessons (``points``: label and metrics of each)."""
     modes = mode_labels(lang)
     drawn_points, rows = [], []

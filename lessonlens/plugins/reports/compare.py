@@ -49,7 +49,8 @@ def unique_names(analyses: Sequence[Analysis]) -> list[str]:
     return [f"{n} ({a.lesson.id})" if names.count(n) > 1 else n for n, a in zip(names, analyses, strict=True)]
 
 
-def side_by_side(pairs: Sequence[tuple[Analysis, Metrics]], names: Sequence[str], lang: str) -> tuple[list[dict[str, object]], DataTable]:
+def side_by_side(pairs: Sequence[tuple[Analysis, Metrics]], names: Sequence[str],
+                 lang: str) -> tuple[list[dict[str, object]], DataTable]:
     rows: list[dict[str, object]] = []
     raw = []
     for key in KEY_METRICS:
@@ -82,8 +83,10 @@ def shares_chart(pairs: Sequence[tuple[Analysis, Metrics]], names: Sequence[str]
     return Chart("shares", title, drawn, (DataTable("shares", title, ("behaviour", *names), rows),))
 
 
-def overlay_chart(pairs: Sequence[tuple[Analysis, Metrics]], names: Sequence[str], curve: str, lang: str) -> Chart | None:
-    lines, rows = [], []
+def overlay_chart(pairs: Sequence[tuple[Analysis, Metrics]], names: Sequence[str], curve: str,
+                  lang: str) -> Chart | None:
+    lines: list[Line] = []
+    rows: list[tuple[str, float, float | None]] = []
     duration = 60.0
     for i, ((_, m), name) in enumerate(zip(pairs, names, strict=True)):
         series = m.series.get(f"{curve}_binned") or m.series.get(curve)
@@ -102,7 +105,8 @@ def overlay_chart(pairs: Sequence[tuple[Analysis, Metrics]], names: Sequence[str
 
 
 def st_overlay(pairs: Sequence[tuple[Analysis, Metrics]], names: Sequence[str], lang: str) -> Chart | None:
-    curves, rows = [], []
+    curves: list[StCurve] = []
+    rows: list[tuple[str, float, float]] = []
     for i, ((_, m), name) in enumerate(zip(pairs, names, strict=True)):
         points = st_points(m)
         if points:

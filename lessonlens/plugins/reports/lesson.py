@@ -23,7 +23,8 @@ from lessonlens.plugins.reports.common import (
 )
 from lessonlens.plugins.reports.model import DataTable, Report
 
-ONE_LESSON = Text(zh="课堂报告需要恰好一节课的分析，收到 {n} 个", en="a lesson report needs exactly one analysis, got {n}")
+ONE_LESSON = Text(zh="课堂报告需要恰好一节课的分析，收到 {n} 个",
+                  en="a lesson report needs exactly one analysis, got {n}")
 NO_METRICS = Text(zh="课例 {lesson} 没有编码数据或指标，无法生成行为报告",
                   en="lesson {lesson} has no coded timeline or metrics to report on")
 

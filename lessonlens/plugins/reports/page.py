@@ -64,5 +64,5 @@ def render_page(report: Report, for_print: bool = False) -> str:
         "seek_label": ui("seek_to", lang, t="{t}"),
     }
     html = environment().get_template(report.template).render(context)
-    font = embedded_font(html)
+    font = embedded_font(html, static=for_print)
     return html.replace(_FONT_SLOT, font.css + "\n", 1)

@@ -29,7 +29,8 @@ from lessonlens.plugins.reports.compare import measured
 from lessonlens.plugins.reports.model import Chart, DataTable, Report
 from lessonlens.plugins.reports.palette import BEHAVIOUR_COLORS, CURVE_COLORS
 
-TOO_FEW = Text(zh="周期报告至少需要两节课的分析，收到 {n} 个", en="a periodic report needs at least two analyses, got {n}")
+TOO_FEW = Text(zh="周期报告至少需要两节课的分析，收到 {n} 个",
+               en="a periodic report needs at least two analyses, got {n}")
 TREND_METRICS: tuple[tuple[str, str], ...] = (
     ("rt", "#2f6db5"), ("ch", "#d9534f"), ("participation_mean", CURVE_COLORS["participation"]),
     ("consistency_mean", CURVE_COLORS["consistency"]), ("attention_mean", CURVE_COLORS["attention"]),
@@ -62,7 +63,8 @@ def trend_chart(pairs: Sequence[tuple[Analysis, Metrics]], lang: str) -> Chart:
 def share_trend_chart(pairs: Sequence[tuple[Analysis, Metrics]], lang: str) -> Chart:
     dates = [_date_label(a) for a, _ in pairs]
     names = behaviour_labels(lang)
-    lines = [(BEHAVIOUR_COLORS[b], names[b], [m.shares.get(side, {}).get(b) for _, m in pairs]) for side, b in TREND_SHARES]
+    lines = [(BEHAVIOUR_COLORS[b], names[b], [m.shares.get(side, {}).get(b) for _, m in pairs])
+             for side, b in TREND_SHARES]
     title = labels.CHARTS["share_trend"].get(lang)
     rows = tuple((d, *[m.shares.get(side, {}).get(b) for side, b in TREND_SHARES])
                  for d, (_, m) in zip(dates, pairs, strict=True))

@@ -67,9 +67,10 @@ def _sections(schema: RubricSchema, result: RubricResult, lang: str) -> tuple[di
     matrix_title = pick(matrix.title, lang)
     matrix_rows = tuple((row.indicator, matrix.columns[j].id, c.score, c.max_score, c.band)
                         for row in matrix.rows for j, c in enumerate(row.cells))
+    matrix_table = DataTable(f"matrix-{schema.id}", matrix_title, ("indicator", "column", "score", "max_score", "band"),
+                             matrix_rows)
     charts = [Chart(f"matrix-{schema.id}", matrix_title, matrix_svg(matrix, lang, matrix_title, ui("missing", lang)),
-                    (DataTable(f"matrix-{schema.id}", matrix_title, ("indicator", "column", "score", "max_score", "band"),
-                               matrix_rows),))]
+                    (matrix_table,))]
     for radar in radar_charts(tree, result, per_rater=True):
         title = pick(radar.title, lang)
         rows = tuple((axis.id, series.id, series.values[k], axis.max)

@@ -95,8 +95,8 @@ class Scale:
     def __call__(self, value: float) -> float:
         span = self.d1 - self.d0
         if span == 0:
-            return (self.r0 + self.r1) / 2
-        return self.r0 + (value - self.d0) / span * (self.r1 - self.r0)
+            return float((self.r0 + self.r1) / 2)
+        return float(self.r0 + (value - self.d0) / span * (self.r1 - self.r0))
 
 
 def nice_step(span: float, count: int) -> float:
@@ -104,7 +104,7 @@ def nice_step(span: float, count: int) -> float:
     if span <= 0:
         return 1.0
     raw = span / max(count, 1)
-    power = 10 ** math.floor(math.log10(raw))
+    power = 10.0 ** math.floor(math.log10(raw))
     for factor in (1.0, 2.0, 2.5, 5.0, 10.0):
         if raw <= factor * power:
             return factor * power

@@ -87,8 +87,9 @@ def curve_svg(lines: Sequence[Line], marks: Sequence[Mark], duration: float, axi
         mx, my = x(mark.t), y(mark.value)
         size = 6.0
         tip_y = my - size if mark.up else my + size
-        points = (f"{svg.num(mx)},{svg.num(tip_y)} {svg.num(mx - size)},{svg.num(tip_y - size * 1.6 if mark.up else tip_y + size * 1.6)} "
-                  f"{svg.num(mx + size)},{svg.num(tip_y - size * 1.6 if mark.up else tip_y + size * 1.6)}")
+        base_y = tip_y - size * 1.6 if mark.up else tip_y + size * 1.6
+        points = (f"{svg.num(mx)},{svg.num(tip_y)} {svg.num(mx - size)},{svg.num(base_y)} "
+                  f"{svg.num(mx + size)},{svg.num(base_y)}")
         label_y = tip_y - size * 1.6 - 4 if mark.up else tip_y + size * 1.6 + 12
         label_y = min(max(label_y, frame.y1 + 8), frame.y0 - 4)
         anchor = "end" if mx > frame.x1 - 90 else ("start" if mx < frame.x0 + 90 else "middle")
