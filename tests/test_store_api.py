@@ -199,6 +199,11 @@ def test_portrait_matches_numpy_over_the_documents(store: Store) -> None:
     assert top.lessons == max(counts.values()) and counts[top.finding_id] == top.lessons
     assert [f.lessons for f in portrait.findings] == sorted(counts.values(), reverse=True)
     assert top.share == pytest.approx(top.lessons / 300) and top.title["en"]
+    methods = np.array([i.share for a in lessons for i in a.rubric_results[0].indicators if i.id == "methods"])
+    rubric = portrait.rubrics["rubric.classroom-teaching.methods.share"]
+    assert rubric.n == 300 and rubric.mean == pytest.approx(methods.mean())
+    assert rubric.percentiles[25] == pytest.approx(np.percentile(methods, 25))
+    assert len(portrait.rubrics) == 6  # five indicators and overall
     by_school = store.portraits(("school",), LessonQuery(region="示范区"))
     assert sorted(by_school) == [("S00",), ("S01",), ("S02",), ("S03",)]
     assert sum(p.n_lessons for p in by_school.values()) == 300
@@ -219,6 +224,8 @@ def test_norms_per_subject_and_grade_for_rules(store: Store) -> None:
     facts = english.facts()
     assert facts["norm.student_shares.answering.p90"] == pytest.approx(p90)
     assert facts["norm.n_lessons"] == 10
+    assert facts["norm.rubric.classroom.questions.share.p50"] == pytest.approx(0.8)
+    assert english.percentile_rank("rubric.classroom.overall.share", 0.8) is not None
     assert english.percentile_rank("student_shares.answering", 0.25) == pytest.approx(100)
     assert english.percentile_rank("student_shares.answering", float(np.percentile(np.array(shares) / 2, 50))) \
         == pytest.approx(50)

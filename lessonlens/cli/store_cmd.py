@@ -33,6 +33,7 @@ _T = {
     "findings": Text(zh="常见诊断", en="most frequent findings"),
     "metric": Text(zh="指标", en="metric"),
     "mean": Text(zh="均值", en="mean"),
+    "rubric": Text(zh="量规指标（得分率）", en="rubric indicator (score share)"),
     "none": Text(zh="没有符合条件的课例", en="no matching lessons"),
     "saved": Text(zh="常模已写入 {path}", en="norms written to {path}"),
     "bad_by": Text(zh="无法按 {by} 分组（可用：{known}）", en="cannot group by {by} (use {known})"),
@@ -112,6 +113,14 @@ def _print_portrait(console: Console, title: str, portrait: Portrait) -> None:
         bands = [_fmt(stats.percentiles.get(p)) for p in (10, 25, 50, 75, 90)]
         table.add_row(METRIC_BY_ID[metric_id].label.get(lang), str(stats.n), _fmt(stats.mean), *bands)
     console.print(table)
+    if portrait.rubrics:
+        rubric_table = Table()
+        for head in (_t("rubric"), "n", _t("mean"), "P10", "P50", "P90"):
+            rubric_table.add_column(head, justify="left" if head == _t("rubric") else "right")
+        for name, stats in portrait.rubrics.items():
+            rubric_table.add_row(name.removeprefix("rubric.").removesuffix(".share"), str(stats.n), _fmt(stats.mean),
+                                 *(_fmt(stats.percentiles.get(p)) for p in (10, 50, 90)))
+        console.print(rubric_table)
     if portrait.findings:
         console.print(_t("findings"))
         for f in portrait.findings:

@@ -24,6 +24,7 @@ from lessonlens.store.models import (
     finding_table,
     lesson_table,
     region_table,
+    rubric_table,
     school_table,
     teacher_table,
 )
@@ -157,6 +158,28 @@ def top_findings(conn: Connection, query: LessonQuery, n_lessons: int, limit: in
     )
 
 
+def rubric_stats(conn: Connection, query: LessonQuery) -> dict[str, MetricStats]:
+    """Distribution of the score share of every rubric indicator over the matching lessons."""
+    R = rubric_table.c
+    stmt = (select(R.rubric, R.indicator, R.share)
+            .select_from(rubric_table.join(lesson_table, L.id == R.lesson_id))
+            .where(R.share.is_not(None), *conditions(query)))
+    rows = conn.execute(stmt).all()
+    if not rows:
+        return {}
+    index: dict[tuple[str, str], int] = {}
+    group = np.fromiter((index.setdefault((row[0], row[1]), len(index)) for row in rows), dtype=np.int64,
+                        count=len(rows))
+    shares = np.fromiter((row[2] for row in rows), dtype=float, count=len(rows))
+    order = np.argsort(group, kind="stable")
+    bounds = np.searchsorted(group[order], np.arange(len(index) + 1))
+    stats = {}
+    for (rubric, indicator), i in sorted(index.items()):
+        name = f"rubric.{rubric}.{indicator}.share"
+        stats[name] = metric_stats(shares[order[bounds[i]:bounds[i + 1]]].reshape(-1, 1), (name,))[name]
+    return stats
+
+
 def portrait(conn: Connection, query: LessonQuery, findings_limit: int = 10) -> Portrait:
     """Mode distribution, metric bands and most frequent findings of the matching lessons."""
     stmt = (select(A.mode, L.teacher_id, L.date, *_METRIC_COLUMNS)
@@ -179,6 +202,7 @@ def _portrait_of(conn: Connection, query: LessonQuery, rows: Sequence[Sequence[A
         modes=dict(sorted(modes.items(), key=lambda kv: (-kv[1], kv[0]))),
         metrics=metric_stats(_matrix(rows, 3)),
         findings=top_findings(conn, query, len(rows), findings_limit) if findings_limit else (),
+        rubrics=rubric_stats(conn, query) if rows else {},
     )
 
 
@@ -227,6 +251,6 @@ def norms(conn: Connection, query: LessonQuery, min_lessons: int = 1) -> Norms:
     """Percentiles of every indexed metric per subject and grade (filters narrow the lessons used)."""
     portraits = grouped_portraits(conn, ("subject", "grade"), query, findings_limit=0, min_lessons=min_lessons)
     return Norms(tuple(
-        Norm(subject=key[0], grade=key[1], n_lessons=p.n_lessons, metrics=p.metrics)
+        Norm(subject=key[0], grade=key[1], n_lessons=p.n_lessons, metrics=p.metrics, rubrics=p.rubrics)
         for key, p in portraits.items()
     ))

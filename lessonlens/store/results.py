@@ -125,6 +125,8 @@ class Portrait:
     modes: dict[str, int]
     metrics: dict[str, MetricStats]
     findings: tuple[FindingCount, ...]
+    #: ``rubric.<rubric>.<indicator>.share`` (``overall`` too) -> distribution of the score shares
+    rubrics: dict[str, MetricStats] = attrs.field(factory=dict)
 
 
 @attrs.frozen
@@ -169,11 +171,15 @@ class Norm:
     grade: str
     n_lessons: int
     metrics: dict[str, MetricStats]
+    rubrics: dict[str, MetricStats] = attrs.field(factory=dict)
 
     def facts(self) -> dict[str, float]:
-        """Rule facts ``norm.<metric>.p<NN>``, ``norm.<metric>.mean`` and ``norm.n_lessons``."""
+        """Rule facts ``norm.<metric>.p<NN>``, ``norm.<metric>.mean`` and ``norm.n_lessons``.
+
+        Rubric shares come as ``norm.rubric.<rubric>.<indicator>.share.p<NN>``.
+        """
         facts: dict[str, float] = {"norm.n_lessons": float(self.n_lessons)}
-        for metric, stats in self.metrics.items():
+        for metric, stats in (self.metrics | self.rubrics).items():
             for pct, value in stats.percentiles.items():
                 facts[f"norm.{metric}.p{pct}"] = value
             if stats.mean is not None:
@@ -182,7 +188,7 @@ class Norm:
 
     def percentile_rank(self, metric: str, value: float) -> float | None:
         """Where ``value`` falls in the norm (0-100), interpolated between min, percentiles and max."""
-        stats = self.metrics.get(metric)
+        stats = self.metrics.get(metric) or self.rubrics.get(metric)
         if stats is None or not stats.percentiles or stats.min is None or stats.max is None:
             return None
         ranks = [0.0, *map(float, stats.percentiles), 100.0]
