@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lessonlens.core.rubric import ScoreSheet, TimedNote
 from lessonlens.core.rubric_aggregate import aggregate
@@ -171,3 +173,37 @@ def test_bad_sheets_raise_every_problem() -> None:
         aggregate(flat_schema(), [])
     with pytest.raises(RubricProblems, match="different lessons"):
         aggregate(flat_schema(1), [ScoreSheet("flat", "a", {}, lesson="x"), ScoreSheet("flat", "b", {}, lesson="y")])
+
+
+scores_matrices = st.integers(2, 6).flatmap(lambda m: st.integers(2, 8).flatmap(
+    lambda n: st.lists(st.lists(st.integers(0, 5), min_size=n, max_size=n), min_size=m, max_size=m)))
+
+
+@settings(max_examples=150, deadline=None)
+@given(scores_matrices)
+def test_kendall_w_agrees_with_friedmans_test(rows: list[list[int]]) -> None:
+    # Friedman's chi-square (ties corrected, as scipy computes it) = m (n - 1) W
+    stats = pytest.importorskip("scipy.stats")
+    x = np.array(rows, dtype=float)
+    m, n = x.shape
+    w = kendall_w(x)
+    if w is None:  # every rater gave every item the same value
+        assert all(len(set(r)) == 1 for r in rows)
+        return
+    assert 0.0 <= w <= 1.0 + 1e-12
+    if n >= 3:
+        chi2 = stats.friedmanchisquare(*x.T).statistic
+        assert chi2 == pytest.approx(m * (n - 1) * w)
+
+
+@settings(max_examples=150, deadline=None)
+@given(scores_matrices, st.floats(0.1, 10), st.floats(-5, 5))
+def test_icc_is_unit_free_and_at_most_one(rows: list[list[int]], scale: float, shift: float) -> None:
+    x = np.array(rows, dtype=float)
+    icc = icc2k(x)
+    if icc is None:
+        return
+    assert icc <= 1.0 + 1e-9
+    assert icc2k(x * scale + shift) == pytest.approx(icc, abs=1e-9)
+    if np.ptp(x[0]) > 0:  # raters who agree exactly on items that differ: ICC 1
+        assert icc2k(np.repeat(x[:1], 3, axis=0)) == pytest.approx(1.0)

@@ -101,7 +101,8 @@ def add_to(app: typer.Typer) -> None:
     @rubric_app.command("template")
     def template(
         schema: str = SCHEMA_ARG,
-        fmt: str = typer.Option("xlsx", "--format", "-f", help="csv 或 xlsx / csv or xlsx."),
+        fmt: str | None = typer.Option(None, "--format", "-f", help="csv 或 xlsx（默认按文件后缀，否则 xlsx）/ "
+                                                                  "csv or xlsx (default: from the suffix, else xlsx)."),
         output: Path = TEMPLATE_OUT,
         layout: str = typer.Option("long", "--layout", help="long：每行一个指标；wide：每行一位评分者 / "
                                                             "long: a row per indicator; wide: a row per rater."),
@@ -109,6 +110,8 @@ def add_to(app: typer.Typer) -> None:
         paths: list[Path] = PATHS,
     ) -> None:
         """生成空白评分表 / write a blank score sheet for raters to fill in."""
+        if fmt is None:
+            fmt = output.suffix.lower().lstrip(".") if output.suffix.lower() in (".csv", ".xlsx") else "xlsx"
         written = write_rubric_template(schema, output, fmt, layout, raters, paths)
         typer.echo(_T["written"].format(path=written))
 

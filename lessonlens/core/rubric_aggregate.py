@@ -24,7 +24,8 @@ from lessonlens.core.score_sheets import sheet_problems
 Matrix = npt.NDArray[np.float64]
 
 _NO_SHEETS = Text(zh="没有评分表可汇总", en="no score sheets to aggregate")
-_DUPLICATE_RATER = Text(zh="评分者 {rater} 有不止一张评分表", en="rater {rater} has more than one score sheet")
+_DUPLICATE_RATER = Text(zh="评分者 {rater} 有不止一张评分表（另见 {other}）",
+                        en="rater {rater} has more than one score sheet (see also {other})")
 _MIXED_LESSONS = Text(zh="评分表属于不同的课例：{lessons}", en="the score sheets are for different lessons: {lessons}")
 
 _DIGITS = 6
@@ -67,11 +68,13 @@ def _problems(tree: RubricTree, sheets: Sequence[ScoreSheet], sources: list[str 
     if not sheets:
         return [Problem(_NO_SHEETS)]
     problems: list[Problem] = []
-    seen: set[str] = set()
-    for sheet, source in zip(sheets, sources, strict=True):
+    seen: dict[str, str | None] = {}
+    for n, (sheet, source) in enumerate(zip(sheets, sources, strict=True), start=1):
         if sheet.rater in seen:
-            problems.append(Problem(_DUPLICATE_RATER, source, params={"rater": sheet.rater}))
-        seen.add(sheet.rater)
+            other = seen[sheet.rater] or f"#{n}"
+            problems.append(Problem(_DUPLICATE_RATER, source, params={"rater": sheet.rater, "other": other}))
+        else:
+            seen[sheet.rater] = source or f"#{n}"
         problems.extend(sheet_problems(tree, sheet, source))
     lessons = sorted({s.lesson for s in sheets if s.lesson})
     if not lesson and len(lessons) > 1:
