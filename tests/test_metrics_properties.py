@@ -133,3 +133,40 @@ def test_timeline_bins_account_for_every_sample(timeline: CodedTimeline, width: 
     assert all(r[1] - r[0] <= width + 1e-9 for r in rows)
     binned = m.series["participation_binned"]
     assert len(binned.t) == len(rows)
+
+
+def reference_runs(timeline: CodedTimeline, behaviour: str) -> list[tuple[float, float]]:
+    """Runs of one teacher behaviour, split by unknown samples and by holes in the sampling."""
+    runs: list[tuple[float, float]] = []
+    previous_t = None
+    for s in timeline.samples:
+        on = s.teacher == behaviour
+        hole = previous_t is not None and s.t - previous_t > 1.5 * timeline.interval
+        if on and runs and not hole and previous_on:
+            runs[-1] = (runs[-1][0], s.t + timeline.interval)
+        elif on:
+            runs.append((s.t, s.t + timeline.interval))
+        previous_t, previous_on = s.t, on
+    return runs
+
+
+@st.composite
+def gappy_timelines(draw: st.DrawFn) -> CodedTimeline:
+    steps = draw(st.lists(st.sampled_from([6.0, 6.0, 6.0, 12.0, 30.0]), min_size=0, max_size=80))
+    times = [sum(steps[:i]) for i in range(len(steps))]
+    return CodedTimeline(scheme="platform-9", interval=6.0, samples=tuple(
+        CodedSample(t=t, teacher=draw(teacher_codes)) for t in times))
+
+
+@settings(max_examples=150, deadline=None)
+@given(gappy_timelines())
+def test_episodes_match_plain_runs_with_holes_in_the_sampling(timeline: CodedTimeline) -> None:
+    episodes = compute_metrics(timeline).episodes
+    for behaviour in TEACHER_BEHAVIOURS:
+        want = reference_runs(timeline, behaviour)
+        if not want:
+            assert behaviour not in episodes
+            continue
+        got = episodes[behaviour]
+        assert [(r.start, r.end) for r in got.ranges] == want
+        assert got.count == len(want) and got.longest == max(b - a for a, b in want)

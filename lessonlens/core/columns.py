@@ -8,8 +8,9 @@ the other, so the view of the most recent timelines is kept (weakly) and built o
 from __future__ import annotations
 
 import weakref
-from collections.abc import Mapping
-from operator import itemgetter
+from collections.abc import Iterable, Mapping
+from itertools import chain, repeat
+from operator import attrgetter, itemgetter
 
 import attrs
 import numpy as np
@@ -56,34 +57,47 @@ class TimelineColumns:
         return float(self.t[-1] + self.interval) if self.t.size else 0.0
 
 
-def _student_rows(dicts: list[Mapping[str, float]]) -> FloatArray:
+_T, _TEACHER, _STUDENTS, _CODE, _ST = (attrgetter(f) for f in ("t", "teacher", "students", "code", "st"))
+_ALL_ZERO = dict.fromkeys(STUDENT_BEHAVIOURS, 0.0)
+
+
+def _indices(values: Iterable[str | None], index: Mapping[str, int], n: int) -> IntArray:
+    return np.fromiter(map(index.get, values, repeat(-1)), dtype=np.int64, count=n)  # type: ignore[arg-type]
+
+
+def _student_matrix(dicts: list[Mapping[str, float]]) -> FloatArray:
+    """(N, 5) shares; an empty dict (students unknown) becomes a zero row."""
+    width = len(STUDENT_BEHAVIOURS)
+    full = [d or _ALL_ZERO for d in dicts]
     try:
-        rows = [_STUDENT_SHARES(d) if d else (0.0,) * 5 for d in dicts]
-    except KeyError:  # sparse dicts (only the behaviours seen): slower path
-        rows = [tuple(d.get(b, 0.0) for b in STUDENT_BEHAVIOURS) for d in dicts]
-    return np.asarray(rows, dtype=np.float64).reshape(len(dicts), len(STUDENT_BEHAVIOURS))
+        flat = chain.from_iterable(map(_STUDENT_SHARES, full))
+        return np.fromiter(flat, dtype=np.float64, count=len(dicts) * width).reshape(len(dicts), width)
+    except KeyError:  # sparse dicts (only the behaviours seen): the slower way
+        rows = [[d.get(b, 0.0) for b in STUDENT_BEHAVIOURS] for d in dicts]
+        return np.array(rows, dtype=np.float64).reshape(len(dicts), width)
 
 
 def build_columns(timeline: CodedTimeline, scheme: CodingScheme | None = None) -> TimelineColumns:
     """The columns of ``timeline``; a sample without an S/T code gets one from the timeline's
-    mapping (falling back to the scheme's) of its code or teacher behaviour, if that maps."""
-    samples = timeline.samples
+    mapping (falling back to the scheme's) of its code, else of its teacher behaviour, if that maps."""
     code_ids = tuple(c.id for c in scheme.codes) if scheme is not None else ()
     code_index = {c: i for i, c in enumerate(code_ids)}
     mapping = {**(scheme.st_mapping() if scheme is not None else {}), **timeline.st_mapping}
-    t = np.fromiter((s.t for s in samples), dtype=np.float64, count=len(samples))
-    teacher = np.fromiter((_TEACHER_INDEX.get(s.teacher, -1) for s in samples),  # type: ignore[arg-type]
-                          dtype=np.int64, count=len(samples))
-    code = np.fromiter((code_index.get(s.code, -1) for s in samples),  # type: ignore[arg-type]
-                       dtype=np.int64, count=len(samples))
-    st = np.fromiter(
-        (_ST_INDEX.get(s.st or mapping.get(s.code or s.teacher or "", ""), -1) for s in samples),
-        dtype=np.int64, count=len(samples),
-    )
-    students = _student_rows([s.students for s in samples])
+    samples = timeline.samples
+    n = len(samples)
+    t = np.fromiter(map(_T, samples), dtype=np.float64, count=n)
+    teacher = _indices(map(_TEACHER, samples), _TEACHER_INDEX, n)
+    code = _indices(map(_CODE, samples), code_index, n)
+    st = _indices(map(_ST, samples), _ST_INDEX, n)
+    if (st < 0).any():  # fall back to the mapping: of the code first, then of the teacher behaviour
+        teacher_st = np.array([_ST_INDEX.get(mapping.get(b, ""), -1) for b in TEACHER_BEHAVIOURS] + [-1])
+        code_st = np.array([_ST_INDEX.get(mapping.get(c, ""), -1) for c in code_ids] + [-1], dtype=np.int64)
+        mapped = np.where(code >= 0, code_st[code], teacher_st[teacher])
+        st = np.where(st >= 0, st, mapped)
+    students = _student_matrix(list(map(_STUDENTS, samples)))
     total = students.sum(axis=1)
     known = total > 0
-    students[known] /= total[known, None]
+    students /= np.where(known, total, 1.0)[:, None]
     return TimelineColumns(t=t, interval=float(timeline.interval), teacher=teacher, students=students,
                            students_known=known, st=st, code=code, code_ids=code_ids)
 
@@ -115,25 +129,6 @@ def timeline_columns(timeline: CodedTimeline, scheme: CodingScheme | None = None
 
 # -- helpers shared by metric plugins -------------------------------------------------------------
 
-def run_bounds(active: BoolArray, breaks: BoolArray | None = None) -> tuple[IntArray, IntArray]:
-    """Start and end (exclusive) sample indices of the runs of True in ``active``.
-
-    ``breaks[i]`` True splits a run between samples i-1 and i (a gap in time).
-    """
-    if active.size == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty
-    padded = np.concatenate(([False], active, [False]))
-    edges = np.diff(padded.astype(np.int8))
-    starts = np.flatnonzero(edges == 1)
-    ends = np.flatnonzero(edges == -1)
-    if breaks is not None and breaks.any():
-        cut = np.flatnonzero(breaks & active & np.concatenate(([False], active[:-1])))
-        starts = np.sort(np.concatenate((starts, cut)))
-        ends = np.sort(np.concatenate((ends, cut)))
-    return starts, ends
-
-
 def time_gaps(cols: TimelineColumns) -> BoolArray:
     """True at samples that start after a hole in the sampling (more than 1.5 intervals)."""
     gaps = np.zeros(cols.n, dtype=np.bool_)
@@ -151,17 +146,33 @@ def bin_edges(cols: TimelineColumns, width: float) -> tuple[IntArray, FloatArray
     return index, np.arange(count, dtype=np.float64) * width
 
 
-def binned_mean(values: FloatArray, defined: BoolArray, index: IntArray, bins: int) -> FloatArray:
-    """Mean of the defined values in each bin; NaN for a bin without any."""
-    sums = np.bincount(index, weights=np.where(defined, values, 0.0), minlength=bins)
-    counts = np.bincount(index, weights=defined.astype(np.float64), minlength=bins)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(counts > 0, sums / np.maximum(counts, 1.0), np.nan)
+def binned_means(values: FloatArray, defined: BoolArray, index: IntArray, bins: int) -> FloatArray:
+    """Per row of ``values`` (k, N), the mean of its defined values in each bin; NaN for a bin without any.
+
+    Samples are in time order, so each bin is a contiguous slice: one reduceat for all rows.
+    """
+    k = values.shape[0]
+    if values.shape[1] == 0:
+        return np.full((k, bins), np.nan)
+    first = np.flatnonzero(np.diff(index, prepend=-1))
+    sums = np.add.reduceat(np.where(defined, values, 0.0), first, axis=1)
+    counts = np.add.reduceat(defined, first, axis=1, dtype=np.float64)
+    out = np.full((k, bins), np.nan)
+    out[:, index[first]] = np.where(counts > 0, sums / np.maximum(counts, 1.0), np.nan)
+    return out
+
+
+def nullable_rows(values: FloatArray, digits: int = 6) -> list[tuple[float | None, ...]]:
+    """Each row of a float array as a tuple with ``None`` for NaN (undefined, never zero)."""
+    rows: list[list[float | None]] = np.round(values, digits).tolist()
+    for r, i in zip(*np.nonzero(np.isnan(values)), strict=True):
+        rows[r][i] = None
+    return [tuple(row) for row in rows]
 
 
 def nullable(values: FloatArray, digits: int = 6) -> tuple[float | None, ...]:
-    """A float array as a tuple with ``None`` for NaN (undefined, never zero)."""
-    return tuple(None if v != v else v for v in np.round(values, digits).tolist())
+    """A float array as a tuple with ``None`` for NaN."""
+    return nullable_rows(values[None, :], digits)[0]
 
 
 _BAD_OPTION = Text(

@@ -20,8 +20,8 @@ from lessonlens.core.columns import (
     FloatArray,
     TimelineColumns,
     bin_edges,
-    binned_mean,
-    nullable,
+    binned_means,
+    nullable_rows,
     positive_option,
     timeline_columns,
 )
@@ -37,43 +37,61 @@ _ATTENDING = [_S[b] for b in ("listening", "hand_raising", "answering")]
 _TEACHING = [TEACHER_BEHAVIOURS.index(b) for b in ("lecturing", "board_writing", "teacher_student_interaction")]
 
 
-def curve_arrays(cols: TimelineColumns) -> dict[str, tuple[FloatArray, BoolArray]]:
-    """Each curve's values and where it is defined."""
-    shares = cols.students
+_IS_TEACHING = np.zeros(len(TEACHER_BEHAVIOURS) + 1, dtype=np.bool_)  # index -1 (unknown) is the last
+_IS_TEACHING[_TEACHING] = True
+_WEIGHTS = np.zeros((len(STUDENT_BEHAVIOURS), 2))  # shares -> (participation, attention)
+_WEIGHTS[_ENGAGED, 0] = 1.0
+_WEIGHTS[_ATTENDING, 1] = 1.0
+NAMES = ("participation", "consistency", "attention")
+
+
+def curve_arrays(cols: TimelineColumns) -> tuple[FloatArray, BoolArray]:
+    """The three curves as rows of one (3, N) array, and where each is defined."""
+    sums = cols.students @ _WEIGHTS
+    values = np.empty((3, cols.n))
+    values[0] = sums[:, 0]
+    values[1] = cols.students.max(axis=1) if cols.n else 0.0
+    values[2] = sums[:, 1]
     known = cols.students_known
-    teaching = np.isin(cols.teacher, _TEACHING) & known
-    return {
-        "participation": (shares[:, _ENGAGED].sum(axis=1), known),
-        "consistency": (shares.max(axis=1) if cols.n else np.zeros(0), known),
-        "attention": (shares[:, _ATTENDING].sum(axis=1), teaching),
-    }
+    defined = np.stack((known, known, known & _IS_TEACHING[cols.teacher]))
+    return values, defined
 
 
-def summary(t: FloatArray, values: FloatArray, defined: BoolArray) -> CurveSummary:
-    if not defined.any():
-        return CurveSummary(mean=None, max=None, min=None)
-    where = np.flatnonzero(defined)
-    picked = values[where]
-    hi, lo = where[int(np.argmax(picked))], where[int(np.argmin(picked))]
-    return CurveSummary(
-        mean=round(float(picked.mean()), 6),
-        max=Extreme(t=float(t[hi]), value=round(float(values[hi]), 6)),
-        min=Extreme(t=float(t[lo]), value=round(float(values[lo]), 6)),
-    )
+def summaries_of(t: FloatArray, values: FloatArray, defined: BoolArray) -> list[CurveSummary]:
+    """Mean, and the first maximum and minimum in time, of each curve over its defined points."""
+    if values.shape[1] == 0:
+        return [CurveSummary(mean=None, max=None, min=None) for _ in range(values.shape[0])]
+    counts = defined.sum(axis=1)
+    means = np.where(defined, values, 0.0).sum(axis=1) / np.maximum(counts, 1)
+    hi = np.where(defined, values, -np.inf).argmax(axis=1).tolist()
+    lo = np.where(defined, values, np.inf).argmin(axis=1).tolist()
+    rounded = np.round(values, 6)
+    out = []
+    for row, (count, mean, h, low) in enumerate(zip(counts.tolist(), means.tolist(), hi, lo, strict=True)):
+        if not count:
+            out.append(CurveSummary(mean=None, max=None, min=None))
+            continue
+        out.append(CurveSummary(mean=round(mean, 6), max=Extreme(t=float(t[h]), value=float(rounded[row, h])),
+                                min=Extreme(t=float(t[low]), value=float(rounded[row, low]))))
+    return out
 
 
 def curve_values(cols: TimelineColumns, bin_seconds: float = BIN_SECONDS) -> MetricValues:
     index, starts = bin_edges(cols, bin_seconds)
+    values, defined = curve_arrays(cols)
+    per_sample = nullable_rows(np.where(defined, values, np.nan))
+    binned = nullable_rows(binned_means(values, defined, index, starts.size))
     t = tuple(cols.t.tolist())
     bin_t = tuple(starts.tolist())
     series: dict[str, Series] = {}
     summaries: dict[str, CurveSummary] = {}
     scalars: dict[str, Scalar] = {}
-    for name, (values, defined) in curve_arrays(cols).items():
-        series[name] = Series(t=t, values=nullable(np.where(defined, values, np.nan)))
-        series[f"{name}_binned"] = Series(t=bin_t, values=nullable(binned_mean(values, defined, index, starts.size)))
-        summaries[name] = summary(cols.t, values, defined)
-        scalars[f"{name}_mean"] = summaries[name].mean
+    for name, sample_row, bin_row, summary in zip(NAMES, per_sample, binned, summaries_of(cols.t, values, defined),
+                                                  strict=True):
+        series[name] = Series(t=t, values=sample_row)
+        series[f"{name}_binned"] = Series(t=bin_t, values=bin_row)
+        summaries[name] = summary
+        scalars[f"{name}_mean"] = summary.mean
     return MetricValues(scalars=scalars, series=series, summaries=summaries)
 
 

@@ -14,7 +14,14 @@ from typing import Any
 
 import numpy as np
 
-from lessonlens.core.columns import BoolArray, TimelineColumns, positive_option, run_bounds, time_gaps, timeline_columns
+from lessonlens.core.columns import (
+    BoolArray,
+    IntArray,
+    TimelineColumns,
+    positive_option,
+    time_gaps,
+    timeline_columns,
+)
 from lessonlens.core.extensions import Metric
 from lessonlens.core.hookspecs import hookimpl
 from lessonlens.core.metrics import Episodes, MetricValues, Scalar, TimeRange
@@ -23,26 +30,58 @@ from lessonlens.core.timeline import STUDENT_BEHAVIOURS, TEACHER_BEHAVIOURS, Cod
 MIN_SHARE = 0.1
 
 
-def episodes_of(cols: TimelineColumns, active: BoolArray, gaps: BoolArray) -> Episodes | None:
-    """The runs of ``active`` as :class:`Episodes`; None when there are none."""
-    starts, ends = run_bounds(active, gaps)
+def all_runs(active: BoolArray, gaps: BoolArray) -> tuple[IntArray, IntArray, IntArray]:
+    """Runs of True down each column of ``active`` (samples x behaviours), all columns at once:
+    (column, start, end exclusive), ordered by column then time. A gap splits a run."""
+    n, k = active.shape
+    padded = np.zeros((k, n + 2), dtype=np.int8)
+    padded[:, 1:-1] = active.T
+    edges = np.diff(padded, axis=1)
+    col_s, starts = np.nonzero(edges == 1)
+    col_e, ends = np.nonzero(edges == -1)
+    if gaps.any():
+        cut = active & gaps[:, None]
+        cut[1:] &= active[:-1]
+        cut[0] = False
+        col_c, at = np.nonzero(cut.T)
+        if at.size:
+            order_s = np.lexsort((np.concatenate((starts, at)), np.concatenate((col_s, col_c))))
+            order_e = np.lexsort((np.concatenate((ends, at)), np.concatenate((col_e, col_c))))
+            col_s, starts = np.concatenate((col_s, col_c))[order_s], np.concatenate((starts, at))[order_s]
+            ends = np.concatenate((ends, at))[order_e]
+    return col_s, starts, ends
+
+
+def episodes_by_behaviour(cols: TimelineColumns, names: list[str], active: BoolArray,
+                          gaps: BoolArray) -> dict[str, Episodes]:
+    """Episodes of each behaviour (column of ``active``) that has runs."""
+    column, starts, ends = all_runs(active, gaps)
     if starts.size == 0:
-        return None
+        return {}
     lengths = (ends - starts) * cols.interval
-    begin = cols.t[starts]
-    finish = cols.t[ends - 1] + cols.interval
-    ranges = tuple(TimeRange(round(a, 6), round(b, 6)) for a, b in zip(begin.tolist(), finish.tolist(), strict=True))
-    return Episodes(count=int(starts.size), total=round(float(lengths.sum()), 6),
-                    longest=round(float(lengths.max()), 6), ranges=ranges)
+    begin = np.round(cols.t[starts], 6).tolist()
+    finish = np.round(cols.t[ends - 1] + cols.interval, 6).tolist()
+    ranges = list(map(TimeRange, begin, finish))
+    counts = np.bincount(column, minlength=len(names))
+    present = np.flatnonzero(counts)
+    firsts = np.concatenate(([0], np.cumsum(counts)[:-1]))[present]
+    totals = np.round(np.bincount(column, weights=lengths, minlength=len(names))[present], 6).tolist()
+    longest = np.round(np.maximum.reduceat(lengths, firsts), 6).tolist()
+    found: dict[str, Episodes] = {}
+    for j, lo, n, total, top in zip(present.tolist(), firsts.tolist(), counts[present].tolist(), totals, longest,
+                                    strict=True):
+        found[names[j]] = Episodes(count=n, total=total, longest=top, ranges=tuple(ranges[lo:lo + n]))
+    return found
 
 
-def behaviour_masks(cols: TimelineColumns, scheme_id: str, min_share: float) -> dict[str, BoolArray]:
+def behaviour_masks(cols: TimelineColumns, scheme_id: str, min_share: float) -> tuple[list[str], BoolArray]:
+    """Behaviour names and, per sample, which of them is on."""
     if scheme_id != "platform-9":
-        return {code: cols.code == i for i, code in enumerate(cols.code_ids)}
-    masks = {b: cols.teacher == i for i, b in enumerate(TEACHER_BEHAVIOURS)}
-    on = cols.students_known[:, None] & (cols.students >= min_share)
-    masks.update({b: on[:, i] for i, b in enumerate(STUDENT_BEHAVIOURS)})
-    return masks
+        codes = np.arange(len(cols.code_ids))
+        return list(cols.code_ids), cols.code[:, None] == codes[None, :]
+    teacher = cols.teacher[:, None] == np.arange(len(TEACHER_BEHAVIOURS))[None, :]
+    students = cols.students_known[:, None] & (cols.students >= min_share)
+    return [*TEACHER_BEHAVIOURS, *STUDENT_BEHAVIOURS], np.concatenate((teacher, students), axis=1)
 
 
 def teacher_switches(cols: TimelineColumns, gaps: BoolArray) -> int:
@@ -55,11 +94,8 @@ def teacher_switches(cols: TimelineColumns, gaps: BoolArray) -> int:
 
 def episode_values(cols: TimelineColumns, scheme_id: str, min_share: float = MIN_SHARE) -> MetricValues:
     gaps = time_gaps(cols)
-    found: dict[str, Episodes] = {}
-    for behaviour, active in behaviour_masks(cols, scheme_id, min_share).items():
-        runs = episodes_of(cols, active, gaps)
-        if runs is not None:
-            found[behaviour] = runs
+    names, active = behaviour_masks(cols, scheme_id, min_share)
+    found = episodes_by_behaviour(cols, names, active, gaps)
     scalars: dict[str, Scalar] = {}
     if scheme_id == "platform-9":
         coded = bool((cols.teacher >= 0).any())
