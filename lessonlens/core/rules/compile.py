@@ -188,6 +188,8 @@ def _compile_call(node: Call, scope: Scope) -> tuple[Evaluator, str]:
         _expect(found, "ranges" if kind == "behaviour_or_ranges" else kind, source_of(arg))
         args.append(f)
     impl = func.impl
+    if func.memo:
+        impl = _memoised(func.name, impl)
     if not args:
         return (lambda env: impl(env)), func.returns
     if len(args) == 1:
@@ -197,6 +199,17 @@ def _compile_call(node: Call, scope: Scope) -> tuple[Evaluator, str]:
         a0, a1 = args
         return (lambda env: impl(env, a0(env), a1(env))), func.returns
     return (lambda env: impl(env, *(a(env) for a in args))), func.returns
+
+
+def _memoised(name: str, impl: Callable[..., Any]) -> Callable[..., Any]:
+    def call(env: LessonEnv, *args: Any) -> Any:
+        key = (name, *args)
+        cache = env.cache
+        if key in cache:
+            return cache[key]
+        value = cache[key] = impl(env, *args)
+        return value
+    return call
 
 
 def _compile_arith(node: Arith, scope: Scope) -> tuple[Evaluator, str]:

@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 import numpy as np
 
+from lessonlens.core.columns import TimelineColumns, timeline_columns
 from lessonlens.core.rules.env import CURVE_FIELDS, LESSON_FIELDS, LessonEnv
 from lessonlens.core.timeline import STUDENT_BEHAVIOURS, TEACHER_BEHAVIOURS
 
@@ -62,13 +63,18 @@ def name_type(name: str, extra_metrics: Sequence[str] = ()) -> str | None:
 
 @attrs.frozen
 class Function:
-    """One function: the kinds of its parameters, how many may be left out, its result type."""
+    """One function: the kinds of its parameters, how many may be left out, its result type.
+
+    ``memo``: the result is kept per lesson (and argument values), for the costlier functions the
+    same lesson's condition, texts and ranges tend to repeat.
+    """
 
     name: str
     params: tuple[str, ...]  # num | ranges | any | behaviour | curve | behaviour_or_ranges | num*
     returns: str
     impl: Callable[..., Any]
     optional: int = 0
+    memo: bool = False
 
 
 # -- ranges ---------------------------------------------------------------------------------
@@ -88,8 +94,9 @@ def ranges_of_mask(t: np.ndarray[Any, Any], mask: np.ndarray[Any, Any], interval
         return ()
     padded = np.concatenate(([False], mask, [False])).astype(np.int8)
     edges = np.flatnonzero(np.diff(padded))
-    starts, ends = edges[0::2], edges[1::2] - 1
-    return tuple((float(t[s]), float(t[e]) + interval) for s, e in zip(starts, ends, strict=True))
+    starts = t[edges[0::2]].tolist()
+    ends = (t[edges[1::2] - 1] + interval).tolist()
+    return tuple(zip(starts, ends, strict=True))
 
 
 def _intersect(a: Ranges, b: Ranges) -> Ranges:
@@ -213,31 +220,24 @@ def _above(env: LessonEnv, curve: str, limit: float | None) -> Ranges | None:
         return ranges_of_mask(t, v > limit, _interval(env))
 
 
-def _timeline_arrays(env: LessonEnv) -> dict[str, np.ndarray[Any, Any]] | None:
-    """Per-sample arrays of the coded timeline: ``t``, the teacher code, each student share."""
-    if "timeline" not in env.cache:
+def _columns(env: LessonEnv) -> TimelineColumns | None:
+    """The coded timeline as arrays (shared with, and usually cached by, the metric plugins)."""
+    if "columns" not in env.cache:
         timeline = env.timeline
-        if timeline is None or not timeline.samples:
-            env.cache["timeline"] = None
-        else:
-            samples = timeline.samples
-            arrays = {"t": np.fromiter((s.t for s in samples), float, len(samples)),
-                      "teacher": np.array([s.teacher or "" for s in samples])}
-            for b in STUDENT_BEHAVIOURS:
-                arrays[b] = np.fromiter((s.students.get(b, 0.0) for s in samples), float, len(samples))
-            env.cache["timeline"] = arrays
-    return env.cache["timeline"]  # type: ignore[no-any-return]
+        env.cache["columns"] = timeline_columns(timeline) if timeline is not None and timeline.samples else None
+    return env.cache["columns"]  # type: ignore[no-any-return]
 
 
 def _samples(env: LessonEnv, behaviour: str, more_than: float | None = 0.0) -> Ranges | None:
     """Where a behaviour happens, sample by sample from the coded timeline (else its episodes)."""
-    arrays = _timeline_arrays(env)
-    if arrays is None:
+    cols = _columns(env)
+    if cols is None:
         return _episodes(env, behaviour)
-    interval = env.timeline.interval if env.timeline is not None else _interval(env)
-    teacher = behaviour in TEACHER_BEHAVIOURS
-    mask = arrays["teacher"] == behaviour if teacher else arrays[behaviour] > (more_than or 0.0)
-    return ranges_of_mask(arrays["t"], mask, interval)
+    if behaviour in TEACHER_BEHAVIOURS:
+        mask = cols.teacher == TEACHER_BEHAVIOURS.index(behaviour)
+    else:
+        mask = cols.students_known & (cols.students[:, STUDENT_BEHAVIOURS.index(behaviour)] > (more_than or 0.0))
+    return ranges_of_mask(cols.t, mask, cols.interval)
 
 
 def _near(env: LessonEnv, t: float | None, half_width: float | None = 60.0) -> Ranges | None:
@@ -298,21 +298,21 @@ FUNCTIONS: dict[str, Function] = {f.name: f for f in (
     Function("total", ("behaviour_or_ranges",), "num", _total),
     Function("longest", ("behaviour_or_ranges",), "num", _longest),
     Function("max_run", ("behaviour_or_ranges",), "num", _longest),
-    Function("episodes", ("behaviour",), "ranges", _episodes),
-    Function("longest_range", ("behaviour_or_ranges",), "ranges", _longest_range),
-    Function("samples", ("behaviour", "num"), "ranges", _samples, optional=1),
+    Function("episodes", ("behaviour",), "ranges", _episodes, memo=True),
+    Function("longest_range", ("behaviour_or_ranges",), "ranges", _longest_range, memo=True),
+    Function("samples", ("behaviour", "num"), "ranges", _samples, optional=1, memo=True),
     Function("mean", ("curve",), "num", _curve_value("mean")),
     Function("lowest", ("curve",), "num", _curve_value("min")),
     Function("highest", ("curve",), "num", _curve_value("max")),
     Function("lowest_at", ("curve",), "num", _curve_value("min_t")),
     Function("highest_at", ("curve",), "num", _curve_value("max_t")),
-    Function("below", ("curve", "num"), "ranges", _below),
-    Function("above", ("curve", "num"), "ranges", _above),
+    Function("below", ("curve", "num"), "ranges", _below, memo=True),
+    Function("above", ("curve", "num"), "ranges", _above, memo=True),
     Function("near", ("num", "num"), "ranges", _near, optional=1),
-    Function("overlap", ("ranges", "ranges"), "ranges", _ranges2(_intersect)),
-    Function("minus", ("ranges", "ranges"), "ranges", _ranges2(_minus)),
-    Function("union", ("ranges", "ranges"), "ranges", _ranges2(lambda a, b: merge(a + b))),
-    Function("without", ("ranges", "ranges", "num"), "ranges", _without, optional=1),
+    Function("overlap", ("ranges", "ranges"), "ranges", _ranges2(_intersect), memo=True),
+    Function("minus", ("ranges", "ranges"), "ranges", _ranges2(_minus), memo=True),
+    Function("union", ("ranges", "ranges"), "ranges", _ranges2(lambda a, b: merge(a + b)), memo=True),
+    Function("without", ("ranges", "ranges", "num"), "ranges", _without, optional=1, memo=True),
     Function("rubric_min", (), "num", _rubric_min),
     Function("rubric_overall", (), "num", _rubric_overall),
     Function("rubric_count_below", ("num",), "num", _rubric_count_below),
