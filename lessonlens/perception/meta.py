@@ -32,7 +32,7 @@ def read_lesson_meta(path: str | Path) -> LessonMeta:
         raise InputError(_MISSING, file) from None
     try:
         data = yaml.safe_load(text) or {}
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError) as exc:  # ValueError: a date YAML reads as one but is not
         raise InputError(_NOT_YAML, file, error=" ".join(str(exc).split())) from None
     if not isinstance(data, dict):
         raise InputError(_NOT_MAPPING, file)
