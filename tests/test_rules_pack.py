@@ -198,3 +198,23 @@ def test_missing_paths_and_empty_dirs(tmp_path: Path) -> None:
     assert messages([tmp_path]) == [f"{tmp_path}: no rule files (*.yaml) found"]
     broken = pack(tmp_path, "rules:\n  - id: a\n    when: [rt > 1\n")
     assert messages([broken])[0].startswith(f"{broken}:4: not valid YAML")
+
+
+def test_plugin_registered_pack_is_loaded_after_the_default(tmp_path: Path) -> None:
+    from lessonlens.core.hookspecs import hookimpl
+    from lessonlens.core.plugins import get_manager
+
+    pack(tmp_path, "params:\n  max_lecture_seconds: 720\n", "district.yaml")
+
+    class DistrictRules:
+        @hookimpl
+        def register_rules(self, register: object) -> None:
+            register(tmp_path)  # type: ignore[operator]
+
+    manager = get_manager()
+    assert manager.registry.rule_paths  # built-ins load first, as entry-point plugins come after them
+    manager.register(DistrictRules(), "district-rules")
+    result = diagnose(archetypes()["monologue"])
+    assert result.rule_files[-1] == str(tmp_path / "district.yaml")
+    assert result.params["max_lecture_seconds"] == 720
+    assert "st.long_lecture" not in {f.id for f in result.findings}
