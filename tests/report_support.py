@@ -97,12 +97,13 @@ def browser(tmp_path: Path) -> Iterator[Any]:
         driver.quit()
 
 
-def requested_urls(driver: Any) -> list[str]:
-    """Every URL the page asked for since the last call (from the DevTools network log)."""
+def requested_urls(driver: Any, page: str) -> list[str]:
+    """Every URL the document ``page`` asked for since the last call (from the DevTools network log;
+    the browser's own start page, also in the log, is left out)."""
     urls = []
     for entry in driver.get_log("performance"):
         message = json.loads(entry["message"])["message"]
-        if message["method"] == "Network.requestWillBeSent":
+        if message["method"] == "Network.requestWillBeSent" and message["params"].get("documentURL") == page:
             urls.append(message["params"]["request"]["url"])
     return urls
 

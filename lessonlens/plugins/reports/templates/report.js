@@ -10,7 +10,11 @@
     return (m < 10 ? "0" : "") + m + ":" + (s < 10 ? "0" : "") + s;
   }
   function seek(t) {
-    if (status) { status.textContent = template.replace("{t}", clock(t)); status.classList.add("shown"); }
+    if (status) {
+      status.textContent = template.replace("{t}", clock(t));
+      var line = status.closest(".status-line");
+      if (line) { line.classList.add("shown"); }
+    }
     if (!video) { return; }
     video.currentTime = t;
     var playing = video.play();
