@@ -27,6 +27,20 @@ from lessonlens.store.synthetic import synthetic_district
 PERIOD_TEACHER = "T-period"
 
 
+class Timer:
+    """Wall-clock and CPU time of a block: on a shared machine the CPU time shows our own cost."""
+
+    def __enter__(self) -> Timer:
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall, self.cpu = time.perf_counter() - self.wall, time.process_time() - self.cpu
+
+    def ms(self) -> str:
+        return f"{self.wall * 1000:.0f} ms (CPU {self.cpu * 1000:.0f} ms)"
+
+
 def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
@@ -45,39 +59,32 @@ def lessons(n: int, full: bool) -> list[Analysis]:
 def bench(url: str, data: list[Analysis], batch: int) -> None:
     with open_store(url) as store:
         print(f"\n== {store.display_url}")
-        t0 = time.perf_counter()
-        for start in range(0, len(data), batch):
-            store.add(data[start:start + batch])  # one transaction per batch
-        ingest = time.perf_counter() - t0
-        rate = len(data) / ingest
-        print(f"ingest {len(data):,} lessons in batches of {batch}: {ingest:.2f} s = {rate:,.0f} lessons/s")
-
-        t0 = time.perf_counter()
-        store.add(data[:batch])
-        print(f"re-import {batch} existing lessons (update): {time.perf_counter() - t0:.2f} s")
-
-        t0 = time.perf_counter()
-        period = store.teacher_period(PERIOD_TEACHER, LessonQuery(date_from=dt.date(2026, 9, 1)))
-        took = time.perf_counter() - t0
+        with Timer() as took:
+            for start in range(0, len(data), batch):
+                store.add(data[start:start + batch])  # one transaction per batch
+        print(f"ingest {len(data):,} lessons in batches of {batch}: {took.wall:.2f} s = "
+              f"{len(data) / took.wall:,.0f} lessons/s (CPU {took.cpu:.2f} s)")
+        with Timer() as took:
+            store.add(data[:batch])
+        print(f"re-import {batch} existing lessons (update): {took.ms()}")
+        with Timer() as took:
+            period = store.teacher_period(PERIOD_TEACHER, LessonQuery(date_from=dt.date(2026, 9, 1)))
         print(f"teacher period over {len(period.lessons)} lessons (records, trends, portrait, "
-              f"{len(period.analyses)} full documents): {took * 1000:.0f} ms")
-        t0 = time.perf_counter()
-        period = store.teacher_period(PERIOD_TEACHER, with_analyses=False)
-        print(f"teacher period without documents: {(time.perf_counter() - t0) * 1000:.0f} ms")
-
-        t0 = time.perf_counter()
-        portrait = store.portrait(LessonQuery(region="示范区"))
-        took = time.perf_counter() - t0
+              f"{len(period.analyses)} full documents): {took.ms()}")
+        with Timer() as took:
+            store.teacher_period(PERIOD_TEACHER, with_analyses=False)
+        print(f"teacher period without documents: {took.ms()}")
+        with Timer() as took:
+            portrait = store.portrait(LessonQuery(region="示范区"))
         print(f"district portrait over {portrait.n_lessons:,} lessons ({portrait.n_teachers} teachers, "
-              f"{len(portrait.metrics)} metrics, {len(portrait.findings)} findings): {took * 1000:.0f} ms")
-
-        t0 = time.perf_counter()
-        schools = store.portraits(("school",), LessonQuery(region="示范区"))
-        print(f"portraits of {len(schools)} schools: {(time.perf_counter() - t0) * 1000:.0f} ms")
-
-        t0 = time.perf_counter()
-        norms = store.norms()
-        print(f"norms for {len(norms.norms)} subject/grade groups: {(time.perf_counter() - t0) * 1000:.0f} ms")
+              f"{len(portrait.metrics)} metrics, {len(portrait.rubrics)} rubric indicators, "
+              f"{len(portrait.findings)} findings): {took.ms()}")
+        with Timer() as took:
+            schools = store.portraits(("school",), LessonQuery(region="示范区"))
+        print(f"portraits of {len(schools)} schools: {took.ms()}")
+        with Timer() as took:
+            norms = store.norms()
+        print(f"norms for {len(norms.norms)} subject/grade groups: {took.ms()}")
         print(f"peak memory so far: {peak_mib():.0f} MiB")
 
 

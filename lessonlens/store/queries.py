@@ -7,6 +7,7 @@ thousand lessons is one query plus a few vectorised reductions.
 
 from __future__ import annotations
 
+import datetime as dt
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -48,6 +49,26 @@ GROUPS: dict[str, ColumnElement[Any]] = {
     "region": region_table.c.name, "school": school_table.c.name, "teacher": teacher_table.c.name,
     "subject": L.subject, "grade": L.grade,
 }
+
+
+def raw_rows(conn: Connection, stmt: Select[Any]) -> list[tuple[Any, ...]]:
+    """All rows as the driver returns them, skipping SQLAlchemy's per-row processing.
+
+    For the bulk numeric fetches of portraits (tens of thousands of rows) building ``Row`` objects
+    costs more than the query; dates come back as the driver gives them (see :func:`as_date`).
+    """
+    result = conn.execute(stmt)
+    try:
+        return list(result.cursor.fetchall()) if result.cursor is not None else []
+    finally:
+        result.close()
+
+
+def as_date(value: Any) -> dt.date | None:
+    """A date from a raw row: SQLite hands back ISO text, PostgreSQL a ``date``."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
 
 
 def conditions(query: LessonQuery) -> list[ColumnElement[bool]]:
@@ -164,7 +185,7 @@ def rubric_stats(conn: Connection, query: LessonQuery) -> dict[str, MetricStats]
     stmt = (select(R.rubric, R.indicator, R.share)
             .select_from(rubric_table.join(lesson_table, L.id == R.lesson_id))
             .where(R.share.is_not(None), *conditions(query)))
-    rows = conn.execute(stmt).all()
+    rows = raw_rows(conn, stmt)
     if not rows:
         return {}
     index: dict[tuple[str, str], int] = {}
@@ -184,7 +205,7 @@ def portrait(conn: Connection, query: LessonQuery, findings_limit: int = 10) -> 
     """Mode distribution, metric bands and most frequent findings of the matching lessons."""
     stmt = (select(A.mode, L.teacher_id, L.date, *_METRIC_COLUMNS)
             .select_from(lesson_table.join(analysis_table, A.lesson_id == L.id)).where(*conditions(query)))
-    rows = conn.execute(stmt).all()
+    rows = raw_rows(conn, stmt)
     return _portrait_of(conn, query, rows, findings_limit)
 
 
@@ -195,10 +216,11 @@ def _portrait_of(conn: Connection, query: LessonQuery, rows: Sequence[Sequence[A
     for row in rows:
         key = row[0] or "unknown"
         modes[key] = modes.get(key, 0) + 1
+    # ISO text and dates both order correctly, so only the two ends need converting
     dates = [row[2] for row in rows if row[2] is not None]
     return Portrait(
         query=query, n_lessons=len(rows), n_teachers=len({row[1] for row in rows}),
-        date_from=min(dates, default=None), date_to=max(dates, default=None),
+        date_from=as_date(min(dates, default=None)), date_to=as_date(max(dates, default=None)),
         modes=dict(sorted(modes.items(), key=lambda kv: (-kv[1], kv[0]))),
         metrics=metric_stats(_matrix(rows, 3)),
         findings=top_findings(conn, query, len(rows), findings_limit) if findings_limit else (),
@@ -236,7 +258,7 @@ def grouped_portraits(conn: Connection, by: Sequence[str], query: LessonQuery, f
     stmt = (select(*keys, A.mode, L.teacher_id, L.date, *_METRIC_COLUMNS)
             .select_from(_joined()).where(*conditions(query)))
     groups: dict[tuple[str, ...], list[Any]] = {}
-    for row in conn.execute(stmt):
+    for row in raw_rows(conn, stmt):
         groups.setdefault(tuple(row[:len(keys)]), []).append(row[len(keys):])
     portraits = {}
     for key, rows in sorted(groups.items()):
