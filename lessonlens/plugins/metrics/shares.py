@@ -31,9 +31,10 @@ def teacher_shares(cols: TimelineColumns) -> dict[str, float]:
 
 
 def student_shares(cols: TimelineColumns) -> dict[str, float]:
-    if not cols.students_known.any():
+    known = int(np.count_nonzero(cols.students_known))
+    if not known:
         return {}
-    mean = cols.students[cols.students_known].mean(axis=0)
+    mean = cols.students.sum(axis=0) / known  # rows of unknown samples are zeros
     return dict(zip(STUDENT_BEHAVIOURS, np.round(mean, 6).tolist(), strict=True))
 
 
