@@ -21,8 +21,10 @@ from lessonlens.core.observations import Box
 AISLE = "aisle"
 
 _BAD_ZONE = Text(
-    zh="教室布局中的区域 {name} 无效：需要 x、y、w、h 四个 0 到 1 之间的数（画面比例），且不超出画面",
-    en="room layout zone {name} is invalid: it needs x, y, w, h as fractions of the picture (0..1) inside the frame",
+    zh="教室布局中的区域 {name} 无效：需要 {{x, y, w, h}} 或 [x0, y0, x1, y1]，"
+       "均为 0 到 1 之间的画面比例，且不超出画面",
+    en="room layout zone {name} is invalid: give {{x, y, w, h}} or [x0, y0, x1, y1] as fractions of the picture "
+       "(0..1) inside the frame",
 )
 
 
@@ -59,11 +61,15 @@ DEFAULT_LAYOUT = RoomLayout(zones=(
 
 
 def layout_from_mapping(data: Mapping[str, Any]) -> RoomLayout:
-    """A layout from ``{"board": {"x":..,"y":..,"w":..,"h":..}, "podium": {...}}`` (order kept)."""
+    """A layout from ``{"board": {"x":..,"y":..,"w":..,"h":..}, "podium": [x0, y0, x1, y1]}`` (order kept)."""
     zones = []
     for name, spec in data.items():
         try:
-            box = Box(*(float(spec[k]) for k in ("x", "y", "w", "h")))
+            if isinstance(spec, Mapping):
+                box = Box(*(float(spec[k]) for k in ("x", "y", "w", "h")))
+            else:
+                x0, y0, x1, y1 = (float(v) for v in spec)
+                box = Box(x0, y0, x1 - x0, y1 - y0)
         except (KeyError, TypeError, ValueError):
             raise InputError(_BAD_ZONE, name=name) from None
         if not (0 <= box.x < 1 and 0 <= box.y < 1 and box.w > 0 and box.h > 0

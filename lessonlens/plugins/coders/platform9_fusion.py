@@ -14,7 +14,9 @@ plus the votes of behaviour cues (action-recognition plugins). The scores are tu
 label sequence by a Viterbi pass with a switching cost, so a one-sample blip needs much stronger
 evidence than its neighbours to stand (codes do not flicker). Students' shares are the share cues
 of the student camera, raised by audio (a chorus: most of the class answering; one student's
-voice: someone answering; group talk: peer interaction) and smoothed by a 3-sample median.
+voice: someone answering; group talk or many overlapping student voices: peer interaction).
+Student evidence feeds back into the teacher: raised hands and a standing student speak for an
+interaction; group work (peers talking, heads down over exercises) for patrolling.
 
 Signals that were not observed (no teacher camera, no audio: ``CodeRequest.unavailable``) are
 unknown, never "absent": without audio the speaking terms drop out and confidence falls; an
@@ -124,6 +126,14 @@ class _Window:
 
 
 def _windows(request: CodeRequest) -> list[_Window]:
+    windows = _gather(request)
+    for w in windows:  # more student speech than the window is long: several voices at once
+        if w.student_talk > 0.9 * request.interval:
+            w.group, w.student_talk = w.group + w.student_talk, 0.0
+    return windows
+
+
+def _gather(request: CodeRequest) -> list[_Window]:
     instants = np.asarray(request.instants, dtype=np.float64)
     half = request.interval / 2
     windows = [_Window() for _ in instants]
@@ -177,38 +187,50 @@ def _add_speech(windows: list[_Window], instants: Floats, half: float, obs: Spee
         w.evidence.append(Evidence(obs.detector, obs.kind, f"{obs.speaker}: {obs.text[:40]}".rstrip(": "), obs.t))
 
 
-def teacher_scores(windows: Sequence[_Window], answering: Floats, cue_votes: Floats, speech_known: bool,
+def teacher_scores(windows: Sequence[_Window], students: Floats, cue_votes: Floats, speech_known: bool,
                    board_known: bool, interval: float) -> Floats:
-    """(instants, 4) scores in TEACHER_BEHAVIOURS order from the windows' evidence."""
+    """(instants, 4) scores in TEACHER_BEHAVIOURS order from the windows' evidence and student shares."""
     n = len(windows)
     zone = np.array([w.zone or "" for w in windows])
-    seen = zone != ""
+    seen = (zone != "").astype(float)
     at_board = (zone == "board").astype(float)
     at_front = np.isin(zone, ("board", "podium")).astype(float)
-    away = (seen & ~np.isin(zone, ("board", "podium"))).astype(float)
+    away = seen * (1 - at_front)
     moving = np.array([w.moving for w in windows], dtype=float)
     face = np.array([w.facing for w in windows])
     to_class = (face == "class").astype(float)
     to_board = (face == "board") + 0.5 * (face == "side")
     arm = np.array([w.arm for w in windows], dtype=float)
     added = np.minimum(np.array([w.added for w in windows], dtype=float) / 4.0, 1.0)
-    talk = np.minimum(np.array([w.teacher_talk for w in windows]) / (0.4 * interval), 1.0)
-    student = np.minimum(np.array([w.student_talk for w in windows]) / (0.2 * interval), 1.0)
-    question = np.array([w.question for w in windows], dtype=float)
-    asked = np.maximum(question, np.concatenate([[0.0], question[:-1]])) if n else question
+    shares = np.nan_to_num(students)
+
+    def share(behaviour: str, full: float) -> Floats:
+        part: Floats = np.minimum(shares[:, STUDENT_BEHAVIOURS.index(behaviour)] / full, 1.0)
+        return part
+
+    hands, standing = share("hand_raising", 0.1), share("answering", 0.02)
+    group_work = np.maximum(share("peer_interaction", 0.3), share("reading_writing", 0.6))
 
     scores = np.zeros((n, 4))
     scores[:, 0] = 0.3 * to_class * np.maximum(at_front, 0.5 * (1 - away)) + 0.15 * at_front
     scores[:, 1] = 0.3 * at_board + 0.3 * to_board * at_front + 0.2 * arm * at_board
-    scores[:, 2] = 0.5 * away + 0.3 * moving * away
-    scores[:, 3] = 0.25 * np.minimum(answering / 0.02, 1.0) + 0.1 * arm * to_class * at_front
+    scores[:, 2] = 0.5 * away + 0.3 * moving * away + 0.15 * moving * at_front + 0.25 * group_work * np.maximum(
+        moving, away)
+    scores[:, 3] = 0.45 * hands + 0.35 * standing + 0.1 * arm * to_class * at_front
     if board_known:
         scores[:, 1] += 0.45 * added * np.maximum(at_board, 1 - seen)
         scores[:, 0] -= 0.1 * added
     if speech_known:
-        scores[:, 0] += 0.35 * talk * (1 - student) + 0.05 * talk
-        scores[:, 3] += 0.5 * asked * np.maximum(student, 0.5) + 0.35 * student * np.maximum(talk, asked)
-        scores[:, 2] += 0.1 * away * (1 - talk)
+        def seconds(field: str, full: float) -> Floats:
+            return np.minimum(np.array([getattr(w, field) for w in windows]) / (full * interval), 1.0)
+
+        talk, student = seconds("teacher_talk", 0.4), seconds("student_talk", 0.2)
+        chorus, group = seconds("chorus", 0.2), seconds("group", 0.5)
+        question = np.array([w.question for w in windows], dtype=float)
+        asked = np.maximum(question, np.concatenate([[0.0], question[:-1]])) if n else question
+        scores[:, 0] += 0.35 * talk * (1 - student) * (1 - asked) + 0.05 * talk
+        scores[:, 3] += 0.45 * asked + 0.45 * student + 0.3 * chorus - 0.3 * group
+        scores[:, 2] += 0.3 * group + 0.1 * away * (1 - talk)
     scores += cue_votes
     return np.clip(scores, 0.0, None)
 
@@ -259,7 +281,11 @@ def _cue_votes(samples: Sequence[CodedSample]) -> tuple[Floats, Floats]:
 
 def student_shares(windows: Sequence[_Window], cue_shares: Floats, speech_known: bool,
                    settings: FusionSettings) -> Floats:
-    """(instants, 5) shares (rows of NaN where unknown), audio-adjusted and median-smoothed."""
+    """(instants, 5) shares (rows of NaN where unknown), audio-adjusted.
+
+    Not smoothed over time: each share is already a mean over the class, and a hand raised for
+    four seconds is one sample long and real.
+    """
     shares = cue_shares.copy()
     if speech_known:
         ans, peer, listen = (STUDENT_BEHAVIOURS.index(b) for b in ("answering", "peer_interaction", "listening"))
@@ -281,14 +307,9 @@ def student_shares(windows: Sequence[_Window], cue_shares: Floats, speech_known:
                     row = row * scale
                     row[b] = floor
             shares[i] = row
-    known = ~np.isnan(shares).any(axis=1)
-    smoothed = shares.copy()
-    for i in np.flatnonzero(known):
-        near = [j for j in (i - 1, i, i + 1) if 0 <= j < len(shares) and known[j]]
-        smoothed[i] = np.median(shares[near], axis=0) if len(near) == 3 else shares[i]
-    sums = smoothed.sum(axis=1, keepdims=True)
+    sums = shares.sum(axis=1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
-        out: Floats = np.where(sums > 0, smoothed / sums, np.nan)
+        out: Floats = np.where(sums > 0, shares / sums, np.nan)
     return out
 
 
@@ -310,8 +331,7 @@ def fuse(request: CodeRequest, samples: Sequence[CodedSample],
     windows = _windows(request)
     votes, cue_shares = _cue_votes(samples)
     students = student_shares(windows, cue_shares, speech_known, settings)
-    answering = np.nan_to_num(students[:, STUDENT_BEHAVIOURS.index("answering")])
-    scores = teacher_scores(windows, answering, votes, speech_known, board_known, request.interval)
+    scores = teacher_scores(windows, students, votes, speech_known, board_known, request.interval)
     known = scores.max(axis=1) >= settings.min_evidence
     labels = viterbi(scores, settings.switch_cost, known)
     totals = scores.sum(axis=1)
