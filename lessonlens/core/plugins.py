@@ -32,6 +32,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "lessonlens.plugins.detectors.student_faces",
     "lessonlens.plugins.detectors.board_ocr",
     "lessonlens.plugins.detectors.speech",
+    "lessonlens.plugins.detectors.asr",
     "lessonlens.plugins.coders.platform9",
     "lessonlens.plugins.coders.st",
     "lessonlens.plugins.coders.fias",

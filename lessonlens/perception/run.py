@@ -83,8 +83,10 @@ def probed(media: Sequence[MediaSource]) -> list[MediaSource]:
 
 
 def default_detectors(media: Sequence[MediaSource], manager: PluginManager) -> list[str]:
-    """Every registered detector that has media of its roles (or a mixed recording) to read."""
-    return [name for name, reg in sorted(manager.registry.detectors.items()) if media_for(reg.item, media)]
+    """Every registered detector that has media of its roles (or a mixed recording) to read, except
+    those that declare ``by_default = False`` (slow ones, such as speech recognition)."""
+    return [name for name, reg in sorted(manager.registry.detectors.items())
+            if getattr(reg.item, "by_default", True) and media_for(reg.item, media)]
 
 
 def analyze(
