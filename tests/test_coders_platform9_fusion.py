@@ -152,6 +152,35 @@ def test_cues_alone_are_voted_as_before() -> None:
     assert teachers(coded(cues, 2)) == ["patrolling", "lecturing"]
 
 
+def test_overlapping_student_voices_are_group_work_not_interaction() -> None:
+    obs: list[Observation] = []
+    for i in range(3):
+        obs += lecture(i * STEP)
+    for i in range(3, 7):
+        t = i * STEP
+        obs += [pose(t, "class"), where(t, "aisle", moving=i % 2 == 0),
+                BehaviourCue(t=t, actor="students", behaviour="peer_interaction", share=0.85, detector="student-faces"),
+                BehaviourCue(t=t, actor="students", behaviour="listening", share=0.15, detector="student-faces")]
+        obs += [talk(t - 3 + k * 0.5, 2.5, "student", "我觉得是三分之二") for k in range(5)]  # 12.5 s in a 6-s window
+    timeline = coded(obs, 7)
+    assert teachers(timeline) == ["lecturing"] * 3 + ["patrolling"] * 4
+
+
+def test_transcripts_and_speech_acts_mark_questions() -> None:
+    from lessonlens.core.observations import GenericObservation
+
+    obs: list[Observation] = []
+    for i in range(6):
+        obs += lecture(i * STEP)
+    for i in (2, 3):  # the speech detector hears teacher then a student; ASR gives the words
+        t = i * STEP
+        obs += [talk(t - 3, 2.0, "student", ""),
+                SpeechObservation(t=t - 3, end=t - 1, speaker="", text="这道题怎么做？", detector="asr"),
+                GenericObservation(t=t - 1, detector="asr", kind_name="speech_act",
+                                   data={"act": "evaluation", "text": "很好"})]
+    assert teachers(coded(obs, 6)) == ["lecturing"] * 2 + ["teacher_student_interaction"] * 2 + ["lecturing"] * 2
+
+
 @pytest.mark.parametrize(("text", "expected"), [
     ("为什么分母不变？", True), ("这个对不对", True), ("你们懂了吗", True), ("What is 2/5 + 1/5", True),
     ("今天我们学习分数的加法。", False), ("Open your books.", False), ("", False),

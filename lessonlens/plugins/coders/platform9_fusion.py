@@ -36,6 +36,7 @@ from lessonlens.core.extensions import CodeRequest
 from lessonlens.core.observations import (
     BoardTextObservation,
     FaceObservation,
+    GenericObservation,
     Observation,
     PoseObservation,
     PositionObservation,
@@ -122,6 +123,7 @@ class _Window:
     chorus: float = 0.0
     group: float = 0.0
     question: bool = False
+    evaluation: bool = False
     evidence: list[Evidence] = attrs.Factory(list)
 
 
@@ -158,6 +160,11 @@ def _gather(request: CodeRequest) -> list[_Window]:
         elif isinstance(obs, PoseObservation) and obs.person == "teacher":
             w.facing, w.arm = facing(obs)
             w.evidence.append(Evidence(obs.detector, obs.kind, f"facing={w.facing} arm_raised={w.arm}", obs.t))
+        elif isinstance(obs, GenericObservation) and obs.kind_name == "speech_act":
+            act = str(obs.data.get("act", ""))
+            w.question = w.question or act == "question"
+            w.evaluation = w.evaluation or act == "evaluation"
+            w.evidence.append(Evidence(obs.detector, obs.kind_name, f"{act}: {obs.data.get('text', '')}"[:60], obs.t))
         elif isinstance(obs, BoardTextObservation):
             w.added += obs.added_chars
             if obs.added_chars:
@@ -184,6 +191,8 @@ def _add_speech(windows: list[_Window], instants: Floats, half: float, obs: Spee
             w.group += seconds
         elif obs.speaker in ("student", "students"):
             w.student_talk += seconds
+        elif not obs.speaker:  # a transcript (ASR): the speech detector already timed who spoke
+            w.question = w.question or is_question(obs.text)
         w.evidence.append(Evidence(obs.detector, obs.kind, f"{obs.speaker}: {obs.text[:40]}".rstrip(": "), obs.t))
 
 
@@ -227,9 +236,10 @@ def teacher_scores(windows: Sequence[_Window], students: Floats, cue_votes: Floa
         talk, student = seconds("teacher_talk", 0.4), seconds("student_talk", 0.2)
         chorus, group = seconds("chorus", 0.2), seconds("group", 0.5)
         question = np.array([w.question for w in windows], dtype=float)
+        evaluated = np.array([w.evaluation for w in windows], dtype=float)
         asked = np.maximum(question, np.concatenate([[0.0], question[:-1]])) if n else question
         scores[:, 0] += 0.35 * talk * (1 - student) * (1 - asked) + 0.05 * talk
-        scores[:, 3] += 0.45 * asked + 0.45 * student + 0.3 * chorus - 0.3 * group
+        scores[:, 3] += 0.45 * asked + 0.45 * student + 0.3 * chorus + 0.3 * evaluated - 0.3 * group
         scores[:, 2] += 0.3 * group + 0.1 * away * (1 - talk)
     scores += cue_votes
     return np.clip(scores, 0.0, None)
@@ -314,7 +324,8 @@ def student_shares(windows: Sequence[_Window], cue_shares: Floats, speech_known:
 
 
 def has_low_level(observations: Sequence[Observation]) -> bool:
-    return any(isinstance(o, LOW_LEVEL) for o in observations)
+    return any(isinstance(o, LOW_LEVEL) or (isinstance(o, GenericObservation) and o.kind_name == "speech_act")
+               for o in observations)
 
 
 def fuse(request: CodeRequest, samples: Sequence[CodedSample],
