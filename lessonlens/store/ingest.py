@@ -96,7 +96,8 @@ def add_analyses(conn: Connection, analyses: Iterable[Analysis], now: dt.datetim
     if not by_id:
         return AddResult()
     now = now or dt.datetime.now(dt.UTC)
-    metas = [a.lesson for a in by_id.values()]
+    # rows go in id order so that concurrent writers take row locks in one order (no deadlock)
+    metas = sorted((a.lesson for a in by_id.values()), key=lambda m: m.id)
 
     regions = _ensure_names(conn, region_table, None, {(0, m.region) for m in metas})
     school_ids = _ensure_names(conn, school_table, "region_id",
@@ -107,7 +108,7 @@ def add_analyses(conn: Connection, analyses: Iterable[Analysis], now: dt.datetim
 
     teacher_ids = _ensure_names(conn, teacher_table, "school_id", {(school_of(m), m.teacher) for m in metas})
 
-    ids = list(by_id)
+    ids = sorted(by_id)
     existing: set[str] = set()
     for part in chunks(ids):
         existing.update(conn.scalars(select(lesson_table.c.id).where(lesson_table.c.id.in_(part))))
