@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from lessonlens.core.errors import InputError
+from lessonlens.core.errors import InputError, LessonlensError
 from lessonlens.store import default_path, open_store, resolve_url
 from lessonlens.store.db import display_url
 
@@ -47,3 +47,10 @@ def test_a_folder_that_cannot_be_made_is_one_line(tmp_path: Path) -> None:
     blocker.write_text("x")
     with pytest.raises(InputError, match="cannot create the store's folder"):
         open_store(str(blocker / "sub" / "s.sqlite"))
+
+
+def test_a_file_that_is_not_a_database_is_one_line(tmp_path: Path) -> None:
+    not_db = tmp_path / "notes.sqlite"
+    not_db.write_text("hello")
+    with pytest.raises(LessonlensError, match=r"cannot open the lesson store .*not a database"):
+        open_store(str(not_db))

@@ -17,7 +17,7 @@ from types import TracebackType
 import attrs
 from sqlalchemy import Engine, select
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError
 
 from lessonlens.core.analysis import Analysis
 from lessonlens.core.documents import load, loads
@@ -91,20 +91,20 @@ class Store:
     def display_url(self) -> str:
         return display_url(self.url)
 
-    def _guard(self, exc: OperationalError) -> LessonlensError:
+    def _guard(self, exc: DatabaseError) -> LessonlensError:
         return LessonlensError(_CANNOT_OPEN, url=self.display_url, error=str(exc.orig).strip().splitlines()[0])
 
     def revision(self) -> str | None:
         try:
             return migrate.current_revision(self.engine)
-        except OperationalError as exc:
+        except DatabaseError as exc:
             raise self._guard(exc) from None
 
     def init(self) -> str | None:
         """Create the schema or upgrade it to the current revision; return the revision."""
         try:
             return migrate.upgrade(self.engine)
-        except OperationalError as exc:
+        except DatabaseError as exc:
             raise self._guard(exc) from None
 
     def close(self) -> None:
