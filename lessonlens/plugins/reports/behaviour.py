@@ -74,7 +74,7 @@ def curve_chart(metrics: Metrics, name: str, lang: str) -> Chart | None:
         return None
     color = CURVE_COLORS[name]
     title = chart_title(name, lang)
-    lines = [Line(ui("per_sample", lang), color, _points(raw), width=1.0, opacity=0.35),
+    lines = [Line(ui("per_sample", lang), color, _points(raw), width=0.9, opacity=0.22),
              Line(ui("per_bin", lang), color, _points(binned), width=2.6, seek=True)]
     marks = []
     summary = metrics.summaries.get(name)

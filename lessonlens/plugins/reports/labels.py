@@ -17,10 +17,10 @@ BEHAVIOURS: dict[str, Text] = {
 }
 
 MODES: dict[str, Text] = {
-    "practice": Text(zh="练习型", en="practice"),
-    "lecture": Text(zh="讲授型", en="lecture"),
-    "dialogue": Text(zh="对话型", en="dialogue"),
-    "mixed": Text(zh="混合型", en="mixed"),
+    "practice": Text(zh="练习型", en="Practice"),
+    "lecture": Text(zh="讲授型", en="Lecture"),
+    "dialogue": Text(zh="对话型", en="Dialogue"),
+    "mixed": Text(zh="混合型", en="Mixed"),
 }
 
 REPORT_TITLES: dict[str, Text] = {
@@ -86,6 +86,7 @@ UI: dict[str, Text] = {
     "suggestion": Text(zh="建议", en="Suggestion"),
     "evidence": Text(zh="视频证据", en="In the video"),
     "video": Text(zh="课堂视频", en="Lesson video"),
+    "hide_video": Text(zh="收起/展开视频", en="Hide or show the video"),
     "no_video": Text(zh="未附带视频：点击时间点会显示时刻，但无法跳转。",
                      en="No video attached: clicking a time shows it but cannot seek."),
     "seek_to": Text(zh="跳到 {t}", en="Jump to {t}"),

@@ -16,6 +16,7 @@
       if (line) { line.classList.add("shown"); }
     }
     if (!video) { return; }
+    video.parentNode.classList.remove("min");
     video.currentTime = t;
     var playing = video.play();
     if (playing && playing.catch) { playing.catch(function () { /* autoplay refused: seeking is enough */ }); }
@@ -23,6 +24,10 @@
   function target(event) {
     var node = event.target;
     return node && node.closest ? node.closest("[data-t]") : null;
+  }
+  var toggle = document.querySelector(".dock-toggle");
+  if (toggle && video) {
+    toggle.addEventListener("click", function () { video.parentNode.classList.toggle("min"); });
   }
   document.addEventListener("click", function (event) {
     var node = target(event);
