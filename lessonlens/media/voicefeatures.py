@@ -32,12 +32,17 @@ class FrameFeatures:
     harmonic: Floats
 
 
-def frame_levels(audio: npt.NDArray[np.float32], count: int) -> Floats:
-    """RMS level in dB of each 512-sample frame (silence floors at -100 dB)."""
-    padded = np.zeros(count * FRAME, dtype=np.float32)
-    n = min(audio.size, padded.size)
-    padded[:n] = audio[:n]
-    power = np.mean(padded.reshape(count, FRAME).astype(np.float64) ** 2, axis=1)
+def frame_levels(audio: npt.NDArray[np.float32], count: int, block: int = 1 << 16) -> Floats:
+    """RMS level in dB of each 512-sample frame (silence floors at -100 dB), in blocks: no copy of the audio."""
+    power = np.zeros(count)
+    whole = min(count, audio.size // FRAME)
+    frames = audio[: whole * FRAME].reshape(whole, FRAME)
+    for first in range(0, whole, block):
+        part = frames[first: first + block]
+        power[first: first + len(part)] = np.einsum("ij,ij->i", part, part, dtype=np.float64) / FRAME
+    if whole < count and audio.size > whole * FRAME:
+        tail = audio[whole * FRAME: (whole + 1) * FRAME].astype(np.float64)
+        power[whole] = float(np.sum(tail**2)) / FRAME
     levels: Floats = 10 * np.log10(power + 1e-10)
     return levels
 
