@@ -198,3 +198,21 @@ def test_cli_makes_every_report(tmp_path: Path) -> None:
     ok = runner.invoke(app, ["report", "rubric", str(result), "-o", str(tmp_path / "r.html")])
     assert ok.exit_code == 0, ok.output
     assert "&lt;script&gt;" in (tmp_path / "r.html").read_text(encoding="utf-8")
+
+
+def test_cli_period_and_compare_reports_from_the_store(tmp_path: Path) -> None:
+    from lessonlens.store.api import open_store
+
+    db = f"sqlite:///{tmp_path / 'lessons.db'}"
+    with open_store(db) as store:
+        store.add(diagnosed_samples())
+    runner = CliRunner()
+    ok = runner.invoke(app, ["report", "period", "--db", db, "--teacher", "王丽", "--from", "2026-10-01",
+                             "-o", str(tmp_path / "p.json")])
+    assert ok.exit_code == 0, ok.output
+    doc = json.loads((tmp_path / "p.json").read_text(encoding="utf-8"))
+    trend = next(t for t in doc["tables"] if t["id"] == "trend")
+    assert [r[1] for r in trend["rows"]] == ["wang-li-02", "wang-li-03", "wang-li-04"]
+    none = runner.invoke(app, ["report", "compare", "--db", db, "--teacher", "nobody", "-o", str(tmp_path / "c.html")])
+    assert isinstance(none.exception, InputError) and "nobody" not in str(none.exception)
+    assert not (tmp_path / "c.html").exists()

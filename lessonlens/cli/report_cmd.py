@@ -18,6 +18,7 @@ _T = {
     "nothing": Text(zh="没有课例：请给出分析文件、--samples，或用 --db/--teacher/--from/--to 从课例库查询",
                     en="no lessons: give analysis files, --samples, or query the store with "
                     "--db/--teacher/--from/--to"),
+    "none_found": Text(zh="课例库 {db} 中没有符合条件的课例", en="no lessons in the store {db} match"),
     "no_lesson": Text(zh="请给出一个分析文件（或编码表），或用 --sample 使用自带示例课",
                       en="give one analysis file (or coded sheet), or --sample for the bundled sample lesson"),
 }
@@ -39,8 +40,11 @@ def _store_analyses(db: str | None, teacher: str | None, school: str | None, reg
     from lessonlens.store.api import open_store  # SQLAlchemy loads only when the store is used
 
     query = query_from_options(teacher, school, region, subject, grade, date_from, date_to)
-    with open_store(db, create=False) as store:
-        return store.analyses(query)
+    with open_store(db) as store:  # as `lessonlens store ...` does
+        found = store.analyses(query)
+    if not found:
+        raise InputError(_T["none_found"], db=store.display_url)
+    return found
 
 
 def _lessons(files: list[Path] | None, samples: bool, db: str | None, teacher: str | None, school: str | None,
