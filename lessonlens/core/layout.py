@@ -3,8 +3,8 @@
 A zone is a rectangle in frame fractions (0..1, origin top-left). The teacher's anchor point (the
 middle of the shoulders) is tested against the zones in order; the first that holds it names the
 zone, and a point in none of them is ``aisle`` (among the desks). Every classroom differs, so the
-layout is an option (``lessonlens analyze --layout room.yaml``); the default fits a camera at the
-back of the room that frames the board across the top of the picture.
+layout is an option (``layout`` of the ``teacher-pose`` and ``board-ocr`` detectors); the default
+fits a camera at the back of the room that frames the board across the top of the picture.
 """
 
 from __future__ import annotations

@@ -227,7 +227,8 @@ def teacher_scores(windows: Sequence[_Window], students: Floats, cue_votes: Floa
         moving, away)
     scores[:, 3] = 0.45 * hands + 0.35 * standing + 0.1 * arm * to_class * at_front
     if board_known:
-        scores[:, 1] += 0.45 * added * np.maximum(at_board, 1 - seen)
+        # text appearing is strong evidence wherever the pose put the teacher, unless among the desks
+        scores[:, 1] += 0.45 * added * np.maximum(at_board, 0.8 * (1 - away))
         scores[:, 0] -= 0.1 * added
     if speech_known:
         def seconds(field: str, full: float) -> Floats:
