@@ -214,5 +214,5 @@ def test_cli_period_and_compare_reports_from_the_store(tmp_path: Path) -> None:
     trend = next(t for t in doc["tables"] if t["id"] == "trend")
     assert [r[1] for r in trend["rows"]] == ["wang-li-02", "wang-li-03", "wang-li-04"]
     none = runner.invoke(app, ["report", "compare", "--db", db, "--teacher", "nobody", "-o", str(tmp_path / "c.html")])
-    assert isinstance(none.exception, InputError) and "nobody" not in str(none.exception)
+    assert isinstance(none.exception, InputError)
     assert not (tmp_path / "c.html").exists()
