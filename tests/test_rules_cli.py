@@ -77,17 +77,26 @@ def test_rules_check_reports_every_error_and_fails(tmp_path: Path) -> None:
         "    title: {zh-CN: 标题, en: Title}\n    explanation: {zh-CN: 说明}\n",
         encoding="utf-8",
     )
-    result = run("rules", "check", str(tmp_path), lang="en")
+    result = run("rules", "check", "--alone", str(tmp_path), lang="en")
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert f"{tmp_path / 'bad.yaml'}:6: [bad.metric] `explanation` has no en translation" in lines
     assert f"{tmp_path / 'bad.yaml'}:4: [bad.metric] bad expression `rt_x > 1` in `when`: unknown metric or " \
            "parameter `rt_x`" in lines
     assert lines[-1] == "2 problem(s) found"
+    # on top of the default pack (the default), a school pack may use its parameters
+    (tmp_path / "bad.yaml").write_text(
+        "params:\n  max_lecture_seconds: 480\nrules:\n"
+        "  - id: school.long\n    severity: notice\n    when: longest_lecture > max_lecture_seconds + 60\n"
+        "    title: {zh-CN: 标题, en: Title}\n    explanation: {zh-CN: 说明, en: Explanation}\n",
+        encoding="utf-8",
+    )
+    ok = run("rules", "check", str(tmp_path), lang="en")
+    assert ok.returncode == 0 and ok.stdout.startswith("rules OK: 1 file(s) checked; 33 rule(s)"), ok.stderr
 
 
 def test_rules_check_default_pack_and_bad_input() -> None:
     ok = run("rules", "check", str(Path(__file__).parents[1] / "lessonlens" / "rules"), lang="en")
-    assert ok.returncode == 0 and ok.stdout.startswith("rules OK: 5 file(s), 32 rule(s)")
+    assert ok.returncode == 0 and ok.stdout.startswith("rules OK: 5 file(s) checked; 32 rule(s)")
     missing = run("diagnose", "no-such-lesson.csv")
     assert missing.returncode == 2 and missing.stderr.startswith("lessonlens: no-such-lesson.csv")

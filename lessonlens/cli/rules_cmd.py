@@ -13,8 +13,8 @@ from lessonlens.core.i18n import Text, current_lang, pick
 from lessonlens.core.rules.pack import check_rules, default_rule_paths, load_rules, rule_files
 
 _T = {
-    "ok": Text(zh="规则检查通过：{files} 个文件，{rules} 条规则，{params} 个参数",
-               en="rules OK: {files} file(s), {rules} rule(s), {params} parameter(s)"),
+    "ok": Text(zh="规则检查通过：已检查 {files} 个文件；生效规则 {rules} 条，参数 {params} 个",
+               en="rules OK: {files} file(s) checked; {rules} rule(s) and {params} parameter(s) in effect"),
     "bad": Text(zh="发现 {n} 处错误", en="{n} problem(s) found"),
     "id": Text(zh="规则", en="Rule"),
     "severity": Text(zh="严重程度", en="Severity"),
@@ -31,12 +31,14 @@ def add_to(app: typer.Typer) -> None:
     @rules_app.command("check")
     def check(
         paths: Annotated[list[Path], typer.Argument(help="规则目录或文件 / rule pack dirs or files.")],
-        with_defaults: bool = typer.Option(
-            False, "--with-defaults", help="连同默认规则包一起检查（覆盖包需要）/ check on top of the default packs."),
+        alone: bool = typer.Option(
+            False, "--alone", help="不叠加已注册的规则包（默认包等）单独检查 / check without the registered packs "
+            "underneath (by default a pack is checked on top of them, as diagnose loads it)."),
     ) -> None:
         """检查规则文件：文件、规则 id、行号 / validate rule files (file, rule id and line of every error)."""
         lang = current_lang()
-        chosen = [*default_rule_paths(), *paths] if with_defaults else list(paths)
+        given = [p.resolve() for p in paths]
+        chosen = given if alone else list(dict.fromkeys([*(p.resolve() for p in default_rule_paths()), *given]))
         issues = check_rules(chosen)
         if issues:
             for issue in issues:
@@ -44,7 +46,7 @@ def add_to(app: typer.Typer) -> None:
             typer.echo(_T["bad"].format(lang, n=len(issues)), err=True)
             raise typer.Exit(1)
         ruleset = load_rules(chosen)
-        typer.echo(_T["ok"].format(lang, files=len(rule_files(chosen)), rules=len(ruleset.rules),
+        typer.echo(_T["ok"].format(lang, files=len(rule_files(given)), rules=len(ruleset.rules),
                                    params=len(ruleset.params)))
 
     @rules_app.command("list")
