@@ -92,10 +92,11 @@ def render(diagnosis: Diagnosis, lang: str, explain: bool, console: Console) -> 
         console.print()
         console.print(f"[{style}]■ {label}[/{style}] [bold]{pick(finding.title, lang)}[/bold]  [dim]{finding.id}[/dim]")
         console.print(f"  {pick(finding.explanation, lang)}", markup=False)
+        colon = ": " if lang == "en" else "："
         if finding.time_ranges:
-            console.print(f"  {_T['where'].get(lang)}: {_ranges(finding)}", markup=False)
+            console.print(f"  {_T['where'].get(lang)}{colon}{_ranges(finding)}", markup=False)
         if finding.suggestion:
-            console.print(f"  {_T['suggest'].get(lang)}: {pick(finding.suggestion, lang)}", markup=False)
+            console.print(f"  {_T['suggest'].get(lang)}{colon}{pick(finding.suggestion, lang)}", markup=False)
     if explain:
         table = Table(title=_T["chain"].get(lang), show_lines=True)
         for key in ("order", "rule", "matched", "asserted"):
