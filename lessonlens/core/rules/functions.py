@@ -35,7 +35,7 @@ CURVES: tuple[str, ...] = ("participation", "consistency", "attention")
 BEHAVIOURS: tuple[str, ...] = TEACHER_BEHAVIOURS + STUDENT_BEHAVIOURS
 #: rubric facts of :func:`lessonlens.core.rubric_facts.rubric_facts` (issue 5)
 _RUBRIC_NAME = re.compile(
-    r"^rubric\.[\w\-]+\.(?:[\w\-]+\.(share|band|mean|std|n_raters|level)|agreement\.(icc2k|kendall_w|outliers)"
+    r"^rubric\.[\w\-]+\.(?:[\w\-.]+\.(share|band|mean|std|n_raters|level)|agreement\.(icc2k|kendall_w|outliers)"
     r"|(n_raters))$"
 )
 
