@@ -86,6 +86,8 @@ def add_to(app: typer.Typer) -> None:
         cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="检测结果缓存目录 / cache dir.")] = None,
         no_cache: Annotated[bool, typer.Option("--no-cache", help="不用缓存 / do not use the cache.")] = False,
         no_report: Annotated[bool, typer.Option("--no-report", help="不生成报告 / no report.")] = False,
+        parallel: Annotated[int | None, typer.Option(
+            "--parallel", min=1, max=8, help="同时运行的检测器数 / detectors run at once.")] = None,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不显示进度 / no progress bars.")] = False,
     ) -> None:
         """分析课堂录像：检测、编码、指标、诊断与报告 / analyse recorded lesson files."""
@@ -99,7 +101,7 @@ def add_to(app: typer.Typer) -> None:
                 teacher=teacher, students=students, board=board, audio=audio, video=video,
                 offsets=parse_offsets(offset or []), lesson=meta, detectors=_names(detectors or []), coder=coder,
                 interval=interval, out_dir=out, cache=cache, report=not no_report, progress=progress,
-                warn=warnings.append, on_detector=runs.append,
+                warn=warnings.append, on_detector=runs.append, parallel=parallel,
             )
         for message in warnings:
             console.print(f"[yellow]{_T['warning'].get(lang)}:[/yellow] {message}", markup=True, highlight=False)
