@@ -133,7 +133,7 @@ def time_gaps(cols: TimelineColumns) -> BoolArray:
     """True at samples that start after a hole in the sampling (more than 1.5 intervals)."""
     gaps = np.zeros(cols.n, dtype=np.bool_)
     if cols.n > 1:
-        gaps[1:] = np.diff(cols.t) > 1.5 * cols.interval
+        gaps[1:] = (cols.t[1:] - cols.t[:-1]) > 1.5 * cols.interval
     return gaps
 
 
@@ -146,26 +146,31 @@ def bin_edges(cols: TimelineColumns, width: float) -> tuple[IntArray, FloatArray
     return index, np.arange(count, dtype=np.float64) * width
 
 
-def binned_means(values: FloatArray, defined: BoolArray, index: IntArray, bins: int) -> FloatArray:
-    """Per row of ``values`` (k, N), the mean of its defined values in each bin; NaN for a bin without any.
+def bin_sums(values: FloatArray, index: IntArray, bins: int) -> FloatArray:
+    """Sums of ``values`` (N, k) over the samples of each bin: (bins, k), zeros for an empty bin.
 
-    Samples are in time order, so each bin is a contiguous slice: one reduceat for all rows.
+    Samples are in time order, so each bin is a contiguous slice: one reduceat for all columns.
     """
-    k = values.shape[0]
-    if values.shape[1] == 0:
-        return np.full((k, bins), np.nan)
-    first = np.flatnonzero(np.diff(index, prepend=-1))
-    sums = np.add.reduceat(np.where(defined, values, 0.0), first, axis=1)
-    counts = np.add.reduceat(defined, first, axis=1, dtype=np.float64)
-    out = np.full((k, bins), np.nan)
-    out[:, index[first]] = np.where(counts > 0, sums / np.maximum(counts, 1.0), np.nan)
+    out = np.zeros((bins, values.shape[1]))
+    if values.shape[0]:
+        first = np.concatenate(([True], index[1:] != index[:-1])).nonzero()[0]
+        out[index[first]] = np.add.reduceat(values, first, axis=0)
     return out
+
+
+def binned_means(values: FloatArray, defined: BoolArray, index: IntArray, bins: int) -> FloatArray:
+    """Per row of ``values`` (k, N), the mean of its defined values in each bin; NaN for a bin without any."""
+    k = values.shape[0]
+    both = np.concatenate((np.where(defined, values, 0.0), defined), axis=0).T
+    sums = bin_sums(both, index, bins).T
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(sums[k:] > 0, sums[:k] / sums[k:], np.nan)
 
 
 def nullable_rows(values: FloatArray, digits: int = 6) -> list[tuple[float | None, ...]]:
     """Each row of a float array as a tuple with ``None`` for NaN (undefined, never zero)."""
-    rows: list[list[float | None]] = np.round(values, digits).tolist()
-    for r, i in zip(*np.nonzero(np.isnan(values)), strict=True):
+    rows: list[list[float | None]] = values.round(digits).tolist()
+    for r, i in zip(*np.isnan(values).nonzero(), strict=True):
         rows[r][i] = None
     return [tuple(row) for row in rows]
 

@@ -53,7 +53,9 @@ def curve_arrays(cols: TimelineColumns) -> tuple[FloatArray, BoolArray]:
     values[1] = cols.students.max(axis=1) if cols.n else 0.0
     values[2] = sums[:, 1]
     known = cols.students_known
-    defined = np.stack((known, known, known & _IS_TEACHING[cols.teacher]))
+    defined = np.empty((3, cols.n), dtype=np.bool_)
+    defined[0] = defined[1] = known
+    defined[2] = known & _IS_TEACHING[cols.teacher]
     return values, defined
 
 
@@ -65,7 +67,7 @@ def summaries_of(t: FloatArray, values: FloatArray, defined: BoolArray) -> list[
     means = np.where(defined, values, 0.0).sum(axis=1) / np.maximum(counts, 1)
     hi = np.where(defined, values, -np.inf).argmax(axis=1).tolist()
     lo = np.where(defined, values, np.inf).argmin(axis=1).tolist()
-    rounded = np.round(values, 6)
+    rounded = values.round(6)
     out = []
     for row, (count, mean, h, low) in enumerate(zip(counts.tolist(), means.tolist(), hi, lo, strict=True)):
         if not count:

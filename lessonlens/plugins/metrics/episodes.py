@@ -36,14 +36,14 @@ def all_runs(active: BoolArray, gaps: BoolArray) -> tuple[IntArray, IntArray, In
     n, k = active.shape
     padded = np.zeros((k, n + 2), dtype=np.int8)
     padded[:, 1:-1] = active.T
-    edges = np.diff(padded, axis=1)
-    col_s, starts = np.nonzero(edges == 1)
-    col_e, ends = np.nonzero(edges == -1)
+    edges = padded[:, 1:] - padded[:, :-1]
+    col_s, starts = (edges == 1).nonzero()
+    col_e, ends = (edges == -1).nonzero()
     if gaps.any():
         cut = active & gaps[:, None]
         cut[1:] &= active[:-1]
         cut[0] = False
-        col_c, at = np.nonzero(cut.T)
+        col_c, at = cut.T.nonzero()
         if at.size:
             order_s = np.lexsort((np.concatenate((starts, at)), np.concatenate((col_s, col_c))))
             order_e = np.lexsort((np.concatenate((ends, at)), np.concatenate((col_e, col_c))))
@@ -59,14 +59,14 @@ def episodes_by_behaviour(cols: TimelineColumns, names: list[str], active: BoolA
     if starts.size == 0:
         return {}
     lengths = (ends - starts) * cols.interval
-    begin = np.round(cols.t[starts], 6).tolist()
-    finish = np.round(cols.t[ends - 1] + cols.interval, 6).tolist()
+    begin = cols.t[starts].round(6).tolist()
+    finish = (cols.t[ends - 1] + cols.interval).round(6).tolist()
     ranges = list(map(TimeRange, begin, finish))
     counts = np.bincount(column, minlength=len(names))
-    present = np.flatnonzero(counts)
-    firsts = np.concatenate(([0], np.cumsum(counts)[:-1]))[present]
-    totals = np.round(np.bincount(column, weights=lengths, minlength=len(names))[present], 6).tolist()
-    longest = np.round(np.maximum.reduceat(lengths, firsts), 6).tolist()
+    present = counts.nonzero()[0]
+    firsts = np.concatenate(([0], counts.cumsum()[:-1]))[present]
+    totals = np.bincount(column, weights=lengths, minlength=len(names))[present].round(6).tolist()
+    longest = np.maximum.reduceat(lengths, firsts).round(6).tolist()
     found: dict[str, Episodes] = {}
     for j, lo, n, total, top in zip(present.tolist(), firsts.tolist(), counts[present].tolist(), totals, longest,
                                     strict=True):

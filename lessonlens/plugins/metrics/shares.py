@@ -23,7 +23,7 @@ def _count_shares(index: IntArray, names: tuple[str, ...]) -> dict[str, float]:
     if known.size == 0:
         return {}
     counts = np.bincount(known, minlength=len(names)) / known.size
-    return dict(zip(names, np.round(counts, 6).tolist(), strict=True))
+    return dict(zip(names, counts.round(6).tolist(), strict=True))
 
 
 def teacher_shares(cols: TimelineColumns) -> dict[str, float]:
@@ -35,7 +35,7 @@ def student_shares(cols: TimelineColumns) -> dict[str, float]:
     if not known:
         return {}
     mean = cols.students.sum(axis=0) / known  # rows of unknown samples are zeros
-    return dict(zip(STUDENT_BEHAVIOURS, np.round(mean, 6).tolist(), strict=True))
+    return dict(zip(STUDENT_BEHAVIOURS, mean.round(6).tolist(), strict=True))
 
 
 def code_shares(cols: TimelineColumns) -> dict[str, float]:

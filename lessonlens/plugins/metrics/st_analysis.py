@@ -76,16 +76,16 @@ def resampled_st(cols: TimelineColumns, seconds: float) -> IntArray:
     if cols.n == 0:
         return np.zeros(0, dtype=np.int64)
     ticks = np.arange(0.0, cols.duration - 1e-9, seconds)
-    index = np.searchsorted(cols.t, ticks + 1e-9, side="right") - 1
+    index = cols.t.searchsorted(ticks + 1e-9, side="right") - 1
     picked: IntArray = cols.st[index[index >= 0]]
     return picked
 
 
 def st_curve(cols: TimelineColumns) -> Table:
     """Points (t, N_T so far, N_S so far) from (0, 0, 0); each sample steps one axis at its end."""
-    n_t = np.cumsum(cols.st == ST_T)
-    n_s = np.cumsum(cols.st == 0)
-    ends = np.round(cols.t + cols.interval, 6)
+    n_t = (cols.st == ST_T).cumsum()
+    n_s = (cols.st == 0).cumsum()
+    ends = (cols.t + cols.interval).round(6)
     rows = [(0.0, 0, 0), *zip(ends.tolist(), n_t.tolist(), n_s.tolist(), strict=True)]
     return Table(columns=("t", "n_t", "n_s"), rows=tuple(rows))
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from lessonlens.core.columns import IntArray, TimelineColumns, bin_edges, positive_option, timeline_columns
+from lessonlens.core.columns import IntArray, TimelineColumns, bin_edges, bin_sums, positive_option, timeline_columns
 from lessonlens.core.extensions import Metric
 from lessonlens.core.hookspecs import hookimpl
 from lessonlens.core.metrics import MetricValues, Scalar, Table
@@ -34,17 +34,14 @@ def timeline_table(cols: TimelineColumns, scheme_id: str, width: float = BIN_SEC
     ends = np.minimum(starts + width, cols.duration)
     if scheme_id == "platform-9":
         teacher = _code_counts(index, cols.teacher, len(TEACHER_BEHAVIOURS), bins)
-        students = np.stack(
-            [np.bincount(index, weights=cols.students[:, j], minlength=bins) for j in range(len(STUDENT_BEHAVIOURS))],
-            axis=1,
-        ) if bins else np.zeros((0, len(STUDENT_BEHAVIOURS)))
+        students = bin_sums(cols.students, index, bins)
         columns = ("start", "end", *TEACHER_BEHAVIOURS, *STUDENT_BEHAVIOURS)
-        body = [a + b for a, b in zip(teacher.tolist(), np.round(students, 4).tolist(), strict=True)]
+        body = [a + b for a, b in zip(teacher.tolist(), students.round(4).tolist(), strict=True)]
     else:
         counts = _code_counts(index, cols.code, len(cols.code_ids), bins)
         columns = ("start", "end", *cols.code_ids)
         body = counts.tolist()
-    rows = tuple((s, e, *r) for s, e, r in zip(starts.tolist(), np.round(ends, 6).tolist(), body, strict=True))
+    rows = tuple((s, e, *r) for s, e, r in zip(starts.tolist(), ends.round(6).tolist(), body, strict=True))
     return Table(columns=columns, rows=rows)
 
 
