@@ -10,8 +10,8 @@ from markupsafe import Markup
 from lessonlens.plugins.reports import svg
 from lessonlens.plugins.reports.palette import BEHAVIOUR_COLORS
 
-HEIGHT = 300.0
-RADIUS = 108.0
+HEIGHT = 280.0
+RADIUS = 100.0
 INNER = 10.0
 
 
