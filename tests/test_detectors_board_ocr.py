@@ -38,7 +38,8 @@ class CountingReader:
 def test_progressive_writing_counts_added_characters(read: board_ocr.Reader) -> None:
     counting = CountingReader(read)
     boards = [board_frame(LINES[:k]) for k in (1, 1, 2, 2, 3, 4, 4)]
-    found = list(board_ocr.read_board(((i * 6.0, b) for i, b in enumerate(boards)), board_ocr.BoardReader(counting)))
+    reader = board_ocr.BoardReader(counting, min_gap=0)  # read at every change
+    found = list(board_ocr.read_board(((i * 6.0, b) for i, b in enumerate(boards)), reader))
     assert [o.t for o in found] == [0.0, 12.0, 24.0, 30.0]  # OCR only where the board changed
     assert counting.calls == 4
     assert counting.pixels < 2.2 * boards[0].shape[0] * boards[0].shape[1]  # later readings: the new line only
@@ -59,6 +60,26 @@ def test_hiding_and_showing_text_is_not_writing(read: board_ocr.Reader) -> None:
     assert [o.t for o in found] == [0.0, 6.0, 12.0]
     assert found[1].added_chars == 0 and found[2].added_chars == 0
     assert "一元二次方程" in found[2].text
+
+
+def test_writing_between_readings_is_estimated_from_ink(read: board_ocr.Reader) -> None:
+    line = "分母不变，分子相加 a/c + b/c = (a+b)/c"
+    counting = CountingReader(read)
+    steps = [board_frame([LINES[0], line[:k]]) for k in (0, 6, 12, 18, 24, len(line), len(line))]
+    reader = board_ocr.BoardReader(counting, min_gap=18.0)
+    found = list(board_ocr.read_board(((i * 6.0, b) for i, b in enumerate(steps)), reader))
+    assert counting.calls < len(found)  # some instants estimated, not read
+    assert any(o.confidence == 0.5 for o in found)
+    written = sum(o.added_chars for o in found if o.t > 0)
+    assert abs(written - len(line.replace(" ", ""))) <= 4
+    assert all(o.added_chars > 0 for o in found if 0 < o.t < 36)
+
+
+def test_a_wiped_board_starts_a_new_page(read: board_ocr.Reader) -> None:
+    blank = board_frame([])
+    found = list(board_ocr.read_board([(0.0, board_frame(LINES[:2])), (6.0, blank), (12.0, board_frame(LINES[:1]))],
+                                      board_ocr.BoardReader(read)))
+    assert found[-1].added_chars >= 8  # the same title written again on a new page counts
 
 
 def test_detect_reads_the_board_zone_of_the_teacher_camera(tmp_path: Path) -> None:

@@ -239,8 +239,11 @@ def teacher_scores(windows: Sequence[_Window], students: Floats, cue_votes: Floa
         question = np.array([w.question for w in windows], dtype=float)
         evaluated = np.array([w.evaluation for w in windows], dtype=float)
         asked = np.maximum(question, np.concatenate([[0.0], question[:-1]])) if n else question
-        scores[:, 0] += 0.35 * talk * (1 - student) * (1 - asked) + 0.05 * talk
-        scores[:, 3] += 0.45 * asked + 0.45 * student + 0.3 * chorus + 0.3 * evaluated - 0.3 * group
+        # a dialogue: the teacher's turns around a student's answer belong to the interaction too
+        nearby = np.maximum.reduce([student, np.roll(student, 1), np.roll(student, -1)]) if n > 2 else student
+        scores[:, 0] += 0.35 * talk * (1 - nearby) * (1 - asked) + 0.05 * talk
+        scores[:, 3] += (0.45 * asked + 0.3 * student + 0.4 * nearby + 0.3 * chorus + 0.3 * evaluated
+                         - 0.3 * group)
         scores[:, 2] += 0.3 * group + 0.1 * away * (1 - talk)
     scores += cue_votes
     return np.clip(scores, 0.0, None)
