@@ -175,7 +175,8 @@ class BoardReader:
             self.chars_per_pixel = rate if self.chars_per_pixel is None else 0.5 * (self.chars_per_pixel + rate)
         if first:
             self.background = float(np.median(small))
-        reading = Reading(self.text, max(0, added - self.estimated), rect,
+        # the first reading finds what was on the board before the lesson: nothing was added yet
+        reading = Reading(self.text, 0 if first else max(0, added - self.estimated), rect,
                           float(np.mean([line.score for line in found])) if found else 1.0)
         self.reference, self.last_read, self.estimated = small, t, 0
         return reading
