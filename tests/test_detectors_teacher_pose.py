@@ -81,3 +81,16 @@ def test_layout_option_and_bad_layout() -> None:
 def test_missing_model_file_says_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(PluginError, match=r"pose\.task.*mediapipe"):
         teacher_pose.task_pose_model(str(tmp_path / "pose.task"))
+
+
+def test_an_unchanged_picture_is_not_run_again(model) -> None:  # type: ignore[no-untyped-def]
+    calls: list[int] = []
+
+    def counting(image):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return model(image)
+
+    frame = teacher_frame("lecturing", 0.5)
+    frames = [(0.0, frame), (6.0, frame.copy()), (12.0, teacher_frame("patrol", 0.4))]
+    positions, _ = _position(frames, counting)
+    assert len(calls) == 2 and [p.zone for p in positions] == ["podium", "podium", "aisle"]

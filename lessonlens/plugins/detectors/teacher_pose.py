@@ -7,7 +7,8 @@ zone holding the middle of the shoulders, and ``moving`` when that point moved m
 the board, and whether an arm is raised, is read off the keypoints by the coder.
 
 Frames are decoded straight to ``width`` px (640 by default): mediapipe's detector looks at 224 px
-and the landmark model at 256 px, so a larger picture only costs time.
+and the landmark model at 256 px, so a larger picture only costs time. A frame whose 160-px grey
+thumbnail did not change since the previous instant keeps the previous pose without a model run.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from lessonlens.core.layout import DEFAULT_LAYOUT, RoomLayout, layout_from_mappi
 from lessonlens.core.lesson import MediaRole
 from lessonlens.core.observations import Box, Keypoint, Observation, PoseObservation, PositionObservation
 from lessonlens.media import frames_at
-from lessonlens.media.vision import MISSING_MODEL, Image, require
+from lessonlens.media.vision import MISSING_MODEL, Image, changed_fraction, require, thumbnail
 
 NAME = "teacher-pose"
 
@@ -43,6 +44,7 @@ _INDEX = np.array(list(KEYPOINTS.values()))
 _SHOULDERS = (_NAMES.index("left_shoulder"), _NAMES.index("right_shoulder"))
 _NOSE = _NAMES.index("nose")
 
+_STILL = 0.002  # share of thumbnail pixels that may change while the picture counts as the same
 Landmarks = npt.NDArray[np.float32]  # (17, 3): x, y, visibility in frame fractions
 PoseModel = Callable[[Image], "Landmarks | None"]
 
@@ -154,8 +156,14 @@ class TeacherPoseDetector(Detector):
               total: int = 0) -> Iterator[Observation]:
         """Observations over a sequence of frames; ``moving`` compares consecutive instants."""
         previous: tuple[float, float] | None = None
+        last: tuple[Image, Landmarks | None] | None = None
         for done, (t, frame) in enumerate(frames, start=1):
-            landmarks = model(frame)
+            small = thumbnail(frame)
+            if last is not None and last[0].shape == small.shape and changed_fraction(last[0], small) < _STILL:
+                landmarks = last[1]  # the same picture as at the previous instant: same pose, no model run
+            else:
+                landmarks = model(frame)
+                last = (small, landmarks)
             found = observations_at(t, landmarks, previous, layout, min_move, source)
             previous = anchor(landmarks) if landmarks is not None else None
             yield from found
