@@ -33,7 +33,7 @@ def test_speech_acts(text: str, act: str | None) -> None:
 
 def test_missing_model_directory_says_what_it_needs(tmp_path: Path) -> None:
     pytest.importorskip("faster_whisper")
-    with pytest.raises(PluginError, match="model.bin"):
+    with pytest.raises(PluginError, match=r"model\.bin"):
         AsrDetector().model(str(tmp_path), "int8")
 
 
