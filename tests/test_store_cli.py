@@ -14,6 +14,7 @@ from store_support import BACKENDS, database_url
 
 from lessonlens import save
 from lessonlens.core.errors import InputError
+from lessonlens.store import migrate, open_store
 from lessonlens.store.norms_io import read_norms
 from lessonlens.store.synthetic import synthetic_district
 
@@ -43,7 +44,7 @@ def files(tmp_path: Path) -> list[Path]:
 def test_store_commands_end_to_end(backend: str, tmp_path: Path, files: list[Path]) -> None:
     url = database_url(backend, tmp_path)
     init = run("store", "init", "--db", url)
-    assert init.returncode == 0 and "revision 0001" in init.stdout
+    assert init.returncode == 0 and f"revision {migrate.head_revision()}" in init.stdout
     added = run("store", "add", *map(str, files), "--db", url)
     assert added.returncode == 0 and "added 12 lessons, updated 0" in added.stdout, added.stderr
     again = run("store", "add", str(files[0]), db=url)  # $LESSONLENS_DB instead of --db
@@ -99,6 +100,18 @@ def test_a_bad_file_refuses_the_whole_batch(backend: str, tmp_path: Path, files:
     not_json.write_text("{", encoding="utf-8")
     result = run("store", "add", str(not_json), db=url, lang="zh")
     assert result.returncode == 2 and "不是有效的 JSON" in result.stderr
+
+
+def test_init_upgrades_an_old_store_that_other_commands_refuse(tmp_path: Path, files: list[Path]) -> None:
+    url = str(tmp_path / "old.sqlite")
+    with open_store(url) as store:
+        store.add_files(files[:3])
+        migrate.downgrade(store.engine, "0001")
+    refused = run("store", "list", db=url)
+    assert refused.returncode == 2 and "lessonlens store init" in refused.stderr
+    upgraded = run("store", "init", db=url)
+    assert upgraded.returncode == 0 and f"revision {migrate.head_revision()}" in upgraded.stdout
+    assert len(json.loads(run("store", "list", "--json", db=url).stdout)) == 3
 
 
 def test_parquet_without_pyarrow_says_what_to_install(tmp_path: Path, files: list[Path]) -> None:

@@ -11,9 +11,10 @@ from sqlalchemy import inspect, text
 from store_support import BACKENDS, database_url
 
 from lessonlens.core.errors import InputError
-from lessonlens.store import migrate, open_store
+from lessonlens.store import Store, migrate, open_store
 from lessonlens.store.db import make_engine, resolve_url
 from lessonlens.store.models import Base
+from lessonlens.store.synthetic import synthetic_district
 
 TABLES = {"region", "school", "teacher", "lesson", "analysis", "rubric_result", "finding"}
 
@@ -45,6 +46,24 @@ def test_a_store_from_a_newer_lessonlens_is_refused(backend: str, tmp_path: Path
         conn.execute(text(f"UPDATE {migrate.VERSION_TABLE} SET version_num = 'ffff'"))
     with pytest.raises(InputError, match="newer"):
         open_store(url)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_an_older_store_is_refused_until_init_upgrades_it_and_fills_new_columns(backend: str, tmp_path: Path) -> None:
+    url = database_url(backend, tmp_path)
+    lessons = synthetic_district(30, seed=7)
+    with open_store(url) as store:
+        store.add(lessons)
+        migrate.downgrade(store.engine, "0001")  # as a store made by the first release looks
+        assert "teacher_switches_per_10min" not in {c["name"] for c in inspect(store.engine).get_columns("analysis")}
+    with pytest.raises(InputError, match="lessonlens store init"):
+        open_store(url)
+    with Store.connect(url) as store:  # what `lessonlens store init` does
+        assert store.init() == migrate.head_revision()  # fills the new column from the documents
+    with open_store(url) as store:
+        values = {r.lesson_id: r.metrics["teacher_switches_per_10min"] for r in store.lessons()}
+    assert values == {a.lesson.id: pytest.approx(a.metrics.scalars["teacher_switches_per_10min"])  # type: ignore[union-attr]
+                      for a in lessons}
 
 
 def test_init_on_an_empty_store_is_explicit_when_create_is_off(tmp_path: Path) -> None:

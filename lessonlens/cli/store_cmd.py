@@ -140,9 +140,9 @@ def add_to(app: typer.Typer) -> None:
     @store_app.command("init")
     def init(db: str | None = DB_OPTION) -> None:
         """创建或升级课例库 / create the store or upgrade its schema."""
-        from lessonlens.store.api import open_store
+        from lessonlens.store.api import Store
 
-        with open_store(db, create=False) as store:
+        with Store.connect(db) as store:
             revision = store.init()
             typer.echo(_t("ready", url=store.display_url, rev=revision))
 

@@ -72,8 +72,7 @@ class Store:
         An empty database is migrated to the current schema when ``create`` is true; a database
         at an older revision is refused with a hint to run ``lessonlens store init``.
         """
-        url = resolve_url(db)
-        store = cls(url, make_engine(url))
+        store = cls.connect(db)
         try:
             current = store.revision()
             if current is None and create:
@@ -86,6 +85,12 @@ class Store:
             store.close()
             raise
         return store
+
+    @classmethod
+    def connect(cls, db: str | None = None) -> Store:
+        """The store at ``db`` without any schema check (what ``lessonlens store init`` upgrades)."""
+        url = resolve_url(db)
+        return cls(url, make_engine(url))
 
     @property
     def display_url(self) -> str:

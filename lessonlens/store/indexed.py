@@ -41,7 +41,8 @@ _SCALARS: tuple[tuple[str, Text], ...] = (
     ("runs", Text(zh="连续段数 g", en="runs g")),
     ("duration", Text(zh="时长（秒）", en="duration (s)")),
     ("longest_lecture", Text(zh="最长连续讲授（秒）", en="longest lecture (s)")),
-    ("switches_per_10min", Text(zh="每 10 分钟行为切换数", en="switches per 10 min")),
+    ("switches_per_10min", Text(zh="每 10 分钟 S-T 转换数", en="S-T switches per 10 min")),
+    ("teacher_switches_per_10min", Text(zh="每 10 分钟教师行为切换数", en="teacher behaviour switches per 10 min")),
 )
 _CURVES: tuple[tuple[str, Text], ...] = (
     ("participation", Text(zh="参与度均值", en="mean participation")),

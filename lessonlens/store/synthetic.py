@@ -63,6 +63,7 @@ def synthetic_analysis(rng: np.random.Generator, lesson_id: str, teacher: str, s
         "participation_mean": float(curves[0]), "consistency_mean": float(curves[1]),
         "attention_mean": float(curves[2]), "longest_lecture": float(rng.uniform(60, 900)),
         "switches_per_10min": float(runs / (duration / 600)),
+        "teacher_switches_per_10min": float(rng.uniform(2, 12)),
     }
     episodes = {
         name: Episodes(count=count, total=count * 30.0, longest=60.0,
