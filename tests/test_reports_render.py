@@ -216,3 +216,17 @@ def test_cli_period_and_compare_reports_from_the_store(tmp_path: Path) -> None:
     none = runner.invoke(app, ["report", "compare", "--db", db, "--teacher", "nobody", "-o", str(tmp_path / "c.html")])
     assert isinstance(none.exception, InputError)
     assert not (tmp_path / "c.html").exists()
+
+
+def test_a_hand_coded_st_sheet_gets_a_report_with_its_own_codes(tmp_path: Path) -> None:
+    codes = "TTTTSSTSTTTSSSSTTSTT" * 20
+    sheet = tmp_path / "st.csv"
+    sheet.write_text("t,code\n" + "".join(f"{3 * i},{c}\n" for i, c in enumerate(codes)), encoding="utf-8")
+    out = tmp_path / "st.html"
+    ok = CliRunner().invoke(app, ["report", "lesson", str(sheet), "--scheme", "st", "-o", str(out)])
+    assert ok.exit_code == 0, ok.output
+    html = out.read_text(encoding="utf-8")
+    assert "七种教学行为分析图" not in html and "教学行为分析图" in html
+    assert "每 3 秒采样一次" in html
+    assert html.count('class="seek point"') >= 2 * 10  # T and S rows, one dot per 2-minute bin
+    assert 'id="chart-st"' in html and 'id="chart-rtch"' in html

@@ -78,6 +78,10 @@ def add_to(app: typer.Typer) -> None:
         title: Annotated[str, TITLE] = "",
         sample: Annotated[bool, typer.Option("--sample", help="使用自带示例课 / use the bundled sample "
                                                                "lesson.")] = False,
+        scheme: Annotated[str, typer.Option("--scheme", help="编码表的编码方案 platform-9|st|fias（默认按表头判断）/ "
+                                                             "scheme of a coded sheet.")] = "",
+        interval: Annotated[float, typer.Option("--interval", help="编码表的采样间隔（秒）/ sampling interval of "
+                                                                   "a coded sheet.")] = 0.0,
     ) -> None:
         """教师课堂教学行为分析报告 / one lesson's behaviour report."""
         if file is None and not sample:
@@ -86,6 +90,10 @@ def add_to(app: typer.Typer) -> None:
             from lessonlens import samples as bundled
 
             source: Analysis | Path = bundled.load_sample()
+        elif scheme or interval:
+            from lessonlens.core.rules.inputs import analysis_from_file
+
+            source = analysis_from_file(file, scheme or None, interval or None)
         else:
             source = file
         path = report("lesson", output, [source], fmt=fmt, lang=lang or None, video=video, title=title)

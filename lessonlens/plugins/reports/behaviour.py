@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from lessonlens.core.errors import PluginError
 from lessonlens.core.metrics import Metrics, Series
+from lessonlens.core.plugins import get_manager
 from lessonlens.plugins.reports import labels, svg
 from lessonlens.plugins.reports.charts.curves import Line, Mark, curve_svg
 from lessonlens.plugins.reports.charts.rose import rose_svg
@@ -22,21 +24,44 @@ def chart_title(chart_id: str, lang: str) -> str:
     return labels.CHARTS[chart_id].get(lang)
 
 
-def caption(chart_id: str, lang: str) -> str:
+def caption(chart_id: str, lang: str, **params: object) -> str:
     text = labels.CAPTIONS.get(chart_id)
-    return text.get(lang) if text else ""
+    return text.format(lang, **params) if text else ""
+
+
+def scheme_codes(scheme_id: str, lang: str) -> tuple[dict[str, str], dict[str, str]]:
+    """(code -> label in ``lang``, code -> side) of a coding scheme; empty when no coder declares it."""
+    try:
+        scheme = get_manager().coder_scheme(scheme_id)
+    except PluginError:
+        return {}, {}
+    return {c.id: c.label.get(lang) for c in scheme.codes}, {c.id: c.side for c in scheme.codes}
 
 
 def timeline_chart(metrics: Metrics, lang: str, unavailable: Sequence[str] = ()) -> Chart | None:
+    """The 9 behaviours of platform-9 (teacher above, students below); any other scheme's codes as
+    its timeline table has them (S-T: T and S; FIAS: its 10 categories), teacher codes first."""
     table = metrics.tables.get("timeline")
     if table is None or not table.rows:
         return None
+    codes = [c for c in table.columns if c not in ("start", "end")]
+    names = behaviour_labels(lang)
+    if set(TEACHER + STUDENTS) <= set(codes):
+        first, second = list(TEACHER), list(STUDENTS)
+    else:
+        scheme_labels, sides = scheme_codes(metrics.scheme, lang)
+        names = {**names, **scheme_labels}
+        first = [c for c in codes if sides.get(c) == "teacher" or c == "T"]
+        second = [c for c in codes if c not in first]
     unit = "次" if lang == "zh-CN" else "samples"
-    drawn = timeline_svg(table.rows, table.columns, TEACHER, STUDENTS, behaviour_labels(lang), unit,
+    drawn = timeline_svg(table.rows, table.columns, first, second, names, unit,
                          ui("minutes", lang), labels.UI["seek_to"].get(lang), chart_title("timeline", lang),
                          unavailable)
     data = DataTable("timeline", chart_title("timeline", lang), tuple(table.columns), tuple(table.rows))
-    return Chart("timeline", chart_title("timeline", lang), drawn, (data,), caption("timeline", lang))
+    bin_seconds = metrics.scalars.get("bin_seconds")
+    minutes = float(bin_seconds) / 60 if isinstance(bin_seconds, int | float) else 2.0
+    text = caption("timeline", lang, interval=f"{metrics.interval:g}", minutes=f"{minutes:g}")
+    return Chart("timeline", chart_title("timeline", lang), drawn, (data,), text)
 
 
 def _shares(shares: Mapping[str, float] | None, ids: Sequence[str],

@@ -47,9 +47,10 @@ CHARTS: dict[str, Text] = {
 
 CAPTIONS: dict[str, Text] = {
     "timeline": Text(
-        zh="每 6 秒采样一次，每 2 分钟统计一次；圆点越大，该行为在这 2 分钟内越多。点击圆点可跳到视频中的对应时刻。",
-        en="Sampled every 6 s, counted per 2 minutes; a larger dot means more of that behaviour in those 2 minutes. "
-        "Click a dot to jump to that moment in the video."),
+        zh="每 {interval} 秒采样一次，每 {minutes} 分钟统计一次；圆点越大，该行为在这 {minutes} 分钟内越多。"
+        "点击圆点可跳到视频中的对应时刻。",
+        en="Sampled every {interval} s, counted per {minutes} min; a larger dot means more of that behaviour in "
+        "those {minutes} minutes. Click a dot to jump to that moment in the video."),
     "rose": Text(zh="以中线为界：左侧为教师的 4 种教学行为，右侧为学生的 5 种学习行为（各自合计 100%）。",
                  en="Left of the centre line: the teacher's 4 behaviours; right: the students' 5 (each side 100 %)."),
     "participation": Text(zh="学生听讲、举手、应答或生生互动的比例；曲线越高，参与越积极。",
@@ -80,6 +81,7 @@ UI: dict[str, Text] = {
     "key_metrics": Text(zh="关键指标", en="Key metrics"),
     "mode": Text(zh="教学模式", en="Teaching mode"),
     "charts": Text(zh="七种教学行为分析图", en="The seven behaviour charts"),
+    "charts_any": Text(zh="教学行为分析图", en="Behaviour charts"),
     "findings": Text(zh="诊断与建议", en="Findings and suggestions"),
     "no_findings": Text(zh="没有诊断结果（未运行诊断规则，或没有规则被触发）。",
                         en="No findings (diagnosis was not run, or no rule fired)."),

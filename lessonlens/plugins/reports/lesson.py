@@ -71,6 +71,7 @@ def lesson_report(job: ReportJob, output: Path) -> Report:
         "episodes": [{"label": names.get(b, b), "count": e.count, "total": e.total, "longest": e.longest}
                      for b, e in metrics.episodes.items() if b in names],
         "unavailable": ", ".join(names.get(u, u) for u in unavailable),
+        "charts_heading": ui("charts" if metrics.scheme == "platform-9" else "charts_any", lang),
     }
     return Report(kind="lesson", template="lesson.html.j2", lang=lang, title=title, context=context,
                   charts=tuple(charts), tables=(metric_table, episodes, finding_table),

@@ -9,15 +9,16 @@ from typing import Any
 from markupsafe import Markup
 
 from lessonlens.plugins.reports import svg
-from lessonlens.plugins.reports.palette import BEHAVIOUR_COLORS
+from lessonlens.plugins.reports.palette import BEHAVIOUR_COLORS, series_color
 
 ROW = 24.0
 
 
 def timeline_svg(rows: Sequence[Sequence[Any]], columns: Sequence[str], teacher: Sequence[str],
                  students: Sequence[str], labels: dict[str, str], unit: str, axis_label: str, seek_label: str,
-                 label: str, unavailable: Sequence[str] = ()) -> Markup:
-    """Rows of the ``timeline`` table (``start``, ``end``, then behaviour counts) as a dot matrix.
+                 label: str, unavailable: Sequence[str] = (), colors: dict[str, str] | None = None) -> Markup:
+    """Rows of the ``timeline`` table (``start``, ``end``, then behaviour counts) as a dot matrix:
+    the ``teacher`` codes, a dashed line, then the ``students`` codes (any scheme's codes work).
 
     A dot's area is proportional to the behaviour's count in its bin; the fullest bin of the lesson
     fills its cell. Behaviours in ``unavailable`` are drawn as a hatched row, not as zeros.
@@ -38,7 +39,7 @@ def timeline_svg(rows: Sequence[Sequence[Any]], columns: Sequence[str], teacher:
 
     for i, behaviour in enumerate(behaviours):
         y = row_y(i)
-        color = BEHAVIOUR_COLORS.get(behaviour, "#777")
+        color = (colors or {}).get(behaviour) or BEHAVIOUR_COLORS.get(behaviour) or series_color(i)
         if i % 2 == 0:
             parts.append(svg.el("rect", {"x": frame.x0, "y": y - ROW / 2, "width": frame.x1 - frame.x0,
                                          "height": ROW, "fill": "#f7f7f5"}))
@@ -68,8 +69,9 @@ def timeline_svg(rows: Sequence[Sequence[Any]], columns: Sequence[str], teacher:
                 svg.el("circle", {"cx": cx, "cy": y, "r": max(size, 1.2), "fill": color if value > 0 else "#d5d5d5",
                                   "fill-opacity": 0.9}),
             ))
-    parts.append(svg.line(frame.x0, row_y(len(teacher)) - ROW / 2 - gap / 2, frame.x1,
-                          row_y(len(teacher)) - ROW / 2 - gap / 2, "#b9b9b9", 1, "3 3"))
+    if teacher and students:
+        parts.append(svg.line(frame.x0, row_y(len(teacher)) - ROW / 2 - gap / 2, frame.x1,
+                              row_y(len(teacher)) - ROW / 2 - gap / 2, "#b9b9b9", 1, "3 3"))
     frame_axis = svg.Frame(width=frame.width, height=frame.height, left=frame.left, right=frame.right,
                            top=frame.top, bottom=40)
     marks = svg.minute_ticks(end)
