@@ -16,6 +16,7 @@ from store_support import BACKENDS, database_url
 from lessonlens import Analysis, Finding, LessonMeta, Metrics, to_dict
 from lessonlens.core.errors import InputError
 from lessonlens.core.metrics import CurveSummary
+from lessonlens.core.observations import Keypoint, PoseObservation
 from lessonlens.core.rubric import IndicatorResult, RubricResult
 from lessonlens.store import METRIC_IDS, LessonQuery, Store, open_store
 from lessonlens.store.models import analysis_table, finding_table, lesson_table, rubric_table, teacher_table
@@ -76,6 +77,17 @@ def test_import_round_trips_the_document_and_indexes_metrics(store: Store) -> No
     assert record.metrics["switches_per_10min"] is None  # not measured stays None, never 0
     assert (record.teacher, record.school, record.region, record.n_findings) == ("王老师", "一中", "东区", 1)
     assert count(store, rubric_table, "a1") == 2 and count(store, finding_table, "a1") == 1
+
+
+def test_raw_observations_are_kept_only_on_request(store: Store) -> None:
+    seen = (PoseObservation(t=6.0, detector="pose", person="teacher",
+                            keypoints=(Keypoint(name="nose", x=0.5, y=0.2),)),)
+    store.add([attrs.evolve(lesson("a1"), observations=seen)])
+    stored = store.get("a1")
+    assert stored is not None and stored.observations == () and stored.metrics is not None
+    store.add([attrs.evolve(lesson("a1"), observations=seen)], keep_observations=True)
+    kept = store.get("a1")
+    assert kept is not None and kept.observations == seen
 
 
 def test_re_adding_updates_and_never_duplicates(store: Store) -> None:

@@ -148,10 +148,13 @@ def add_to(app: typer.Typer) -> None:
 
     @store_app.command("add")
     def add(files: list[Path] = typer.Argument(..., help="分析结果 JSON / analysis JSON files."),  # noqa: B008
-            db: str | None = DB_OPTION) -> None:
+            db: str | None = DB_OPTION,
+            keep_observations: bool = typer.Option(
+                False, "--keep-observations", help="同时保存检测器原始观测（体积大）/ also keep raw detector "
+                                                   "observations (large).")) -> None:
         """导入分析结果（同一课例再次导入即更新）/ add analyses (re-adding a lesson updates it)."""
         with opened(db) as store:
-            result = store.add_files(files)
+            result = store.add_files(files, keep_observations)
         typer.echo(_t("added", added=len(result.added), updated=len(result.updated)))
 
     @store_app.command("list")

@@ -122,14 +122,17 @@ class Store:
         self.close()
 
     # -- writing -----------------------------------------------------------------------------
-    def add(self, analyses: Iterable[Analysis]) -> AddResult:
-        """Add or replace analyses (keyed by lesson id) in one transaction: all of them or none."""
-        with self.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
-            return add_analyses(conn, analyses)
+    def add(self, analyses: Iterable[Analysis], keep_observations: bool = False) -> AddResult:
+        """Add or replace analyses (keyed by lesson id) in one transaction: all of them or none.
 
-    def add_files(self, paths: Sequence[str | Path]) -> AddResult:
+        Raw detector observations are left out unless ``keep_observations`` (they can be megabytes).
+        """
+        with self.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
+            return add_analyses(conn, analyses, keep_observations=keep_observations)
+
+    def add_files(self, paths: Sequence[str | Path], keep_observations: bool = False) -> AddResult:
         """Read analysis JSON files and add them together; any bad file refuses the whole batch."""
-        return self.add([load(path, Analysis) for path in paths])
+        return self.add([load(path, Analysis) for path in paths], keep_observations)
 
     def remove(self, lesson_ids: Sequence[str], *, missing_ok: bool = False) -> tuple[str, ...]:
         """Delete lessons with everything attached to them; unknown ids refuse the whole call."""

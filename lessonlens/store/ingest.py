@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
+import attrs
 from sqlalchemy import Connection, Table, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -86,13 +87,16 @@ def _document(analysis: Analysis) -> str:
         raise InputError(_NOT_JSON, f"lesson {analysis.lesson.id}", error=exc) from None
 
 
-def add_analyses(conn: Connection, analyses: Iterable[Analysis], now: dt.datetime | None = None) -> AddResult:
+def add_analyses(conn: Connection, analyses: Iterable[Analysis], now: dt.datetime | None = None,
+                 keep_observations: bool = False) -> AddResult:
     """Insert or replace the records of ``analyses`` on ``conn`` (the caller owns the transaction).
 
     Re-adding a lesson id replaces its analysis, rubric results and findings and keeps ``added_at``;
-    when the same id comes twice, the last one wins.
+    when the same id comes twice, the last one wins. Raw detector observations are dropped unless
+    ``keep_observations``: they can run to megabytes per lesson and the coded timeline keeps its evidence.
     """
-    by_id = {analysis.lesson.id: analysis for analysis in analyses}
+    by_id = {analysis.lesson.id: analysis if keep_observations or not analysis.observations
+             else attrs.evolve(analysis, observations=()) for analysis in analyses}
     if not by_id:
         return AddResult()
     now = now or dt.datetime.now(dt.UTC)
