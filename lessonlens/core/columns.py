@@ -163,16 +163,16 @@ def binned_means(values: FloatArray, defined: BoolArray, index: IntArray, bins: 
     k = values.shape[0]
     both = np.concatenate((np.where(defined, values, 0.0), defined), axis=0).T
     sums = bin_sums(both, index, bins).T
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(sums[k:] > 0, sums[:k] / sums[k:], np.nan)
+    out = np.full((k, bins), np.nan)
+    np.divide(sums[:k], sums[k:], out=out, where=sums[k:] > 0)
+    return out
 
 
 def nullable_rows(values: FloatArray, digits: int = 6) -> list[tuple[float | None, ...]]:
     """Each row of a float array as a tuple with ``None`` for NaN (undefined, never zero)."""
-    rows: list[list[float | None]] = values.round(digits).tolist()
-    for r, i in zip(*np.isnan(values).nonzero(), strict=True):
-        rows[r][i] = None
-    return [tuple(row) for row in rows]
+    cells = values.round(digits).astype(object)
+    cells[np.isnan(values)] = None
+    return [tuple(row) for row in cells.tolist()]
 
 
 def nullable(values: FloatArray, digits: int = 6) -> tuple[float | None, ...]:
