@@ -3,6 +3,7 @@ clicks seek the lesson video, and a rater's markup stays text."""
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,14 @@ def test_lesson_report_draws_its_charts_and_seeks_the_video(tmp_path: Path) -> N
             " var r = s.getBoundingClientRect(); return [r.width, r.height, s.querySelectorAll('*').length]; })")
         assert len(sizes) == 7
         assert all(w > 250 and h > 150 and n > 20 for w, h, n in sizes), sizes
+        # hovering a rose sector shows its value at once
+        from selenium.webdriver.common.action_chains import ActionChains
+
+        sector = driver.find_element(By.CSS_SELECTOR, "#chart-rose path[data-tip]")
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", sector)
+        ActionChains(driver).move_to_element(sector).perform()
+        tooltip = driver.find_element(By.CSS_SELECTOR, ".tip.shown")
+        assert re.fullmatch(r".+: \d+\.\d%", tooltip.text), tooltip.text
         # a timeline point: the video jumps to the start of its 2-minute bin
         points = driver.find_elements(By.CSS_SELECTOR, "#chart-timeline g.seek")
         assert len(points) == 9 * 20

@@ -25,6 +25,28 @@
     var node = event.target;
     return node && node.closest ? node.closest("[data-t]") : null;
   }
+  // hover values: the charts' SVG <title>s (kept for print and no-script viewers) become an instant tooltip
+  var tip = document.createElement("div");
+  tip.className = "tip";
+  tip.setAttribute("role", "tooltip");
+  document.body.appendChild(tip);
+  Array.prototype.forEach.call(document.querySelectorAll("svg.chart title"), function (node) {
+    var owner = node.parentNode;
+    owner.setAttribute("data-tip", node.textContent);
+    if (!owner.hasAttribute("aria-label")) { owner.setAttribute("aria-label", node.textContent); }
+    owner.removeChild(node);
+  });
+  document.addEventListener("mouseover", function (event) {
+    var node = event.target && event.target.closest ? event.target.closest("[data-tip]") : null;
+    if (!node) { tip.classList.remove("shown"); return; }
+    tip.textContent = node.getAttribute("data-tip");
+    tip.classList.add("shown");
+  });
+  document.addEventListener("mousemove", function (event) {
+    var x = Math.min(event.clientX + 14, window.innerWidth - tip.offsetWidth - 8);
+    tip.style.left = x + "px";
+    tip.style.top = (event.clientY + 16) + "px";
+  });
   var toggle = document.querySelector(".dock-toggle");
   if (toggle && video) {
     toggle.addEventListener("click", function () { video.parentNode.classList.toggle("min"); });
