@@ -140,3 +140,19 @@ def test_a_bad_bin_option_is_an_input_error(sheet: Path) -> None:
 
     with pytest.raises(InputError, match="bin_seconds must be a positive number"):
         measure(sheet, bin_seconds=0)
+
+
+def test_samples_out_of_order_or_before_zero_are_measured_in_time_order() -> None:
+    from lessonlens import CodedSample, CodedTimeline, compute_metrics
+
+    samples = (
+        CodedSample(t=12.0, teacher="patrolling", students={"peer_interaction": 1.0}, st="S"),
+        CodedSample(t=-6.0, teacher="lecturing", students={"listening": 1.0}, st="T"),
+        CodedSample(t=6.0, teacher="lecturing", students={"listening": 1.0}, st="T"),
+    )
+    m = compute_metrics(CodedTimeline(scheme="platform-9", interval=6.0, samples=samples),
+                        options={"bin_seconds": 12})
+    assert m.tables["st_curve"].rows[-1] == (18.0, 2, 1)
+    assert m.series["participation"].t == (-6.0, 6.0, 12.0)
+    assert m.episodes["lecturing"].count == 2  # -6 and 6 are 12 s apart: a hole in the sampling
+    assert [r[2] for r in m.tables["timeline"].rows] == [2, 0]  # lecturing per bin; t < 0 joins the first

@@ -98,6 +98,10 @@ def build_columns(timeline: CodedTimeline, scheme: CodingScheme | None = None) -
     total = students.sum(axis=1)
     known = total > 0
     students /= np.where(known, total, 1.0)[:, None]
+    if n > 1 and (t[1:] < t[:-1]).any():  # a hand-made document out of order: metrics assume time order
+        order = np.argsort(t, kind="stable")
+        t, teacher, code, st, students, known = t[order], teacher[order], code[order], st[order], \
+            students[order], known[order]
     return TimelineColumns(t=t, interval=float(timeline.interval), teacher=teacher, students=students,
                            students_known=known, st=st, code=code, code_ids=code_ids)
 
@@ -141,7 +145,7 @@ def bin_edges(cols: TimelineColumns, width: float) -> tuple[IntArray, FloatArray
     """The bin of every sample (bins of ``width`` s from t=0) and the start time of every bin."""
     if width <= 0:
         raise ValueError(f"bin width must be positive, got {width}")
-    index = np.floor(cols.t / width + 1e-9).astype(np.int64)
+    index = np.floor(cols.t / width + 1e-9).astype(np.int64).clip(0)  # samples before t=0 go to the first bin
     count = int(index[-1]) + 1 if cols.n else 0
     return index, np.arange(count, dtype=np.float64) * width
 
