@@ -230,3 +230,13 @@ def test_a_hand_coded_st_sheet_gets_a_report_with_its_own_codes(tmp_path: Path) 
     assert "每 3 秒采样一次" in html
     assert html.count('class="seek point"') >= 2 * 10  # T and S rows, one dot per 2-minute bin
     assert 'id="chart-st"' in html and 'id="chart-rtch"' in html
+
+
+def test_period_report_of_a_group_has_a_row_per_teacher(tmp_path: Path) -> None:
+    lessons = diagnosed_samples()
+    doc = json.loads(lessonlens.report("period", tmp_path / "g.json", lessons, lang="en").read_text(encoding="utf-8"))
+    per_teacher = next(t for t in doc["tables"] if t["id"] == "per_teacher")
+    assert {r[0] for r in per_teacher["rows"]} == {a.lesson.teacher for a in lessons}
+    assert sum(r[1] for r in per_teacher["rows"]) == len(lessons)
+    html = lessonlens.report("period", tmp_path / "g.html", lessons, lang="en").read_text(encoding="utf-8")
+    assert "Per teacher" in html and "First vs. latest" in html

@@ -12,7 +12,7 @@ from pathlib import Path
 from lessonlens.core.atomic import atomic_open
 from lessonlens.core.extensions import Renderer, ReportJob
 from lessonlens.core.hookspecs import hookimpl
-from lessonlens.plugins.reports.builders import BUILDERS, build_report
+from lessonlens.plugins.reports.builders import build_report, renderers_for_each_kind
 from lessonlens.plugins.reports.labels import column_label
 from lessonlens.plugins.reports.model import DataTable
 
@@ -32,10 +32,6 @@ def file_name(index: int, table: DataTable) -> str:
 class TablesCsv(Renderer):
     format = "csv"
 
-    def __init__(self, report: str) -> None:
-        self.report = report  # type: ignore[misc]
-        self.name = f"{report}-csv"  # type: ignore[misc]
-
     def render(self, job: ReportJob, path: Path) -> None:
         report = build_report(job, path)
         with atomic_open(path, "wb") as handle, zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -45,5 +41,5 @@ class TablesCsv(Renderer):
 
 @hookimpl
 def register_report_renderers(register: Callable[[Renderer], None]) -> None:
-    for kind in BUILDERS:
-        register(TablesCsv(kind))
+    for renderer in renderers_for_each_kind(TablesCsv):
+        register(renderer)

@@ -8,18 +8,14 @@ from pathlib import Path
 from lessonlens.core.atomic import write_text_atomic
 from lessonlens.core.extensions import Renderer, ReportJob
 from lessonlens.core.hookspecs import hookimpl
-from lessonlens.plugins.reports.builders import BUILDERS, build_report
+from lessonlens.plugins.reports.builders import build_report, renderers_for_each_kind
 from lessonlens.plugins.reports.page import render_page
 
 
 class HtmlReport(Renderer):
-    """A report kind as HTML; ``report`` is set per instance so one class serves every kind."""
+    """Reports as HTML; ``renderers_for_each_kind`` makes one subclass per report kind."""
 
     format = "html"
-
-    def __init__(self, report: str) -> None:
-        self.report = report  # type: ignore[misc]
-        self.name = f"{report}-html"  # type: ignore[misc]
 
     def render(self, job: ReportJob, path: Path) -> None:
         write_text_atomic(path, render_page(build_report(job, path)))
@@ -27,5 +23,5 @@ class HtmlReport(Renderer):
 
 @hookimpl
 def register_report_renderers(register: Callable[[Renderer], None]) -> None:
-    for kind in BUILDERS:
-        register(HtmlReport(kind))
+    for renderer in renderers_for_each_kind(HtmlReport):
+        register(renderer)

@@ -11,7 +11,7 @@ from typing import Any
 from lessonlens.core.atomic import write_text_atomic
 from lessonlens.core.extensions import Renderer, ReportJob
 from lessonlens.core.hookspecs import hookimpl
-from lessonlens.plugins.reports.builders import BUILDERS, build_report
+from lessonlens.plugins.reports.builders import build_report, renderers_for_each_kind
 from lessonlens.plugins.reports.labels import column_label
 from lessonlens.plugins.reports.model import Report
 
@@ -43,10 +43,6 @@ def tables_document(report: Report) -> dict[str, Any]:
 class TablesJson(Renderer):
     format = "json"
 
-    def __init__(self, report: str) -> None:
-        self.report = report  # type: ignore[misc]
-        self.name = f"{report}-json"  # type: ignore[misc]
-
     def render(self, job: ReportJob, path: Path) -> None:
         document = tables_document(build_report(job, path))
         write_text_atomic(path, json.dumps(document, ensure_ascii=False, indent=1, allow_nan=False) + "\n")
@@ -54,5 +50,5 @@ class TablesJson(Renderer):
 
 @hookimpl
 def register_report_renderers(register: Callable[[Renderer], None]) -> None:
-    for kind in BUILDERS:
-        register(TablesJson(kind))
+    for renderer in renderers_for_each_kind(TablesJson):
+        register(renderer)

@@ -19,7 +19,7 @@ from lessonlens.core.errors import LessonlensError
 from lessonlens.core.extensions import Renderer, ReportJob
 from lessonlens.core.hookspecs import hookimpl
 from lessonlens.core.i18n import Text
-from lessonlens.plugins.reports.builders import BUILDERS, build_report
+from lessonlens.plugins.reports.builders import build_report, renderers_for_each_kind
 from lessonlens.plugins.reports.page import render_page
 
 ENV_VAR = "LESSONLENS_CHROMIUM"
@@ -75,15 +75,11 @@ def html_to_pdf(html: str, path: Path, timeout: float = 120.0) -> None:
 class PdfReport(Renderer):
     format = "pdf"
 
-    def __init__(self, report: str) -> None:
-        self.report = report  # type: ignore[misc]
-        self.name = f"{report}-pdf"  # type: ignore[misc]
-
     def render(self, job: ReportJob, path: Path) -> None:
         html_to_pdf(render_page(build_report(job, path), for_print=True), path)
 
 
 @hookimpl
 def register_report_renderers(register: Callable[[Renderer], None]) -> None:
-    for kind in BUILDERS:
-        register(PdfReport(kind))
+    for renderer in renderers_for_each_kind(PdfReport):
+        register(renderer)
