@@ -140,11 +140,12 @@ def test_without_audio_vision_still_codes_with_less_confidence() -> None:
     assert all(m.confidence < a.confidence for m, a in zip(mute.samples, with_audio.samples, strict=True))
 
 
-def test_instants_without_evidence_stay_uncoded() -> None:
-    obs = lecture(0.0) + lecture(STEP)
-    timeline = coded(obs, 4)
-    assert teachers(timeline) == ["lecturing", "lecturing", None, None]
-    assert timeline.samples[3].st is None and timeline.samples[3].students == {}
+def test_instants_without_evidence_stay_uncoded_unless_a_short_gap() -> None:
+    obs = lecture(0.0) + lecture(STEP) + lecture(4 * STEP) + lecture(9 * STEP)
+    timeline = coded(obs, 11)
+    assert teachers(timeline) == ["lecturing"] * 5 + [None] * 4 + ["lecturing", None]
+    assert timeline.samples[10].st is None and timeline.samples[10].students == {}
+    assert timeline.samples[2].confidence < 0.5 < timeline.samples[1].confidence  # filled, and says so
 
 
 def test_cues_alone_are_voted_as_before() -> None:

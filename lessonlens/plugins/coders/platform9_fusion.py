@@ -12,7 +12,9 @@ instant's window (``t ± interval/2``):
 
 plus the votes of behaviour cues (action-recognition plugins). The scores are turned into a
 label sequence by a Viterbi pass with a switching cost, so a one-sample blip needs much stronger
-evidence than its neighbours to stand (codes do not flicker). Students' shares are the share cues
+evidence than its neighbours to stand (codes do not flicker); a short gap with no evidence at all
+(the teacher out of the picture, silent) between coded instants takes its neighbours' code with low
+confidence, while a long gap or the lesson's edges stay uncoded. Students' shares are the share cues
 of the student camera, raised by audio (a chorus: most of the class answering; one student's
 voice: someone answering; group talk or many overlapping student voices: peer interaction).
 Student evidence feeds back into the teacher: raised hands and a standing student speak for an
@@ -62,6 +64,7 @@ class FusionSettings:
 
     switch_cost: float = 0.8
     min_evidence: float = 0.15
+    max_gap: int = 3
     chorus_share: float = 0.8
     group_share: float = 0.5
     single_answer_share: float = 0.05
@@ -210,7 +213,10 @@ def teacher_scores(windows: Sequence[_Window], students: Floats, cue_votes: Floa
     to_class = (face == "class").astype(float)
     to_board = (face == "board") + 0.5 * (face == "side")
     arm = np.array([w.arm for w in windows], dtype=float)
-    added = np.minimum(np.array([w.added for w in windows], dtype=float) / 4.0, 1.0)
+    added = np.minimum(np.array([w.added for w in windows], dtype=float) / 3.0, 1.0)
+    if n > 2:  # writing is one activity with pauses: text appearing next door counts, a little less
+        added = np.maximum(added, 0.7 * np.maximum(np.roll(added, 1), np.roll(added, -1)))
+    writing = np.maximum(added, to_board * at_board)
     shares = np.nan_to_num(students)
 
     def share(behaviour: str, full: float) -> Floats:
@@ -241,12 +247,30 @@ def teacher_scores(windows: Sequence[_Window], students: Floats, cue_votes: Floa
         asked = np.maximum(question, np.concatenate([[0.0], question[:-1]])) if n else question
         # a dialogue: the teacher's turns around a student's answer belong to the interaction too
         nearby = np.maximum.reduce([student, np.roll(student, 1), np.roll(student, -1)]) if n > 2 else student
-        scores[:, 0] += 0.35 * talk * (1 - nearby) * (1 - asked) + 0.05 * talk
+        # explaining while writing on the board is board writing, not lecturing
+        scores[:, 0] += 0.35 * talk * (1 - nearby) * (1 - asked) * (1 - writing) + 0.05 * talk
         scores[:, 3] += (0.45 * asked + 0.3 * student + 0.4 * nearby + 0.3 * chorus + 0.3 * evaluated
                          - 0.3 * group)
         scores[:, 2] += 0.3 * group + 0.1 * away * (1 - talk)
     scores += cue_votes
     return np.clip(scores, 0.0, None)
+
+
+def short_gaps(known: npt.NDArray[np.bool_], longest: int) -> npt.NDArray[np.bool_]:
+    """Instants without evidence in a run of at most ``longest`` with evidence on both sides."""
+    gaps = np.zeros_like(known)
+    i = 0
+    while i < len(known):
+        if known[i]:
+            i += 1
+            continue
+        j = i
+        while j < len(known) and not known[j]:
+            j += 1
+        if i > 0 and j < len(known) and j - i <= longest:
+            gaps[i:j] = True
+        i = j
+    return gaps
 
 
 def viterbi(scores: Floats, switch_cost: float, known: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
@@ -348,7 +372,9 @@ def fuse(request: CodeRequest, samples: Sequence[CodedSample],
     students = student_shares(windows, cue_shares, speech_known, settings)
     scores = teacher_scores(windows, students, votes, speech_known, board_known, request.interval)
     known = scores.max(axis=1) >= settings.min_evidence
-    labels = viterbi(scores, settings.switch_cost, known)
+    gaps = short_gaps(known, settings.max_gap)
+    scores[gaps] = settings.min_evidence  # nothing seen: every behaviour alike, the neighbours decide
+    labels = viterbi(scores, settings.switch_cost, known | gaps)
     totals = scores.sum(axis=1)
     fused = []
     for i, sample in enumerate(samples):

@@ -102,7 +102,7 @@ class BoardReader:
     front of the board, a wiped board) is always read, never estimated.
     """
 
-    def __init__(self, read: Reader, min_change: float = 0.003, whole_board: float = 0.4, min_gap: float = 18.0,
+    def __init__(self, read: Reader, min_change: float = 0.001, whole_board: float = 0.4, min_gap: float = 18.0,
                  max_estimate: float = 0.03) -> None:
         self.read = read
         self.min_change = min_change
@@ -215,7 +215,7 @@ class BoardOcrDetector(Detector):
     description = Text(zh="板书文字识别（rapidocr，仅在板面变化时识别）",
                        en="Board text (rapidocr, read only where the board changed)")
 
-    def __init__(self, width: int = 1280, min_change: float = 0.003, min_gap: float = 18.0,
+    def __init__(self, width: int = 1280, min_change: float = 0.001, min_gap: float = 18.0,
                  layout: RoomLayout = DEFAULT_LAYOUT, det_model: str | None = None,
                  rec_model: str | None = None) -> None:
         self.width = width
