@@ -156,3 +156,18 @@ def test_samples_out_of_order_or_before_zero_are_measured_in_time_order() -> Non
     assert m.series["participation"].t == (-6.0, 6.0, 12.0)
     assert m.episodes["lecturing"].count == 2  # -6 and 6 are 12 s apart: a hole in the sampling
     assert [r[2] for r in m.tables["timeline"].rows] == [2, 0]  # lecturing per bin; t < 0 joins the first
+
+
+def test_local_extrema_of_the_binned_curves(metrics: Metrics) -> None:
+    # participation per 12-s bin: 0.9, 1.0, 0.6, 0.5 -> one peak at 12 s; consistency 0.9, 0.625, 0.6, 0.5
+    assert metrics.tables["participation_extrema"].rows == ((12.0, 1.0, "max"),)
+    assert metrics.scalars["participation_local_maxima"] == 1 and metrics.scalars["participation_local_minima"] == 0
+    # attention 0.9, 1.0, None, 0.5: the undefined bin is skipped, 1.0 is still a peak
+    assert metrics.tables["attention_extrema"].rows == ((12.0, 1.0, "max"),)
+
+
+def test_turning_points_on_a_plateau_and_a_dip() -> None:
+    from lessonlens.plugins.metrics.curves import turning_points
+
+    table = turning_points((0.0, 1.0, 2.0, 3.0, 4.0, 5.0), (0.5, 0.8, 0.8, 0.3, None, 0.6))
+    assert table.rows == ((1.0, 0.8, "max"), (3.0, 0.3, "min"))

@@ -26,6 +26,7 @@ _HEAD = {
     "mean": Text(zh="平均", en="Mean"),
     "max": Text(zh="最大（时间）", en="Max (at)"),
     "min": Text(zh="最小（时间）", en="Min (at)"),
+    "turns": Text(zh="极大/极小值个数", en="Peaks/dips"),
     "count": Text(zh="次数", en="Count"),
     "total": Text(zh="总时长", en="Total"),
     "longest": Text(zh="最长", en="Longest"),
@@ -97,13 +98,14 @@ def render(metrics: Metrics, scheme: CodingScheme, console: Console) -> None:
         console.print(table)
     if metrics.summaries:
         table = _table(both(_HEAD["curves"]), both(_HEAD["curve"]), both(_HEAD["mean"]), both(_HEAD["max"]),
-                       both(_HEAD["min"]))
+                       both(_HEAD["min"]), both(_HEAD["turns"]))
         for name, summary in metrics.summaries.items():
             table.add_row(
                 both(metric_label(name)),
                 _value(name, summary.mean),
                 f"{summary.max.value:.3f} ({clock(summary.max.t)})" if summary.max else "-",
                 f"{summary.min.value:.3f} ({clock(summary.min.t)})" if summary.min else "-",
+                f"{s.get(name + '_local_maxima', '-')}/{s.get(name + '_local_minima', '-')}",
             )
         console.print(table)
     if metrics.episodes:

@@ -5,7 +5,8 @@
 - attention 关注度 = share listening + hand raising + answering, only where the teacher lectures,
   writes on the board or interacts (questions); undefined elsewhere.
 All are undefined (None) where the students were not observed. Binned curves are the mean of the
-defined values in each bin; summaries give the mean and the (first) time of the maximum and minimum.
+defined values in each bin; summaries give the mean and the (first) time of the maximum and minimum;
+tables ``<curve>_extrema`` list the local maxima and minima of the binned curve.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from lessonlens.core.columns import (
 )
 from lessonlens.core.extensions import Metric
 from lessonlens.core.hookspecs import hookimpl
-from lessonlens.core.metrics import CurveSummary, Extreme, MetricValues, Scalar, Series
+from lessonlens.core.metrics import CurveSummary, Extreme, MetricValues, Scalar, Series, Table
 from lessonlens.core.timeline import STUDENT_BEHAVIOURS, TEACHER_BEHAVIOURS, CodedTimeline, CodingScheme
 
 BIN_SECONDS = 120.0
@@ -78,6 +79,19 @@ def summaries_of(t: FloatArray, values: FloatArray, defined: BoolArray) -> list[
     return out
 
 
+def turning_points(t: tuple[float, ...], values: tuple[float | None, ...]) -> Table:
+    """Local maxima and minima of a binned curve over its defined bins (ends excluded; on a plateau
+    the first bin counts): the peaks and dips a teacher looks up in the video."""
+    points = [(when, v) for when, v in zip(t, values, strict=True) if v is not None]
+    rows = []
+    for (_, before), (when, v), (_, after) in zip(points, points[1:], points[2:], strict=False):
+        if v > before and v >= after:
+            rows.append((when, v, "max"))
+        elif v < before and v <= after:
+            rows.append((when, v, "min"))
+    return Table(columns=("t", "value", "kind"), rows=tuple(rows))
+
+
 def curve_values(cols: TimelineColumns, bin_seconds: float = BIN_SECONDS) -> MetricValues:
     index, starts = bin_edges(cols, bin_seconds)
     values, defined = curve_arrays(cols)
@@ -88,13 +102,18 @@ def curve_values(cols: TimelineColumns, bin_seconds: float = BIN_SECONDS) -> Met
     series: dict[str, Series] = {}
     summaries: dict[str, CurveSummary] = {}
     scalars: dict[str, Scalar] = {}
+    tables: dict[str, Table] = {}
     for name, sample_row, bin_row, summary in zip(NAMES, per_sample, binned, summaries_of(cols.t, values, defined),
                                                   strict=True):
         series[name] = Series(t=t, values=sample_row)
         series[f"{name}_binned"] = Series(t=bin_t, values=bin_row)
         summaries[name] = summary
         scalars[f"{name}_mean"] = summary.mean
-    return MetricValues(scalars=scalars, series=series, summaries=summaries)
+        turns = tables[f"{name}_extrema"] = turning_points(bin_t, bin_row)
+        kinds = [row[2] for row in turns.rows]
+        scalars[f"{name}_local_maxima"] = kinds.count("max")
+        scalars[f"{name}_local_minima"] = kinds.count("min")
+    return MetricValues(scalars=scalars, series=series, summaries=summaries, tables=tables)
 
 
 class Curves(Metric):
