@@ -224,6 +224,18 @@ def test_portrait_matches_numpy_over_the_documents(store: Store) -> None:
     assert empty.n_lessons == 0 and empty.metrics["rt"].mean is None and empty.findings == ()
 
 
+def test_monthly_means_of_a_group(store: Store) -> None:
+    store.add([lesson("s1", date=dt.date(2026, 9, 3), rt=0.4), lesson("s2", date=dt.date(2026, 9, 28), rt=0.6),
+               lesson("o1", date=dt.date(2026, 11, 2), rt=0.8, teacher="李"), lesson("u", date=None, rt=0.1)])
+    months = store.monthly(LessonQuery(school="一中"))
+    assert [m.month for m in months] == [dt.date(2026, 9, 1), dt.date(2026, 11, 1)]  # empty October left out
+    september, november = months
+    assert september.n_lessons == 2 and september.n_teachers == 1 and september.modes == {"mixed": 2}
+    assert september.means["rt"] == pytest.approx(0.5) and november.means["rt"] == pytest.approx(0.8)
+    assert september.means["switches_per_10min"] is None
+    assert store.monthly(LessonQuery(school="none")) == ()
+
+
 def test_norms_per_subject_and_grade_for_rules(store: Store) -> None:
     shares = [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5]
     store.add([lesson(f"e{i}", answering=s / 2, subject="英语", grade="六年级") for i, s in enumerate(shares)])

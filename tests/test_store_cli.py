@@ -64,6 +64,10 @@ def test_store_commands_end_to_end(backend: str, tmp_path: Path, files: list[Pat
     zh = run("store", "portrait", db=url, lang="zh")
     assert zh.returncode == 0 and "教学模式" in zh.stdout
 
+    months = json.loads(run("store", "monthly", "--json", db=url).stdout)
+    assert sum(m["n_lessons"] for m in months) == 12 and months[0]["month"].endswith("-01")
+    assert "Rt" in run("store", "monthly", "--region", "示范区", db=url).stdout
+
     norms_file = tmp_path / "norms.json"
     assert run("store", "norms", "-o", str(norms_file), db=url).returncode == 0
     norms = read_norms(norms_file)

@@ -33,6 +33,7 @@ _T = {
     "findings": Text(zh="常见诊断", en="most frequent findings"),
     "metric": Text(zh="指标", en="metric"),
     "mean": Text(zh="均值", en="mean"),
+    "month": Text(zh="月份", en="month"),
     "rubric": Text(zh="量规指标（得分率）", en="rubric indicator (score share)"),
     "none": Text(zh="没有符合条件的课例", en="no matching lessons"),
     "saved": Text(zh="常模已写入 {path}", en="norms written to {path}"),
@@ -249,6 +250,32 @@ def add_to(app: typer.Typer) -> None:
         console = Console()
         for key, p in portraits.items():
             _print_portrait(console, " ".join(key) or "—", p)
+
+    @store_app.command("monthly")
+    def monthly(db: str | None = DB_OPTION, teacher: str | None = TEACHER, school: str | None = SCHOOL,
+                region: str | None = REGION, subject: str | None = SUBJECT, grade: str | None = GRADE,
+                date_from: str | None = DATE_FROM, date_to: str | None = DATE_TO, as_json: bool = AS_JSON) -> None:
+        """按月变化：课数、教学模式、关键指标均值 / month by month: lessons, modes, key metric means."""
+        query = query_from_options(teacher, school, region, subject, grade, date_from, date_to)
+        with opened(db) as store:
+            months = store.monthly(query)
+        if as_json:
+            _json(months)
+            return
+        if not months:
+            typer.echo(_t("none"))
+            return
+        lang = current_lang()
+        shown = ("rt", "ch", "participation_mean", "student_shares.answering")
+        table = Table()
+        for head in (_t("month"), _t("lessons"), _t("teachers"), _t("modes"),
+                     *(METRIC_BY_ID[m].label.get(lang) for m in shown)):
+            table.add_column(head)
+        for m in months:
+            modes = ", ".join(f"{_mode(k)} {v}" for k, v in m.modes.items())
+            table.add_row(m.month.strftime("%Y-%m"), str(m.n_lessons), str(m.n_teachers), modes,
+                          *(_fmt(m.means[k]) for k in shown))
+        Console().print(table)
 
     @store_app.command("norms")
     def norms(db: str | None = DB_OPTION,

@@ -20,6 +20,7 @@ from lessonlens.store.results import (
     LessonRecord,
     MetricStats,
     MetricTrend,
+    MonthStats,
     Norm,
     Norms,
     Portrait,
@@ -44,6 +45,6 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "INDEXED_METRICS", "METRIC_IDS", "PERCENTILES", "AddResult", "Comparison", "FindingCount", "IndexedMetric",
-    "LessonQuery", "LessonRecord", "MetricStats", "MetricTrend", "Norm", "Norms", "Portrait", "Store",
+    "LessonQuery", "LessonRecord", "MetricStats", "MetricTrend", "MonthStats", "Norm", "Norms", "Portrait", "Store",
     "TeacherPeriod", "TeacherSummary", "TrendPoint", "default_path", "open_store", "parse_date", "resolve_url",
 ]

@@ -28,12 +28,21 @@ from lessonlens.store.db import WRITE, display_url, make_engine, resolve_url
 from lessonlens.store.export import format_of, table_rows, write_table
 from lessonlens.store.ingest import add_analyses, remove_lessons
 from lessonlens.store.models import analysis_table
-from lessonlens.store.queries import analyses, grouped_portraits, lesson_records, norms, portrait, trends
+from lessonlens.store.queries import (
+    analyses,
+    grouped_portraits,
+    lesson_records,
+    monthly,
+    norms,
+    portrait,
+    trends,
+)
 from lessonlens.store.results import (
     AddResult,
     Comparison,
     LessonQuery,
     LessonRecord,
+    MonthStats,
     Norms,
     Portrait,
     TeacherPeriod,
@@ -170,6 +179,11 @@ class Store:
         """One portrait per group, e.g. ``by=("school",)`` within ``LessonQuery(region=...)``."""
         with self.engine.connect() as conn:
             return grouped_portraits(conn, by, query, findings_limit)
+
+    def monthly(self, query: LessonQuery = ALL) -> tuple[MonthStats, ...]:
+        """A group over time: lessons, modes and metric means per calendar month (for period reports)."""
+        with self.engine.connect() as conn:
+            return monthly(conn, query)
 
     def norms(self, query: LessonQuery = ALL, min_lessons: int = 1) -> Norms:
         """Percentiles of every indexed metric per subject and grade (``query`` narrows the lessons)."""

@@ -36,6 +36,7 @@ from lessonlens.store.results import (
     LessonRecord,
     MetricStats,
     MetricTrend,
+    MonthStats,
     Norm,
     Norms,
     Portrait,
@@ -276,3 +277,42 @@ def norms(conn: Connection, query: LessonQuery, min_lessons: int = 1) -> Norms:
         Norm(subject=key[0], grade=key[1], n_lessons=p.n_lessons, metrics=p.metrics, rubrics=p.rubrics)
         for key, p in portraits.items()
     ))
+
+
+def monthly(conn: Connection, query: LessonQuery) -> tuple[MonthStats, ...]:
+    """Month by month: lessons, teachers, modes and the mean of every indexed metric (dated lessons only)."""
+    stmt = (select(A.mode, L.teacher_id, L.date, *_METRIC_COLUMNS)
+            .select_from(lesson_table.join(analysis_table, A.lesson_id == L.id))
+            .where(L.date.is_not(None), *conditions(query)))
+    rows = raw_rows(conn, stmt)
+    if not rows:
+        return ()
+    dates = [as_date(row[2]) for row in rows]
+    month = np.array([d.year * 12 + d.month - 1 for d in dates if d is not None], dtype=np.int64)
+    first = int(month.min())
+    index = month - first
+    size = int(index.max()) + 1
+    values = _matrix(rows, 3)
+    defined = ~np.isnan(values)
+    counts = np.zeros((size, values.shape[1]))
+    sums = np.zeros((size, values.shape[1]))
+    np.add.at(counts, index, defined)
+    np.add.at(sums, index, np.where(defined, values, 0.0))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = sums / counts
+    lessons = np.bincount(index, minlength=size)
+    result = []
+    for i in np.flatnonzero(lessons):
+        members = np.flatnonzero(index == i)
+        modes: dict[str, int] = {}
+        for k in members:
+            key = rows[k][0] or "unknown"
+            modes[key] = modes.get(key, 0) + 1
+        year, month0 = divmod(first + int(i), 12)
+        result.append(MonthStats(
+            month=dt.date(year, month0 + 1, 1), n_lessons=int(lessons[i]),
+            n_teachers=len({rows[k][1] for k in members}),
+            modes=dict(sorted(modes.items(), key=lambda kv: (-kv[1], kv[0]))),
+            means={m: None if np.isnan(means[i, j]) else float(means[i, j]) for j, m in enumerate(METRIC_IDS)},
+        ))
+    return tuple(result)

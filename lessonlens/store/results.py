@@ -130,6 +130,17 @@ class Portrait:
 
 
 @attrs.frozen
+class MonthStats:
+    """A group's lessons of one calendar month: how many, their modes and metric means."""
+
+    month: dt.date
+    n_lessons: int
+    n_teachers: int
+    modes: dict[str, int]
+    means: dict[str, float | None]
+
+
+@attrs.frozen
 class TeacherPeriod:
     """One teacher's lessons over a period, oldest first, with trends of every indexed metric.
 
