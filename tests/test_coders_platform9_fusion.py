@@ -130,6 +130,18 @@ def test_chorus_and_group_talk_raise_student_shares() -> None:
     assert all(abs(sum(s.values()) - 1) < 1e-3 for s in shares)
 
 
+def test_a_chorus_counts_at_the_instant_it_covers_and_not_during_group_work() -> None:
+    obs: list[Observation] = []
+    for i in range(4):
+        obs += lecture(i * STEP)
+    obs.append(talk(STEP - 2.9, 1.5, "chorus", "是"))  # over before the instant: students listen again
+    obs.append(BehaviourCue(t=3 * STEP, actor="students", behaviour="peer_interaction", share=0.8))
+    obs.append(talk(3 * STEP - 0.5, 1.0, "chorus", ""))  # many voices while the class talks in groups
+    shares = [s.students for s in coded(obs, 4).samples]
+    assert shares[1].get("answering", 0.0) == 0.0
+    assert shares[3]["peer_interaction"] >= 0.5 and shares[3].get("answering", 0.0) == 0.0
+
+
 def test_without_audio_vision_still_codes_with_less_confidence() -> None:
     obs: list[Observation] = []
     for i in range(6):

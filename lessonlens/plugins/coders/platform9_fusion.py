@@ -125,6 +125,8 @@ class _Window:
     student_talk: float = 0.0
     chorus: float = 0.0
     group: float = 0.0
+    chorus_now: float = 0.0
+    student_now: float = 0.0
     question: bool = False
     evaluation: bool = False
     evidence: list[Evidence] = attrs.Factory(list)
@@ -184,19 +186,30 @@ def _add_speech(windows: list[_Window], instants: Floats, half: float, obs: Spee
         if overlap <= 0 and not (obs.t == end and instants[i] - half <= obs.t < instants[i] + half):
             continue
         seconds = max(overlap, 0.0)
+        # the instant itself (t ± 1 s): a sample codes what students do then, not three seconds off
+        now = max(0.0, min(end, instants[i] + 1.0) - max(obs.t, instants[i] - 1.0))
         w = windows[i]
         if obs.speaker == "teacher":
             w.teacher_talk += seconds
             w.question = w.question or is_question(obs.text)
         elif obs.speaker == "chorus":
             w.chorus += seconds
+            w.chorus_now += now
         elif obs.speaker == "group":
             w.group += seconds
         elif obs.speaker in ("student", "students"):
             w.student_talk += seconds
+            w.student_now += now
         elif not obs.speaker:  # a transcript (ASR): the speech detector already timed who spoke
             w.question = w.question or is_question(obs.text)
         w.evidence.append(Evidence(obs.detector, obs.kind, f"{obs.speaker}: {obs.text[:40]}".rstrip(": "), obs.t))
+
+
+def _beside(values: Floats) -> Floats:
+    """Each instant's larger neighbour value (0 beyond the lesson's ends)."""
+    padded = np.concatenate([[0.0], values, [0.0]])
+    out: Floats = np.maximum(padded[:-2], padded[2:])
+    return out
 
 
 def teacher_scores(windows: Sequence[_Window], students: Floats, cue_votes: Floats, speech_known: bool,
@@ -214,8 +227,7 @@ def teacher_scores(windows: Sequence[_Window], students: Floats, cue_votes: Floa
     to_board = (face == "board") + 0.5 * (face == "side")
     arm = np.array([w.arm for w in windows], dtype=float)
     added = np.minimum(np.array([w.added for w in windows], dtype=float) / 3.0, 1.0)
-    if n > 2:  # writing is one activity with pauses: text appearing next door counts, a little less
-        added = np.maximum(added, 0.7 * np.maximum(np.roll(added, 1), np.roll(added, -1)))
+    added = np.maximum(added, 0.7 * _beside(added))  # writing has pauses: text appearing next door counts
     writing = np.maximum(added, to_board * at_board)
     shares = np.nan_to_num(students)
 
@@ -244,9 +256,10 @@ def teacher_scores(windows: Sequence[_Window], students: Floats, cue_votes: Floa
         chorus, group = seconds("chorus", 0.2), seconds("group", 0.5)
         question = np.array([w.question for w in windows], dtype=float)
         evaluated = np.array([w.evaluation for w in windows], dtype=float)
-        asked = np.maximum(question, np.concatenate([[0.0], question[:-1]])) if n else question
+        asked = np.maximum(question, np.concatenate([[0.0], question[:-1]])) if n else question  # just asked
         # a dialogue: the teacher's turns around a student's answer belong to the interaction too
-        nearby = np.maximum.reduce([student, np.roll(student, 1), np.roll(student, -1)]) if n > 2 else student
+        answer = np.maximum(student, chorus)
+        nearby = np.maximum(answer, _beside(answer))
         # explaining while writing on the board is board writing, not lecturing
         scores[:, 0] += 0.35 * talk * (1 - nearby) * (1 - asked) * (1 - writing) + 0.05 * talk
         scores[:, 3] += (0.45 * asked + 0.3 * student + 0.4 * nearby + 0.3 * chorus + 0.3 * evaluated
@@ -329,11 +342,13 @@ def student_shares(windows: Sequence[_Window], cue_shares: Floats, speech_known:
         ans, peer, listen = (STUDENT_BEHAVIOURS.index(b) for b in ("answering", "peer_interaction", "listening"))
         for i, w in enumerate(windows):
             lift: dict[int, float] = {}
-            if w.chorus > 0.5:
+            # many voices while the camera sees the class turned to each other: group talk, not a chorus
+            in_groups = not np.isnan(shares[i]).any() and shares[i][peer] >= 0.4
+            if w.chorus_now > 0.5 and not in_groups:
                 lift[ans] = settings.chorus_share
-            elif w.student_talk > 0.5:
+            elif w.student_now > 0.5:
                 lift[ans] = settings.single_answer_share
-            if w.group > 0.5:
+            if w.group > 0.5 or (w.chorus_now > 0.5 and in_groups):
                 lift[peer] = settings.group_share
             if not lift:
                 continue
