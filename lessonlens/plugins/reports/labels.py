@@ -98,7 +98,7 @@ UI: dict[str, Text] = {
     "generated": Text(zh="由 lessonlens {version} 生成", en="Made with lessonlens {version}"),
     "maximum": Text(zh="最大", en="max"),
     "minimum": Text(zh="最小", en="min"),
-    "mean": Text(zh="平均", en="mean"),
+    "mean": Text(zh="平均", en="Mean"),
     "minutes": Text(zh="时间（分钟）", en="Time (minutes)"),
     "count_per_bin": Text(zh="次数 / 2 分钟", en="count per 2 min"),
     "share": Text(zh="占比", en="Share"),

@@ -23,27 +23,35 @@ def _fit(label: str, width: float, size: float) -> str:
 def matrix_svg(chart: MatrixChart, lang: str, label: str, no_score: str) -> Markup:
     label_width = 300.0
     columns = len(chart.columns)
-    cell = min(96.0, (svg.WIDTH - label_width - 12) / max(columns, 1))
+    # the raters' columns, then a gap, then the mean: the mean is what the bands are read from
+    raters = sum(1 for c in chart.columns if c.id.startswith("rater:"))
+    gap = 12.0 if 0 < raters < columns else 0.0
+    cell = min(96.0, (svg.WIDTH - label_width - 12 - gap) / max(columns, 1))
+
+    def left(j: int) -> float:
+        return label_width + cell * j + (gap if raters and j >= raters else 0.0)
+
     head = 30.0
     legend_h = 34.0
     height = head + ROW * len(chart.rows) + legend_h + 8
     parts: list[svg.Child] = []
     for j, column in enumerate(chart.columns):
-        cx = label_width + cell * j + cell / 2
+        cx = left(j) + cell / 2
         name = pick(column.label, lang)
         parts.append(svg.el("text", {"x": cx, "y": head - 10, "font-size": svg.SMALL, "text-anchor": "middle",
-                                     "font-weight": 700}, svg.title(name), _fit(name, cell - 4, svg.SMALL)))
+                                     "font-weight": 700 if j >= raters else None}, svg.title(name),
+                            _fit(name, cell - 4, svg.SMALL)))
     for i, row in enumerate(chart.rows):
         y = head + ROW * i
         indent = 8.0 + 16.0 * max(row.level - 1, 0)
         weight = 700 if row.level <= 1 else None
         name = pick(row.label, lang)
         if row.level == 0:
-            parts.append(svg.line(0, y, label_width + cell * columns, y, "#8a8a8a", 1.0))
+            parts.append(svg.line(0, y, left(columns - 1) + cell, y, "#8a8a8a", 1.0))
         parts.append(svg.el("text", {"x": indent, "y": y + ROW / 2 + 4, "font-size": svg.FONT, "font-weight": weight},
                             svg.title(name), _fit(name, label_width - indent - 8, svg.FONT)))
         for j, c in enumerate(row.cells):
-            x0 = label_width + cell * j
+            x0 = left(j)
             if c.score is None:
                 shown, tip = "—", f"{name}: {no_score}"
             else:

@@ -12,26 +12,38 @@ from lessonlens.plugins.reports import svg
 from lessonlens.plugins.reports.palette import series_color
 
 SIZE = 340.0
-WIDE = 430.0
-RADIUS = 96.0
+WIDE = 400.0
+RADIUS = 90.0
+LABEL = 11.5  # about 8 pt when two radars share an A4 row
 
 
-def _wrap(label: str, width: float) -> list[str]:
-    """At most two lines of ``width``; CJK text breaks anywhere, Latin text at spaces."""
-    if svg.text_width(label, svg.SMALL) <= width:
-        return [label]
-    words = label.split(" ") if " " in label else list(label)
-    joiner = " " if " " in label else ""
-    first = ""
-    for k, word in enumerate(words):
-        trial = f"{first}{joiner if first else ''}{word}"
-        if svg.text_width(trial, svg.SMALL) > width and first:
-            rest = joiner.join(words[k:])
-            while svg.text_width(rest, svg.SMALL) > width and len(rest) > 1:
-                rest = rest[:-2] + "…"
-            return [first, rest]
-        first = trial
-    return [first]
+def _fit(line: str, width: float) -> str:
+    while svg.text_width(line, LABEL) > width and len(line) > 1:
+        line = line[:-2] + "…"
+    return line
+
+
+def _wrap(label: str, width: float, max_lines: int = 3) -> list[str]:
+    """Lines of at most ``width``: CJK text in lines of even length (no lone last character), Latin
+    text at spaces; what still does not fit ends with an ellipsis (the full label is in the tooltip)."""
+    if " " not in label:
+        count = math.ceil(svg.text_width(label, LABEL) / width)
+        size = math.ceil(len(label) / count) if count <= max_lines else max(1, int(width // LABEL))
+        lines = [label[i:i + size] for i in range(0, len(label), size)] or [label]
+    else:
+        lines = []
+        current = ""
+        for word in label.split(" "):
+            trial = f"{current} {word}" if current else word
+            if current and svg.text_width(trial, LABEL) > width:
+                lines.append(current)
+                current = word
+            else:
+                current = trial
+        lines.append(current)
+    if len(lines) > max_lines:
+        lines = [*lines[:max_lines - 1], ("" if " " not in label else " ").join(lines[max_lines - 1:])]
+    return [*lines[:-1], _fit(lines[-1], width)]
 
 
 def radar_svg(chart: RadarChart, lang: str, label: str) -> Markup:
@@ -53,10 +65,17 @@ def radar_svg(chart: RadarChart, lang: str, label: str) -> Markup:
         parts.append(svg.line(cx, cy, ex, ey, svg.GRID))
         lx, ly = at(k, 1.16)
         anchor = "middle" if abs(lx - cx) < 8 else ("start" if lx > cx else "end")
-        lines = _wrap(pick(axis.label, lang), 96)
-        base = ly + 4 - (len(lines) - 1) * 6 + (6 if ly > cy + 20 else 0) - (4 if ly < cy - 20 else 0)
+        room = 150.0 if anchor == "middle" else WIDE / 2 - abs(lx - cx) - 14
+        lines = _wrap(pick(axis.label, lang), room)
+        block = (len(lines) - 1) * 14.0
+        if ly < cy - 20:  # above the chart: the block ends at the label point
+            top = ly - block
+        elif ly > cy + 20:  # below: it starts there
+            top = ly + 8
+        else:  # beside: centred on it
+            top = ly - block / 2 + 4
         for m, text_line in enumerate(lines):
-            parts.append(svg.text(lx, base + m * 13, text_line, size=svg.SMALL, anchor=anchor))
+            parts.append(svg.text(lx, top + m * 14, text_line, size=LABEL, anchor=anchor))
     for s_index, series in enumerate(chart.series):
         mean = s_index == 0
         color = "#2f6db5" if mean else series_color(s_index)
