@@ -140,7 +140,7 @@ def st_chart(metrics: Metrics, lang: str, label: str) -> Chart | None:
     title = chart_title("st", lang)
     drawn = st_svg([StCurve(label, "#2f6db5", points)], title)
     data = DataTable("st_curve", title, tuple(table.columns), tuple(table.rows))
-    return Chart("st", title, drawn, (data,), caption("st", lang), wide=False)
+    return Chart("st", title, drawn, (data,), caption("st", lang))
 
 
 def rtch_chart(points: Sequence[tuple[str, Metrics]], lang: str, colors: Sequence[str],
@@ -161,7 +161,7 @@ def rtch_chart(points: Sequence[tuple[str, Metrics]], lang: str, colors: Sequenc
     title = chart_title("rtch", lang)
     drawn = rtch_svg(drawn_points, modes, title, path=path)
     data = DataTable("rtch", title, ("lesson", "rt", "ch", "mode"), tuple(rows))
-    return Chart("rtch", title, drawn, (data,), caption("rtch", lang), wide=False)
+    return Chart("rtch", title, drawn, (data,), caption("rtch", lang))
 
 
 def behaviour_charts(metrics: Metrics, lang: str, name: str, unavailable: Sequence[str] = ()) -> list[Chart]:

@@ -11,7 +11,7 @@ from lessonlens.core.errors import InputError
 from lessonlens.core.extensions import ReportJob
 from lessonlens.core.i18n import Text
 from lessonlens.core.metrics import Metrics
-from lessonlens.plugins.reports import labels
+from lessonlens.plugins.reports import labels, svg
 from lessonlens.plugins.reports.behaviour import CURVES, caption, chart_title, rtch_chart, st_points
 from lessonlens.plugins.reports.charts.bars import grouped_bars_svg
 from lessonlens.plugins.reports.charts.curves import Line, curve_svg
@@ -62,8 +62,8 @@ def side_by_side(pairs: Sequence[tuple[Analysis, Metrics]], names: Sequence[str]
     for side, ids in (("teacher_shares", TEACHER), ("student_shares", STUDENTS)):
         for b in ids:
             values = [m.shares.get(side, {}).get(b) for _, m in pairs]
-            rows.append({"label": behaviour_labels(lang)[b], "values": [format_metric("participation_mean", v, lang)
-                                                                          for v in values]})
+            rows.append({"label": behaviour_labels(lang)[b],
+                         "values": [ui("not_measured", lang) if v is None else svg.percent(v) for v in values]})
             raw.append((b, *values))
     table = DataTable("side_by_side", ui("side_by_side", lang), ("metric", *names), tuple(raw))
     return rows, table
@@ -116,8 +116,7 @@ def st_overlay(pairs: Sequence[tuple[Analysis, Metrics]], names: Sequence[str], 
         return None
     title = chart_title("st", lang)
     return Chart("st", title, st_svg(curves, title, legend=True),
-                 (DataTable("st_curves", title, ("lesson", "n_t", "n_s"), tuple(rows)),), caption("st", lang),
-                 wide=False)
+                 (DataTable("st_curves", title, ("lesson", "n_t", "n_s"), tuple(rows)),), caption("st", lang))
 
 
 def compare_report(job: ReportJob, output: Path) -> Report:

@@ -34,7 +34,6 @@ class Chart:
     svg: Markup
     tables: tuple[DataTable, ...] = ()
     caption: str = ""
-    wide: bool = True
 
 
 @attrs.frozen

@@ -76,8 +76,7 @@ def _sections(schema: RubricSchema, result: RubricResult, lang: str) -> tuple[di
         rows = tuple((axis.id, series.id, series.values[k], axis.max)
                      for series in radar.series for k, axis in enumerate(radar.axes))
         charts.append(Chart(radar.id.replace(":", "-"), title, radar_svg(radar, lang, title),
-                            (DataTable(radar.id.replace(":", "-"), title, ("axis", "series", "score", "max"), rows),),
-                            wide=False))
+                            (DataTable(radar.id.replace(":", "-"), title, ("axis", "series", "score", "max"), rows),)))
     stats, raw = [], []
     for ind in (*result.indicators, *([result.overall] if result.overall else [])):
         band = bands.get(ind.band or "")
