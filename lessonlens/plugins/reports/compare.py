@@ -61,10 +61,10 @@ def side_by_side(pairs: Sequence[tuple[Analysis, Metrics]], names: Sequence[str]
         raw.append((key, *values))
     for side, ids in (("teacher_shares", TEACHER), ("student_shares", STUDENTS)):
         for b in ids:
-            values = [m.shares.get(side, {}).get(b) for _, m in pairs]
+            shares = [m.shares.get(side, {}).get(b) for _, m in pairs]
             rows.append({"label": behaviour_labels(lang)[b],
-                         "values": [ui("not_measured", lang) if v is None else svg.percent(v) for v in values]})
-            raw.append((b, *values))
+                         "values": [ui("not_measured", lang) if v is None else svg.percent(v) for v in shares]})
+            raw.append((b, *shares))
     table = DataTable("side_by_side", ui("side_by_side", lang), ("metric", *names), tuple(raw))
     return rows, table
 
