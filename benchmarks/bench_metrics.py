@@ -18,6 +18,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")  # one core
 
 import resource  # noqa: E402
+import statistics  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 import tracemalloc  # noqa: E402
@@ -86,6 +87,7 @@ def main() -> int:
 
     total = convert = wall = 0.0
     done = 0
+    chunk_rates: list[float] = []
     n_outputs = 0
     while done < args.lessons:
         chunk = list(synthetic_lessons(min(args.chunk, args.lessons - done), seed=done))
@@ -93,7 +95,9 @@ def main() -> int:
         for timeline in chunk:
             metrics = compute_metrics(timeline, manager=manager)
             n_outputs += len(metrics.scalars)
-        total += time.process_time() - start
+        spent = time.process_time() - start
+        total += spent
+        chunk_rates.append(len(chunk) / spent if spent > 0 else float("inf"))
         wall += time.perf_counter() - start_wall
         start = time.process_time()
         for timeline in chunk:
@@ -122,6 +126,8 @@ def main() -> int:
     rate = done / total
     print(f"lessons: {done} x {SAMPLES} samples, metric plugins: {', '.join(metric_names)}")
     print(f"full metric set: {rate:,.0f} lessons/s on one core, by CPU time ({1e3 * total / done:.3f} ms/lesson)")
+    print(f"  per {args.chunk}-lesson chunk: median {statistics.median(chunk_rates):,.0f}, "
+          f"best {max(chunk_rates):,.0f} lessons/s (the best chunk is the closest to an idle machine)")
     print(f"  by wall-clock time: {done / wall:,.0f} lessons/s (lower when other processes share the core)")
     print(f"  of which building the columnar view from CodedSample objects: {1e3 * convert / done:.3f} ms/lesson "
           f"({100 * convert / total:.0f} %)")

@@ -226,7 +226,7 @@ class BoardOcrDetector(Detector):
         self.rec_model = rec_model
 
     def fingerprint(self) -> str:
-        return (f"{NAME}/2:{self.width}:{self.min_change}:{self.min_gap}:{self.det_model}:{self.rec_model}:"
+        return (f"{NAME}/3:{self.width}:{self.min_change}:{self.min_gap}:{self.det_model}:{self.rec_model}:"
                 f"{self.layout!r}")
 
     def detect(self, request: DetectRequest) -> Iterator[Observation]:

@@ -12,7 +12,7 @@ is split by cost:
    or shifted sideways -> turned to a neighbour (peer interaction); no face but a profile
    (OpenCV's profile cascade) -> turned too; no face at all -> head bowed (reading/writing);
    otherwise facing the front (listening).
-3. *Raised hands*: two small grey strips beside and above each seated head are kept at every
+3. *Raised hands*: two small colour strips beside and above each seated head are kept at every
    instant; where one differs from that seat's median strip over the lesson, an arm is up. (The
    strip straight above the head is left out: it shows the student of the row behind.)
 
@@ -51,7 +51,7 @@ BEHAVIOUR_OF_STATE: dict[str, str] = {
     "front": "listening", "standing": "answering", "raised": "hand_raising",
     "down": "reading_writing", "side": "peer_interaction",
 }
-_STRIP = (6, 12)  # width, height of each beside-the-head strip kept per seat and instant
+_STRIP = (6, 16)  # width, height of each beside-the-head strip kept per seat and instant
 _UNCHANGED = 4.0  # mean grey-level change of a seat's 12x12 thumbnail below which it is not re-measured
 STANDING = (-1.6, -0.55)  # face centre above the seat, in face sizes: higher is the row behind
 
@@ -244,23 +244,24 @@ def seat_states(measures: Sequence[Measure], turned_shift: float = 0.1, turned_w
 
 
 def beside_head(cv2: Any, image: Image, seat: Seat) -> Image:
-    """Two small grey strips, left and right of and above a seated head (where a raised arm shows)."""
+    """Two small colour strips, left and right of and above a seated head (where a raised arm and
+    hand show); colour, because a sleeve or a hand can have the wall's brightness but not its hue."""
     s = seat.size
     strips = []
     for x0 in (seat.x - 1.5 * s, seat.x + 0.75 * s):  # the head itself reaches about 0.7 face widths out
-        crop, _, _ = _crop(image, x0, seat.y - 1.9 * s, x0 + 0.75 * s, seat.y - 0.6 * s)
+        crop, _, _ = _crop(image, x0, seat.y - 2.6 * s, x0 + 0.75 * s, seat.y - 0.6 * s)
         strips.append(cv2.resize(crop, _STRIP, interpolation=cv2.INTER_AREA) if crop.size
-                      else np.zeros(_STRIP[::-1], np.uint8))
+                      else np.zeros((_STRIP[1], _STRIP[0], 3), np.uint8))
     both: Image = np.stack(strips)
     return both
 
 
 def raised_hands(strips: npt.NDArray[np.uint8], level: int = 30, share: float = 0.15) -> npt.NDArray[np.bool_]:
-    """For one seat's strips over the lesson (instants, 2, h, w): where something new rose beside the head."""
+    """For one seat's strips over the lesson (instants, 2, h, w, 3): where something new rose beside the head."""
     if len(strips) < 3:
         return np.zeros(len(strips), dtype=bool)
     reference = np.median(strips, axis=0)
-    changed = np.abs(strips.astype(np.float32) - reference) > level
+    changed = (np.abs(strips.astype(np.float32) - reference) > level).any(axis=-1)
     raised: npt.NDArray[np.bool_] = changed.mean(axis=(2, 3)).max(axis=1) > share
     return raised
 
@@ -319,7 +320,7 @@ def classify(finder: FaceFinder, profiles: Profiles, frames: Iterable[tuple[floa
             last[index] = (small, found)
             row.append(found)
         measures.append(row)
-        strips.append([beside_head(cv2, image, seat) for seat in seats])
+        strips.append([beside_head(cv2, rgb, seat) for seat in seats])
         if progress is not None:
             progress(done, total)
     states: list[list[SeatState]] = [[] for _ in times]
@@ -327,7 +328,7 @@ def classify(finder: FaceFinder, profiles: Profiles, frames: Iterable[tuple[floa
         for i, state in enumerate(seat_states([row[index] for row in measures])):
             states[i].append(state)
     if seats and times:
-        stack = np.array(strips, dtype=np.uint8)  # (instants, seats, 2, h, w)
+        stack = np.array(strips, dtype=np.uint8)  # (instants, seats, 2, h, w, 3)
         for index in range(len(seats)):
             for i in np.flatnonzero(raised_hands(stack[:, index])):
                 if states[i][index].state in ("front", "side", "down"):
@@ -354,7 +355,7 @@ class StudentFacesDetector(Detector):
         self.profile_cascade = profile_cascade
 
     def fingerprint(self) -> str:
-        return f"{NAME}/2:{self.width}:{self.scan_instants}:{self.tile}:{self.profile_cascade}"
+        return f"{NAME}/3:{self.width}:{self.scan_instants}:{self.tile}:{self.profile_cascade}"
 
     def detect(self, request: DetectRequest) -> Iterator[Observation]:
         options: Mapping[str, Any] = request.options

@@ -133,7 +133,7 @@ class TeacherPoseDetector(Detector):
         self.model_path = model_path
 
     def fingerprint(self) -> str:
-        return f"{NAME}/1:{self.width}:{self.min_move}:{self.model_path or 'mediapipe-0.10.21-full'}:{self.layout!r}"
+        return f"{NAME}/2:{self.width}:{self.min_move}:{self.model_path or 'mediapipe-0.10.21-full'}:{self.layout!r}"
 
     def _options(self, options: Mapping[str, Any]) -> tuple[RoomLayout, int, float, str | None]:
         layout = layout_from_mapping(options["layout"]) if "layout" in options else self.layout
