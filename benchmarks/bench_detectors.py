@@ -74,7 +74,7 @@ def main() -> None:
         for s in seats:
             crop, _, _ = student_faces.seat_crop(g, s)
             cv2.resize(crop, (12, 12), interpolation=cv2.INTER_AREA)
-            student_faces.beside_head(cv2, g, s)
+            student_faces.beside_head(cv2, classroom, s)
 
     rows.append(("student-faces: grey, change tests, hand strips per frame", per_call(bookkeeping, repeat),
                  INSTANTS))
