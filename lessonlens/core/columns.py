@@ -1,8 +1,9 @@
-"""A columnar numpy view of a coded timeline, and the run/bin helpers metric plugins share.
+"""A columnar numpy view of a coded timeline, and the bin/gap/option helpers metric plugins share.
 
 Metric plugins compute on arrays, never sample by sample: the whole metric set of a 450-sample
-lesson must take well under a millisecond. Several metric plugins read the same timeline one after
-the other, so the view of the most recent timelines is kept (weakly) and built once.
+lesson takes about a millisecond (see benchmarks/bench_metrics.py). Several metric plugins read the
+same timeline one after the other, so the view of the most recent timelines is kept (weakly) and
+built once.
 """
 
 from __future__ import annotations
@@ -177,11 +178,6 @@ def nullable_rows(values: FloatArray, digits: int = 6) -> list[tuple[float | Non
     cells = values.round(digits).astype(object)
     cells[np.isnan(values)] = None
     return [tuple(row) for row in cells.tolist()]
-
-
-def nullable(values: FloatArray, digits: int = 6) -> tuple[float | None, ...]:
-    """A float array as a tuple with ``None`` for NaN."""
-    return nullable_rows(values[None, :], digits)[0]
 
 
 _BAD_OPTION = Text(
