@@ -60,6 +60,7 @@ def test_lesson_report_shows_metrics_mode_and_findings_with_seek_links(tmp_path:
     analysis = lesson_sample()
     html = lessonlens.report("lesson", tmp_path / "r.html", [analysis], lang="zh-CN").read_text(encoding="utf-8")
     assert "讲授型" in html  # li-qiang-01's mode
+    assert "行为片段统计" in html  # episodes: how many times, how long in total, the longest
     assert f"{analysis.metrics.scalars['rt']:.2f}" in html  # type: ignore[union-attr]
     ranged = [f for f in analysis.findings if f.time_ranges]
     assert ranged, "the sample must have findings with time ranges"

@@ -149,6 +149,11 @@ UI: dict[str, Text] = {
     "recording": Text(zh="录像", en="recording"),
     "tables": Text(zh="数据表", en="Data tables"),
     "severity": Text(zh="类型", en="Kind"),
+    "episodes": Text(zh="行为片段统计", en="Episodes of each behaviour"),
+    "behaviour": Text(zh="行为", en="Behaviour"),
+    "episode_count": Text(zh="次数", en="Episodes"),
+    "episode_total": Text(zh="累计时长", en="Total"),
+    "episode_longest": Text(zh="最长一次", en="Longest"),
 }
 
 SEVERITIES: dict[str, Text] = {

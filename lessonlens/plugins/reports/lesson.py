@@ -68,8 +68,8 @@ def lesson_report(job: ReportJob, output: Path) -> Report:
         "mode": format_metric("mode", mode, lang) if mode else "",
         "mode_id": str(mode or ""),
         "findings": findings,
-        "episodes": [{"label": names.get(b, b), "count": e.count, "total": e.total, "longest": e.longest}
-                     for b, e in metrics.episodes.items() if b in names],
+        "episodes": [{"label": names[b], "count": metrics.episodes[b].count, "total": metrics.episodes[b].total,
+                      "longest": metrics.episodes[b].longest} for b in names if b in metrics.episodes],
         "unavailable": ", ".join(names.get(u, u) for u in unavailable),
         "charts_heading": ui("charts" if metrics.scheme == "platform-9" else "charts_any", lang),
     }
