@@ -157,3 +157,16 @@ def test_cli_analyze_and_evaluate(lesson: SampleLesson, analysed: tuple[Path, Pa
     bad = subprocess.run([sys.executable, "-m", "lessonlens", "--lang", "en", "analyze", "--teacher",
                           str(tmp_path / "missing.mp4"), "-o", str(out)], capture_output=True, text=True, check=False)
     assert bad.returncode == 2 and "missing.mp4: media file not found" in bad.stderr
+
+
+def test_one_mixed_recording_with_its_sound(lesson: SampleLesson, tmp_path: Path) -> None:
+    from lessonlens.media import frames_at, read_audio
+
+    frames = (image for _, image in frames_at(lesson.teacher, [i * 0.5 for i in range(int(lesson.duration * 2))],
+                                              size=320))
+    mixed = write_video(tmp_path / "lesson.mp4", frames, 2, audio=read_audio(lesson.audio, mono=False))
+    analysis = analyze(video=mixed, detectors=["speech"], cache=False, diagnose=False)
+    assert [m.role.value for m in analysis.media] == ["mixed"]
+    speech = [o for o in analysis.observations if isinstance(o, SpeechObservation)]
+    assert {"teacher", "student"} <= {o.speaker for o in speech}
+    assert analysis.lesson.id.startswith("lesson-")

@@ -5,6 +5,9 @@ from __future__ import annotations
 import csv
 import itertools
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -77,3 +80,15 @@ def test_speech_is_loud_where_the_plan_has_it_and_lapel_favours_the_teacher(less
         assert rms(0, u["start"], u["end"]) > 0.03
     for u in student:
         assert rms(1, u["start"], u["end"]) > rms(0, u["start"], u["end"])
+
+
+def test_sample_lesson_command_writes_a_lesson(tmp_path: Path) -> None:
+    needs_synth()
+    done = subprocess.run([sys.executable, "-m", "lessonlens", "--lang", "en", "sample-lesson", "-o",
+                           str(tmp_path / "mini"), "--minutes", "0.5", "--fps", "2"],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "lessonlens analyze --teacher" in done.stdout
+    names = {p.name for p in (tmp_path / "mini").iterdir()}
+    assert {"teacher.mp4", "students.mp4", "board.mp4", "audio.m4a", "truth.csv", "lesson.yaml", "plan.json"} <= names
+    assert probe(tmp_path / "mini" / "teacher.mp4").duration == pytest.approx(30, abs=1)
