@@ -34,6 +34,7 @@ _HEAD = {
     "curves": Text(zh="参与度 / 表现度 / 关注度", en="Participation / consistency / attention"),
     "episodes": Text(zh="行为片段", en="Episodes"),
     "fias": Text(zh="弗兰德斯互动矩阵", en="Flanders interaction matrix"),
+    "fias_ratios": Text(zh="弗兰德斯比率", en="Flanders ratios"),
     "lesson": Text(zh="{scheme}：{n} 个采样点，间隔 {interval:g} 秒，时长 {duration}",
                    en="{scheme}: {n} samples every {interval:g} s, {duration} long"),
     "undefined": Text(zh="无定义", en="undefined"),
@@ -119,7 +120,7 @@ def render(metrics: Metrics, scheme: CodingScheme, console: Console) -> None:
         for row in metrics.tables["fias_matrix"].rows:
             fias.add_row(*(str(v) for v in row))
         console.print(fias)
-        ratios = _table(both(_HEAD["fias"]), both(_HEAD["metric"]), both(_HEAD["value"]))
+        ratios = _table(both(_HEAD["fias_ratios"]), both(_HEAD["metric"]), both(_HEAD["value"]))
         for key in _FIAS_KEYS:
             ratios.add_row(both(metric_label(key)), _value(key, s.get(key)))
         console.print(ratios)
