@@ -138,7 +138,8 @@ def test_timeline_bins_account_for_every_sample(timeline: CodedTimeline, width: 
 def reference_runs(timeline: CodedTimeline, behaviour: str) -> list[tuple[float, float]]:
     """Runs of one teacher behaviour, split by unknown samples and by holes in the sampling."""
     runs: list[tuple[float, float]] = []
-    previous_t = None
+    previous_t: float | None = None
+    previous_on = False
     for s in timeline.samples:
         on = s.teacher == behaviour
         hole = previous_t is not None and s.t - previous_t > 1.5 * timeline.interval
