@@ -61,7 +61,8 @@ def timeline_chart(metrics: Metrics, lang: str, unavailable: Sequence[str] = ())
     bin_seconds = metrics.scalars.get("bin_seconds")
     minutes = float(bin_seconds) / 60 if isinstance(bin_seconds, int | float) else 2.0
     text = caption("timeline", lang, interval=f"{metrics.interval:g}", minutes=f"{minutes:g}")
-    return Chart("timeline", chart_title("timeline", lang), drawn, (data,), text)
+    return Chart("timeline", chart_title("timeline", lang), drawn, (data,), text, seekable=True,
+                 hint=ui("click_hint", lang))
 
 
 def _shares(shares: Mapping[str, float] | None, ids: Sequence[str],
@@ -121,7 +122,7 @@ def curve_chart(metrics: Metrics, name: str, lang: str) -> Chart | None:
     if binned is not None:
         tables.append(DataTable(f"{name}_binned", f"{title} ({ui('per_bin', lang)})", ("t", "value"),
                                 tuple(zip(binned.t, binned.values, strict=True))))
-    return Chart(name, title, drawn, tuple(tables), caption(name, lang))
+    return Chart(name, title, drawn, tuple(tables), caption(name, lang), seekable=True, hint=ui("click_hint", lang))
 
 
 def st_points(metrics: Metrics) -> tuple[tuple[float, float], ...]:

@@ -47,10 +47,9 @@ CHARTS: dict[str, Text] = {
 
 CAPTIONS: dict[str, Text] = {
     "timeline": Text(
-        zh="每 {interval} 秒采样一次，每 {minutes} 分钟统计一次；圆点越大，该行为在这 {minutes} 分钟内越多。"
-        "点击圆点可跳到视频中的对应时刻。",
+        zh="每 {interval} 秒采样一次，每 {minutes} 分钟统计一次；圆点越大，该行为在这 {minutes} 分钟内越多。",
         en="Sampled every {interval} s, counted per {minutes} min; a larger dot means more of that behaviour in "
-        "those {minutes} minutes. Click a dot to jump to that moment in the video."),
+        "those {minutes} minutes."),
     "rose": Text(zh="以中线为界：左侧为教师的 4 种教学行为，右侧为学生的 5 种学习行为（各自合计 100%）。",
                  en="Left of the centre line: the teacher's 4 behaviours; right: the students' 5 (each side 100 %)."),
     "participation": Text(zh="学生听讲、举手、应答或生生互动的比例；曲线越高，参与越积极。",
@@ -92,6 +91,8 @@ UI: dict[str, Text] = {
     "no_video": Text(zh="未附带视频：点击时间点会显示时刻，但无法跳转。",
                      en="No video attached: clicking a time shows it but cannot seek."),
     "seek_to": Text(zh="跳到 {t}", en="Jump to {t}"),
+    "click_hint": Text(zh="点击图中的点可跳到课堂视频的对应时刻。",
+                       en="Click a point to jump to that moment in the video."),
     "not_measured": Text(zh="未测量", en="not measured"),
     "unavailable": Text(zh="未能观测：{items}（图表中显示为“未测量”，而不是 0）",
                         en="Not observed: {items} (shown as “not measured”, not as 0)"),

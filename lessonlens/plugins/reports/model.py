@@ -34,6 +34,9 @@ class Chart:
     svg: Markup
     tables: tuple[DataTable, ...] = ()
     caption: str = ""
+    #: its points seek the lesson video (``hint`` says so on screen; print leaves it out)
+    seekable: bool = False
+    hint: str = ""
 
 
 @attrs.frozen
