@@ -320,10 +320,10 @@ class StudentCamera:
             turn = (1 if col % 2 == 0 else -1) if state == "peer_interaction" else 0
             face = _face(index, size, turn)
             _paste(frame, face, _ellipse_mask(size, size), cx - size // 2, top)
-        if state == "hand_raising":
-            arm_x = cx + 0.55 * size
-            _rect(frame, arm_x, top - 0.9 * size, arm_x + 0.3 * size, top + size, shirt)  # sleeve
-            hand = np.empty((int(0.45 * size), int(0.4 * size), 3), dtype=np.uint8)
+        if state == "hand_raising":  # the right arm up beside the head, from the shoulder
+            arm_x = cx + 0.75 * size
+            _rect(frame, arm_x, top - 0.9 * size, arm_x + 0.35 * size, top + size, shirt)  # sleeve
+            hand = np.empty((int(0.5 * size), int(0.42 * size), 3), dtype=np.uint8)
             hand[:] = (226, 180, 150)
-            _paste(frame, hand, _ellipse_mask(*hand.shape[:2]), int(arm_x - 0.05 * size), int(top - 1.3 * size))
+            _paste(frame, hand, _ellipse_mask(*hand.shape[:2]), int(arm_x - 0.03 * size), int(top - 1.35 * size))
         _rect(frame, cx - 75, desk, cx + 75, desk + 16, (150, 105, 62))  # desk
