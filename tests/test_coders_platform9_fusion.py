@@ -63,10 +63,12 @@ def patrol(t: float) -> list[Observation]:
     return [pose(t, "class"), where(t, "aisle", moving=True), *listening(t)]
 
 
-def coded(observations: Sequence[Observation], n: int, unavailable: Sequence[str] = ()) -> CodedTimeline:
+def coded(observations: Sequence[Observation], n: int, unavailable: Sequence[str] = (),
+          **fusion: float) -> CodedTimeline:
     instants = tuple(i * STEP for i in range(n))
     request = CodeRequest(lesson=LessonMeta(id="x"), observations=tuple(sorted(observations, key=lambda o: o.t)),
-                          instants=instants, interval=STEP, unavailable=tuple(unavailable))
+                          instants=instants, interval=STEP, unavailable=tuple(unavailable),
+                          options={"fusion": fusion} if fusion else {})
     return Platform9Coder().code(request)
 
 
@@ -112,6 +114,7 @@ def test_smoothing_removes_a_one_sample_blip_but_keeps_real_changes() -> None:
     blip = [o for o in obs if not (isinstance(o, PositionObservation) and o.t == 5 * STEP)]
     blip.append(where(5 * STEP, "aisle"))  # one reading off the podium, not moving: a mis-detection
     assert teachers(coded(blip, 12)) == ["lecturing"] * 12
+    assert teachers(coded(blip, 12, switch_cost=0.0))[5] == "patrolling"  # the smoothing is what removes it
     real = [o for o in obs if not (o.t >= 5 * STEP - 3 and o.t < 9 * STEP - 3)]
     for i in range(5, 9):
         real += patrol(i * STEP)

@@ -22,7 +22,8 @@ interaction; group work (peers talking, heads down over exercises) for patrollin
 
 Signals that were not observed (no teacher camera, no audio: ``CodeRequest.unavailable``) are
 unknown, never "absent": without audio the speaking terms drop out and confidence falls; an
-instant with no evidence at all stays uncoded (``None``) rather than defaulting to lecturing.
+instant with no evidence at all is never defaulted to lecturing. The weights are
+:class:`FusionSettings`, overridable per lesson with ``CodeRequest.options["fusion"]``.
 """
 
 from __future__ import annotations
@@ -377,7 +378,7 @@ def fuse(request: CodeRequest, samples: Sequence[CodedSample],
     """The cue-voted ``samples`` re-coded with the low-level observations (unchanged when there are none)."""
     if not has_low_level(request.observations) or not samples:
         return tuple(samples)
-    settings = settings or FusionSettings()
+    settings = settings or FusionSettings(**request.options.get("fusion", {}))
     unavailable = {u.lower() for u in request.unavailable}
     speech_known = not (unavailable & SPEECH_SIGNALS) and any(
         isinstance(o, SpeechObservation) for o in request.observations)
