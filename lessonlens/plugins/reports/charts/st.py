@@ -21,7 +21,7 @@ class StCurve:
 
 def st_svg(curves: Sequence[StCurve], label: str, legend: bool = False) -> Markup:
     """Both axes share one scale (T horizontal, S vertical), so 45° means as many S as T samples."""
-    extra = 20.0 * ((len(curves) + 1) // 2) if legend else 0.0
+    extra = 24.0 + 18.0 * ((len(curves) + 1) // 2) if legend else 0.0
     frame = svg.Frame(width=SIZE, height=SIZE + extra, left=46, right=14, top=14, bottom=40 + extra)
     top = svg.nice_max(max((max(p) for c in curves for p in c.points), default=1.0))
     side = min(frame.x1 - frame.x0, frame.y0 - frame.y1)
@@ -39,6 +39,6 @@ def st_svg(curves: Sequence[StCurve], label: str, legend: bool = False) -> Marku
             parts.append(svg.el("circle", {"cx": x(t), "cy": y(s), "r": 3.0, "fill": curve.color},
                                 svg.title(f"{curve.label}: T={t:g}, S={s:g}")))
     if legend:
-        parts.append(svg.legend([(c.color, c.label) for c in curves], frame.x0 - 30, SIZE - 4, frame.width - 30,
-                                swatch="line"))
+        parts.append(svg.legend([(c.color, c.label) for c in curves], frame.x0 - 30, frame.y0 + 52,
+                                frame.width - 30, swatch="line"))
     return svg.svg(frame.width, frame.height, parts, label, cls="chart half")
