@@ -6,8 +6,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import multiprocessing
+import os
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import attrs
@@ -71,10 +74,28 @@ def plan_json(plan: LessonPlan, interval: float = 6.0) -> str:
     }, ensure_ascii=False, indent=1)
 
 
+def _camera(job: tuple[str, LessonPlan, Path, int]) -> tuple[str, Path, float]:
+    name, plan, path, fps = job
+    clock = time.perf_counter()
+    board = BoardCamera(plan)
+    render: Callable[[float], Image]
+    if name == "teacher":
+        render = TeacherCamera(plan, board).frame
+    elif name == "students":
+        render = StudentCamera(plan).frame
+    else:
+        render = board.frame
+    write_video(path, _frames(render, plan.duration, fps), fps)
+    return name, path, time.perf_counter() - clock
+
+
 def generate_lesson(directory: str | Path, minutes: float = 45.0, fps: int = 10, seed: int = 7,
-                    interval: float = 6.0) -> SampleLesson:
+                    interval: float = 6.0, workers: int | None = None) -> SampleLesson:
     """Write the lesson into ``directory``: ``teacher.mp4``, ``students.mp4``, ``board.mp4``,
-    ``audio.m4a`` (channel 0 lapel microphone, channel 1 room), ``truth.csv``, ``lesson.yaml``, ``plan.json``."""
+    ``audio.m4a`` (channel 0 lapel microphone, channel 1 room), ``truth.csv``, ``lesson.yaml``, ``plan.json``.
+
+    The cameras are drawn and encoded in ``workers`` processes (default: the cores; 1: in this one).
+    """
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     timings: dict[str, float] = {}
@@ -85,14 +106,21 @@ def generate_lesson(directory: str | Path, minutes: float = 45.0, fps: int = 10,
     audio = write_audio(out / "audio.m4a", sound, RATE)
     del sound
     timings["audio"] = time.perf_counter() - clock
-    board = BoardCamera(plan)
-    cameras = {"teacher": TeacherCamera(plan, board).frame, "students": StudentCamera(plan).frame,
-               "board": BoardCamera(plan).frame}
     paths: dict[str, Path] = {}
-    for name, render in cameras.items():
-        clock = time.perf_counter()
-        paths[name] = write_video(out / f"{name}.mp4", _frames(render, plan.duration, fps), fps)
-        timings[name] = time.perf_counter() - clock
+    names = ("teacher", "students", "board")
+    jobs = [(name, plan, out / f"{name}.mp4", fps) for name in names]
+    if (workers or os.cpu_count() or 1) > 1:
+        # one process per camera: drawing and colour conversion are Python/numpy work that one
+        # core cannot share, and each camera only needs the plan ("spawn": forking a process that
+        # runs onnxruntime or decoder threads can deadlock the child)
+        with ProcessPoolExecutor(min(len(jobs), workers or os.cpu_count() or 1),
+                                 mp_context=multiprocessing.get_context("spawn")) as pool:
+            done = list(pool.map(_camera, jobs))
+    else:
+        done = [_camera(job) for job in jobs]
+    for name, path, seconds in done:
+        paths[name] = path
+        timings[name] = seconds
     write_text_atomic(out / "truth.csv", truth_csv(plan, interval))
     write_text_atomic(out / "plan.json", plan_json(plan, interval) + "\n")
     meta = {"id": f"sample-{int(minutes)}min-{seed}", "title": "同分母分数的加法（示例课）", "subject": "数学",
