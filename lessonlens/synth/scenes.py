@@ -12,6 +12,7 @@ Frames only change when the plan does, so each camera caches its last frame by s
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.resources
 import math
@@ -69,7 +70,11 @@ def _font(size: int) -> object:
 
     path = cjk_font_path()
     index = 2 if path.suffix == ".ttc" and "Noto" in path.name else 0  # the SC face of Noto's collection
-    return ImageFont.truetype(str(path), size, index=index)
+    font = ImageFont.truetype(str(path), size, index=index)
+    # a variable font starts at its thinnest; chalk strokes are nearer medium (OSError: not variable)
+    with contextlib.suppress(OSError, ValueError):
+        font.set_variation_by_axes([500])
+    return font
 
 
 def _resize(image: Image, width: int, height: int) -> Image:
