@@ -91,8 +91,9 @@ def main() -> None:
         reader.read = read
         reader.update(more)
 
+    # 7 min of writing in a 45-min lesson, read at most every 18 s: ~25 readings (ink estimates between)
     rows.append(("board-ocr: a newly written line (changed region only)", per_call(one_line, max(3, repeat // 3)),
-                 70))
+                 25))
     reader = board_ocr.BoardReader(lambda image: [])
     reader.update(full)
     rows.append(("board-ocr: unchanged board (thumbnail diff)", per_call(lambda: reader.update(full), repeat),
