@@ -111,3 +111,9 @@ def test_detect_reads_the_student_video(tmp_path: Path) -> None:
     assert shares.get((18.0, "listening"), 0) < 0.8
     people = {o.person for o in found if isinstance(o, FaceObservation)}
     assert len(people) >= 0.9 * N
+
+
+def test_an_empty_classroom_gives_no_shares(finder: sf.FaceFinder, profiles: sf.Profiles) -> None:
+    empty = student_frame([])
+    assert sf.seat_scan(finder, [empty, empty]) == []
+    assert list(sf.classify(finder, profiles, [(0.0, empty), (6.0, empty)], [])) == []  # unknown, not "0 %"
