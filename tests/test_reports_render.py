@@ -239,5 +239,7 @@ def test_period_report_of_a_group_has_a_row_per_teacher(tmp_path: Path) -> None:
     per_teacher = next(t for t in doc["tables"] if t["id"] == "per_teacher")
     assert {r[0] for r in per_teacher["rows"]} == {a.lesson.teacher for a in lessons}
     assert sum(r[1] for r in per_teacher["rows"]) == len(lessons)
+    trend = next(t for t in doc["tables"] if t["id"] == "trend")  # a group's trend is by month, not by lesson
+    assert trend["columns"][:2] == ["month", "count"] and sum(r[1] for r in trend["rows"]) == len(lessons)
     html = lessonlens.report("period", tmp_path / "g.html", lessons, lang="en").read_text(encoding="utf-8")
     assert "Per teacher" in html and "First vs. latest" in html

@@ -7,6 +7,8 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
+import attrs
+
 from lessonlens.core.analysis import Analysis
 from lessonlens.core.errors import InputError
 from lessonlens.core.extensions import ReportJob
@@ -49,27 +51,72 @@ def _date_label(a: Analysis) -> str:
     return a.lesson.date.isoformat() if a.lesson.date else a.lesson.id
 
 
-def trend_chart(pairs: Sequence[tuple[Analysis, Metrics]], lang: str) -> Chart:
-    dates = [_date_label(a) for a, _ in pairs]
-    lines = [(color, metric_label(key, lang), [_number(m.scalars.get(key)) for _, m in pairs])
-             for key, color in TREND_METRICS]
-    title = labels.CHARTS["trend"].get(lang)
-    rows = tuple((d, a.lesson.id, *[_number(m.scalars.get(k)) for k, _ in TREND_METRICS])
-                 for d, (a, m) in zip(dates, pairs, strict=True))
-    table = DataTable("trend", title, ("date", "lesson", *[k for k, _ in TREND_METRICS]), rows)
-    return Chart("trend", title, trend_svg(dates, lines, title), (table,))
+@attrs.frozen
+class TrendPoint:
+    """One point of the trend charts: a lesson, or a month of a group's lessons (their means)."""
+
+    label: str
+    day: float | None
+    key: str | int  # the lesson id, or how many lessons the month holds
+    values: dict[str, float | None]
 
 
-def share_trend_chart(pairs: Sequence[tuple[Analysis, Metrics]], lang: str) -> Chart:
-    dates = [_date_label(a) for a, _ in pairs]
+def _values(metrics: Sequence[Metrics]) -> dict[str, float | None]:
+    """Mean of each trend metric and share over ``metrics`` (None where none of them has it)."""
+    out: dict[str, float | None] = {}
+    keys = [("scalars", k) for k, _ in TREND_METRICS] + list(TREND_SHARES)
+    for part, key in keys:
+        found = [_number(m.scalars.get(key)) if part == "scalars" else m.shares.get(part, {}).get(key)
+                 for m in metrics]
+        known = [v for v in found if v is not None]
+        out[key if part == "scalars" else f"{part}.{key}"] = sum(known) / len(known) if known else None
+    return out
+
+
+def trend_points(pairs: Sequence[tuple[Analysis, Metrics]], by_month: bool) -> list[TrendPoint]:
+    """One point per lesson in date order, or per month (a group's lessons of several teachers do not
+    make one line); positions in days when every lesson has a date."""
+    dates = [a.lesson.date for a, _ in pairs]
+    dated = all(d is not None for d in dates)
+    if by_month and dated:
+        months: dict[tuple[int, int], list[Metrics]] = {}
+        for (a, m) in pairs:
+            assert a.lesson.date is not None
+            months.setdefault((a.lesson.date.year, a.lesson.date.month), []).append(m)
+        first = min(months)
+        return [TrendPoint(f"{y}-{mo:02d}", float((y - first[0]) * 365.25 + (mo - first[1]) * 30.44), len(ms),
+                           _values(ms)) for (y, mo), ms in sorted(months.items())]
+    start = min((d for d in dates if d is not None), default=None)
+    return [TrendPoint(_date_label(a), float((a.lesson.date - start).days) if dated and a.lesson.date and start
+                       else None, a.lesson.id, _values([m])) for a, m in pairs]
+
+
+def _days(points: Sequence[TrendPoint]) -> list[float] | None:
+    days = [p.day for p in points]
+    return None if any(d is None for d in days) else [float(d) for d in days if d is not None]
+
+
+def _key_column(by_month: bool) -> tuple[str, str]:
+    return ("month", "count") if by_month else ("date", "lesson")
+
+
+def trend_chart(points: Sequence[TrendPoint], lang: str, by_month: bool) -> Chart:
+    labels_x = [p.label for p in points]
+    lines = [(color, metric_label(key, lang), [p.values[key] for p in points]) for key, color in TREND_METRICS]
+    title = labels.CHARTS["trend"].get(lang) + (ui("monthly", lang) if by_month else "")
+    rows = tuple((p.label, p.key, *[p.values[k] for k, _ in TREND_METRICS]) for p in points)
+    table = DataTable("trend", title, (*_key_column(by_month), *[k for k, _ in TREND_METRICS]), rows)
+    return Chart("trend", title, trend_svg(labels_x, lines, title, _days(points)), (table,))
+
+
+def share_trend_chart(points: Sequence[TrendPoint], lang: str, by_month: bool) -> Chart:
+    labels_x = [p.label for p in points]
     names = behaviour_labels(lang)
-    lines = [(BEHAVIOUR_COLORS[b], names[b], [m.shares.get(side, {}).get(b) for _, m in pairs])
-             for side, b in TREND_SHARES]
-    title = labels.CHARTS["share_trend"].get(lang)
-    rows = tuple((d, *[m.shares.get(side, {}).get(b) for side, b in TREND_SHARES])
-                 for d, (_, m) in zip(dates, pairs, strict=True))
-    table = DataTable("share_trend", title, ("date", *[b for _, b in TREND_SHARES]), rows)
-    return Chart("share_trend", title, trend_svg(dates, lines, title), (table,))
+    lines = [(BEHAVIOUR_COLORS[b], names[b], [p.values[f"{side}.{b}"] for p in points]) for side, b in TREND_SHARES]
+    title = labels.CHARTS["share_trend"].get(lang) + (ui("monthly", lang) if by_month else "")
+    rows = tuple((p.label, p.key, *[p.values[f"{side}.{b}"] for side, b in TREND_SHARES]) for p in points)
+    table = DataTable("share_trend", title, (*_key_column(by_month), *[b for _, b in TREND_SHARES]), rows)
+    return Chart("share_trend", title, trend_svg(labels_x, lines, title, _days(points)), (table,))
 
 
 def mean_shares(pairs: Sequence[tuple[Analysis, Metrics]], side: str, ids: Sequence[str]) -> dict[str, float]:
@@ -153,7 +200,9 @@ def period_report(job: ReportJob, output: Path) -> Report:
         "recurring": recurring.most_common(10),
         "participation_label": metric_label("participation_mean", lang),
     }
-    charts = [trend_chart(pairs, lang), share_trend_chart(pairs, lang), rose, rtch]
+    by_month = len(teachers) > 1
+    points = trend_points(pairs, by_month)
+    charts = [trend_chart(points, lang, by_month), share_trend_chart(points, lang, by_month), rose, rtch]
     title = job.title or labels.REPORT_TITLES["period"].get(lang)
     return Report(kind="period", template="period.html.j2", lang=lang, title=title, context=context,
                   charts=tuple(c for c in charts if c is not None), tables=(fvl_table, teacher_table, mode_table))
