@@ -122,15 +122,38 @@ def test_bad_media_is_one_clear_input_error_naming_the_file(tmp_path: Path, cont
         assert message.startswith(str(path)) and problem in message and "\n" not in message
 
 
-def test_truncated_recording_yields_what_it_holds_or_fails_clearly(clip: Path, tmp_path: Path) -> None:
+def _remux(source: Path, target: Path, fmt: str) -> Path:
+    """The same packets in another container (no re-encoding)."""
+    import av
+
+    with av.open(str(source)) as src, av.open(str(target), "w", format=fmt) as dst:
+        streams = {s.index: dst.add_stream_from_template(s) for s in src.streams}
+        for packet in src.demux():
+            if packet.dts is None:
+                continue
+            packet.stream = streams[packet.stream.index]
+            dst.mux(packet)
+    return target
+
+
+def test_truncated_mp4_without_its_index_is_a_clear_error(clip: Path, tmp_path: Path) -> None:
     cut = tmp_path / "cut.mp4"
-    cut.write_bytes(clip.read_bytes()[: clip.stat().st_size // 2])
-    try:
-        got = list(frames_at(cut, [1.0, 5.0, 15.0]))
-    except InputError as exc:
-        assert str(cut) in exc.message("en")
-    else:
-        assert len(got) <= 3
+    cut.write_bytes(clip.read_bytes()[: clip.stat().st_size // 2])  # the index (moov) is at the end
+    with pytest.raises(InputError) as caught:
+        list(frames_at(cut, [1.0]))
+    assert str(cut) in caught.value.message("en")
+
+
+def test_truncated_stream_yields_what_it_holds_and_seeks_exactly(clip: Path, tmp_path: Path) -> None:
+    # MPEG-TS has no index: seeking by time is approximate, and a cut file just ends early
+    whole = _remux(clip, tmp_path / "clip.ts", "mpegts")
+    got = {t: _level(img) for t, img in frames_at(whole, [1.0, 5.0, 12.0, 19.5])}
+    assert got == pytest.approx({1.0: 20, 5.0: 100, 12.0: 240, 19.5: (2 * 195) % 250}, abs=3)
+    cut = tmp_path / "cut.ts"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    got = {t: _level(img) for t, img in frames_at(cut, [1.0, 5.0, 15.0, 19.5])}
+    assert got == pytest.approx({1.0: 20, 5.0: 100}, abs=3)  # what is past the cut is skipped, not repeated
+    assert len(read_audio(cut)) < 15 * RATE
 
 
 def test_fingerprint_follows_content(clip: Path, tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ converted to RGB (conversion and scaling cost more than decoding).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +70,28 @@ def frames_at(
         yield from _sample(container, stream, file, sorted(instants), offset, size, stats or DecodeStats())
 
 
+def _seek(container: Any, stream: Any, target: float, start: float, time_base: float, step: float,
+          when: Callable[[Any], float], stats: DecodeStats) -> tuple[Iterator[Any], Any]:
+    """A decoder positioned at or before ``target`` and its first frame.
+
+    Containers without an index (MPEG-TS, some camera files) may seek past the keyframe before
+    the target, even past the last frame; then seek again from further back (1, 3, 7 s) rather
+    than return a later frame or none.
+    """
+    back = 0.0
+    while True:
+        container.seek(int((max(0.0, target - back) + start) / time_base), stream=stream, backward=True,
+                       any_frame=False)
+        stats.seeks += 1
+        decoder = container.decode(stream)
+        first = next(decoder, None)
+        if first is not None:
+            stats.decoded += 1
+        if (first is not None and when(first) <= target + step / 4) or target - back <= 0 or back >= 7.0:
+            return decoder, first  # (no frame at all: past the end, or a seek that overshot it)
+        back = back * 2 + 1.0
+
+
 def _sample(container: Any, stream: Any, file: Path, instants: list[float], offset: float,
             size: int | tuple[int, int] | None, stats: DecodeStats) -> Iterator[tuple[float, Frame]]:
     time_base = float(stream.time_base)
@@ -95,12 +117,13 @@ def _sample(container: Any, stream: Any, file: Path, instants: list[float], offs
         gop = keyframes[-1] - keyframes[-2] if len(keyframes) >= 2 else MAX_DECODE_AHEAD
         if decoder is None or position is None or target < position or target - position > min(gop, MAX_DECODE_AHEAD):
             try:
-                container.seek(int((target + start) / time_base), stream=stream, backward=True, any_frame=False)
+                decoder, pending = _seek(container, stream, target, start, time_base, step, when, stats)
             except av.FFmpegError as exc:
                 errors.append(one_line(exc))
                 continue
-            decoder, prev, pending = container.decode(stream), None, None
-            stats.seeks += 1
+            prev = None
+            if pending is not None and pending.key_frame and (not keyframes or when(pending) > keyframes[-1]):
+                keyframes.append(when(pending))
         ended = False
         while True:
             frame = pending
