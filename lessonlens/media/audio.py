@@ -6,6 +6,7 @@ can use it ask for ``mono=False``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import av
@@ -15,14 +16,14 @@ import numpy.typing as npt
 from lessonlens.core.errors import InputError
 from lessonlens.media.errors import NO_AUDIO, NO_SAMPLES, MediaUnavailable
 from lessonlens.media.open import one_line, open_container
-from lessonlens.media.probe import check_file
+from lessonlens.media.probe import check_file, probe
 
 Samples = npt.NDArray[np.float32]
 SPEECH_RATE = 16000
 
 
-def read_audio(path: str | Path, rate: int = SPEECH_RATE, mono: bool = True) -> Samples:
-    """The first audio track resampled to ``rate``: shape ``(n,)`` if ``mono`` else ``(channels, n)``.
+def iter_audio(path: str | Path, rate: int = SPEECH_RATE, mono: bool = True) -> Iterator[Samples]:
+    """The first audio track resampled to ``rate``, as consecutive ``(channels, n)`` blocks.
 
     A file without audio raises :class:`MediaUnavailable`; one whose audio cannot be decoded at all
     an :class:`InputError`. Damaged packets after some good audio end the read early.
@@ -33,36 +34,101 @@ def read_audio(path: str | Path, rate: int = SPEECH_RATE, mono: bool = True) -> 
             raise MediaUnavailable(NO_AUDIO, file)
         stream = container.streams.audio[0]
         stream.thread_type = "AUTO"
-        layout = "mono" if mono else stream.layout.name
-        channels = 1 if mono else stream.channels
-        resampler = av.AudioResampler(format="fltp", layout=layout, rate=rate)
-        # fill one preallocated array (a 45-minute stereo lesson is 350 MB: no second copy)
-        seconds = (container.duration / 1_000_000 if container.duration else 0.0) or (
-            float(stream.duration * stream.time_base) if stream.duration else 0.0)
-        out = np.empty((channels, int(seconds * rate) + rate), dtype=np.float32)
-        filled = 0
-        error = ""
-
-        def add(frames: list[av.AudioFrame]) -> None:
-            nonlocal out, filled
-            for f in frames:
-                block = _floats(f)
-                n = block.shape[1]
-                if filled + n > out.shape[1]:
-                    out = np.concatenate([out, np.empty((channels, max(n, out.shape[1] // 4)), np.float32)], axis=1)
-                out[:, filled: filled + n] = block
-                filled += n
-
+        resampler = av.AudioResampler(format="fltp", layout="mono" if mono else stream.layout.name, rate=rate)
+        produced = 0
         try:
             for frame in container.decode(stream):
-                add(resampler.resample(frame))
+                for block in resampler.resample(frame):
+                    produced += 1
+                    yield _floats(block)
         except av.FFmpegError as exc:
-            error = one_line(exc)
-        add(resampler.resample(None))
-    if filled == 0 and error:
-        raise InputError(NO_SAMPLES, file, error=error)
+            if produced == 0:
+                raise InputError(NO_SAMPLES, file, error=one_line(exc)) from None
+        for block in resampler.resample(None):
+            yield _floats(block)
+
+
+def length_hint(path: str | Path, rate: int = SPEECH_RATE) -> int:
+    """About how many samples the audio has at ``rate`` (from the header; 0 when it does not say)."""
+    info = probe(path)
+    return int((info.duration or 0.0) * rate)
+
+
+def read_audio(path: str | Path, rate: int = SPEECH_RATE, mono: bool = True) -> Samples:
+    """The first audio track resampled to ``rate``: shape ``(n,)`` if ``mono`` else ``(channels, n)``.
+
+    Errors as :func:`iter_audio`. The samples fill one preallocated array (a 45-minute stereo lesson
+    is 350 MB: no second copy).
+    """
+    out: Samples | None = None
+    filled = 0
+    for block in iter_audio(path, rate, mono):
+        if out is None:
+            out = np.empty((block.shape[0], length_hint(path, rate) + rate), dtype=np.float32)
+        n = block.shape[1]
+        if filled + n > out.shape[1]:
+            out = np.concatenate([out, np.empty((out.shape[0], max(n, out.shape[1] // 4)), np.float32)], axis=1)
+        out[:, filled: filled + n] = block
+        filled += n
+    if out is None:
+        channels = 1 if mono else (probe(path).audio_channels or 1)
+        return np.zeros((0,) if mono else (channels, 0), dtype=np.float32)
     samples = out[:, :filled]
     return samples[0] if mono else samples
+
+
+def mono_and_levels(path: str | Path, channel: int, frame: int = 512, rate: int = SPEECH_RATE
+                    ) -> tuple[Samples, npt.NDArray[np.float64] | None, npt.NDArray[np.float64] | None]:
+    """The mono mix and, when the file has several channels, the level (dB) of each ``frame``-sample
+    frame of ``channel`` and of the mean of the others, without ever holding every channel.
+
+    Levels are None for a single channel, or when ``channel`` is a copy of the others (a stereo
+    file made from one microphone): there is then no separate microphone to compare.
+    """
+    mono = np.empty(length_hint(path, rate) + rate, dtype=np.float32)
+    filled = 0
+    powers: list[list[npt.NDArray[np.float64]]] = [[], []]
+    carry: Samples | None = None  # samples of a frame not yet complete, per compared signal (2, k)
+    checked, is_copy, several = 0, True, False
+    staged: list[Samples] = []
+
+    def flush() -> None:
+        nonlocal mono, filled, carry, checked, is_copy, several
+        chunk = np.concatenate(staged, axis=1)
+        staged.clear()
+        n = chunk.shape[1]
+        if filled + n > mono.size:
+            mono = np.concatenate([mono, np.empty(max(n, mono.size // 4), np.float32)])
+        mono[filled: filled + n] = chunk.mean(axis=0)
+        filled += n
+        if chunk.shape[0] < 2 or not 0 <= channel < chunk.shape[0]:
+            return
+        several = True
+        pair = np.stack([chunk[channel], np.delete(chunk, channel, axis=0).mean(axis=0)])
+        if checked < 30 * rate:
+            is_copy = is_copy and bool(np.allclose(pair[0], pair[1], atol=1e-3))
+            checked += n
+        if carry is not None:
+            pair = np.concatenate([carry, pair], axis=1)
+        whole = pair.shape[1] // frame * frame
+        frames = pair[:, :whole].reshape(2, -1, frame)
+        for i in range(2):
+            powers[i].append(np.einsum("ij,ij->i", frames[i], frames[i], dtype=np.float64) / frame)
+        carry = pair[:, whole:]
+
+    for block in iter_audio(path, rate, mono=False):
+        staged.append(block)
+        if sum(b.shape[1] for b in staged) >= 1 << 16:
+            flush()
+    if staged:
+        flush()
+    if not several or is_copy:
+        return mono[:filled], None, None
+    if carry is not None and carry.shape[1]:
+        for i in range(2):
+            powers[i].append(np.array([float(np.sum(carry[i].astype(np.float64) ** 2)) / frame]))
+    lapel, room = (10 * np.log10(np.concatenate(p) + 1e-10) for p in powers)
+    return mono[:filled], lapel, room
 
 
 def _floats(frame: av.AudioFrame) -> Samples:

@@ -16,18 +16,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-import numpy as np
-
 from lessonlens.core.extensions import Detector, DetectRequest
 from lessonlens.core.hookspecs import hookimpl
 from lessonlens.core.i18n import Text
 from lessonlens.core.lesson import MediaRole, MediaSource
 from lessonlens.core.observations import Observation, SpeechObservation
-from lessonlens.media import probe, read_audio
+from lessonlens.media import probe
+from lessonlens.media.audio import mono_and_levels
 from lessonlens.media.errors import NO_AUDIO, MediaUnavailable
 from lessonlens.media.speakers import SpeakerSettings, speaker_turns
 from lessonlens.media.vad import FRAME, SileroVad, silero_model_path
-from lessonlens.media.voicefeatures import frame_levels
 
 NAME = "speech"
 VERSION = "1"
@@ -76,19 +74,9 @@ class SpeechDetector(Detector):
         source = audio_source(request.media)
         if self._vad is None or (model_path and self._vad.path != silero_model_path(model_path)):
             self._vad = SileroVad(model_path)
-        audio = read_audio(source.path, mono=False)
+        # the mono mix, and the levels of the lapel channel and of the rest, read in one streaming pass
+        mono, lapel, room = mono_and_levels(source.path, lapel_channel, FRAME)
         report(total // 5, total)
-        mono = audio.mean(axis=0) if audio.shape[0] > 1 else audio[0]
-        count = (mono.size + FRAME - 1) // FRAME
-        lapel = room = None
-        if audio.shape[0] > 1 and 0 <= lapel_channel < audio.shape[0]:
-            others = [c for c in range(audio.shape[0]) if c != lapel_channel]
-            room_audio = audio[others].mean(axis=0) if len(others) > 1 else audio[others[0]]
-            # a stereo copy of one microphone carries no lapel channel
-            if not np.allclose(audio[lapel_channel, :16000 * 30], room_audio[:16000 * 30], atol=1e-3):
-                lapel, room = frame_levels(audio[lapel_channel], count), frame_levels(room_audio, count)
-            del room_audio
-        del audio  # only the mono mix and the channels' frame levels are needed from here on
         probs = self._vad.probabilities(mono)
         report(total // 2, total)
         turns = speaker_turns(mono, probs, lapel, room, SpeakerSettings(threshold=threshold))
