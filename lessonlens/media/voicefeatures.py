@@ -47,12 +47,10 @@ def frame_levels(audio: npt.NDArray[np.float32], count: int, block: int = 1 << 1
     return levels
 
 
-def frame_features(audio: npt.NDArray[np.float32], frames: npt.NDArray[np.intp], block: int = 2048) -> FrameFeatures:
+def frame_features(audio: npt.NDArray[np.float32], frames: npt.NDArray[np.intp], block: int = 512) -> FrameFeatures:
     """Features of the given frame indices of 16-kHz mono ``audio``."""
     half = (WINDOW - FRAME) // 2
-    padded = np.zeros(audio.size + WINDOW + FRAME, dtype=np.float32)
-    padded[half: half + audio.size] = audio
-    windows = np.lib.stride_tricks.sliding_window_view(padded, WINDOW)[::FRAME]
+    offsets = np.arange(WINDOW) - half
     taper = np.hanning(WINDOW).astype(np.float32)
     lo_lag, hi_lag = int(RATE / MAX_F0), int(RATE / MIN_F0)
     freqs = np.fft.rfftfreq(WINDOW, 1 / RATE)
@@ -64,7 +62,10 @@ def frame_features(audio: npt.NDArray[np.float32], frames: npt.NDArray[np.intp],
     harmonic = np.full(len(frames), np.nan)
     for first in range(0, len(frames), block):
         idx = frames[first: first + block]
-        x = windows[np.minimum(idx, len(windows) - 1)].astype(np.float32) * taper
+        # the 1024 samples around each frame, gathered from the audio (zeros beyond its ends)
+        where = idx[:, None] * FRAME + offsets[None, :]
+        inside = (where >= 0) & (where < audio.size)
+        x = np.where(inside, audio[np.clip(where, 0, max(0, audio.size - 1))], np.float32(0)) * taper
         spectrum = np.fft.rfft(x, n=2 * WINDOW, axis=1)
         power = spectrum.real**2 + spectrum.imag**2
         acf = np.fft.irfft(power, axis=1)[:, : hi_lag + 1]
