@@ -39,8 +39,10 @@ _NO_MEDIA = Text(zh="没有提供任何课堂录像或录音", en="no lesson rec
 _NO_DETECTOR_MEDIA = Text(zh="检测器 {name} 需要 {roles} 角色的媒体，但没有提供",
                           en="detector {name} needs media of role {roles}, none given")
 _NOTHING_OBSERVED = Text(zh="没有任何检测器能运行：{reasons}", en="no detector could run: {reasons}")
-_SHORT = Text(zh="{role} 录像只覆盖到 {end:.0f} 秒（课长 {total:.0f} 秒），之后的画面无法观察",
+_SHORT = Text(zh="{role} 录制只覆盖到第 {end:.0f} 秒（课长 {total:.0f} 秒），之后无法观察",
               en="the {role} recording covers only up to {end:.0f} s of {total:.0f} s; later instants are unobserved")
+_LATE = Text(zh="{role} 录制从第 {start:.0f} 秒才开始，之前无法观察",
+             en="the {role} recording starts only at {start:.0f} s; earlier instants are unobserved")
 _NO_VIDEO_FOR = Text(zh="{role} 文件没有视频画面", en="the {role} file has no video")
 
 Warn = Callable[[str], None]
@@ -216,7 +218,8 @@ def _lesson(lesson: LessonMeta | str | Path | None, sources: Sequence[MediaSourc
 
 
 def _coverage(sources: Sequence[MediaSource], total: float, interval: float, warning: Warn) -> list[str]:
-    """``<role>@<from>-<to>`` for each recording that ends (or starts) more than an interval short."""
+    """``<role>@<from>-<to>`` (and a warning) for each recording that ends early or starts late by more
+    than an interval."""
     gaps = []
     for s in sources:
         start, end = s.offset, s.offset + float(s.duration or 0.0)
@@ -225,6 +228,7 @@ def _coverage(sources: Sequence[MediaSource], total: float, interval: float, war
             warning(f"{s.path}: " + _SHORT.format(role=s.role.value, end=end, total=total))
         if start > interval:
             gaps.append(f"{s.role.value}@0-{start:.0f}")
+            warning(f"{s.path}: " + _LATE.format(role=s.role.value, start=start))
     return gaps
 
 
