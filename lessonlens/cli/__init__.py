@@ -13,6 +13,7 @@ import typer
 
 from lessonlens.cli import (
     analyze_cmd,
+    demo_cmd,
     diagnose_cmd,
     metrics_cmd,
     plugins_cmd,
@@ -57,6 +58,7 @@ def main_options(
 
 
 analyze_cmd.add_to(app)
+demo_cmd.add_to(app)
 diagnose_cmd.add_to(app)
 metrics_cmd.add_to(app)
 plugins_cmd.add_to(app)
