@@ -58,6 +58,8 @@ class Detector(abc.ABC):
     roles: ClassVar[tuple[MediaRole, ...]]
     emits: ClassVar[tuple[str, ...]] = ()
     description: ClassVar[Text] = Text(zh="", en="")
+    #: run by ``lessonlens analyze`` when no detectors are named; slow ones (speech recognition) say False
+    by_default: ClassVar[bool] = True
 
     @abc.abstractmethod
     def detect(self, request: DetectRequest) -> Iterable[Observation]:

@@ -90,7 +90,7 @@ def default_detectors(media: Sequence[MediaSource], manager: PluginManager) -> l
     """Every registered detector that has media of its roles (or a mixed recording) to read, except
     those that declare ``by_default = False`` (slow ones, such as speech recognition)."""
     return [name for name, reg in sorted(manager.registry.detectors.items())
-            if getattr(reg.item, "by_default", True) and media_for(reg.item, media)]
+            if reg.item.by_default and media_for(reg.item, media)]
 
 
 def analyze(
