@@ -142,7 +142,7 @@ def _compile(node: Node, scope: Scope) -> tuple[Evaluator, str]:
                 f, kind = _compile(item, scope)
                 _expect(kind, "bool", source_of(item))
                 fns.append(f)
-            return (_all(fns) if op == "and" else _any(fns)), "bool"
+            return (all_of(fns) if op == "and" else _any(fns)), "bool"
         case Not(operand=o):
             f, kind = _compile(o, scope)
             _expect(kind, "bool", source_of(o))
@@ -274,7 +274,8 @@ def _compile_compare(node: Compare, scope: Scope) -> tuple[Evaluator, str]:
     return compare, "bool"
 
 
-def _all(fns: Sequence[Evaluator]) -> Evaluator:
+def all_of(fns: Sequence[Evaluator]) -> Evaluator:
+    """Three-valued AND: False if any is False, else unknown (None) if any is unknown, else True."""
     def all_(env: LessonEnv) -> bool | None:
         result: bool | None = True
         for f in fns:

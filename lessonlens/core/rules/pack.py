@@ -25,6 +25,7 @@ from lessonlens.core.rules.compile import (
     Evaluator,
     Scope,
     Template,
+    all_of,
     compile_node,
     compile_template,
     leaves,
@@ -623,18 +624,7 @@ def _conjunction(conditions: list[Evaluator]) -> Evaluator | None:
         return None
     if len(conditions) == 1:
         return conditions[0]
-    items = tuple(conditions)
-
-    def all_true(env: Any) -> bool | None:
-        result: bool | None = True
-        for f in items:
-            value = f(env)
-            if value is False:
-                return False
-            if value is None:
-                result = None
-        return result
-    return all_true
+    return all_of(conditions)
 
 
 def _text(exc: CompileError) -> Text:
