@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -149,6 +150,15 @@ def test_cli_analyze_and_evaluate(lesson: SampleLesson, analysed: tuple[Path, Pa
         capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert "from cache" in done.stderr and (out / "analysis.json").is_file()
+    fresh = subprocess.run(  # mediapipe really loads: its C++ log lines must not reach the terminal
+        [sys.executable, "-m", "lessonlens", "--lang", "en", "analyze", "--teacher", str(lesson.teacher),
+         "--meta", str(lesson.meta), "--detectors", "teacher-pose", "--no-cache", "--no-report", "-q",
+         "-o", str(tmp_path / "fresh")], capture_output=True, text=True, check=False,
+        env={k: v for k, v in os.environ.items() if k != "LESSONLENS_NATIVE_LOGS"})
+    assert fresh.returncode == 0, fresh.stderr
+    assert "teacher-pose" in fresh.stderr  # the detector table is still shown
+    assert "XNNPACK" not in fresh.stderr
+    assert not any(line[:1] in "IWE" and line[1:5].isdigit() for line in fresh.stderr.splitlines())
     done = subprocess.run([sys.executable, "-m", "lessonlens", "evaluate", str(out / "analysis.json"),
                            str(lesson.truth), "--json"], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr

@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from lessonlens.cli.native_logs import native_logs_filtered
 from lessonlens.cli.progress import progress_bar
 from lessonlens.core.documents import load
 from lessonlens.core.errors import InputError
@@ -96,7 +97,7 @@ def add_to(app: typer.Typer) -> None:
         warnings: list[str] = []
         runs: list[Any] = []
         cache: bool | Path = False if no_cache else (cache_dir or True)
-        with progress_bar(enabled=not quiet) as progress:
+        with native_logs_filtered(), progress_bar(enabled=not quiet) as progress:
             analysis = analyze(
                 teacher=teacher, students=students, board=board, audio=audio, video=video,
                 offsets=parse_offsets(offset or []), lesson=meta, detectors=_names(detectors or []), coder=coder,

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from lessonlens.cli.native_logs import native_logs_filtered
 from lessonlens.cli.progress import progress_bar
 from lessonlens.core.i18n import Text, current_lang
 
@@ -35,7 +36,7 @@ def add_to(app: typer.Typer) -> None:
         from lessonlens.demo import run_demo
 
         lang = current_lang()
-        with progress_bar() as progress:
+        with native_logs_filtered(), progress_bar() as progress:
             result = run_demo(out, minutes=minutes, lang=lang, video=video, progress=progress,
                               say=lambda line: typer.echo(line, err=True))
         typer.echo(_WROTE.format(lang, n=len(result.files), dir=out))
