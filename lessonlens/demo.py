@@ -21,7 +21,7 @@ from lessonlens.core.atomic import write_text_atomic
 from lessonlens.core.documents import save
 from lessonlens.core.errors import LessonlensError
 from lessonlens.core.measure import read_coded_sheet
-from lessonlens.core.pipeline import ProgressCallback, ProgressEvent
+from lessonlens.core.pipeline import ProgressCallback, ProgressEvent, ignore_progress
 from lessonlens.core.reporting import report, with_all_metrics
 from lessonlens.core.rubric import RubricResult
 from lessonlens.core.rules import attach_findings, diagnose
@@ -32,9 +32,6 @@ RUBRIC_SHEETS = Path(__file__).parent / "samples" / "rubric"
 
 Say = Callable[[str], None]
 
-
-def _ignore(event: ProgressEvent) -> None:
-    return None
 
 
 @attrs.frozen
@@ -112,7 +109,7 @@ def video_lesson(out: Path, minutes: float, lang: str, files: list[Path], progre
 
 
 def run_demo(out: str | Path, minutes: float = 5.0, lang: str = "zh-CN", video: bool = True,
-             progress: ProgressCallback = _ignore, say: Say = print) -> DemoOutput:
+             progress: ProgressCallback = ignore_progress, say: Say = print) -> DemoOutput:
     """Run the whole product once into ``out``; ``video=False`` skips the synthetic video lesson."""
     folder = Path(out)
     files: list[Path] = []

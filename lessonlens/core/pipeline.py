@@ -46,7 +46,8 @@ class ProgressEvent:
 ProgressCallback = Callable[[ProgressEvent], None]
 
 
-def _ignore(event: ProgressEvent) -> None:
+def ignore_progress(event: ProgressEvent) -> None:
+    """The default progress callback: drops every event."""
     return None
 
 
@@ -74,7 +75,7 @@ def detect(
     instants: Sequence[float],
     detectors: Sequence[str],
     manager: PluginManager | None = None,
-    progress: ProgressCallback = _ignore,
+    progress: ProgressCallback = ignore_progress,
 ) -> tuple[Observation, ...]:
     """Run the named detectors over the media, in order; each reports progress as ``detect:<name>``."""
     manager = manager or get_manager()
@@ -148,7 +149,7 @@ def analyze_media(
     interval: float = DEFAULT_INTERVAL,
     metrics: Sequence[str] | None = None,
     manager: PluginManager | None = None,
-    progress: ProgressCallback = _ignore,
+    progress: ProgressCallback = ignore_progress,
 ) -> Analysis:
     """Detect, code and measure one lesson."""
     manager = manager or get_manager()

@@ -27,7 +27,7 @@ from lessonlens.core.extensions import Detector, DetectRequest
 from lessonlens.core.i18n import Text
 from lessonlens.core.lesson import LessonMeta, MediaRole, MediaSource
 from lessonlens.core.observations import Observation
-from lessonlens.core.pipeline import ProgressCallback, ProgressEvent, code, compute_metrics, media_for
+from lessonlens.core.pipeline import ProgressCallback, ProgressEvent, code, compute_metrics, ignore_progress, media_for
 from lessonlens.core.plugins import PluginManager, get_manager
 from lessonlens.core.sampling import DEFAULT_INTERVAL, sampling_instants
 from lessonlens.core.version import __version__
@@ -47,9 +47,6 @@ _NO_VIDEO_FOR = Text(zh="{role} 文件没有视频画面", en="the {role} file h
 
 Warn = Callable[[str], None]
 
-
-def _ignore(event: ProgressEvent) -> None:
-    return None
 
 
 @attrs.frozen
@@ -111,7 +108,7 @@ def analyze(
     cache: bool | str | Path = True,
     diagnose: bool = True,
     report: bool = True,
-    progress: ProgressCallback = _ignore,
+    progress: ProgressCallback = ignore_progress,
     warn: Warn | None = None,
     on_detector: Callable[[DetectorRun], None] | None = None,
     parallel: int | None = None,
