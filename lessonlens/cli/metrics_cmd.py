@@ -35,6 +35,7 @@ _HEAD = {
     "episodes": Text(zh="行为片段", en="Episodes"),
     "fias": Text(zh="弗兰德斯互动矩阵", en="Flanders interaction matrix"),
     "fias_ratios": Text(zh="弗兰德斯比率", en="Flanders ratios"),
+    "va": Text(zh="言语—活动四类占比", en="Verbal–activity categories"),
     "lesson": Text(zh="{scheme}：{n} 个采样点，间隔 {interval:g} 秒，时长 {duration}",
                    en="{scheme}: {n} samples every {interval:g} s, {duration} long"),
     "undefined": Text(zh="无定义", en="undefined"),
@@ -42,6 +43,7 @@ _HEAD = {
 _ST_KEYS = ("rt", "ch", "mode", "rt_30s", "ch_30s", "mode_30s", "n_t", "n_s", "runs", "switches_per_10min",
             "teacher_switches_per_10min", "longest_lecture")
 _FIAS_KEYS = ("fias_teacher_talk", "fias_student_talk", "fias_silence", "fias_indirect_direct", "fias_steady_state")
+_VA_KEYS = ("va_teacher_verbal", "va_teacher_activity", "va_student_verbal", "va_student_activity")
 
 
 def both(text: Text) -> str:
@@ -67,10 +69,15 @@ def _value(key: str, value: Scalar) -> str:
 
 
 def _label(scheme: CodingScheme, code_id: str) -> str:
-    try:
-        return both(scheme.code(code_id).label)
-    except KeyError:
-        return code_id
+    """The code's label in ``scheme``, else in any registered scheme (shares condensed to another
+    scheme's codes, e.g. ``va_condensed``), else the id itself."""
+    schemes = [scheme, *(reg.item.scheme for reg in get_manager().registry.coders.values())]
+    for candidate in schemes:
+        try:
+            return both(candidate.code(code_id).label)
+        except KeyError:
+            continue
+    return code_id
 
 
 def _table(title: str, *columns: str) -> Table:
@@ -124,14 +131,19 @@ def render(metrics: Metrics, scheme: CodingScheme, console: Console) -> None:
         for key in _FIAS_KEYS:
             ratios.add_row(both(metric_label(key)), _value(key, s.get(key)))
         console.print(ratios)
+    if any(key in s for key in _VA_KEYS):
+        va = _table(both(_HEAD["va"]), both(_HEAD["metric"]), both(_HEAD["value"]))
+        for key in _VA_KEYS:
+            va.add_row(both(metric_label(key)), _value(key, s.get(key)))
+        console.print(va)
 
 
 def add_to(app: typer.Typer) -> None:
     @app.command("metrics")
     def metrics_command(
         file: Annotated[Path, typer.Argument(help="手工编码表 CSV 或分析 JSON / coded CSV sheet or analysis JSON.")],
-        scheme: str = typer.Option("", "--scheme", help="编码方案 platform-9|st|fias（默认按表头判断）/ "
-                                   "coding scheme (default: from the header)."),
+        scheme: str = typer.Option("", "--scheme", help="编码方案 platform-9|st|fias|verbal-activity"
+                                   "（默认按表头判断）/ coding scheme (default: from the header)."),
         interval: float = typer.Option(0.0, "--interval", help="采样间隔（秒）/ sampling interval in seconds."),
         bins: float = typer.Option(120.0, "--bins", help="时序图分段（秒）/ timeline bin in seconds."),
         as_json: bool = typer.Option(False, "--json", help="以 JSON 输出指标文档 / print the metrics document."),

@@ -22,8 +22,9 @@ from lessonlens.core.sheets import parse_rows, read_text
 from lessonlens.core.timeline import CodedTimeline
 
 _UNKNOWN_SCHEME = Text(
-    zh="无法从表头 {header} 判断编码方案；请用 --scheme 指定（platform-9、st 或 fias）",
-    en="cannot tell the coding scheme from the header {header}; name it with --scheme (platform-9, st or fias)",
+    zh="无法从表头 {header} 判断编码方案；请用 --scheme 指定（platform-9、st、fias 或 verbal-activity）",
+    en="cannot tell the coding scheme from the header {header}; name it with --scheme (platform-9, st, fias or "
+    "verbal-activity)",
 )
 _NO_TIMELINE = Text(zh="分析文档中没有编码时间线，无法计算指标", en="the analysis has no coded timeline to measure")
 _NOT_CODED = Text(zh="{kind} 文档不含编码数据；需要 analysis 或 timeline", en="a {kind} document holds no coded data; "
@@ -32,8 +33,9 @@ _NOT_CODED = Text(zh="{kind} 文档不含编码数据；需要 analysis 或 time
 Source = CodedTimeline | Analysis | str | Path
 
 
-def detect_scheme(path: str | Path) -> str:
-    """The scheme of a sheet by its header: platform-9 (``teacher`` column), fias (numeric codes) or st."""
+def detect_scheme(path: str | Path, manager: PluginManager | None = None) -> str:
+    """The scheme of a sheet by its header and first code: platform-9 (``teacher`` column), fias
+    (numeric codes), st (S/T), or another registered one-code scheme that names the first code."""
     sheet = parse_rows(read_text(path), path, header=False)
     head = tuple(c.lower() for c in sheet.rows[0].cells)
     if "teacher" in head:
@@ -42,12 +44,28 @@ def detect_scheme(path: str | Path) -> str:
         if head[0] in ("s", "t"):
             return "st"
         values = [r.cells[0] for r in sheet.rows[1:] if r.cells and r.cells[0]]
-        return "fias" if values and values[0].replace(".", "", 1).isdigit() else "st"
+        return _one_code_scheme(values, manager)
     if "code" in head:
         col = head.index("code")
         values = [r.cells[col] for r in sheet.rows[1:] if len(r.cells) > col and r.cells[col]]
-        return "fias" if values and values[0].replace(".", "", 1).isdigit() else "st"
+        return _one_code_scheme(values, manager)
     raise InputError(_UNKNOWN_SCHEME, str(path), header=",".join(head))
+
+
+def _one_code_scheme(values: Sequence[str], manager: PluginManager | None) -> str:
+    """fias for a numeric first code; otherwise the one registered scheme (besides platform-9, st and
+    fias) with a code whose id or Chinese label is the first code (e.g. verbal-activity); else st."""
+    if not values:
+        return "st"
+    first = values[0].strip()
+    if first.replace(".", "", 1).isdigit():
+        return "fias"
+    if first.upper() in ("S", "T"):
+        return "st"
+    coders = (manager or get_manager()).registry.coders.values()
+    found = {reg.item.scheme.id for reg in coders if reg.item.scheme.id not in ("platform-9", "st", "fias")
+             and any(first.lower() == code.id.lower() or first == code.label.zh for code in reg.item.scheme.codes)}
+    return found.pop() if len(found) == 1 else "st"
 
 
 def read_coded_sheet(
@@ -56,7 +74,7 @@ def read_coded_sheet(
 ) -> CodedTimeline:
     """A hand-coded CSV sheet as a timeline, read by the coder of ``scheme`` (detected when None)."""
     manager = manager or get_manager()
-    scheme_id = scheme or detect_scheme(path)
+    scheme_id = scheme or detect_scheme(path, manager)
     return manager.coder(scheme_id).read_sheet(path, interval)
 
 

@@ -43,6 +43,11 @@ METRIC_LABELS: dict[str, Text] = {
     "fias_silence": Text(zh="沉寂或混乱比率", en="Silence or confusion ratio"),
     "fias_indirect_direct": Text(zh="间接/直接影响比", en="Indirect/direct ratio"),
     "fias_steady_state": Text(zh="稳态格比率", en="Steady-state cells ratio"),
+    "va_teacher_verbal": Text(zh="教师言语占比", en="Teacher verbal share"),
+    "va_teacher_activity": Text(zh="教师活动占比", en="Teacher activity share"),
+    "va_student_verbal": Text(zh="学生言语占比", en="Student verbal share"),
+    "va_student_activity": Text(zh="学生活动占比", en="Student activity share"),
+    "va_condensed": Text(zh="归并为九类行为的占比", en="Shares condensed to the nine behaviours"),
 }
 
 MODE_LABELS: dict[str, Text] = {

@@ -30,6 +30,8 @@ SCALARS: dict[str, str] = {
     "n": "num", "mode_30s": "str", "teacher_switches_per_10min": "num", "bin_seconds": "num",
     "fias_teacher_talk": "num", "fias_student_talk": "num", "fias_silence": "num",
     "fias_indirect_direct": "num", "fias_steady_state": "num",
+    "va_teacher_verbal": "num", "va_teacher_activity": "num", "va_student_verbal": "num",
+    "va_student_activity": "num",
 }
 CURVES: tuple[str, ...] = ("participation", "consistency", "attention")
 BEHAVIOURS: tuple[str, ...] = TEACHER_BEHAVIOURS + STUDENT_BEHAVIOURS
