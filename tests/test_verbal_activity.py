@@ -226,6 +226,20 @@ def test_speaker_turns_take_words_and_acts_from_transcripts() -> None:
     assert [s.code for s in timeline.samples] == ["t_questioning", "t_feedback", "t_lecturing"]
 
 
+def test_a_long_teacher_turn_is_coded_by_the_words_near_each_instant() -> None:
+    observations = (
+        SpeechObservation(t=0.0, end=30.0, speaker="teacher", detector="speech"),  # one long turn
+        SpeechObservation(t=0.0, end=10.0, text="三角形的面积等于底乘高除以二", detector="asr"),
+        SpeechObservation(t=10.0, end=16.0, text="这是为什么呢？", detector="asr"),
+        SpeechObservation(t=16.0, end=30.0, text="因为两个一样的三角形拼成一个平行四边形", detector="asr"),
+        SpeechObservation(t=30.0, end=34.0, speaker="student", detector="speech"),
+    )
+    timeline = coded(observations, (0.0, 6.0, 12.0, 18.0, 24.0, 30.0))
+    assert [s.code for s in timeline.samples] == [
+        "t_lecturing", "t_lecturing", "t_questioning", "t_questioning", "t_lecturing",
+        "s_answering"]  # the turn ended with an explanation, and no student spoke before it: not a dialogue
+
+
 def test_activities_without_speech() -> None:
     observations = (
         BoardTextObservation(t=1.0, added_chars=12, detector="board_ocr"),

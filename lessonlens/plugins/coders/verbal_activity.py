@@ -39,15 +39,16 @@ instant, taken from the first rule that applies:
 
 1. a behaviour cue naming one of the sixteen codes (an action-recognition model trained on this
    scheme) within the instant's window: the most confident one;
-2. speech at the instant, by speaker (the speech detector), with the words of the turn or of an ASR
-   transcript and speech acts covering the instant:
+2. speech at the instant, by speaker (the speech detector); what the words do is read from the
+   turn's own text, the ASR transcripts and speech acts within the instant's window (a detector's
+   turn can last a minute, a transcript segment is a sentence):
    teacher speaking while characters appear on the board → ``t_board_writing`` (explaining while
    writing); a question → ``t_questioning``; an evaluation (很好, 请坐, well done …) →
    ``t_feedback``; a direction (请打开, 翻到, 拿出 …, open, turn to …) → ``t_instruction``; other
    teacher talk → ``t_lecturing``;
-   one student: a question → ``s_questioning``; an answer to a teacher question → ``s_answering``;
-   a student turn after the teacher replied to a student without a new question (S → T → S) →
-   ``s_dialogue``; otherwise ``s_answering``;
+   one student: a question → ``s_questioning``; after a teacher turn ending in a question →
+   ``s_answering``; after a teacher turn that replied to a student without a new question
+   (S → T → S) → ``s_dialogue``; otherwise ``s_answering``;
    a chorus → ``s_answering`` (choral answering, 齐答), or ``s_discussion`` when the class is seen
    turned to each other (peer-interaction cue ≥ 0.4); group talk → ``s_discussion``;
 3. no speech (or none analysed): characters appearing on the board or a board-writing cue →
@@ -175,13 +176,45 @@ def sheet_code(cell: str) -> str | None:
 
 
 @attrs.frozen
+class Said:
+    """What one stretch of words within a turn does: ask, evaluate, direct the class."""
+
+    start: float
+    end: float
+    question: bool = False
+    evaluation: bool = False
+    instruction: bool = False
+
+
+def _said(start: float, end: float, text: str) -> Said:
+    return Said(start, end, question=bool(_QUESTION.search(text)), evaluation=bool(_EVALUATION.search(text)),
+                instruction=bool(_INSTRUCTION.search(text)))
+
+
+@attrs.frozen
 class Turn:
-    """A stretch of speech by one speaker, with its words and whether it asks or evaluates."""
+    """A stretch of speech by one speaker and what its words do, piece by piece.
+
+    The speech detector's turns can be a minute long while an ASR segment is a sentence, so an
+    instant reads only the pieces near it, and "the turn asked" means its last piece is a question.
+    """
 
     speech: SpeechObservation
-    question: bool
-    evaluation: bool
-    instruction: bool
+    pieces: tuple[Said, ...]
+
+    def near(self, lo: float, hi: float) -> Said:
+        """What the words between ``lo`` and ``hi`` do (any piece overlapping them)."""
+        found = [p for p in self.pieces if _overlaps(p.start, p.end, lo, hi)]
+        return Said(lo, hi, question=any(p.question for p in found), evaluation=any(p.evaluation for p in found),
+                    instruction=any(p.instruction for p in found))
+
+    @property
+    def asked(self) -> bool:
+        """Whether the turn ends with a question (the next student turn answers it)."""
+        if not self.pieces:
+            return False
+        last = max(p.start for p in self.pieces)
+        return any(p.question for p in self.pieces if p.start == last)
 
 
 @attrs.define
@@ -200,24 +233,23 @@ def _evidence(obs: Observation, detail: str) -> Evidence:
     return Evidence(obs.detector, obs.kind, detail, obs.t)
 
 
-def _overlaps(start: float, stop: float, turn_start: float, turn_end: float) -> bool:
-    return (start < turn_end and stop > turn_start) or start == turn_start
+def _overlaps(start: float, stop: float, lo: float, hi: float) -> bool:
+    return (start < hi and stop > lo) or start == lo
 
 
 def _turns(observations: Sequence[Observation]) -> list[Turn]:
-    """Speech with a speaker, in time order, its words from itself or from transcripts/speech acts over it."""
+    """Speech with a speaker, in time order, with its words: its own text, transcripts and speech acts over it."""
     speech = [o for o in observations if isinstance(o, SpeechObservation)]
-    words = [(o.t, max(o.end, o.t), o.text) for o in speech if not o.speaker and o.text]
-    acts = [(o.t, float(o.data.get("end", o.t)), str(o.data.get("act", ""))) for o in observations
-            if isinstance(o, GenericObservation) and o.kind_name == "speech_act"]
+    words = [_said(o.t, max(o.end, o.t), o.text) for o in speech if not o.speaker and o.text]
+    acts = [Said(o.t, float(o.data.get("end", o.t)), question=o.data.get("act") == "question",
+                 evaluation=o.data.get("act") == "evaluation")
+            for o in observations if isinstance(o, GenericObservation) and o.kind_name == "speech_act"]
     turns = []
     for s in sorted((o for o in speech if o.speaker), key=lambda o: o.t):
         end = max(s.end, s.t)
-        text = " ".join([s.text, *(w for a, b, w in words if _overlaps(a, b, s.t, end))]).strip()
-        said = {act for a, b, act in acts if _overlaps(a, b, s.t, end)}
-        turns.append(Turn(s, question=bool(_QUESTION.search(text)) or "question" in said,
-                          evaluation=bool(_EVALUATION.search(text)) or "evaluation" in said,
-                          instruction=bool(_INSTRUCTION.search(text))))
+        own = (_said(s.t, end, s.text),) if s.text else ()
+        over = tuple(p for p in (*words, *acts) if _overlaps(p.start, p.end, s.t, end))
+        turns.append(Turn(s, own + over))
     return turns
 
 
@@ -283,23 +315,24 @@ class VerbalActivityCoder(Coder):
             return best.behaviour, best.confidence, (_evidence(best, f"{best.actor}:{best.behaviour}"),)
         talking = [i for i, turn in enumerate(turns) if turn.speech.t <= t < max(turn.speech.end, turn.speech.t + 1e-9)]
         if talking:
-            return cls._verbal(talking[-1], turns, w)
+            return cls._verbal(talking[-1], turns, w, t - interval / 2, t + interval / 2)
         return cls._activity(t, w, turns, heard, interval)
 
     @staticmethod
-    def _verbal(index: int, turns: Sequence[Turn], w: _Window) -> Decision:
+    def _verbal(index: int, turns: Sequence[Turn], w: _Window, lo: float, hi: float) -> Decision:
         turn = turns[index]
         s = turn.speech
+        said = turn.near(lo, hi)
         evidence = (_evidence(s, f"{s.speaker}: {s.text[:40]}".rstrip(": ")),)
         if s.speaker == "teacher":
             if w.board:
                 board = w.board[0]
                 return "t_board_writing", s.confidence, (*evidence, _evidence(board, f"+{board.added_chars} chars"))
-            if turn.question:
+            if said.question:
                 return "t_questioning", s.confidence, evidence
-            if turn.evaluation:
+            if said.evaluation:
                 return "t_feedback", s.confidence, evidence
-            return ("t_instruction" if turn.instruction else "t_lecturing"), s.confidence, evidence
+            return ("t_instruction" if said.instruction else "t_lecturing"), s.confidence, evidence
         if s.speaker == "group":
             return "s_discussion", s.confidence, evidence
         if s.speaker == "chorus":
@@ -309,10 +342,10 @@ class VerbalActivityCoder(Coder):
             return "s_answering", s.confidence, evidence
         if s.speaker not in _STUDENT_SPEAKERS:
             return None, 0.0, ()
-        if turn.question:
+        if said.question:
             return "s_questioning", s.confidence, evidence
         teacher = [i for i in range(index) if turns[i].speech.speaker == "teacher"]
-        if teacher and not turns[teacher[-1]].question:
+        if teacher and not turns[teacher[-1]].asked:
             last = teacher[-1]
             # S -> T -> S: the student replies to what the teacher said back to a student, not to a question
             if last > 0 and turns[last - 1].speech.speaker in _STUDENT_SPEAKERS:
@@ -340,7 +373,7 @@ class VerbalActivityCoder(Coder):
                 return code, source.confidence, (_evidence(source, f"students:{behaviour} {share:.2f}"),)
         if heard:
             asked = [u for u in turns if u.speech.speaker == "teacher" and u.speech.t <= t]
-            if asked and asked[-1].question and t - max(asked[-1].speech.end, asked[-1].speech.t) <= 2 * interval:
+            if asked and asked[-1].asked and t - max(asked[-1].speech.end, asked[-1].speech.t) <= 2 * interval:
                 last = asked[-1].speech
                 later = [u for u in turns if last.t < u.speech.t <= t]
                 if not later:  # nobody has answered yet: wait time
