@@ -4,9 +4,10 @@
 
 Prints lessons/s on one core (by the process's CPU time, so that other load on the machine does not
 count; wall-clock is printed too) for the whole metric set as the pipeline runs it (every metric
-plugin, through the plugin manager, from a CodedTimeline of CodedSample objects), the share of that
-spent building the columnar view, and peak memory. Lessons are made in chunks so that the input
-does not dominate memory; only ``compute_metrics`` is timed.
+plugin, through the plugin manager) on columnar timelines (numpy columns, as sheets are read), then
+the same with the metrics documents saved (every lazy tuple made), then on timelines of CodedSample
+objects (as the perception coder makes them), and peak memory. Lessons are made in chunks so that
+the input does not dominate memory; only ``compute_metrics`` (and the saving) is timed.
 """
 
 from __future__ import annotations
@@ -26,10 +27,11 @@ from collections.abc import Iterator  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from lessonlens.core.columns import build_columns, timeline_columns  # noqa: E402
+from lessonlens.core.columns import build_columns, columnar_timeline  # noqa: E402
+from lessonlens.core.documents import to_dict  # noqa: E402
 from lessonlens.core.pipeline import compute_metrics  # noqa: E402
 from lessonlens.core.plugins import PluginManager  # noqa: E402
-from lessonlens.core.timeline import STUDENT_BEHAVIOURS, TEACHER_BEHAVIOURS, CodedSample, CodedTimeline  # noqa: E402
+from lessonlens.core.timeline import TEACHER_BEHAVIOURS, CodedTimeline  # noqa: E402
 
 SAMPLES = 450
 INTERVAL = 6.0
@@ -38,28 +40,31 @@ ST_OF = {"lecturing": "T", "board_writing": "T", "patrolling": "S"}
 
 def synthetic_lessons(count: int, seed: int = 7) -> Iterator[CodedTimeline]:
     """Lessons made of activities (runs of a few samples to a few minutes): in each the teacher keeps
-    a behaviour and the class a share profile, with sample-to-sample noise; 2 % unknown samples."""
+    a behaviour and the class a share profile, with sample-to-sample noise; 2 % unknown samples.
+    Made as columnar timelines (numpy columns, no CodedSample objects), the way sheets are read."""
     rng = np.random.default_rng(seed)
+    t = np.arange(SAMPLES) * INTERVAL
+    st_of = np.array([ST_OF.get(b, "") for b in TEACHER_BEHAVIOURS])
     for _ in range(count):
         starts = rng.random(SAMPLES) < 0.12
         starts[0] = True
         activity = np.cumsum(starts) - 1
         n_act = int(activity[-1]) + 1
-        teacher_idx = rng.integers(0, 4, n_act)[activity]
-        profiles = rng.dirichlet(np.full(5, 0.5), n_act)[activity]
-        shares = profiles * rng.uniform(0.8, 1.2, (SAMPLES, 5))
+        teacher = rng.integers(0, 4, n_act)[activity]
+        shares = rng.dirichlet(np.full(5, 0.5), n_act)[activity] * rng.uniform(0.8, 1.2, (SAMPLES, 5))
         shares /= shares.sum(axis=1, keepdims=True)
+        st = np.where(shares[:, 2] > shares[:, 0], "S", "T")  # answering outweighs listening
+        st = np.where(st_of[teacher] != "", st_of[teacher], st)
         unknown = rng.random(SAMPLES) < 0.02
-        samples = []
-        for i in range(SAMPLES):
-            if unknown[i]:
-                samples.append(CodedSample(t=i * INTERVAL))
-                continue
-            teacher = TEACHER_BEHAVIOURS[teacher_idx[i]]
-            students = dict(zip(STUDENT_BEHAVIOURS, shares[i].tolist(), strict=True))
-            st = ST_OF.get(teacher) or ("S" if students["answering"] > students["listening"] else "T")
-            samples.append(CodedSample(t=i * INTERVAL, teacher=teacher, students=students, st=st))
-        yield CodedTimeline(scheme="platform-9", interval=INTERVAL, samples=tuple(samples))
+        teacher[unknown] = -1
+        shares[unknown] = 0.0
+        yield columnar_timeline("platform-9", INTERVAL, t, teacher=teacher, students=shares,
+                                st=np.where(unknown, None, st))
+
+
+def as_objects(timeline: CodedTimeline) -> CodedTimeline:
+    """The same lesson as a timeline of CodedSample objects (as the perception coder makes it)."""
+    return CodedTimeline(scheme=timeline.scheme, interval=timeline.interval, samples=tuple(timeline.samples))
 
 
 def reference_loop_us() -> float:
@@ -74,6 +79,19 @@ def reference_loop_us() -> float:
     return best
 
 
+def timed(timelines: list[CodedTimeline], manager: PluginManager, save: bool = False) -> tuple[float, float, int]:
+    """CPU and wall seconds to measure ``timelines`` (and with ``save``, to turn each metrics document
+    into its JSON-ready dict, which makes every lazy tuple), and the number of scalars made."""
+    outputs = 0
+    start, start_wall = time.process_time(), time.perf_counter()
+    for timeline in timelines:
+        metrics = compute_metrics(timeline, manager=manager)
+        if save:
+            to_dict(metrics)
+        outputs += len(metrics.scalars)
+    return time.process_time() - start, time.perf_counter() - start_wall, outputs
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--lessons", type=int, default=10_000)
@@ -81,43 +99,35 @@ def main() -> int:
     args = parser.parse_args()
 
     manager = PluginManager(entry_points=False)
-    scheme = manager.coder_scheme("platform-9")
     metric_names = sorted(manager.registry.metrics)
     compute_metrics(next(synthetic_lessons(1)), manager=manager)  # load plugins, warm caches
 
-    total = convert = wall = 0.0
-    done = 0
+    total = wall = 0.0
+    done = n_outputs = 0
     chunk_rates: list[float] = []
-    n_outputs = 0
     while done < args.lessons:
         chunk = list(synthetic_lessons(min(args.chunk, args.lessons - done), seed=done))
-        start, start_wall = time.process_time(), time.perf_counter()
-        for timeline in chunk:
-            metrics = compute_metrics(timeline, manager=manager)
-            n_outputs += len(metrics.scalars)
-        spent = time.process_time() - start
-        total += spent
+        spent, spent_wall, outputs = timed(chunk, manager)
+        total, wall, n_outputs = total + spent, wall + spent_wall, n_outputs + outputs
         chunk_rates.append(len(chunk) / spent if spent > 0 else float("inf"))
-        wall += time.perf_counter() - start_wall
-        start = time.process_time()
-        for timeline in chunk:
-            build_columns(timeline, scheme)
-        convert += time.process_time() - start
         done += len(chunk)
-    # the metric plugins alone, on columns already built (the columnar view of a lesson is cached)
-    warm = list(synthetic_lessons(min(args.chunk, args.lessons), seed=999))
-    on_columns = 0.0
-    for timeline in warm:
-        timeline_columns(timeline, scheme)
-        start = time.process_time()
-        compute_metrics(timeline, manager=manager)
-        on_columns += time.process_time() - start
-    on_columns /= len(warm)
 
-    # allocation peak of measuring one lesson (inputs excluded), with tracemalloc on a small pass
-    few = list(synthetic_lessons(50, seed=123))
+    # the same lessons in the other forms, on a sample of them
+    few = list(synthetic_lessons(min(1000, args.lessons), seed=999))
+    objects = [as_objects(timeline) for timeline in few]
+    on_objects = timed(objects, manager)[0] / len(few)
+    with_save = timed(few, manager, save=True)[0] / len(few)
+    columns = 0.0
+    for timeline in objects:  # what measuring a timeline of objects spends on its columnar view
+        start = time.process_time()
+        build_columns(timeline, manager.coder_scheme("platform-9"))
+        columns += time.process_time() - start
+    columns /= len(objects)
+
+    # allocation peak of measuring lessons (inputs excluded), with tracemalloc on a small pass
+    fifty = few[:50]
     tracemalloc.start()
-    for timeline in few:
+    for timeline in fifty:
         compute_metrics(timeline, manager=manager)
     _, traced_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
@@ -125,14 +135,15 @@ def main() -> int:
 
     rate = done / total
     print(f"lessons: {done} x {SAMPLES} samples, metric plugins: {', '.join(metric_names)}")
-    print(f"full metric set: {rate:,.0f} lessons/s on one core, by CPU time ({1e3 * total / done:.3f} ms/lesson)")
+    print(f"full metric set on columnar timelines: {rate:,.0f} lessons/s on one core, by CPU time "
+          f"({1e3 * total / done:.3f} ms/lesson)")
     print(f"  per {args.chunk}-lesson chunk: median {statistics.median(chunk_rates):,.0f}, "
           f"best {max(chunk_rates):,.0f} lessons/s (the best chunk is the closest to an idle machine)")
     print(f"  by wall-clock time: {done / wall:,.0f} lessons/s (lower when other processes share the core)")
-    print(f"  of which building the columnar view from CodedSample objects: {1e3 * convert / done:.3f} ms/lesson "
-          f"({100 * convert / total:.0f} %)")
-    print(f"metric plugins on an already built columnar view: {1 / on_columns:,.0f} lessons/s "
-          f"({1e3 * on_columns:.3f} ms/lesson)")
+    print(f"  and saved (the JSON-ready dict of each metrics document): {1 / with_save:,.0f} lessons/s "
+          f"({1e3 * with_save:.3f} ms/lesson)")
+    print(f"full metric set on timelines of CodedSample objects: {1 / on_objects:,.0f} lessons/s "
+          f"({1e3 * on_objects:.3f} ms/lesson, of which {1e3 * columns:.3f} ms build the columnar view)")
     print(f"peak RSS of the process (incl. a {args.chunk}-lesson input chunk): {rss_kib / 1024:.0f} MiB")
     print(f"peak traced allocation while measuring 50 lessons: {traced_peak / 2**20:.2f} MiB")
     print(f"machine reference: sum(range(1000)) takes {reference_loop_us():.1f} us of CPU here")

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Iterable, Mapping
+from functools import partial
 from itertools import chain, repeat
 from operator import attrgetter, itemgetter
+from typing import Any
 
 import attrs
 import numpy as np
@@ -19,7 +21,14 @@ import numpy.typing as npt
 
 from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import Text
-from lessonlens.core.timeline import STUDENT_BEHAVIOURS, TEACHER_BEHAVIOURS, CodedTimeline, CodingScheme
+from lessonlens.core.lazy import LazyTuple
+from lessonlens.core.timeline import (
+    STUDENT_BEHAVIOURS,
+    TEACHER_BEHAVIOURS,
+    CodedSample,
+    CodedTimeline,
+    CodingScheme,
+)
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -35,18 +44,21 @@ _ST_INDEX = {"T": ST_T, "S": ST_S, "t": ST_T, "s": ST_S}
 
 @attrs.frozen(eq=False)
 class TimelineColumns:
-    """One row per sample: ``teacher`` indexes TEACHER_BEHAVIOURS, ``code`` indexes ``code_ids``,
-    ``st`` is 1 for T and 0 for S; -1 is unknown. ``students`` rows are shares summing to 1 where
-    ``students_known``, zeros elsewhere."""
+    """One value per sample: ``teacher`` indexes TEACHER_BEHAVIOURS, ``code`` indexes ``code_ids``,
+    ``st`` is 1 for T and 0 for S; -1 is unknown. ``shares`` has one row per student behaviour
+    (5, N): a sample's column sums to 1 where ``students_known``, zeros elsewhere (behaviour-major,
+    so that per-sample reductions over the five behaviours run over contiguous rows)."""
 
     t: FloatArray
     interval: float
     teacher: IntArray
-    students: FloatArray
+    shares: FloatArray
     students_known: BoolArray
     st: IntArray
     code: IntArray
     code_ids: tuple[str, ...]
+    #: what metric plugins derive from the same columns (bins of a width, gaps), computed once
+    memo: dict[object, Any] = attrs.field(init=False, factory=dict, repr=False)
 
     @property
     def n(self) -> int:
@@ -78,33 +90,153 @@ def _student_matrix(dicts: list[Mapping[str, float]]) -> FloatArray:
         return np.array(rows, dtype=np.float64).reshape(len(dicts), width)
 
 
+def _st_fallback(st: IntArray, teacher: IntArray, code: IntArray, code_ids: tuple[str, ...],
+                 mapping: Mapping[str, str]) -> IntArray:
+    """``st`` with its unknowns (-1) filled from the mapping: of the code first, then of the teacher
+    behaviour, where that maps."""
+    if not ((st < 0) & ((teacher >= 0) | (code >= 0))).any():  # nothing a mapping could fill
+        return st
+    teacher_st = np.array([_ST_INDEX.get(mapping.get(b, ""), -1) for b in TEACHER_BEHAVIOURS] + [-1])
+    code_st = np.array([_ST_INDEX.get(mapping.get(c, ""), -1) for c in code_ids] + [-1], dtype=np.int64)
+    mapped = np.where(code >= 0, code_st[code], teacher_st[teacher])
+    filled: IntArray = np.where(st >= 0, st, mapped)
+    return filled
+
+
+def _scheme_codes(scheme: CodingScheme | None) -> tuple[str, ...]:
+    return tuple(c.id for c in scheme.codes) if scheme is not None else ()
+
+
+def _mapping(timeline: CodedTimeline, scheme: CodingScheme | None) -> dict[str, str]:
+    return {**(scheme.st_mapping() if scheme is not None else {}), **timeline.st_mapping}
+
+
 def build_columns(timeline: CodedTimeline, scheme: CodingScheme | None = None) -> TimelineColumns:
     """The columns of ``timeline``; a sample without an S/T code gets one from the timeline's
     mapping (falling back to the scheme's) of its code, else of its teacher behaviour, if that maps."""
-    code_ids = tuple(c.id for c in scheme.codes) if scheme is not None else ()
-    code_index = {c: i for i, c in enumerate(code_ids)}
-    mapping = {**(scheme.st_mapping() if scheme is not None else {}), **timeline.st_mapping}
     samples = timeline.samples
+    if isinstance(samples, ColumnSamples):
+        return _for_scheme(samples.columns, scheme, _mapping(timeline, scheme))
+    code_ids = _scheme_codes(scheme)
+    code_index = {c: i for i, c in enumerate(code_ids)}
     n = len(samples)
     t = np.fromiter(map(_T, samples), dtype=np.float64, count=n)
     teacher = _indices(map(_TEACHER, samples), _TEACHER_INDEX, n)
     code = _indices(map(_CODE, samples), code_index, n)
-    st = _indices(map(_ST, samples), _ST_INDEX, n)
-    if (st < 0).any():  # fall back to the mapping: of the code first, then of the teacher behaviour
-        teacher_st = np.array([_ST_INDEX.get(mapping.get(b, ""), -1) for b in TEACHER_BEHAVIOURS] + [-1])
-        code_st = np.array([_ST_INDEX.get(mapping.get(c, ""), -1) for c in code_ids] + [-1], dtype=np.int64)
-        mapped = np.where(code >= 0, code_st[code], teacher_st[teacher])
-        st = np.where(st >= 0, st, mapped)
-    students = _student_matrix(list(map(_STUDENTS, samples)))
-    total = students.sum(axis=1)
+    st = _st_fallback(_indices(map(_ST, samples), _ST_INDEX, n), teacher, code, code_ids, _mapping(timeline, scheme))
+    shares = np.ascontiguousarray(_student_matrix(list(map(_STUDENTS, samples))).T)
+    total = shares.sum(axis=0)
     known = total > 0
-    students /= np.where(known, total, 1.0)[:, None]
+    shares /= np.where(known, total, 1.0)
     if n > 1 and (t[1:] < t[:-1]).any():  # a hand-made document out of order: metrics assume time order
         order = np.argsort(t, kind="stable")
-        t, teacher, code, st, students, known = t[order], teacher[order], code[order], st[order], \
-            students[order], known[order]
-    return TimelineColumns(t=t, interval=float(timeline.interval), teacher=teacher, students=students,
+        t, teacher, code, st, shares, known = t[order], teacher[order], code[order], st[order], \
+            shares[:, order], known[order]
+    return TimelineColumns(t=t, interval=float(timeline.interval), teacher=teacher, shares=shares,
                            students_known=known, st=st, code=code, code_ids=code_ids)
+
+
+def _for_scheme(cols: TimelineColumns, scheme: CodingScheme | None, mapping: Mapping[str, str]) -> TimelineColumns:
+    """Columns of a columnar timeline as a scheme sees them: codes re-indexed to the scheme's codes
+    (a code the scheme lacks becomes unknown) and unknown S/T codes filled from the mapping."""
+    code_ids = _scheme_codes(scheme)
+    code = cols.code
+    if code_ids != cols.code_ids:
+        index = {c: i for i, c in enumerate(code_ids)}
+        lookup = np.array([index.get(c, -1) for c in cols.code_ids] + [-1], dtype=np.int64)
+        code = lookup[code]
+    st = _st_fallback(cols.st, cols.teacher, code, code_ids, mapping)
+    if code is cols.code and st is cols.st:
+        return cols
+    return attrs.evolve(cols, code=code, st=st, code_ids=code_ids)
+
+
+# -- timelines made from columns ------------------------------------------------------------------
+
+_ST_LETTERS = ("S", "T")
+
+
+def _samples_of(cols: TimelineColumns, confidence: FloatArray | None) -> tuple[CodedSample, ...]:
+    """CodedSample objects with the values of the columns (students only where known)."""
+    teacher = [TEACHER_BEHAVIOURS[i] if i >= 0 else None for i in cols.teacher.tolist()]
+    code = [cols.code_ids[i] if i >= 0 else None for i in cols.code.tolist()]
+    st = [_ST_LETTERS[i] if i >= 0 else None for i in cols.st.tolist()]
+    students = [dict(zip(STUDENT_BEHAVIOURS, row, strict=True)) if known else {}
+                for row, known in zip(cols.shares.T.tolist(), cols.students_known.tolist(), strict=True)]
+    conf = confidence.tolist() if confidence is not None else [1.0] * cols.n
+    return tuple(map(CodedSample, cols.t.tolist(), teacher, students, code, st, conf))
+
+
+class ColumnSamples(LazyTuple[CodedSample]):
+    """The samples of a timeline kept as numpy columns; CodedSample objects are made on first read."""
+
+    __slots__ = ("columns",)
+
+    def __init__(self, columns: TimelineColumns, confidence: FloatArray | None = None) -> None:
+        super().__init__(partial(_samples_of, columns, confidence), columns.n)
+        self.columns = columns
+
+
+def _code_column(values: object, names: tuple[str, ...], n: int, what: str, letters: Mapping[str, int]) -> IntArray:
+    """A column of codes as indices into ``names``: given as integers (-1 unknown) or as ids (None unknown)."""
+    if values is None:
+        return np.full(n, -1, dtype=np.int64)
+    array = np.asarray(values)
+    if array.shape != (n,):
+        raise ValueError(f"{what} must have one value per sample ({n}), got shape {array.shape}")
+    if array.dtype.kind in "iu":
+        out = array.astype(np.int64)
+        if ((out < -1) | (out >= len(names))).any():
+            raise ValueError(f"{what} indices must lie in -1..{len(names) - 1}")
+        return out
+    index = {**{name: i for i, name in enumerate(names)}, **letters}
+    unknown = sorted({str(v) for v in array.tolist() if v is not None and v not in index})
+    if unknown:
+        raise ValueError(f"{what} has codes outside {names}: {', '.join(unknown[:5])}")
+    return np.fromiter((index.get(v, -1) if v is not None else -1 for v in array.tolist()), dtype=np.int64, count=n)
+
+
+def columnar_timeline(
+    scheme: str, interval: float, t: npt.ArrayLike, *, teacher: npt.ArrayLike | None = None,
+    students: npt.ArrayLike | None = None, code: npt.ArrayLike | None = None, code_ids: Iterable[str] = (),
+    st: npt.ArrayLike | None = None, confidence: npt.ArrayLike | None = None,
+    st_mapping: Mapping[str, str] | None = None, coder: str = "",
+) -> CodedTimeline:
+    """A coded timeline made from arrays, one value per sample, without a CodedSample per sample.
+
+    ``teacher``: indices into TEACHER_BEHAVIOURS or behaviour ids (-1 / None unknown);
+    ``students``: (N, 5) shares or counts in STUDENT_BEHAVIOURS order, a row of zeros or NaN when
+    unknown (rows are normalised to sum to 1); ``code``: indices into ``code_ids`` or code ids;
+    ``st``: 1/0/-1 or "T"/"S"/None (unknowns are filled from the scheme's mapping when measured).
+    Metrics read these columns directly; ``timeline.samples`` makes the objects on first read.
+    """
+    times = np.asarray(t, dtype=np.float64)
+    if times.ndim != 1:
+        raise ValueError(f"t must be one-dimensional, got shape {times.shape}")
+    n = times.size
+    ids = tuple(code_ids)
+    teacher_col = _code_column(teacher, TEACHER_BEHAVIOURS, n, "teacher", {})
+    code_col = _code_column(code, ids, n, "code", {})
+    st_col = _code_column(st, _ST_LETTERS, n, "st", _ST_INDEX)
+    width = len(STUDENT_BEHAVIOURS)
+    shares = np.zeros((width, n)) if students is None else \
+        np.ascontiguousarray(np.asarray(students, dtype=np.float64).reshape(n, width).T)
+    shares[:, np.isnan(shares).any(axis=0)] = 0.0
+    if (shares < 0).any():
+        raise ValueError("student shares must not be negative")
+    total = shares.sum(axis=0)
+    known = total > 0
+    shares /= np.where(known, total, 1.0)
+    conf = None if confidence is None else np.asarray(confidence, dtype=np.float64).reshape(n)
+    if n > 1 and (times[1:] < times[:-1]).any():
+        order = np.argsort(times, kind="stable")
+        times, teacher_col, code_col, st_col, shares, known = times[order], teacher_col[order], code_col[order], \
+            st_col[order], shares[:, order], known[order]
+        conf = None if conf is None else conf[order]
+    cols = TimelineColumns(t=times, interval=float(interval), teacher=teacher_col, shares=shares,
+                           students_known=known, st=st_col, code=code_col, code_ids=ids)
+    return CodedTimeline(scheme=scheme, interval=float(interval), samples=ColumnSamples(cols, conf),
+                         st_mapping=dict(st_mapping or {}), coder=coder)
 
 
 class _ColumnsCache:
@@ -136,48 +268,49 @@ def timeline_columns(timeline: CodedTimeline, scheme: CodingScheme | None = None
 
 def time_gaps(cols: TimelineColumns) -> BoolArray:
     """True at samples that start after a hole in the sampling (more than 1.5 intervals)."""
-    gaps = np.zeros(cols.n, dtype=np.bool_)
-    if cols.n > 1:
-        gaps[1:] = (cols.t[1:] - cols.t[:-1]) > 1.5 * cols.interval
+    gaps: BoolArray | None = cols.memo.get("gaps")
+    if gaps is None:
+        gaps = cols.memo["gaps"] = np.zeros(cols.n, dtype=np.bool_)
+        if cols.n > 1:
+            gaps[1:] = (cols.t[1:] - cols.t[:-1]) > 1.5 * cols.interval
     return gaps
 
 
 def bin_edges(cols: TimelineColumns, width: float) -> tuple[IntArray, FloatArray]:
     """The bin of every sample (bins of ``width`` s from t=0) and the start time of every bin."""
+    key = ("bins", width)
+    found: tuple[IntArray, FloatArray] | None = cols.memo.get(key)
+    if found is not None:
+        return found
     if width <= 0:
         raise ValueError(f"bin width must be positive, got {width}")
     index = np.floor(cols.t / width + 1e-9).astype(np.int64).clip(0)  # samples before t=0 go to the first bin
     count = int(index[-1]) + 1 if cols.n else 0
-    return index, np.arange(count, dtype=np.float64) * width
+    found = cols.memo[key] = (index, np.arange(count, dtype=np.float64) * width)
+    return found
 
 
 def bin_sums(values: FloatArray, index: IntArray, bins: int) -> FloatArray:
-    """Sums of ``values`` (N, k) over the samples of each bin: (bins, k), zeros for an empty bin.
-
-    Samples are in time order, so each bin is a contiguous slice: one reduceat for all columns.
-    """
-    out = np.zeros((bins, values.shape[1]))
-    if values.shape[0]:
+    """Sums of each row of ``values`` (k, N) over the samples of each bin: (k, bins), zeros for an
+    empty bin. Samples are in time order, so each bin is a contiguous slice: one reduceat for all rows."""
+    out = np.zeros((values.shape[0], bins))
+    if values.shape[1]:
         first = np.concatenate(([True], index[1:] != index[:-1])).nonzero()[0]
-        out[index[first]] = np.add.reduceat(values, first, axis=0)
+        out[:, index[first]] = np.add.reduceat(values, first, axis=1)
     return out
 
 
-def binned_means(values: FloatArray, defined: BoolArray, index: IntArray, bins: int) -> FloatArray:
-    """Per row of ``values`` (k, N), the mean of its defined values in each bin; NaN for a bin without any."""
-    k = values.shape[0]
-    both = np.concatenate((np.where(defined, values, 0.0), defined), axis=0).T
-    sums = bin_sums(both, index, bins).T
-    out = np.full((k, bins), np.nan)
-    np.divide(sums[:k], sums[k:], out=out, where=sums[k:] > 0)
-    return out
+def nullable_tuple(values: FloatArray, digits: int = 6) -> tuple[float | None, ...]:
+    """A float array as a tuple, rounded, with ``None`` for NaN (undefined, never zero)."""
+    cells = values.round(digits).tolist()
+    if not np.isnan(values).any():
+        return tuple(cells)
+    return tuple(None if c != c else c for c in cells)  # NaN is the only value unequal to itself
 
 
-def nullable_rows(values: FloatArray, digits: int = 6) -> list[tuple[float | None, ...]]:
-    """Each row of a float array as a tuple with ``None`` for NaN (undefined, never zero)."""
-    cells = values.round(digits).astype(object)
-    cells[np.isnan(values)] = None
-    return [tuple(row) for row in cells.tolist()]
+def float_tuple(values: FloatArray) -> tuple[float, ...]:
+    """A float array as a tuple of Python floats."""
+    return tuple(values.tolist())
 
 
 _BAD_OPTION = Text(

@@ -6,9 +6,12 @@ Metric plugins each fill some of these maps under the snake_case ids of SPEC.md 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import attrs
+
+from lessonlens.core.lazy import frozen_sequence
 
 Scalar = float | int | str | bool | None
 
@@ -23,10 +26,11 @@ class TimeRange:
 
 @attrs.frozen
 class Series:
-    """A curve: one value per time (``None`` where the quantity is undefined)."""
+    """A curve: one value per time (``None`` where the quantity is undefined). Both are tuples, or
+    :class:`~lessonlens.core.lazy.LazyTuple` views that metric plugins hand out (made on first read)."""
 
-    t: tuple[float, ...]
-    values: tuple[float | None, ...]
+    t: Sequence[float] = attrs.field(converter=frozen_sequence)
+    values: Sequence[float | None] = attrs.field(converter=frozen_sequence)
 
 
 @attrs.frozen
@@ -51,7 +55,7 @@ class Episodes:
     count: int
     total: float
     longest: float
-    ranges: tuple[TimeRange, ...] = ()
+    ranges: Sequence[TimeRange] = attrs.field(default=(), converter=frozen_sequence)
 
 
 @attrs.frozen
@@ -59,7 +63,7 @@ class Table:
     """A small table (e.g. the 2-minute timeline bins, the FIAS matrix) as column names and rows."""
 
     columns: tuple[str, ...]
-    rows: tuple[tuple[Any, ...], ...]
+    rows: Sequence[tuple[Any, ...]] = attrs.field(converter=frozen_sequence)
 
     def records(self) -> list[dict[str, Any]]:
         return [dict(zip(self.columns, row, strict=True)) for row in self.rows]

@@ -125,6 +125,8 @@ def compute_metrics(
     scheme = manager.coder_scheme(timeline.scheme)
     names = list(metrics) if metrics is not None else sorted(manager.registry.metrics)
     merged = Metrics(scheme=timeline.scheme, interval=timeline.interval, n_samples=len(timeline.samples))
+    parts: tuple[dict[str, Any], ...] = (merged.scalars, merged.shares, merged.series, merged.summaries,
+                                         merged.episodes, merged.tables)
     for name in names:
         metric = manager.metric(name)
         if not metric.accepts(timeline.scheme):
@@ -132,12 +134,11 @@ def compute_metrics(
         if options:
             metric = metric.configured(options)
         values = metric.compute(timeline, scheme)
-        merged.scalars.update(values.scalars)
-        merged.shares.update(values.shares)
-        merged.series.update(values.series)
-        merged.summaries.update(values.summaries)
-        merged.episodes.update(values.episodes)
-        merged.tables.update(values.tables)
+        found_parts: tuple[dict[str, Any], ...] = (values.scalars, values.shares, values.series, values.summaries,
+                                                   values.episodes, values.tables)
+        for part, found in zip(parts, found_parts, strict=True):
+            if found:
+                part.update(found)
     return merged
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import attrs
 
 from lessonlens.core.i18n import Text
+from lessonlens.core.lazy import frozen_sequence
 
 TEACHER_BEHAVIOURS: tuple[str, ...] = (
     "lecturing", "board_writing", "patrolling", "teacher_student_interaction",
@@ -79,10 +80,15 @@ class CodedSample:
 
 @attrs.frozen
 class CodedTimeline:
-    """A lesson coded under one scheme at a fixed interval; ``st_mapping`` overrides the scheme's."""
+    """A lesson coded under one scheme at a fixed interval; ``st_mapping`` overrides the scheme's.
+
+    ``samples`` is a tuple, or for a timeline made from numpy columns
+    (:func:`lessonlens.core.columns.columnar_timeline`) a lazy view whose CodedSample objects are
+    made only when read: metrics compute on the columns directly.
+    """
 
     scheme: str
     interval: float
-    samples: tuple[CodedSample, ...]
+    samples: Sequence[CodedSample] = attrs.field(converter=frozen_sequence)
     st_mapping: Mapping[str, str] = attrs.field(factory=dict)
     coder: str = ""

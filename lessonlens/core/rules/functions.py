@@ -238,7 +238,7 @@ def _samples(env: LessonEnv, behaviour: str, more_than: float | None = 0.0) -> R
     if behaviour in TEACHER_BEHAVIOURS:
         mask = cols.teacher == TEACHER_BEHAVIOURS.index(behaviour)
     else:
-        mask = cols.students_known & (cols.students[:, STUDENT_BEHAVIOURS.index(behaviour)] > (more_than or 0.0))
+        mask = cols.students_known & (cols.shares[STUDENT_BEHAVIOURS.index(behaviour)] > (more_than or 0.0))
     return ranges_of_mask(cols.t, mask, cols.interval)
 
 

@@ -11,7 +11,8 @@ tables ``<curve>_extrema`` list the local maxima and minima of the binned curve.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -21,13 +22,15 @@ from lessonlens.core.columns import (
     FloatArray,
     TimelineColumns,
     bin_edges,
-    binned_means,
-    nullable_rows,
+    bin_sums,
+    float_tuple,
+    nullable_tuple,
     positive_option,
     timeline_columns,
 )
 from lessonlens.core.extensions import Metric
 from lessonlens.core.hookspecs import hookimpl
+from lessonlens.core.lazy import LazyTuple
 from lessonlens.core.metrics import CurveSummary, Extreme, MetricValues, Scalar, Series, Table
 from lessonlens.core.timeline import STUDENT_BEHAVIOURS, TEACHER_BEHAVIOURS, CodedTimeline, CodingScheme
 
@@ -40,19 +43,19 @@ _TEACHING = [TEACHER_BEHAVIOURS.index(b) for b in ("lecturing", "board_writing",
 
 _IS_TEACHING = np.zeros(len(TEACHER_BEHAVIOURS) + 1, dtype=np.bool_)  # index -1 (unknown) is the last
 _IS_TEACHING[_TEACHING] = True
-_WEIGHTS = np.zeros((len(STUDENT_BEHAVIOURS), 2))  # shares -> (participation, attention)
-_WEIGHTS[_ENGAGED, 0] = 1.0
-_WEIGHTS[_ATTENDING, 1] = 1.0
+_WEIGHTS = np.zeros((2, len(STUDENT_BEHAVIOURS)))  # shares -> participation, attention
+_WEIGHTS[0, _ENGAGED] = 1.0
+_WEIGHTS[1, _ATTENDING] = 1.0
 NAMES = ("participation", "consistency", "attention")
 
 
 def curve_arrays(cols: TimelineColumns) -> tuple[FloatArray, BoolArray]:
     """The three curves as rows of one (3, N) array, and where each is defined."""
-    sums = cols.students @ _WEIGHTS
     values = np.empty((3, cols.n))
-    values[0] = sums[:, 0]
-    values[1] = cols.students.max(axis=1) if cols.n else 0.0
-    values[2] = sums[:, 1]
+    np.matmul(_WEIGHTS[0], cols.shares, out=values[0])
+    if cols.n:
+        cols.shares.max(axis=0, out=values[1])
+    np.matmul(_WEIGHTS[1], cols.shares, out=values[2])
     known = cols.students_known
     defined = np.empty((3, cols.n), dtype=np.bool_)
     defined[0] = defined[1] = known
@@ -60,59 +63,95 @@ def curve_arrays(cols: TimelineColumns) -> tuple[FloatArray, BoolArray]:
     return values, defined
 
 
-def summaries_of(t: FloatArray, values: FloatArray, defined: BoolArray) -> list[CurveSummary]:
-    """Mean, and the first maximum and minimum in time, of each curve over its defined points."""
+def summaries_of(t: FloatArray, values: FloatArray, defined: BoolArray,
+                 sums: FloatArray | None = None) -> list[CurveSummary]:
+    """Mean, and the first maximum and minimum in time, of each curve over its defined points
+    (``sums``: the defined values' sums and counts per curve, when already known)."""
+    k = values.shape[0]
     if values.shape[1] == 0:
-        return [CurveSummary(mean=None, max=None, min=None) for _ in range(values.shape[0])]
-    counts = defined.sum(axis=1)
-    means = np.where(defined, values, 0.0).sum(axis=1) / np.maximum(counts, 1)
-    hi = np.where(defined, values, -np.inf).argmax(axis=1).tolist()
-    lo = np.where(defined, values, np.inf).argmin(axis=1).tolist()
-    rounded = values.round(6)
-    out = []
-    for row, (count, mean, h, low) in enumerate(zip(counts.tolist(), means.tolist(), hi, lo, strict=True)):
-        if not count:
-            out.append(CurveSummary(mean=None, max=None, min=None))
-            continue
-        out.append(CurveSummary(mean=round(mean, 6), max=Extreme(t=float(t[h]), value=float(rounded[row, h])),
-                                min=Extreme(t=float(t[low]), value=float(rounded[row, low]))))
-    return out
+        return [CurveSummary(mean=None, max=None, min=None) for _ in range(k)]
+    if sums is None:
+        sums = np.concatenate((np.where(defined, values, 0.0), defined), axis=0).sum(axis=1)
+    counts = sums[k:]
+    means = (sums[:k] / np.maximum(counts, 1)).round(6).tolist()
+    hi = np.where(defined, values, -np.inf).argmax(axis=1)
+    lo = np.where(defined, values, np.inf).argmin(axis=1)
+    rows = np.arange(k)
+    hi_t, lo_t = t[hi].tolist(), t[lo].tolist()
+    hi_v, lo_v = values[rows, hi].round(6).tolist(), values[rows, lo].round(6).tolist()
+    return [
+        CurveSummary(mean=mean, max=Extreme(t=ht, value=hv), min=Extreme(t=lt, value=lv)) if count
+        else CurveSummary(mean=None, max=None, min=None)
+        for count, mean, ht, hv, lt, lv in zip(counts.tolist(), means, hi_t, hi_v, lo_t, lo_v, strict=True)
+    ]
 
 
-def turning_points(t: tuple[float, ...], values: tuple[float | None, ...]) -> Table:
+def _turn_flags(values: FloatArray) -> tuple[BoolArray, BoolArray]:
+    """Whether each inner point of each row (NaN-free) is a local maximum / minimum."""
+    mid, before, after = values[..., 1:-1], values[..., :-2], values[..., 2:]
+    return (mid > before) & (mid >= after), (mid < before) & (mid <= after)
+
+
+def turn_counts(values: FloatArray) -> tuple[list[int], list[int]]:
+    """Numbers of local maxima and minima of each row of ``values`` (NaN: undefined, skipped)."""
+    holes = np.isnan(values).any(axis=1)
+    is_max, is_min = _turn_flags(values)  # right for the rows without holes
+    maxima, minima = is_max.sum(axis=1).tolist(), is_min.sum(axis=1).tolist()
+    for row in holes.nonzero()[0].tolist():
+        line = values[row]
+        row_max, row_min = _turn_flags(line[~np.isnan(line)])
+        maxima[row], minima[row] = int(row_max.sum()), int(row_min.sum())
+    return maxima, minima
+
+
+def _turn_rows(t: FloatArray, values: FloatArray) -> tuple[tuple[float, float, str], ...]:
+    keep = ~np.isnan(values)
+    when, v = t[keep], values[keep]
+    is_max, is_min = _turn_flags(v)
+    at = (is_max | is_min).nonzero()[0]
+    kinds = np.where(is_max[at], "max", "min").tolist()
+    return tuple(zip(when[at + 1].tolist(), v[at + 1].tolist(), kinds, strict=True))
+
+
+def turning_points(t: Sequence[float] | FloatArray, values: Sequence[float | None] | FloatArray) -> Table:
     """Local maxima and minima of a binned curve over its defined bins (ends excluded; on a plateau
-    the first bin counts): the peaks and dips a teacher looks up in the video."""
-    points = [(when, v) for when, v in zip(t, values, strict=True) if v is not None]
-    rows = []
-    for (_, before), (when, v), (_, after) in zip(points, points[1:], points[2:], strict=False):
-        if v > before and v >= after:
-            rows.append((when, v, "max"))
-        elif v < before and v <= after:
-            rows.append((when, v, "min"))
-    return Table(columns=("t", "value", "kind"), rows=tuple(rows))
+    the first bin counts): the peaks and dips a teacher looks up in the video. ``values`` may hold
+    None or NaN for undefined bins."""
+    times, v = np.asarray(t, dtype=np.float64), np.array(values, dtype=np.float64)
+    maxima, minima = turn_counts(v[None, :])
+    return _turn_table(times, v, maxima[0] + minima[0])
+
+
+def _turn_table(t: FloatArray, values: FloatArray, count: int) -> Table:
+    return Table(columns=("t", "value", "kind"), rows=LazyTuple(partial(_turn_rows, t, values), count))
 
 
 def curve_values(cols: TimelineColumns, bin_seconds: float = BIN_SECONDS) -> MetricValues:
     index, starts = bin_edges(cols, bin_seconds)
     values, defined = curve_arrays(cols)
-    per_sample = nullable_rows(np.where(defined, values, np.nan))
-    binned = nullable_rows(binned_means(values, defined, index, starts.size))
-    t = tuple(cols.t.tolist())
-    bin_t = tuple(starts.tolist())
+    n, bins, k = cols.n, starts.size, len(NAMES)
+    both = np.concatenate((np.where(defined, values, 0.0), defined), axis=0)  # defined values, then counts
+    sums = bin_sums(both, index, bins)
+    binned = np.full((k, bins), np.nan)
+    np.divide(sums[:k], sums[k:], out=binned, where=sums[k:] > 0)
+    binned = binned.round(6)
+    per_sample = np.where(defined, values, np.nan)
+    maxima, minima = turn_counts(binned)
+    summaries_all = summaries_of(cols.t, values, defined, sums.sum(axis=1))
+    t = LazyTuple(partial(float_tuple, cols.t), n)
+    bin_t = LazyTuple(partial(float_tuple, starts), bins)
     series: dict[str, Series] = {}
     summaries: dict[str, CurveSummary] = {}
     scalars: dict[str, Scalar] = {}
     tables: dict[str, Table] = {}
-    for name, sample_row, bin_row, summary in zip(NAMES, per_sample, binned, summaries_of(cols.t, values, defined),
-                                                  strict=True):
-        series[name] = Series(t=t, values=sample_row)
-        series[f"{name}_binned"] = Series(t=bin_t, values=bin_row)
-        summaries[name] = summary
+    for row, name in enumerate(NAMES):
+        series[name] = Series(t=t, values=LazyTuple(partial(nullable_tuple, per_sample[row]), n))
+        series[f"{name}_binned"] = Series(t=bin_t, values=LazyTuple(partial(nullable_tuple, binned[row]), bins))
+        summary = summaries[name] = summaries_all[row]
         scalars[f"{name}_mean"] = summary.mean
-        turns = tables[f"{name}_extrema"] = turning_points(bin_t, bin_row)
-        kinds = [row[2] for row in turns.rows]
-        scalars[f"{name}_local_maxima"] = kinds.count("max")
-        scalars[f"{name}_local_minima"] = kinds.count("min")
+        tables[f"{name}_extrema"] = _turn_table(starts, binned[row], maxima[row] + minima[row])
+        scalars[f"{name}_local_maxima"] = maxima[row]
+        scalars[f"{name}_local_minima"] = minima[row]
     return MetricValues(scalars=scalars, series=series, summaries=summaries, tables=tables)
 
 

@@ -10,12 +10,14 @@ Scalars: ``longest_lecture`` (s) and ``teacher_switches_per_10min`` (changes of 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 import numpy as np
 
 from lessonlens.core.columns import (
     BoolArray,
+    FloatArray,
     IntArray,
     TimelineColumns,
     positive_option,
@@ -24,64 +26,78 @@ from lessonlens.core.columns import (
 )
 from lessonlens.core.extensions import Metric
 from lessonlens.core.hookspecs import hookimpl
+from lessonlens.core.lazy import LazyTuple
 from lessonlens.core.metrics import Episodes, MetricValues, Scalar, TimeRange
 from lessonlens.core.timeline import STUDENT_BEHAVIOURS, TEACHER_BEHAVIOURS, CodedTimeline, CodingScheme
 
 MIN_SHARE = 0.1
 
 
-def all_runs(active: BoolArray, gaps: BoolArray) -> tuple[IntArray, IntArray, IntArray]:
-    """Runs of True down each column of ``active`` (samples x behaviours), all columns at once:
-    (column, start, end exclusive), ordered by column then time. A gap splits a run."""
-    n, k = active.shape
+def all_runs(rows: BoolArray, gaps: BoolArray) -> tuple[IntArray, IntArray, IntArray]:
+    """Runs of True along each row of ``rows`` (behaviours x samples), all rows at once:
+    (row, start, end exclusive), ordered by row then time. A gap splits a run."""
+    k, n = rows.shape
     padded = np.zeros((k, n + 2), dtype=np.int8)
-    padded[:, 1:-1] = active.T
-    edges = padded[:, 1:] - padded[:, :-1]
-    col_s, starts = (edges == 1).nonzero()
-    col_e, ends = (edges == -1).nonzero()
+    padded[:, 1:-1] = rows
+    row, at = (padded[:, 1:] - padded[:, :-1]).nonzero()  # along a row, run starts and ends alternate
+    row, starts, ends = row[0::2], at[0::2], at[1::2]
     if gaps.any():
-        cut = active & gaps[:, None]
-        cut[1:] &= active[:-1]
-        cut[0] = False
-        col_c, at = cut.T.nonzero()
-        if at.size:
-            order_s = np.lexsort((np.concatenate((starts, at)), np.concatenate((col_s, col_c))))
-            order_e = np.lexsort((np.concatenate((ends, at)), np.concatenate((col_e, col_c))))
-            col_s, starts = np.concatenate((col_s, col_c))[order_s], np.concatenate((starts, at))[order_s]
-            ends = np.concatenate((ends, at))[order_e]
-    return col_s, starts, ends
+        cut = rows & gaps[None, :]
+        cut[:, 1:] &= rows[:, :-1]
+        cut[:, 0] = False
+        row_c, at_c = cut.nonzero()
+        if at_c.size:
+            rows_all = np.concatenate((row, row_c))
+            order_s = np.lexsort((np.concatenate((starts, at_c)), rows_all))
+            order_e = np.lexsort((np.concatenate((ends, at_c)), rows_all))
+            row, starts = rows_all[order_s], np.concatenate((starts, at_c))[order_s]
+            ends = np.concatenate((ends, at_c))[order_e]
+    return row, starts, ends
 
 
-def episodes_by_behaviour(cols: TimelineColumns, names: list[str], active: BoolArray,
+def episodes_by_behaviour(cols: TimelineColumns, names: list[str], rows: BoolArray,
                           gaps: BoolArray) -> dict[str, Episodes]:
-    """Episodes of each behaviour (column of ``active``) that has runs."""
-    column, starts, ends = all_runs(active, gaps)
+    """Episodes of each behaviour (row of ``rows``) that has runs; their time ranges are made as
+    objects only when read."""
+    row, starts, ends = all_runs(rows, gaps)
     if starts.size == 0:
         return {}
     lengths = (ends - starts) * cols.interval
-    begin = cols.t[starts].round(6).tolist()
-    finish = (cols.t[ends - 1] + cols.interval).round(6).tolist()
-    ranges = list(map(TimeRange, begin, finish))
-    counts = np.bincount(column, minlength=len(names))
+    counts = np.bincount(row, minlength=len(names))
     present = counts.nonzero()[0]
-    firsts = np.concatenate(([0], counts.cumsum()[:-1]))[present]
-    totals = np.bincount(column, weights=lengths, minlength=len(names))[present].round(6).tolist()
+    bounds = counts.cumsum()
+    firsts = (bounds - counts)[present]
+    totals = np.bincount(row, weights=lengths, minlength=len(names))[present].round(6).tolist()
     longest = np.maximum.reduceat(lengths, firsts).round(6).tolist()
     found: dict[str, Episodes] = {}
     for j, lo, n, total, top in zip(present.tolist(), firsts.tolist(), counts[present].tolist(), totals, longest,
                                     strict=True):
-        found[names[j]] = Episodes(count=n, total=total, longest=top, ranges=tuple(ranges[lo:lo + n]))
+        ranges = LazyTuple(partial(_time_ranges, cols.t, cols.interval, starts, ends, lo, lo + n), n)
+        found[names[j]] = Episodes(count=n, total=total, longest=top, ranges=ranges)
     return found
 
 
+def _time_ranges(t: FloatArray, interval: float, starts: IntArray, ends: IntArray, lo: int,
+                 hi: int) -> tuple[TimeRange, ...]:
+    """The time ranges of runs ``lo:hi``: from the start of a run's first sample to the end of its last."""
+    begin = t[starts[lo:hi]].round(6).tolist()
+    finish = (t[ends[lo:hi] - 1] + interval).round(6).tolist()
+    return tuple(map(TimeRange, begin, finish))
+
+
+_TEACHER_CODES = np.arange(len(TEACHER_BEHAVIOURS))[:, None]
+
+
 def behaviour_masks(cols: TimelineColumns, scheme_id: str, min_share: float) -> tuple[list[str], BoolArray]:
-    """Behaviour names and, per sample, which of them is on."""
+    """Behaviour names and, per behaviour (row), at which samples it is on."""
     if scheme_id != "platform-9":
-        codes = np.arange(len(cols.code_ids))
-        return list(cols.code_ids), cols.code[:, None] == codes[None, :]
-    teacher = cols.teacher[:, None] == np.arange(len(TEACHER_BEHAVIOURS))[None, :]
-    students = cols.students_known[:, None] & (cols.students >= min_share)
-    return [*TEACHER_BEHAVIOURS, *STUDENT_BEHAVIOURS], np.concatenate((teacher, students), axis=1)
+        return list(cols.code_ids), cols.code[None, :] == np.arange(len(cols.code_ids))[:, None]
+    rows = np.empty((len(TEACHER_BEHAVIOURS) + len(STUDENT_BEHAVIOURS), cols.n), dtype=np.bool_)
+    np.equal(cols.teacher[None, :], _TEACHER_CODES, out=rows[:len(TEACHER_BEHAVIOURS)])
+    students = rows[len(TEACHER_BEHAVIOURS):]
+    np.greater_equal(cols.shares, min_share, out=students)
+    students &= cols.students_known  # unknown rows are zeros, but a min_share of 0 would count them
+    return [*TEACHER_BEHAVIOURS, *STUDENT_BEHAVIOURS], rows
 
 
 def teacher_switches(cols: TimelineColumns, gaps: BoolArray) -> int:
@@ -94,8 +110,8 @@ def teacher_switches(cols: TimelineColumns, gaps: BoolArray) -> int:
 
 def episode_values(cols: TimelineColumns, scheme_id: str, min_share: float = MIN_SHARE) -> MetricValues:
     gaps = time_gaps(cols)
-    names, active = behaviour_masks(cols, scheme_id, min_share)
-    found = episodes_by_behaviour(cols, names, active, gaps)
+    names, rows = behaviour_masks(cols, scheme_id, min_share)
+    found = episodes_by_behaviour(cols, names, rows, gaps)
     scalars: dict[str, Scalar] = {}
     if scheme_id == "platform-9":
         coded = bool((cols.teacher >= 0).any())

@@ -34,7 +34,7 @@ def student_shares(cols: TimelineColumns) -> dict[str, float]:
     known = int(np.count_nonzero(cols.students_known))
     if not known:
         return {}
-    mean = cols.students.sum(axis=0) / known  # rows of unknown samples are zeros
+    mean = cols.shares.sum(axis=1) / known  # unknown samples are zeros
     return dict(zip(STUDENT_BEHAVIOURS, mean.round(6).tolist(), strict=True))
 
 

@@ -9,14 +9,16 @@ Rt 0.55, Ch 0.23 is mixed.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 import attrs
 import numpy as np
 
-from lessonlens.core.columns import ST_T, IntArray, TimelineColumns, positive_option, timeline_columns
+from lessonlens.core.columns import ST_T, FloatArray, IntArray, TimelineColumns, positive_option, timeline_columns
 from lessonlens.core.extensions import Metric
 from lessonlens.core.hookspecs import hookimpl
+from lessonlens.core.lazy import LazyTuple
 from lessonlens.core.metrics import MetricValues, Scalar, Table
 from lessonlens.core.timeline import CodedTimeline, CodingScheme
 
@@ -86,8 +88,11 @@ def st_curve(cols: TimelineColumns) -> Table:
     n_t = (cols.st == ST_T).cumsum()
     n_s = (cols.st == 0).cumsum()
     ends = (cols.t + cols.interval).round(6)
-    rows = [(0.0, 0, 0), *zip(ends.tolist(), n_t.tolist(), n_s.tolist(), strict=True)]
-    return Table(columns=("t", "n_t", "n_s"), rows=tuple(rows))
+    return Table(columns=("t", "n_t", "n_s"), rows=LazyTuple(partial(_curve_rows, ends, n_t, n_s), cols.n + 1))
+
+
+def _curve_rows(ends: FloatArray, n_t: IntArray, n_s: IntArray) -> tuple[tuple[float, int, int], ...]:
+    return ((0.0, 0, 0), *zip(ends.tolist(), n_t.tolist(), n_s.tolist(), strict=True))
 
 
 def _round(value: float | None) -> float | None:

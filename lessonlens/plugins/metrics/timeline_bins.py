@@ -9,13 +9,25 @@ One-code schemes get one count column per code. Bins start at t = 0; the last on
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import partial
+from itertools import chain
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
-from lessonlens.core.columns import IntArray, TimelineColumns, bin_edges, bin_sums, positive_option, timeline_columns
+from lessonlens.core.columns import (
+    FloatArray,
+    IntArray,
+    TimelineColumns,
+    bin_edges,
+    bin_sums,
+    positive_option,
+    timeline_columns,
+)
 from lessonlens.core.extensions import Metric
 from lessonlens.core.hookspecs import hookimpl
+from lessonlens.core.lazy import LazyTuple
 from lessonlens.core.metrics import MetricValues, Scalar, Table
 from lessonlens.core.timeline import STUDENT_BEHAVIOURS, TEACHER_BEHAVIOURS, CodedTimeline, CodingScheme
 
@@ -31,18 +43,23 @@ def _code_counts(index: IntArray, codes: IntArray, n_codes: int, bins: int) -> I
 def timeline_table(cols: TimelineColumns, scheme_id: str, width: float = BIN_SECONDS) -> Table:
     index, starts = bin_edges(cols, width)
     bins = starts.size
-    ends = np.minimum(starts + width, cols.duration)
+    ends = np.minimum(starts + width, cols.duration).round(6)
+    parts: tuple[npt.NDArray[Any], ...]
     if scheme_id == "platform-9":
-        teacher = _code_counts(index, cols.teacher, len(TEACHER_BEHAVIOURS), bins)
-        students = bin_sums(cols.students, index, bins)
+        parts = (_code_counts(index, cols.teacher, len(TEACHER_BEHAVIOURS), bins),
+                 bin_sums(cols.shares, index, bins).T.round(4))
         columns = ("start", "end", *TEACHER_BEHAVIOURS, *STUDENT_BEHAVIOURS)
-        body = [a + b for a, b in zip(teacher.tolist(), students.round(4).tolist(), strict=True)]
     else:
-        counts = _code_counts(index, cols.code, len(cols.code_ids), bins)
+        parts = (_code_counts(index, cols.code, len(cols.code_ids), bins),)
         columns = ("start", "end", *cols.code_ids)
-        body = counts.tolist()
-    rows = tuple((s, e, *r) for s, e, r in zip(starts.tolist(), ends.round(6).tolist(), body, strict=True))
-    return Table(columns=columns, rows=rows)
+    return Table(columns=columns, rows=LazyTuple(partial(_bin_rows, starts, ends, parts), bins))
+
+
+def _bin_rows(starts: FloatArray, ends: FloatArray, parts: tuple[npt.NDArray[Any], ...]) -> tuple[tuple[Any, ...], ...]:
+    """Rows (start, end, counts ...): integer counts stay ints, summed shares floats."""
+    lists = [p.tolist() for p in parts]
+    return tuple((s, e, *chain.from_iterable(cells)) for s, e, *cells in zip(starts.tolist(), ends.tolist(), *lists,
+                                                                               strict=True))
 
 
 class TimelineBins(Metric):
