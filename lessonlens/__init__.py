@@ -10,6 +10,7 @@ The public Python API. Plugins import :data:`hookimpl` from here::
 """
 
 from lessonlens.core.analysis import Analysis, Provenance
+from lessonlens.core.columns import TimelineColumns, columnar_timeline
 from lessonlens.core.documents import dumps, load, loads, save, to_dict
 from lessonlens.core.errors import InputError, LessonlensError, PluginError, SchemaVersionError
 from lessonlens.core.extensions import (
@@ -23,6 +24,7 @@ from lessonlens.core.extensions import (
 )
 from lessonlens.core.findings import Finding, Severity
 from lessonlens.core.hookspecs import hookimpl
+from lessonlens.core.lazy import LazyTuple
 from lessonlens.core.lesson import LessonMeta, MediaRole, MediaSource
 from lessonlens.core.measure import measure, read_coded_sheet
 from lessonlens.core.metrics import Metrics, MetricValues, Series, TimeRange
@@ -47,10 +49,13 @@ from lessonlens.perception import analyze, evaluate
 
 __all__ = [
     "Analysis", "CodeRequest", "CodedSample", "CodedTimeline", "Coder", "CodingScheme", "DetectRequest", "Detector",
-    "Diagnoser", "Diagnosis", "Finding", "InputError", "LessonMeta", "LessonlensError", "MediaRole", "MediaSource",
+    "Diagnoser", "Diagnosis", "Finding", "InputError", "LazyTuple", "LessonMeta", "LessonlensError", "MediaRole",
+    "MediaSource",
     "Metric", "MetricValues", "Metrics", "PluginError", "Provenance", "Renderer", "ReportJob", "RubricResult",
     "RubricSchema", "SchemaVersionError", "ScoreSheet", "Series", "Severity", "TimeRange", "TimedNote",
-    "__version__", "analyze", "analyze_media", "attach_rubric_result", "check_rules", "code", "compute_metrics",
+    "TimelineColumns",
+    "__version__", "analyze", "analyze_media", "attach_rubric_result", "check_rules", "code", "columnar_timeline",
+    "compute_metrics",
     "detect", "diagnose", "dumps", "evaluate", "get_manager", "hookimpl", "list_rubric_schemas", "load",
     "load_rubric_schema",
     "load_rules", "loads", "matrix_chart", "measure", "metrics", "radar_charts", "read_coded_sheet",

@@ -103,6 +103,12 @@ def _st_fallback(st: IntArray, teacher: IntArray, code: IntArray, code_ids: tupl
     return filled
 
 
+def _scale(total: FloatArray) -> FloatArray:
+    """What to divide each sample's shares by: their total, unless they are fractions already
+    summing to 1 (left exactly as given, so that re-reading saved shares changes no digit) or unknown."""
+    return np.where((total > 0) & (np.abs(total - 1.0) > 1e-9), total, 1.0)
+
+
 def _scheme_codes(scheme: CodingScheme | None) -> tuple[str, ...]:
     return tuple(c.id for c in scheme.codes) if scheme is not None else ()
 
@@ -127,7 +133,7 @@ def build_columns(timeline: CodedTimeline, scheme: CodingScheme | None = None) -
     shares = np.ascontiguousarray(_student_matrix(list(map(_STUDENTS, samples))).T)
     total = shares.sum(axis=0)
     known = total > 0
-    shares /= np.where(known, total, 1.0)
+    shares /= _scale(total)
     if n > 1 and (t[1:] < t[:-1]).any():  # a hand-made document out of order: metrics assume time order
         order = np.argsort(t, kind="stable")
         t, teacher, code, st, shares, known = t[order], teacher[order], code[order], st[order], \
@@ -226,7 +232,7 @@ def columnar_timeline(
         raise ValueError("student shares must not be negative")
     total = shares.sum(axis=0)
     known = total > 0
-    shares /= np.where(known, total, 1.0)
+    shares /= _scale(total)
     conf = None if confidence is None else np.asarray(confidence, dtype=np.float64).reshape(n)
     if n > 1 and (times[1:] < times[:-1]).any():
         order = np.argsort(times, kind="stable")

@@ -65,8 +65,9 @@ def curve_arrays(cols: TimelineColumns) -> tuple[FloatArray, BoolArray]:
 
 def summaries_of(t: FloatArray, values: FloatArray, defined: BoolArray,
                  sums: FloatArray | None = None) -> list[CurveSummary]:
-    """Mean, and the first maximum and minimum in time, of each curve over its defined points
-    (``sums``: the defined values' sums and counts per curve, when already known)."""
+    """Mean, and the first maximum and minimum in time (of the values rounded to 6 digits, as
+    reported), of each curve over its defined points (``sums``: the defined values' sums and
+    counts per curve, when already known)."""
     k = values.shape[0]
     if values.shape[1] == 0:
         return [CurveSummary(mean=None, max=None, min=None) for _ in range(k)]
@@ -74,11 +75,12 @@ def summaries_of(t: FloatArray, values: FloatArray, defined: BoolArray,
         sums = np.concatenate((np.where(defined, values, 0.0), defined), axis=0).sum(axis=1)
     counts = sums[k:]
     means = (sums[:k] / np.maximum(counts, 1)).round(6).tolist()
-    hi = np.where(defined, values, -np.inf).argmax(axis=1)
-    lo = np.where(defined, values, np.inf).argmin(axis=1)
+    shown = values.round(6)  # extremes of the values as reported, so that ties go to the earliest time
+    hi = np.where(defined, shown, -np.inf).argmax(axis=1)
+    lo = np.where(defined, shown, np.inf).argmin(axis=1)
     rows = np.arange(k)
     hi_t, lo_t = t[hi].tolist(), t[lo].tolist()
-    hi_v, lo_v = values[rows, hi].round(6).tolist(), values[rows, lo].round(6).tolist()
+    hi_v, lo_v = shown[rows, hi].tolist(), shown[rows, lo].tolist()
     return [
         CurveSummary(mean=mean, max=Extreme(t=ht, value=hv), min=Extreme(t=lt, value=lv)) if count
         else CurveSummary(mean=None, max=None, min=None)

@@ -37,9 +37,11 @@ def all_runs(rows: BoolArray, gaps: BoolArray) -> tuple[IntArray, IntArray, IntA
     """Runs of True along each row of ``rows`` (behaviours x samples), all rows at once:
     (row, start, end exclusive), ordered by row then time. A gap splits a run."""
     k, n = rows.shape
-    padded = np.zeros((k, n + 2), dtype=np.int8)
+    padded = np.zeros((k, n + 2), dtype=np.int8)  # a False before and after each row
     padded[:, 1:-1] = rows
-    row, at = (padded[:, 1:] - padded[:, :-1]).nonzero()  # along a row, run starts and ends alternate
+    flat = padded.ravel()
+    # edges of the rows laid end to end (the pads keep rows apart); along a row starts and ends alternate
+    row, at = np.divmod((flat[1:] != flat[:-1]).nonzero()[0], n + 2)
     row, starts, ends = row[0::2], at[0::2], at[1::2]
     if gaps.any():
         cut = rows & gaps[None, :]
