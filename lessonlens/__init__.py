@@ -28,7 +28,7 @@ from lessonlens.core.lazy import LazyTuple
 from lessonlens.core.lesson import LessonMeta, MediaRole, MediaSource
 from lessonlens.core.measure import measure, read_coded_sheet
 from lessonlens.core.metrics import Metrics, MetricValues, Series, TimeRange
-from lessonlens.core.pipeline import analyze_media, code, compute_metrics, detect
+from lessonlens.core.pipeline import analyze_media, code, compute_metrics, compute_metrics_many, detect
 from lessonlens.core.plugins import get_manager
 from lessonlens.core.reporting import report
 from lessonlens.core.rubric import RubricResult, RubricSchema, ScoreSheet, TimedNote
@@ -55,7 +55,7 @@ __all__ = [
     "RubricSchema", "SchemaVersionError", "ScoreSheet", "Series", "Severity", "TimeRange", "TimedNote",
     "TimelineColumns",
     "__version__", "analyze", "analyze_media", "attach_rubric_result", "check_rules", "code", "columnar_timeline",
-    "compute_metrics",
+    "compute_metrics", "compute_metrics_many",
     "detect", "diagnose", "dumps", "evaluate", "get_manager", "hookimpl", "list_rubric_schemas", "load",
     "load_rubric_schema",
     "load_rules", "loads", "matrix_chart", "measure", "metrics", "radar_charts", "read_coded_sheet",

@@ -22,6 +22,7 @@ from lessonlens import (
     TimeRange,
     columnar_timeline,
     compute_metrics,
+    compute_metrics_many,
     dumps,
     loads,
     to_dict,
@@ -166,3 +167,34 @@ def test_a_columnar_timeline_measures_and_saves_exactly_like_its_samples(
     assert to_dict(from_columns) == to_dict(from_objects)
     assert from_columns == from_objects
     assert loads(dumps(timeline)) == _objects(timeline)  # a columnar timeline saves as its samples
+
+
+# -- many lessons at once -------------------------------------------------------------------------
+
+
+def _lesson(seed: int, n: int = 60, interval: float = 6.0, scheme: str = "platform-9") -> CodedTimeline:
+    rng = np.random.default_rng(seed)
+    t = np.arange(n) * interval
+    if scheme != "platform-9":
+        return columnar_timeline(scheme, interval, t, code=rng.choice(["S", "T", None], n), code_ids=("T", "S"))
+    teacher = rng.integers(-1, 4, n)
+    students = rng.integers(0, 5, (n, 5)) * (rng.random((n, 1)) < 0.9)
+    return columnar_timeline(scheme, interval, t, teacher=teacher, students=students)
+
+
+def test_many_lessons_measured_at_once_equal_each_measured_alone() -> None:
+    holes = _lesson(5)
+    holes = columnar_timeline("platform-9", 6.0, np.r_[np.arange(20) * 6.0, 300 + np.arange(40) * 6.0],
+                              teacher=holes.samples.columns.teacher,  # type: ignore[attr-defined]
+                              students=holes.samples.columns.shares.T)  # type: ignore[attr-defined]
+    lessons = [
+        _lesson(1), _lesson(2), _objects(_lesson(3)),  # one grid, columns and objects mixed
+        _lesson(4, n=75), holes,  # other grids
+        _lesson(6, n=40, interval=30.0, scheme="st"), _lesson(7), _lesson(8, n=0),
+    ]
+    for options in (None, {"bin_seconds": 60, "episode_min_share": 0.25}):
+        together = compute_metrics_many(lessons, options=options)
+        alone = [compute_metrics(lesson, options=options) for lesson in lessons]
+        assert [to_dict(m) for m in together] == [to_dict(m) for m in alone]
+    assert [m.scheme for m in together] == [lesson.scheme for lesson in lessons]
+    assert compute_metrics_many([]) == []

@@ -9,11 +9,12 @@ built once.
 from __future__ import annotations
 
 import weakref
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from functools import partial
 from itertools import chain, repeat
 from operator import attrgetter, itemgetter
-from typing import Any
+from typing import Any, Protocol
 
 import attrs
 import numpy as np
@@ -246,19 +247,23 @@ def columnar_timeline(
 
 
 class _ColumnsCache:
-    """The columns of the last few timelines, dropped with the timeline (no stale ids)."""
+    """The columns of the most recent timelines (enough for a batch of lessons measured by several
+    metric plugins in turn); an entry goes with its timeline, so ids are never reused stale."""
 
-    def __init__(self, size: int = 4) -> None:
+    def __init__(self, size: int = 512) -> None:
         self._size = size
-        self._items: list[tuple[weakref.ref[CodedTimeline], str, TimelineColumns]] = []
+        self._items: OrderedDict[tuple[int, str], tuple[weakref.ref[CodedTimeline], TimelineColumns]] = OrderedDict()
 
     def get(self, timeline: CodedTimeline, scheme: CodingScheme | None) -> TimelineColumns:
-        key = scheme.id if scheme is not None else ""
-        for ref, scheme_id, cols in self._items:
-            if ref() is timeline and scheme_id == key:
-                return cols
+        key = (id(timeline), scheme.id if scheme is not None else "")
+        found = self._items.get(key)
+        if found is not None and found[0]() is timeline:
+            return found[1]
         cols = build_columns(timeline, scheme)
-        self._items = [(weakref.ref(timeline), key, cols), *self._items[: self._size - 1]]
+        items = self._items
+        self._items[key] = (weakref.ref(timeline, lambda _: items.pop(key, None)), cols)
+        if len(items) > self._size:
+            items.popitem(last=False)
         return cols
 
 
@@ -272,7 +277,23 @@ def timeline_columns(timeline: CodedTimeline, scheme: CodingScheme | None = None
 
 # -- helpers shared by metric plugins -------------------------------------------------------------
 
-def time_gaps(cols: TimelineColumns) -> BoolArray:
+class SampleGrid(Protocol):
+    """The sampling instants of one lesson or of a stack of lessons on the same grid."""
+
+    @property
+    def t(self) -> FloatArray: ...
+
+    @property
+    def interval(self) -> float: ...
+
+    @property
+    def memo(self) -> dict[object, Any]: ...
+
+    @property
+    def n(self) -> int: ...
+
+
+def time_gaps(cols: SampleGrid) -> BoolArray:
     """True at samples that start after a hole in the sampling (more than 1.5 intervals)."""
     gaps: BoolArray | None = cols.memo.get("gaps")
     if gaps is None:
@@ -282,7 +303,7 @@ def time_gaps(cols: TimelineColumns) -> BoolArray:
     return gaps
 
 
-def bin_edges(cols: TimelineColumns, width: float) -> tuple[IntArray, FloatArray]:
+def bin_edges(cols: SampleGrid, width: float) -> tuple[IntArray, FloatArray]:
     """The bin of every sample (bins of ``width`` s from t=0) and the start time of every bin."""
     key = ("bins", width)
     found: tuple[IntArray, FloatArray] | None = cols.memo.get(key)
@@ -297,12 +318,13 @@ def bin_edges(cols: TimelineColumns, width: float) -> tuple[IntArray, FloatArray
 
 
 def bin_sums(values: FloatArray, index: IntArray, bins: int) -> FloatArray:
-    """Sums of each row of ``values`` (k, N) over the samples of each bin: (k, bins), zeros for an
-    empty bin. Samples are in time order, so each bin is a contiguous slice: one reduceat for all rows."""
-    out = np.zeros((values.shape[0], bins))
-    if values.shape[1]:
+    """Sums of ``values`` (..., N) over the samples of each bin along the last axis: (..., bins),
+    zeros for an empty bin. Samples are in time order, so each bin is a contiguous slice: one
+    reduceat for all rows."""
+    out = np.zeros((*values.shape[:-1], bins))
+    if values.shape[-1]:
         first = np.concatenate(([True], index[1:] != index[:-1])).nonzero()[0]
-        out[:, index[first]] = np.add.reduceat(values, first, axis=1)
+        out[..., index[first]] = np.add.reduceat(values, first, axis=-1)
     return out
 
 

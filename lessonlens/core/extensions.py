@@ -6,7 +6,7 @@ Built-in plugins subclass these exactly as a school's own package does.
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -114,6 +114,11 @@ class Metric(abc.ABC):
     @abc.abstractmethod
     def compute(self, timeline: CodedTimeline, scheme: CodingScheme) -> MetricValues:
         """The metrics of ``timeline``; undefined values are ``None``, never zero."""
+
+    def compute_many(self, timelines: Sequence[CodedTimeline], scheme: CodingScheme) -> list[MetricValues]:
+        """The metrics of several lessons coded under ``scheme``, in order. The default measures them
+        one by one; a plugin that can do a batch at once (see ``core/stacks.py``) overrides this."""
+        return [self.compute(timeline, scheme) for timeline in timelines]
 
 
 @attrs.frozen

@@ -17,7 +17,7 @@ from lessonlens.core.errors import InputError
 from lessonlens.core.extensions import CodeRequest, Detector, DetectRequest
 from lessonlens.core.i18n import Text
 from lessonlens.core.lesson import LessonMeta, MediaRole, MediaSource
-from lessonlens.core.metrics import Metrics
+from lessonlens.core.metrics import Metrics, MetricValues
 from lessonlens.core.observations import Observation
 from lessonlens.core.plugins import PluginManager, get_manager
 from lessonlens.core.sampling import DEFAULT_INTERVAL, sampling_instants
@@ -121,25 +121,50 @@ def compute_metrics(
 
     ``options`` (e.g. ``{"bin_seconds": 60}``) go to every metric's :meth:`Metric.configured`.
     """
+    return compute_metrics_many([timeline], metrics, manager, options)[0]
+
+
+#: lessons measured in one batch by :func:`compute_metrics_many` (bounds the memory of a batch)
+BATCH = 256
+
+
+def compute_metrics_many(
+    timelines: Sequence[CodedTimeline], metrics: Sequence[str] | None = None, manager: PluginManager | None = None,
+    options: Mapping[str, Any] | None = None,
+) -> list[Metrics]:
+    """The metrics of many lessons, in order: what :func:`compute_metrics` gives for each, computed in
+    batches so that each metric plugin serves a batch of lessons of one scheme at once."""
     manager = manager or get_manager()
-    scheme = manager.coder_scheme(timeline.scheme)
     names = list(metrics) if metrics is not None else sorted(manager.registry.metrics)
-    merged = Metrics(scheme=timeline.scheme, interval=timeline.interval, n_samples=len(timeline.samples))
-    parts: tuple[dict[str, Any], ...] = (merged.scalars, merged.shares, merged.series, merged.summaries,
-                                         merged.episodes, merged.tables)
+    chosen = []
     for name in names:
         metric = manager.metric(name)
-        if not metric.accepts(timeline.scheme):
-            continue
-        if options:
-            metric = metric.configured(options)
-        values = metric.compute(timeline, scheme)
-        found_parts: tuple[dict[str, Any], ...] = (values.scalars, values.shares, values.series, values.summaries,
-                                                   values.episodes, values.tables)
-        for part, found in zip(parts, found_parts, strict=True):
-            if found:
-                part.update(found)
-    return merged
+        chosen.append(metric.configured(options) if options else metric)
+    out: list[Metrics] = [
+        Metrics(scheme=t.scheme, interval=t.interval, n_samples=len(t.samples)) for t in timelines
+    ]
+    by_scheme: dict[str, list[int]] = {}
+    for i, timeline in enumerate(timelines):
+        by_scheme.setdefault(timeline.scheme, []).append(i)
+    for scheme_id, members in by_scheme.items():
+        scheme = manager.coder_scheme(scheme_id)
+        accepting = [metric for metric in chosen if metric.accepts(scheme_id)]
+        for lo in range(0, len(members), BATCH):
+            batch = members[lo:lo + BATCH]
+            for metric in accepting:
+                for i, values in zip(batch, metric.compute_many([timelines[i] for i in batch], scheme), strict=True):
+                    _merge(out[i], values)
+    return out
+
+
+def _merge(merged: Metrics, values: MetricValues) -> None:
+    parts: tuple[dict[str, Any], ...] = (merged.scalars, merged.shares, merged.series, merged.summaries,
+                                         merged.episodes, merged.tables)
+    found_parts: tuple[dict[str, Any], ...] = (values.scalars, values.shares, values.series, values.summaries,
+                                               values.episodes, values.tables)
+    for part, found in zip(parts, found_parts, strict=True):
+        if found:
+            part.update(found)
 
 
 def analyze_media(

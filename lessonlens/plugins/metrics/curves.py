@@ -7,6 +7,7 @@
 All are undefined (None) where the students were not observed. Binned curves are the mean of the
 defined values in each bin; summaries give the mean and the (first) time of the maximum and minimum;
 tables ``<curve>_extrema`` list the local maxima and minima of the binned curve.
+A batch of lessons on one grid is measured at once (``core/stacks.py``).
 """
 
 from __future__ import annotations
@@ -20,18 +21,18 @@ import numpy as np
 from lessonlens.core.columns import (
     BoolArray,
     FloatArray,
-    TimelineColumns,
+    IntArray,
     bin_edges,
     bin_sums,
     float_tuple,
     nullable_tuple,
     positive_option,
-    timeline_columns,
 )
 from lessonlens.core.extensions import Metric
 from lessonlens.core.hookspecs import hookimpl
 from lessonlens.core.lazy import LazyTuple
 from lessonlens.core.metrics import CurveSummary, Extreme, MetricValues, Scalar, Series, Table
+from lessonlens.core.stacks import StackedColumns, by_grid
 from lessonlens.core.timeline import STUDENT_BEHAVIOURS, TEACHER_BEHAVIOURS, CodedTimeline, CodingScheme
 
 BIN_SECONDS = 120.0
@@ -49,42 +50,42 @@ _WEIGHTS[1, _ATTENDING] = 1.0
 NAMES = ("participation", "consistency", "attention")
 
 
-def curve_arrays(cols: TimelineColumns) -> tuple[FloatArray, BoolArray]:
-    """The three curves as rows of one (3, N) array, and where each is defined."""
-    values = np.empty((3, cols.n))
-    np.matmul(_WEIGHTS[0], cols.shares, out=values[0])
-    if cols.n:
-        cols.shares.max(axis=0, out=values[1])
-    np.matmul(_WEIGHTS[1], cols.shares, out=values[2])
-    known = cols.students_known
-    defined = np.empty((3, cols.n), dtype=np.bool_)
-    defined[0] = defined[1] = known
-    defined[2] = known & _IS_TEACHING[cols.teacher]
+def curve_arrays(stack: StackedColumns) -> tuple[FloatArray, BoolArray]:
+    """The three curves of each lesson as rows of one (L, 3, N) array, and where each is defined."""
+    lessons, n = stack.lessons, stack.n
+    values = np.empty((lessons, 3, n))
+    sums = np.matmul(_WEIGHTS, stack.shares)  # (L, 2, N): participation, attention
+    values[:, 0] = sums[:, 0]
+    if n:
+        stack.shares.max(axis=1, out=values[:, 1])
+    values[:, 2] = sums[:, 1]
+    known = stack.students_known
+    defined = np.empty((lessons, 3, n), dtype=np.bool_)
+    defined[:, 0] = defined[:, 1] = known
+    defined[:, 2] = known & _IS_TEACHING[stack.teacher]
     return values, defined
 
 
-def summaries_of(t: FloatArray, values: FloatArray, defined: BoolArray,
-                 sums: FloatArray | None = None) -> list[CurveSummary]:
-    """Mean, and the first maximum and minimum in time (of the values rounded to 6 digits, as
-    reported), of each curve over its defined points (``sums``: the defined values' sums and
-    counts per curve, when already known)."""
-    k = values.shape[0]
-    if values.shape[1] == 0:
-        return [CurveSummary(mean=None, max=None, min=None) for _ in range(k)]
-    if sums is None:
-        sums = np.concatenate((np.where(defined, values, 0.0), defined), axis=0).sum(axis=1)
-    counts = sums[k:]
-    means = (sums[:k] / np.maximum(counts, 1)).round(6).tolist()
+def summaries_of(t: FloatArray, values: FloatArray, defined: BoolArray, sums: FloatArray) -> list[list[CurveSummary]]:
+    """Per lesson and curve (``values``: L, k, N), the mean and the first maximum and minimum in time
+    (of the values rounded to 6 digits, as reported) over its defined points; ``sums`` (L, 2k) are
+    the defined values' sums and counts per curve."""
+    lessons, k, n = values.shape
+    if n == 0:
+        return [[CurveSummary(mean=None, max=None, min=None) for _ in range(k)] for _ in range(lessons)]
+    counts = sums[:, k:]
+    means = (sums[:, :k] / np.maximum(counts, 1)).round(6).tolist()
     shown = values.round(6)  # extremes of the values as reported, so that ties go to the earliest time
-    hi = np.where(defined, shown, -np.inf).argmax(axis=1)
-    lo = np.where(defined, shown, np.inf).argmin(axis=1)
-    rows = np.arange(k)
+    hi = np.where(defined, shown, -np.inf).argmax(axis=2)
+    lo = np.where(defined, shown, np.inf).argmin(axis=2)
+    lesson, curve = np.arange(lessons)[:, None], np.arange(k)[None, :]
     hi_t, lo_t = t[hi].tolist(), t[lo].tolist()
-    hi_v, lo_v = shown[rows, hi].tolist(), shown[rows, lo].tolist()
+    hi_v, lo_v = shown[lesson, curve, hi].tolist(), shown[lesson, curve, lo].tolist()
     return [
-        CurveSummary(mean=mean, max=Extreme(t=ht, value=hv), min=Extreme(t=lt, value=lv)) if count
-        else CurveSummary(mean=None, max=None, min=None)
-        for count, mean, ht, hv, lt, lv in zip(counts.tolist(), means, hi_t, hi_v, lo_t, lo_v, strict=True)
+        [CurveSummary(mean=mean, max=Extreme(t=ht, value=hv), min=Extreme(t=lt, value=lv)) if count
+         else CurveSummary(mean=None, max=None, min=None)
+         for count, mean, ht, hv, lt, lv in zip(*rows, strict=True)]
+        for rows in zip(counts.tolist(), means, hi_t, hi_v, lo_t, lo_v, strict=True)
     ]
 
 
@@ -94,15 +95,14 @@ def _turn_flags(values: FloatArray) -> tuple[BoolArray, BoolArray]:
     return (mid > before) & (mid >= after), (mid < before) & (mid <= after)
 
 
-def turn_counts(values: FloatArray) -> tuple[list[int], list[int]]:
-    """Numbers of local maxima and minima of each row of ``values`` (NaN: undefined, skipped)."""
-    holes = np.isnan(values).any(axis=1)
+def turn_counts(values: FloatArray) -> tuple[IntArray, IntArray]:
+    """Numbers of local maxima and minima of each row (last axis) of ``values`` (NaN: undefined, skipped)."""
     is_max, is_min = _turn_flags(values)  # right for the rows without holes
-    maxima, minima = is_max.sum(axis=1).tolist(), is_min.sum(axis=1).tolist()
-    for row in holes.nonzero()[0].tolist():
-        line = values[row]
+    maxima, minima = is_max.sum(axis=-1), is_min.sum(axis=-1)
+    for at in np.argwhere(np.isnan(values).any(axis=-1)):
+        line = values[tuple(at)]
         row_max, row_min = _turn_flags(line[~np.isnan(line)])
-        maxima[row], minima[row] = int(row_max.sum()), int(row_min.sum())
+        maxima[tuple(at)], minima[tuple(at)] = row_max.sum(), row_min.sum()
     return maxima, minima
 
 
@@ -121,40 +121,45 @@ def turning_points(t: Sequence[float] | FloatArray, values: Sequence[float | Non
     None or NaN for undefined bins."""
     times, v = np.asarray(t, dtype=np.float64), np.array(values, dtype=np.float64)
     maxima, minima = turn_counts(v[None, :])
-    return _turn_table(times, v, maxima[0] + minima[0])
+    return _turn_table(times, v, int(maxima[0] + minima[0]))
 
 
 def _turn_table(t: FloatArray, values: FloatArray, count: int) -> Table:
     return Table(columns=("t", "value", "kind"), rows=LazyTuple(partial(_turn_rows, t, values), count))
 
 
-def curve_values(cols: TimelineColumns, bin_seconds: float = BIN_SECONDS) -> MetricValues:
-    index, starts = bin_edges(cols, bin_seconds)
-    values, defined = curve_arrays(cols)
-    n, bins, k = cols.n, starts.size, len(NAMES)
-    both = np.concatenate((np.where(defined, values, 0.0), defined), axis=0)  # defined values, then counts
-    sums = bin_sums(both, index, bins)
-    binned = np.full((k, bins), np.nan)
-    np.divide(sums[:k], sums[k:], out=binned, where=sums[k:] > 0)
+def curve_values(stack: StackedColumns, bin_seconds: float = BIN_SECONDS) -> list[MetricValues]:
+    index, starts = bin_edges(stack, bin_seconds)
+    values, defined = curve_arrays(stack)
+    n, bins, k = stack.n, starts.size, len(NAMES)
+    both = np.concatenate((np.where(defined, values, 0.0), defined), axis=1)  # defined values, then counts
+    sums = bin_sums(both, index, bins)  # (L, 2k, bins)
+    binned = np.full((stack.lessons, k, bins), np.nan)
+    np.divide(sums[:, :k], sums[:, k:], out=binned, where=sums[:, k:] > 0)
     binned = binned.round(6)
     per_sample = np.where(defined, values, np.nan)
-    maxima, minima = turn_counts(binned)
-    summaries_all = summaries_of(cols.t, values, defined, sums.sum(axis=1))
-    t = LazyTuple(partial(float_tuple, cols.t), n)
+    maxima, minima = (part.tolist() for part in turn_counts(binned))
+    summaries_all = summaries_of(stack.t, values, defined, sums.sum(axis=2))
+    t = LazyTuple(partial(float_tuple, stack.t), n)  # one tuple of times for the whole stack
     bin_t = LazyTuple(partial(float_tuple, starts), bins)
-    series: dict[str, Series] = {}
-    summaries: dict[str, CurveSummary] = {}
-    scalars: dict[str, Scalar] = {}
-    tables: dict[str, Table] = {}
-    for row, name in enumerate(NAMES):
-        series[name] = Series(t=t, values=LazyTuple(partial(nullable_tuple, per_sample[row]), n))
-        series[f"{name}_binned"] = Series(t=bin_t, values=LazyTuple(partial(nullable_tuple, binned[row]), bins))
-        summary = summaries[name] = summaries_all[row]
-        scalars[f"{name}_mean"] = summary.mean
-        tables[f"{name}_extrema"] = _turn_table(starts, binned[row], maxima[row] + minima[row])
-        scalars[f"{name}_local_maxima"] = maxima[row]
-        scalars[f"{name}_local_minima"] = minima[row]
-    return MetricValues(scalars=scalars, series=series, summaries=summaries, tables=tables)
+    out = []
+    for lesson, lesson_summaries in enumerate(summaries_all):
+        series: dict[str, Series] = {}
+        summaries: dict[str, CurveSummary] = {}
+        scalars: dict[str, Scalar] = {}
+        tables: dict[str, Table] = {}
+        for row, (name, summary) in enumerate(zip(NAMES, lesson_summaries, strict=True)):
+            series[name] = Series(t=t, values=LazyTuple(partial(nullable_tuple, per_sample[lesson, row]), n))
+            series[f"{name}_binned"] = Series(
+                t=bin_t, values=LazyTuple(partial(nullable_tuple, binned[lesson, row]), bins))
+            summaries[name] = summary
+            scalars[f"{name}_mean"] = summary.mean
+            n_max, n_min = maxima[lesson][row], minima[lesson][row]
+            tables[f"{name}_extrema"] = _turn_table(starts, binned[lesson, row], n_max + n_min)
+            scalars[f"{name}_local_maxima"] = n_max
+            scalars[f"{name}_local_minima"] = n_min
+        out.append(MetricValues(scalars=scalars, series=series, summaries=summaries, tables=tables))
+    return out
 
 
 class Curves(Metric):
@@ -168,7 +173,10 @@ class Curves(Metric):
         return Curves(positive_option(options, "bin_seconds", self.bin_seconds))
 
     def compute(self, timeline: CodedTimeline, scheme: CodingScheme) -> MetricValues:
-        return curve_values(timeline_columns(timeline, scheme), self.bin_seconds)
+        return self.compute_many([timeline], scheme)[0]
+
+    def compute_many(self, timelines: Sequence[CodedTimeline], scheme: CodingScheme) -> list[MetricValues]:
+        return by_grid(timelines, scheme, lambda stack: curve_values(stack, self.bin_seconds))
 
 
 @hookimpl

@@ -9,25 +9,18 @@ Scalars: ``longest_lecture`` (s) and ``teacher_switches_per_10min`` (changes of 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Any
 
 import numpy as np
 
-from lessonlens.core.columns import (
-    BoolArray,
-    FloatArray,
-    IntArray,
-    TimelineColumns,
-    positive_option,
-    time_gaps,
-    timeline_columns,
-)
+from lessonlens.core.columns import BoolArray, FloatArray, IntArray, positive_option, time_gaps
 from lessonlens.core.extensions import Metric
 from lessonlens.core.hookspecs import hookimpl
 from lessonlens.core.lazy import LazyTuple
 from lessonlens.core.metrics import Episodes, MetricValues, Scalar, TimeRange
+from lessonlens.core.stacks import StackedColumns, by_grid
 from lessonlens.core.timeline import STUDENT_BEHAVIOURS, TEACHER_BEHAVIOURS, CodedTimeline, CodingScheme
 
 MIN_SHARE = 0.1
@@ -57,25 +50,25 @@ def all_runs(rows: BoolArray, gaps: BoolArray) -> tuple[IntArray, IntArray, IntA
     return row, starts, ends
 
 
-def episodes_by_behaviour(cols: TimelineColumns, names: list[str], rows: BoolArray,
-                          gaps: BoolArray) -> dict[str, Episodes]:
-    """Episodes of each behaviour (row of ``rows``) that has runs; their time ranges are made as
-    objects only when read."""
-    row, starts, ends = all_runs(rows, gaps)
+def episodes_by_lesson(stack: StackedColumns, names: list[str], rows: BoolArray,
+                       gaps: BoolArray) -> list[dict[str, Episodes]]:
+    """Per lesson, the episodes of each behaviour (``rows``: lessons x behaviours x samples) that has
+    runs; their time ranges are made as objects only when read."""
+    lessons, k, n = rows.shape
+    row, starts, ends = all_runs(rows.reshape(lessons * k, n), gaps)
+    found: list[dict[str, Episodes]] = [{} for _ in range(lessons)]
     if starts.size == 0:
-        return {}
-    lengths = (ends - starts) * cols.interval
-    counts = np.bincount(row, minlength=len(names))
+        return found
+    lengths = (ends - starts) * stack.interval
+    counts = np.bincount(row, minlength=lessons * k)
     present = counts.nonzero()[0]
-    bounds = counts.cumsum()
-    firsts = (bounds - counts)[present]
-    totals = np.bincount(row, weights=lengths, minlength=len(names))[present].round(6).tolist()
+    firsts = (counts.cumsum() - counts)[present]
+    totals = np.bincount(row, weights=lengths, minlength=lessons * k)[present].round(6).tolist()
     longest = np.maximum.reduceat(lengths, firsts).round(6).tolist()
-    found: dict[str, Episodes] = {}
-    for j, lo, n, total, top in zip(present.tolist(), firsts.tolist(), counts[present].tolist(), totals, longest,
-                                    strict=True):
-        ranges = LazyTuple(partial(_time_ranges, cols.t, cols.interval, starts, ends, lo, lo + n), n)
-        found[names[j]] = Episodes(count=n, total=total, longest=top, ranges=ranges)
+    for j, lo, count, total, top in zip(present.tolist(), firsts.tolist(), counts[present].tolist(), totals,
+                                        longest, strict=True):
+        ranges = LazyTuple(partial(_time_ranges, stack.t, stack.interval, starts, ends, lo, lo + count), count)
+        found[j // k][names[j % k]] = Episodes(count=count, total=total, longest=top, ranges=ranges)
     return found
 
 
@@ -90,40 +83,46 @@ def _time_ranges(t: FloatArray, interval: float, starts: IntArray, ends: IntArra
 _TEACHER_CODES = np.arange(len(TEACHER_BEHAVIOURS))[:, None]
 
 
-def behaviour_masks(cols: TimelineColumns, scheme_id: str, min_share: float) -> tuple[list[str], BoolArray]:
-    """Behaviour names and, per behaviour (row), at which samples it is on."""
+def behaviour_masks(stack: StackedColumns, scheme_id: str, min_share: float) -> tuple[list[str], BoolArray]:
+    """Behaviour names and, per lesson and behaviour, at which samples it is on: (L, behaviours, N)."""
     if scheme_id != "platform-9":
-        return list(cols.code_ids), cols.code[None, :] == np.arange(len(cols.code_ids))[:, None]
-    rows = np.empty((len(TEACHER_BEHAVIOURS) + len(STUDENT_BEHAVIOURS), cols.n), dtype=np.bool_)
-    np.equal(cols.teacher[None, :], _TEACHER_CODES, out=rows[:len(TEACHER_BEHAVIOURS)])
-    students = rows[len(TEACHER_BEHAVIOURS):]
-    np.greater_equal(cols.shares, min_share, out=students)
-    students &= cols.students_known  # unknown rows are zeros, but a min_share of 0 would count them
+        codes = np.arange(len(stack.code_ids))[:, None]
+        return list(stack.code_ids), stack.code[:, None, :] == codes
+    teachers = len(TEACHER_BEHAVIOURS)
+    rows = np.empty((stack.lessons, teachers + len(STUDENT_BEHAVIOURS), stack.n), dtype=np.bool_)
+    np.equal(stack.teacher[:, None, :], _TEACHER_CODES, out=rows[:, :teachers])
+    students = rows[:, teachers:]
+    np.greater_equal(stack.shares, min_share, out=students)
+    students &= stack.students_known[:, None, :]  # unknown samples are zeros, but a min_share of 0 would count them
     return [*TEACHER_BEHAVIOURS, *STUDENT_BEHAVIOURS], rows
 
 
-def teacher_switches(cols: TimelineColumns, gaps: BoolArray) -> int:
-    """Changes of teacher behaviour between consecutive samples that both have one."""
-    if cols.n < 2:
-        return 0
-    a, b = cols.teacher[:-1], cols.teacher[1:]
-    return int(np.count_nonzero((a >= 0) & (b >= 0) & (a != b) & ~gaps[1:]))
+def teacher_switches(stack: StackedColumns, gaps: BoolArray) -> list[int]:
+    """Per lesson, changes of teacher behaviour between consecutive samples that both have one."""
+    if stack.n < 2:
+        return [0] * stack.lessons
+    a, b = stack.teacher[:, :-1], stack.teacher[:, 1:]
+    switches: list[int] = ((a >= 0) & (b >= 0) & (a != b) & ~gaps[1:]).sum(axis=1).tolist()
+    return switches
 
 
-def episode_values(cols: TimelineColumns, scheme_id: str, min_share: float = MIN_SHARE) -> MetricValues:
-    gaps = time_gaps(cols)
-    names, rows = behaviour_masks(cols, scheme_id, min_share)
-    found = episodes_by_behaviour(cols, names, rows, gaps)
-    scalars: dict[str, Scalar] = {}
-    if scheme_id == "platform-9":
-        coded = bool((cols.teacher >= 0).any())
-        lecture = found.get("lecturing")
-        scalars["longest_lecture"] = (lecture.longest if lecture else 0.0) if coded else None
-        duration = cols.duration
-        scalars["teacher_switches_per_10min"] = (
-            round(teacher_switches(cols, gaps) * 600.0 / duration, 6) if coded and duration else None
-        )
-    return MetricValues(scalars=scalars, episodes=found)
+def episode_values(stack: StackedColumns, scheme_id: str, min_share: float = MIN_SHARE) -> list[MetricValues]:
+    gaps = time_gaps(stack)
+    names, rows = behaviour_masks(stack, scheme_id, min_share)
+    found = episodes_by_lesson(stack, names, rows, gaps)
+    if scheme_id != "platform-9":
+        return [MetricValues(episodes=episodes) for episodes in found]
+    duration = stack.duration
+    out = []
+    coded = (stack.teacher >= 0).any(axis=1).tolist()
+    for episodes, is_coded, switches in zip(found, coded, teacher_switches(stack, gaps), strict=True):
+        lecture = episodes.get("lecturing")
+        scalars: dict[str, Scalar] = {
+            "longest_lecture": (lecture.longest if lecture else 0.0) if is_coded else None,
+            "teacher_switches_per_10min": round(switches * 600.0 / duration, 6) if is_coded and duration else None,
+        }
+        out.append(MetricValues(scalars=scalars, episodes=episodes))
+    return out
 
 
 class EpisodeMetric(Metric):
@@ -137,7 +136,10 @@ class EpisodeMetric(Metric):
         return EpisodeMetric(positive_option(options, "episode_min_share", self.min_share))
 
     def compute(self, timeline: CodedTimeline, scheme: CodingScheme) -> MetricValues:
-        return episode_values(timeline_columns(timeline, scheme), scheme.id, self.min_share)
+        return self.compute_many([timeline], scheme)[0]
+
+    def compute_many(self, timelines: Sequence[CodedTimeline], scheme: CodingScheme) -> list[MetricValues]:
+        return by_grid(timelines, scheme, lambda stack: episode_values(stack, scheme.id, self.min_share))
 
 
 @hookimpl

@@ -3,51 +3,61 @@
 platform-9: ``teacher_shares`` = share of samples (with a known teacher behaviour) per teacher
 behaviour; ``student_shares`` = mean over samples (with known students) of each behaviour's share.
 One-code schemes (S-T, FIAS): ``code_shares`` = share of known samples per code.
+A batch of lessons on one grid is measured at once (``core/stacks.py``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from lessonlens.core.columns import IntArray, TimelineColumns, timeline_columns
+from lessonlens.core.columns import FloatArray, IntArray
 from lessonlens.core.extensions import Metric
 from lessonlens.core.hookspecs import hookimpl
 from lessonlens.core.metrics import MetricValues
+from lessonlens.core.stacks import StackedColumns, by_grid
 from lessonlens.core.timeline import STUDENT_BEHAVIOURS, TEACHER_BEHAVIOURS, CodedTimeline, CodingScheme
 
 
-def _count_shares(index: IntArray, names: tuple[str, ...]) -> dict[str, float]:
-    known = index[index >= 0]
-    if known.size == 0:
-        return {}
-    counts = np.bincount(known, minlength=len(names)) / known.size
-    return dict(zip(names, counts.round(6).tolist(), strict=True))
+def count_shares(codes: IntArray, n_codes: int) -> tuple[list[list[float]], list[int]]:
+    """Per lesson (row of ``codes``), the share of its known samples per code (rounded to 6 digits),
+    and its number of known samples."""
+    known = codes >= 0
+    lessons = codes.shape[0]
+    flat = (codes + n_codes * np.arange(lessons)[:, None])[known]
+    counts = np.bincount(flat, minlength=lessons * n_codes).reshape(lessons, n_codes)
+    totals = known.sum(axis=1)
+    shares: FloatArray = counts / np.maximum(totals, 1)[:, None]
+    rows: list[list[float]] = shares.round(6).tolist()
+    return rows, totals.tolist()
 
 
-def teacher_shares(cols: TimelineColumns) -> dict[str, float]:
-    return _count_shares(cols.teacher, TEACHER_BEHAVIOURS)
+def mean_shares(shares: FloatArray, known: IntArray) -> list[list[float]]:
+    """Per lesson, the mean share of each student behaviour over the samples with students seen."""
+    means: FloatArray = shares.sum(axis=2) / np.maximum(known, 1)[:, None]  # unknown samples are zeros
+    rows: list[list[float]] = means.round(6).tolist()
+    return rows
 
 
-def student_shares(cols: TimelineColumns) -> dict[str, float]:
-    known = int(np.count_nonzero(cols.students_known))
-    if not known:
-        return {}
-    mean = cols.shares.sum(axis=1) / known  # unknown samples are zeros
-    return dict(zip(STUDENT_BEHAVIOURS, mean.round(6).tolist(), strict=True))
-
-
-def code_shares(cols: TimelineColumns) -> dict[str, float]:
-    return _count_shares(cols.code, cols.code_ids)
-
-
-def share_values(cols: TimelineColumns, scheme_id: str) -> MetricValues:
+def share_values(stack: StackedColumns, scheme_id: str) -> list[MetricValues]:
+    out = []
     if scheme_id == "platform-9":
-        found = {"teacher_shares": teacher_shares(cols), "student_shares": student_shares(cols)}
-    else:
-        found = {"code_shares": code_shares(cols)}
-    return MetricValues(shares={k: v for k, v in found.items() if v})
+        teacher, n_teacher = count_shares(stack.teacher, len(TEACHER_BEHAVIOURS))
+        n_students = stack.students_known.sum(axis=1)
+        students = mean_shares(stack.shares, n_students)
+        for t_row, t_n, s_row, s_n in zip(teacher, n_teacher, students, n_students.tolist(), strict=True):
+            found: dict[str, dict[str, float]] = {}
+            if t_n:
+                found["teacher_shares"] = dict(zip(TEACHER_BEHAVIOURS, t_row, strict=True))
+            if s_n:
+                found["student_shares"] = dict(zip(STUDENT_BEHAVIOURS, s_row, strict=True))
+            out.append(MetricValues(shares=found))
+        return out
+    codes, n_codes = count_shares(stack.code, len(stack.code_ids))
+    for row, n in zip(codes, n_codes, strict=True):
+        out.append(MetricValues(shares={"code_shares": dict(zip(stack.code_ids, row, strict=True))} if n else {}))
+    return out
 
 
 class Shares(Metric):
@@ -55,7 +65,10 @@ class Shares(Metric):
     schemes = ("*",)
 
     def compute(self, timeline: CodedTimeline, scheme: CodingScheme) -> MetricValues:
-        return share_values(timeline_columns(timeline, scheme), scheme.id)
+        return self.compute_many([timeline], scheme)[0]
+
+    def compute_many(self, timelines: Sequence[CodedTimeline], scheme: CodingScheme) -> list[MetricValues]:
+        return by_grid(timelines, scheme, lambda stack: share_values(stack, scheme.id))
 
 
 @hookimpl

@@ -8,18 +8,19 @@ Rt 0.55, Ch 0.23 is mixed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Any
 
 import attrs
 import numpy as np
 
-from lessonlens.core.columns import ST_T, FloatArray, IntArray, TimelineColumns, positive_option, timeline_columns
+from lessonlens.core.columns import ST_T, FloatArray, IntArray, TimelineColumns, positive_option
 from lessonlens.core.extensions import Metric
 from lessonlens.core.hookspecs import hookimpl
 from lessonlens.core.lazy import LazyTuple
 from lessonlens.core.metrics import MetricValues, Scalar, Table
+from lessonlens.core.stacks import StackedColumns, by_grid
 from lessonlens.core.timeline import CodedTimeline, CodingScheme
 
 RESAMPLE_SECONDS = 30.0
@@ -65,30 +66,42 @@ class StCounts:
 
 def st_counts(st: IntArray) -> StCounts:
     """N, N_T and the number of runs g of a code sequence (unknown samples, -1, left out)."""
-    known = st[st >= 0]
-    if known.size == 0:
-        return StCounts(0, 0, 0)
-    runs = 1 + int(np.count_nonzero(known[1:] != known[:-1]))
-    return StCounts(int(known.size), int(np.count_nonzero(known == ST_T)), runs)
+    return st_counts_many(st[None])[0]
 
 
-def resampled_st(cols: TimelineColumns, seconds: float) -> IntArray:
+def st_counts_many(st: IntArray) -> list[StCounts]:
+    """:func:`st_counts` of each row of ``st`` (L, N), all rows at once: a known sample starts a run
+    when the last known sample before it (unknowns skipped) has another code."""
+    n = st.shape[1]
+    known = st >= 0
+    last = np.maximum.accumulate(np.where(known, np.arange(n), -1), axis=1)  # last known at or before i
+    before = last[:, :-1]  # the last known sample before i, for i >= 1
+    previous = st[np.arange(st.shape[0])[:, None], before.clip(0)]
+    changed = known[:, 1:] & (before >= 0) & (st[:, 1:] != previous)
+    sizes = known.sum(axis=1).tolist()
+    n_t = (st == ST_T).sum(axis=1).tolist()
+    runs = (1 + changed.sum(axis=1)).tolist()
+    return [StCounts(k, t, r) if k else StCounts(0, 0, 0) for k, t, r in zip(sizes, n_t, runs, strict=True)]
+
+
+def resampled_st(cols: TimelineColumns | StackedColumns, seconds: float) -> IntArray:
     """The S/T code in effect at 0, seconds, 2*seconds ... (what an observer ticking every
-    ``seconds`` would note): the code of the last sample at or before each tick."""
+    ``seconds`` would note): the code of the last sample at or before each tick (per lesson of a stack)."""
     if cols.n == 0:
-        return np.zeros(0, dtype=np.int64)
+        return np.zeros((*cols.st.shape[:-1], 0), dtype=np.int64)
     ticks = np.arange(0.0, cols.duration - 1e-9, seconds)
     index = cols.t.searchsorted(ticks + 1e-9, side="right") - 1
-    picked: IntArray = cols.st[index[index >= 0]]
+    picked: IntArray = cols.st[..., index[index >= 0]]
     return picked
 
 
-def st_curve(cols: TimelineColumns) -> Table:
-    """Points (t, N_T so far, N_S so far) from (0, 0, 0); each sample steps one axis at its end."""
-    n_t = (cols.st == ST_T).cumsum()
-    n_s = (cols.st == 0).cumsum()
-    ends = (cols.t + cols.interval).round(6)
-    return Table(columns=("t", "n_t", "n_s"), rows=LazyTuple(partial(_curve_rows, ends, n_t, n_s), cols.n + 1))
+def st_curves(stack: StackedColumns) -> list[Table]:
+    """Per lesson, points (t, N_T so far, N_S so far) from (0, 0, 0); each sample steps one axis at its end."""
+    n_t = (stack.st == ST_T).cumsum(axis=1)
+    n_s = (stack.st == 0).cumsum(axis=1)
+    ends = (stack.t + stack.interval).round(6)
+    return [Table(columns=("t", "n_t", "n_s"), rows=LazyTuple(partial(_curve_rows, ends, n_t[k], n_s[k]), stack.n + 1))
+            for k in range(stack.lessons)]
 
 
 def _curve_rows(ends: FloatArray, n_t: IntArray, n_s: IntArray) -> tuple[tuple[float, int, int], ...]:
@@ -99,25 +112,27 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 6)
 
 
-def st_values(cols: TimelineColumns, resample_seconds: float = RESAMPLE_SECONDS) -> MetricValues:
-    counts = st_counts(cols.st)
-    coarse = st_counts(resampled_st(cols, resample_seconds))
-    duration = cols.duration
-    scalars: dict[str, Scalar] = {
-        "n": counts.n,
-        "n_t": counts.n_t,
-        "n_s": counts.n - counts.n_t,
-        "runs": counts.runs,
-        "rt": _round(counts.rt),
-        "ch": _round(counts.ch),
-        "mode": teaching_mode(counts.rt, counts.ch),
-        "rt_30s": _round(coarse.rt),
-        "ch_30s": _round(coarse.ch),
-        "mode_30s": teaching_mode(coarse.rt, coarse.ch),
-        "duration": round(duration, 6),
-        "switches_per_10min": _round((counts.runs - 1) * 600.0 / duration) if counts.n and duration else None,
-    }
-    return MetricValues(scalars=scalars, tables={"st_curve": st_curve(cols)})
+def st_values(stack: StackedColumns, resample_seconds: float = RESAMPLE_SECONDS) -> list[MetricValues]:
+    duration = stack.duration
+    out = []
+    for counts, coarse, curve in zip(st_counts_many(stack.st), st_counts_many(resampled_st(stack, resample_seconds)),
+                                     st_curves(stack), strict=True):
+        scalars: dict[str, Scalar] = {
+            "n": counts.n,
+            "n_t": counts.n_t,
+            "n_s": counts.n - counts.n_t,
+            "runs": counts.runs,
+            "rt": _round(counts.rt),
+            "ch": _round(counts.ch),
+            "mode": teaching_mode(counts.rt, counts.ch),
+            "rt_30s": _round(coarse.rt),
+            "ch_30s": _round(coarse.ch),
+            "mode_30s": teaching_mode(coarse.rt, coarse.ch),
+            "duration": round(duration, 6),
+            "switches_per_10min": _round((counts.runs - 1) * 600.0 / duration) if counts.n and duration else None,
+        }
+        out.append(MetricValues(scalars=scalars, tables={"st_curve": curve}))
+    return out
 
 
 class StAnalysis(Metric):
@@ -131,7 +146,10 @@ class StAnalysis(Metric):
         return StAnalysis(positive_option(options, "resample_seconds", self.resample_seconds))
 
     def compute(self, timeline: CodedTimeline, scheme: CodingScheme) -> MetricValues:
-        return st_values(timeline_columns(timeline, scheme), self.resample_seconds)
+        return self.compute_many([timeline], scheme)[0]
+
+    def compute_many(self, timelines: Sequence[CodedTimeline], scheme: CodingScheme) -> list[MetricValues]:
+        return by_grid(timelines, scheme, lambda stack: st_values(stack, self.resample_seconds))
 
 
 @hookimpl

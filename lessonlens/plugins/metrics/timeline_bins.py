@@ -4,11 +4,12 @@ platform-9 table ``timeline``: columns ``start``, ``end``, the 4 teacher behavio
 samples with that teacher code) and the 5 student behaviours (sum of the shares over the bin's
 samples, i.e. sample-equivalents: 20 samples of the whole class listening give 20.0).
 One-code schemes get one count column per code. Bins start at t = 0; the last one ends with the lesson.
+A batch of lessons on one grid is measured at once (``core/stacks.py``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from itertools import chain
 from typing import Any
@@ -16,43 +17,40 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from lessonlens.core.columns import (
-    FloatArray,
-    IntArray,
-    TimelineColumns,
-    bin_edges,
-    bin_sums,
-    positive_option,
-    timeline_columns,
-)
+from lessonlens.core.columns import FloatArray, IntArray, bin_edges, bin_sums, positive_option
 from lessonlens.core.extensions import Metric
 from lessonlens.core.hookspecs import hookimpl
 from lessonlens.core.lazy import LazyTuple
 from lessonlens.core.metrics import MetricValues, Scalar, Table
+from lessonlens.core.stacks import StackedColumns, by_grid
 from lessonlens.core.timeline import STUDENT_BEHAVIOURS, TEACHER_BEHAVIOURS, CodedTimeline, CodingScheme
 
 BIN_SECONDS = 120.0
 
 
-def _code_counts(index: IntArray, codes: IntArray, n_codes: int, bins: int) -> IntArray:
+def code_counts(index: IntArray, codes: IntArray, n_codes: int, bins: int) -> IntArray:
+    """Per lesson (row of ``codes``) and bin, the number of samples with each code: (L, bins, n_codes)."""
     known = codes >= 0
-    flat = np.bincount(index[known] * n_codes + codes[known], minlength=bins * n_codes)
-    return flat.reshape(bins, n_codes)
+    lessons = codes.shape[0]
+    keys = (np.arange(lessons)[:, None] * bins + index[None, :]) * n_codes + codes
+    flat = np.bincount(keys[known], minlength=lessons * bins * n_codes)
+    return flat.reshape(lessons, bins, n_codes)
 
 
-def timeline_table(cols: TimelineColumns, scheme_id: str, width: float = BIN_SECONDS) -> Table:
-    index, starts = bin_edges(cols, width)
+def timeline_tables(stack: StackedColumns, scheme_id: str, width: float = BIN_SECONDS) -> list[Table]:
+    index, starts = bin_edges(stack, width)
     bins = starts.size
-    ends = np.minimum(starts + width, cols.duration).round(6)
+    ends = np.minimum(starts + width, stack.duration).round(6)
     parts: tuple[npt.NDArray[Any], ...]
     if scheme_id == "platform-9":
-        parts = (_code_counts(index, cols.teacher, len(TEACHER_BEHAVIOURS), bins),
-                 bin_sums(cols.shares, index, bins).T.round(4))
+        parts = (code_counts(index, stack.teacher, len(TEACHER_BEHAVIOURS), bins),
+                 bin_sums(stack.shares, index, bins).transpose(0, 2, 1).round(4))
         columns = ("start", "end", *TEACHER_BEHAVIOURS, *STUDENT_BEHAVIOURS)
     else:
-        parts = (_code_counts(index, cols.code, len(cols.code_ids), bins),)
-        columns = ("start", "end", *cols.code_ids)
-    return Table(columns=columns, rows=LazyTuple(partial(_bin_rows, starts, ends, parts), bins))
+        parts = (code_counts(index, stack.code, len(stack.code_ids), bins),)
+        columns = ("start", "end", *stack.code_ids)
+    return [Table(columns=columns, rows=LazyTuple(partial(_bin_rows, starts, ends, tuple(p[k] for p in parts)), bins))
+            for k in range(stack.lessons)]
 
 
 def _bin_rows(starts: FloatArray, ends: FloatArray, parts: tuple[npt.NDArray[Any], ...]) -> tuple[tuple[Any, ...], ...]:
@@ -73,9 +71,12 @@ class TimelineBins(Metric):
         return TimelineBins(positive_option(options, "bin_seconds", self.bin_seconds))
 
     def compute(self, timeline: CodedTimeline, scheme: CodingScheme) -> MetricValues:
-        cols = timeline_columns(timeline, scheme)
+        return self.compute_many([timeline], scheme)[0]
+
+    def compute_many(self, timelines: Sequence[CodedTimeline], scheme: CodingScheme) -> list[MetricValues]:
+        tables = by_grid(timelines, scheme, lambda stack: timeline_tables(stack, scheme.id, self.bin_seconds))
         scalars: dict[str, Scalar] = {"bin_seconds": self.bin_seconds}
-        return MetricValues(scalars=scalars, tables={"timeline": timeline_table(cols, scheme.id, self.bin_seconds)})
+        return [MetricValues(scalars=dict(scalars), tables={"timeline": table}) for table in tables]
 
 
 @hookimpl

@@ -1,0 +1,100 @@
+"""Many lessons sampled on the same grid, stacked: one row per lesson, so metrics run once per batch.
+
+A district's lessons are usually coded on one grid (every 6 s from 0 to 45 min): their columns stack
+into (lessons, samples) arrays and each numpy call of a metric serves the whole batch instead of one
+lesson. Metric plugins implement their computation once, on :class:`StackedColumns`; measuring one
+lesson is a batch of one (views, no copy).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import attrs
+import numpy as np
+
+from lessonlens.core.columns import BoolArray, FloatArray, IntArray, TimelineColumns, timeline_columns
+from lessonlens.core.timeline import CodedTimeline, CodingScheme
+
+R = TypeVar("R")
+
+
+@attrs.frozen(eq=False)
+class StackedColumns:
+    """The columns of L lessons on one grid (same ``t`` and interval): ``teacher``, ``st``, ``code``
+    and ``students_known`` are (L, N), ``shares`` (L, 5, N); values as in :class:`TimelineColumns`."""
+
+    t: FloatArray
+    interval: float
+    teacher: IntArray
+    shares: FloatArray
+    students_known: BoolArray
+    st: IntArray
+    code: IntArray
+    code_ids: tuple[str, ...]
+    #: what metric plugins derive from the grid (bins of a width, gaps), computed once
+    memo: dict[object, Any] = attrs.field(init=False, factory=dict, repr=False)
+
+    @property
+    def n(self) -> int:
+        """Samples per lesson."""
+        return int(self.t.size)
+
+    @property
+    def lessons(self) -> int:
+        return int(self.teacher.shape[0])
+
+    @property
+    def duration(self) -> float:
+        """Seconds covered: from the lesson start to the end of the last sample."""
+        return float(self.t[-1] + self.interval) if self.t.size else 0.0
+
+
+def stack_columns(columns: Sequence[TimelineColumns]) -> StackedColumns:
+    """One stack of lessons on the same grid (one lesson: views of its arrays, nothing copied).
+
+    The stack is kept in the first lesson's ``memo`` under the ids of the group, so that the metric
+    plugins measuring the same batch one after the other stack it (and bin it) once.
+    """
+    first = columns[0]
+    key = ("stack", *map(id, columns))
+    found: StackedColumns | None = first.memo.get(key)
+    if found is not None:
+        return found
+    if len(columns) == 1:
+        stack = StackedColumns(t=first.t, interval=first.interval, teacher=first.teacher[None],
+                               shares=first.shares[None], students_known=first.students_known[None],
+                               st=first.st[None], code=first.code[None], code_ids=first.code_ids)
+    else:
+        stack = StackedColumns(
+            t=first.t, interval=first.interval, teacher=np.stack([c.teacher for c in columns]),
+            shares=np.stack([c.shares for c in columns]),
+            students_known=np.stack([c.students_known for c in columns]), st=np.stack([c.st for c in columns]),
+            code=np.stack([c.code for c in columns]), code_ids=first.code_ids,
+        )
+    for stale in [k for k in first.memo if isinstance(k, tuple) and k and k[0] == "stack"]:
+        del first.memo[stale]  # one stack per lesson at a time: batches do not pile up
+    first.memo[key] = stack
+    return stack
+
+
+def grid_key(columns: TimelineColumns) -> tuple[float, int, bytes]:
+    """Lessons with equal keys share a grid and stack."""
+    return columns.interval, columns.n, columns.t.tobytes()
+
+
+def by_grid(timelines: Sequence[CodedTimeline], scheme: CodingScheme,
+            compute: Callable[[StackedColumns], list[R]]) -> list[R]:
+    """``compute`` run once per group of timelines on the same grid; results in the timelines' order."""
+    columns = [timeline_columns(timeline, scheme) for timeline in timelines]
+    if len(columns) == 1:
+        return compute(stack_columns(columns))
+    groups: dict[tuple[float, int, bytes], list[int]] = {}
+    for i, cols in enumerate(columns):
+        groups.setdefault(grid_key(cols), []).append(i)
+    out: list[R | None] = [None] * len(columns)
+    for members in groups.values():
+        for i, result in zip(members, compute(stack_columns([columns[i] for i in members])), strict=True):
+            out[i] = result
+    return out  # type: ignore[return-value]  # every slot is filled: the groups partition the lessons
