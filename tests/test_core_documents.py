@@ -251,3 +251,13 @@ def test_any_scalars_round_trip(scalars: dict[str, Any]) -> None:
     back = loads(dumps(metrics), Metrics)
     assert back.scalars == scalars
     assert [type(v) for v in back.scalars.values()] == [type(v) for v in scalars.values()]
+
+
+def test_saved_json_keeps_a_curve_on_one_line_and_a_row_or_range_per_line() -> None:
+    text = dumps(METRICS)
+    lines = text.splitlines()
+    assert json.loads(text) == to_dict(METRICS)
+    assert '      "values": [0.9, null]' in lines
+    assert '        {"start": 6.0, "end": 18.0},' in lines and '        {"start": 60.0, "end": 66.0}' in lines
+    assert '        [0.0, 120.0, 14],' in lines and '        [120.0, 240.0, 3]' in lines
+    assert dumps(METRICS, indent=None) == json.dumps(to_dict(METRICS), ensure_ascii=False)
