@@ -43,8 +43,26 @@ _STUDENT_SHARES = itemgetter(*STUDENT_BEHAVIOURS)
 _ST_INDEX = {"T": ST_T, "S": ST_S, "t": ST_T, "s": ST_S}
 
 
+class GridProperties:
+    """What follows from the sampling instants ``t`` (one lesson's, or a stack's shared grid)."""
+
+    __slots__ = ()
+    t: FloatArray
+    interval: float
+
+    @property
+    def n(self) -> int:
+        """Samples (per lesson)."""
+        return int(self.t.size)
+
+    @property
+    def duration(self) -> float:
+        """Seconds covered: from the lesson start to the end of the last sample."""
+        return float(self.t[-1] + self.interval) if self.t.size else 0.0
+
+
 @attrs.frozen(eq=False)
-class TimelineColumns:
+class TimelineColumns(GridProperties):
     """One value per sample: ``teacher`` indexes TEACHER_BEHAVIOURS, ``code`` indexes ``code_ids``,
     ``st`` is 1 for T and 0 for S; -1 is unknown. ``shares`` has one row per student behaviour
     (5, N): a sample's column sums to 1 where ``students_known``, zeros elsewhere (behaviour-major,
@@ -60,15 +78,6 @@ class TimelineColumns:
     code_ids: tuple[str, ...]
     #: what metric plugins derive from the same columns (bins of a width, gaps), computed once
     memo: dict[object, Any] = attrs.field(init=False, factory=dict, repr=False)
-
-    @property
-    def n(self) -> int:
-        return int(self.t.size)
-
-    @property
-    def duration(self) -> float:
-        """Seconds covered: from the lesson start to the end of the last sample."""
-        return float(self.t[-1] + self.interval) if self.t.size else 0.0
 
 
 _T, _TEACHER, _STUDENTS, _CODE, _ST = (attrgetter(f) for f in ("t", "teacher", "students", "code", "st"))

@@ -14,14 +14,21 @@ from typing import Any, TypeVar
 import attrs
 import numpy as np
 
-from lessonlens.core.columns import BoolArray, FloatArray, IntArray, TimelineColumns, timeline_columns
+from lessonlens.core.columns import (
+    BoolArray,
+    FloatArray,
+    GridProperties,
+    IntArray,
+    TimelineColumns,
+    timeline_columns,
+)
 from lessonlens.core.timeline import CodedTimeline, CodingScheme
 
 R = TypeVar("R")
 
 
 @attrs.frozen(eq=False)
-class StackedColumns:
+class StackedColumns(GridProperties):
     """The columns of L lessons on one grid (same ``t`` and interval): ``teacher``, ``st``, ``code``
     and ``students_known`` are (L, N), ``shares`` (L, 5, N); values as in :class:`TimelineColumns`."""
 
@@ -37,18 +44,8 @@ class StackedColumns:
     memo: dict[object, Any] = attrs.field(init=False, factory=dict, repr=False)
 
     @property
-    def n(self) -> int:
-        """Samples per lesson."""
-        return int(self.t.size)
-
-    @property
     def lessons(self) -> int:
         return int(self.teacher.shape[0])
-
-    @property
-    def duration(self) -> float:
-        """Seconds covered: from the lesson start to the end of the last sample."""
-        return float(self.t[-1] + self.interval) if self.t.size else 0.0
 
 
 def stack_columns(columns: Sequence[TimelineColumns]) -> StackedColumns:
