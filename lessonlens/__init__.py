@@ -26,7 +26,7 @@ from lessonlens.core.findings import Finding, Severity
 from lessonlens.core.hookspecs import hookimpl
 from lessonlens.core.lazy import LazyTuple
 from lessonlens.core.lesson import LessonMeta, MediaRole, MediaSource
-from lessonlens.core.measure import measure, read_coded_sheet
+from lessonlens.core.measure import measure, measure_many, read_coded_sheet
 from lessonlens.core.metrics import Metrics, MetricValues, Series, TimeRange
 from lessonlens.core.pipeline import analyze_media, code, compute_metrics, compute_metrics_many, detect
 from lessonlens.core.plugins import get_manager
@@ -58,7 +58,7 @@ __all__ = [
     "compute_metrics", "compute_metrics_many",
     "detect", "diagnose", "dumps", "evaluate", "get_manager", "hookimpl", "list_rubric_schemas", "load",
     "load_rubric_schema",
-    "load_rules", "loads", "matrix_chart", "measure", "metrics", "radar_charts", "read_coded_sheet",
+    "load_rules", "loads", "matrix_chart", "measure", "measure_many", "metrics", "radar_charts", "read_coded_sheet",
     "read_score_sheets", "report", "rubric_facts", "save", "score", "to_dict", "write_rubric_template",
 ]
 

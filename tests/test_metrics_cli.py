@@ -54,3 +54,40 @@ def test_bad_sheet_is_one_line_with_exit_code_2(tmp_path: Path) -> None:
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.strip() == f"lessonlens: {sheet}: line 3, column 2 (code): unknown code '12' (known: " \
         "1, 2, 3, 4, 5, 6, 7, 8, 9, 10)"
+
+
+def test_several_lessons_side_by_side_as_json_lines_and_as_a_table(tmp_path: Path) -> None:
+    import csv
+
+    from lessonlens import measure
+
+    sheets = [samples.sample_path(name) for name in ("wang-li-01", "chen-jing-01")]
+    st_sheet = tmp_path / "st-lesson.csv"
+    st_sheet.write_text("T\nT\nS\nT\nS\nS\n")
+    table = run("--lang", "en", "metrics", *map(str, sheets))
+    assert table.returncode == 0, table.stderr
+    assert "wang-li-01" in table.stdout and "chen-jing-01" in table.stdout and "dialogue" in table.stdout
+
+    lines = run("metrics", *map(str, sheets), "--json").stdout.splitlines()
+    assert [json.loads(line)["scalars"]["rt"] for line in lines] == [measure(s).scalars["rt"] for s in sheets]
+
+    out = tmp_path / "term.csv"
+    wrote = run("--lang", "en", "metrics", *map(str, sheets), str(st_sheet), "--table", str(out), "--interval", "30")
+    assert wrote.returncode == 0, wrote.stderr
+    assert wrote.stdout.strip() == f"wrote the metrics of 3 lessons to {out}"
+    with out.open(encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["lesson"] for r in rows] == ["wang-li-01", "chen-jing-01", "st-lesson"]
+    assert [r["scheme"] for r in rows] == ["platform-9", "platform-9", "st"]
+    assert float(rows[1]["rt"]) == measure(sheets[1], interval=30).scalars["rt"]
+    assert rows[2]["rt"] == "0.5" and rows[2]["teacher_shares.lecturing"] == ""  # an S-T lesson has no teacher shares
+    assert rows[2]["code_shares.T"] == "0.5"
+
+
+def test_a_bad_sheet_among_many_writes_no_table(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("t,code\n0,5\n3,12\n")
+    out = tmp_path / "term.csv"
+    result = run("--lang", "en", "metrics", str(samples.sample_path()), str(bad), "--table", str(out))
+    assert result.returncode == 2 and str(bad) in result.stderr and "unknown code '12'" in result.stderr
+    assert not out.exists() and list(tmp_path.iterdir()) == [bad]

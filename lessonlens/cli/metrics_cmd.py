@@ -1,4 +1,5 @@
-"""``lessonlens metrics FILE``: the metrics of a coded lesson (CSV sheet or analysis JSON)."""
+"""``lessonlens metrics FILE...``: the metrics of coded lessons (CSV sheets or analysis JSON): one lesson's
+tables, or many lessons side by side, as JSON lines or as one table file (CSV/Parquet)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ from rich.console import Console
 from rich.table import Table
 
 from lessonlens.core.documents import dumps
-from lessonlens.core.i18n import Text
-from lessonlens.core.measure import measure
+from lessonlens.core.i18n import Text, current_lang
+from lessonlens.core.measure import measure, measure_many
 from lessonlens.core.metric_labels import MODE_LABELS, metric_label
+from lessonlens.core.metric_records import wide_table
 from lessonlens.core.metrics import Metrics, Scalar
 from lessonlens.core.plugins import get_manager
+from lessonlens.core.table_files import format_of, write_table
 from lessonlens.core.timeline import CodingScheme
 
 _HEAD = {
@@ -39,6 +42,13 @@ _HEAD = {
     "lesson": Text(zh="{scheme}：{n} 个采样点，间隔 {interval:g} 秒，时长 {duration}",
                    en="{scheme}: {n} samples every {interval:g} s, {duration} long"),
     "undefined": Text(zh="无定义", en="undefined"),
+    "compare": Text(zh="课例对比", en="Lessons compared"),
+    "lesson_col": Text(zh="课例", en="Lesson"),
+    "scheme": Text(zh="编码方案", en="Scheme"),
+    "samples": Text(zh="采样点", en="Samples"),
+    "mode": Text(zh="模式", en="Mode"),
+    "mode_30s": Text(zh="模式 30 秒", en="Mode 30 s"),
+    "wrote": Text(zh="已写入 {n} 节课的指标到 {path}", en="wrote the metrics of {n} lessons to {path}"),
 }
 _ST_KEYS = ("rt", "ch", "mode", "rt_30s", "ch_30s", "mode_30s", "n_t", "n_s", "runs", "switches_per_10min",
             "teacher_switches_per_10min", "longest_lecture")
@@ -138,19 +148,52 @@ def render(metrics: Metrics, scheme: CodingScheme, console: Console) -> None:
         console.print(va)
 
 
+def render_comparison(files: list[Path], measured: list[Metrics], console: Console) -> None:
+    """One row per lesson: its S-T analysis side by side."""
+    keys = ("rt", "ch", "mode", "rt_30s", "ch_30s", "mode_30s")
+    short = ("Rt", "Ch", both(_HEAD["mode"]), "Rt 30 s", "Ch 30 s", both(_HEAD["mode_30s"]))
+    table = _table(both(_HEAD["compare"]), both(_HEAD["lesson_col"]), both(_HEAD["scheme"]), both(_HEAD["samples"]),
+                   *short)
+    for file, metrics in zip(files, measured, strict=True):
+        table.add_row(file.stem, metrics.scheme, str(metrics.n_samples),
+                      *(_value(key, metrics.scalars.get(key)) for key in keys))
+    console.print(table)
+
+
 def add_to(app: typer.Typer) -> None:
     @app.command("metrics")
     def metrics_command(
-        file: Annotated[Path, typer.Argument(help="手工编码表 CSV 或分析 JSON / coded CSV sheet or analysis JSON.")],
+        files: Annotated[list[Path], typer.Argument(
+            help="手工编码表 CSV 或分析 JSON（可多个）/ coded CSV sheets or analysis JSON files (one or more).")],
         scheme: str = typer.Option("", "--scheme", help="编码方案 platform-9|st|fias|verbal-activity"
                                    "（默认按表头判断）/ coding scheme (default: from the header)."),
         interval: float = typer.Option(0.0, "--interval", help="采样间隔（秒）/ sampling interval in seconds."),
         bins: float = typer.Option(120.0, "--bins", help="时序图分段（秒）/ timeline bin in seconds."),
-        as_json: bool = typer.Option(False, "--json", help="以 JSON 输出指标文档 / print the metrics document."),
+        as_json: bool = typer.Option(False, "--json", help="以 JSON 输出指标文档（多节课时每行一个）/ print the "
+                                     "metrics document (several lessons: one compact document per line)."),
+        table: Annotated[Path | None, typer.Option("--table", help="把每节课一行的指标表写入 CSV 或 Parquet 文件 / "
+                                                   "write one row of metrics per lesson to a CSV or Parquet file.")
+                         ] = None,
+        fmt: str = typer.Option("", "--format", help="表格格式 csv|parquet（默认按扩展名）/ table format "
+                                "(default: from the suffix)."),
     ) -> None:
-        """计算一节课的指标（S-T、Rt-Ch、占比、曲线、时序）/ compute a lesson's metrics."""
-        metrics = measure(file, scheme=scheme or None, interval=interval or None, bin_seconds=bins)
-        if as_json:
-            typer.echo(dumps(metrics))
+        """计算课例指标（S-T、Rt-Ch、占比、曲线、时序），一节或多节 / compute the metrics of one lesson or many."""
+        if len(files) == 1 and table is None:
+            metrics = measure(files[0], scheme=scheme or None, interval=interval or None, bin_seconds=bins)
+            if as_json:
+                typer.echo(dumps(metrics))
+                return
+            render(metrics, get_manager().coder_scheme(metrics.scheme), Console(width=110))
             return
-        render(metrics, get_manager().coder_scheme(metrics.scheme), Console(width=110))
+        chosen = format_of(table, fmt or None) if table is not None else ""
+        measured = measure_many(files, scheme=scheme or None, interval=interval or None, bin_seconds=bins)
+        if table is not None:
+            records = [{"lesson": file.stem, "file": str(file), **m.to_row()} for file, m in zip(files, measured,
+                                                                                                    strict=True)]
+            write_table(table, *wide_table(records), chosen)
+            typer.echo(_HEAD["wrote"].format(current_lang(), n=len(records), path=table))
+        elif as_json:
+            for metrics in measured:
+                typer.echo(dumps(metrics, indent=None))
+        else:
+            render_comparison(files, measured, Console(width=140))

@@ -1,6 +1,7 @@
 """Metrics from coded data wherever it comes from: a hand-coded CSV sheet, a JSON document, a timeline.
 
-The public API re-exports :func:`read_coded_sheet` and :func:`measure` (also as ``metrics``).
+The public API re-exports :func:`read_coded_sheet`, :func:`measure` (also as ``metrics``) and
+:func:`measure_many`.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from lessonlens.core.documents import load
 from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import Text
 from lessonlens.core.metrics import Metrics
-from lessonlens.core.pipeline import compute_metrics
+from lessonlens.core.pipeline import compute_metrics_many
 from lessonlens.core.plugins import PluginManager, get_manager
 from lessonlens.core.sheets import parse_rows, read_text
 from lessonlens.core.timeline import CodedTimeline
@@ -115,9 +116,20 @@ def measure(
     ``bin_seconds`` sets the timeline and curve bins (default 120 s); ``options`` go to the metric
     plugins (``resample_seconds``, ``episode_min_share`` ...).
     """
+    return measure_many([source], scheme, interval, bin_seconds, metrics, options, manager)[0]
+
+
+def measure_many(
+    sources: Sequence[Source], scheme: str | None = None, interval: float | None = None,
+    bin_seconds: float | None = None, metrics: Sequence[str] | None = None, options: Mapping[str, Any] | None = None,
+    manager: PluginManager | None = None,
+) -> list[Metrics]:
+    """:func:`measure` for many lessons (sheets, documents, timelines), in order, the metrics of
+    lessons on one grid computed together (:func:`compute_metrics_many`). Every source is read
+    before anything is measured, so a bad file stops the run at once, naming the file."""
     manager = manager or get_manager()
-    timeline = timeline_of(source, scheme, interval, manager)
+    timelines = [timeline_of(source, scheme, interval, manager) for source in sources]
     chosen = dict(options or {})
     if bin_seconds is not None:
         chosen["bin_seconds"] = bin_seconds
-    return compute_metrics(timeline, metrics, manager, chosen or None)
+    return compute_metrics_many(timelines, metrics, manager, chosen or None)

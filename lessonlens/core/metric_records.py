@@ -6,6 +6,7 @@ No pandas needed here: ``to_records`` gives one long-format table per part of th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from lessonlens.core.metrics import Metrics
@@ -59,3 +60,10 @@ def to_row(metrics: Metrics) -> Record:
         row.update({f"episodes.{b}.count": e.count, f"episodes.{b}.total": e.total,
                     f"episodes.{b}.longest": e.longest})
     return row
+
+
+def wide_table(records: Sequence[Record]) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Records as one table: the union of their keys in first-seen order, None where one lacks a key
+    (lessons of different schemes side by side)."""
+    columns = list(dict.fromkeys(key for record in records for key in record))
+    return columns, [tuple(record.get(column) for column in columns) for record in records]

@@ -23,9 +23,10 @@ from lessonlens.core.analysis import Analysis
 from lessonlens.core.documents import load, loads
 from lessonlens.core.errors import InputError, LessonlensError
 from lessonlens.core.i18n import Text
+from lessonlens.core.table_files import format_of, write_table
 from lessonlens.store import migrate
 from lessonlens.store.db import WRITE, display_url, make_engine, resolve_url
-from lessonlens.store.export import format_of, table_rows, write_table
+from lessonlens.store.export import table_rows
 from lessonlens.store.ingest import add_analyses, remove_lessons
 from lessonlens.store.models import analysis_table
 from lessonlens.store.queries import (

@@ -1,16 +1,13 @@
-"""Export store tables for researchers: CSV (always) and Parquet (with the ``parquet`` extra)."""
+"""Export store tables for researchers: CSV (always) and Parquet (with the ``parquet`` extra).
+
+The files are written by ``core/table_files.py`` (shared with ``lessonlens metrics --table``)."""
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, select
 
-from lessonlens.core.atomic import atomic_open, atomic_path
 from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import Text
 from lessonlens.store.indexed import METRIC_IDS
@@ -19,14 +16,7 @@ from lessonlens.store.queries import conditions, lesson_records
 from lessonlens.store.results import LessonQuery
 
 TABLES = ("lessons", "findings", "rubric")
-FORMATS = ("csv", "parquet")
 
-_NO_PYARROW = Text(
-    zh="导出 Parquet 需要 pyarrow：pip install 'lessonlens[parquet]'（或改用 .csv）",
-    en="Parquet export needs pyarrow: pip install 'lessonlens[parquet]' (or export .csv)",
-)
-_BAD_FORMAT = Text(zh="未知的导出格式 {fmt}（可用：csv、parquet）",
-                   en="unknown export format {fmt} (use csv or parquet)")
 _BAD_TABLE = Text(zh="未知的表 {table}（可用：{known}）", en="unknown table {table} (use one of {known})")
 
 
@@ -51,30 +41,3 @@ def table_rows(conn: Connection, table: str, query: LessonQuery) -> tuple[list[s
             .select_from(source.join(lesson_table, lesson_table.c.id == source.c.lesson_id))
             .where(*conditions(query)).order_by(source.c.lesson_id, source.c.id))
     return cols, [tuple(row) for row in conn.execute(stmt)]
-
-
-def format_of(path: Path, fmt: str | None) -> str:
-    chosen = (fmt or path.suffix.lstrip(".") or "csv").lower()
-    if chosen not in FORMATS:
-        raise InputError(_BAD_FORMAT, path, fmt=chosen)
-    return chosen
-
-
-def write_table(path: Path, columns: Sequence[str], rows: Sequence[tuple[Any, ...]], fmt: str) -> None:
-    """Write atomically; a missing pyarrow is reported before anything is written."""
-    if fmt == "parquet":
-        try:
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-        except ImportError:
-            raise InputError(_NO_PYARROW, path) from None
-        data = {name: [row[i] for row in rows] for i, name in enumerate(columns)}
-        table = pa.table(data) if rows else pa.table({name: pa.array([], pa.string()) for name in columns})
-        with atomic_path(path) as tmp:
-            pq.write_table(table, tmp)
-        return
-    with atomic_open(path, "w", encoding="utf-8-sig") as handle:
-        # utf-8 with BOM: Excel, which many teaching researchers open CSVs with, then reads Chinese right
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows(tuple(v.isoformat() if isinstance(v, dt.date) else v for v in row) for row in rows)
