@@ -162,15 +162,24 @@ def _leaf(value: Any) -> bool:
     return not isinstance(value, list) or not value or not isinstance(value[0], dict | list)
 
 
-def _flat_record(value: Any) -> bool:
-    return isinstance(value, dict) and not any(isinstance(v, dict | list) for v in value.values())
+def _small(value: Any, depth: int = 2) -> bool:
+    """Whether a list item fits on one line: a record of scalars, or of scalars and records or lists
+    of scalars (a coded sample with its student shares), ``depth`` levels deep at most."""
+    if isinstance(value, dict):
+        items: Any = value.values()
+    elif isinstance(value, list):
+        items = value
+    else:
+        return True
+    return depth > 0 and all(_small(item, depth - 1) for item in items)
 
 
 def _pretty(value: Any, indent: int, level: int, in_list: bool = False) -> str:
     """Indented JSON whose leaves (scalars, lists of scalars such as a per-sample curve, and the rows
-    and flat records of a list such as time ranges, one per line) are encoded in one go by the C
-    encoder: as readable as ``indent=2`` for the structure, far shorter and faster for the data."""
-    if _leaf(value) or (in_list and _flat_record(value)):
+    and small records of a list such as time ranges or coded samples, one per line) are encoded in
+    one go by the C encoder: as readable as ``indent=2`` for the structure, shorter and faster for
+    the data."""
+    if _leaf(value) or (in_list and isinstance(value, dict) and _small(value)):
         return _encode(value)
     inner, outer = " " * (indent * (level + 1)), " " * (indent * level)
     if isinstance(value, dict):
