@@ -63,22 +63,34 @@ class Diagnoser:
         self.rules = rule_set(rules)
         self.engine = make_engine(self.rules, engine)
 
-    def env(self, analysis: Analysis, params: Mapping[str, Any] | None = None) -> LessonEnv:
+    def env(self, analysis: Analysis, params: Mapping[str, Any] | None = None,
+            facts: Mapping[str, Any] | None = None) -> LessonEnv:
+        """What the rules see of ``analysis``; ``facts`` (e.g. a district norm's) add names, never replace.
+
+        A name the lesson already has keeps the lesson's value, even when that value is ``None``
+        (not measured): extra facts describe the context of a lesson, not the lesson.
+        """
+        values = lesson_values(analysis)
+        if facts:
+            values = {**facts, **values}
         return LessonEnv(
             lesson_id=analysis.lesson.id,
-            values=lesson_values(analysis),
+            values=values,
             params=self.rules.params_for(analysis.lesson, params),
             metrics=analysis.metrics,
             timeline=analysis.timeline,
             rubrics=analysis.rubric_results,
         )
 
-    def firings(self, analysis: Analysis, params: Mapping[str, Any] | None = None) -> list[Firing]:
+    def firings(self, analysis: Analysis, params: Mapping[str, Any] | None = None,
+                facts: Mapping[str, Any] | None = None) -> list[Firing]:
         """Only which rules fire (no messages): the fast path for batches and benchmarks."""
-        return self.engine.run(self.env(analysis, params))
+        return self.engine.run(self.env(analysis, params, facts))
 
-    def diagnose(self, analysis: Analysis, params: Mapping[str, Any] | None = None) -> Diagnosis:
-        env = self.env(analysis, params)
+    def diagnose(self, analysis: Analysis, params: Mapping[str, Any] | None = None,
+                 facts: Mapping[str, Any] | None = None) -> Diagnosis:
+        """The findings of ``analysis``; ``facts`` are extra named values for the rules (see :meth:`env`)."""
+        env = self.env(analysis, params, facts)
         firings = self.engine.run(env)
         findings = tuple(finding_of(f.rule, env) for f in firings if f.rule.finding)
         steps = tuple(_step(f, env) for f in firings)
@@ -90,12 +102,15 @@ def diagnose(
     rules: RulesArg = None,
     params: Mapping[str, Any] | None = None,
     engine: str = DEFAULT_ENGINE,
+    facts: Mapping[str, Any] | None = None,
 ) -> Diagnosis:
     """The findings of one lesson under ``rules`` with parameters ``params`` overriding the packs'.
 
+    ``facts`` adds named values the rules may read, such as a district norm's
+    (``Norm.facts()`` of ``lessonlens.store``: ``norm.rt.p90`` ...); the lesson's own values win.
     For many lessons build a :class:`Diagnoser` once: this function compiles the rules every call.
     """
-    return Diagnoser(rules, engine).diagnose(analysis, params)
+    return Diagnoser(rules, engine).diagnose(analysis, params, facts)
 
 
 def attach_findings(analysis: Analysis, diagnosis: Diagnosis) -> Analysis:

@@ -40,6 +40,8 @@ _RUBRIC_NAME = re.compile(
     r"^rubric\.[\w\-]+\.(?:[\w\-.]+\.(share|band|mean|std|n_raters|level)|agreement\.(icc2k|kendall_w|outliers)"
     r"|(n_raters))$"
 )
+#: norm facts (``lessonlens.store`` ``Norm.facts()``): a percentile or the mean of a numeric name
+_NORM_NAME = re.compile(r"^norm\.(.+)\.(?:p\d{1,2}|mean)$")
 
 
 def name_type(name: str, extra_metrics: Sequence[str] = ()) -> str | None:
@@ -60,6 +62,11 @@ def name_type(name: str, extra_metrics: Sequence[str] = ()) -> str | None:
     match = _RUBRIC_NAME.match(name)
     if match:
         return "str" if match.group(1) == "band" else "num"
+    if name == "norm.n_lessons":
+        return "num"
+    norm = _NORM_NAME.match(name)
+    if norm and not norm.group(1).startswith("norm.") and name_type(norm.group(1), extra_metrics) in ("num", "any"):
+        return "num"
     return None
 
 
