@@ -48,6 +48,18 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "rubric.gap_high_score_low_engagement": ("monologue", "dialogue"),
     "rubric.gap_low_score_good_engagement": ("dialogue", "monologue"),
 }
+#: rules that compare the lesson with the district norm of its subject and grade: they fire only
+#: with norm facts; here a made-up norm of 20 lessons (tests/test_diagnose_norms.py uses a real store)
+NORM_FACTS = {
+    "norm.n_lessons": 20.0, "norm.rt.p90": 0.85, "norm.rt.p50": 0.55,
+    "norm.student_shares.answering.p10": 0.08, "norm.student_shares.answering.p50": 0.12,
+    "norm.participation_mean.p10": 0.6, "norm.participation_mean.p50": 0.75,
+}
+NORM_EXPECTED: dict[str, tuple[str, str]] = {
+    "norms.teacher_talk_high": ("monologue", "dialogue"),
+    "norms.answering_low": ("monologue", "choral"),
+    "norms.participation_low": ("seatwork", "dialogue"),
+}
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +72,8 @@ def test_default_pack_is_clean_and_large_enough() -> None:
     assert check_rules([RULES_DIR]) == []
     rules = load_rules([RULES_DIR])
     assert len(rules.rules) >= 25
-    assert {r.id for r in rules.rules} == set(EXPECTED), "every default rule needs a firing and a quiet lesson"
+    assert {r.id for r in rules.rules} == set(EXPECTED) | set(NORM_EXPECTED), \
+        "every default rule needs a firing and a quiet lesson"
     for rule in rules.rules:
         for field in ("title", "explanation", "suggestion"):
             assert set(rule.texts[field]) == {"zh-CN", "en"}, (rule.id, field)
@@ -71,6 +84,24 @@ def test_rule_fires_on_one_lesson_and_not_another(rule_id: str, fired: dict[str,
     fires_on, quiet_on = EXPECTED[rule_id]
     assert rule_id in fired[fires_on]
     assert rule_id not in fired[quiet_on]
+
+
+@pytest.fixture(scope="module")
+def fired_with_norm() -> dict[str, set[str]]:
+    diagnoser = Diagnoser([RULES_DIR])
+    return {name: {f.id for f in diagnoser.diagnose(lesson, facts=NORM_FACTS).findings}
+            for name, lesson in archetypes().items()}
+
+
+@pytest.mark.parametrize("rule_id", sorted(NORM_EXPECTED))
+def test_norm_rule_fires_only_with_a_norm(rule_id: str, fired: dict[str, set[str]],
+                                          fired_with_norm: dict[str, set[str]]) -> None:
+    fires_on, quiet_on = NORM_EXPECTED[rule_id]
+    assert rule_id in fired_with_norm[fires_on]
+    assert rule_id not in fired_with_norm[quiet_on]
+    assert not any(rule_id in ids for ids in fired.values())  # no norm, no finding
+    # the other rules do not change with a norm
+    assert {n: ids - set(NORM_EXPECTED) for n, ids in fired_with_norm.items()} == fired
 
 
 def test_findings_carry_filled_texts_and_time_ranges() -> None:
