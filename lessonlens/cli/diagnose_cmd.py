@@ -5,12 +5,13 @@ from __future__ import annotations
 import contextlib
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from lessonlens.core.analysis import Analysis
 from lessonlens.core.documents import FindingSet, save, to_dict
 from lessonlens.core.errors import InputError
 from lessonlens.core.findings import Finding, Severity
@@ -20,6 +21,9 @@ from lessonlens.core.rules.diagnose import Diagnoser, Diagnosis, attach_findings
 from lessonlens.core.rules.engine import DEFAULT_ENGINE
 from lessonlens.core.rules.inputs import analysis_from_file
 from lessonlens.core.rules.pack import load_rules
+
+if TYPE_CHECKING:
+    from lessonlens.store.results import Norm
 
 _T = {
     "none": Text(zh="没有规则触发。", en="No rule fired."),
@@ -33,6 +37,12 @@ _T = {
     "header": Text(zh="{lesson}：{n} 条发现（规则文件 {files} 个，引擎 {engine}）",
                    en="{lesson}: {n} finding(s) ({files} rule files, engine {engine})"),
     "bad_param": Text(zh="参数应写成 名称=值：{value}", en="a parameter must be NAME=VALUE: {value}"),
+    "norm": Text(zh="区域常模：{subject} {grade}（{n} 节课）", en="district norm: {subject} {grade} ({n} lessons)"),
+    "no_meta": Text(zh="lessonlens: 课例没有学科或年级，无法选取常模：本次诊断不使用常模",
+                    en="lessonlens: the lesson has no subject or grade to pick a norm by: diagnosed without norms"),
+    "no_norm": Text(zh="lessonlens: {source} 中没有 {subject} {grade} 的常模：本次诊断不使用常模",
+                    en="lessonlens: no norm for {subject} {grade} in {source}: diagnosed without norms"),
+    "both": Text(zh="--norms 与 --db 只能选一个", en="use --norms or --db, not both"),
 }
 SEVERITY_LABELS = {
     Severity.CONCERN: Text(zh="严重", en="concern"),
@@ -62,10 +72,42 @@ def parse_params(items: list[str]) -> dict[str, Any]:
     return params
 
 
-def diagnosis_json(diagnosis: Diagnosis, explain: bool) -> dict[str, Any]:
+def lesson_norm(analysis: Analysis, norms_file: Path | None, db: str | None, lang: str) -> Norm | None:
+    """The norm of the lesson's subject and grade from a norms file or a store, or ``None`` (with a note).
+
+    A norms file is read (and refused when it is not one) even when the lesson cannot use it, so a
+    wrong path never goes unnoticed; a store is asked only for the lesson's own group.
+    """
+    if norms_file is not None and db is not None:
+        raise InputError(_T["both"])
+    from lessonlens.store.norms_io import read_norms  # numpy and the store's types load only when asked
+
+    norms = read_norms(norms_file) if norms_file is not None else None
+    subject, grade = analysis.lesson.subject, analysis.lesson.grade
+    if not subject or not grade:
+        typer.echo(_T["no_meta"].get(lang), err=True)
+        return None
+    if db is not None:
+        from lessonlens.store.api import open_store  # SQLAlchemy and alembic load only when used
+        from lessonlens.store.results import LessonQuery
+
+        with open_store(db, create=False) as store:
+            norms = store.norms(LessonQuery(subject=subject, grade=grade))
+            source = store.display_url
+    else:
+        source = str(norms_file)
+    norm = norms.get(subject, grade) if norms is not None else None
+    if norm is None:
+        typer.echo(_T["no_norm"].format(lang, source=source, subject=subject, grade=grade), err=True)
+    return norm
+
+
+def diagnosis_json(diagnosis: Diagnosis, explain: bool, norm: Norm | None = None) -> dict[str, Any]:
     doc = to_dict(FindingSet(lesson=diagnosis.lesson, findings=diagnosis.findings))
     doc["rule_files"] = list(diagnosis.rule_files)
     doc["params"] = diagnosis.params
+    if norm is not None:
+        doc["norm"] = {"subject": norm.subject, "grade": norm.grade, "n_lessons": norm.n_lessons}
     if explain:
         doc["explanation"] = [
             {"order": s.order, "rule": s.rule, "severity": s.severity.value, "condition": s.condition,
@@ -81,9 +123,11 @@ def _ranges(finding: Finding) -> str:
         f" (+{len(finding.time_ranges) - 8})" if len(finding.time_ranges) > 8 else "")
 
 
-def render(diagnosis: Diagnosis, lang: str, explain: bool, console: Console) -> None:
+def render(diagnosis: Diagnosis, lang: str, explain: bool, console: Console, norm: Norm | None = None) -> None:
     console.print(_T["header"].format(lang, lesson=diagnosis.lesson, n=len(diagnosis.findings),
                                       files=len(diagnosis.rule_files), engine=diagnosis.engine), markup=False)
+    if norm is not None:
+        console.print(_T["norm"].format(lang, subject=norm.subject, grade=norm.grade, n=norm.n_lessons), markup=False)
     if not diagnosis.findings:
         console.print(_T["none"].get(lang))
     for finding in diagnosis.findings:
@@ -132,16 +176,24 @@ def add_to(app: typer.Typer) -> None:
         engine: str = typer.Option(DEFAULT_ENGINE, "--engine", help="规则引擎 experta|simple / rule engine."),
         save_to: Annotated[Path | None, typer.Option(
             "--save", help="把含诊断结果的分析文档写入此 JSON / write the analysis with its findings here.")] = None,
+        norms_file: Annotated[Path | None, typer.Option(
+            "--norms", help="区域常模 JSON（lessonlens store norms -o 生成），按课例学科与年级选取 / district "
+            "norms file written by `lessonlens store norms -o`; the lesson's subject and grade pick the norm.")] = None,
+        db: Annotated[str | None, typer.Option(
+            "--db", help="从课例库即时计算常模：SQLite 文件或 postgresql:// 地址 / compute the norm from this "
+            "lesson store (SQLite file or postgresql:// URL).")] = None,
     ) -> None:
         """按规则包诊断一节课 / diagnose a lesson with the rule packs."""
         chosen_lang = normalize_lang(lang) if lang else current_lang()
         analysis = analysis_from_file(file, scheme or None, interval or None)
         ruleset = load_rules(list(rules or ())) if no_defaults else None
         diagnoser = Diagnoser(ruleset if ruleset is not None else list(rules or ()), engine)
-        diagnosis = diagnoser.diagnose(analysis, parse_params(list(params or ())))
+        norm = lesson_norm(analysis, norms_file, db, chosen_lang) if norms_file or db else None
+        diagnosis = diagnoser.diagnose(analysis, parse_params(list(params or ())),
+                                       norm.facts() if norm is not None else None)
         if save_to is not None:
             save(attach_findings(analysis, diagnosis), save_to)
         if as_json:
-            typer.echo(json.dumps(diagnosis_json(diagnosis, explain), ensure_ascii=False, indent=2))
+            typer.echo(json.dumps(diagnosis_json(diagnosis, explain, norm), ensure_ascii=False, indent=2))
             return
-        render(diagnosis, chosen_lang, explain, Console())
+        render(diagnosis, chosen_lang, explain, Console(), norm)
