@@ -147,6 +147,9 @@ def test_corrupt_or_missing_norms_file_is_one_line_exit_2(district: tuple[str, P
         assert result.stdout == ""
     both = run("diagnose", str(path), "--norms", str(corrupt), "--db", str(tmp_path / "x.sqlite"))
     assert both.returncode == 2 and both.stderr.strip() == "lessonlens: use --norms or --db, not both"
+    empty = run("diagnose", str(path), "--db", str(tmp_path / "empty.sqlite"))
+    assert empty.returncode == 2 and len(empty.stderr.strip().splitlines()) == 1
+    assert empty.stderr.startswith("lessonlens: sqlite:") and "is not a lesson store" in empty.stderr
 
 
 def test_facts_in_the_python_api(district: tuple[str, Path, Norm]) -> None:

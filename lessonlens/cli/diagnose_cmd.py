@@ -43,6 +43,8 @@ _T = {
     "no_norm": Text(zh="lessonlens: {source} 中没有 {subject} {grade} 的常模：本次诊断不使用常模",
                     en="lessonlens: no norm for {subject} {grade} in {source}: diagnosed without norms"),
     "both": Text(zh="--norms 与 --db 只能选一个", en="use --norms or --db, not both"),
+    "no_store": Text(zh="{url} 不是课例库（先运行 lessonlens store init 与 store add）",
+                     en="{url} is not a lesson store (run `lessonlens store init` and `store add` first)"),
 }
 SEVERITY_LABELS = {
     Severity.CONCERN: Text(zh="严重", en="concern"),
@@ -92,6 +94,8 @@ def lesson_norm(analysis: Analysis, norms_file: Path | None, db: str | None, lan
         from lessonlens.store.results import LessonQuery
 
         with open_store(db, create=False) as store:
+            if store.revision() is None:
+                raise InputError(_T["no_store"], url=store.display_url)
             norms = store.norms(LessonQuery(subject=subject, grade=grade))
             source = store.display_url
     else:
