@@ -64,14 +64,9 @@ class StCounts:
         return (self.runs - 1) / self.n if self.n else None
 
 
-def st_counts(st: IntArray) -> StCounts:
-    """N, N_T and the number of runs g of a code sequence (unknown samples, -1, left out)."""
-    return st_counts_many(st[None])[0]
-
-
 def st_counts_many(st: IntArray) -> list[StCounts]:
-    """:func:`st_counts` of each row of ``st`` (L, N), all rows at once: a known sample starts a run
-    when the last known sample before it (unknowns skipped) has another code."""
+    """N, N_T and the number of runs g of each row of ``st`` (L, N), unknown samples (-1) left out,
+    all rows at once: a known sample starts a run when the last known sample before it has another code."""
     n = st.shape[1]
     known = st >= 0
     last = np.maximum.accumulate(np.where(known, np.arange(n), -1), axis=1)  # last known at or before i
