@@ -12,6 +12,7 @@ A batch of lessons on one grid is measured at once (``core/stacks.py``).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Any
@@ -96,14 +97,20 @@ def _turn_flags(values: FloatArray) -> tuple[BoolArray, BoolArray]:
 
 
 def turn_counts(values: FloatArray) -> tuple[IntArray, IntArray]:
-    """Numbers of local maxima and minima of each row (last axis) of ``values`` (NaN: undefined, skipped)."""
-    is_max, is_min = _turn_flags(values)  # right for the rows without holes
-    maxima, minima = is_max.sum(axis=-1), is_min.sum(axis=-1)
-    for at in np.argwhere(np.isnan(values).any(axis=-1)):
-        line = values[tuple(at)]
-        row_max, row_min = _turn_flags(line[~np.isnan(line)])
-        maxima[tuple(at)], minima[tuple(at)] = row_max.sum(), row_min.sum()
-    return maxima, minima
+    """Numbers of local maxima and minima of each row (last axis) of ``values``, NaN (undefined)
+    skipped: the defined values of all rows laid end to end, a point counting only between two
+    neighbours of its own row."""
+    rows = values.reshape(math.prod(values.shape[:-1]), values.shape[-1])
+    defined = ~np.isnan(rows)
+    row = defined.nonzero()[0]
+    flat = rows[defined]
+    is_max, is_min = _turn_flags(flat)
+    inner = row[1:-1]
+    same = (row[:-2] == inner) & (row[2:] == inner)
+    count = rows.shape[0]
+    maxima = np.bincount(inner[is_max & same], minlength=count)
+    minima = np.bincount(inner[is_min & same], minlength=count)
+    return maxima.reshape(values.shape[:-1]), minima.reshape(values.shape[:-1])
 
 
 def _turn_rows(t: FloatArray, values: FloatArray) -> tuple[tuple[float, float, str], ...]:

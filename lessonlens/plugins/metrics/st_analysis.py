@@ -66,17 +66,18 @@ class StCounts:
 
 def st_counts_many(st: IntArray) -> list[StCounts]:
     """N, N_T and the number of runs g of each row of ``st`` (L, N), unknown samples (-1) left out,
-    all rows at once: a known sample starts a run when the last known sample before it has another code."""
-    n = st.shape[1]
+    all rows at once: the known codes of all rows laid end to end, a run starting wherever the code
+    or the row changes."""
+    lessons = st.shape[0]
     known = st >= 0
-    last = np.maximum.accumulate(np.where(known, np.arange(n), -1), axis=1)  # last known at or before i
-    before = last[:, :-1]  # the last known sample before i, for i >= 1
-    previous = st[np.arange(st.shape[0])[:, None], before.clip(0)]
-    changed = known[:, 1:] & (before >= 0) & (st[:, 1:] != previous)
-    sizes = known.sum(axis=1).tolist()
-    n_t = (st == ST_T).sum(axis=1).tolist()
-    runs = (1 + changed.sum(axis=1)).tolist()
-    return [StCounts(k, t, r) if k else StCounts(0, 0, 0) for k, t, r in zip(sizes, n_t, runs, strict=True)]
+    row = known.nonzero()[0]
+    codes = st[known]
+    starts = np.ones(codes.size, dtype=np.bool_)
+    starts[1:] = (codes[1:] != codes[:-1]) | (row[1:] != row[:-1])
+    sizes = np.bincount(row, minlength=lessons).tolist()
+    n_t = np.bincount(row[codes == ST_T], minlength=lessons).tolist()
+    runs = np.bincount(row[starts], minlength=lessons).tolist()
+    return [StCounts(k, t, r) for k, t, r in zip(sizes, n_t, runs, strict=True)]
 
 
 def resampled_st(cols: TimelineColumns | StackedColumns, seconds: float) -> IntArray:
