@@ -198,3 +198,19 @@ def test_many_lessons_measured_at_once_equal_each_measured_alone() -> None:
         assert [to_dict(m) for m in together] == [to_dict(m) for m in alone]
     assert [m.scheme for m in together] == [lesson.scheme for lesson in lessons]
     assert compute_metrics_many([]) == []
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(st.one_of(st.none(), st.sampled_from([0.1, 0.2, 0.3, 0.5, 0.9])), min_size=0, max_size=12),
+                min_size=1, max_size=6))
+def test_turning_points_of_many_curves_at_once_match_a_plain_count(curves: list[list[float | None]]) -> None:
+    from lessonlens.plugins.metrics.curves import turn_counts
+
+    width = max(len(c) for c in curves)
+    values = np.array([[np.nan if v is None else v for v in c] + [np.nan] * (width - len(c)) for c in curves])
+    maxima, minima = turn_counts(values)
+    for curve, n_max, n_min in zip(curves, maxima.tolist(), minima.tolist(), strict=True):
+        points = [v for v in curve if v is not None]
+        triples = list(zip(points, points[1:], points[2:], strict=False))
+        assert n_max == sum(1 for a, b, c in triples if b > a and b >= c)
+        assert n_min == sum(1 for a, b, c in triples if b < a and b <= c)
