@@ -94,3 +94,24 @@ def test_an_unchanged_picture_is_not_run_again(model) -> None:  # type: ignore[n
     frames = [(0.0, frame), (6.0, frame.copy()), (12.0, teacher_frame("patrol", 0.4))]
     positions, _ = _position(frames, counting)
     assert len(calls) == 2 and [p.zone for p in positions] == ["podium", "podium", "aisle"]
+
+
+def test_room_layout_files(tmp_path: Path) -> None:
+    from lessonlens.core.layout import read_layout
+
+    room = tmp_path / "room.yaml"
+    room.write_text("# 讲台在画面下半部\nzones:\n  board: {x: 0.1, y: 0, w: 0.8, h: 0.4}\n  podium: [0, 0.4, 1, 0.7]\n",
+                    encoding="utf-8")
+    zones = read_layout(room)
+    assert layout_from_mapping(zones).zone_of(0.5, 0.5) == "podium" and list(zones) == ["board", "podium"]
+    plain = tmp_path / "plain.json"
+    plain.write_text('{"podium": [0, 0, 1, 1]}', encoding="utf-8")
+    assert list(read_layout(plain)) == ["podium"]
+    for text, message in (("podium: [0, 0, 1]", "room layout zone podium is invalid"),
+                          ("- podium", "not a room layout"), ("zones: {", "not a room layout"), ("{}", "no zones")):
+        room.write_text(text, encoding="utf-8")
+        with pytest.raises(InputError, match=message) as caught:
+            read_layout(room)
+        assert caught.value.path == str(room)
+    with pytest.raises(InputError, match="room layout file not found"):
+        read_layout(tmp_path / "missing.yaml")

@@ -14,7 +14,7 @@ from _synth import needs_synth, short_lesson
 
 import lessonlens
 from lessonlens.core.errors import InputError, PluginError
-from lessonlens.core.observations import SpeechObservation
+from lessonlens.core.observations import PositionObservation, SpeechObservation
 from lessonlens.media.encode import write_video
 from lessonlens.perception import DetectorRun, analyze, read_lesson_meta
 from lessonlens.synth import SampleLesson
@@ -150,12 +150,17 @@ def test_cli_analyze_and_evaluate(lesson: SampleLesson, analysed: tuple[Path, Pa
         capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert "from cache" in done.stderr and (out / "analysis.json").is_file()
+    layout = tmp_path / "room.yaml"  # this room's camera: the whole picture is the podium
+    layout.write_text("zones:\n  podium: [0, 0, 1, 1]\n", encoding="utf-8")
     fresh = subprocess.run(  # mediapipe really loads: its C++ log lines must not reach the terminal
         [sys.executable, "-m", "lessonlens", "--lang", "en", "analyze", "--teacher", str(lesson.teacher),
          "--meta", str(lesson.meta), "--detectors", "teacher-pose", "--no-cache", "--no-report", "-q",
-         "-o", str(tmp_path / "fresh")], capture_output=True, text=True, check=False,
+         "--layout", str(layout), "-o", str(tmp_path / "fresh")], capture_output=True, text=True, check=False,
         env={k: v for k, v in os.environ.items() if k != "LESSONLENS_NATIVE_LOGS"})
     assert fresh.returncode == 0, fresh.stderr
+    zones = {o.zone for o in lessonlens.load(tmp_path / "fresh" / "analysis.json", lessonlens.Analysis).observations
+             if isinstance(o, PositionObservation)}
+    assert zones == {"podium"}  # the room's layout, not the default one (board, podium, aisle)
     assert "teacher-pose" in fresh.stderr  # the detector table is still shown
     assert "XNNPACK" not in fresh.stderr
     assert not any(line[:1] in "IWE" and line[1:5].isdigit() for line in fresh.stderr.splitlines())
@@ -167,6 +172,12 @@ def test_cli_analyze_and_evaluate(lesson: SampleLesson, analysed: tuple[Path, Pa
     bad = subprocess.run([sys.executable, "-m", "lessonlens", "--lang", "en", "analyze", "--teacher",
                           str(tmp_path / "missing.mp4"), "-o", str(out)], capture_output=True, text=True, check=False)
     assert bad.returncode == 2 and "missing.mp4: media file not found" in bad.stderr
+    layout.write_text("podium: [0, 0, 1.5, 1]\n", encoding="utf-8")  # wider than the picture
+    bad = subprocess.run([sys.executable, "-m", "lessonlens", "--lang", "en", "analyze", "--teacher",
+                          str(lesson.teacher), "--layout", str(layout), "-o", str(tmp_path / "never")],
+                         capture_output=True, text=True, check=False)
+    assert bad.returncode == 2 and f"{layout}: room layout zone podium is invalid" in bad.stderr
+    assert not (tmp_path / "never").exists()
 
 
 def test_one_mixed_recording_with_its_sound(lesson: SampleLesson, tmp_path: Path) -> None:

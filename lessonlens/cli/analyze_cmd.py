@@ -17,10 +17,14 @@ from lessonlens.cli.progress import progress_bar
 from lessonlens.core.documents import load
 from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import Text, current_lang
+from lessonlens.core.layout import read_layout
 from lessonlens.core.lesson import MediaRole
 from lessonlens.core.measure import read_coded_sheet
 from lessonlens.perception import Evaluation, analyze, evaluate
 from lessonlens.perception.evaluate import Agreement
+
+#: the detectors that read the room layout option
+LAYOUT_DETECTORS = ("teacher-pose", "board-ocr")
 
 _T = {
     "bad_offset": Text(zh="--offset 应写成 角色=秒，角色为 {roles}：{value}",
@@ -90,6 +94,9 @@ def add_to(app: typer.Typer) -> None:
         parallel: Annotated[int | None, typer.Option(
             "--parallel", min=1, max=8, help="同时运行的检测器数 / detectors run at once.")] = None,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不显示进度 / no progress bars.")] = False,
+        layout: Annotated[Path | None, typer.Option(
+            "--layout", help="教室布局 YAML（教师机位画面中的讲台、黑板等区域）/ room layout YAML (zones of the "
+            "teacher camera's picture: board, podium ...).")] = None,
     ) -> None:
         """分析课堂录像：检测、编码、指标、诊断与报告 / analyse recorded lesson files."""
         lang = current_lang()
@@ -97,12 +104,14 @@ def add_to(app: typer.Typer) -> None:
         warnings: list[str] = []
         runs: list[Any] = []
         cache: bool | Path = False if no_cache else (cache_dir or True)
+        zones = read_layout(layout) if layout is not None else None  # checked before any media is read
+        detector_options = {name: {"layout": zones} for name in LAYOUT_DETECTORS} if zones else None
         with native_logs_filtered(), progress_bar(enabled=not quiet) as progress:
             analysis = analyze(
                 teacher=teacher, students=students, board=board, audio=audio, video=video,
                 offsets=parse_offsets(offset or []), lesson=meta, detectors=_names(detectors or []), coder=coder,
                 interval=interval, out_dir=out, cache=cache, report=not no_report, progress=progress,
-                warn=warnings.append, on_detector=runs.append, parallel=parallel,
+                warn=warnings.append, on_detector=runs.append, parallel=parallel, detector_options=detector_options,
             )
         for message in warnings:
             console.print(f"[yellow]{_T['warning'].get(lang)}:[/yellow] {message}", markup=True, highlight=False)

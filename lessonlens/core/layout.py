@@ -10,9 +10,11 @@ fits a camera at the back of the room that frames the board across the top of th
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import attrs
+import yaml
 
 from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import Text
@@ -20,6 +22,10 @@ from lessonlens.core.observations import Box
 
 AISLE = "aisle"
 
+_NO_FILE = Text(zh="教室布局文件不存在", en="room layout file not found")
+_NOT_LAYOUT = Text(zh="不是教室布局文件（区域名 → 画面比例框）：{error}",
+                   en="not a room layout (zone name -> box in frame fractions): {error}")
+_NO_ZONES = Text(zh="没有任何区域", en="no zones")
 _BAD_ZONE = Text(
     zh="教室布局中的区域 {name} 无效：需要 {{x, y, w, h}} 或 [x0, y0, x1, y1]，"
        "均为 0 到 1 之间的画面比例，且不超出画面",
@@ -60,8 +66,9 @@ DEFAULT_LAYOUT = RoomLayout(zones=(
 ))
 
 
-def layout_from_mapping(data: Mapping[str, Any]) -> RoomLayout:
-    """A layout from ``{"board": {"x":..,"y":..,"w":..,"h":..}, "podium": [x0, y0, x1, y1]}`` (order kept)."""
+def layout_from_mapping(data: Mapping[str, Any], source: str | Path | None = None) -> RoomLayout:
+    """A layout from ``{"board": {"x":..,"y":..,"w":..,"h":..}, "podium": [x0, y0, x1, y1]}`` (order
+    kept); ``source`` names the file in errors."""
     zones = []
     for name, spec in data.items():
         try:
@@ -71,9 +78,28 @@ def layout_from_mapping(data: Mapping[str, Any]) -> RoomLayout:
                 x0, y0, x1, y1 = (float(v) for v in spec)
                 box = Box(x0, y0, x1 - x0, y1 - y0)
         except (KeyError, TypeError, ValueError):
-            raise InputError(_BAD_ZONE, name=name) from None
+            raise InputError(_BAD_ZONE, source, name=name) from None
         if not (0 <= box.x < 1 and 0 <= box.y < 1 and box.w > 0 and box.h > 0
                 and box.x + box.w <= 1.0 + 1e-9 and box.y + box.h <= 1.0 + 1e-9):
-            raise InputError(_BAD_ZONE, name=name)
+            raise InputError(_BAD_ZONE, source, name=name)
         zones.append(Zone(str(name), box))
     return RoomLayout(zones=tuple(zones))
+
+
+def read_layout(path: str | Path) -> dict[str, Any]:
+    """The zones of a room-layout file (YAML or JSON: zone name -> box, optionally under ``zones``),
+    checked, as the mapping the ``layout`` option of the detectors takes."""
+    file = Path(path)
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise InputError(_NO_FILE, file) from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise InputError(_NOT_LAYOUT, file, error=" ".join(str(exc).split())) from None
+    if isinstance(data, Mapping) and isinstance(data.get("zones"), Mapping):
+        data = data["zones"]
+    if not isinstance(data, Mapping) or not data:
+        raise InputError(_NOT_LAYOUT, file, error=_NO_ZONES)
+    zones = {str(name): spec for name, spec in data.items()}
+    layout_from_mapping(zones, file)
+    return zones
