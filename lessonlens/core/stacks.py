@@ -8,6 +8,7 @@ lesson is a batch of one (views, no copy).
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -51,29 +52,45 @@ class StackedColumns(GridProperties):
 def stack_columns(columns: Sequence[TimelineColumns]) -> StackedColumns:
     """One stack of lessons on the same grid (one lesson: views of its arrays, nothing copied).
 
-    The stack is kept in the first lesson's ``memo`` under the ids of the group, so that the metric
-    plugins measuring the same batch one after the other stack it (and bin it) once.
+    The last few stacks are kept (:data:`_recent`), so that the metric plugins measuring the same
+    batch one after the other stack it (and bin it) once; older ones are dropped, so a caller
+    holding many lessons never holds their stacks too.
     """
+    return _recent.get(columns)
+
+
+def _stack(columns: Sequence[TimelineColumns]) -> StackedColumns:
     first = columns[0]
-    key = ("stack", *map(id, columns))
-    found: StackedColumns | None = first.memo.get(key)
-    if found is not None:
-        return found
     if len(columns) == 1:
-        stack = StackedColumns(t=first.t, interval=first.interval, teacher=first.teacher[None],
-                               shares=first.shares[None], students_known=first.students_known[None],
-                               st=first.st[None], code=first.code[None], code_ids=first.code_ids)
-    else:
-        stack = StackedColumns(
-            t=first.t, interval=first.interval, teacher=np.stack([c.teacher for c in columns]),
-            shares=np.stack([c.shares for c in columns]),
-            students_known=np.stack([c.students_known for c in columns]), st=np.stack([c.st for c in columns]),
-            code=np.stack([c.code for c in columns]), code_ids=first.code_ids,
-        )
-    for stale in [k for k in first.memo if isinstance(k, tuple) and k and k[0] == "stack"]:
-        del first.memo[stale]  # one stack per lesson at a time: batches do not pile up
-    first.memo[key] = stack
-    return stack
+        return StackedColumns(t=first.t, interval=first.interval, teacher=first.teacher[None],
+                              shares=first.shares[None], students_known=first.students_known[None],
+                              st=first.st[None], code=first.code[None], code_ids=first.code_ids)
+    return StackedColumns(
+        t=first.t, interval=first.interval, teacher=np.stack([c.teacher for c in columns]),
+        shares=np.stack([c.shares for c in columns]),
+        students_known=np.stack([c.students_known for c in columns]), st=np.stack([c.st for c in columns]),
+        code=np.stack([c.code for c in columns]), code_ids=first.code_ids,
+    )
+
+
+class _RecentStacks:
+    """The stacks of the most recent groups of lessons, by the identity of their columns (held
+    weakly: an entry only matches while the very same columns are alive)."""
+
+    def __init__(self, size: int = 4) -> None:
+        self._size = size
+        self._items: list[tuple[tuple[weakref.ref[TimelineColumns], ...], StackedColumns]] = []
+
+    def get(self, columns: Sequence[TimelineColumns]) -> StackedColumns:
+        for refs, stack in self._items:
+            if len(refs) == len(columns) and all(ref() is cols for ref, cols in zip(refs, columns, strict=True)):
+                return stack
+        stack = _stack(columns)
+        self._items = [(tuple(map(weakref.ref, columns)), stack), *self._items[: self._size - 1]]
+        return stack
+
+
+_recent = _RecentStacks()
 
 
 def grid_key(columns: TimelineColumns) -> tuple[float, int, bytes]:
