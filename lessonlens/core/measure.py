@@ -19,7 +19,7 @@ from lessonlens.core.i18n import Text
 from lessonlens.core.metrics import Metrics
 from lessonlens.core.pipeline import compute_metrics_many
 from lessonlens.core.plugins import PluginManager, get_manager
-from lessonlens.core.sheets import parse_rows, read_text
+from lessonlens.core.sheets import head_rows, read_text
 from lessonlens.core.timeline import CodedTimeline
 
 _UNKNOWN_SCHEME = Text(
@@ -37,18 +37,18 @@ Source = CodedTimeline | Analysis | str | Path
 def detect_scheme(path: str | Path, manager: PluginManager | None = None) -> str:
     """The scheme of a sheet by its header and first code: platform-9 (``teacher`` column), fias
     (numeric codes), st (S/T), or another registered one-code scheme that names the first code."""
-    sheet = parse_rows(read_text(path), path, header=False)
-    head = tuple(c.lower() for c in sheet.rows[0].cells)
+    rows = head_rows(read_text(path), path, 2)  # the header and the first row: not the whole sheet
+    head = tuple(c.lower() for c in rows[0].cells)
     if "teacher" in head:
         return "platform-9"
     if len(head) == 1 and head[0] in ("s", "t", "code", "st", "s/t", "编码"):
         if head[0] in ("s", "t"):
             return "st"
-        values = [r.cells[0] for r in sheet.rows[1:] if r.cells and r.cells[0]]
+        values = [r.cells[0] for r in rows[1:] if r.cells and r.cells[0]]
         return _one_code_scheme(values, manager)
     if "code" in head:
         col = head.index("code")
-        values = [r.cells[col] for r in sheet.rows[1:] if len(r.cells) > col and r.cells[col]]
+        values = [r.cells[col] for r in rows[1:] if len(r.cells) > col and r.cells[col]]
         return _one_code_scheme(values, manager)
     raise InputError(_UNKNOWN_SCHEME, str(path), header=",".join(head))
 

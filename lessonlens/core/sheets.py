@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Sequence
+import itertools
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import attrs
@@ -93,16 +94,27 @@ def read_text(path: str | Path) -> str:
     raise InputError(_UNREADABLE, file, error=error)
 
 
-def parse_rows(text: str, path: str | Path, header: bool = True) -> Sheet:
-    """Split CSV text into a header and data rows, skipping blank lines; all rows as wide as the header."""
+def _row_reader(text: str) -> Iterator[SheetRow]:
+    """The non-blank rows of CSV (or tab-separated) text, cells stripped, with their line numbers."""
     first = text.split("\n", 1)[0]
     delimiter = "\t" if "\t" in first and "," not in first else ","
-    rows: list[SheetRow] = []
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     for cells in reader:
-        if not any(c.strip() for c in cells):
-            continue
-        rows.append(SheetRow(reader.line_num, tuple(c.strip() for c in cells)))
+        if any(c.strip() for c in cells):
+            yield SheetRow(reader.line_num, tuple(c.strip() for c in cells))
+
+
+def head_rows(text: str, path: str | Path, count: int) -> list[SheetRow]:
+    """The first ``count`` non-blank rows only (what telling a sheet's scheme needs)."""
+    rows = list(itertools.islice(_row_reader(text), count))
+    if not rows:
+        raise InputError(_EMPTY, str(path))
+    return rows
+
+
+def parse_rows(text: str, path: str | Path, header: bool = True) -> Sheet:
+    """Split CSV text into a header and data rows, skipping blank lines; all rows as wide as the header."""
+    rows = list(_row_reader(text))
     if not rows:
         raise InputError(_EMPTY, str(path))
     if not header:
