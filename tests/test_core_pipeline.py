@@ -132,3 +132,30 @@ def test_missing_duration_and_missing_media_are_input_errors(manager: PluginMana
     with pytest.raises(InputError, match="needs media of role mixed"):
         analyze_media(LessonMeta(id="x", duration=12), [MediaSource("a.wav", "audio")], ["scripted"],
                       manager=manager)
+
+
+def test_a_plugin_metric_measures_many_lessons_one_by_one_and_a_short_batch_is_named(manager: PluginManager) -> None:
+    from lessonlens import CodedSample, compute_metrics_many
+    from lessonlens.core.errors import PluginError
+
+    lessons = [CodedTimeline(scheme="platform-9", interval=6.0, samples=tuple(
+        CodedSample(t=i * 6.0, teacher="lecturing" if i < k else None) for i in range(5))) for k in (1, 3, 5)]
+    measured = compute_metrics_many(lessons, metrics=["teacher-count", "shares"], manager=manager)
+    assert [m.scalars["n_coded"] for m in measured] == [1, 3, 5]  # the default compute_many: one by one
+    assert [m.shares["teacher_shares"]["lecturing"] for m in measured] == [1.0, 1.0, 1.0]
+
+    class ShortBatch(TeacherCount):
+        name = "short-batch"
+
+        def compute_many(self, timelines, scheme):  # type: ignore[no-untyped-def]
+            return [self.compute(timelines[0], scheme)]
+
+    class ShortPlugin:
+        @hookimpl
+        def register_metrics(self, register):  # type: ignore[no-untyped-def]
+            register(ShortBatch())
+
+    broken = PluginManager()
+    broken.register(ShortPlugin(), "short-plugin")
+    with pytest.raises(PluginError, match="metric plugin short-batch returned 1 results for 3 lessons"):
+        compute_metrics_many(lessons, metrics=["short-batch"], manager=broken)

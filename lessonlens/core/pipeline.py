@@ -13,7 +13,7 @@ from typing import Any
 import attrs
 
 from lessonlens.core.analysis import Analysis, Provenance
-from lessonlens.core.errors import InputError
+from lessonlens.core.errors import InputError, PluginError
 from lessonlens.core.extensions import CodeRequest, Detector, DetectRequest
 from lessonlens.core.i18n import Text
 from lessonlens.core.lesson import LessonMeta, MediaRole, MediaSource
@@ -24,6 +24,8 @@ from lessonlens.core.sampling import DEFAULT_INTERVAL, sampling_instants
 from lessonlens.core.timeline import CodedTimeline
 from lessonlens.core.version import __version__
 
+_WRONG_COUNT = Text(zh="指标插件 {name} 为 {wanted} 节课返回了 {found} 份结果",
+                    en="metric plugin {name} returned {found} results for {wanted} lessons")
 _NO_DURATION = Text(
     zh="无法确定课堂时长：请在课堂信息中给出 duration，或提供可读取时长的媒体文件",
     en="the lesson duration is unknown: give a duration in the lesson metadata or media whose length can be read",
@@ -152,7 +154,10 @@ def compute_metrics_many(
         for lo in range(0, len(members), BATCH):
             batch = members[lo:lo + BATCH]
             for metric in accepting:
-                for i, values in zip(batch, metric.compute_many([timelines[i] for i in batch], scheme), strict=True):
+                results = metric.compute_many([timelines[i] for i in batch], scheme)
+                if len(results) != len(batch):
+                    raise PluginError(_WRONG_COUNT, name=metric.name, found=len(results), wanted=len(batch))
+                for i, values in zip(batch, results, strict=True):
                     _merge(out[i], values)
     return out
 
