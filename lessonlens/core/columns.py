@@ -1,9 +1,9 @@
 """A columnar numpy view of a coded timeline, and the bin/gap/option helpers metric plugins share.
 
-Metric plugins compute on arrays, never sample by sample: the whole metric set of a 450-sample
-lesson takes about a millisecond (see benchmarks/bench_metrics.py). Several metric plugins read the
-same timeline one after the other, so the view of the most recent timelines is kept (weakly) and
-built once.
+Metric plugins compute on arrays, never sample by sample (and on stacks of lessons, ``core/stacks.py``:
+see benchmarks/bench_metrics.py). Several metric plugins read the same timelines one after the other,
+so the views of the most recent timelines are kept (weakly) and built once; a timeline made with
+:func:`columnar_timeline` carries its columns already.
 """
 
 from __future__ import annotations
