@@ -56,6 +56,24 @@ def test_a_lazy_tuple_that_makes_another_length_than_announced_fails_loudly() ->
         LazyTuple(lambda: (1, 2, 3), 2).items()
 
 
+def test_a_lazy_tuple_read_by_many_threads_at_once_gives_each_the_same_items() -> None:
+    import threading
+    import time
+
+    def make() -> tuple[int, ...]:
+        time.sleep(0.01)  # long enough for every thread to find the tuple not made yet
+        return tuple(range(100))
+
+    lazy = LazyTuple(make, 100)
+    seen: list[tuple[int, ...]] = []
+    threads = [threading.Thread(target=lambda: seen.append(lazy.items())) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(seen) == 8 and all(items == tuple(range(100)) for items in seen) and lazy.made
+
+
 def test_metrics_parts_accept_lazy_tuples_and_save_as_plain_lists() -> None:
     ranges = LazyTuple(lambda: (TimeRange(0.0, 12.0), TimeRange(30.0, 36.0)), 2)
     metrics = Metrics(

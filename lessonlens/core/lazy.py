@@ -26,14 +26,17 @@ class LazyTuple(Sequence[T]):
         self._items: tuple[T, ...] | None = None
 
     def items(self) -> tuple[T, ...]:
-        """The tuple itself (made now if it was not yet)."""
-        if self._items is None:
-            assert self._make is not None
-            items = self._make()
-            if len(items) != self._length:
-                raise ValueError(f"a lazy sequence announced {self._length} items and made {len(items)}")
-            self._items, self._make = items, None
-        return self._items
+        """The tuple itself (made now if it was not yet; two threads may both make it, one keeps it)."""
+        items, make = self._items, self._make
+        if items is not None:
+            return items
+        if make is None:  # another thread made it between the two reads above
+            return self.items()
+        items = make()
+        if len(items) != self._length:
+            raise ValueError(f"a lazy sequence announced {self._length} items and made {len(items)}")
+        self._items, self._make = items, None
+        return items
 
     @property
     def made(self) -> bool:
