@@ -141,15 +141,24 @@ def build_columns(timeline: CodedTimeline, scheme: CodingScheme | None = None) -
     code = _indices(map(_CODE, samples), code_index, n)
     st = _st_fallback(_indices(map(_ST, samples), _ST_INDEX, n), teacher, code, code_ids, _mapping(timeline, scheme))
     shares = np.ascontiguousarray(_student_matrix(list(map(_STUDENTS, samples))).T)
+    return _assembled(t, timeline.interval, teacher, shares, st, code, code_ids)[0]
+
+
+def _assembled(t: FloatArray, interval: float, teacher: IntArray, shares: FloatArray, st: IntArray, code: IntArray,
+               code_ids: tuple[str, ...]) -> tuple[TimelineColumns, IntArray | None]:
+    """Columns from raw ones: each sample's shares (5, N) divided by their total where they are
+    counts (see :func:`_scale`), samples put in time order (a hand-made document may not be: metrics
+    assume it); and the order applied, None when the samples were in order already."""
     total = shares.sum(axis=0)
     known = total > 0
     shares /= _scale(total)
-    if n > 1 and (t[1:] < t[:-1]).any():  # a hand-made document out of order: metrics assume time order
+    order = None
+    if t.size > 1 and (t[1:] < t[:-1]).any():
         order = np.argsort(t, kind="stable")
         t, teacher, code, st, shares, known = t[order], teacher[order], code[order], st[order], \
             shares[:, order], known[order]
-    return TimelineColumns(t=t, interval=float(timeline.interval), teacher=teacher, shares=shares,
-                           students_known=known, st=st, code=code, code_ids=code_ids)
+    return TimelineColumns(t=t, interval=float(interval), teacher=teacher, shares=shares, students_known=known,
+                           st=st, code=code, code_ids=code_ids), order
 
 
 def _for_scheme(cols: TimelineColumns, scheme: CodingScheme | None, mapping: Mapping[str, str]) -> TimelineColumns:
@@ -209,7 +218,7 @@ def _code_column(values: object, names: tuple[str, ...], n: int, what: str, lett
     unknown = sorted({str(v) for v in array.tolist() if v is not None and v not in index})
     if unknown:
         raise ValueError(f"{what} has codes outside {names}: {', '.join(unknown[:5])}")
-    return np.fromiter((index.get(v, -1) if v is not None else -1 for v in array.tolist()), dtype=np.int64, count=n)
+    return _indices(array.tolist(), index, n)
 
 
 def columnar_timeline(
@@ -240,17 +249,10 @@ def columnar_timeline(
     shares[:, np.isnan(shares).any(axis=0)] = 0.0
     if (shares < 0).any():
         raise ValueError("student shares must not be negative")
-    total = shares.sum(axis=0)
-    known = total > 0
-    shares /= _scale(total)
     conf = None if confidence is None else np.asarray(confidence, dtype=np.float64).reshape(n)
-    if n > 1 and (times[1:] < times[:-1]).any():
-        order = np.argsort(times, kind="stable")
-        times, teacher_col, code_col, st_col, shares, known = times[order], teacher_col[order], code_col[order], \
-            st_col[order], shares[:, order], known[order]
-        conf = None if conf is None else conf[order]
-    cols = TimelineColumns(t=times, interval=float(interval), teacher=teacher_col, shares=shares,
-                           students_known=known, st=st_col, code=code_col, code_ids=ids)
+    cols, order = _assembled(times, interval, teacher_col, shares, st_col, code_col, ids)
+    if conf is not None and order is not None:
+        conf = conf[order]
     return CodedTimeline(scheme=scheme, interval=float(interval), samples=ColumnSamples(cols, conf),
                          st_mapping=dict(st_mapping or {}), coder=coder)
 
