@@ -339,6 +339,16 @@ def bin_sums(values: FloatArray, index: IntArray, bins: int) -> FloatArray:
     return out
 
 
+def code_counts(index: IntArray, codes: IntArray, n_codes: int, bins: int) -> IntArray:
+    """Per lesson (row of ``codes``, L x N, -1 unknown) and bin (``index`` of each sample), the
+    number of samples with each code: (L, bins, n_codes)."""
+    known = codes >= 0
+    lessons = codes.shape[0]
+    keys = (np.arange(lessons)[:, None] * bins + index[None, :]) * n_codes + codes
+    flat = np.bincount(keys[known], minlength=lessons * bins * n_codes)
+    return flat.reshape(lessons, bins, n_codes)
+
+
 def nullable_tuple(values: FloatArray, digits: int = 6) -> tuple[float | None, ...]:
     """A float array as a tuple, rounded, with ``None`` for NaN (undefined, never zero)."""
     cells = values.round(digits).tolist()

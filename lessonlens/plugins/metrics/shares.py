@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from lessonlens.core.columns import FloatArray, IntArray
+from lessonlens.core.columns import FloatArray, IntArray, code_counts
 from lessonlens.core.extensions import Metric
 from lessonlens.core.hookspecs import hookimpl
 from lessonlens.core.metrics import MetricValues
@@ -23,11 +23,8 @@ from lessonlens.core.timeline import STUDENT_BEHAVIOURS, TEACHER_BEHAVIOURS, Cod
 def count_shares(codes: IntArray, n_codes: int) -> tuple[list[list[float]], list[int]]:
     """Per lesson (row of ``codes``), the share of its known samples per code (rounded to 6 digits),
     and its number of known samples."""
-    known = codes >= 0
-    lessons = codes.shape[0]
-    flat = (codes + n_codes * np.arange(lessons)[:, None])[known]
-    counts = np.bincount(flat, minlength=lessons * n_codes).reshape(lessons, n_codes)
-    totals = known.sum(axis=1)
+    counts = code_counts(np.zeros(codes.shape[1], dtype=np.int64), codes, n_codes, 1)[:, 0]  # one bin
+    totals = counts.sum(axis=1)
     shares: FloatArray = counts / np.maximum(totals, 1)[:, None]
     rows: list[list[float]] = shares.round(6).tolist()
     return rows, totals.tolist()

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from lessonlens.core.columns import FloatArray, IntArray, bin_edges, bin_sums, positive_option
+from lessonlens.core.columns import FloatArray, bin_edges, bin_sums, code_counts, positive_option
 from lessonlens.core.extensions import Metric
 from lessonlens.core.hookspecs import hookimpl
 from lessonlens.core.lazy import LazyTuple
@@ -26,15 +26,6 @@ from lessonlens.core.stacks import StackedColumns, by_grid
 from lessonlens.core.timeline import STUDENT_BEHAVIOURS, TEACHER_BEHAVIOURS, CodedTimeline, CodingScheme
 
 BIN_SECONDS = 120.0
-
-
-def code_counts(index: IntArray, codes: IntArray, n_codes: int, bins: int) -> IntArray:
-    """Per lesson (row of ``codes``) and bin, the number of samples with each code: (L, bins, n_codes)."""
-    known = codes >= 0
-    lessons = codes.shape[0]
-    keys = (np.arange(lessons)[:, None] * bins + index[None, :]) * n_codes + codes
-    flat = np.bincount(keys[known], minlength=lessons * bins * n_codes)
-    return flat.reshape(lessons, bins, n_codes)
 
 
 def timeline_tables(stack: StackedColumns, scheme_id: str, width: float = BIN_SECONDS) -> list[Table]:
