@@ -15,6 +15,7 @@ from lessonlens.cli import (
     analyze_cmd,
     demo_cmd,
     diagnose_cmd,
+    frames_cmd,
     metrics_cmd,
     plugins_cmd,
     report_cmd,
@@ -60,6 +61,7 @@ def main_options(
 analyze_cmd.add_to(app)
 demo_cmd.add_to(app)
 diagnose_cmd.add_to(app)
+frames_cmd.add_to(app)
 metrics_cmd.add_to(app)
 plugins_cmd.add_to(app)
 report_cmd.add_to(app)

@@ -39,6 +39,7 @@ from lessonlens.core.hookspecs import hookimpl
 from lessonlens.core.i18n import Text
 from lessonlens.core.lesson import MediaRole
 from lessonlens.core.observations import BehaviourCue, Box, FaceObservation, Observation
+from lessonlens.core.readings import StudentReading
 from lessonlens.media import frames_at
 from lessonlens.media.vision import MISSING_MODEL, Image, grey, require
 
@@ -357,6 +358,25 @@ class StudentFacesDetector(Detector):
     def fingerprint(self) -> str:
         return f"{NAME}/3:{self.width}:{self.scan_instants}:{self.tile}:{self.profile_cascade}"
 
+    def frame_reader(self) -> Callable[[Image], list[StudentReading]]:
+        """Each still frame as a one-instant lesson: seats from the frame itself, then the seat states
+        (what ``lessonlens evaluate-frames`` measures; a raised hand needs three instants, so none)."""
+        finder, profiles = FaceFinder(), Profiles(self.profile_cascade)
+
+        def read(rgb: Image) -> list[StudentReading]:
+            image = rgb if rgb.shape[1] == self.width else _resized(profiles.cv2, rgb, self.width)
+            scale = rgb.shape[1] / image.shape[1]
+            seats = seat_scan(finder, [image], self.tile)
+            readings = []
+            for obs in classify(finder, profiles, [(0.0, image)], seats):
+                if isinstance(obs, FaceObservation) and obs.box is not None:
+                    h, w = image.shape[:2]
+                    box = (obs.box.x * w * scale, obs.box.y * h * scale, obs.box.w * w * scale, obs.box.h * h * scale)
+                    readings.append(StudentReading(box, obs.gaze if obs.gaze in ("front", "down", "side") else None))
+            return readings
+
+        return read
+
     def detect(self, request: DetectRequest) -> Iterator[Observation]:
         options: Mapping[str, Any] = request.options
         width = int(options.get("width", self.width))
@@ -374,6 +394,12 @@ class StudentFacesDetector(Detector):
             yield from classify(finder, profiles, frames, seats, media.role.value, request.progress, len(instants))
         finally:
             finder.close()
+
+
+def _resized(cv2: Any, rgb: Image, width: int) -> Image:
+    height = round(rgb.shape[0] * width / rgb.shape[1])
+    out: Image = cv2.resize(rgb, (width, height), interpolation=cv2.INTER_AREA)
+    return out
 
 
 @hookimpl
