@@ -137,6 +137,37 @@ class FindingRow(Base):
     title_en: Mapped[str] = mapped_column(Text, default="")
 
 
+class JobRow(Base):
+    """One lesson's analysis job (``lessonlens batch``, the web application): what to analyse, how it went.
+
+    One row per lesson id: submitting a lesson again re-queues its row. There is no foreign key to
+    ``lesson``: a job exists before its lesson is stored, and a failed one never is. ``spec`` is the
+    JSON of a ``lessonlens.jobs.LessonSpec``; ``media_fingerprint`` and ``pipeline_fingerprint`` tell
+    whether a stored result still matches the media and the detectors (then the lesson is skipped).
+    """
+
+    __tablename__ = "job"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lesson_id: Mapped[str] = mapped_column(String(200), unique=True)
+    batch: Mapped[str] = mapped_column(String(200), default="", index=True)
+    #: queued | running | done | failed
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    spec: Mapped[str] = mapped_column(Text)
+    media_fingerprint: Mapped[str] = mapped_column(String(64), default="")
+    pipeline_fingerprint: Mapped[str] = mapped_column(String(64), default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    #: the one-line error of a failed job
+    error: Mapped[str] = mapped_column(Text, default="")
+    worker: Mapped[str] = mapped_column(String(200), default="")
+    submitted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    #: seconds the analysis itself took on the worker
+    seconds: Mapped[float | None] = mapped_column(Float)
+    #: where the result document was written (``--out``), else ""
+    output: Mapped[str] = mapped_column(Text, default="")
+
+
 def _table(model: type[Base]) -> Table:
     table = model.__table__
     assert isinstance(table, Table)
@@ -149,3 +180,4 @@ teacher_table = _table(Teacher)
 lesson_table = _table(Lesson)
 rubric_table = _table(RubricResultRow)
 finding_table = _table(FindingRow)
+job_table = _table(JobRow)

@@ -1,0 +1,251 @@
+"""The jobs table: submit lessons, follow their state, mark them, retry them.
+
+One row per lesson id (``store.models.JobRow``). A job goes ``queued -> running -> done | failed``;
+``attempts`` counts its starts (a worker lost mid-lesson starts it again). Every function takes an
+open :class:`~lessonlens.store.api.Store` and runs in one transaction of its own; the ``*_on``
+variants work on a connection whose transaction the caller owns (the batch runner stores a
+lesson's result and marks its job done in one transaction).
+
+    from lessonlens.jobs import submit_job, list_jobs, JobState
+    from lessonlens.store import open_store
+
+    with open_store(db) as store:
+        job_id = submit_job(store, spec)                # queued; the runner picks it up
+        failed = list_jobs(store, JobState.FAILED)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from enum import StrEnum
+from typing import Any
+
+import attrs
+from sqlalchemy import Connection, bindparam, func, select, update
+
+from lessonlens.core.errors import InputError
+from lessonlens.core.i18n import Text
+from lessonlens.jobs.spec import LessonSpec, spec_from_json, spec_to_json
+from lessonlens.store.api import Store
+from lessonlens.store.db import WRITE
+from lessonlens.store.ingest import chunks
+from lessonlens.store.models import job_table
+
+#: longest error line kept (the rest is cut with an ellipsis)
+ERROR_CHARS = 500
+_NO_JOB = Text(zh="没有任务 {ids}", en="no job {ids}")
+
+
+class JobState(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+@attrs.frozen
+class Job:
+    """A row of the jobs table. Times are UTC; ``seconds`` is the analysis time on the worker."""
+
+    id: int
+    lesson_id: str
+    state: JobState = attrs.field(converter=JobState)
+    spec: LessonSpec
+    batch: str = ""
+    attempts: int = 0
+    error: str = ""
+    worker: str = ""
+    media_fingerprint: str = ""
+    pipeline_fingerprint: str = ""
+    submitted_at: dt.datetime | None = None
+    started_at: dt.datetime | None = None
+    finished_at: dt.datetime | None = None
+    seconds: float | None = None
+    output: str = ""
+
+
+@attrs.frozen
+class Fingerprints:
+    """What a stored result was made from: the media content and the detectors (with their options)."""
+
+    media: str = ""
+    pipeline: str = ""
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def one_line(message: str) -> str:
+    line = " ".join(message.split())
+    return line if len(line) <= ERROR_CHARS else line[:ERROR_CHARS - 1] + "…"
+
+
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    # SQLite gives naive datetimes back; they were written as UTC
+    return value.replace(tzinfo=dt.UTC) if value is not None and value.tzinfo is None else value
+
+
+def _job(row: Any) -> Job:
+    return Job(id=row.id, lesson_id=row.lesson_id, state=row.state, spec=spec_from_json(row.spec), batch=row.batch,
+               attempts=row.attempts, error=row.error, worker=row.worker, media_fingerprint=row.media_fingerprint,
+               pipeline_fingerprint=row.pipeline_fingerprint, submitted_at=_utc(row.submitted_at),
+               started_at=_utc(row.started_at), finished_at=_utc(row.finished_at), seconds=row.seconds,
+               output=row.output)
+
+
+def _write(store: Store) -> Connection:
+    return store.engine.connect().execution_options(**{WRITE: True})
+
+
+# -- submitting ------------------------------------------------------------------------------
+def submit_jobs_on(conn: Connection, specs: Sequence[LessonSpec], batch: str = "",
+                   fingerprints: Mapping[str, Fingerprints] | None = None) -> dict[str, int]:
+    """Queue ``specs`` (a lesson already in the table is queued again with the new spec); lesson id -> job id."""
+    fingerprints = fingerprints or {}
+    at = now()
+    ids = sorted({s.lesson_id for s in specs})
+    existing: set[str] = set()
+    for part in chunks(ids):
+        existing.update(conn.scalars(select(job_table.c.lesson_id).where(job_table.c.lesson_id.in_(part))))
+    rows = []
+    for spec in {s.lesson_id: s for s in specs}.values():
+        prints = fingerprints.get(spec.lesson_id, Fingerprints())
+        rows.append({"lesson_id": spec.lesson_id, "batch": batch, "state": JobState.QUEUED.value,
+                     "spec": spec_to_json(spec), "media_fingerprint": prints.media,
+                     "pipeline_fingerprint": prints.pipeline, "attempts": 0, "error": "", "worker": "",
+                     "submitted_at": at, "started_at": None, "finished_at": None, "seconds": None, "output": ""})
+    new = [r for r in rows if r["lesson_id"] not in existing]
+    old = [{**r, "key": r["lesson_id"]} for r in rows if r["lesson_id"] in existing]
+    if new:
+        conn.execute(job_table.insert(), new)
+    if old:
+        values: dict[str, Any] = {k: bindparam(k) for k in rows[0] if k != "lesson_id"}
+        conn.execute(update(job_table).where(job_table.c.lesson_id == bindparam("key")).values(values), old)
+    found: dict[str, int] = {}
+    for part in chunks(ids):
+        found.update((row.lesson_id, row.id) for row in conn.execute(
+            select(job_table.c.lesson_id, job_table.c.id).where(job_table.c.lesson_id.in_(part))))
+    return found
+
+
+def submit_jobs(store: Store, specs: Sequence[LessonSpec], batch: str = "",
+                fingerprints: Mapping[str, Fingerprints] | None = None) -> dict[str, int]:
+    """Queue several lessons in one transaction; return lesson id -> job id."""
+    with _write(store) as conn, conn.begin():
+        return submit_jobs_on(conn, specs, batch, fingerprints)
+
+
+def submit_job(store: Store, spec: LessonSpec, batch: str = "web") -> int:
+    """Queue one lesson (again, if it has a job already); return its job id."""
+    return submit_jobs(store, [spec], batch)[spec.lesson_id]
+
+
+# -- reading ---------------------------------------------------------------------------------
+def list_jobs(store: Store, state: JobState | str | None = None, *, batch: str | None = None,
+              lesson_ids: Sequence[str] | None = None, limit: int | None = None) -> list[Job]:
+    """Jobs, newest submission first, optionally of one state, one batch or some lessons."""
+    query = select(job_table)
+    if state is not None:
+        query = query.where(job_table.c.state == JobState(state).value)
+    if batch is not None:
+        query = query.where(job_table.c.batch == batch)
+    query = query.order_by(job_table.c.submitted_at.desc(), job_table.c.id.desc())
+    with store.engine.connect() as conn:
+        if lesson_ids is None:
+            return [_job(row) for row in conn.execute(query.limit(limit))]
+        jobs: list[Job] = []
+        for part in chunks(list(dict.fromkeys(lesson_ids))):
+            jobs.extend(_job(row) for row in conn.execute(query.where(job_table.c.lesson_id.in_(part))))
+        return jobs[:limit] if limit is not None else jobs
+
+
+def get_job(store: Store, job: int | str) -> Job | None:
+    """The job with this id (an int, or digits) or of this lesson id."""
+    with store.engine.connect() as conn:
+        row = conn.execute(select(job_table).where(job_table.c.lesson_id == str(job))).first()
+        if row is None and str(job).isdigit():
+            row = conn.execute(select(job_table).where(job_table.c.id == int(job))).first()
+    return None if row is None else _job(row)
+
+
+def job_counts(store: Store, batch: str | None = None) -> dict[JobState, int]:
+    """How many jobs are in each state (every state present, 0 when none)."""
+    query = select(job_table.c.state, func.count()).group_by(job_table.c.state)
+    if batch is not None:
+        query = query.where(job_table.c.batch == batch)
+    counts = dict.fromkeys(JobState, 0)
+    with store.engine.connect() as conn:
+        for state, n in conn.execute(query):
+            counts[JobState(state)] = n
+    return counts
+
+
+def fingerprints_on(conn: Connection, lesson_ids: Sequence[str]) -> dict[str, tuple[JobState, Fingerprints]]:
+    """State and fingerprints of the jobs of these lessons (lessons without a job are left out)."""
+    found: dict[str, tuple[JobState, Fingerprints]] = {}
+    cols = (job_table.c.lesson_id, job_table.c.state, job_table.c.media_fingerprint, job_table.c.pipeline_fingerprint)
+    for part in chunks(list(dict.fromkeys(lesson_ids))):
+        for lesson_id, state, media, pipeline in conn.execute(select(*cols).where(job_table.c.lesson_id.in_(part))):
+            found[lesson_id] = (JobState(state), Fingerprints(media, pipeline))
+    return found
+
+
+# -- marking ---------------------------------------------------------------------------------
+def _update_many(conn: Connection, rows: Sequence[dict[str, Any]], values: dict[str, Any]) -> None:
+    if rows:
+        conn.execute(update(job_table).where(job_table.c.lesson_id == bindparam("key")).values(values), list(rows))
+
+
+def mark_running_on(conn: Connection, started: Iterable[tuple[str, str, dt.datetime]]) -> None:
+    """(lesson id, worker, start time) for jobs that started: state running, one more attempt."""
+    rows = [{"key": lesson_id, "w": worker, "at": at} for lesson_id, worker, at in started]
+    _update_many(conn, rows, {"state": JobState.RUNNING.value, "worker": bindparam("w"), "started_at": bindparam("at"),
+                              "attempts": job_table.c.attempts + 1, "error": ""})
+
+
+def mark_finished_on(conn: Connection, finished: Iterable[Mapping[str, Any]]) -> None:
+    """Jobs that ended: mappings with ``lesson_id``, ``state`` (done/failed), and optionally ``error``,
+    ``worker``, ``seconds``, ``output``, ``finished_at``."""
+    at = now()
+    rows = [{"key": f["lesson_id"], "s": JobState(f["state"]).value, "e": one_line(f.get("error", "")),
+             "w": f.get("worker", ""), "sec": f.get("seconds"), "out": f.get("output", ""),
+             "at": f.get("finished_at") or at} for f in finished]
+    _update_many(conn, rows, {"state": bindparam("s"), "error": bindparam("e"), "seconds": bindparam("sec"),
+                              "output": bindparam("out"), "finished_at": bindparam("at"),
+                              "worker": func.coalesce(func.nullif(bindparam("w"), ""), job_table.c.worker)})
+
+
+def mark_running(store: Store, lesson_id: str, worker: str = "") -> None:
+    with _write(store) as conn, conn.begin():
+        mark_running_on(conn, [(lesson_id, worker, now())])
+
+
+def mark_done(store: Store, lesson_id: str, *, worker: str = "", seconds: float | None = None,
+              output: str = "") -> None:
+    with _write(store) as conn, conn.begin():
+        mark_finished_on(conn, [{"lesson_id": lesson_id, "state": JobState.DONE, "worker": worker,
+                                 "seconds": seconds, "output": output}])
+
+
+def mark_failed(store: Store, lesson_id: str, error: str, *, worker: str = "", seconds: float | None = None) -> None:
+    with _write(store) as conn, conn.begin():
+        mark_finished_on(conn, [{"lesson_id": lesson_id, "state": JobState.FAILED, "error": error,
+                                 "worker": worker, "seconds": seconds}])
+
+
+def retry(store: Store, jobs: Sequence[int | str] = (), *, failed: bool = False) -> list[Job]:
+    """Queue jobs again (by id or lesson id, and/or every failed one); unknown ids refuse the call."""
+    found = [get_job(store, j) for j in jobs]
+    missing = [str(j) for j, job in zip(jobs, found, strict=True) if job is None]
+    if missing:
+        raise InputError(_NO_JOB, ids=", ".join(missing))
+    chosen = {job.lesson_id: job for job in found if job is not None}
+    if failed:
+        chosen.update((job.lesson_id, job) for job in list_jobs(store, JobState.FAILED))
+    with _write(store) as conn, conn.begin():
+        _update_many(conn, [{"key": lesson_id} for lesson_id in sorted(chosen)],
+                     {"state": JobState.QUEUED.value, "error": "", "attempts": 0, "submitted_at": now(),
+                      "started_at": None, "finished_at": None, "seconds": None})
+    return list_jobs(store, lesson_ids=sorted(chosen))
