@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import attrs
 import cattrs
-from cattrs.gen import make_dict_unstructure_fn
+from cattrs.gen import make_dict_unstructure_fn, override
 from cattrs.preconf.json import make_converter
 
 from lessonlens.core.analysis import Analysis
@@ -25,7 +25,7 @@ from lessonlens.core.i18n import Text
 from lessonlens.core.metrics import Episodes, Metrics, Series, Table
 from lessonlens.core.observations import OBSERVATION_KINDS, GenericObservation, Observation
 from lessonlens.core.rubric import RubricResult, RubricSchema, ScoreSheet
-from lessonlens.core.timeline import CodedTimeline
+from lessonlens.core.timeline import CodedSample, CodedTimeline
 
 T = TypeVar("T")
 
@@ -123,6 +123,9 @@ def _make_converter() -> cattrs.Converter:
         "count": e.count, "total": e.total, "longest": e.longest,
         "ranges": [{"start": r.start, "end": r.end} for r in e.ranges],
     })
+    # only multi-code schemes (COPUS) tick codes: other timelines save as they always did
+    conv.register_unstructure_hook(CodedSample, make_dict_unstructure_fn(
+        CodedSample, conv, ticks=override(omit_if_default=True)))
     # singledispatch would also catch the subclasses, so match the base class exactly
     conv.register_structure_hook_func(lambda t: t is Observation, structure_observation)
     return conv

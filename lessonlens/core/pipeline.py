@@ -150,7 +150,8 @@ def compute_metrics_many(
         by_scheme.setdefault(timeline.scheme, []).append(i)
     for scheme_id, members in by_scheme.items():
         scheme = manager.coder_scheme(scheme_id)
-        accepting = [metric for metric in chosen if metric.accepts(scheme_id)]
+        accepting = [metric for metric in chosen if metric.accepts(scheme_id)
+                     and not (scheme.multi_code and scheme_id not in metric.schemes)]
         for lo in range(0, len(members), BATCH):
             batch = members[lo:lo + BATCH]
             for metric in accepting:

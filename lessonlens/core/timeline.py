@@ -30,12 +30,17 @@ class Code:
 
 @attrs.frozen
 class CodingScheme:
-    """A coding scheme: its codes and their default S/T mapping (overridable per timeline)."""
+    """A coding scheme: its codes and their default S/T mapping (overridable per timeline).
+
+    ``multi_code``: several codes are ticked per sample (``CodedSample.ticks``, COPUS); such a
+    timeline is measured only by the metrics that name the scheme, not by those for any scheme.
+    """
 
     id: str
     name: Text
     codes: tuple[Code, ...]
     interval: float = 6.0
+    multi_code: bool = False
 
     def code(self, code_id: str) -> Code:
         for code in self.codes:
@@ -66,7 +71,9 @@ class CodedSample:
 
     ``teacher`` is the teacher's behaviour, ``students`` the share of detected students doing each
     student behaviour (summing to 1), ``code`` the single code of one-code schemes (FIAS), ``st``
-    the S/T code. ``None`` means unknown at that instant, never "zero".
+    the S/T code. ``None`` means unknown at that instant, never "zero". ``ticks`` holds the codes
+    of a multi-code scheme (COPUS: several codes ticked per interval): code id -> ticked or not; a
+    code missing from it was not coded at that instant.
     """
 
     t: float
@@ -76,6 +83,7 @@ class CodedSample:
     st: str | None = None
     confidence: float = 1.0
     evidence: tuple[Evidence, ...] = ()
+    ticks: Mapping[str, bool] = attrs.field(factory=dict)
 
 
 @attrs.frozen

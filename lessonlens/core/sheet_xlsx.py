@@ -1,0 +1,60 @@
+"""The first worksheet of an XLSX workbook as a :class:`~lessonlens.core.sheets.Sheet` (rows keep their numbers)."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from lessonlens.core.errors import InputError
+from lessonlens.core.i18n import Text
+from lessonlens.core.sheets import Sheet, SheetRow
+
+_MISSING = Text(zh="文件不存在", en="file not found")
+_BAD_XLSX = Text(zh="不是有效的 XLSX 工作簿：{error}", en="not a valid XLSX workbook: {error}")
+_EMPTY = Text(zh="文件为空，没有编码数据", en="the sheet is empty: no coded rows")
+_COLUMNS = Text(zh="第 {line} 行有 {found} 列，表头有 {wanted} 列",
+                en="line {line} has {found} columns, the header has {wanted}")
+
+
+def cell_text(value: Any) -> str:
+    """A cell as a sheet's text: blank for empty cells, ``1`` for ``True`` and ``1.0``."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def read_xlsx_sheet(path: str | Path) -> Sheet:
+    """Header (lower-cased) and non-blank rows of the first worksheet; trailing empty cells dropped."""
+    file = Path(path)
+    if not file.is_file():
+        raise InputError(_MISSING, file)
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(file, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+        raise InputError(_BAD_XLSX, file, error=exc) from None
+    try:
+        rows = []
+        for number, values in enumerate(book.worksheets[0].iter_rows(values_only=True), start=1):
+            cells = [cell_text(v) for v in values]
+            while cells and not cells[-1]:
+                cells.pop()
+            if cells:
+                rows.append(SheetRow(number, tuple(cells)))
+    finally:
+        book.close()
+    if len(rows) < 2:
+        raise InputError(_EMPTY, file)
+    header = tuple(c.lower() for c in rows[0].cells)
+    body = []
+    for row in rows[1:]:
+        if len(row.cells) > len(header):
+            raise InputError(_COLUMNS, file, line=row.line, found=len(row.cells), wanted=len(header))
+        body.append(SheetRow(row.line, row.cells + ("",) * (len(header) - len(row.cells))))
+    return Sheet(str(file), header, tuple(body))
