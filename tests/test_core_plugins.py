@@ -69,7 +69,7 @@ def test_unknown_names_list_what_is_available() -> None:
     manager = PluginManager()
     with pytest.raises(PluginError) as err:
         manager.coder("flanders-99")
-    assert "no coder named flanders-99; available: fias, platform-9, st" in err.value.message("en")
+    assert "no coder named flanders-99; available: copus, fias, itias, platform-9, st" in err.value.message("en")
     assert "没有名为 flanders-99 的编码器" in err.value.message("zh-CN")
     with pytest.raises(PluginError, match="lesson/json"):
         manager.renderer("lesson", "docx")

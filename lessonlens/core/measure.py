@@ -23,9 +23,9 @@ from lessonlens.core.sheets import head_rows, read_text
 from lessonlens.core.timeline import CodedTimeline
 
 _UNKNOWN_SCHEME = Text(
-    zh="无法从表头 {header} 判断编码方案；请用 --scheme 指定（platform-9、st、fias 或 verbal-activity）",
-    en="cannot tell the coding scheme from the header {header}; name it with --scheme (platform-9, st, fias or "
-    "verbal-activity)",
+    zh="无法从表头 {header} 判断编码方案；请用 --scheme 指定（platform-9、st、fias、verbal-activity、copus 或 itias）",
+    en="cannot tell the coding scheme from the header {header}; name it with --scheme (platform-9, st, fias, "
+    "verbal-activity, copus or itias)",
 )
 _NO_TIMELINE = Text(zh="分析文档中没有编码时间线，无法计算指标", en="the analysis has no coded timeline to measure")
 _NOT_CODED = Text(zh="{kind} 文档不含编码数据；需要 analysis 或 timeline", en="a {kind} document holds no coded data; "
@@ -36,9 +36,14 @@ Source = CodedTimeline | Analysis | str | Path
 
 def detect_scheme(path: str | Path, manager: PluginManager | None = None) -> str:
     """The scheme of a sheet by its header and first code: platform-9 (``teacher`` column), fias
-    (numeric codes), st (S/T), or another registered one-code scheme that names the first code."""
+    (numeric codes), st (S/T), copus (``interval``/``time`` then ``S.``/``I.`` columns, or a workbook),
+    or another registered one-code scheme that names the first code."""
+    if Path(path).suffix.lower() in (".xlsx", ".xlsm"):
+        return "copus"  # the one scheme whose sheets may be workbooks
     rows = head_rows(read_text(path), path, 2)  # the header and the first row: not the whole sheet
     head = tuple(c.lower() for c in rows[0].cells)
+    if head[0] in ("interval", "time") and any(c.startswith(("s.", "i.")) for c in head):
+        return "copus"
     if "teacher" in head:
         return "platform-9"
     if len(head) == 1 and head[0] in ("s", "t", "code", "st", "s/t", "编码"):
@@ -65,6 +70,7 @@ def _one_code_scheme(values: Sequence[str], manager: PluginManager | None) -> st
         return "st"
     coders = (manager or get_manager()).registry.coders.values()
     found = {reg.item.scheme.id for reg in coders if reg.item.scheme.id not in ("platform-9", "st", "fias")
+             and not reg.item.scheme.multi_code
              and any(first.lower() == code.id.lower() or first == code.label.zh for code in reg.item.scheme.codes)}
     return found.pop() if len(found) == 1 else "st"
 

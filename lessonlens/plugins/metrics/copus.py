@@ -1,0 +1,138 @@
+"""COPUS fractions of intervals, collapsed categories and their pies (Smith et al. 2013, 2014; Lund et al. 2015).
+
+For each code, over the intervals where it was coded (``ticks`` has it):
+
+- ``copus_<side>_<code>`` (``copus_i_lec``, ``copus_s_anq``, ``copus_i_dv`` for ``I.D/V``) = intervals
+  ticked / intervals coded; ``None`` when the code was not coded at all (listed in ``copus_not_coded``);
+- ``copus_s_gw`` (Lund et al. 2015) = intervals with CG, WG or OG ticked / intervals with any of them
+  coded (an explicit ``S.GW`` tick, as the video draft makes, counts as such);
+- the collapsed categories of Smith et al. 2014, as fractions of intervals with any of their codes
+  ticked: students ``copus_s_receiving`` (L), ``copus_s_talking`` (AnQ, SQ, WC, SP),
+  ``copus_s_working`` (Ind, CG, WG, OG, Prd, TQ), ``copus_s_other`` (W, O); instructor
+  ``copus_i_presenting`` (Lec, RtW, D/V), ``copus_i_guiding`` (FUp, PQ, CQ, AnQ, MG, 1o1),
+  ``copus_i_administration`` (Adm), ``copus_i_other`` (W, O). A category some of whose codes were not
+  coded is computed from the others (a lower bound) and named in ``copus_partial``;
+- shares ``copus_pie_students`` / ``copus_pie_instructor``: the collapsed pies as Smith et al. 2014
+  draw them, each category's ticks over all ticks of that side (summing to 1);
+- table ``copus_counts`` (metric, hits, of): the counts behind every fraction, so several lessons
+  can be pooled (:mod:`lessonlens.core.pooling`); table ``copus_intervals``: each interval's ticks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from lessonlens.core.extensions import Metric
+from lessonlens.core.hookspecs import hookimpl
+from lessonlens.core.metrics import MetricValues, Scalar, Table
+from lessonlens.core.timeline import CodedTimeline, CodingScheme
+
+STUDENT_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "receiving": ("S.L",),
+    "talking": ("S.AnQ", "S.SQ", "S.WC", "S.SP"),
+    "working": ("S.Ind", "S.CG", "S.WG", "S.OG", "S.Prd", "S.TQ"),
+    "other": ("S.W", "S.O"),
+}
+INSTRUCTOR_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "presenting": ("I.Lec", "I.RtW", "I.D/V"),
+    "guiding": ("I.FUp", "I.PQ", "I.CQ", "I.AnQ", "I.MG", "I.1o1"),
+    "administration": ("I.Adm",),
+    "other": ("I.W", "I.O"),
+}
+GROUP_WORK = ("S.CG", "S.WG", "S.OG")
+GW = "S.GW"
+
+Matrix = npt.NDArray[np.int8]
+
+
+def metric_id(code: str) -> str:
+    """The scalar id of a code: ``I.D/V`` -> ``copus_i_dv``."""
+    return "copus_" + code.lower().replace(".", "_").replace("/", "")
+
+
+def tick_matrix(timeline: CodedTimeline, codes: Sequence[str]) -> Matrix:
+    """(intervals, codes): 1 ticked, 0 not ticked, -1 not coded."""
+    out = np.full((len(timeline.samples), len(codes)), -1, dtype=np.int8)
+    index = {c: j for j, c in enumerate(codes)}
+    for i, sample in enumerate(timeline.samples):
+        for code, ticked in sample.ticks.items():
+            j = index.get(code)
+            if j is not None:
+                out[i, j] = 1 if ticked else 0
+    return out
+
+
+def _any(m: Matrix) -> Matrix:
+    """Per interval over some codes' columns: 1 if any is ticked, 0 if coded and none is, -1 if none coded."""
+    if m.shape[1] == 0:
+        return np.full(m.shape[0], -1, dtype=np.int8)
+    result: Matrix = m.max(axis=1)
+    return result
+
+
+def _fraction(column: Matrix) -> tuple[int, int, float | None]:
+    hits, of = int((column == 1).sum()), int((column >= 0).sum())
+    return hits, of, (round(hits / of, 6) if of else None)
+
+
+def copus_values(timeline: CodedTimeline, codes: Sequence[str]) -> MetricValues:
+    """Every COPUS metric of one lesson (see the module docstring)."""
+    columns = [*codes, GW]
+    m = tick_matrix(timeline, columns)
+    at = {c: j for j, c in enumerate(columns)}
+    explicit = m[:, at[GW]].copy()
+    derived = _any(m[:, [at[c] for c in GROUP_WORK]])
+    m[:, at[GW]] = np.where(explicit >= 0, explicit, derived)
+    scalars: dict[str, Scalar] = {"copus_intervals": len(timeline.samples)}
+    counts: list[tuple[str, int, int]] = []
+    for code in columns:
+        hits, of, value = _fraction(m[:, at[code]])
+        scalars[metric_id(code)] = value
+        counts.append((metric_id(code), hits, of))
+    partial: list[str] = []
+    shares: dict[str, dict[str, float]] = {}
+    for side, categories in (("s", STUDENT_CATEGORIES), ("i", INSTRUCTOR_CATEGORIES)):
+        pie: dict[str, int] = {}
+        for name, members in categories.items():
+            part = m[:, [at[c] for c in members]]
+            if side == "s" and name == "working":  # an explicit S.GW tick is group work too
+                part = np.concatenate([part, explicit[:, None]], axis=1)
+            key = f"copus_{side}_{name}"
+            hits, of, value = _fraction(_any(part))
+            scalars[key] = value
+            counts.append((key, hits, of))
+            if of and (part[:, : len(members)] < 0).all(axis=0).any():
+                partial.append(key)
+            if of:  # a category none of whose codes was coded has no slice (not a zero one)
+                pie[name] = int((part == 1).sum())
+        total = sum(pie.values())
+        if total:
+            group = "copus_pie_students" if side == "s" else "copus_pie_instructor"
+            shares[group] = {name: round(k / total, 6) for name, k in pie.items()}
+    scalars["copus_not_coded"] = ", ".join(c for c in codes if scalars[metric_id(c)] is None)
+    scalars["copus_partial"] = ", ".join(partial)
+    coded = [c for c in columns if (m[:, at[c]] >= 0).any()]
+    shown = m[:, [at[c] for c in coded]].tolist()
+    rows = tuple((float(s.t), float(s.t) + timeline.interval, *(None if v < 0 else v for v in row))
+                 for s, row in zip(timeline.samples, shown, strict=True))
+    tables = {
+        "copus_counts": Table(columns=("metric", "hits", "of"), rows=tuple(counts)),
+        "copus_intervals": Table(columns=("start", "end", *coded), rows=rows),
+    }
+    return MetricValues(scalars=scalars, shares=shares, tables=tables)
+
+
+class CopusFractions(Metric):
+    name = "copus"
+    schemes = ("copus",)
+
+    def compute(self, timeline: CodedTimeline, scheme: CodingScheme) -> MetricValues:
+        return copus_values(timeline, tuple(c.id for c in scheme.codes))
+
+
+@hookimpl
+def register_metrics(register: Callable[[Metric], None]) -> None:
+    register(CopusFractions())

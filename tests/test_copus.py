@@ -1,0 +1,128 @@
+"""COPUS: sheets (CSV, XLSX), fractions and collapsed categories by hand, pooling, bad sheets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lessonlens import InputError, measure
+from lessonlens.core.measure import detect_scheme, measure_many
+from lessonlens.core.pooling import pooled_fractions
+from lessonlens.core.timeline import CodedSample, CodedTimeline
+from lessonlens.plugins.coders.copus import SCHEME
+from lessonlens.plugins.metrics.copus import copus_values
+
+EIGHT = "S.L,S.Ind,S.AnQ,S.SQ,I.Lec,I.PQ,I.D/V,I.MG"
+ROWS = ("1,1,0,0,0,1,0,0,0,intro", "2,1,0,1,0,1,1,0,0,", "3,x,,,x,x,,x,,demo", "4,✓,✓,,,,,,✓,")
+
+
+@pytest.fixture
+def eight(tmp_path: Path) -> Path:
+    path = tmp_path / "copus8.csv"
+    path.write_text(f"interval,{EIGHT},comment\n" + "\n".join(ROWS) + "\n", encoding="utf-8")
+    return path
+
+
+def test_sheet_with_eight_codes_mixing_tick_styles(eight: Path) -> None:
+    assert detect_scheme(eight) == "copus"
+    m = measure(eight)
+    s = m.scalars
+    assert m.scheme == "copus" and m.n_samples == 4 and m.interval == 120.0
+    assert s["copus_s_l"] == 1.0 and s["copus_s_ind"] == 0.25 and s["copus_i_lec"] == 0.75
+    assert s["copus_i_dv"] == 0.25 and s["copus_i_mg"] == 0.25 and s["copus_s_anq"] == 0.25
+    # codes without a column are not coded, never zero
+    assert s["copus_s_cg"] is None and s["copus_i_cq"] is None and s["copus_s_gw"] is None
+    assert "I.CQ" in str(s["copus_not_coded"]) and "S.L" not in str(s["copus_not_coded"])
+    # collapsed: receiving = L (4/4); talking = AnQ|SQ (intervals 2, 3); working = Ind (4);
+    # presenting = Lec|D/V (1, 2, 3); guiding = PQ|MG (2, 4); administration: Adm not coded
+    assert (s["copus_s_receiving"], s["copus_s_talking"], s["copus_s_working"]) == (1.0, 0.5, 0.25)
+    assert (s["copus_i_presenting"], s["copus_i_guiding"], s["copus_i_administration"]) == (0.75, 0.5, None)
+    assert "copus_s_talking" in str(s["copus_partial"]) and "copus_s_receiving" not in str(s["copus_partial"])
+    # the pies: ticks per category over all ticks of the side (students: L 4, AnQ+SQ 2, Ind 1)
+    assert m.shares["copus_pie_students"] == {"receiving": round(4 / 7, 6), "talking": round(2 / 7, 6),
+                                              "working": round(1 / 7, 6)}
+    assert m.shares["copus_pie_instructor"] == {"presenting": round(4 / 6, 6), "guiding": round(2 / 6, 6)}
+    # the generic one-code metrics (S-T, shares) do not measure a multi-code scheme
+    assert "rt" not in s and "code_shares" not in m.shares
+
+
+def test_time_column_and_xlsx_read_the_same(eight: Path, tmp_path: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    ws = book.active
+    assert ws is not None
+    ws.append(["time", *EIGHT.split(","), "comment"])
+    for row in ROWS:
+        cells = row.split(",")
+        ws.append([(int(cells[0]) - 1) * 2, *[1 if c in ("1", "x", "✓") else None for c in cells[1:-1]], cells[-1]])
+    book.save(tmp_path / "copus8.xlsx")
+    from_csv, from_xlsx = measure(eight), measure(tmp_path / "copus8.xlsx")
+    assert from_xlsx.scalars == from_csv.scalars and from_xlsx.shares == from_csv.shares
+
+
+def test_group_work_is_derived_from_cg_wg_og(tmp_path: Path) -> None:
+    path = tmp_path / "gw.csv"
+    path.write_text("interval,S.CG,S.WG,I.Lec\n1,1,0,1\n2,0,1,0\n3,0,0,1\n4,0,0,1\n")
+    s = measure(path).scalars
+    assert s["copus_s_gw"] == 0.5 and s["copus_s_cg"] == 0.25 and s["copus_s_og"] is None
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("interval,S.L,S.Foo\n1,1,0\n", "line 1, column 3 (s.foo): unknown COPUS code column"),
+    ("interval,S.L,I.Lec\n1,1,maybe\n", "line 2, column 3 (i.lec): cell 'maybe' must be 1/0, x/blank or ✓/blank"),
+    ("interval,S.L\n1,1\n2,0\n4,1\n", "line 4, column 1 (interval): intervals are not consecutive: 3 should follow"),
+    ("time,S.L\n0,1\n2,0\n6,1\n", "line 4, column 1 (time): intervals are not consecutive: 4 should follow"),
+    ("interval,S.GW\n1,1\n", "GW is derived from CG, WG and OG"),
+    ("minute,S.L\n1,1\n", "the first column must be interval"),
+])
+def test_bad_sheets_give_one_line_errors(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(text)
+    with pytest.raises(InputError) as err:
+        measure(path, scheme="copus")
+    shown = err.value.message("en")
+    assert message in shown and str(path) in shown and "\n" not in shown
+
+
+def test_pooled_and_mean_of_lessons(eight: Path, tmp_path: Path) -> None:
+    other = tmp_path / "b.csv"
+    other.write_text("interval,S.L,I.Lec\n1,0,1\n2,0,1\n")
+    pooled = {p.metric: p for p in pooled_fractions(measure_many([eight, other]))}
+    # S.L: 4 of 4 and 0 of 2 -> pooled 4/6, mean of lessons (1 + 0) / 2
+    assert pooled["copus_s_l"].pooled == round(4 / 6, 6) and pooled["copus_s_l"].mean_of_lessons == 0.5
+    # I.Lec: 3/4 and 2/2 -> pooled 5/6, mean 0.875; S.Ind only in the first lesson
+    assert pooled["copus_i_lec"].pooled == round(5 / 6, 6) and pooled["copus_i_lec"].mean_of_lessons == 0.875
+    assert pooled["copus_s_ind"].lessons == 1 and pooled["copus_s_cg"].pooled is None
+
+
+ticks = st.lists(st.dictionaries(st.sampled_from([c.id for c in SCHEME.codes]), st.booleans()), min_size=1,
+                 max_size=12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(ticks, min_size=1, max_size=4))
+def test_fractions_in_range_and_pooled_is_weighted_mean(lessons: list[list[dict[str, bool]]]) -> None:
+    codes = tuple(c.id for c in SCHEME.codes)
+    timelines = [CodedTimeline("copus", 120.0, tuple(CodedSample(t=i * 120.0, ticks=t) for i, t in enumerate(rows)))
+                 for rows in lessons]
+    values = [copus_values(t, codes) for t in timelines]
+    for v in values:
+        for key, value in v.scalars.items():
+            if isinstance(value, float):
+                assert 0.0 <= value <= 1.0, key
+    from lessonlens.core.metrics import Metrics
+
+    measured = [Metrics(scheme="copus", interval=120.0, n_samples=len(t.samples), scalars=v.scalars, tables=v.tables)
+                for t, v in zip(timelines, values, strict=True)]
+    for p in pooled_fractions(measured):
+        weights = [(m.scalars[p.metric], n) for m, v in zip(measured, values, strict=True)
+                   for metric, _, n in v.tables["copus_counts"].rows if metric == p.metric and n]
+        if weights:
+            weighted = sum(float(f) * n for f, n in weights) / sum(n for _, n in weights)  # type: ignore[arg-type]
+            assert p.pooled == pytest.approx(weighted, abs=1e-5)
+        else:
+            assert p.pooled is None
