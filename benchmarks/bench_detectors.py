@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lessonlens.core.layout import DEFAULT_LAYOUT
+from lessonlens.media.layout import DEFAULT_LAYOUT
 from lessonlens.media.vision import grey
 from lessonlens.plugins.detectors import board_ocr, student_faces, teacher_pose
 from tests.vision_scenes import board_frame, student_frame, teacher_frame

@@ -30,11 +30,11 @@ from collections.abc import Iterator  # noqa: E402
 import attrs  # noqa: E402
 import numpy as np  # noqa: E402
 
-from lessonlens.core.columns import build_columns, columnar_timeline  # noqa: E402
+from lessonlens.columnar.columns import build_columns, columnar_timeline  # noqa: E402
 from lessonlens.core.documents import to_dict  # noqa: E402
-from lessonlens.core.pipeline import compute_metrics, compute_metrics_many  # noqa: E402
 from lessonlens.core.plugins import PluginManager  # noqa: E402
 from lessonlens.core.timeline import TEACHER_BEHAVIOURS, CodedTimeline  # noqa: E402
+from lessonlens.pipeline.stages import compute_metrics, compute_metrics_many  # noqa: E402
 
 SAMPLES = 450
 INTERVAL = 6.0

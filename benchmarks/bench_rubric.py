@@ -33,9 +33,9 @@ import numpy as np  # noqa: E402
 
 import lessonlens  # noqa: E402
 from lessonlens.core.rubric import RubricResult, ScoreSheet, TimedNote  # noqa: E402
-from lessonlens.core.rubric_aggregate import aggregate  # noqa: E402
-from lessonlens.core.rubric_tree import RubricTree, rubric_tree  # noqa: E402
-from lessonlens.core.score_sheet_write import write_score_sheets  # noqa: E402
+from lessonlens.rubric.aggregate import aggregate  # noqa: E402
+from lessonlens.rubric.sheet_write import write_score_sheets  # noqa: E402
+from lessonlens.rubric.tree import RubricTree, rubric_tree  # noqa: E402
 
 
 def synthetic_lessons(tree: RubricTree, lessons: int, raters: int, seed: int = 5) -> list[list[ScoreSheet]]:

@@ -18,9 +18,9 @@ import numpy as np
 
 from lessonlens.core.analysis import Analysis
 from lessonlens.core.lesson import LessonMeta
-from lessonlens.core.measure import measure
-from lessonlens.core.rules import Diagnoser
 from lessonlens.core.timeline import STUDENT_BEHAVIOURS, TEACHER_BEHAVIOURS, CodedSample, CodedTimeline
+from lessonlens.diagnosis import Diagnoser
+from lessonlens.pipeline.measure import measure
 
 INTERVAL = 6.0
 SAMPLES = 400  # 40 minutes

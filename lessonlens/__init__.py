@@ -9,8 +9,8 @@ The public Python API. Plugins import :data:`hookimpl` from here::
         register(MyMetric())
 """
 
+from lessonlens.columnar.columns import TimelineColumns, columnar_timeline
 from lessonlens.core.analysis import Analysis, Provenance
-from lessonlens.core.columns import TimelineColumns, columnar_timeline
 from lessonlens.core.documents import dumps, load, loads, save, to_dict
 from lessonlens.core.errors import InputError, LessonlensError, PluginError, SchemaVersionError
 from lessonlens.core.extensions import (
@@ -26,16 +26,19 @@ from lessonlens.core.findings import Finding, Severity
 from lessonlens.core.hookspecs import hookimpl
 from lessonlens.core.lazy import LazyTuple
 from lessonlens.core.lesson import LessonMeta, MediaRole, MediaSource
-from lessonlens.core.measure import measure, measure_many, read_coded_sheet
 from lessonlens.core.metrics import Metrics, MetricValues, Series, TimeRange
-from lessonlens.core.pipeline import analyze_media, code, compute_metrics, compute_metrics_many, detect
 from lessonlens.core.plugins import get_manager
-from lessonlens.core.reporting import report
 from lessonlens.core.rubric import RubricResult, RubricSchema, ScoreSheet, TimedNote
-from lessonlens.core.rubric_charts import matrix_chart, radar_charts
-from lessonlens.core.rubric_facts import rubric_facts
-from lessonlens.core.rules import Diagnoser, Diagnosis, check_rules, diagnose, load_rules
-from lessonlens.core.scoring import (
+from lessonlens.core.timeline import CodedSample, CodedTimeline, CodingScheme
+from lessonlens.core.version import __version__
+from lessonlens.diagnosis import Diagnoser, Diagnosis, check_rules, diagnose, load_rules
+from lessonlens.perception import analyze, evaluate
+from lessonlens.pipeline.measure import measure, measure_many, read_coded_sheet
+from lessonlens.pipeline.reporting import report
+from lessonlens.pipeline.stages import analyze_media, code, compute_metrics, compute_metrics_many, detect
+from lessonlens.rubric.charts import matrix_chart, radar_charts
+from lessonlens.rubric.facts import rubric_facts
+from lessonlens.rubric.scoring import (
     attach_rubric_result,
     list_rubric_schemas,
     load_rubric_schema,
@@ -43,9 +46,6 @@ from lessonlens.core.scoring import (
     score,
     write_rubric_template,
 )
-from lessonlens.core.timeline import CodedSample, CodedTimeline, CodingScheme
-from lessonlens.core.version import __version__
-from lessonlens.perception import analyze, evaluate
 
 __all__ = [
     "Analysis", "CodeRequest", "CodedSample", "CodedTimeline", "Coder", "CodingScheme", "DetectRequest", "Detector",

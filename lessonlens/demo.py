@@ -20,12 +20,12 @@ from lessonlens.core.analysis import Analysis
 from lessonlens.core.atomic import write_text_atomic
 from lessonlens.core.documents import save
 from lessonlens.core.errors import LessonlensError
-from lessonlens.core.measure import read_coded_sheet
-from lessonlens.core.pipeline import ProgressCallback, ProgressEvent, ignore_progress
-from lessonlens.core.reporting import report, with_all_metrics
 from lessonlens.core.rubric import RubricResult
-from lessonlens.core.rules import attach_findings, diagnose
-from lessonlens.core.scoring import attach_rubric_result, score
+from lessonlens.diagnosis import attach_findings, diagnose
+from lessonlens.pipeline.measure import read_coded_sheet
+from lessonlens.pipeline.reporting import report, with_all_metrics
+from lessonlens.pipeline.stages import ProgressCallback, ProgressEvent, ignore_progress
+from lessonlens.rubric.scoring import attach_rubric_result, score
 from lessonlens.samples import default_sample, load_sample, load_samples
 
 RUBRIC_SHEETS = Path(__file__).parent / "samples" / "rubric"

@@ -19,9 +19,9 @@ import pytest
 from lessonlens import samples
 from lessonlens.core.analysis import Analysis
 from lessonlens.core.rubric import RubricResult
-from lessonlens.core.rubric_tree import rubric_tree
-from lessonlens.core.rules.diagnose import Diagnoser
-from lessonlens.core.scoring import load_rubric_schema, score
+from lessonlens.diagnosis.diagnose import Diagnoser
+from lessonlens.rubric.scoring import load_rubric_schema, score
+from lessonlens.rubric.tree import rubric_tree
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"

@@ -9,9 +9,9 @@ from collections.abc import Sequence
 
 from lessonlens.core.analysis import Analysis
 from lessonlens.core.lesson import LessonMeta
-from lessonlens.core.measure import measure
 from lessonlens.core.rubric import IndicatorResult, RubricResult
 from lessonlens.core.timeline import CodedSample, CodedTimeline
+from lessonlens.pipeline.measure import measure
 
 Segment = tuple[float, str, dict[str, float]]
 INTERVAL = 6.0

@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lessonlens import InputError, measure
-from lessonlens.core.measure import detect_scheme, measure_many
-from lessonlens.core.pooling import pooled_fractions
 from lessonlens.core.timeline import CodedSample, CodedTimeline
+from lessonlens.pipeline.measure import detect_scheme, measure_many
+from lessonlens.pipeline.pooling import pooled_fractions
 from lessonlens.plugins.coders.copus import SCHEME
 from lessonlens.plugins.metrics.copus import copus_values
 

@@ -23,9 +23,9 @@ from lessonlens import (
 )
 from lessonlens.core.errors import InputError
 from lessonlens.core.observations import BehaviourCue, Observation
-from lessonlens.core.pipeline import ProgressEvent
 from lessonlens.core.plugins import PluginManager
 from lessonlens.core.sampling import sampling_instants
+from lessonlens.pipeline.stages import ProgressEvent
 
 PLAN = [  # (until t, teacher behaviour, share of students answering, listening)
     (30.0, "lecturing", 0.0, 1.0),

@@ -10,10 +10,10 @@ pytest.importorskip("mediapipe")
 
 from lessonlens.core.errors import InputError, PluginError
 from lessonlens.core.extensions import DetectRequest
-from lessonlens.core.layout import DEFAULT_LAYOUT, layout_from_mapping
 from lessonlens.core.lesson import LessonMeta, MediaSource
 from lessonlens.core.observations import PoseObservation, PositionObservation
 from lessonlens.core.plugins import get_manager
+from lessonlens.media.layout import DEFAULT_LAYOUT, layout_from_mapping
 from lessonlens.plugins.detectors import teacher_pose
 from tests.vision_scenes import teacher_frame, write_video
 
@@ -97,7 +97,7 @@ def test_an_unchanged_picture_is_not_run_again(model) -> None:  # type: ignore[n
 
 
 def test_room_layout_files(tmp_path: Path) -> None:
-    from lessonlens.core.layout import read_layout
+    from lessonlens.media.layout import read_layout
 
     room = tmp_path / "room.yaml"
     room.write_text("# 讲台在画面下半部\nzones:\n  board: {x: 0.1, y: 0, w: 0.8, h: 0.4}\n  podium: [0, 0.4, 1, 0.7]\n",

@@ -15,7 +15,7 @@ import lessonlens
 from lessonlens import save
 from lessonlens.core.analysis import Analysis
 from lessonlens.core.lesson import LessonMeta
-from lessonlens.core.rules import Diagnoser
+from lessonlens.diagnosis import Diagnoser
 from lessonlens.rules import RULES_DIR
 from lessonlens.store import LessonQuery, Norm, open_store
 from lessonlens.store.norms_io import write_norms
@@ -184,7 +184,7 @@ def test_norm_rules_need_a_norm_of_enough_lessons(district: tuple[str, Path, Nor
 
 
 def test_norm_names_are_checked_like_metric_names(tmp_path: Path) -> None:
-    from lessonlens.core.rules import check_rules
+    from lessonlens.diagnosis import check_rules
 
     pack = tmp_path / "norms.yaml"
     rule = "  - id: n.{i}\n    severity: notice\n    when: {when}\n" \

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lessonlens import InputError, measure
-from lessonlens.core.columns import timeline_columns
+from lessonlens.columnar.columns import timeline_columns
 from lessonlens.core.timeline import CodedSample, CodedTimeline
 from lessonlens.plugins.coders.itias import SCHEME
 from lessonlens.plugins.metrics.itias import itias_values

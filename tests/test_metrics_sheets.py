@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from lessonlens import InputError, read_coded_sheet
-from lessonlens.core.measure import detect_scheme
+from lessonlens.pipeline.measure import detect_scheme
 
 P9 = "t,teacher,listening,hand_raising,answering,reading_writing,peer_interaction\n"
 

@@ -11,14 +11,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from report_support import lesson_sample, rubric_result
 
-from lessonlens.core.rubric_charts import matrix_chart, radar_charts
-from lessonlens.core.scoring import load_rubric_schema
 from lessonlens.plugins.reports import svg
 from lessonlens.plugins.reports.behaviour import behaviour_charts, rose_chart
 from lessonlens.plugins.reports.charts.curves import Line, curve_svg
 from lessonlens.plugins.reports.charts.matrix import matrix_svg
 from lessonlens.plugins.reports.charts.radar import radar_svg
 from lessonlens.plugins.reports.charts.rtch import RtChPoint, rtch_svg
+from lessonlens.rubric.charts import matrix_chart, radar_charts
+from lessonlens.rubric.scoring import load_rubric_schema
 
 NS = "{http://www.w3.org/2000/svg}"
 

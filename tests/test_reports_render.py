@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 import lessonlens
 from lessonlens.cli import app
 from lessonlens.core.errors import InputError
-from lessonlens.core.scoring import attach_rubric_result
 from lessonlens.plugins.reports.fonts import FAMILY, font_source
+from lessonlens.rubric.scoring import attach_rubric_result
 
 LANGS = ("zh-CN", "en")
 TITLES = {
@@ -92,7 +92,7 @@ def test_user_text_in_lesson_metadata_is_escaped_in_charts_and_page(tmp_path: Pa
 def test_rubric_report_has_matrix_radars_statistics_agreement_notes_and_rubric_findings(tmp_path: Path) -> None:
     result = rubric_result(tmp_path)
     analysis = attach_rubric_result(lesson_sample(), result)
-    from lessonlens.core.rules.diagnose import diagnose
+    from lessonlens.diagnosis.diagnose import diagnose
 
     analysis = attrs.evolve(analysis, findings=diagnose(analysis).findings)
     out = lessonlens.report("rubric", tmp_path / "r.html", [analysis], [result], lang="en")

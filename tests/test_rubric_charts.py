@@ -7,8 +7,8 @@ import pytest
 from lessonlens import matrix_chart, radar_charts, rubric_facts
 from lessonlens.core.documents import converter
 from lessonlens.core.rubric import ScoreSheet
-from lessonlens.core.rubric_aggregate import aggregate
-from lessonlens.core.rubric_schema_io import read_rubric_schema
+from lessonlens.rubric.aggregate import aggregate
+from lessonlens.rubric.schema_io import read_rubric_schema
 from lessonlens.rubric_schemas import SCHEMAS_DIR
 from tests.rubric_support import sheets, weighted_schema
 

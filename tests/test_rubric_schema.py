@@ -16,10 +16,10 @@ from lessonlens import hookimpl
 from lessonlens.core.documents import to_dict
 from lessonlens.core.errors import InputError
 from lessonlens.core.plugins import get_manager
-from lessonlens.core.rubric_catalog import find_rubric_schema, list_rubric_schemas
-from lessonlens.core.rubric_problems import RubricProblems
-from lessonlens.core.rubric_schema_io import check_rubric_schema_file, parse_rubric_schema, read_rubric_schema
-from lessonlens.core.rubric_tree import rubric_tree
+from lessonlens.rubric.catalog import find_rubric_schema, list_rubric_schemas
+from lessonlens.rubric.problems import RubricProblems
+from lessonlens.rubric.schema_io import check_rubric_schema_file, parse_rubric_schema, read_rubric_schema
+from lessonlens.rubric.tree import rubric_tree
 from lessonlens.rubric_schemas import SCHEMAS_DIR
 
 BAND_LIST = [

@@ -12,11 +12,11 @@ import pytest
 
 from lessonlens.core.documents import to_dict
 from lessonlens.core.rubric import ScoreSheet, TimedNote
-from lessonlens.core.rubric_problems import RubricProblems
-from lessonlens.core.rubric_schema_io import read_rubric_schema
-from lessonlens.core.rubric_tree import rubric_tree
-from lessonlens.core.score_sheet_io import parse_time, read_score_file, read_score_sheets
-from lessonlens.core.score_sheet_write import template_sheets, write_score_sheets
+from lessonlens.rubric.problems import RubricProblems
+from lessonlens.rubric.schema_io import read_rubric_schema
+from lessonlens.rubric.sheet_io import parse_time, read_score_file, read_score_sheets
+from lessonlens.rubric.sheet_write import template_sheets, write_score_sheets
+from lessonlens.rubric.tree import rubric_tree
 from lessonlens.rubric_schemas import SCHEMAS_DIR
 from tests.rubric_support import flat_schema, weighted_schema
 

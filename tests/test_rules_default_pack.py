@@ -10,7 +10,7 @@ from rules_support import archetypes
 from lessonlens.core.analysis import Analysis
 from lessonlens.core.lesson import LessonMeta
 from lessonlens.core.metrics import Metrics
-from lessonlens.core.rules import Diagnoser, check_rules, load_rules
+from lessonlens.diagnosis import Diagnoser, check_rules, load_rules
 from lessonlens.rules import RULES_DIR
 
 #: rule id -> (a lesson it fires on, a lesson it does not fire on)

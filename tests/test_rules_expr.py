@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from lessonlens.core.metrics import Episodes, Metrics, Series, TimeRange
-from lessonlens.core.rules.compile import CompileError, Scope, compile_expr, compile_template
-from lessonlens.core.rules.env import LessonEnv, metrics_values
-from lessonlens.core.rules.expr import BoolOp, Compare, ExprSyntaxError, Num, parse, source_of
+from lessonlens.diagnosis.compile import CompileError, Scope, compile_expr, compile_template
+from lessonlens.diagnosis.env import LessonEnv, metrics_values
+from lessonlens.diagnosis.expr import BoolOp, Compare, ExprSyntaxError, Num, parse, source_of
 
 SCOPE = Scope(params={"limit": "num", "name": "str", "on": "bool"}, facts=frozenset({"choral"}))
 

@@ -11,7 +11,7 @@ from rules_support import archetypes
 from lessonlens.core.analysis import Analysis
 from lessonlens.core.lesson import LessonMeta
 from lessonlens.core.metrics import Metrics
-from lessonlens.core.rules import Diagnoser, RuleSetError, check_rules, diagnose, load_rules
+from lessonlens.diagnosis import Diagnoser, RuleSetError, check_rules, diagnose, load_rules
 from lessonlens.rules import RULES_DIR
 
 TEXTS = """

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from lessonlens import CodeRequest, InputError, LessonMeta, get_manager, measure, read_coded_sheet
-from lessonlens.core.measure import detect_scheme
 from lessonlens.core.metric_labels import METRIC_LABELS
 from lessonlens.core.observations import (
     BehaviourCue,
@@ -23,6 +22,7 @@ from lessonlens.core.observations import (
     SpeechObservation,
 )
 from lessonlens.core.timeline import STUDENT_BEHAVIOURS, TEACHER_BEHAVIOURS, CodedSample, CodedTimeline
+from lessonlens.pipeline.measure import detect_scheme
 from lessonlens.plugins.coders import verbal_activity as coder_module
 from lessonlens.plugins.metrics import verbal_activity as metric_module
 

@@ -17,11 +17,11 @@ from lessonlens.cli.progress import progress_bar
 from lessonlens.core.documents import load
 from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import Text, current_lang
-from lessonlens.core.layout import read_layout
 from lessonlens.core.lesson import MediaRole
-from lessonlens.core.measure import read_coded_sheet
+from lessonlens.media.layout import read_layout
 from lessonlens.perception import Evaluation, analyze, evaluate
 from lessonlens.perception.evaluate import Agreement
+from lessonlens.pipeline.measure import read_coded_sheet
 
 #: the detectors that read the room layout option
 LAYOUT_DETECTORS = ("teacher-pose", "board-ocr")

@@ -16,11 +16,11 @@ from lessonlens.core.documents import FindingSet, save, to_dict
 from lessonlens.core.errors import InputError
 from lessonlens.core.findings import Finding, Severity
 from lessonlens.core.i18n import Text, current_lang, normalize_lang, pick
-from lessonlens.core.rules.compile import clock, format_value
-from lessonlens.core.rules.diagnose import Diagnoser, Diagnosis, attach_findings
-from lessonlens.core.rules.engine import DEFAULT_ENGINE
-from lessonlens.core.rules.inputs import analysis_from_file
-from lessonlens.core.rules.pack import load_rules
+from lessonlens.diagnosis.compile import clock, format_value
+from lessonlens.diagnosis.diagnose import Diagnoser, Diagnosis, attach_findings
+from lessonlens.diagnosis.engine import DEFAULT_ENGINE
+from lessonlens.diagnosis.pack import load_rules
+from lessonlens.pipeline.inputs import analysis_from_file
 
 if TYPE_CHECKING:
     from lessonlens.store.results import Norm

@@ -12,14 +12,14 @@ from rich.table import Table
 
 from lessonlens.core.documents import dumps
 from lessonlens.core.i18n import Text, current_lang
-from lessonlens.core.measure import measure, measure_many
 from lessonlens.core.metric_labels import METRIC_LABELS, MODE_LABELS, metric_label
 from lessonlens.core.metric_records import wide_table
 from lessonlens.core.metrics import Metrics, Scalar
 from lessonlens.core.plugins import get_manager
-from lessonlens.core.pooling import Pooled, pooled_fractions
-from lessonlens.core.table_files import format_of, write_table
 from lessonlens.core.timeline import CodingScheme
+from lessonlens.pipeline.measure import measure, measure_many
+from lessonlens.pipeline.pooling import Pooled, pooled_fractions
+from lessonlens.tables.write import format_of, write_table
 
 _HEAD = {
     "metric": Text(zh="指标", en="Metric"),

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from lessonlens.core.pipeline import ProgressCallback, ProgressEvent
+from lessonlens.pipeline.stages import ProgressCallback, ProgressEvent
 
 
 @contextmanager

@@ -10,8 +10,8 @@ import typer
 from lessonlens.core.analysis import Analysis
 from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import Text, current_lang
-from lessonlens.core.reporting import report
 from lessonlens.core.rubric import RubricSchema
+from lessonlens.pipeline.reporting import report
 
 _T = {
     "written": Text(zh="已生成报告：{path}", en="report written: {path}"),
@@ -92,7 +92,7 @@ def add_to(app: typer.Typer) -> None:
 
             source: Analysis | Path = bundled.load_sample()
         elif scheme or interval:
-            from lessonlens.core.rules.inputs import analysis_from_file
+            from lessonlens.pipeline.inputs import analysis_from_file
 
             source = analysis_from_file(file, scheme or None, interval or None)
         else:
@@ -143,7 +143,7 @@ def add_to(app: typer.Typer) -> None:
         title: Annotated[str, TITLE] = "",
     ) -> None:
         """基于量规评分的教学设计/课堂教学能力分析报告 / rubric reports (teaching design, classroom teaching)."""
-        from lessonlens.core.scoring import load_rubric_schema
+        from lessonlens.rubric.scoring import load_rubric_schema
 
         schemas: list[RubricSchema] = [load_rubric_schema(s) for s in schema or []]
         path = report("rubric", output, [analysis] if analysis else [], list(results), schemas, fmt=fmt,

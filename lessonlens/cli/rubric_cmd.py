@@ -14,12 +14,12 @@ from lessonlens.core.documents import load, save, to_dict
 from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import Text, current_lang, pick
 from lessonlens.core.rubric import RubricResult, RubricSchema
-from lessonlens.core.rubric_aggregate import aggregate
-from lessonlens.core.rubric_catalog import find_rubric_schema
-from lessonlens.core.rubric_schema_io import check_rubric_schema_file
-from lessonlens.core.rubric_tree import OVERALL, rubric_tree
-from lessonlens.core.score_sheet_io import read_score_sheets
-from lessonlens.core.scoring import attach_rubric_result, list_rubric_schemas, write_rubric_template
+from lessonlens.rubric.aggregate import aggregate
+from lessonlens.rubric.catalog import find_rubric_schema
+from lessonlens.rubric.schema_io import check_rubric_schema_file
+from lessonlens.rubric.scoring import attach_rubric_result, list_rubric_schemas, write_rubric_template
+from lessonlens.rubric.sheet_io import read_score_sheets
+from lessonlens.rubric.tree import OVERALL, rubric_tree
 
 _T = {
     "valid": Text(zh="✓ {path}：量规 {id}（{name}），{n} 个指标，{leaves} 个观察点，{levels} 级，{bands} 个等级，"
@@ -155,7 +155,7 @@ def _write_output(output: Path, result: RubricResult, schema: RubricSchema, anal
     if output.suffix.lower() in ("", ".json"):
         save(result, output)
         return
-    from lessonlens.core.reporting import report  # the report renderers, only when a report is asked for
+    from lessonlens.pipeline.reporting import report  # the report renderers, only when a report is asked for
 
     report("rubric", output, [analysis] if analysis else [], [result], [schema], lang=lang)
 

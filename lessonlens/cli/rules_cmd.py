@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from lessonlens.core.i18n import Text, current_lang, pick
-from lessonlens.core.rules.pack import check_rules, default_rule_paths, load_rules, rule_files
+from lessonlens.diagnosis.pack import check_rules, default_rule_paths, load_rules, rule_files
 
 _T = {
     "ok": Text(zh="规则检查通过：已检查 {files} 个文件；生效规则 {rules} 条，参数 {params} 个",

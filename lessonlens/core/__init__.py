@@ -1,1 +1,1 @@
-"""The minimal core: data model, documents, hooks, plugin manager, pipeline, i18n."""
+"""The minimal core, only the contract: data model, documents, hooks, plugin manager, errors, i18n."""

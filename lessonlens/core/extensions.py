@@ -117,7 +117,7 @@ class Metric(abc.ABC):
 
     def compute_many(self, timelines: Sequence[CodedTimeline], scheme: CodingScheme) -> list[MetricValues]:
         """The metrics of several lessons coded under ``scheme``, in order. The default measures them
-        one by one; a plugin that can do a batch at once (see ``core/stacks.py``) overrides this."""
+        one by one; a plugin that can do a batch at once (see ``columnar/stacks.py``) overrides this."""
         return [self.compute(timeline, scheme) for timeline in timelines]
 
 

@@ -91,7 +91,7 @@ class CodedTimeline:
     """A lesson coded under one scheme at a fixed interval; ``st_mapping`` overrides the scheme's.
 
     ``samples`` is a tuple, or for a timeline made from numpy columns
-    (:func:`lessonlens.core.columns.columnar_timeline`) a lazy view whose CodedSample objects are
+    (:func:`lessonlens.columnar.columns.columnar_timeline`) a lazy view whose CodedSample objects are
     made only when read: metrics compute on the columns directly.
     """
 

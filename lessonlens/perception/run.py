@@ -27,13 +27,20 @@ from lessonlens.core.extensions import Detector, DetectRequest
 from lessonlens.core.i18n import Text
 from lessonlens.core.lesson import LessonMeta, MediaRole, MediaSource
 from lessonlens.core.observations import Observation
-from lessonlens.core.pipeline import ProgressCallback, ProgressEvent, code, compute_metrics, ignore_progress, media_for
 from lessonlens.core.plugins import PluginManager, get_manager
 from lessonlens.core.sampling import DEFAULT_INTERVAL, sampling_instants
 from lessonlens.core.version import __version__
 from lessonlens.media import MediaUnavailable, file_fingerprint, probe
 from lessonlens.perception.cache import ObservationCache, cache_key, default_cache_dir
 from lessonlens.perception.meta import read_lesson_meta
+from lessonlens.pipeline.stages import (
+    ProgressCallback,
+    ProgressEvent,
+    code,
+    compute_metrics,
+    ignore_progress,
+    media_for,
+)
 
 _NO_MEDIA = Text(zh="没有提供任何课堂录像或录音", en="no lesson recording was given")
 _NO_DETECTOR_MEDIA = Text(zh="检测器 {name} 需要 {roles} 角色的媒体，但没有提供",

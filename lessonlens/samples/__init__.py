@@ -22,10 +22,10 @@ from lessonlens.core.documents import converter
 from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import Text
 from lessonlens.core.lesson import LessonMeta
-from lessonlens.core.measure import read_coded_sheet
-from lessonlens.core.pipeline import compute_metrics
 from lessonlens.core.plugins import PluginManager, get_manager
 from lessonlens.core.version import __version__
+from lessonlens.pipeline.measure import read_coded_sheet
+from lessonlens.pipeline.stages import compute_metrics
 
 HERE = Path(__file__).parent
 _UNKNOWN = Text(zh="没有名为 {name} 的示例课；可用：{known}", en="no sample lesson named {name}; available: {known}")

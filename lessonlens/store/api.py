@@ -23,7 +23,6 @@ from lessonlens.core.analysis import Analysis
 from lessonlens.core.documents import load, loads
 from lessonlens.core.errors import InputError, LessonlensError
 from lessonlens.core.i18n import Text
-from lessonlens.core.table_files import format_of, write_table
 from lessonlens.store import migrate
 from lessonlens.store.db import WRITE, display_url, make_engine, resolve_url
 from lessonlens.store.export import table_rows
@@ -49,6 +48,7 @@ from lessonlens.store.results import (
     TeacherPeriod,
     TeacherSummary,
 )
+from lessonlens.tables.write import format_of, write_table
 
 #: the query that matches every lesson
 ALL = LessonQuery()

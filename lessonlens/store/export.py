@@ -1,6 +1,6 @@
 """Export store tables for researchers: CSV (always) and Parquet (with the ``parquet`` extra).
 
-The files are written by ``core/table_files.py`` (shared with ``lessonlens metrics --table``)."""
+The files are written by ``tables/write.py`` (shared with ``lessonlens metrics --table``)."""
 
 from __future__ import annotations
 

@@ -26,8 +26,8 @@ from lessonlens.core.extensions import Coder, CodeRequest
 from lessonlens.core.hookspecs import hookimpl
 from lessonlens.core.i18n import Text
 from lessonlens.core.observations import BehaviourCue, SpeechObservation
-from lessonlens.core.sheets import parse_rows, read_code_sheet, read_text, sheet_interval
 from lessonlens.core.timeline import Code, CodedSample, CodedTimeline, CodingScheme, Evidence
+from lessonlens.tables.coded_sheets import parse_rows, read_code_sheet, read_text, sheet_interval
 
 SCHEME = CodingScheme(
     id="itias",

@@ -15,8 +15,8 @@ from lessonlens.core.extensions import Coder, CodeRequest
 from lessonlens.core.hookspecs import hookimpl
 from lessonlens.core.i18n import Text
 from lessonlens.core.observations import BehaviourCue, SpeechObservation
-from lessonlens.core.sheets import read_code_sheet
 from lessonlens.core.timeline import Code, CodedSample, CodedTimeline, CodingScheme, Evidence
+from lessonlens.tables.coded_sheets import read_code_sheet
 
 SCHEME = CodingScheme(
     id="st",

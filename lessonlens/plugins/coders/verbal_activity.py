@@ -89,8 +89,8 @@ from lessonlens.core.observations import (
     PositionObservation,
     SpeechObservation,
 )
-from lessonlens.core.sheets import read_code_sheet
 from lessonlens.core.timeline import Code, CodedSample, CodedTimeline, CodingScheme, Evidence
+from lessonlens.tables.coded_sheets import read_code_sheet
 
 Category = Literal["teacher_verbal", "teacher_activity", "student_verbal", "student_activity"]
 CATEGORIES: tuple[Category, ...] = ("teacher_verbal", "teacher_activity", "student_verbal", "student_activity")

@@ -28,10 +28,10 @@ from lessonlens.core.errors import PluginError
 from lessonlens.core.extensions import Detector, DetectRequest
 from lessonlens.core.hookspecs import hookimpl
 from lessonlens.core.i18n import Text
-from lessonlens.core.layout import DEFAULT_LAYOUT, RoomLayout, layout_from_mapping
 from lessonlens.core.lesson import MediaRole
 from lessonlens.core.observations import BoardTextObservation, Box, Observation
 from lessonlens.media import frames_at
+from lessonlens.media.layout import DEFAULT_LAYOUT, RoomLayout, layout_from_mapping
 from lessonlens.media.vision import MISSING_MODEL, Image, changed_mask, require, thumbnail
 
 NAME = "board-ocr"

@@ -15,7 +15,7 @@ For each code, over the intervals where it was coded (``ticks`` has it):
 - shares ``copus_pie_students`` / ``copus_pie_instructor``: the collapsed pies as Smith et al. 2014
   draw them, each category's ticks over all ticks of that side (summing to 1);
 - table ``copus_counts`` (metric, hits, of): the counts behind every fraction, so several lessons
-  can be pooled (:mod:`lessonlens.core.pooling`); table ``copus_intervals``: each interval's ticks.
+  can be pooled (:mod:`lessonlens.pipeline.pooling`); table ``copus_intervals``: each interval's ticks.
 """
 
 from __future__ import annotations

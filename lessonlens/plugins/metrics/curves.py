@@ -7,7 +7,7 @@
 All are undefined (None) where the students were not observed. Binned curves are the mean of the
 defined values in each bin; summaries give the mean and the (first) time of the maximum and minimum;
 tables ``<curve>_extrema`` list the local maxima and minima of the binned curve.
-A batch of lessons on one grid is measured at once (``core/stacks.py``).
+A batch of lessons on one grid is measured at once (``columnar/stacks.py``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from lessonlens.core.columns import (
+from lessonlens.columnar.columns import (
     BoolArray,
     FloatArray,
     IntArray,
@@ -29,11 +29,11 @@ from lessonlens.core.columns import (
     nullable_tuple,
     positive_option,
 )
+from lessonlens.columnar.stacks import StackedColumns, by_grid
 from lessonlens.core.extensions import Metric
 from lessonlens.core.hookspecs import hookimpl
 from lessonlens.core.lazy import LazyTuple
 from lessonlens.core.metrics import CurveSummary, Extreme, MetricValues, Scalar, Series, Table
-from lessonlens.core.stacks import StackedColumns, by_grid
 from lessonlens.core.timeline import STUDENT_BEHAVIOURS, TEACHER_BEHAVIOURS, CodedTimeline, CodingScheme
 
 BIN_SECONDS = 120.0

@@ -15,12 +15,12 @@ from typing import Any
 
 import numpy as np
 
-from lessonlens.core.columns import BoolArray, FloatArray, IntArray, positive_option, time_gaps
+from lessonlens.columnar.columns import BoolArray, FloatArray, IntArray, positive_option, time_gaps
+from lessonlens.columnar.stacks import StackedColumns, by_grid
 from lessonlens.core.extensions import Metric
 from lessonlens.core.hookspecs import hookimpl
 from lessonlens.core.lazy import LazyTuple
 from lessonlens.core.metrics import Episodes, MetricValues, Scalar, TimeRange
-from lessonlens.core.stacks import StackedColumns, by_grid
 from lessonlens.core.timeline import STUDENT_BEHAVIOURS, TEACHER_BEHAVIOURS, CodedTimeline, CodingScheme
 
 MIN_SHARE = 0.1

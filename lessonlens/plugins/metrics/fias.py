@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from lessonlens.core.columns import IntArray, TimelineColumns, time_gaps, timeline_columns
+from lessonlens.columnar.columns import IntArray, TimelineColumns, time_gaps, timeline_columns
 from lessonlens.core.extensions import Metric
 from lessonlens.core.hookspecs import hookimpl
 from lessonlens.core.metrics import MetricValues, Scalar, Table

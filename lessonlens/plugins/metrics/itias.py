@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from lessonlens.core.columns import IntArray, TimelineColumns, time_gaps, timeline_columns
+from lessonlens.columnar.columns import IntArray, TimelineColumns, time_gaps, timeline_columns
 from lessonlens.core.extensions import Metric
 from lessonlens.core.hookspecs import hookimpl
 from lessonlens.core.metrics import MetricValues, Scalar, Series, Table

@@ -3,7 +3,7 @@
 platform-9: ``teacher_shares`` = share of samples (with a known teacher behaviour) per teacher
 behaviour; ``student_shares`` = mean over samples (with known students) of each behaviour's share.
 One-code schemes (S-T, FIAS): ``code_shares`` = share of known samples per code.
-A batch of lessons on one grid is measured at once (``core/stacks.py``).
+A batch of lessons on one grid is measured at once (``columnar/stacks.py``).
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from lessonlens.core.columns import FloatArray, IntArray, code_counts
+from lessonlens.columnar.columns import FloatArray, IntArray, code_counts
+from lessonlens.columnar.stacks import StackedColumns, by_grid
 from lessonlens.core.extensions import Metric
 from lessonlens.core.hookspecs import hookimpl
 from lessonlens.core.metrics import MetricValues
-from lessonlens.core.stacks import StackedColumns, by_grid
 from lessonlens.core.timeline import STUDENT_BEHAVIOURS, TEACHER_BEHAVIOURS, CodedTimeline, CodingScheme
 
 

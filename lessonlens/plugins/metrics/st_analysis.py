@@ -15,12 +15,12 @@ from typing import Any
 import attrs
 import numpy as np
 
-from lessonlens.core.columns import ST_T, FloatArray, IntArray, TimelineColumns, positive_option
+from lessonlens.columnar.columns import ST_T, FloatArray, IntArray, TimelineColumns, positive_option
+from lessonlens.columnar.stacks import StackedColumns, by_grid
 from lessonlens.core.extensions import Metric
 from lessonlens.core.hookspecs import hookimpl
 from lessonlens.core.lazy import LazyTuple
 from lessonlens.core.metrics import MetricValues, Scalar, Table
-from lessonlens.core.stacks import StackedColumns, by_grid
 from lessonlens.core.timeline import CodedTimeline, CodingScheme
 
 RESAMPLE_SECONDS = 30.0

@@ -4,7 +4,7 @@ platform-9 table ``timeline``: columns ``start``, ``end``, the 4 teacher behavio
 samples with that teacher code) and the 5 student behaviours (sum of the shares over the bin's
 samples, i.e. sample-equivalents: 20 samples of the whole class listening give 20.0).
 One-code schemes get one count column per code. Bins start at t = 0; the last one ends with the lesson.
-A batch of lessons on one grid is measured at once (``core/stacks.py``).
+A batch of lessons on one grid is measured at once (``columnar/stacks.py``).
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from lessonlens.core.columns import FloatArray, bin_edges, bin_sums, code_counts, positive_option
+from lessonlens.columnar.columns import FloatArray, bin_edges, bin_sums, code_counts, positive_option
+from lessonlens.columnar.stacks import StackedColumns, by_grid
 from lessonlens.core.extensions import Metric
 from lessonlens.core.hookspecs import hookimpl
 from lessonlens.core.lazy import LazyTuple
 from lessonlens.core.metrics import MetricValues, Scalar, Table
-from lessonlens.core.stacks import StackedColumns, by_grid
 from lessonlens.core.timeline import STUDENT_BEHAVIOURS, TEACHER_BEHAVIOURS, CodedTimeline, CodingScheme
 
 BIN_SECONDS = 120.0

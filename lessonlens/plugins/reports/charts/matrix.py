@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
-from lessonlens.core.charts import MatrixChart
 from lessonlens.core.i18n import pick
 from lessonlens.plugins.reports import svg
+from lessonlens.rubric.chart_specs import MatrixChart
 
 ROW = 26.0
 

@@ -8,9 +8,9 @@
 - :mod:`.diagnose` turns fired rules into findings and an explanation.
 """
 
-from lessonlens.core.rules.diagnose import Diagnoser, Diagnosis, ExplainStep, attach_findings, diagnose, rule_set
-from lessonlens.core.rules.engine import ENGINES, Firing, RuleEngine, make_engine
-from lessonlens.core.rules.pack import RuleIssue, RuleSet, RuleSetError, check_rules, load_rules
+from lessonlens.diagnosis.diagnose import Diagnoser, Diagnosis, ExplainStep, attach_findings, diagnose, rule_set
+from lessonlens.diagnosis.engine import ENGINES, Firing, RuleEngine, make_engine
+from lessonlens.diagnosis.pack import RuleIssue, RuleSet, RuleSetError, check_rules, load_rules
 
 __all__ = [
     "ENGINES",

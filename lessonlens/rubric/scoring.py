@@ -16,15 +16,15 @@ from lessonlens.core.analysis import Analysis
 from lessonlens.core.documents import load, save
 from lessonlens.core.lesson import LessonMeta
 from lessonlens.core.rubric import RubricResult, RubricSchema, ScoreSheet
-from lessonlens.core.rubric_aggregate import aggregate
-from lessonlens.core.rubric_catalog import RubricEntry, find_rubric_schema
-from lessonlens.core.rubric_catalog import list_rubric_schemas as _list
-from lessonlens.core.rubric_problems import raise_errors
-from lessonlens.core.rubric_schema_io import validate_rubric_schema
-from lessonlens.core.rubric_tree import RubricTree, rubric_tree
-from lessonlens.core.score_sheet_io import SheetsRead
-from lessonlens.core.score_sheet_io import read_score_sheets as _read
-from lessonlens.core.score_sheet_write import template_sheets, write_score_sheets
+from lessonlens.rubric.aggregate import aggregate
+from lessonlens.rubric.catalog import RubricEntry, find_rubric_schema
+from lessonlens.rubric.catalog import list_rubric_schemas as _list
+from lessonlens.rubric.problems import raise_errors
+from lessonlens.rubric.schema_io import validate_rubric_schema
+from lessonlens.rubric.sheet_io import SheetsRead
+from lessonlens.rubric.sheet_io import read_score_sheets as _read
+from lessonlens.rubric.sheet_write import template_sheets, write_score_sheets
+from lessonlens.rubric.tree import RubricTree, rubric_tree
 
 SchemaRef = RubricSchema | str | Path
 SheetRef = ScoreSheet | str | Path

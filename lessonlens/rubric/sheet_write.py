@@ -16,7 +16,7 @@ from lessonlens.core.atomic import atomic_path, write_text_atomic
 from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import Text
 from lessonlens.core.rubric import ScoreSheet
-from lessonlens.core.rubric_tree import OVERALL, RubricTree
+from lessonlens.rubric.tree import OVERALL, RubricTree
 
 FORMATS = ("csv", "xlsx")
 LAYOUTS = ("long", "wide")

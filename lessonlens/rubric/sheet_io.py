@@ -28,10 +28,10 @@ from lessonlens.core.documents import from_dict
 from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import Text
 from lessonlens.core.rubric import ScoreSheet, TimedNote
-from lessonlens.core.rubric_problems import Problem, RubricProblems, raise_errors
-from lessonlens.core.rubric_tree import OVERALL, RubricTree
-from lessonlens.core.score_sheets import UNKNOWN_INDICATOR, score_problems, sheet_problems
-from lessonlens.core.sheet_tables import Table, read_tables
+from lessonlens.rubric.problems import Problem, RubricProblems, raise_errors
+from lessonlens.rubric.sheet_checks import UNKNOWN_INDICATOR, score_problems, sheet_problems
+from lessonlens.rubric.tree import OVERALL, RubricTree
+from lessonlens.tables.read import Table, read_tables
 
 #: field -> header words that name it (compared lower-case)
 ALIASES: dict[str, tuple[str, ...]] = {

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from lessonlens.core.charts import (
+from lessonlens.core.i18n import Text
+from lessonlens.core.rubric import IndicatorResult, RubricResult, RubricSchema
+from lessonlens.rubric.chart_specs import (
     LegendBand,
     MatrixCell,
     MatrixChart,
@@ -14,9 +16,7 @@ from lessonlens.core.charts import (
     RadarChart,
     RadarSeries,
 )
-from lessonlens.core.i18n import Text
-from lessonlens.core.rubric import IndicatorResult, RubricResult, RubricSchema
-from lessonlens.core.rubric_tree import OVERALL, RubricTree, rubric_tree
+from lessonlens.rubric.tree import OVERALL, RubricTree, rubric_tree
 
 EMPTY_COLOR = "#e0e0e0"
 

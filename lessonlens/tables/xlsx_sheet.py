@@ -1,4 +1,5 @@
-"""The first worksheet of an XLSX workbook as a :class:`~lessonlens.core.sheets.Sheet` (rows keep their numbers)."""
+"""The first worksheet of an XLSX workbook as a :class:`~lessonlens.tables.coded_sheets.Sheet` (rows keep
+their numbers)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import Text
-from lessonlens.core.sheets import Sheet, SheetRow
+from lessonlens.tables.coded_sheets import Sheet, SheetRow
 
 _MISSING = Text(zh="文件不存在", en="file not found")
 _BAD_XLSX = Text(zh="不是有效的 XLSX 工作簿：{error}", en="not a valid XLSX workbook: {error}")

@@ -18,11 +18,11 @@ from lessonlens.core.documents import load
 from lessonlens.core.errors import InputError
 from lessonlens.core.extensions import ReportJob
 from lessonlens.core.i18n import Text, current_lang, normalize_lang
-from lessonlens.core.measure import measure
 from lessonlens.core.metrics import Metrics
 from lessonlens.core.plugins import PluginManager, get_manager
 from lessonlens.core.rubric import RubricResult, RubricSchema
-from lessonlens.core.rules.inputs import analysis_from_file
+from lessonlens.pipeline.inputs import analysis_from_file
+from lessonlens.pipeline.measure import measure
 
 KINDS: tuple[str, ...] = ("lesson", "compare", "period", "rubric")
 #: Output suffix -> format; CSV tables come as a ZIP of CSV files (a report has several tables).

@@ -13,8 +13,8 @@ import attrs
 from lessonlens.core.analysis import Analysis
 from lessonlens.core.metrics import Metrics
 from lessonlens.core.rubric import RubricResult
-from lessonlens.core.rubric_facts import rubric_facts
 from lessonlens.core.timeline import CodedTimeline
+from lessonlens.rubric.facts import rubric_facts
 
 CURVE_FIELDS = ("mean", "max", "min", "max_t", "min_t")
 LESSON_FIELDS = ("subject", "grade", "school", "teacher", "region", "title")

@@ -14,7 +14,7 @@ Grammar (lowest precedence first)::
              | NAME "(" [expr ("," expr)*] ")" | NAME | "(" expr ")"
 
 ``NAME`` may contain dots (``student_shares.answering``, ``rubric.cls.q1.share``). ``5%`` is 0.05.
-Nothing here evaluates anything: :mod:`lessonlens.core.rules.compile` checks names and types and
+Nothing here evaluates anything: :mod:`lessonlens.diagnosis.compile` checks names and types and
 turns the tree into closures. Python's ``eval`` is never involved.
 """
 

@@ -1,6 +1,6 @@
 """A columnar numpy view of a coded timeline, and the bin/gap/option helpers metric plugins share.
 
-Metric plugins compute on arrays, never sample by sample (and on stacks of lessons, ``core/stacks.py``:
+Metric plugins compute on arrays, never sample by sample (and on stacks of lessons, ``columnar/stacks.py``:
 see benchmarks/bench_metrics.py). Several metric plugins read the same timelines one after the other,
 so the views of the most recent timelines are kept (weakly) and built once; a timeline made with
 :func:`columnar_timeline` carries its columns already.

@@ -21,9 +21,9 @@ from lessonlens._vendor.experta.engine import KnowledgeEngine
 from lessonlens._vendor.experta.fact import Fact
 from lessonlens._vendor.experta.rule import Rule
 from lessonlens._vendor.experta.shortcuts import AS
-from lessonlens.core.rules.engine import Firing
-from lessonlens.core.rules.env import LessonEnv
-from lessonlens.core.rules.pack import CompiledRule, RuleSet
+from lessonlens.diagnosis.engine import Firing
+from lessonlens.diagnosis.env import LessonEnv
+from lessonlens.diagnosis.pack import CompiledRule, RuleSet
 
 _STRATUM_STEP = 1_000_000
 

@@ -14,8 +14,8 @@ import attrs
 
 from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import Text
-from lessonlens.core.rules.env import LessonEnv
-from lessonlens.core.rules.pack import CompiledRule, RuleSet
+from lessonlens.diagnosis.env import LessonEnv
+from lessonlens.diagnosis.pack import CompiledRule, RuleSet
 
 DEFAULT_ENGINE = "experta"
 _UNKNOWN = Text(zh="没有名为 {name} 的规则引擎；可用：{known}", en="no rule engine named {name}; available: {known}")
@@ -44,13 +44,13 @@ EngineFactory = Callable[[RuleSet], RuleEngine]
 
 
 def _experta(rules: RuleSet) -> RuleEngine:
-    from lessonlens.core.rules.experta_engine import ExpertaEngine
+    from lessonlens.diagnosis.experta_engine import ExpertaEngine
 
     return ExpertaEngine(rules)
 
 
 def _simple(rules: RuleSet) -> RuleEngine:
-    from lessonlens.core.rules.simple_engine import SimpleEngine
+    from lessonlens.diagnosis.simple_engine import SimpleEngine
 
     return SimpleEngine(rules)
 

@@ -14,9 +14,9 @@ from typing import Any
 import attrs
 import numpy as np
 
-from lessonlens.core.columns import TimelineColumns, timeline_columns
-from lessonlens.core.rules.env import CURVE_FIELDS, LESSON_FIELDS, LessonEnv
+from lessonlens.columnar.columns import TimelineColumns, timeline_columns
 from lessonlens.core.timeline import STUDENT_BEHAVIOURS, TEACHER_BEHAVIOURS
+from lessonlens.diagnosis.env import CURVE_FIELDS, LESSON_FIELDS, LessonEnv
 
 Ranges = tuple[tuple[float, float], ...]
 
@@ -35,7 +35,7 @@ SCALARS: dict[str, str] = {
 }
 CURVES: tuple[str, ...] = ("participation", "consistency", "attention")
 BEHAVIOURS: tuple[str, ...] = TEACHER_BEHAVIOURS + STUDENT_BEHAVIOURS
-#: rubric facts of :func:`lessonlens.core.rubric_facts.rubric_facts` (issue 5)
+#: rubric facts of :func:`lessonlens.rubric.facts.rubric_facts` (issue 5)
 _RUBRIC_NAME = re.compile(
     r"^rubric\.[\w\-]+\.(?:[\w\-.]+\.(share|band|mean|std|n_raters|level)|agreement\.(icc2k|kendall_w|outliers)"
     r"|(n_raters))$"

@@ -6,9 +6,9 @@ engine interface honest (two implementations) and to cross-check the experta eng
 
 from __future__ import annotations
 
-from lessonlens.core.rules.engine import Firing
-from lessonlens.core.rules.env import LessonEnv
-from lessonlens.core.rules.pack import RuleSet
+from lessonlens.diagnosis.engine import Firing
+from lessonlens.diagnosis.env import LessonEnv
+from lessonlens.diagnosis.pack import RuleSet
 
 
 class SimpleEngine:

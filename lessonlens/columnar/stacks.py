@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import attrs
 import numpy as np
 
-from lessonlens.core.columns import (
+from lessonlens.columnar.columns import (
     BoolArray,
     FloatArray,
     GridProperties,

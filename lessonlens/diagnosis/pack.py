@@ -19,7 +19,7 @@ from lessonlens.core.errors import InputError
 from lessonlens.core.findings import Severity
 from lessonlens.core.i18n import LANGS, Text, current_lang
 from lessonlens.core.lesson import LessonMeta
-from lessonlens.core.rules.compile import (
+from lessonlens.diagnosis.compile import (
     TYPE_NAMES,
     CompileError,
     Evaluator,
@@ -31,9 +31,9 @@ from lessonlens.core.rules.compile import (
     leaves,
     parse_expr,
 )
-from lessonlens.core.rules.expr import BoolOp, Name, Node, Not, source_of
-from lessonlens.core.rules.functions import name_type
-from lessonlens.core.rules.yamlfile import LineDict, LineList, YamlFileError, read_yaml
+from lessonlens.diagnosis.expr import BoolOp, Name, Node, Not, source_of
+from lessonlens.diagnosis.functions import name_type
+from lessonlens.diagnosis.yamlfile import LineDict, LineList, YamlFileError, read_yaml
 
 RULE_KEYS = frozenset({"id", "severity", "title", "explanation", "suggestion", "when", "ranges", "asserts",
                        "finding", "tags"})

@@ -17,10 +17,10 @@ from lessonlens.core.documents import load
 from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import Text
 from lessonlens.core.metrics import Metrics
-from lessonlens.core.pipeline import compute_metrics_many
 from lessonlens.core.plugins import PluginManager, get_manager
-from lessonlens.core.sheets import head_rows, read_text
 from lessonlens.core.timeline import CodedTimeline
+from lessonlens.pipeline.stages import compute_metrics_many
+from lessonlens.tables.coded_sheets import head_rows, read_text
 
 _UNKNOWN_SCHEME = Text(
     zh="无法从表头 {header} 判断编码方案；请用 --scheme 指定（platform-9、st、fias、verbal-activity、copus 或 itias）",

@@ -12,9 +12,9 @@ from lessonlens.core.analysis import Analysis
 from lessonlens.core.findings import Finding, Severity
 from lessonlens.core.i18n import LANGS
 from lessonlens.core.metrics import TimeRange
-from lessonlens.core.rules.engine import DEFAULT_ENGINE, Firing, make_engine
-from lessonlens.core.rules.env import LessonEnv, lesson_values
-from lessonlens.core.rules.pack import CompiledRule, RuleSet, default_rule_paths, load_rules
+from lessonlens.diagnosis.engine import DEFAULT_ENGINE, Firing, make_engine
+from lessonlens.diagnosis.env import LessonEnv, lesson_values
+from lessonlens.diagnosis.pack import CompiledRule, RuleSet, default_rule_paths, load_rules
 
 RulesArg = RuleSet | Sequence[Path | str] | None
 

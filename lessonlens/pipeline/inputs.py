@@ -11,9 +11,9 @@ from lessonlens.core.documents import load
 from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import Text
 from lessonlens.core.lesson import LessonMeta
-from lessonlens.core.measure import measure, read_coded_sheet
 from lessonlens.core.metrics import Metrics
 from lessonlens.core.timeline import CodedTimeline
+from lessonlens.pipeline.measure import measure, read_coded_sheet
 
 _NOT_A_LESSON = Text(
     zh="{kind} 文档无法诊断；需要 analysis、metrics 或 timeline 文档，或手工编码表 CSV",

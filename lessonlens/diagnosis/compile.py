@@ -15,8 +15,8 @@ from typing import Any
 import attrs
 
 from lessonlens.core.i18n import Text
-from lessonlens.core.rules.env import LessonEnv
-from lessonlens.core.rules.expr import (
+from lessonlens.diagnosis.env import LessonEnv
+from lessonlens.diagnosis.expr import (
     Arith,
     BoolOp,
     Call,
@@ -32,7 +32,7 @@ from lessonlens.core.rules.expr import (
     parse,
     source_of,
 )
-from lessonlens.core.rules.functions import BEHAVIOURS, CURVES, FUNCTIONS, name_type
+from lessonlens.diagnosis.functions import BEHAVIOURS, CURVES, FUNCTIONS, name_type
 
 Evaluator = Callable[[LessonEnv], Any]
 

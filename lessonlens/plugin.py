@@ -1,0 +1,102 @@
+"""The plugin-author API: everything a detector, coder, metric or renderer plugin needs, in one place.
+
+Built-in plugins and a school's own package import from here (and from :mod:`lessonlens.media` for
+decoding), never from lessonlens' internals::
+
+    from lessonlens.plugin import Metric, MetricValues, hookimpl, timeline_columns
+
+    class TalkShare(Metric):
+        name = "talk_share"
+        ...
+
+    @hookimpl
+    def register_metrics(register):
+        register(TalkShare())
+
+The names here are a public API: they keep their meaning across minor versions.
+"""
+
+from lessonlens.columnar.columns import (
+    ST_S,
+    ST_T,
+    BoolArray,
+    FloatArray,
+    IntArray,
+    TimelineColumns,
+    bin_edges,
+    bin_sums,
+    code_counts,
+    columnar_timeline,
+    float_tuple,
+    nullable_tuple,
+    positive_option,
+    time_gaps,
+    timeline_columns,
+)
+from lessonlens.columnar.stacks import StackedColumns, by_grid, stack_columns
+from lessonlens.core.analysis import Analysis
+from lessonlens.core.atomic import atomic_open, atomic_path, write_text_atomic
+from lessonlens.core.errors import InputError, LessonlensError, PluginError
+from lessonlens.core.extensions import Coder, CodeRequest, Detector, DetectRequest, Metric, Renderer, ReportJob
+from lessonlens.core.findings import Finding, Severity
+from lessonlens.core.hookspecs import hookimpl
+from lessonlens.core.i18n import Text, pick
+from lessonlens.core.lazy import LazyTuple
+from lessonlens.core.lesson import LessonMeta, MediaRole, MediaSource
+from lessonlens.core.metrics import (
+    CurveSummary,
+    Episodes,
+    Extreme,
+    Metrics,
+    MetricValues,
+    Scalar,
+    Series,
+    Table,
+    TimeRange,
+)
+from lessonlens.core.observations import (
+    BehaviourCue,
+    BoardTextObservation,
+    Box,
+    FaceObservation,
+    GenericObservation,
+    Keypoint,
+    Observation,
+    PoseObservation,
+    PositionObservation,
+    SpeechObservation,
+)
+from lessonlens.core.rubric import RubricResult, RubricSchema
+from lessonlens.core.timeline import (
+    STUDENT_BEHAVIOURS,
+    TEACHER_BEHAVIOURS,
+    Code,
+    CodedSample,
+    CodedTimeline,
+    CodingScheme,
+    Evidence,
+)
+from lessonlens.core.version import __version__
+from lessonlens.tables.coded_sheets import (
+    Sheet,
+    SheetRow,
+    parse_rows,
+    parse_times,
+    read_code_sheet,
+    read_text,
+    sheet_interval,
+)
+
+__all__ = [
+    "STUDENT_BEHAVIOURS", "ST_S", "ST_T", "TEACHER_BEHAVIOURS", "Analysis", "BehaviourCue", "BoardTextObservation",
+    "BoolArray", "Box", "Code", "CodeRequest", "CodedSample", "CodedTimeline", "Coder", "CodingScheme",
+    "CurveSummary", "DetectRequest", "Detector", "Episodes", "Evidence", "Extreme", "FaceObservation", "Finding",
+    "FloatArray", "GenericObservation", "InputError", "IntArray", "Keypoint", "LazyTuple", "LessonMeta",
+    "LessonlensError", "MediaRole", "MediaSource", "Metric", "MetricValues", "Metrics", "Observation",
+    "PluginError", "PoseObservation", "PositionObservation", "Renderer", "ReportJob", "RubricResult",
+    "RubricSchema", "Scalar", "Series", "Severity", "Sheet", "SheetRow", "SpeechObservation", "StackedColumns",
+    "Table", "Text", "TimeRange", "TimelineColumns", "__version__", "atomic_open", "atomic_path", "bin_edges",
+    "bin_sums", "by_grid", "code_counts", "columnar_timeline", "float_tuple", "hookimpl", "nullable_tuple",
+    "parse_rows", "parse_times", "pick", "positive_option", "read_code_sheet", "read_text", "sheet_interval",
+    "stack_columns", "time_gaps", "timeline_columns", "write_text_atomic",
+]
