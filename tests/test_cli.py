@@ -50,3 +50,46 @@ def test_module_entry_point_works_too() -> None:
     result = subprocess.run([sys.executable, "-m", "lessonlens", "--version"], capture_output=True, text=True,
                             check=False)
     assert result.returncode == 0 and result.stdout.startswith("lessonlens ")
+
+
+SCHOOL_TYPO = '''
+from lessonlens.plugin import hookimpl
+
+
+@hookimpl
+def register_metric(register):  # misspelled: register_metrics
+    raise AssertionError("never called")
+'''
+
+SCHOOL_FIAS = '''
+from lessonlens.plugin import hookimpl
+from lessonlens.plugins.coders.fias import FiasCoder
+
+
+@hookimpl
+def register_coders(register):
+    register(FiasCoder())  # a second coder named fias
+'''
+
+
+def test_plugins_reports_a_misspelled_hook_and_a_name_collision(tmp_path: Path) -> None:
+    (tmp_path / "school_typo.py").write_text(SCHOOL_TYPO, encoding="utf-8")
+    (tmp_path / "school_fias.py").write_text(SCHOOL_FIAS, encoding="utf-8")
+    dist = tmp_path / "school_plugins-1.0.dist-info"  # a real entry point, found on PYTHONPATH
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: school-plugins\nVersion: 1.0\n", encoding="utf-8")
+    (dist / "entry_points.txt").write_text(
+        "[lessonlens]\nschool-typo = school_typo\nschool-fias = school_fias\n", encoding="utf-8")
+    env = {**os.environ, "LESSONLENS_PLUGINS": "school-typo,school-fias", "LESSONLENS_LANG": "en",
+           "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path])}
+    result = subprocess.run([str(LESSONLENS), "plugins", "--json"], capture_output=True, text=True, env=env,
+                            check=False)
+    assert result.returncode == 0, result.stderr
+    listing = json.loads(result.stdout)
+    (failure,) = listing["failures"]
+    assert failure["name"] == "school-typo" and "did you mean register_metrics?" in failure["error"]
+    assert listing["collisions"] == [
+        {"kind": "coders", "name": "fias", "kept": "lessonlens.plugins.coders.fias", "ignored": "school-fias"}]
+    table = subprocess.run([str(LESSONLENS), "plugins"], capture_output=True, text=True, env=env, check=False)
+    assert "register_metric is not a lessonlens hook" in table.stdout
+    assert "coders fias: lessonlens.plugins.coders.fias is used, school-fias is ignored" in table.stdout

@@ -99,3 +99,67 @@ def test_a_plugin_whose_commands_fail_is_reported_and_the_cli_still_builds() -> 
     (failure,) = manager.failures()
     assert failure.name == "bad-commands" and "typo in the school's command module" in failure.error
     assert manager.metric("fine")
+
+
+class Typo:
+    @hookimpl
+    def register_metric(self, register: Callable[[Metric], None]) -> None:  # misspelled: register_metrics
+        register(Fine())
+
+
+def test_a_misspelled_hook_is_a_plugin_error_naming_the_hook() -> None:
+    manager = PluginManager(builtins=())
+    manager.register(Typo(), "typo-plugin")
+    manager.register(Good(), "good-school-plugin")
+    (failure,) = manager.failures()
+    assert failure.name == "typo-plugin"
+    assert "register_metric" in failure.error and "register_metrics" in failure.error
+    assert [p.name for p in manager.plugins()] == ["good-school-plugin"]
+
+
+class Shadow(Metric):
+    name = "fine"
+
+    def compute(self, timeline: CodedTimeline, scheme: CodingScheme) -> MetricValues:
+        return MetricValues(scalars={"fine": 2})
+
+
+class ShadowPlugin:
+    @hookimpl
+    def register_metrics(self, register: Callable[[Metric], None]) -> None:
+        register(Shadow())
+
+
+class FirstShadowPlugin:
+    @hookimpl(tryfirst=True)
+    def register_metrics(self, register: Callable[[Metric], None]) -> None:
+        register(Shadow())
+
+
+class RenamedHook:
+    @hookimpl(specname="register_metrics")
+    def metrics_of_the_district(self, register: Callable[[Metric], None]) -> None:
+        register(Fine())
+
+
+def test_a_name_registered_twice_is_a_collision_and_the_first_registration_is_used() -> None:
+    manager = PluginManager(builtins=())
+    manager.register(Good(), "good-school-plugin")
+    manager.register(ShadowPlugin(), "shadow-plugin")
+    assert isinstance(manager.metric("fine"), Fine)
+    (collision,) = manager.collisions()
+    assert (collision.kind, collision.name, collision.kept, collision.ignored) == (
+        "metrics", "fine", "good-school-plugin", "shadow-plugin")
+
+
+def test_tryfirst_puts_a_plugins_registrations_first_and_specname_is_honoured() -> None:
+    manager = PluginManager(builtins=())
+    manager.register(RenamedHook(), "renamed")
+    manager.register(FirstShadowPlugin(), "first-shadow")
+    assert isinstance(manager.metric("fine"), Shadow)
+    assert [(c.kept, c.ignored) for c in manager.collisions()] == [("first-shadow", "renamed")]
+    assert {p.name: p.registered for p in manager.plugins()}["renamed"] == {"metrics": ("fine",)}
+
+
+def test_builtins_register_no_name_twice() -> None:
+    assert PluginManager().collisions() == []

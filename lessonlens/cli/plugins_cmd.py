@@ -17,6 +17,10 @@ _HEAD = {
     "registers": Text(zh="注册内容", en="Registers"),
     "failed": Text(zh="加载失败的插件", en="Plugins that failed to load"),
     "builtin": Text(zh="内置", en="built-in"),
+    "collisions": Text(zh="重名注册（先注册者生效）", en="Names registered twice (the first one is used)"),
+    "collision": Text(
+        zh="{kind} {name}：使用 {kept}，忽略 {ignored}", en="{kind} {name}: {kept} is used, {ignored} is ignored"
+    ),
 }
 
 
@@ -25,7 +29,7 @@ def add_to(app: typer.Typer) -> None:
     def plugins(as_json: bool = typer.Option(False, "--json", help="以 JSON 输出 / print JSON.")) -> None:
         """列出已加载的插件及其注册内容 / list loaded plugins and what they register."""
         manager = get_manager()
-        infos, failures = manager.plugins(), manager.failures()
+        infos, failures, collisions = manager.plugins(), manager.failures(), manager.collisions()
         if as_json:
             typer.echo(json.dumps({
                 "plugins": [
@@ -34,6 +38,8 @@ def add_to(app: typer.Typer) -> None:
                     for p in infos
                 ],
                 "failures": [{"name": f.name, "origin": f.origin, "error": f.error} for f in failures],
+                "collisions": [{"kind": c.kind, "name": c.name, "kept": c.kept, "ignored": c.ignored}
+                               for c in collisions],
             }, ensure_ascii=False, indent=2))
             return
         lang = current_lang()
@@ -50,3 +56,8 @@ def add_to(app: typer.Typer) -> None:
             console.print(f"[red]{_HEAD['failed'].get(lang)}[/red]")
             for f in failures:
                 console.print(f"  {f.name} ({f.origin}): {f.error}", markup=False)
+        if collisions:
+            console.print(f"[yellow]{_HEAD['collisions'].get(lang)}[/yellow]")
+            for c in collisions:
+                line = _HEAD["collision"].format(lang, kind=c.kind, name=c.name, kept=c.kept, ignored=c.ignored)
+                console.print(f"  {line}", markup=False)

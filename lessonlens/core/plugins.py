@@ -7,9 +7,10 @@ A plugin that fails to import is recorded with its error and the others still lo
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -20,7 +21,7 @@ import pluggy
 from lessonlens.core import hookspecs
 from lessonlens.core.errors import PluginError
 from lessonlens.core.extensions import Coder, Detector, Metric, Renderer
-from lessonlens.core.i18n import Text
+from lessonlens.core.i18n import Text, current_lang
 from lessonlens.core.timeline import CodingScheme
 
 ENTRY_POINT_GROUP = "lessonlens"
@@ -62,6 +63,13 @@ _UNKNOWN = Text(zh="没有名为 {name} 的{what}；可用：{known}", en="no {w
 _BAD_REGISTRATION = Text(
     zh="插件 {plugin} 注册的 {obj!r} 不是{what}", en="plugin {plugin} registered {obj!r}, which is not a {what}"
 )
+_UNKNOWN_HOOK = Text(
+    zh="{hook} 不是 lessonlens 的钩子，未被调用", en="{hook} is not a lessonlens hook and was never called"
+)
+_UNKNOWN_HOOK_SIMILAR = Text(
+    zh="{hook} 不是 lessonlens 的钩子，未被调用（是否应为 {close}？）",
+    en="{hook} is not a lessonlens hook and was never called (did you mean {close}?)",
+)
 _WHAT = {
     "detectors": Text(zh="检测器", en="detector"),
     "coders": Text(zh="编码器", en="coder"),
@@ -69,6 +77,17 @@ _WHAT = {
     "schemes": Text(zh="编码方案", en="coding scheme"),
     "renderers": Text(zh="报告渲染器", en="report renderer"),
 }
+
+#: (kind, registry field, hook, the class registered objects must be; None: paths of data files)
+_HOOKS: tuple[tuple[str, str, str, type[Any] | None], ...] = (
+    ("detectors", "detectors", "register_detectors", Detector),
+    ("coders", "coders", "register_coders", Coder),
+    ("metrics", "metrics", "register_metrics", Metric),
+    ("renderers", "renderers", "register_report_renderers", Renderer),
+    ("rubric_schemas", "rubric_schema_paths", "register_rubric_schemas", None),
+    ("rules", "rule_paths", "register_rules", None),
+)
+_SPEC_NAMES = [name for name in dir(hookspecs) if name.startswith("register_")]
 
 
 @attrs.frozen
@@ -87,6 +106,16 @@ class PluginFailure:
     name: str
     origin: str
     error: str
+
+
+@attrs.frozen
+class Collision:
+    """Two plugins registered the same name: ``kept`` is used, ``ignored`` is not."""
+
+    kind: str
+    name: str
+    kept: str
+    ignored: str
 
 
 @attrs.define
@@ -119,6 +148,7 @@ class PluginManager:
         self._pm.add_hookspecs(hookspecs)
         self._infos: dict[str, PluginInfo] = {}
         self._failures: list[PluginFailure] = []
+        self._collisions: list[Collision] = []
         self._registry: Registry | None = None
 
     # -- loading -----------------------------------------------------------------------------
@@ -138,8 +168,7 @@ class PluginManager:
                     self._failures.append(PluginFailure(ep.name, dist or ep.value, _one_line(exc)))
                     continue
                 self._register(plugin, ep.name, dist or ep.value, version, builtin=False)
-        for name in list(self._infos):
-            self._collect(name, registry)
+        self._collect(registry)
         self._registry = registry
         return registry
 
@@ -154,57 +183,83 @@ class PluginManager:
     def _register(self, plugin: Any, name: str, origin: str, version: str, builtin: bool) -> None:
         if self._pm.is_registered(plugin) or self._pm.has_plugin(name):
             return
-        self._pm.register(plugin, name=name)
+        try:
+            self._pm.register(plugin, name=name)
+        except pluggy.PluginValidationError as exc:  # a hook with arguments its spec does not have
+            self._failures.append(PluginFailure(name, origin, _one_line(exc)))
+            return
         self._infos[name] = PluginInfo(name=name, origin=origin, version=version, builtin=builtin)
+        self._check_pending()
+
+    def _check_pending(self) -> None:
+        """A plugin implementing a hook lessonlens does not have (``register_metric``) is a typo: it is
+        reported as a failure and unregistered, instead of its registrations silently never happening."""
+        while True:
+            try:
+                self._pm.check_pending()
+                return
+            except pluggy.PluginValidationError as exc:
+                name = self._pm.get_name(exc.plugin) or repr(exc.plugin)
+                hooks = sorted(h for h in _hook_names(exc.plugin) if not hasattr(hookspecs, h))
+                info = self._infos.pop(name, None)
+                self._pm.unregister(exc.plugin)
+                for hook in hooks:
+                    close = difflib.get_close_matches(hook, _SPEC_NAMES, n=1)
+                    text = _UNKNOWN_HOOK_SIMILAR if close else _UNKNOWN_HOOK
+                    message = text.format(current_lang(), hook=hook, close=close[0] if close else "")
+                    self._failures.append(PluginFailure(name, info.origin if info else "", message))
 
     def register(self, plugin: Any, name: str, origin: str = "python") -> None:
         """Register a plugin object directly (tests, notebooks); it is collected on the next query."""
         self._register(plugin, name, origin, "", builtin=False)
-        if self._registry is not None:
-            self._collect(name, self._registry)
+        if self._registry is not None and name in self._infos:
+            self._collect(self._registry, only=name)
 
-    def _collect(self, name: str, registry: Registry) -> None:
-        plugin = self._pm.get_plugin(name)
-        registered: dict[str, list[str]] = {}
+    def _collect(self, registry: Registry, only: str | None = None) -> None:
+        """Call every ``register_*`` hook through pluggy's hook callers, so that ``specname``,
+        ``tryfirst`` and ``trylast`` work. Registrations are taken in plugin order (built-ins first),
+        ``tryfirst`` implementations before and ``trylast`` ones after the others; the first
+        registration of a name wins and each later one is reported as a collision."""
+        order = {name: i for i, name in enumerate(self._infos)}
+        registered: dict[str, dict[str, list[str]]] = {}
+        for kind, field, hook_name, cls in _HOOKS:
+            impls = [impl for impl in getattr(self._pm.hook, hook_name).get_hookimpls()
+                     if not (impl.hookwrapper or impl.wrapper) and (only is None or impl.plugin_name == only)]
+            impls.sort(key=lambda impl: (0 if impl.tryfirst else 2 if impl.trylast else 1,
+                                         order.get(impl.plugin_name, len(order))))
+            for impl in impls:
+                items: list[Any] = []
+                try:
+                    impl.function(**({"register": items.append} if "register" in impl.argnames else {}))
+                    names = [self._store(kind, field, cls, obj, impl.plugin_name, registry) for obj in items]
+                except Exception as exc:  # a broken plugin is reported, the others still load
+                    origin = self._infos[impl.plugin_name].origin if impl.plugin_name in self._infos else ""
+                    self._failures.append(PluginFailure(impl.plugin_name, origin, _one_line(exc)))
+                    continue
+                if names:
+                    registered.setdefault(impl.plugin_name, {}).setdefault(kind, []).extend(names)
+        for impl in self._pm.hook.register_commands.get_hookimpls():
+            if only is None or impl.plugin_name == only:
+                registered.setdefault(impl.plugin_name, {})["commands"] = ["(cli)"]
+        for name, kinds in registered.items():
+            if name in self._infos:
+                info = self._infos[name]
+                self._infos[name] = attrs.evolve(info, registered={k: tuple(v) for k, v in kinds.items()})
 
-        def call(hook: str, store: Callable[[Any], str], kind: str) -> None:
-            impl = getattr(plugin, hook, None)
-            if impl is None or not hasattr(impl, f"{hookspecs.PROJECT}_impl"):
-                return
-
-            def register(obj: Any) -> None:
-                registered.setdefault(kind, []).append(store(obj))
-
-            try:
-                impl(register=register)
-            except Exception as exc:  # a broken plugin is reported, the others still load
-                self._failures.append(PluginFailure(name, self._infos[name].origin, _one_line(exc)))
-
-        def named(kind: str, cls: type[Any], table: dict[str, Any]) -> Callable[[Any], str]:
-            def store(obj: Any) -> str:
-                if not isinstance(obj, cls) or not getattr(obj, "name", None):
-                    raise PluginError(_BAD_REGISTRATION, plugin=name, obj=obj, what=_WHAT[kind])
-                item_name = str(obj.name)
-                table[item_name] = Registration(obj, name)
-                return item_name
-            return store
-
-        def path_store(table: list[Registration[Path]]) -> Callable[[Any], str]:
-            def store(obj: Any) -> str:
-                table.append(Registration(Path(obj), name))
-                return str(obj)
-            return store
-
-        call("register_detectors", named("detectors", Detector, registry.detectors), "detectors")
-        call("register_coders", named("coders", Coder, registry.coders), "coders")
-        call("register_metrics", named("metrics", Metric, registry.metrics), "metrics")
-        call("register_report_renderers", named("renderers", Renderer, registry.renderers), "renderers")
-        call("register_rubric_schemas", path_store(registry.rubric_schema_paths), "rubric_schemas")
-        call("register_rules", path_store(registry.rule_paths), "rules")
-        if hasattr(getattr(plugin, "register_commands", None), f"{hookspecs.PROJECT}_impl"):
-            registered["commands"] = ["(cli)"]
-        info = self._infos[name]
-        self._infos[name] = attrs.evolve(info, registered={k: tuple(v) for k, v in registered.items()})
+    def _store(self, kind: str, field: str, cls: type[Any] | None, obj: Any, plugin: str, registry: Registry) -> str:
+        if cls is None:  # a path of data files
+            paths: list[Registration[Path]] = getattr(registry, field)
+            paths.append(Registration(Path(obj), plugin))
+            return str(obj)
+        if not isinstance(obj, cls) or not getattr(obj, "name", None):
+            raise PluginError(_BAD_REGISTRATION, plugin=plugin, obj=obj, what=_WHAT[kind])
+        item_name = str(obj.name)
+        table: dict[str, Registration[Any]] = getattr(registry, field)
+        if item_name in table:
+            self._collisions.append(Collision(kind, item_name, table[item_name].plugin, plugin))
+        else:
+            table[item_name] = Registration(obj, plugin)
+        return item_name
 
     # -- queries -----------------------------------------------------------------------------
     @property
@@ -218,6 +273,11 @@ class PluginManager:
     def failures(self) -> list[PluginFailure]:
         self._load()
         return list(self._failures)
+
+    def collisions(self) -> list[Collision]:
+        """Names registered twice: the first registration is used, the later one is ignored."""
+        self._load()
+        return list(self._collisions)
 
     def detector(self, name: str) -> Detector:
         return _lookup(self.registry.detectors, name, "detectors")
@@ -267,6 +327,11 @@ def _selected_entry_points() -> list[metadata.EntryPoint]:
         return eps
     wanted = {part.strip() for part in chosen.split(",") if part.strip()}
     return [ep for ep in eps if ep.name in wanted or (ep.dist is not None and ep.dist.name in wanted)]
+
+
+def _hook_names(plugin: Any) -> list[str]:
+    """The names of a plugin's attributes marked as lessonlens hook implementations."""
+    return [name for name in dir(plugin) if hasattr(getattr(plugin, name, None), f"{hookspecs.PROJECT}_impl")]
 
 
 def _one_line(exc: BaseException) -> str:
