@@ -24,4 +24,7 @@ pip=(.venv/bin/pip install -q --disable-pip-version-check)
 # Silero VAD's ONNX model ships in the silero-vad wheel, whose metadata requires torch (GBs, unused
 # here: lessonlens runs the model with onnxruntime), so that one package is installed without its deps.
 "${pip[@]}" --no-deps 'silero-vad==6.2.3'
+# rtmlib (the rtm extra: RTMO/RTMPose ONNX) requires opencv-python beside mediapipe's opencv-contrib-python;
+# its code needs only numpy, opencv and onnxruntime, which are here already.
+"${pip[@]}" --no-deps 'rtmlib==0.0.16'
 echo "lessonlens installed in .venv: $(.venv/bin/lessonlens --version)"

@@ -17,6 +17,7 @@ from lessonlens.cli import (
     diagnose_cmd,
     frames_cmd,
     metrics_cmd,
+    models_cmd,
     plugins_cmd,
     report_cmd,
     rubric_cmd,
@@ -63,6 +64,7 @@ demo_cmd.add_to(app)
 diagnose_cmd.add_to(app)
 frames_cmd.add_to(app)
 metrics_cmd.add_to(app)
+models_cmd.add_to(app)
 plugins_cmd.add_to(app)
 report_cmd.add_to(app)
 rubric_cmd.add_to(app)

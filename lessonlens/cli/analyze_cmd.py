@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from lessonlens.cli.models_cmd import parse_detector_options
 from lessonlens.cli.native_logs import native_logs_filtered
 from lessonlens.cli.progress import progress_bar
 from lessonlens.core.documents import load
@@ -19,6 +21,7 @@ from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import Text, current_lang
 from lessonlens.core.lesson import MediaRole
 from lessonlens.media.layout import read_layout
+from lessonlens.media.models import ENV_DOWNLOAD
 from lessonlens.perception import Evaluation, analyze, evaluate
 from lessonlens.perception.evaluate import Agreement
 from lessonlens.pipeline.measure import read_coded_sheet
@@ -97,6 +100,12 @@ def add_to(app: typer.Typer) -> None:
         layout: Annotated[Path | None, typer.Option(
             "--layout", help="教室布局 YAML（教师机位画面中的讲台、黑板等区域）/ room layout YAML (zones of the "
             "teacher camera's picture: board, podium ...).")] = None,
+        detector_option: Annotated[list[str] | None, typer.Option(
+            "--detector-option", help="检测器选项 检测器.选项=值，可多次（如 student-pose.backend=rtmo）/ "
+            "DETECTOR.OPTION=VALUE, repeatable (e.g. student-pose.model=rtmo.onnx).")] = None,
+        allow_download: Annotated[bool, typer.Option(
+            "--allow-download", help="允许检测器所用的库下载缺少的模型 / let the detectors' libraries download "
+            "missing models.")] = False,
     ) -> None:
         """分析课堂录像：检测、编码、指标、诊断与报告 / analyse recorded lesson files."""
         lang = current_lang()
@@ -105,13 +114,19 @@ def add_to(app: typer.Typer) -> None:
         runs: list[Any] = []
         cache: bool | Path = False if no_cache else (cache_dir or True)
         zones = read_layout(layout) if layout is not None else None  # checked before any media is read
-        detector_options = {name: {"layout": zones} for name in LAYOUT_DETECTORS} if zones else None
+        detector_options: dict[str, dict[str, Any]] = {name: {"layout": zones} for name in LAYOUT_DETECTORS} if zones \
+            else {}
+        for name, chosen in parse_detector_options(detector_option or []).items():
+            detector_options.setdefault(name, {}).update(chosen)
+        if allow_download:
+            os.environ[ENV_DOWNLOAD] = "1"
         with native_logs_filtered(), progress_bar(enabled=not quiet) as progress:
             analysis = analyze(
                 teacher=teacher, students=students, board=board, audio=audio, video=video,
                 offsets=parse_offsets(offset or []), lesson=meta, detectors=_names(detectors or []), coder=coder,
                 interval=interval, out_dir=out, cache=cache, report=not no_report, progress=progress,
-                warn=warnings.append, on_detector=runs.append, parallel=parallel, detector_options=detector_options,
+                warn=warnings.append, on_detector=runs.append, parallel=parallel,
+                detector_options=detector_options or None,
             )
         for message in warnings:
             console.print(f"[yellow]{_T['warning'].get(lang)}:[/yellow] {message}", markup=True, highlight=False)

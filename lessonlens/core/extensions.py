@@ -42,6 +42,38 @@ class DetectRequest:
     progress: Callable[[int, int], None] = _no_progress
 
 
+@attrs.frozen
+class ModelFile:
+    """A model file (or model directory) a detector backend loads from the user's disk.
+
+    ``option`` is the detector option that names it (``--detector-option NAME.<option>=PATH``); without
+    it lessonlens looks for ``filename`` in the models folders (``lessonlens models`` lists them).
+    ``outputs`` is the number of outputs an ONNX file must have (0: not checked).
+    """
+
+    option: str
+    filename: str
+    licence: str
+    source: str
+    kind: str = "onnx"  # onnx | dir | file
+    outputs: int = 0
+    sha256: str = ""
+    download_url: str = ""  # used by the library's own download, only with --allow-download
+
+
+@attrs.frozen
+class Backend:
+    """One way a detector can run: the package it needs (``module``, installed with ``install``) and
+    the model files it reads. ``note`` says why it may not share an environment with the defaults."""
+
+    name: str
+    module: str
+    install: str
+    models: tuple[ModelFile, ...] = ()
+    default: bool = False
+    note: Text | None = None
+
+
 class Detector(abc.ABC):
     """Reads media at sampling instants and emits observations.
 
@@ -60,6 +92,8 @@ class Detector(abc.ABC):
     description: ClassVar[Text] = Text(zh="", en="")
     #: run by ``lessonlens analyze`` when no detectors are named; slow ones (speech recognition) say False
     by_default: ClassVar[bool] = True
+    #: the ways it can run (option ``backend``) and the model files each reads (``lessonlens models``)
+    backends: ClassVar[tuple[Backend, ...]] = ()
 
     @abc.abstractmethod
     def detect(self, request: DetectRequest) -> Iterable[Observation]:

@@ -31,6 +31,7 @@ ENV_VAR = "LESSONLENS_PLUGINS"
 DEFAULT_PLUGINS: tuple[str, ...] = (
     "lessonlens.plugins.detectors.teacher_pose",
     "lessonlens.plugins.detectors.student_faces",
+    "lessonlens.plugins.detectors.student_pose",
     "lessonlens.plugins.detectors.board_ocr",
     "lessonlens.plugins.detectors.speech",
     "lessonlens.plugins.detectors.asr",

@@ -1,0 +1,116 @@
+"""``student-pose``: every student's body keypoints on the student camera, seats tracked across samples,
+and the posture cues a coder needs (hand raised, standing, head down, turned to a neighbour).
+
+Backends (option ``backend``): ``rtmo`` or ``rtmpose`` (ONNX files through rtmlib, the ``rtm``
+extra), ``mmpose`` (when installed), ``mediapipe`` (offline, coarse; the default). Model files come
+from the user's disk (``lessonlens models``). Not run by default: name it
+(``--detectors ...,student-pose``).
+
+Emits per instant, for each person placed in a seat:
+
+- :class:`PoseObservation` ``person="seat-NN"``: 17 COCO keypoints in frame fractions
+  (``visibility`` is the model's score) and the box around them;
+- :class:`BehaviourCue` ``actor="student:seat-NN"``: that student's platform-9 code
+  (``hand_raising``, ``answering`` for standing, ``reading_writing`` for head down,
+  ``peer_interaction`` for turned, else ``listening``), ``confidence`` the keypoints' mean score;
+
+and for the class a :class:`BehaviourCue` ``actor="students"`` per code with ``share`` = the
+fraction of the people seen (the same contract as ``student-faces``, so coders read it unchanged).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
+
+import numpy as np
+
+from lessonlens.core.extensions import Detector, DetectRequest
+from lessonlens.core.hookspecs import hookimpl
+from lessonlens.core.i18n import Text
+from lessonlens.core.lesson import MediaRole
+from lessonlens.core.observations import BehaviourCue, Box, Keypoint, Observation, PoseObservation
+from lessonlens.media import frames_at
+from lessonlens.media.vision import Image
+from lessonlens.plugins.detectors.student_pose.backends import BACKENDS, NAME, PoseRunner, runner
+from lessonlens.plugins.detectors.student_pose.cues import COCO17, DEFAULT, Person, Thresholds, posture
+from lessonlens.plugins.detectors.student_pose.seats import SeatTracker
+
+
+def observations_at(t: float, people: list[Person], tracker: SeatTracker, size: tuple[int, int],
+                    source: str = "", th: Thresholds = DEFAULT) -> list[Observation]:
+    """The pose, per-student and class observations of one instant; ``size`` is the frame's (w, h)."""
+    w, h = size
+    seats = tracker.assign(people)
+    found: list[Observation] = []
+    codes: Counter[str] = Counter()
+    confidence: dict[str, list[float]] = {}
+    for i, (p, seat) in enumerate(zip(people, seats, strict=True)):
+        if seat is None:
+            continue
+        state = posture(people, i, seat.usual_y(), seat.scale() if seat.scales else None, seat.usual_head(), th)
+        tracker.remember(seat, p, state.standing)
+        seen = p[p[:, 2] >= th.score]
+        lo = seen[:, :2].min(axis=0) if len(seen) else p[:, :2].min(axis=0)
+        hi = seen[:, :2].max(axis=0) if len(seen) else p[:, :2].max(axis=0)
+        found.append(PoseObservation(
+            t=t, source=source, detector=NAME, confidence=state.confidence, person=seat.id,
+            box=Box(round(float(lo[0]) / w, 4), round(float(lo[1]) / h, 4), round(float(hi[0] - lo[0]) / w, 4),
+                    round(float(hi[1] - lo[1]) / h, 4)),
+            keypoints=tuple(Keypoint(name, round(float(x) / w, 4), round(float(y) / h, 4), round(float(v), 3))
+                            for name, (x, y, v) in zip(COCO17, p, strict=True))))
+        code = state.behaviour
+        found.append(BehaviourCue(t=t, source=source, detector=NAME, actor=f"student:{seat.id}", behaviour=code,
+                                  confidence=state.confidence))
+        codes[code] += 1
+        confidence.setdefault(code, []).append(state.confidence)
+    total = sum(codes.values())
+    for code, n in sorted(codes.items()):
+        found.append(BehaviourCue(t=t, source=source, detector=NAME, actor="students", behaviour=code,
+                                  share=round(n / total, 4), confidence=round(float(np.mean(confidence[code])), 3)))
+    return found
+
+
+def track(frames: Iterable[tuple[float, Image]], model: PoseRunner, source: str = "",
+          progress: Callable[[int, int], None] | None = None, total: int = 0) -> Iterator[Observation]:
+    """Observations over a sequence of frames, one seat tracker for the lesson."""
+    tracker = SeatTracker()
+    for done, (t, frame) in enumerate(frames, start=1):
+        yield from observations_at(t, model(frame), tracker, (frame.shape[1], frame.shape[0]), source)
+        if progress is not None:
+            progress(done, total)
+
+
+class StudentPoseDetector(Detector):
+    """Options: ``backend`` (rtmo, rtmpose, mmpose, mediapipe), the backend's model options (``model``,
+    ``det_model``, ``config``, ``checkpoint``), ``width`` (px the frames are decoded at, 1280),
+    ``min_score`` (a person's mean keypoint score to count), ``det_score``, ``tiles`` (mediapipe)."""
+
+    name = NAME
+    roles = (MediaRole.STUDENTS,)
+    emits = ("pose", "behaviour")
+    by_default = False
+    backends = BACKENDS
+    description = Text(zh="学生多人姿态：举手、起立、低头、转身（rtmlib / mmpose / mediapipe）",
+                       en="students' multi-person pose: hands raised, standing, heads down, turned "
+                          "(rtmlib / mmpose / mediapipe)")
+
+    def __init__(self, backend: str = "mediapipe", width: int = 1280) -> None:
+        self.backend = backend
+        self.width = width
+
+    def fingerprint(self) -> str:
+        return f"{NAME}/1:{self.backend}:{self.width}"
+
+    def detect(self, request: DetectRequest) -> Iterator[Observation]:
+        options: Mapping[str, Any] = request.options
+        media = request.media[0]
+        model = runner(str(options.get("backend", self.backend)), options)
+        frames = frames_at(media.path, request.instants, media.offset, size=int(options.get("width", self.width)))
+        yield from track(frames, model, media.role.value, request.progress, len(request.instants))
+
+
+@hookimpl
+def register_detectors(register: Callable[[Detector], None]) -> None:
+    register(StudentPoseDetector())

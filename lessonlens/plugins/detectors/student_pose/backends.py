@@ -1,0 +1,186 @@
+"""Multi-person pose models for the student camera, each as ``image (RGB) -> list of (17, 3) people``.
+
+- ``rtmo``: RTMO (one-stage, all people at once) ONNX through rtmlib's pre/post-processing;
+- ``rtmpose``: a YOLOX person detector + RTMPose on each box (top-down), both ONNX through rtmlib;
+- ``mmpose``: mmpose's ``MMPoseInferencer`` with a local config and checkpoint (needs mmcv);
+- ``mediapipe``: mediapipe Pose (shipped in the wheel) on overlapping tiles, one person a tile:
+  offline and coarse (a crowded tile yields one student).
+
+rtmlib downloads a model whenever the path it gets does not exist; lessonlens hands it only
+checked local files, or the download address when the user allowed downloads.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import io
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from lessonlens.core.errors import PluginError
+from lessonlens.core.extensions import Backend, ModelFile
+from lessonlens.core.i18n import Text
+from lessonlens.media.models import require_model
+from lessonlens.media.vision import Image, require
+from lessonlens.plugins.detectors.student_pose.cues import Person
+
+NAME = "student-pose"
+PoseRunner = Callable[[Image], list[Person]]
+
+_OPENMMLAB = "https://download.openmmlab.com/mmpose/v1/projects/"
+RTMO_FILE = ModelFile(
+    option="model", filename="rtmo-body7-640x640.onnx", outputs=2,
+    licence="Apache-2.0 (OpenMMLab weights; trained on Body7: check its datasets' terms)",
+    source="rtmo-{s,m,l} *_body7-640x640 ONNX from mmpose's RTMO project page (unzip, use end2end.onnx)",
+    download_url=_OPENMMLAB + "rtmo/onnx_sdk/rtmo-s_8xb32-600e_body7-640x640-dac2bf74_20231211.zip")
+RTMPOSE_FILE = ModelFile(
+    option="model", filename="rtmpose-body7-256x192.onnx", outputs=2,
+    licence="Apache-2.0 (OpenMMLab weights; trained on Body7: check its datasets' terms)",
+    source="rtmpose-{s,m} simcc-body7 256x192 ONNX from mmpose's RTMPose project page (unzip, end2end.onnx)",
+    download_url=_OPENMMLAB + "rtmposev1/onnx_sdk/rtmpose-m_simcc-body7_pt-body7_420e-256x192-e48f03d0_20230504.zip")
+YOLOX_FILE = ModelFile(
+    option="det_model", filename="yolox-humanart-640x640.onnx",
+    licence="Apache-2.0 (OpenMMLab YOLOX weights; trained on HumanArt: check its terms)",
+    source="yolox_{m,x}_8xb8-300e_humanart ONNX from mmpose's RTMPose project page (unzip, end2end.onnx)",
+    download_url=_OPENMMLAB + "rtmposev1/onnx_sdk/yolox_m_8xb8-300e_humanart-c2c7a14a.zip")
+MMPOSE_CONFIG = ModelFile(option="config", filename="mmpose-body.py", kind="file", licence="Apache-2.0",
+                          source="an mmpose 2D body config (configs/body_2d_keypoint/...)")
+MMPOSE_WEIGHTS = ModelFile(option="checkpoint", filename="mmpose-body.pth", kind="file",
+                           licence="Apache-2.0 (OpenMMLab weights; check the training datasets' terms)",
+                           source="the checkpoint named in that config's README (download.openmmlab.com)")
+
+BACKENDS = (
+    Backend("mediapipe", "mediapipe", "pip install 'lessonlens[vision]'", default=True),
+    Backend("rtmo", "rtmlib", "pip install 'lessonlens[rtm]' (or pip install --no-deps rtmlib==0.0.16 beside "
+            "the vision extra)", (RTMO_FILE,)),
+    Backend("rtmpose", "rtmlib", "pip install 'lessonlens[rtm]' (or pip install --no-deps rtmlib==0.0.16 beside "
+            "the vision extra)", (YOLOX_FILE, RTMPOSE_FILE)),
+    Backend("mmpose", "mmpose", "pip install 'lessonlens[mmpose]'; mim install mmcv (see docs/perception.md)",
+            (MMPOSE_CONFIG, MMPOSE_WEIGHTS),
+            note=Text(zh="mmcv 需要从源码编译（几十分钟），建议单独的虚拟环境",
+                      en="mmcv builds from source (tens of minutes): best in a separate virtual environment")),
+)
+BY_NAME = {b.name: b for b in BACKENDS}
+
+_UNKNOWN = Text(zh="检测器 {detector} 没有名为 {name} 的后端；可用：{known}",
+                en="detector {detector} has no backend {name}; available: {known}")
+
+
+def _people(keypoints: Any, scores: Any, min_score: float) -> list[Person]:
+    kp = np.asarray(keypoints, dtype=np.float32).reshape(-1, 17, 2)
+    sc = np.asarray(scores, dtype=np.float32).reshape(-1, 17)
+    return [np.concatenate([k, s[:, None]], axis=1) for k, s in zip(kp, sc, strict=True)
+            if float(s.mean()) >= min_score]
+
+
+def _model_path(backend: Backend, spec: ModelFile, options: Mapping[str, Any]) -> str:
+    path = require_model(NAME, backend, spec, options)
+    return str(path) if path is not None else spec.download_url
+
+
+def rtmo_runner(options: Mapping[str, Any]) -> PoseRunner:
+    """RTMO through rtmlib (input 1x3x640x640 raw BGR pixels; outputs ``dets`` Nx5, ``keypoints`` Nx17x3)."""
+    rtmlib = require("rtmlib", NAME, "rtmlib", "rtm")
+    path = _model_path(BY_NAME["rtmo"], RTMO_FILE, options)
+    with contextlib.redirect_stdout(io.StringIO()):  # rtmlib prints "load ... with onnxruntime backend"
+        model = rtmlib.RTMO(path, model_input_size=(640, 640), score_thr=float(options.get("det_score", 0.3)),
+                            backend="onnxruntime", device="cpu")
+    min_score = float(options.get("min_score", 0.2))
+
+    def run(image: Image) -> list[Person]:
+        keypoints, scores = model(np.ascontiguousarray(image[:, :, ::-1]))
+        return _people(keypoints, scores, min_score)
+
+    return run
+
+
+def rtmpose_runner(options: Mapping[str, Any]) -> PoseRunner:
+    """YOLOX person boxes, then RTMPose (input 1x3x256x192 normalised BGR; SimCC outputs) on each box."""
+    rtmlib = require("rtmlib", NAME, "rtmlib", "rtm")
+    backend = BY_NAME["rtmpose"]
+    det_path, pose_path = _model_path(backend, YOLOX_FILE, options), _model_path(backend, RTMPOSE_FILE, options)
+    with contextlib.redirect_stdout(io.StringIO()):
+        detector = rtmlib.YOLOX(det_path, model_input_size=(640, 640), score_thr=float(options.get("det_score", 0.3)),
+                                backend="onnxruntime", device="cpu")
+        pose = rtmlib.RTMPose(pose_path, model_input_size=(192, 256), backend="onnxruntime", device="cpu")
+    min_score = float(options.get("min_score", 0.2))
+
+    def run(image: Image) -> list[Person]:
+        bgr = np.ascontiguousarray(image[:, :, ::-1])
+        boxes = detector(bgr)
+        if len(boxes) == 0:
+            return []
+        keypoints, scores = pose(bgr, bboxes=list(boxes))
+        return _people(keypoints, scores, min_score)
+
+    return run
+
+
+def mmpose_runner(options: Mapping[str, Any]) -> PoseRunner:
+    """mmpose's inferencer with a local config and checkpoint (and its default person detector)."""
+    try:
+        apis = importlib.import_module("mmpose.apis")
+    except ImportError:
+        raise PluginError(Text(zh="mmpose 后端需要 mmpose 与 mmcv：见 docs/perception.md 的安装步骤",
+                               en="the mmpose backend needs mmpose and mmcv: see the install recipe in "
+                                  "docs/perception.md"), detector=NAME) from None
+    backend = BY_NAME["mmpose"]
+    config = require_model(NAME, backend, MMPOSE_CONFIG, options, check=True)
+    weights = require_model(NAME, backend, MMPOSE_WEIGHTS, options, check=True)
+    inferencer = apis.MMPoseInferencer(pose2d=str(config), pose2d_weights=str(weights), device="cpu")
+    min_score = float(options.get("min_score", 0.2))
+
+    def run(image: Image) -> list[Person]:
+        result = next(inferencer(np.ascontiguousarray(image[:, :, ::-1]), show=False))
+        people = result["predictions"][0]
+        if not people:
+            return []
+        return _people([p["keypoints"] for p in people], [p["keypoint_scores"] for p in people], min_score)
+
+    return run
+
+
+#: mediapipe's 33 landmarks -> COCO-17
+_MP_INDEX = np.array([0, 2, 5, 7, 8, 11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28])
+
+
+def mediapipe_runner(options: Mapping[str, Any]) -> PoseRunner:
+    """mediapipe Pose on a grid of half-overlapping tiles (``tiles`` = "COLSxROWS", default 4x2)."""
+    mp = require("mediapipe", NAME, "mediapipe==0.10.21", "vision")
+    cols, rows = (int(v) for v in str(options.get("tiles", "4x2")).lower().split("x"))
+    pose = mp.solutions.pose.Pose(static_image_mode=True, model_complexity=1, min_detection_confidence=0.5)
+
+    def run(image: Image) -> list[Person]:
+        h, w = image.shape[:2]
+        tw, th = int(2 * w / (cols + 1)), int(2 * h / (rows + 1))
+        found: list[Person] = []
+        for r in range(rows):
+            for c in range(cols):
+                x0, y0 = c * tw // 2, r * th // 2
+                tile = np.ascontiguousarray(image[y0:y0 + th, x0:x0 + tw])
+                result = pose.process(tile)
+                if not result.pose_landmarks:
+                    continue
+                marks = result.pose_landmarks.landmark
+                p = np.array([(x0 + marks[i].x * tile.shape[1], y0 + marks[i].y * tile.shape[0], marks[i].visibility)
+                              for i in _MP_INDEX], dtype=np.float32)
+                if all(float(np.hypot(*(p[0, :2] - q[0, :2]))) > 0.05 * w for q in found):
+                    found.append(p)
+        return found
+
+    return run
+
+
+RUNNERS: dict[str, Callable[[Mapping[str, Any]], PoseRunner]] = {
+    "rtmo": rtmo_runner, "rtmpose": rtmpose_runner, "mmpose": mmpose_runner, "mediapipe": mediapipe_runner,
+}
+
+
+def runner(name: str, options: Mapping[str, Any]) -> PoseRunner:
+    """The pose model of backend ``name`` (PluginError naming the backends when unknown)."""
+    if name not in RUNNERS:
+        raise PluginError(_UNKNOWN, detector=NAME, name=name, known=", ".join(RUNNERS))
+    return RUNNERS[name](options)

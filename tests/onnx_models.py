@@ -1,0 +1,147 @@
+"""Small ONNX models with the exact input and output signatures of the model families lessonlens
+plugs in (RTMO, YOLOX with NMS, RTMPose SimCC, Paraformer), built with ``onnx.helper``.
+
+Their outputs are known functions of the input, so a test can run the real library's loading,
+pre-processing and post-processing code and check the decoded result:
+
+- RTMO: every keypoint is a constant plus the (column, row) of the brightest spot of the
+  letterboxed 640x640 input, so decoding undoes the letterbox exactly;
+- RTMPose: each keypoint's SimCC x (y) curve is the crop's brightness profile over columns (rows),
+  so a bright vertical and horizontal stripe decode to where they are in the picture;
+- YOLOX: constant person boxes (the ``dets``/``labels`` form with NMS inside);
+- Paraformer: constant token logits for ``N`` tokens (the text is known), ``token_num`` = N.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+OPSET = [helper.make_opsetid("", 17)]
+Floats = npt.NDArray[np.float32]
+
+
+def _const(name: str, value: npt.NDArray[np.generic]) -> onnx.TensorProto:
+    return numpy_helper.from_array(value, name)
+
+
+def _save(graph: onnx.GraphProto, path: Path) -> Path:
+    model = helper.make_model(graph, opset_imports=OPSET, producer_name="lessonlens-tests")
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    onnx.save(model, str(path))
+    return path
+
+
+def rtmo(path: Path, keypoints: Floats, boxes: Floats) -> Path:
+    """RTMO: ``input`` 1x3x640x640 -> ``dets`` 1xNx5, ``keypoints`` 1xNx17x3.
+
+    ``keypoints`` (N, 17, 3) are in input pixels relative to the brightest spot; ``boxes`` (N, 5)."""
+    n = len(keypoints)
+    mask = np.zeros((1, n, 17, 3), np.float32)
+    mask[..., :2] = 1
+    nodes = [
+        helper.make_node("ReduceSum", ["input", "axes_rows"], ["cols"], keepdims=0),  # (1, 640)
+        helper.make_node("ReduceSum", ["input", "axes_cols"], ["rows"], keepdims=0),
+        helper.make_node("ArgMax", ["cols"], ["ax"], axis=1, keepdims=0),
+        helper.make_node("ArgMax", ["rows"], ["ay"], axis=1, keepdims=0),
+        helper.make_node("Concat", ["ax", "ay", "zero"], ["offset_i"], axis=0),
+        helper.make_node("Cast", ["offset_i"], ["offset"], to=TensorProto.FLOAT),
+        helper.make_node("Mul", ["offset", "mask"], ["shift"]),
+        helper.make_node("Add", ["base", "shift"], ["keypoints"]),
+        helper.make_node("Identity", ["boxes"], ["dets"]),
+    ]
+    graph = helper.make_graph(
+        nodes, "rtmo",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, 640, 640])],
+        [helper.make_tensor_value_info("dets", TensorProto.FLOAT, [1, n, 5]),
+         helper.make_tensor_value_info("keypoints", TensorProto.FLOAT, [1, n, 17, 3])],
+        [_const("axes_rows", np.array([1, 2], np.int64)), _const("axes_cols", np.array([1, 3], np.int64)),
+         _const("zero", np.zeros(1, np.int64)), _const("mask", mask),
+         _const("base", keypoints[None].astype(np.float32)), _const("boxes", boxes[None].astype(np.float32))])
+    return _save(graph, path)
+
+
+def yolox(path: Path, boxes: Floats) -> Path:
+    """YOLOX exported with NMS: ``input`` 1x3x640x640 -> ``dets`` 1xNx5 (x0, y0, x1, y1, score), ``labels`` 1xN."""
+    n = len(boxes)
+    nodes = [
+        helper.make_node("ReduceMean", ["input"], ["m"], keepdims=0),
+        helper.make_node("Mul", ["m", "zero"], ["nothing"]),
+        helper.make_node("Add", ["boxes", "nothing"], ["dets"]),
+        helper.make_node("Identity", ["classes"], ["labels"]),
+    ]
+    graph = helper.make_graph(
+        nodes, "yolox",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, 640, 640])],
+        [helper.make_tensor_value_info("dets", TensorProto.FLOAT, [1, n, 5]),
+         helper.make_tensor_value_info("labels", TensorProto.INT64, [1, n])],
+        [_const("boxes", boxes[None].astype(np.float32)), _const("zero", np.zeros((), np.float32)),
+         _const("classes", np.zeros((1, n), np.int64))])
+    return _save(graph, path)
+
+
+def _profile(nodes: list[onnx.NodeProto], axes: list[int], out: str, bins: int) -> None:
+    """``out`` (1, 17, 2*bins): the input's mean over ``axes``, scaled to 0..1, each value twice."""
+    nodes += [
+        helper.make_node("ReduceMean", ["input"], [f"{out}_p"], axes=axes, keepdims=0),  # (1, bins)
+        helper.make_node("ReduceMin", [f"{out}_p"], [f"{out}_lo"], axes=[1], keepdims=1),
+        helper.make_node("ReduceMax", [f"{out}_p"], [f"{out}_hi"], axes=[1], keepdims=1),
+        helper.make_node("Sub", [f"{out}_p", f"{out}_lo"], [f"{out}_a"]),
+        helper.make_node("Sub", [f"{out}_hi", f"{out}_lo"], [f"{out}_r"]),
+        helper.make_node("Div", [f"{out}_a", f"{out}_r"], [f"{out}_n"]),
+        helper.make_node("Unsqueeze", [f"{out}_n", "last"], [f"{out}_u"]),  # (1, bins, 1)
+        helper.make_node("Tile", [f"{out}_u", "twice"], [f"{out}_t"]),  # (1, bins, 2)
+        helper.make_node("Reshape", [f"{out}_t", f"{out}_shape"], [f"{out}_1"]),  # (1, 1, 2*bins)
+        helper.make_node("Tile", [f"{out}_1", "per_kp"], [out]),  # (1, 17, 2*bins)
+    ]
+
+
+def rtmpose(path: Path) -> Path:
+    """RTMPose (SimCC, split ratio 2): ``input`` 1x3x256x192 -> ``simcc_x`` 1x17x384, ``simcc_y`` 1x17x512."""
+    nodes: list[onnx.NodeProto] = []
+    _profile(nodes, [1, 2], "simcc_x", 192)
+    _profile(nodes, [1, 3], "simcc_y", 256)
+    graph = helper.make_graph(
+        nodes, "rtmpose",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, 256, 192])],
+        [helper.make_tensor_value_info("simcc_x", TensorProto.FLOAT, [1, 17, 384]),
+         helper.make_tensor_value_info("simcc_y", TensorProto.FLOAT, [1, 17, 512])],
+        [_const("last", np.array([2], np.int64)), _const("twice", np.array([1, 1, 2], np.int64)),
+         _const("simcc_x_shape", np.array([1, 1, 384], np.int64)),
+         _const("simcc_y_shape", np.array([1, 1, 512], np.int64)),
+         _const("per_kp", np.array([1, 17, 1], np.int64))])
+    return _save(graph, path)
+
+
+def paraformer(path: Path, token_ids: list[int], vocab: int, dim: int = 560) -> Path:
+    """Paraformer: ``speech`` BxTx560, ``speech_lengths`` B (int32) -> ``logits`` BxNxV, ``token_num`` B (int32).
+
+    The logits pick ``token_ids`` (N of them) whatever the audio; the features still flow through
+    (a zero-weighted mean), so the session checks their shape."""
+    n = len(token_ids)
+    logits = np.full((1, n, vocab), -5.0, np.float32)
+    for i, token in enumerate(token_ids):
+        logits[0, i, token] = 5.0
+    nodes = [
+        helper.make_node("ReduceMean", ["speech"], ["m"], keepdims=0),
+        helper.make_node("Mul", ["m", "zero"], ["nothing"]),
+        helper.make_node("Add", ["table", "nothing"], ["logits"]),
+        helper.make_node("Cast", ["speech_lengths"], ["len_f"], to=TensorProto.FLOAT),
+        helper.make_node("Mul", ["len_f", "zero"], ["len0"]),
+        helper.make_node("Add", ["len0", "count"], ["count_f"]),
+        helper.make_node("Cast", ["count_f"], ["token_num"], to=TensorProto.INT32),
+    ]
+    graph = helper.make_graph(
+        nodes, "paraformer",
+        [helper.make_tensor_value_info("speech", TensorProto.FLOAT, ["batch", "frames", dim]),
+         helper.make_tensor_value_info("speech_lengths", TensorProto.INT32, ["batch"])],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", n, vocab]),
+         helper.make_tensor_value_info("token_num", TensorProto.INT32, ["batch"])],
+        [_const("table", logits), _const("zero", np.zeros((), np.float32)),
+         _const("count", np.array([float(n)], np.float32))])
+    return _save(graph, path)
