@@ -122,10 +122,13 @@ def check_model(spec: ModelFile, path: Path, backend: str = "") -> None:
         if spec.kind == "dir":
             if not path.is_dir():
                 raise ValueError("not a directory")
-            for name in ("model.onnx", "config.yaml", "am.mvn", "tokens.json"):
+            for name in ("config.yaml", "am.mvn"):
                 if not (path / name).is_file():
                     raise ValueError(f"no {name}")
-            _check_onnx(path / "model.onnx", spec.outputs)
+            onnx = [path / n for n in ("model.onnx", "model_quant.onnx") if (path / n).is_file()]
+            if not onnx:
+                raise ValueError("no model.onnx")
+            _check_onnx(onnx[0], spec.outputs)
         elif spec.kind == "onnx":
             _check_onnx(path, spec.outputs)
         elif not path.is_file() or path.stat().st_size == 0:

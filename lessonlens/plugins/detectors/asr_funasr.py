@@ -1,0 +1,95 @@
+"""FunASR for the ``asr`` detector (``backend=funasr``): Paraformer or SenseVoice ONNX through funasr-onnx.
+
+A local model directory (``funasr_model`` option, or ``paraformer-zh-onnx`` in the models folder:
+``lessonlens models``) holds ``model.onnx`` (or ``model_quant.onnx``), ``config.yaml``, ``am.mvn``
+(CMVN) and ``tokens.json`` (SenseVoice: its ``*.bpe.model`` instead of tokens). Paraformer has no
+segment times of its own, so the lesson is cut at pauses with Silero VAD (the ``speech`` detector's
+model) into pieces of at most ``max_piece`` seconds; each piece is one transcribed segment.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import io
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from lessonlens.core.errors import PluginError
+from lessonlens.core.extensions import Backend, ModelFile
+from lessonlens.core.i18n import Text
+from lessonlens.media.models import require_model
+from lessonlens.media.vad import FRAME, SileroVad, runs, speech_mask
+
+PARAFORMER_ID = "iic/speech_paraformer-large_asr_nat-zh-cn-16k-common-vocab8404-onnx"
+MODEL_DIR = ModelFile(
+    option="funasr_model", filename="paraformer-zh-onnx", kind="dir",
+    licence="FunASR model licence (MODEL_LICENSE: use, modify and redistribute, commercial use included, "
+            "with attribution)",
+    source=f"ModelScope {PARAFORMER_ID} (or iic/SenseVoiceSmall-onnx): model.onnx, config.yaml, am.mvn, tokens.json",
+    download_url=PARAFORMER_ID)
+BACKEND = Backend("funasr", "funasr_onnx", "pip install 'lessonlens[funasr]'", (MODEL_DIR,))
+SENSEVOICE_BPE = "chn_jpn_yue_eng_ko_spectok.bpe.model"
+_TAG = re.compile(r"<\|[^|]*\|>")
+_NO_PACKAGE = Text(zh="FunASR 后端需要可选依赖：pip install 'lessonlens[funasr]'（funasr-onnx）",
+                   en="the FunASR backend needs an optional extra: pip install 'lessonlens[funasr]' (funasr-onnx)")
+
+Segment = tuple[float, float, str, float]  # start, end (s in the file), text, confidence
+
+
+def pieces(audio: npt.NDArray[np.float32], vad: SileroVad, max_piece: float = 20.0,
+           pad: float = 0.2) -> list[tuple[float, float]]:
+    """Speech stretches (s) found by Silero VAD, padded a little and cut to at most ``max_piece``."""
+    mask = speech_mask(vad.probabilities(audio))
+    step = FRAME / 16000
+    total = len(audio) / 16000
+    out: list[tuple[float, float]] = []
+    for s, e in zip(*runs(mask), strict=True):
+        start, end = max(0.0, s * step - pad), min(total, e * step + pad)
+        while end - start > max_piece:
+            out.append((start, start + max_piece))
+            start += max_piece
+        out.append((start, end))
+    return out
+
+
+def recogniser(options: Mapping[str, Any], detector: str) -> Any:
+    """A funasr-onnx Paraformer or SenseVoiceSmall on the model directory (checked first)."""
+    try:
+        funasr = importlib.import_module("funasr_onnx")
+    except ImportError:
+        raise PluginError(_NO_PACKAGE) from None
+    folder = require_model(detector, BACKEND, MODEL_DIR, options)
+    source = str(folder) if folder is not None else MODEL_DIR.download_url
+    quantize = folder is not None and not (folder / "model.onnx").is_file()
+    with contextlib.redirect_stdout(io.StringIO()):
+        if folder is not None and (folder / SENSEVOICE_BPE).is_file():
+            return funasr.SenseVoiceSmall(source, quantize=quantize, intra_op_num_threads=2)
+        return funasr.Paraformer(source, quantize=quantize, intra_op_num_threads=2)
+
+
+def _text(result: Any) -> str:
+    if isinstance(result, dict):
+        result = result.get("preds", "")
+    if isinstance(result, (tuple, list)):
+        result = result[0] if result else ""
+    return _TAG.sub("", str(result)).strip()
+
+
+def transcribe(model: Any, audio: npt.NDArray[np.float32], stretches: list[tuple[float, float]],
+               language: str = "zh") -> Iterator[Segment]:
+    """One segment per stretch with speech, in order."""
+    sensevoice = type(model).__name__ == "SenseVoiceSmall"
+    for start, end in stretches:
+        piece = np.ascontiguousarray(audio[int(start * 16000):int(end * 16000)], dtype=np.float32)
+        if piece.size < 1600:
+            continue
+        results = model(piece, language=language or "auto", textnorm="withitn") if sensevoice else model(piece)
+        text = _text(results[0]) if results else ""
+        if text:
+            yield start, end, text, 1.0
+

@@ -1,0 +1,114 @@
+"""The asr detector's FunASR backend: funasr-onnx's real Paraformer loading, fbank + LFR + CMVN front end
+and decoding on a model directory built here (ONNX graph with Paraformer's exact signature, config,
+CMVN and token files), on espeak-ng speech cut at pauses by Silero VAD."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lessonlens.core.errors import PluginError
+from lessonlens.core.extensions import DetectRequest
+from lessonlens.core.lesson import LessonMeta, MediaSource
+from lessonlens.core.observations import GenericObservation, SpeechObservation
+from lessonlens.core.plugins import get_manager
+
+pytest.importorskip("funasr_onnx")
+pytest.importorskip("onnx")
+from tests import onnx_models
+
+TOKENS = ["<blank>", "<s>", "</s>", "懂", "了", "吗", "同", "学", "<unk>"]
+CONFIG = """\
+frontend_conf:
+  fs: 16000
+  window: hamming
+  n_mels: 80
+  frame_length: 25
+  frame_shift: 10
+  lfr_m: 7
+  lfr_n: 6
+  dither: 0.0
+model_conf:
+  predictor_bias: 0
+"""
+
+
+def paraformer_dir(folder: Path, said: list[str]) -> Path:
+    """A funasr-onnx Paraformer directory whose model always says ``said`` (tokens)."""
+    folder.mkdir(parents=True)
+    onnx_models.paraformer(folder / "model.onnx", [TOKENS.index(t) for t in said], len(TOKENS))
+    (folder / "config.yaml").write_text(CONFIG, encoding="utf-8")
+    (folder / "tokens.json").write_text(json.dumps(TOKENS, ensure_ascii=False), encoding="utf-8")
+    shift = " ".join(["-8.0"] * 560)
+    scale = " ".join(["0.25"] * 560)
+    (folder / "am.mvn").write_text(
+        "<Nnet>\n<Splice> 560 560\n[ 0 ]\n<AddShift> 560 560\n"
+        f"<LearnRateCoef> 0 [ {shift} ]\n<Rescale> 560 560\n<LearnRateCoef> 0 [ {scale} ]\n</Nnet>\n",
+        encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def models_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "models"
+    folder.mkdir()
+    monkeypatch.setenv("LESSONLENS_MODELS", str(folder))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.delenv("LESSONLENS_ALLOW_DOWNLOAD", raising=False)
+    return folder
+
+
+def test_paraformer_directory_transcribes_each_spoken_stretch(tmp_path: Path, models_dir: Path) -> None:
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng is not installed")
+    from lessonlens.media.encode import write_audio
+    from lessonlens.synth.voices import VoiceBank
+
+    paraformer_dir(models_dir / "paraformer-zh-onnx", ["懂", "了", "吗"])
+    bank = VoiceBank()
+    gap = np.zeros(16000, dtype=np.float32)
+    first = bank.clip("tong2 xue2 men5, dong3 le5 ma5?", "teacher")
+    second = bank.clip("dong3 le5.", "student", 3)
+    audio = np.concatenate([gap, first, gap, second, gap])
+    path = write_audio(tmp_path / "qa.wav", audio)
+    request = DetectRequest(lesson=LessonMeta(id="t"), media=(MediaSource(str(path), "audio", offset=10.0),),
+                            instants=(0.0, 6.0), options={"backend": "funasr"})
+    found = list(get_manager().detector("asr").detect(request))
+    speech = [o for o in found if isinstance(o, SpeechObservation)]
+    assert [o.text for o in speech] == ["懂了吗", "懂了吗"]
+    starts = [11.0, 12.0 + len(first) / 16000]  # where each utterance begins on the lesson clock
+    for o, start in zip(speech, starts, strict=True):
+        assert abs(o.t - start) < 0.5 and o.end > o.t and o.language == "zh"
+    acts = [o for o in found if isinstance(o, GenericObservation)]
+    assert [(o.kind_name, o.data["act"]) for o in acts] == [("speech_act", "question")] * 2
+
+
+def test_missing_and_corrupt_funasr_model_directories(tmp_path: Path, models_dir: Path) -> None:
+    from lessonlens.plugins.detectors import asr_funasr
+
+    with pytest.raises(PluginError) as missing:
+        asr_funasr.recogniser({}, "asr")
+    message = missing.value.message("en")
+    assert "paraformer-zh-onnx" in message and "lessonlens models add" in message
+    broken = paraformer_dir(tmp_path / "broken", ["懂"])
+    (broken / "model.onnx").write_bytes(b"not onnx")
+    with pytest.raises(PluginError) as corrupt:
+        asr_funasr.recogniser({"funasr_model": str(broken)}, "asr")
+    assert corrupt.value.path == str(broken) and "does not load" in corrupt.value.message("en")
+    (broken / "am.mvn").unlink()
+    with pytest.raises(PluginError, match=r"no am\.mvn"):
+        asr_funasr.recogniser({"funasr_model": str(broken)}, "asr")
+
+
+def test_unknown_backend_is_named(tmp_path: Path) -> None:
+    from lessonlens.media.encode import write_audio
+
+    path = write_audio(tmp_path / "a.wav", np.zeros(16000, dtype=np.float32))
+    request = DetectRequest(lesson=LessonMeta(id="t"), media=(MediaSource(str(path), "audio"),), instants=(0.0,),
+                            options={"backend": "kaldi"})
+    with pytest.raises(PluginError, match="whisper, funasr"):
+        list(get_manager().detector("asr").detect(request))
