@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import attrs
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from lessonlens.core.errors import InputError
@@ -82,7 +83,7 @@ def add_to(app: typer.Typer) -> None:
             table.add_column(_T[key].get(lang), overflow="fold")
         for r in rows:
             if r.present:
-                status = f"{_T['present'].get(lang)} {_size(r.size)}\n{r.path}"
+                status = f"{_T['present'].get(lang)} {_size(r.size)}\n{escape(r.path)}"
                 if r.sha256:
                     status += f"\nsha256 {r.sha256[:16]}…"
                 if r.checksum_ok is False:
@@ -90,8 +91,9 @@ def add_to(app: typer.Typer) -> None:
             else:
                 status = f"[yellow]{_T['missing'].get(lang)}[/yellow]"
             if not r.installed:
-                status += "\n" + _T["no_package"].format(lang, install=installs[(r.detector, r.backend)])
-            table.add_row(r.detector, r.backend, f"{r.filename}\n({r.option})", status, f"{r.licence}\n{r.source}")
+                status += "\n" + escape(_T["no_package"].format(lang, install=installs[(r.detector, r.backend)]))
+            table.add_row(r.detector, r.backend, f"{r.filename}\n({r.option})", status,
+                          escape(f"{r.licence}\n{r.source}"))
         console = Console()
         console.print(table)
         console.print(_T["looked"].format(lang, dirs=", ".join(str(d) for d in models_dirs())), markup=False)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from lessonlens.core.i18n import Text, current_lang
@@ -21,7 +23,26 @@ _HEAD = {
     "collision": Text(
         zh="{kind} {name}：使用 {kept}，忽略 {ignored}", en="{kind} {name}: {kept} is used, {ignored} is ignored"
     ),
+    "backends": Text(zh="检测器后端（--detector-option 检测器.backend=名称；模型文件见 lessonlens models）",
+                     en="Detector backends (--detector-option DETECTOR.backend=NAME; model files: lessonlens models)"),
+    "detector": Text(zh="检测器", en="Detector"),
+    "backend": Text(zh="后端", en="Backend"),
+    "state": Text(zh="状态", en="State"),
+    "installed": Text(zh="已安装", en="installed"),
+    "default": Text(zh="（默认）", en=" (default)"),
+    "missing": Text(zh="未安装：{install}", en="not installed: {install}"),
 }
+
+
+def backend_rows() -> list[dict[str, object]]:
+    """Every registered detector's backends: installed or not, how to install, and why apart."""
+    rows: list[dict[str, object]] = []
+    for name, reg in sorted(get_manager().registry.detectors.items()):
+        for b in reg.item.backends:
+            rows.append({"detector": name, "backend": b.name, "default": b.default, "install": b.install,
+                         "installed": importlib.util.find_spec(b.module) is not None,
+                         "note": b.note.get(current_lang()) if b.note else ""})
+    return rows
 
 
 def add_to(app: typer.Typer) -> None:
@@ -40,6 +61,7 @@ def add_to(app: typer.Typer) -> None:
                 "failures": [{"name": f.name, "origin": f.origin, "error": f.error} for f in failures],
                 "collisions": [{"kind": c.kind, "name": c.name, "kept": c.kept, "ignored": c.ignored}
                                for c in collisions],
+                "backends": backend_rows(),
             }, ensure_ascii=False, indent=2))
             return
         lang = current_lang()
@@ -52,6 +74,16 @@ def add_to(app: typer.Typer) -> None:
             registers = "\n".join(f"{k}: {', '.join(v)}" for k, v in p.registered.items())
             table.add_row(p.name, origin, registers)
         console.print(table)
+        backends = Table(title=_HEAD["backends"].get(lang))
+        for key in ("detector", "backend", "state"):
+            backends.add_column(_HEAD[key].get(lang), overflow="fold")
+        for row in backend_rows():
+            state = (_HEAD["installed"].get(lang) if row["installed"]
+                     else _HEAD["missing"].format(lang, install=row["install"]))
+            note = f"\n{row['note']}" if row["note"] else ""
+            default = _HEAD["default"].get(lang) if row["default"] else ""
+            backends.add_row(str(row["detector"]), f"{row['backend']}{default}", escape(f"{state}{note}"))
+        console.print(backends)
         if failures:
             console.print(f"[red]{_HEAD['failed'].get(lang)}[/red]")
             for f in failures:

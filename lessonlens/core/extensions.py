@@ -48,7 +48,8 @@ class ModelFile:
 
     ``option`` is the detector option that names it (``--detector-option NAME.<option>=PATH``); without
     it lessonlens looks for ``filename`` in the models folders (``lessonlens models`` lists them).
-    ``outputs`` is the number of outputs an ONNX file must have (0: not checked).
+    ``outputs`` is the number of outputs an ONNX file must have (0: not checked); a directory
+    (``kind="dir"``) must hold ``files``.
     """
 
     option: str
@@ -57,6 +58,7 @@ class ModelFile:
     source: str
     kind: str = "onnx"  # onnx | dir | file
     outputs: int = 0
+    files: tuple[str, ...] = ()
     sha256: str = ""
     download_url: str = ""  # used by the library's own download, only with --allow-download
 

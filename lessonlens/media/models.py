@@ -53,8 +53,9 @@ _UNKNOWN_FILE = Text(
     zh="不知道这个模型属于哪个检测器（文件名不是已知模型）；用 --as 检测器.选项 指定，已知：{known}",
     en="no detector backend reads a model of this name; say which with --as DETECTOR.OPTION; known: {known}",
 )
-_BAD_AS = Text(zh="--as 应写成 检测器.选项（如 student-pose.model）：{value}",
-               en="--as must be DETECTOR.OPTION (e.g. student-pose.model): {value}")
+_BAD_AS = Text(zh="--as 应写成 检测器.选项 或 检测器.后端.选项（如 student-pose.rtmpose.det_model）：{value}",
+               en="--as must be DETECTOR.OPTION or DETECTOR.BACKEND.OPTION (e.g. student-pose.rtmpose.det_model): "
+                  "{value}")
 _NOT_FOUND = Text(zh="文件不存在", en="no such file")
 
 
@@ -122,13 +123,12 @@ def check_model(spec: ModelFile, path: Path, backend: str = "") -> None:
         if spec.kind == "dir":
             if not path.is_dir():
                 raise ValueError("not a directory")
-            for name in ("config.yaml", "am.mvn"):
+            for name in spec.files:
                 if not (path / name).is_file():
                     raise ValueError(f"no {name}")
             onnx = [path / n for n in ("model.onnx", "model_quant.onnx") if (path / n).is_file()]
-            if not onnx:
-                raise ValueError("no model.onnx")
-            _check_onnx(onnx[0], spec.outputs)
+            if onnx:
+                _check_onnx(onnx[0], spec.outputs)
         elif spec.kind == "onnx":
             _check_onnx(path, spec.outputs)
         elif not path.is_file() or path.stat().st_size == 0:
@@ -211,7 +211,9 @@ def _spec_for(path: Path, detectors: Iterable[Detector], target: str | None) -> 
             for spec in backend.models:
                 known.append(f"{detector.name}.{spec.option} ({spec.filename})")
                 if target is not None:
-                    if target == f"{detector.name}.{spec.option}" or target == f"{detector.name}.{backend.name}":
+                    names = (f"{detector.name}.{spec.option}", f"{detector.name}.{backend.name}",
+                             f"{detector.name}.{backend.name}.{spec.option}")
+                    if target in names:
                         return detector.name, backend, spec
                 elif spec.filename == path.name:
                     return detector.name, backend, spec

@@ -27,7 +27,7 @@ from lessonlens.media.vad import FRAME, SileroVad, runs, speech_mask
 
 PARAFORMER_ID = "iic/speech_paraformer-large_asr_nat-zh-cn-16k-common-vocab8404-onnx"
 MODEL_DIR = ModelFile(
-    option="funasr_model", filename="paraformer-zh-onnx", kind="dir",
+    option="funasr_model", filename="paraformer-zh-onnx", kind="dir", files=("config.yaml", "am.mvn"),
     licence="FunASR model licence (MODEL_LICENSE: use, modify and redistribute, commercial use included, "
             "with attribution)",
     source=f"ModelScope {PARAFORMER_ID} (or iic/SenseVoiceSmall-onnx): model.onnx, config.yaml, am.mvn, tokens.json",
@@ -37,6 +37,11 @@ SENSEVOICE_BPE = "chn_jpn_yue_eng_ko_spectok.bpe.model"
 _TAG = re.compile(r"<\|[^|]*\|>")
 _NO_PACKAGE = Text(zh="FunASR 后端需要可选依赖：pip install 'lessonlens[funasr]'（funasr-onnx）",
                    en="the FunASR backend needs an optional extra: pip install 'lessonlens[funasr]' (funasr-onnx)")
+
+_NO_ONNX = Text(zh="模型目录里没有 model.onnx 或 model_quant.onnx；请下载 ONNX 版模型并运行："
+                   "lessonlens models add 目录",
+                en="the model directory has no model.onnx or model_quant.onnx: download the ONNX model and run: "
+                   "lessonlens models add DIR")
 
 Segment = tuple[float, float, str, float]  # start, end (s in the file), text, confidence
 
@@ -64,6 +69,8 @@ def recogniser(options: Mapping[str, Any], detector: str) -> Any:
     except ImportError:
         raise PluginError(_NO_PACKAGE) from None
     folder = require_model(detector, BACKEND, MODEL_DIR, options)
+    if folder is not None and not any((folder / n).is_file() for n in ("model.onnx", "model_quant.onnx")):
+        raise PluginError(_NO_ONNX, folder)  # funasr-onnx would try to export one with funasr and torch
     source = str(folder) if folder is not None else MODEL_DIR.download_url
     quantize = folder is not None and not (folder / "model.onnx").is_file()
     with contextlib.redirect_stdout(io.StringIO()):

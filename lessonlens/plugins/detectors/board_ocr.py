@@ -10,7 +10,8 @@ OCR runs at most every ``min_gap`` seconds and the instants between get an estim
 ink (see :class:`BoardReader`).
 
 rapidocr ships PaddleOCR's PP-OCR detection and recognition models as ONNX inside its wheel;
-``det_model`` / ``rec_model`` options take model files the user prefers.
+``det_model`` / ``rec_model`` options take model files the user prefers. ``engine=paddleocr`` runs
+PaddleOCR 3 itself on local model directories (a separate environment: see ``board_paddle``).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from lessonlens.core.errors import PluginError
-from lessonlens.core.extensions import Detector, DetectRequest
+from lessonlens.core.extensions import Backend, Detector, DetectRequest
 from lessonlens.core.hookspecs import hookimpl
 from lessonlens.core.i18n import Text
 from lessonlens.core.lesson import MediaRole
@@ -33,10 +34,13 @@ from lessonlens.core.observations import BoardTextObservation, Box, Observation
 from lessonlens.media import frames_at
 from lessonlens.media.layout import DEFAULT_LAYOUT, RoomLayout, layout_from_mapping
 from lessonlens.media.vision import MISSING_MODEL, Image, changed_mask, require, thumbnail
+from lessonlens.plugins.detectors import board_paddle
 
 NAME = "board-ocr"
 Rect = tuple[int, int, int, int]  # x0, y0, x1, y1 in pixels of the board picture
 Reader = Callable[[Image], list[tuple[str, Rect, float]]]
+_ENGINE = Text(zh="检测器 board-ocr 没有名为 {name} 的引擎；可用：rapidocr, paddleocr",
+               en="detector board-ocr has no engine {name}; available: rapidocr, paddleocr")
 
 
 @attrs.frozen
@@ -207,11 +211,13 @@ def _crop_to(frames: Iterable[tuple[float, Image]], box: Box) -> Iterator[tuple[
 class BoardOcrDetector(Detector):
     """Options: ``width`` (px the board is decoded at), ``min_change`` (share of thumbnail pixels),
     ``min_gap`` (s between OCR readings while the teacher keeps writing),
-    ``layout`` (its ``board`` zone is read when only a teacher camera is given), ``det_model``/``rec_model``."""
+    ``layout`` (its ``board`` zone is read when only a teacher camera is given), ``det_model``/``rec_model``,
+    ``backend`` (``rapidocr``, or ``paddleocr`` with ``paddle_det_model``/``paddle_rec_model`` directories)."""
 
     name = NAME
     roles = (MediaRole.BOARD, MediaRole.TEACHER)
     emits = ("board_text",)
+    backends = (Backend("rapidocr", "rapidocr", "pip install 'lessonlens[ocr]'", default=True), board_paddle.BACKEND)
     description = Text(zh="板书文字识别（rapidocr，仅在板面变化时识别）",
                        en="Board text (rapidocr, read only where the board changed)")
 
@@ -234,7 +240,13 @@ class BoardOcrDetector(Detector):
         layout = layout_from_mapping(options["layout"]) if "layout" in options else self.layout
         boards = [m for m in request.media if m.role is MediaRole.BOARD]
         media = boards[0] if boards else request.media[0]
-        read = rapidocr_reader(options.get("det_model", self.det_model), options.get("rec_model", self.rec_model))
+        engine = str(options.get("backend", options.get("engine", "rapidocr")))
+        if engine == "paddleocr":
+            read: Reader = board_paddle.paddleocr_reader(options, NAME)
+        elif engine == "rapidocr":
+            read = rapidocr_reader(options.get("det_model", self.det_model), options.get("rec_model", self.rec_model))
+        else:
+            raise PluginError(_ENGINE, name=engine)
         reader = BoardReader(read, float(options.get("min_change", self.min_change)),
                              min_gap=float(options.get("min_gap", self.min_gap)))
         frames: Iterable[tuple[float, Image]] = frames_at(media.path, request.instants, media.offset,

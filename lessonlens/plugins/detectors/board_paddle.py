@@ -1,0 +1,71 @@
+"""PaddleOCR 3.x for the ``board-ocr`` detector (``engine=paddleocr``), with local model directories.
+
+paddleocr 3 and paddlepaddle 3 need numpy 2 and a newer protobuf than mediapipe 0.10.21 (the
+``vision`` extra) allows, so they live in a separate virtual environment (``lessonlens[paddleocr]``
+without ``vision``: see docs/perception.md). rapidocr, which runs the same PP-OCR models as ONNX,
+stays the default. Model directories are PaddleX inference exports (``inference.yml`` and
+``inference.pdiparams``, e.g. PP-OCRv5_server_det / PP-OCRv5_server_rec); nothing is downloaded
+unless the user allows it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from lessonlens.core.errors import PluginError
+from lessonlens.core.extensions import Backend, ModelFile
+from lessonlens.core.i18n import Text
+from lessonlens.media.models import download_allowed, require_model
+from lessonlens.media.vision import Image
+
+Rect = tuple[int, int, int, int]
+
+_FILES = ("inference.yml", "inference.pdiparams")
+DET_DIR = ModelFile(option="paddle_det_model", filename="PP-OCRv5_server_det", kind="dir", files=_FILES,
+                    licence="Apache-2.0 (PaddleOCR)",
+                    source="PaddleOCR's PP-OCRv5_server_det (or _mobile_det) inference model, unpacked")
+REC_DIR = ModelFile(option="paddle_rec_model", filename="PP-OCRv5_server_rec", kind="dir", files=_FILES,
+                    licence="Apache-2.0 (PaddleOCR)",
+                    source="PaddleOCR's PP-OCRv5_server_rec (or _mobile_rec) inference model, unpacked")
+NOTE = Text(zh="paddleocr 3 / paddlepaddle 3 需要 numpy 2 与更新的 protobuf，与 mediapipe 0.10.21（vision）不能装在同一"
+               "虚拟环境：请单独建一个不含 vision 的环境",
+            en="paddleocr 3 / paddlepaddle 3 need numpy 2 and a newer protobuf than mediapipe 0.10.21 (vision) "
+               "allows: use a separate virtual environment without the vision extra")
+BACKEND = Backend("paddleocr", "paddleocr", "python -m venv ocr-venv && ocr-venv/bin/pip install "
+                  "'lessonlens[ocr,paddleocr]'", (DET_DIR, REC_DIR), note=NOTE)
+_NO_PACKAGE = Text(zh="PaddleOCR 引擎需要 paddleocr 与 paddlepaddle（单独的虚拟环境）：{install}",
+                   en="the PaddleOCR engine needs paddleocr and paddlepaddle (in a separate environment): {install}")
+
+
+def paddleocr_reader(options: Mapping[str, Any], detector: str) -> Any:
+    """A PaddleOCR 3 pipeline (orientation models off: boards are upright) as ``image -> [(text, rect, score)]``."""
+    try:
+        paddleocr = importlib.import_module("paddleocr")
+    except ImportError:
+        raise PluginError(_NO_PACKAGE, detector=detector, install=BACKEND.install) from None
+    det = require_model(detector, BACKEND, DET_DIR, options)
+    rec = require_model(detector, BACKEND, REC_DIR, options)
+    params: dict[str, Any] = {"use_doc_orientation_classify": False, "use_doc_unwarping": False,
+                              "use_textline_orientation": False, "device": "cpu"}
+    if det is not None:
+        params.update(text_detection_model_dir=str(det), text_detection_model_name=det.name)
+    if rec is not None:
+        params.update(text_recognition_model_dir=str(rec), text_recognition_model_name=rec.name)
+    if (det is None or rec is None) and not download_allowed(options):  # pragma: no cover - require_model raised
+        raise PluginError(_NO_PACKAGE, detector=detector, install=BACKEND.install)
+    engine = paddleocr.PaddleOCR(**params)
+
+    def read(image: Image) -> list[tuple[str, Rect, float]]:
+        lines = []
+        for page in engine.predict(np.ascontiguousarray(image[:, :, ::-1])):
+            for text, poly, score in zip(page["rec_texts"], page["rec_polys"], page["rec_scores"], strict=True):
+                pts = np.asarray(poly)
+                rect = (int(pts[:, 0].min()), int(pts[:, 1].min()), int(pts[:, 0].max()), int(pts[:, 1].max()))
+                lines.append((str(text), rect, float(score)))
+        return lines
+
+    return read
