@@ -99,6 +99,8 @@ def main() -> None:
     rows.append(("board-ocr: unchanged board (thumbnail diff)", per_call(lambda: reader.update(full), repeat),
                  INSTANTS))
 
+    rows += swappable_backends(repeat)
+
     print(f"{'what':66} {'ms/call':>8} {'cpu ms':>7} {'calls':>6} {'45-min s':>9}")
     for what, ms, calls in rows:
         print(f"{what:66} {ms:8.1f} {CPU.get(ms, float('nan')):7.1f} {calls:6d} {ms * calls / 1000:9.1f}")
@@ -109,6 +111,65 @@ def main() -> None:
 
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (figures scale with it)")
     print(f"peak RSS {peak:.0f} MiB")
+
+
+def swappable_backends(repeat: int) -> list[tuple[str, float, int]]:
+    """student-pose and FunASR backends on a 1280x720 classroom / a minute of audio (issue 19).
+
+    Where no real weights are on this machine the models are the tests' ONNX graphs with the
+    families' exact signatures (tests/onnx_models.py): those rows time rtmlib's / funasr-onnx's
+    pre- and post-processing and onnxruntime's overhead, not the real networks (marked "test-built").
+    """
+    import importlib.util
+    import os
+    import tempfile
+
+    import numpy as np
+
+    from lessonlens.plugins.detectors.student_pose import backends, observations_at
+    from lessonlens.plugins.detectors.student_pose.seats import SeatTracker
+
+    rows: list[tuple[str, float, int]] = []
+    classroom = student_frame(["front", "raised", "down", "side", "standing"] * 8)
+    run = backends.mediapipe_runner({"tiles": "4x2"})
+    rows.append(("student-pose: mediapipe Pose on 4x2 tiles of 1280x720", per_call(lambda: run(classroom),
+                                                                                  max(3, repeat // 3)), INSTANTS))
+    people = [np.array([(100 + 28 * c + 30 * dx, 200 + 90 * r + 30 * dy, 0.9) for dx, dy in
+                        [(0, -0.6), (0.2, -0.7), (-0.2, -0.7), (0.35, -0.6), (-0.35, -0.6), (0.5, 0), (-0.5, 0),
+                         (0.6, 0.8), (-0.6, 0.8), (0.5, 1.3), (-0.5, 1.3)] + [(0, 2)] * 6], np.float32)
+              for r in range(5) for c in range(8)]
+    tracker = SeatTracker()
+    rows.append(("student-pose: seats + cues for 40 people", per_call(
+        lambda: observations_at(0.0, people, tracker, (1280, 720)), repeat), INSTANTS))
+    try:
+        from tests import onnx_models
+    except ImportError:  # onnx (the dev extra) builds the test models
+        return rows
+    folder = Path(tempfile.mkdtemp())
+    os.environ["LESSONLENS_MODELS"] = str(folder)
+    base = np.stack([p for p in people[:2]]).astype(np.float32)
+    onnx_models.rtmo(folder / "rtmo-body7-640x640.onnx", base, np.array([[0, 0, 50, 50, 0.9], [60, 0, 110, 50, 0.9]],
+                                                                          np.float32))
+    boxes = np.array([[40 + 70 * i, 100, 100 + 70 * i, 300, 0.9] for i in range(8)], np.float32)
+    onnx_models.yolox(folder / "yolox-humanart-640x640.onnx", boxes)
+    onnx_models.rtmpose(folder / "rtmpose-body7-256x192.onnx")
+    if importlib.util.find_spec("rtmlib") is not None:
+        rtmo = backends.rtmo_runner({})
+        rows.append(("student-pose: rtmo via rtmlib, 1280x720 (test-built model)", per_call(
+            lambda: rtmo(classroom), repeat), INSTANTS))
+        top_down = backends.rtmpose_runner({})
+        rows.append(("student-pose: yolox + rtmpose x8 boxes via rtmlib (test-built)", per_call(
+            lambda: top_down(classroom), repeat), INSTANTS))
+    if importlib.util.find_spec("funasr_onnx") is not None:
+        from lessonlens.plugins.detectors import asr_funasr
+
+        onnx_models.paraformer_dir(folder / "paraformer-zh-onnx", ["好"])
+        model = asr_funasr.recogniser({}, "asr")
+        minute = (np.random.default_rng(0).standard_normal(16000 * 60) * 0.05).astype(np.float32)
+        rows.append(("asr funasr: Paraformer front end + decoding, 1 min audio (test-built)", per_call(
+            lambda: list(asr_funasr.transcribe(model, minute, [(0.0, 20.0), (20.0, 40.0), (40.0, 60.0)])),
+            max(3, repeat // 3)), 45))
+    return rows
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ pre-processing and post-processing code and check the decoded result:
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -145,3 +146,35 @@ def paraformer(path: Path, token_ids: list[int], vocab: int, dim: int = 560) -> 
         [_const("table", logits), _const("zero", np.zeros((), np.float32)),
          _const("count", np.array([float(n)], np.float32))])
     return _save(graph, path)
+
+
+PARAFORMER_TOKENS = ["<blank>", "<s>", "</s>", "懂", "了", "吗", "同", "学", "好", "<unk>"]
+PARAFORMER_CONFIG = """\
+frontend_conf:
+  fs: 16000
+  window: hamming
+  n_mels: 80
+  frame_length: 25
+  frame_shift: 10
+  lfr_m: 7
+  lfr_n: 6
+  dither: 0.0
+model_conf:
+  predictor_bias: 0
+"""
+
+
+def paraformer_dir(folder: Path, said: list[str]) -> Path:
+    """A funasr-onnx Paraformer model directory (model.onnx, config.yaml, am.mvn CMVN in Kaldi's nnet
+    text form, tokens.json) whose model always says ``said`` (tokens of :data:`PARAFORMER_TOKENS`)."""
+    folder.mkdir(parents=True)
+    paraformer(folder / "model.onnx", [PARAFORMER_TOKENS.index(t) for t in said], len(PARAFORMER_TOKENS))
+    (folder / "config.yaml").write_text(PARAFORMER_CONFIG, encoding="utf-8")
+    (folder / "tokens.json").write_text(json.dumps(PARAFORMER_TOKENS, ensure_ascii=False), encoding="utf-8")
+    shift = " ".join(["-8.0"] * 560)
+    scale = " ".join(["0.25"] * 560)
+    (folder / "am.mvn").write_text(
+        "<Nnet>\n<Splice> 560 560\n[ 0 ]\n<AddShift> 560 560\n"
+        f"<LearnRateCoef> 0 [ {shift} ]\n<Rescale> 560 560\n<LearnRateCoef> 0 [ {scale} ]\n</Nnet>\n",
+        encoding="utf-8")
+    return folder

@@ -4,7 +4,6 @@ CMVN and token files), on espeak-ng speech cut at pauses by Silero VAD."""
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
@@ -20,36 +19,6 @@ from lessonlens.core.plugins import get_manager
 pytest.importorskip("funasr_onnx")
 pytest.importorskip("onnx")
 from tests import onnx_models
-
-TOKENS = ["<blank>", "<s>", "</s>", "懂", "了", "吗", "同", "学", "<unk>"]
-CONFIG = """\
-frontend_conf:
-  fs: 16000
-  window: hamming
-  n_mels: 80
-  frame_length: 25
-  frame_shift: 10
-  lfr_m: 7
-  lfr_n: 6
-  dither: 0.0
-model_conf:
-  predictor_bias: 0
-"""
-
-
-def paraformer_dir(folder: Path, said: list[str]) -> Path:
-    """A funasr-onnx Paraformer directory whose model always says ``said`` (tokens)."""
-    folder.mkdir(parents=True)
-    onnx_models.paraformer(folder / "model.onnx", [TOKENS.index(t) for t in said], len(TOKENS))
-    (folder / "config.yaml").write_text(CONFIG, encoding="utf-8")
-    (folder / "tokens.json").write_text(json.dumps(TOKENS, ensure_ascii=False), encoding="utf-8")
-    shift = " ".join(["-8.0"] * 560)
-    scale = " ".join(["0.25"] * 560)
-    (folder / "am.mvn").write_text(
-        "<Nnet>\n<Splice> 560 560\n[ 0 ]\n<AddShift> 560 560\n"
-        f"<LearnRateCoef> 0 [ {shift} ]\n<Rescale> 560 560\n<LearnRateCoef> 0 [ {scale} ]\n</Nnet>\n",
-        encoding="utf-8")
-    return folder
 
 
 @pytest.fixture
@@ -68,7 +37,7 @@ def test_paraformer_directory_transcribes_each_spoken_stretch(tmp_path: Path, mo
     from lessonlens.media.encode import write_audio
     from lessonlens.synth.voices import VoiceBank
 
-    paraformer_dir(models_dir / "paraformer-zh-onnx", ["懂", "了", "吗"])
+    onnx_models.paraformer_dir(models_dir / "paraformer-zh-onnx", ["懂", "了", "吗"])
     bank = VoiceBank()
     gap = np.zeros(16000, dtype=np.float32)
     first = bank.clip("tong2 xue2 men5, dong3 le5 ma5?", "teacher")
@@ -94,7 +63,7 @@ def test_missing_and_corrupt_funasr_model_directories(tmp_path: Path, models_dir
         asr_funasr.recogniser({}, "asr")
     message = missing.value.message("en")
     assert "paraformer-zh-onnx" in message and "lessonlens models add" in message
-    broken = paraformer_dir(tmp_path / "broken", ["懂"])
+    broken = onnx_models.paraformer_dir(tmp_path / "broken", ["懂"])
     (broken / "model.onnx").write_bytes(b"not onnx")
     with pytest.raises(PluginError) as corrupt:
         asr_funasr.recogniser({"funasr_model": str(broken)}, "asr")

@@ -34,7 +34,7 @@ from lessonlens.core.observations import BehaviourCue, Box, Keypoint, Observatio
 from lessonlens.media import frames_at
 from lessonlens.media.vision import Image
 from lessonlens.plugins.detectors.student_pose.backends import BACKENDS, NAME, PoseRunner, runner
-from lessonlens.plugins.detectors.student_pose.cues import COCO17, DEFAULT, Person, Thresholds, posture
+from lessonlens.plugins.detectors.student_pose.cues import COCO17, DEFAULT, Person, Thresholds, frame_of, posture
 from lessonlens.plugins.detectors.student_pose.seats import SeatTracker
 
 
@@ -42,14 +42,16 @@ def observations_at(t: float, people: list[Person], tracker: SeatTracker, size: 
                     source: str = "", th: Thresholds = DEFAULT) -> list[Observation]:
     """The pose, per-student and class observations of one instant; ``size`` is the frame's (w, h)."""
     w, h = size
-    seats = tracker.assign(people)
+    frame = frame_of(people, th)
+    seats = tracker.assign(people, frame)
     found: list[Observation] = []
     codes: Counter[str] = Counter()
     confidence: dict[str, list[float]] = {}
     for i, (p, seat) in enumerate(zip(people, seats, strict=True)):
         if seat is None:
             continue
-        state = posture(people, i, seat.usual_y(), seat.scale() if seat.scales else None, seat.usual_head(), th)
+        state = posture(people, i, seat.usual_y(), seat.scale() if seat.scales else None, seat.usual_head(), th,
+                        frame)
         tracker.remember(seat, p, state.standing)
         seen = p[p[:, 2] >= th.score]
         lo = seen[:, :2].min(axis=0) if len(seen) else p[:, :2].min(axis=0)

@@ -162,34 +162,47 @@ def head_down(p: Person, usual: float | None = None, th: Thresholds = DEFAULT) -
     return False
 
 
+@attrs.frozen
+class Frame:
+    """Each person's scale, shoulders' middle and whether both shoulders are seen, computed once a frame."""
+
+    scales: npt.NDArray[np.float64]
+    mids: npt.NDArray[np.float32]
+    shoulders: npt.NDArray[np.bool_]
+
+
+def frame_of(people: Sequence[Person], th: Thresholds = DEFAULT) -> Frame:
+    if not people:
+        return Frame(np.zeros(0), np.zeros((0, 2), np.float32), np.zeros(0, bool))
+    return Frame(np.array([scale(p, th) for p in people]), np.stack([shoulder_mid(p) for p in people]),
+                 np.array([_seen(p, L_SH, R_SH, th=th) for p in people]))
+
+
 def standing(people: Sequence[Person], i: int, usual_y: float | None = None, usual_scale: float | None = None,
-             th: Thresholds = DEFAULT) -> bool:
+             th: Thresholds = DEFAULT, frame: Frame | None = None) -> bool:
     """Whether person ``i`` stands: shoulders far above their seat's usual height (``usual_y``, pixels),
     or above the seated neighbours' (similar size, within three scales sideways)."""
-    p = people[i]
-    s = scale(p, th)
-    if s <= 0 or not _seen(p, L_SH, R_SH, th=th):
+    f = frame or frame_of(people, th)
+    s = float(f.scales[i])
+    if s <= 0 or not f.shoulders[i]:
         return False
-    y = float(shoulder_mid(p)[1])
+    x, y = float(f.mids[i, 0]), float(f.mids[i, 1])
     if usual_y is not None and (usual_y - y) / (usual_scale or s) > th.stand_rise:
         return True
-    x = float(shoulder_mid(p)[0])
-    around = []
-    for j, q in enumerate(people):
-        sq = scale(q, th)
-        if j == i or sq <= 0 or not _seen(q, L_SH, R_SH, th=th) or not 0.7 <= sq / s <= 1.4:
-            continue
-        if abs(float(shoulder_mid(q)[0]) - x) < 3 * s:
-            around.append(float(shoulder_mid(q)[1]))
-    return bool(around) and (float(np.median(around)) - y) / s > th.stand_neighbours
+    ratio = f.scales / s
+    near = f.shoulders & (ratio >= 0.7) & (ratio <= 1.4) & (np.abs(f.mids[:, 0] - x) < 3 * s)
+    near[i] = False
+    return bool(near.any()) and (float(np.median(f.mids[near, 1])) - y) / s > th.stand_neighbours
 
 
 def posture(people: Sequence[Person], i: int, usual_y: float | None = None, usual_scale: float | None = None,
-            usual_head: float | None = None, th: Thresholds = DEFAULT) -> Posture:
-    """Every cue of person ``i`` among ``people`` (the others are the neighbours for standing)."""
+            usual_head: float | None = None, th: Thresholds = DEFAULT, frame: Frame | None = None) -> Posture:
+    """Every cue of person ``i`` among ``people`` (the others are the neighbours for standing);
+    ``frame`` is :func:`frame_of` the people, when already made."""
     p = people[i]
     hand = raised_hand(p, th)
     core = [NOSE, L_SH, R_SH, L_WR, R_WR]
-    return Posture(hand_raised=bool(hand), hand=hand, standing=standing(people, i, usual_y, usual_scale, th),
+    return Posture(hand_raised=bool(hand), hand=hand,
+                   standing=standing(people, i, usual_y, usual_scale, th, frame),
                    head_down=head_down(p, usual_head, th), turned=turned(p, th),
                    confidence=round(float(np.mean(p[core, 2])), 3))

@@ -14,7 +14,16 @@ from collections.abc import Sequence
 import attrs
 import numpy as np
 
-from lessonlens.plugins.detectors.student_pose.cues import DEFAULT, Person, Thresholds, head_height, scale, shoulder_mid
+from lessonlens.plugins.detectors.student_pose.cues import (
+    DEFAULT,
+    Frame,
+    Person,
+    Thresholds,
+    frame_of,
+    head_height,
+    scale,
+    shoulder_mid,
+)
 
 HISTORY = 15  # samples a seat remembers
 
@@ -52,30 +61,30 @@ class SeatTracker:
     th: Thresholds = DEFAULT
     seats: list[Seat] = attrs.Factory(list)
 
-    def assign(self, people: Sequence[Person]) -> list[Seat | None]:
+    def assign(self, people: Sequence[Person], frame: Frame | None = None) -> list[Seat | None]:
         """The seat of each person (None: too little of the body seen to place it)."""
-        places = []
-        for p in people:
-            s = scale(p, self.th)
-            places.append((float(shoulder_mid(p)[0]), float(shoulder_mid(p)[1]), s) if s > 0 else None)
-        pairs = []
-        for i, place in enumerate(places):
-            if place is None:
-                continue
-            x, y, s = place
-            for k, seat in enumerate(self.seats):
-                unit = max(s, seat.scale())
-                cost = abs(x - seat.x()) / unit + 0.3 * abs(y - seat.y()) / unit
-                if cost < self.max_cost and 0.5 < s / seat.scale() < 2.0:
-                    pairs.append((cost, i, k))
+        f = frame or frame_of(people, self.th)
         chosen: list[Seat | None] = [None] * len(people)
-        used: set[int] = set()
-        for _, i, k in sorted(pairs):
-            if chosen[i] is None and k not in used:
-                chosen[i] = self.seats[k]
-                used.add(k)
-        for i, place in enumerate(places):
-            if place is not None and chosen[i] is None:
+        placed = np.flatnonzero(f.scales > 0)
+        if len(self.seats) and len(placed):
+            sx = np.array([seat.x() for seat in self.seats])
+            sy = np.array([seat.y() for seat in self.seats])
+            ss = np.array([seat.scale() for seat in self.seats])
+            s = f.scales[placed][:, None]
+            unit = np.maximum(s, ss[None, :])
+            cost = (np.abs(f.mids[placed, 0][:, None] - sx) + 0.3 * np.abs(f.mids[placed, 1][:, None] - sy)) / unit
+            cost[(cost >= self.max_cost) | (s / ss <= 0.5) | (s / ss >= 2.0)] = np.inf
+            used: set[int] = set()
+            for flat in np.argsort(cost, axis=None):
+                row, k = divmod(int(flat), len(self.seats))
+                if not np.isfinite(cost[row, k]):
+                    break
+                i = int(placed[row])
+                if chosen[i] is None and k not in used:
+                    chosen[i] = self.seats[k]
+                    used.add(k)
+        for i in placed:
+            if chosen[i] is None:
                 seat = Seat(f"seat-{len(self.seats) + 1:02d}")
                 self.seats.append(seat)
                 chosen[i] = seat
