@@ -28,9 +28,10 @@ def models_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
-def test_plugins_lists_each_backend_and_the_separate_paddle_environment() -> None:
+def test_plugins_lists_each_backend_and_the_separate_paddle_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     from lessonlens.cli.plugins_cmd import backend_rows
 
+    monkeypatch.setenv("LESSONLENS_LANG", "en")
     rows = {(r["detector"], r["backend"]): r for r in backend_rows()}
     assert {("asr", "whisper"), ("asr", "funasr"), ("board-ocr", "rapidocr"), ("board-ocr", "paddleocr"),
             ("student-pose", "rtmo"), ("student-pose", "rtmpose"), ("student-pose", "mmpose"),

@@ -1,8 +1,9 @@
 """PaddleOCR 3.x for the ``board-ocr`` detector (``engine=paddleocr``), with local model directories.
 
-paddleocr 3 and paddlepaddle 3 need numpy 2 and a newer protobuf than mediapipe 0.10.21 (the
-``vision`` extra) allows, so they live in a separate virtual environment (``lessonlens[paddleocr]``
-without ``vision``: see docs/perception.md). rapidocr, which runs the same PP-OCR models as ONNX,
+paddleocr 3 (paddlex) pulls numpy 2, which mediapipe 0.10.21 (the ``vision`` extra) cannot load, and,
+with numpy held back, pins an older opencv-contrib-python than the one mediapipe and the vision
+extra share; so it lives in a separate virtual environment (``lessonlens[ocr,paddleocr]`` without
+``vision``: see docs/perception.md). rapidocr, which runs the same PP-OCR models as ONNX,
 stays the default. Model directories are PaddleX inference exports (``inference.yml`` and
 ``inference.pdiparams``, e.g. PP-OCRv5_server_det / PP-OCRv5_server_rec); nothing is downloaded
 unless the user allows it.
@@ -31,10 +32,10 @@ DET_DIR = ModelFile(option="paddle_det_model", filename="PP-OCRv5_server_det", k
 REC_DIR = ModelFile(option="paddle_rec_model", filename="PP-OCRv5_server_rec", kind="dir", files=_FILES,
                     licence="Apache-2.0 (PaddleOCR)",
                     source="PaddleOCR's PP-OCRv5_server_rec (or _mobile_rec) inference model, unpacked")
-NOTE = Text(zh="paddleocr 3 / paddlepaddle 3 需要 numpy 2 与更新的 protobuf，与 mediapipe 0.10.21（vision）不能装在同一"
-               "虚拟环境：请单独建一个不含 vision 的环境",
-            en="paddleocr 3 / paddlepaddle 3 need numpy 2 and a newer protobuf than mediapipe 0.10.21 (vision) "
-               "allows: use a separate virtual environment without the vision extra")
+NOTE = Text(zh="paddleocr 3（paddlex）会把 numpy 升到 2（mediapipe 0.10.21 无法加载），"
+               "并固定较旧的 opencv-contrib-python：请单独建一个不含 vision 的虚拟环境",
+            en="paddleocr 3 (paddlex) pulls numpy 2, which mediapipe 0.10.21 (vision) cannot load, and pins an older "
+               "opencv-contrib-python: use a separate virtual environment without the vision extra")
 BACKEND = Backend("paddleocr", "paddleocr", "python -m venv ocr-venv && ocr-venv/bin/pip install "
                   "'lessonlens[ocr,paddleocr]'", (DET_DIR, REC_DIR), note=NOTE)
 _NO_PACKAGE = Text(zh="PaddleOCR 引擎需要 paddleocr 与 paddlepaddle（单独的虚拟环境）：{install}",
