@@ -37,7 +37,17 @@ from lessonlens.columnar.stacks import StackedColumns, by_grid, stack_columns
 from lessonlens.core.analysis import Analysis
 from lessonlens.core.atomic import atomic_open, atomic_path, write_text_atomic
 from lessonlens.core.errors import InputError, LessonlensError, PluginError
-from lessonlens.core.extensions import Coder, CodeRequest, Detector, DetectRequest, Metric, Renderer, ReportJob
+from lessonlens.core.extensions import (
+    Backend,
+    Coder,
+    CodeRequest,
+    Detector,
+    DetectRequest,
+    Metric,
+    ModelFile,
+    Renderer,
+    ReportJob,
+)
 from lessonlens.core.findings import Finding, Severity
 from lessonlens.core.hookspecs import hookimpl
 from lessonlens.core.i18n import Text, pick
@@ -88,15 +98,15 @@ from lessonlens.tables.coded_sheets import (
 )
 
 __all__ = [
-    "STUDENT_BEHAVIOURS", "ST_S", "ST_T", "TEACHER_BEHAVIOURS", "Analysis", "BehaviourCue", "BoardTextObservation",
-    "BoolArray", "Box", "Code", "CodeRequest", "CodedSample", "CodedTimeline", "Coder", "CodingScheme",
-    "CurveSummary", "DetectRequest", "Detector", "Episodes", "Evidence", "Extreme", "FaceObservation", "Finding",
-    "FloatArray", "GenericObservation", "InputError", "IntArray", "Keypoint", "LazyTuple", "LessonMeta",
-    "LessonlensError", "MediaRole", "MediaSource", "Metric", "MetricValues", "Metrics", "Observation",
-    "PluginError", "PoseObservation", "PositionObservation", "Renderer", "ReportJob", "RubricResult",
-    "RubricSchema", "Scalar", "Series", "Severity", "Sheet", "SheetRow", "SpeechObservation", "StackedColumns",
-    "Table", "Text", "TimeRange", "TimelineColumns", "__version__", "atomic_open", "atomic_path", "bin_edges",
-    "bin_sums", "by_grid", "code_counts", "columnar_timeline", "float_tuple", "hookimpl", "nullable_tuple",
-    "parse_rows", "parse_times", "pick", "positive_option", "read_code_sheet", "read_text", "sheet_interval",
-    "stack_columns", "time_gaps", "timeline_columns", "write_text_atomic",
+    "STUDENT_BEHAVIOURS", "ST_S", "ST_T", "TEACHER_BEHAVIOURS", "Analysis", "Backend", "BehaviourCue",
+    "BoardTextObservation", "BoolArray", "Box", "Code", "CodeRequest", "CodedSample", "CodedTimeline", "Coder",
+    "CodingScheme", "CurveSummary", "DetectRequest", "Detector", "Episodes", "Evidence", "Extreme",
+    "FaceObservation", "Finding", "FloatArray", "GenericObservation", "InputError", "IntArray", "Keypoint",
+    "LazyTuple", "LessonMeta", "LessonlensError", "MediaRole", "MediaSource", "Metric", "MetricValues", "Metrics",
+    "ModelFile", "Observation", "PluginError", "PoseObservation", "PositionObservation", "Renderer", "ReportJob",
+    "RubricResult", "RubricSchema", "Scalar", "Series", "Severity", "Sheet", "SheetRow", "SpeechObservation",
+    "StackedColumns", "Table", "Text", "TimeRange", "TimelineColumns", "__version__", "atomic_open", "atomic_path",
+    "bin_edges", "bin_sums", "by_grid", "code_counts", "columnar_timeline", "float_tuple", "hookimpl",
+    "nullable_tuple", "parse_rows", "parse_times", "pick", "positive_option", "read_code_sheet", "read_text",
+    "sheet_interval", "stack_columns", "time_gaps", "timeline_columns", "write_text_atomic",
 ]

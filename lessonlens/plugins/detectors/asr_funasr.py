@@ -19,11 +19,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from lessonlens.core.errors import PluginError
-from lessonlens.core.extensions import Backend, ModelFile
-from lessonlens.core.i18n import Text
 from lessonlens.media.models import require_model
 from lessonlens.media.vad import FRAME, SileroVad, runs, speech_mask
+from lessonlens.plugin import Backend, ModelFile, PluginError, Text
 
 PARAFORMER_ID = "iic/speech_paraformer-large_asr_nat-zh-cn-16k-common-vocab8404-onnx"
 MODEL_DIR = ModelFile(

@@ -17,11 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from lessonlens.core.errors import PluginError
-from lessonlens.core.extensions import Backend, ModelFile
-from lessonlens.core.i18n import Text
 from lessonlens.media.models import download_allowed, require_model
 from lessonlens.media.vision import Image
+from lessonlens.plugin import Backend, ModelFile, PluginError, Text
 
 Rect = tuple[int, int, int, int]
 

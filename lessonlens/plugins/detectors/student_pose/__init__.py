@@ -26,13 +26,20 @@ from typing import Any
 
 import numpy as np
 
-from lessonlens.core.extensions import Detector, DetectRequest
-from lessonlens.core.hookspecs import hookimpl
-from lessonlens.core.i18n import Text
-from lessonlens.core.lesson import MediaRole
-from lessonlens.core.observations import BehaviourCue, Box, Keypoint, Observation, PoseObservation
 from lessonlens.media import frames_at
 from lessonlens.media.vision import Image
+from lessonlens.plugin import (
+    BehaviourCue,
+    Box,
+    Detector,
+    DetectRequest,
+    Keypoint,
+    MediaRole,
+    Observation,
+    PoseObservation,
+    Text,
+    hookimpl,
+)
 from lessonlens.plugins.detectors.student_pose.backends import BACKENDS, NAME, PoseRunner, runner
 from lessonlens.plugins.detectors.student_pose.cues import COCO17, DEFAULT, Person, Thresholds, frame_of, posture
 from lessonlens.plugins.detectors.student_pose.seats import SeatTracker

@@ -20,11 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from lessonlens.core.errors import PluginError
-from lessonlens.core.extensions import Backend, ModelFile
-from lessonlens.core.i18n import Text
 from lessonlens.media.models import require_model
 from lessonlens.media.vision import Image, require
+from lessonlens.plugin import Backend, ModelFile, PluginError, Text
 from lessonlens.plugins.detectors.student_pose.cues import Person
 
 NAME = "student-pose"
