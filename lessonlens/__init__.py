@@ -1,66 +1,155 @@
 """lessonlens: recorded lessons -> coded behaviour, metrics, rubric results, diagnoses and reports.
 
-The public Python API. Plugins import :data:`hookimpl` from here::
+The public Python API for users: analyse or measure lessons, score rubrics, diagnose, report, and
+load/save the documents. Names are imported on first use (PEP 562), so ``import lessonlens`` does not
+load video decoding, numpy-heavy plugins or perception until they are needed.
 
-    from lessonlens import hookimpl
+Plugin authors import from :mod:`lessonlens.plugin` instead::
+
+    from lessonlens.plugin import Metric as Metric, hookimpl as hookimpl
 
     @hookimpl
     def register_metrics(register):
         register(MyMetric())
 """
 
-from lessonlens.columnar.columns import TimelineColumns, columnar_timeline
-from lessonlens.core.analysis import Analysis, Provenance
-from lessonlens.core.documents import dumps, load, loads, save, to_dict
-from lessonlens.core.errors import InputError, LessonlensError, PluginError, SchemaVersionError
-from lessonlens.core.extensions import (
-    Coder,
-    CodeRequest,
-    Detector,
-    DetectRequest,
-    Metric,
-    Renderer,
-    ReportJob,
-)
-from lessonlens.core.findings import Finding, Severity
-from lessonlens.core.hookspecs import hookimpl
-from lessonlens.core.lazy import LazyTuple
-from lessonlens.core.lesson import LessonMeta, MediaRole, MediaSource
-from lessonlens.core.metrics import Metrics, MetricValues, Series, TimeRange
-from lessonlens.core.plugins import get_manager
-from lessonlens.core.rubric import RubricResult, RubricSchema, ScoreSheet, TimedNote
-from lessonlens.core.timeline import CodedSample, CodedTimeline, CodingScheme
-from lessonlens.core.version import __version__
-from lessonlens.diagnosis import Diagnoser, Diagnosis, check_rules, diagnose, load_rules
-from lessonlens.perception import analyze, evaluate
-from lessonlens.pipeline.measure import measure, measure_many, read_coded_sheet
-from lessonlens.pipeline.reporting import report
-from lessonlens.pipeline.stages import analyze_media, code, compute_metrics, compute_metrics_many, detect
-from lessonlens.rubric.charts import matrix_chart, radar_charts
-from lessonlens.rubric.facts import rubric_facts
-from lessonlens.rubric.scoring import (
-    attach_rubric_result,
-    list_rubric_schemas,
-    load_rubric_schema,
-    read_score_sheets,
-    score,
-    write_rubric_template,
-)
+from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lessonlens.columnar.columns import TimelineColumns as TimelineColumns
+    from lessonlens.columnar.columns import columnar_timeline as columnar_timeline
+    from lessonlens.core.analysis import Analysis, Provenance
+    from lessonlens.core.documents import dumps, load, loads, save, to_dict
+    from lessonlens.core.errors import InputError, LessonlensError, PluginError, SchemaVersionError
+    from lessonlens.core.extensions import Coder as Coder
+    from lessonlens.core.extensions import CodeRequest as CodeRequest
+    from lessonlens.core.extensions import Detector as Detector
+    from lessonlens.core.extensions import DetectRequest as DetectRequest
+    from lessonlens.core.extensions import Metric as Metric
+    from lessonlens.core.extensions import Renderer as Renderer
+    from lessonlens.core.extensions import ReportJob as ReportJob
+    from lessonlens.core.findings import Finding, Severity
+    from lessonlens.core.hookspecs import hookimpl as hookimpl
+    from lessonlens.core.lazy import LazyTuple as LazyTuple
+    from lessonlens.core.lesson import LessonMeta, MediaRole, MediaSource
+    from lessonlens.core.metrics import Metrics, MetricValues, Series, TimeRange
+    from lessonlens.core.plugins import get_manager
+    from lessonlens.core.rubric import RubricResult, RubricSchema, ScoreSheet, TimedNote
+    from lessonlens.core.timeline import CodedSample, CodedTimeline, CodingScheme
+    from lessonlens.core.version import __version__
+    from lessonlens.diagnosis import Diagnoser, Diagnosis, check_rules, diagnose, load_rules
+    from lessonlens.perception.evaluate import evaluate
+    from lessonlens.perception.run import analyze
+    from lessonlens.pipeline.measure import measure, measure_many, read_coded_sheet
+    from lessonlens.pipeline.measure import measure as metrics
+    from lessonlens.pipeline.reporting import report
+    from lessonlens.pipeline.stages import analyze_media, code, compute_metrics, compute_metrics_many, detect
+    from lessonlens.rubric.charts import matrix_chart, radar_charts
+    from lessonlens.rubric.facts import rubric_facts
+    from lessonlens.rubric.scoring import (
+        attach_rubric_result,
+        list_rubric_schemas,
+        load_rubric_schema,
+        read_score_sheets,
+        score,
+        write_rubric_template,
+    )
+
+#: name -> the module it comes from, imported when the name is first read
+_SOURCES: dict[str, str] = {
+    "columnar_timeline": "lessonlens.columnar.columns",
+    "TimelineColumns": "lessonlens.columnar.columns",
+    "Analysis": "lessonlens.core.analysis",
+    "Provenance": "lessonlens.core.analysis",
+    "dumps": "lessonlens.core.documents",
+    "load": "lessonlens.core.documents",
+    "loads": "lessonlens.core.documents",
+    "save": "lessonlens.core.documents",
+    "to_dict": "lessonlens.core.documents",
+    "InputError": "lessonlens.core.errors",
+    "LessonlensError": "lessonlens.core.errors",
+    "PluginError": "lessonlens.core.errors",
+    "SchemaVersionError": "lessonlens.core.errors",
+    "Coder": "lessonlens.core.extensions",
+    "CodeRequest": "lessonlens.core.extensions",
+    "Detector": "lessonlens.core.extensions",
+    "DetectRequest": "lessonlens.core.extensions",
+    "Metric": "lessonlens.core.extensions",
+    "Renderer": "lessonlens.core.extensions",
+    "ReportJob": "lessonlens.core.extensions",
+    "Finding": "lessonlens.core.findings",
+    "Severity": "lessonlens.core.findings",
+    "hookimpl": "lessonlens.core.hookspecs",
+    "LazyTuple": "lessonlens.core.lazy",
+    "LessonMeta": "lessonlens.core.lesson",
+    "MediaRole": "lessonlens.core.lesson",
+    "MediaSource": "lessonlens.core.lesson",
+    "Metrics": "lessonlens.core.metrics",
+    "MetricValues": "lessonlens.core.metrics",
+    "Series": "lessonlens.core.metrics",
+    "TimeRange": "lessonlens.core.metrics",
+    "get_manager": "lessonlens.core.plugins",
+    "RubricResult": "lessonlens.core.rubric",
+    "RubricSchema": "lessonlens.core.rubric",
+    "ScoreSheet": "lessonlens.core.rubric",
+    "TimedNote": "lessonlens.core.rubric",
+    "CodedSample": "lessonlens.core.timeline",
+    "CodedTimeline": "lessonlens.core.timeline",
+    "CodingScheme": "lessonlens.core.timeline",
+    "__version__": "lessonlens.core.version",
+    "check_rules": "lessonlens.diagnosis",
+    "diagnose": "lessonlens.diagnosis",
+    "Diagnoser": "lessonlens.diagnosis",
+    "Diagnosis": "lessonlens.diagnosis",
+    "load_rules": "lessonlens.diagnosis",
+    "analyze": "lessonlens.perception.run",
+    "evaluate": "lessonlens.perception.evaluate",
+    "measure": "lessonlens.pipeline.measure",
+    "measure_many": "lessonlens.pipeline.measure",
+    "read_coded_sheet": "lessonlens.pipeline.measure",
+    "report": "lessonlens.pipeline.reporting",
+    "analyze_media": "lessonlens.pipeline.stages",
+    "code": "lessonlens.pipeline.stages",
+    "compute_metrics": "lessonlens.pipeline.stages",
+    "compute_metrics_many": "lessonlens.pipeline.stages",
+    "detect": "lessonlens.pipeline.stages",
+    "matrix_chart": "lessonlens.rubric.charts",
+    "radar_charts": "lessonlens.rubric.charts",
+    "rubric_facts": "lessonlens.rubric.facts",
+    "attach_rubric_result": "lessonlens.rubric.scoring",
+    "list_rubric_schemas": "lessonlens.rubric.scoring",
+    "load_rubric_schema": "lessonlens.rubric.scoring",
+    "read_score_sheets": "lessonlens.rubric.scoring",
+    "score": "lessonlens.rubric.scoring",
+    "write_rubric_template": "lessonlens.rubric.scoring",
+    "metrics": "lessonlens.pipeline.measure:measure",
+}
+
+#: the user API; the plugin-author names in ``_SOURCES`` stay importable from here for compatibility
 __all__ = [
-    "Analysis", "CodeRequest", "CodedSample", "CodedTimeline", "Coder", "CodingScheme", "DetectRequest", "Detector",
-    "Diagnoser", "Diagnosis", "Finding", "InputError", "LazyTuple", "LessonMeta", "LessonlensError", "MediaRole",
-    "MediaSource",
-    "Metric", "MetricValues", "Metrics", "PluginError", "Provenance", "Renderer", "ReportJob", "RubricResult",
-    "RubricSchema", "SchemaVersionError", "ScoreSheet", "Series", "Severity", "TimeRange", "TimedNote",
-    "TimelineColumns",
-    "__version__", "analyze", "analyze_media", "attach_rubric_result", "check_rules", "code", "columnar_timeline",
-    "compute_metrics", "compute_metrics_many",
-    "detect", "diagnose", "dumps", "evaluate", "get_manager", "hookimpl", "list_rubric_schemas", "load",
-    "load_rubric_schema",
-    "load_rules", "loads", "matrix_chart", "measure", "measure_many", "metrics", "radar_charts", "read_coded_sheet",
-    "read_score_sheets", "report", "rubric_facts", "save", "score", "to_dict", "write_rubric_template",
+    "Analysis", "CodedSample", "CodedTimeline", "CodingScheme", "Diagnoser", "Diagnosis", "Finding", "InputError",
+    "LessonMeta", "LessonlensError", "MediaRole", "MediaSource", "MetricValues", "Metrics", "PluginError",
+    "Provenance", "RubricResult", "RubricSchema", "SchemaVersionError", "ScoreSheet", "Series", "Severity",
+    "TimeRange", "TimedNote", "__version__", "analyze", "analyze_media", "attach_rubric_result", "check_rules",
+    "code", "compute_metrics", "compute_metrics_many", "detect", "diagnose", "dumps", "evaluate", "get_manager",
+    "list_rubric_schemas", "load", "load_rubric_schema", "load_rules", "loads", "matrix_chart", "measure",
+    "measure_many", "metrics", "radar_charts", "read_coded_sheet", "read_score_sheets", "report", "rubric_facts",
+    "save", "score", "to_dict", "write_rubric_template",
 ]
 
-#: ``lessonlens.metrics(source, ...)``: the same as :func:`measure`
-metrics = measure
+
+def __getattr__(name: str) -> Any:
+    source = _SOURCES.get(name)
+    if source is None:
+        raise AttributeError(f"module 'lessonlens' has no attribute {name!r}")
+    module, _, attr = source.partition(":")
+    value = getattr(importlib.import_module(module), attr or name)
+    globals()[name] = value  # later reads skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_SOURCES})
