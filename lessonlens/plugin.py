@@ -1,7 +1,7 @@
 """The plugin-author API: everything a detector, coder, metric or renderer plugin needs, in one place.
 
 Built-in plugins and a school's own package import from here (and from :mod:`lessonlens.media` for
-decoding), never from lessonlens' internals::
+decoding), never from lessonlens' internals (report renderers also find the rubric helpers here)::
 
     from lessonlens.plugin import Metric, MetricValues, hookimpl, timeline_columns
 
@@ -87,6 +87,10 @@ from lessonlens.core.timeline import (
     Evidence,
 )
 from lessonlens.core.version import __version__
+from lessonlens.rubric.catalog import find_rubric_schema
+from lessonlens.rubric.chart_specs import MatrixChart, RadarChart
+from lessonlens.rubric.charts import matrix_chart, radar_charts
+from lessonlens.rubric.tree import OVERALL, RubricTree, rubric_tree
 from lessonlens.tables.coded_sheets import (
     Sheet,
     SheetRow,
@@ -96,17 +100,20 @@ from lessonlens.tables.coded_sheets import (
     read_text,
     sheet_interval,
 )
+from lessonlens.tables.xlsx_sheet import read_xlsx_sheet
 
 __all__ = [
-    "STUDENT_BEHAVIOURS", "ST_S", "ST_T", "TEACHER_BEHAVIOURS", "Analysis", "Backend", "BehaviourCue",
+    "OVERALL", "STUDENT_BEHAVIOURS", "ST_S", "ST_T", "TEACHER_BEHAVIOURS", "Analysis", "Backend", "BehaviourCue",
     "BoardTextObservation", "BoolArray", "Box", "Code", "CodeRequest", "CodedSample", "CodedTimeline", "Coder",
     "CodingScheme", "CurveSummary", "DetectRequest", "Detector", "Episodes", "Evidence", "Extreme",
     "FaceObservation", "Finding", "FloatArray", "GenericObservation", "InputError", "IntArray", "Keypoint",
-    "LazyTuple", "LessonMeta", "LessonlensError", "MediaRole", "MediaSource", "Metric", "MetricValues", "Metrics",
-    "ModelFile", "Observation", "PluginError", "PoseObservation", "PositionObservation", "Renderer", "ReportJob",
-    "RubricResult", "RubricSchema", "Scalar", "Series", "Severity", "Sheet", "SheetRow", "SpeechObservation",
-    "StackedColumns", "Table", "Text", "TimeRange", "TimelineColumns", "__version__", "atomic_open", "atomic_path",
-    "bin_edges", "bin_sums", "by_grid", "code_counts", "columnar_timeline", "float_tuple", "hookimpl",
-    "nullable_tuple", "parse_rows", "parse_times", "pick", "positive_option", "read_code_sheet", "read_text",
-    "sheet_interval", "stack_columns", "time_gaps", "timeline_columns", "write_text_atomic",
+    "LazyTuple", "LessonMeta", "LessonlensError", "MatrixChart", "MediaRole", "MediaSource", "Metric",
+    "MetricValues", "Metrics", "ModelFile", "Observation", "PluginError", "PoseObservation", "PositionObservation",
+    "RadarChart", "Renderer", "ReportJob", "RubricResult", "RubricSchema", "RubricTree", "Scalar", "Series",
+    "Severity", "Sheet", "SheetRow", "SpeechObservation", "StackedColumns", "Table", "Text", "TimeRange",
+    "TimelineColumns", "__version__", "atomic_open", "atomic_path", "bin_edges", "bin_sums", "by_grid",
+    "code_counts", "columnar_timeline", "find_rubric_schema", "float_tuple", "hookimpl", "matrix_chart",
+    "nullable_tuple", "parse_rows", "parse_times", "pick", "positive_option", "radar_charts", "read_code_sheet",
+    "read_text", "read_xlsx_sheet", "rubric_tree", "sheet_interval", "stack_columns", "time_gaps",
+    "timeline_columns", "write_text_atomic",
 ]

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from lessonlens.core.rubric import ScoreSheet, TimedNote
 from lessonlens.rubric.aggregate import aggregate
 from lessonlens.rubric.agreement import average_ranks, icc2k, kendall_w, rater_deviations
-from lessonlens.rubric.problems import RubricProblems
+from lessonlens.tables.problems import RubricProblems
 from tests.rubric_support import flat_schema, sheets, weighted_schema
 
 # The worked example: 3 raters score 4 observation points, each out of 10.

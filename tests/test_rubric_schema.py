@@ -17,10 +17,10 @@ from lessonlens.core.documents import to_dict
 from lessonlens.core.errors import InputError
 from lessonlens.core.plugins import get_manager
 from lessonlens.rubric.catalog import find_rubric_schema, list_rubric_schemas
-from lessonlens.rubric.problems import RubricProblems
 from lessonlens.rubric.schema_io import check_rubric_schema_file, parse_rubric_schema, read_rubric_schema
 from lessonlens.rubric.tree import rubric_tree
 from lessonlens.rubric_schemas import SCHEMAS_DIR
+from lessonlens.tables.problems import RubricProblems
 
 BAND_LIST = [
     {"id": "good", "name": {"zh-CN": "良好", "en": "Good"}, "low": 0.75, "high": 1.0, "color": "#1e88e5"},

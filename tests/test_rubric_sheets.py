@@ -12,12 +12,12 @@ import pytest
 
 from lessonlens.core.documents import to_dict
 from lessonlens.core.rubric import ScoreSheet, TimedNote
-from lessonlens.rubric.problems import RubricProblems
 from lessonlens.rubric.schema_io import read_rubric_schema
 from lessonlens.rubric.sheet_io import parse_time, read_score_file, read_score_sheets
 from lessonlens.rubric.sheet_write import template_sheets, write_score_sheets
 from lessonlens.rubric.tree import rubric_tree
 from lessonlens.rubric_schemas import SCHEMAS_DIR
+from lessonlens.tables.problems import RubricProblems
 from tests.rubric_support import flat_schema, weighted_schema
 
 TREE = rubric_tree(weighted_schema())

@@ -17,9 +17,9 @@ import numpy.typing as npt
 from lessonlens.core.i18n import Text
 from lessonlens.core.rubric import IndicatorResult, RubricResult, RubricSchema, ScoreSheet, SheetInfo, TimedNote
 from lessonlens.rubric.agreement import agreement
-from lessonlens.rubric.problems import Problem, raise_errors
 from lessonlens.rubric.sheet_checks import sheet_problems
 from lessonlens.rubric.tree import OVERALL, RubricTree, rubric_tree
+from lessonlens.tables.problems import Problem, raise_errors
 
 Matrix = npt.NDArray[np.float64]
 
@@ -35,7 +35,7 @@ def aggregate(schema: RubricSchema | RubricTree, sheets: Sequence[ScoreSheet], l
               sources: Sequence[str | None] | None = None) -> RubricResult:
     """Aggregate the sheets of one lesson; ``sources`` (file names) make error messages precise.
 
-    Raises :class:`~lessonlens.rubric.problems.RubricProblems` listing every bad score.
+    Raises :class:`~lessonlens.tables.problems.RubricProblems` listing every bad score.
     """
     tree = schema if isinstance(schema, RubricTree) else rubric_tree(schema)
     srcs: list[str | None] = list(sources) if sources is not None else [None] * len(sheets)

@@ -14,8 +14,8 @@ from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import Text
 from lessonlens.core.plugins import get_manager
 from lessonlens.core.rubric import RubricSchema
-from lessonlens.rubric.problems import Problem
 from lessonlens.rubric.schema_io import check_rubric_schema_file, read_rubric_schema
+from lessonlens.tables.problems import Problem
 
 ENV_VAR = "LESSONLENS_RUBRIC_PATH"
 SUFFIXES = (".yaml", ".yml", ".json")

@@ -22,8 +22,8 @@ from lessonlens.core.documents import from_dict
 from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import LANGS, Text, normalize_lang
 from lessonlens.core.rubric import Band, Indicator, RubricSchema
-from lessonlens.rubric.problems import Problem, raise_errors
 from lessonlens.rubric.tree import OVERALL
+from lessonlens.tables.problems import Problem, raise_errors
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 #: a rubric id is one segment of fact names (``rubric.<rubric_id>.<indicator_id>.share``): no dots

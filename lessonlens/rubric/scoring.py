@@ -19,12 +19,12 @@ from lessonlens.core.rubric import RubricResult, RubricSchema, ScoreSheet
 from lessonlens.rubric.aggregate import aggregate
 from lessonlens.rubric.catalog import RubricEntry, find_rubric_schema
 from lessonlens.rubric.catalog import list_rubric_schemas as _list
-from lessonlens.rubric.problems import raise_errors
 from lessonlens.rubric.schema_io import validate_rubric_schema
 from lessonlens.rubric.sheet_io import SheetsRead
 from lessonlens.rubric.sheet_io import read_score_sheets as _read
 from lessonlens.rubric.sheet_write import template_sheets, write_score_sheets
 from lessonlens.rubric.tree import RubricTree, rubric_tree
+from lessonlens.tables.problems import raise_errors
 
 SchemaRef = RubricSchema | str | Path
 SheetRef = ScoreSheet | str | Path

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 
 from lessonlens.core.i18n import Text
 from lessonlens.core.rubric import ScoreSheet
-from lessonlens.rubric.problems import Problem
 from lessonlens.rubric.tree import OVERALL, RubricTree
+from lessonlens.tables.problems import Problem
 
 MODES = ("live", "recording")
 

@@ -28,9 +28,9 @@ from lessonlens.core.documents import from_dict
 from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import Text
 from lessonlens.core.rubric import ScoreSheet, TimedNote
-from lessonlens.rubric.problems import Problem, RubricProblems, raise_errors
 from lessonlens.rubric.sheet_checks import UNKNOWN_INDICATOR, score_problems, sheet_problems
 from lessonlens.rubric.tree import OVERALL, RubricTree
+from lessonlens.tables.problems import Problem, RubricProblems, raise_errors
 from lessonlens.tables.read import Table, read_tables
 
 #: field -> header words that name it (compared lower-case)

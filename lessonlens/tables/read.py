@@ -15,7 +15,7 @@ from typing import Any
 import attrs
 
 from lessonlens.core.i18n import Text
-from lessonlens.rubric.problems import Problem, RubricProblems
+from lessonlens.tables.problems import Problem, RubricProblems
 
 _NOT_FOUND = Text(zh="文件不存在", en="file not found")
 _NOT_TEXT = Text(zh="无法按 UTF-8 或 GB18030 编码读取该 CSV 文件",

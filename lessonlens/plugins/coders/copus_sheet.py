@@ -14,8 +14,7 @@ from pathlib import Path
 from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import Text
 from lessonlens.core.timeline import CodedSample, CodedTimeline, CodingScheme
-from lessonlens.tables.coded_sheets import Sheet, SheetRow, parse_rows, read_text
-from lessonlens.tables.xlsx_sheet import read_xlsx_sheet
+from lessonlens.plugin import Sheet, SheetRow, parse_rows, read_text, read_xlsx_sheet
 
 TICKED = frozenset({"1", "x", "✓", "✔", "√", "1.0"})
 NOT_TICKED = frozenset({"0", "", "0.0"})

@@ -19,7 +19,7 @@ from lessonlens.core.hookspecs import hookimpl
 from lessonlens.core.i18n import Text
 from lessonlens.core.observations import SpeechObservation
 from lessonlens.core.timeline import Code, CodedSample, CodedTimeline, CodingScheme, Evidence
-from lessonlens.tables.coded_sheets import read_code_sheet
+from lessonlens.plugin import read_code_sheet
 
 SCHEME = CodingScheme(
     id="fias",

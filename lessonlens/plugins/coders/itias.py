@@ -27,7 +27,7 @@ from lessonlens.core.hookspecs import hookimpl
 from lessonlens.core.i18n import Text
 from lessonlens.core.observations import BehaviourCue, SpeechObservation
 from lessonlens.core.timeline import Code, CodedSample, CodedTimeline, CodingScheme, Evidence
-from lessonlens.tables.coded_sheets import parse_rows, read_code_sheet, read_text, sheet_interval
+from lessonlens.plugin import parse_rows, read_code_sheet, read_text, sheet_interval
 
 SCHEME = CodingScheme(
     id="itias",

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from lessonlens.core.i18n import Text
 from lessonlens.core.timeline import STUDENT_BEHAVIOURS, CodedSample, CodedTimeline, CodingScheme
-from lessonlens.tables.coded_sheets import Sheet, SheetRow, parse_rows, parse_times, read_text, sheet_interval
+from lessonlens.plugin import Sheet, SheetRow, parse_rows, parse_times, read_text, sheet_interval
 
 HEADER: tuple[str, ...] = ("t", "teacher", *STUDENT_BEHAVIOURS)
 #: rows whose shares sum to 1 within this are fractions; otherwise they must be whole counts

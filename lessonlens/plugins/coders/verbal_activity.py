@@ -90,7 +90,7 @@ from lessonlens.core.observations import (
     SpeechObservation,
 )
 from lessonlens.core.timeline import Code, CodedSample, CodedTimeline, CodingScheme, Evidence
-from lessonlens.tables.coded_sheets import read_code_sheet
+from lessonlens.plugin import read_code_sheet
 
 Category = Literal["teacher_verbal", "teacher_activity", "student_verbal", "student_activity"]
 CATEGORIES: tuple[Category, ...] = ("teacher_verbal", "teacher_activity", "student_verbal", "student_activity")

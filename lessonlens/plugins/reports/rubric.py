@@ -13,13 +13,12 @@ from lessonlens.core.extensions import ReportJob
 from lessonlens.core.findings import Finding
 from lessonlens.core.i18n import Text, pick
 from lessonlens.core.rubric import RubricResult, RubricSchema
+from lessonlens.plugin import OVERALL, matrix_chart, radar_charts, rubric_tree
 from lessonlens.plugins.reports import labels, svg
 from lessonlens.plugins.reports.charts.matrix import matrix_svg
 from lessonlens.plugins.reports.charts.radar import radar_svg
 from lessonlens.plugins.reports.common import finding_rows, lesson_facts, ui, video_source
 from lessonlens.plugins.reports.model import Chart, DataTable, Report
-from lessonlens.rubric.charts import matrix_chart, radar_charts
-from lessonlens.rubric.tree import OVERALL, rubric_tree
 
 NO_RESULT = Text(zh="量规报告需要一个量规评分结果", en="a rubric report needs a rubric result")
 NO_SCHEMA = Text(zh="找不到评分结果所用的量规 {rubric}；请一并提供量规文件",
@@ -36,7 +35,7 @@ def schema_for(result: RubricResult, schemas: Sequence[RubricSchema]) -> RubricS
         if schema.id == result.rubric:
             return schema
     try:
-        from lessonlens.rubric.catalog import find_rubric_schema
+        from lessonlens.plugin import find_rubric_schema
 
         return find_rubric_schema(result.rubric)
     except InputError:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from markupsafe import Markup
 
 from lessonlens.core.i18n import pick
+from lessonlens.plugin import MatrixChart
 from lessonlens.plugins.reports import svg
-from lessonlens.rubric.chart_specs import MatrixChart
 
 ROW = 26.0
 

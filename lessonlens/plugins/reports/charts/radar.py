@@ -7,9 +7,9 @@ import math
 from markupsafe import Markup
 
 from lessonlens.core.i18n import pick
+from lessonlens.plugin import RadarChart
 from lessonlens.plugins.reports import svg
 from lessonlens.plugins.reports.palette import series_color
-from lessonlens.rubric.chart_specs import RadarChart
 
 SIZE = 340.0
 WIDE = 400.0
