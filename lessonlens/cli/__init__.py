@@ -23,7 +23,9 @@ from lessonlens.cli import (
     rubric_cmd,
     rules_cmd,
     sample_cmd,
+    serve_cmd,
     store_cmd,
+    users_cmd,
 )
 from lessonlens.core.errors import InputError, LessonlensError
 from lessonlens.core.i18n import normalize_lang
@@ -70,7 +72,9 @@ report_cmd.add_to(app)
 rubric_cmd.add_to(app)
 rules_cmd.add_to(app)
 sample_cmd.add_to(app)
+serve_cmd.add_to(app)
 store_cmd.add_to(app)
+users_cmd.add_to(app)
 
 
 def main() -> None:

@@ -181,3 +181,7 @@ lesson_table = _table(Lesson)
 rubric_table = _table(RubricResultRow)
 finding_table = _table(FindingRow)
 job_table = _table(JobRow)
+
+
+# the web platform's tables share the metadata (and so the migrations); imported last, they need Base
+from lessonlens.store import platform_models as _platform_models  # noqa: E402,F401

@@ -1,0 +1,68 @@
+"""One running platform: settings, the store, the job runner and the login limiter, made together
+(held in ``app.state.platform``; nothing global)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import attrs
+from sqlalchemy import Engine
+
+from lessonlens.core.analysis import Analysis
+from lessonlens.core.pipeline import ProgressEvent
+from lessonlens.jobs.spec import LessonSpec
+from lessonlens.store.api import Store
+from lessonlens.web.auth import LoginLimiter
+from lessonlens.web.catalog import sync_from_store
+from lessonlens.web.jobs import Analyzer, JobRunner
+from lessonlens.web.settings import WebSettings
+
+
+def analysis_runner(settings: WebSettings) -> Analyzer:
+    """The function a job calls: the whole pipeline (detect, code, measure, diagnose) on the lesson's files."""
+
+    def run(spec: LessonSpec, out: Path, progress: Callable[[ProgressEvent], None]) -> Analysis:
+        from lessonlens.perception import analyze
+
+        return analyze(spec.media, lesson=spec.lesson,
+                       detectors=list(settings.detectors) if settings.detectors else None,
+                       interval=settings.interval, out_dir=out, cache=False, report=False, progress=progress)
+
+    return run
+
+
+@attrs.define
+class Platform:
+    settings: WebSettings
+    store: Store
+    runner: JobRunner
+    limiter: LoginLimiter
+
+    @property
+    def engine(self) -> Engine:
+        return self.store.engine
+
+    @property
+    def media(self) -> Path:
+        return self.settings.media
+
+    @classmethod
+    def open(cls, settings: WebSettings) -> Platform:
+        store = Store.open(settings.db)
+        settings.media.mkdir(parents=True, exist_ok=True)
+
+        runner = JobRunner(store, settings.media, analysis_runner(settings))
+        return cls(settings=settings, store=store, runner=runner,
+                   limiter=LoginLimiter(settings.login_attempts, settings.login_window_s))
+
+    def start(self) -> None:
+        """Catalogue lessons added to the store by other means, pick up jobs a restart interrupted, run jobs."""
+        sync_from_store(self.engine)
+        self.runner.recover()
+        if self.settings.run_jobs:
+            self.runner.start()
+
+    def close(self) -> None:
+        self.runner.stop()
+        self.store.close()

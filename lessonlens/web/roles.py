@@ -1,0 +1,138 @@
+"""Who may do what: the ONE place the platform's roles and lesson privacy are decided.
+
+Roles: ``admin`` (district: accounts, district aggregates), ``researcher`` (教研员: lessons of their
+region and subjects), ``school_lead`` (their school), ``teacher`` (their own lessons), ``observer``
+(lessons shared with them). A lesson is private to its teacher (its owner) until shared: with one
+user, or with a scope — ``school`` opens it to the school leads of its school, ``region`` to the
+researchers of its region whose subjects include its subject (and to admins). Revoking a share
+closes it again. :func:`may` answers for one lesson in Python; :func:`visible_clause` is the same
+rule as SQL for lists; the tests check the two agree on every role.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import attrs
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select
+
+from lessonlens.store.platform_models import LessonShare, WebLesson
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    RESEARCHER = "researcher"
+    SCHOOL_LEAD = "school_lead"
+    TEACHER = "teacher"
+    OBSERVER = "observer"
+
+
+class Action(StrEnum):
+    """Things done to one lesson."""
+
+    VIEW = "view"          # the lesson page, its video, charts and findings
+    DOWNLOAD = "download"  # report HTML, analysis JSON
+    SHARE = "share"        # share and revoke
+    DELETE = "delete"
+    RETRY = "retry"        # re-run a failed analysis
+
+
+class Capability(StrEnum):
+    """Things not tied to one lesson."""
+
+    UPLOAD = "upload"
+    MANAGE_USERS = "manage_users"
+    AGGREGATES = "aggregates"  # group statistics of a scope (minimum group size applies)
+
+
+SCOPES = ("school", "region")
+
+_CAPABILITIES: dict[Capability, frozenset[Role]] = {
+    Capability.UPLOAD: frozenset({Role.TEACHER}),
+    Capability.MANAGE_USERS: frozenset({Role.ADMIN}),
+    Capability.AGGREGATES: frozenset({Role.ADMIN, Role.RESEARCHER, Role.SCHOOL_LEAD}),
+}
+_OWNER_ONLY = frozenset({Action.SHARE, Action.DELETE, Action.RETRY})
+
+
+@attrs.frozen
+class Account:
+    """A signed-in user as the permission rules see them."""
+
+    id: int
+    name: str
+    role: Role
+    display_name: str = ""
+    region: str = ""
+    school: str = ""
+    subjects: frozenset[str] = frozenset()
+    active: bool = True
+
+    @property
+    def label(self) -> str:
+        return self.display_name or self.name
+
+
+@attrs.frozen
+class Share:
+    """An active share of a lesson: with a user (``user_id``) or a scope (``school`` / ``region``)."""
+
+    user_id: int | None = None
+    scope: str = ""
+
+
+@attrs.frozen
+class LessonFacts:
+    """What the rules need to know about one lesson."""
+
+    owner_id: int | None
+    school: str = ""
+    region: str = ""
+    subject: str = ""
+    shares: tuple[Share, ...] = ()
+
+
+def can(account: Account, capability: Capability) -> bool:
+    return account.active and account.role in _CAPABILITIES[capability]
+
+
+def _share_opens(account: Account, share: Share, lesson: LessonFacts) -> bool:
+    if share.user_id is not None:
+        return share.user_id == account.id
+    if share.scope == "school":
+        return account.role is Role.SCHOOL_LEAD and bool(account.school) and account.school == lesson.school
+    if share.scope == "region":
+        if account.role is Role.ADMIN:
+            return True
+        return (account.role is Role.RESEARCHER and bool(account.region) and account.region == lesson.region
+                and lesson.subject in account.subjects)
+    return False
+
+
+def may(account: Account, action: Action, lesson: LessonFacts) -> bool:
+    """Whether ``account`` may do ``action`` to ``lesson``."""
+    if not account.active:
+        return False
+    if lesson.owner_id is not None and lesson.owner_id == account.id:
+        return True
+    if action in _OWNER_ONLY:
+        return False
+    return any(_share_opens(account, share, lesson) for share in lesson.shares)
+
+
+def visible_clause(account: Account) -> ColumnElement[bool]:
+    """A WHERE clause on ``web_lesson`` selecting exactly the lessons ``may(account, VIEW, …)`` allows."""
+    if not account.active:
+        return false()
+    share = LessonShare
+    opens: list[ColumnElement[bool]] = [share.user_id == account.id]
+    if account.role is Role.SCHOOL_LEAD and account.school:
+        opens.append(and_(share.scope == "school", WebLesson.school == account.school))
+    if account.role is Role.ADMIN:
+        opens.append(share.scope == "region")
+    elif account.role is Role.RESEARCHER and account.region and account.subjects:
+        opens.append(and_(share.scope == "region", WebLesson.region == account.region,
+                          WebLesson.subject.in_(sorted(account.subjects))))
+    shared = exists(select(share.id).where(share.lesson_id == WebLesson.id, share.revoked_at.is_(None),
+                                           or_(*opens)))
+    return or_(WebLesson.owner_id == account.id, shared)

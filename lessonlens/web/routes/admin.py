@@ -1,0 +1,93 @@
+"""Accounts (admin only): list, add, disable/enable, reset a password; the audit log; and each
+user's own page with personal API tokens."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Request, get, post
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException
+from litestar.params import Body
+from litestar.response import Template
+
+from lessonlens.core.errors import InputError
+from lessonlens.web.accounts import add_user, get_user, new_token, set_active, set_password, users
+from lessonlens.web.auth import current, requires, signed_in
+from lessonlens.web.catalog import audit, audit_events
+from lessonlens.web.pages import lang_of, platform, render
+from lessonlens.web.roles import Capability, Role
+from lessonlens.web.texts import ui
+
+Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+_admin = [requires(Capability.MANAGE_USERS)]
+
+
+def _users_page(request: Request[Any, Any, Any], error: str = "", message: str = "",
+                status_code: int = 200) -> Template:
+    return render(request, "users.html.j2", status_code=status_code, users=users(platform(request).engine),
+                  roles=[r.value for r in Role], error=error, message=message)
+
+
+@get("/admin/users", guards=_admin, sync_to_thread=True)
+def users_page(request: Request[Any, Any, Any]) -> Template:
+    return _users_page(request)
+
+
+@post("/admin/users", guards=_admin, sync_to_thread=True, status_code=200)
+def create_user(request: Request[Any, Any, Any], data: Form) -> Template:
+    p = platform(request)
+    try:
+        made = add_user(p.engine, data.get("name", "").strip(), data.get("role", ""), data.get("password", ""),
+                        display_name=data.get("display_name", "").strip(), region=data.get("region", "").strip(),
+                        school=data.get("school", "").strip(), subjects=data.get("subjects", "").split(","))
+    except InputError as exc:
+        return _users_page(request, error=exc.message(lang_of(request)), status_code=400)
+    audit(p.engine, current(request), "user_added", detail=f"{made.name} ({made.role})")
+    return _users_page(request, message=ui("saved", lang_of(request)))
+
+
+def _target(request: Request[Any, Any, Any], user_id: int) -> str:
+    found = get_user(platform(request).engine, user_id)
+    if found is None:
+        raise NotFoundException()
+    return found.name
+
+
+@post("/admin/users/{user_id:int}/{what:str}", guards=_admin, sync_to_thread=True, status_code=200)
+def change_user(request: Request[Any, Any, Any], user_id: int, what: str, data: Form) -> Template:
+    p = platform(request)
+    name = _target(request, user_id)
+    try:
+        if what == "disable":
+            if user_id == current(request).id:
+                raise NotFoundException()  # an admin cannot lock themselves out
+            set_active(p.engine, name, False)
+        elif what == "enable":
+            set_active(p.engine, name, True)
+        elif what == "password":
+            set_password(p.engine, name, data.get("password", ""))
+        else:
+            raise NotFoundException()
+    except InputError as exc:
+        return _users_page(request, error=exc.message(lang_of(request)), status_code=400)
+    audit(p.engine, current(request), f"user_{what}", detail=name)
+    return _users_page(request, message=ui("saved", lang_of(request)))
+
+
+@get("/admin/audit", guards=_admin, sync_to_thread=True)
+def audit_page(request: Request[Any, Any, Any]) -> Template:
+    return render(request, "audit.html.j2", events=audit_events(platform(request).engine))
+
+
+@get("/account", guards=[signed_in], sync_to_thread=False)
+def account_page(request: Request[Any, Any, Any]) -> Template:
+    return render(request, "account.html.j2", token="")
+
+
+@post("/account/tokens", guards=[signed_in], sync_to_thread=True, status_code=200)
+def create_token(request: Request[Any, Any, Any], data: Form) -> Template:
+    p, account = platform(request), current(request)
+    token = new_token(p.engine, account, data.get("name", ""))
+    audit(p.engine, account, "token_created", detail=data.get("name", "")[:100])
+    return render(request, "account.html.j2", token=token)

@@ -1,0 +1,50 @@
+"""The platform's settings: where the store and the media live, limits, and the CSRF secret."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import attrs
+
+#: 4 GiB: a 45-minute 1080p recording per camera fits
+DEFAULT_MAX_UPLOAD = 4 * 1024**3
+
+
+@attrs.frozen
+class WebSettings:
+    """How ``lessonlens serve`` runs; every field has an embedded default."""
+
+    #: the store's database (URL or SQLite path; None: ``$LESSONLENS_DB`` or the default file)
+    db: str | None = None
+    #: uploaded recordings, analyses and the server's secret live here
+    media: Path = attrs.field(factory=lambda: Path.home() / ".local" / "share" / "lessonlens" / "media",
+                              converter=Path)
+    #: largest upload, all files of one lesson together (bytes)
+    max_upload: int = DEFAULT_MAX_UPLOAD
+    #: failed logins per account name or client address before a pause
+    login_attempts: int = 5
+    login_window_s: float = 300.0
+    session_days: float = 14.0
+    #: mark cookies ``Secure`` (set when served over HTTPS, directly or behind a proxy)
+    secure_cookies: bool = False
+    #: group statistics of fewer lessons than this are not shown
+    min_group: int = 5
+    #: lessons per page in lists
+    page_size: int = 20
+    #: analysis detectors (None: every detector with media to read) and sampling interval (s)
+    detectors: tuple[str, ...] | None = None
+    interval: float = 6.0
+    #: run analysis jobs in a background thread of the server (False: only queue them)
+    run_jobs: bool = True
+
+    def secret(self) -> str:
+        """The CSRF signing secret, made once and kept in the media folder (so restarts keep forms valid)."""
+        path = self.media / ".secret"
+        if not path.exists():
+            self.media.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(secrets.token_hex(32), encoding="ascii")
+            tmp.chmod(0o600)
+            tmp.replace(path)
+        return path.read_text(encoding="ascii").strip()
