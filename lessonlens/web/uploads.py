@@ -45,6 +45,14 @@ class UploadMeta:
     teacher: str = ""
 
 
+def upload_meta(fields: dict[str, str]) -> UploadMeta:
+    """The lesson's metadata from the upload form (the teacher's name is ``teacher_name``: ``teacher``
+    is the teacher camera's file field)."""
+    return UploadMeta(title=fields.get("title", ""), subject=fields.get("subject", ""),
+                      grade=fields.get("grade", ""), date=fields.get("date", ""),
+                      teacher=fields.get("teacher_name", ""))
+
+
 def human_size(n: int) -> str:
     for unit in ("B", "KB", "MB", "GB"):
         if n < 1024 or unit == "GB":

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from litestar import Request, get, post
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import Body
+from litestar.params import Body, FromPath
 from litestar.response import Template
 
 from lessonlens.core.errors import InputError
@@ -47,7 +47,7 @@ def create_user(request: Request[Any, Any, Any], data: Form) -> Template:
     return _users_page(request, message=ui("saved", lang_of(request)))
 
 
-def _target(request: Request[Any, Any, Any], user_id: int) -> str:
+def _target(request: Request[Any, Any, Any], user_id: FromPath[int]) -> str:
     found = get_user(platform(request).engine, user_id)
     if found is None:
         raise NotFoundException()
@@ -55,7 +55,7 @@ def _target(request: Request[Any, Any, Any], user_id: int) -> str:
 
 
 @post("/admin/users/{user_id:int}/{what:str}", guards=_admin, sync_to_thread=True, status_code=200)
-def change_user(request: Request[Any, Any, Any], user_id: int, what: str, data: Form) -> Template:
+def change_user(request: Request[Any, Any, Any], user_id: FromPath[int], what: FromPath[str], data: Form) -> Template:
     p = platform(request)
     name = _target(request, user_id)
     try:

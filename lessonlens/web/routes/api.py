@@ -10,6 +10,7 @@ from typing import Any
 from litestar import Request, Router, delete, get, post
 from litestar.datastructures import UploadFile
 from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Response
 
 from lessonlens.core.documents import dumps
@@ -20,7 +21,7 @@ from lessonlens.web.media import ROLES
 from lessonlens.web.pages import platform
 from lessonlens.web.roles import Action, Capability, can
 from lessonlens.web.routes.lessons import _filters, _lesson
-from lessonlens.web.uploads import UploadMeta, save_upload
+from lessonlens.web.uploads import save_upload, upload_meta
 
 
 @dataclasses.dataclass
@@ -102,7 +103,7 @@ def me(request: Request[Any, Any, Any]) -> Me:
 
 
 @get("/lessons", sync_to_thread=True)
-def lessons(request: Request[Any, Any, Any], page: int = 1) -> LessonPage:
+def lessons(request: Request[Any, Any, Any], page: FromQuery[int] = 1) -> LessonPage:
     p = platform(request)
     found = list_lessons(p.engine, current(request), _filters(request), page, p.settings.page_size)
     return LessonPage(items=[_out(request, i, with_job=False) for i in found.items], total=found.total,
@@ -110,14 +111,14 @@ def lessons(request: Request[Any, Any, Any], page: int = 1) -> LessonPage:
 
 
 @get("/lessons/{lesson_id:str}", sync_to_thread=True)
-def lesson(request: Request[Any, Any, Any], lesson_id: str) -> Lesson:
+def lesson(request: Request[Any, Any, Any], lesson_id: FromPath[str]) -> Lesson:
     item = _lesson(request, lesson_id, Action.VIEW)
     audit(platform(request).engine, current(request), "viewed", item.id, "api")
     return _out(request, item)
 
 
 @get("/lessons/{lesson_id:str}/analysis", sync_to_thread=True, media_type="application/json")
-def analysis(request: Request[Any, Any, Any], lesson_id: str) -> Response[str]:
+def analysis(request: Request[Any, Any, Any], lesson_id: FromPath[str]) -> Response[str]:
     p = platform(request)
     item = _lesson(request, lesson_id, Action.DOWNLOAD)
     found = p.store.get(item.id)
@@ -139,8 +140,7 @@ async def upload(request: Request[Any, Any, Any]) -> Lesson:
     files = [(role, f) for role in ROLES if isinstance(f := form.get(role), UploadFile)]
     values = {k: v for k, v in form.items() if isinstance(v, str)}
     try:
-        lesson_id = await save_upload(p, account, UploadMeta(**{k: values.get(k, "") for k in
-                                                                ("title", "subject", "grade", "date", "teacher")}),
+        lesson_id = await save_upload(p, account, upload_meta(values),
                                       files)
     finally:
         for _, f in files:
@@ -151,7 +151,7 @@ async def upload(request: Request[Any, Any, Any]) -> Lesson:
 
 
 @post("/lessons/{lesson_id:str}/retry", sync_to_thread=True, status_code=200)
-def retry(request: Request[Any, Any, Any], lesson_id: str) -> Job | None:
+def retry(request: Request[Any, Any, Any], lesson_id: FromPath[str]) -> Job | None:
     p = platform(request)
     item = _lesson(request, lesson_id, Action.RETRY)
     job = p.runner.view(item.id)
@@ -162,7 +162,7 @@ def retry(request: Request[Any, Any, Any], lesson_id: str) -> Job | None:
 
 
 @post("/lessons/{lesson_id:str}/shares", sync_to_thread=True, status_code=200)
-def add_share(request: Request[Any, Any, Any], lesson_id: str, data: ShareIn) -> list[ShareOut]:
+def add_share(request: Request[Any, Any, Any], lesson_id: FromPath[str], data: JSONBody[ShareIn]) -> list[ShareOut]:
     p, account = platform(request), current(request)
     item = _lesson(request, lesson_id, Action.SHARE)
     share(p.engine, item.id, account, user=data.user.strip(), scope="" if data.user.strip() else data.scope)
@@ -171,7 +171,7 @@ def add_share(request: Request[Any, Any, Any], lesson_id: str, data: ShareIn) ->
 
 
 @delete("/lessons/{lesson_id:str}/shares/{share_id:int}", sync_to_thread=True)
-def remove_share(request: Request[Any, Any, Any], lesson_id: str, share_id: int) -> None:
+def remove_share(request: Request[Any, Any, Any], lesson_id: FromPath[str], share_id: FromPath[int]) -> None:
     p = platform(request)
     item = _lesson(request, lesson_id, Action.SHARE)
     if not revoke(p.engine, item.id, share_id):
@@ -180,7 +180,7 @@ def remove_share(request: Request[Any, Any, Any], lesson_id: str, share_id: int)
 
 
 @delete("/lessons/{lesson_id:str}", sync_to_thread=True)
-def remove_lesson(request: Request[Any, Any, Any], lesson_id: str) -> None:
+def remove_lesson(request: Request[Any, Any, Any], lesson_id: FromPath[str]) -> None:
     p = platform(request)
     item = _lesson(request, lesson_id, Action.DELETE)
     delete_lesson(p.engine, p.media, item.id)

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from litestar import Request, get, post
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import Body
+from litestar.params import Body, FromPath
 from litestar.response import Redirect, Response, Stream, Template
 
 from lessonlens.core.documents import dumps
@@ -46,7 +46,7 @@ _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,199}$")
 MODES = ("practice", "lecture", "dialogue", "mixed")
 
 
-def _lesson(request: Request[Any, Any, Any], lesson_id: str, action: Action) -> LessonItem:
+def _lesson(request: Request[Any, Any, Any], lesson_id: FromPath[str], action: Action) -> LessonItem:
     if not _ID.match(lesson_id):
         raise NotFoundException()
     item = lesson_for(platform(request).engine, current(request), lesson_id, action)
@@ -123,7 +123,7 @@ def _side(request: Request[Any, Any, Any], item: LessonItem) -> dict[str, Any]:
 
 
 @get("/lessons/{lesson_id:str}", guards=[signed_in], sync_to_thread=True)
-def lesson_page(request: Request[Any, Any, Any], lesson_id: str) -> Template:
+def lesson_page(request: Request[Any, Any, Any], lesson_id: FromPath[str]) -> Template:
     from lessonlens.plugins.reports.common import ui as report_ui
     from lessonlens.plugins.reports.lesson import lesson_report
 
@@ -146,14 +146,14 @@ def lesson_page(request: Request[Any, Any, Any], lesson_id: str) -> Template:
 
 
 @get("/lessons/{lesson_id:str}/status", guards=[signed_in], sync_to_thread=True)
-def job_status(request: Request[Any, Any, Any], lesson_id: str) -> Template:
+def job_status(request: Request[Any, Any, Any], lesson_id: FromPath[str]) -> Template:
     item = _lesson(request, lesson_id, Action.VIEW)
     values = _side(request, item)
     return render(request, "_job.html.j2", **values | {"reload": True})
 
 
 @post("/lessons/{lesson_id:str}/retry", guards=[signed_in], sync_to_thread=True, status_code=200)
-def retry(request: Request[Any, Any, Any], lesson_id: str) -> Template:
+def retry(request: Request[Any, Any, Any], lesson_id: FromPath[str]) -> Template:
     p = platform(request)
     item = _lesson(request, lesson_id, Action.RETRY)
     job = p.runner.view(item.id)
@@ -165,7 +165,7 @@ def retry(request: Request[Any, Any, Any], lesson_id: str) -> Template:
 
 
 @get("/lessons/{lesson_id:str}/media/{role:str}", guards=[signed_in], sync_to_thread=True)
-def media(request: Request[Any, Any, Any], lesson_id: str, role: str) -> Response[Any] | Stream:
+def media(request: Request[Any, Any, Any], lesson_id: FromPath[str], role: FromPath[str]) -> Response[Any] | Stream:
     p = platform(request)
     item = _lesson(request, lesson_id, Action.VIEW)
     entry = next((m for m in item.media if m.get("role") == role), None)
@@ -194,7 +194,7 @@ def _download(name: str, body: bytes | str, kind: str) -> Response[Any]:
 
 
 @get("/lessons/{lesson_id:str}/analysis.json", guards=[signed_in], sync_to_thread=True)
-def analysis_json(request: Request[Any, Any, Any], lesson_id: str) -> Response[Any]:
+def analysis_json(request: Request[Any, Any, Any], lesson_id: FromPath[str]) -> Response[Any]:
     p = platform(request)
     item = _lesson(request, lesson_id, Action.DOWNLOAD)
     analysis = p.store.get(item.id)
@@ -205,7 +205,7 @@ def analysis_json(request: Request[Any, Any, Any], lesson_id: str) -> Response[A
 
 
 @get("/lessons/{lesson_id:str}/report.html", guards=[signed_in], sync_to_thread=True)
-def report_html(request: Request[Any, Any, Any], lesson_id: str) -> Response[Any]:
+def report_html(request: Request[Any, Any, Any], lesson_id: FromPath[str]) -> Response[Any]:
     import lessonlens
 
     p = platform(request)
@@ -222,7 +222,7 @@ def report_html(request: Request[Any, Any, Any], lesson_id: str) -> Response[Any
 
 # -- sharing and deleting ----------------------------------------------------------------------
 @post("/lessons/{lesson_id:str}/share", guards=[signed_in], sync_to_thread=True, status_code=303)
-def share_lesson(request: Request[Any, Any, Any], lesson_id: str, data: Form) -> Redirect:
+def share_lesson(request: Request[Any, Any, Any], lesson_id: FromPath[str], data: Form) -> Redirect:
     p, account = platform(request), current(request)
     item = _lesson(request, lesson_id, Action.SHARE)
     user, scope = data.get("user", "").strip(), data.get("scope", "").strip()
@@ -234,7 +234,7 @@ def share_lesson(request: Request[Any, Any, Any], lesson_id: str, data: Form) ->
 
 @post("/lessons/{lesson_id:str}/shares/{share_id:int}/revoke", guards=[signed_in], sync_to_thread=True,
       status_code=303)
-def revoke_share(request: Request[Any, Any, Any], lesson_id: str, share_id: int) -> Redirect:
+def revoke_share(request: Request[Any, Any, Any], lesson_id: FromPath[str], share_id: FromPath[int]) -> Redirect:
     p = platform(request)
     item = _lesson(request, lesson_id, Action.SHARE)
     if revoke(p.engine, item.id, share_id):
@@ -243,7 +243,7 @@ def revoke_share(request: Request[Any, Any, Any], lesson_id: str, share_id: int)
 
 
 @post("/lessons/{lesson_id:str}/delete", guards=[signed_in], sync_to_thread=True, status_code=303)
-def delete(request: Request[Any, Any, Any], lesson_id: str) -> Redirect:
+def delete(request: Request[Any, Any, Any], lesson_id: FromPath[str]) -> Redirect:
     p = platform(request)
     item = _lesson(request, lesson_id, Action.DELETE)
     delete_lesson(p.engine, p.media, item.id)

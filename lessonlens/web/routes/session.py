@@ -8,7 +8,7 @@ from urllib.parse import urlparse
 
 from litestar import Request, get, post
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from lessonlens.web.accounts import authenticate, close_session, open_session
@@ -29,7 +29,7 @@ def safe_next(value: str | None) -> str:
 
 
 @get("/login", sync_to_thread=False)
-def login_page(request: Request[Any, Any, Any], next: str = "/") -> Template:
+def login_page(request: Request[Any, Any, Any], next: FromQuery[str] = "/") -> Template:
     return render(request, "login.html.j2", next=safe_next(next), error="", name="")
 
 
@@ -73,7 +73,7 @@ def logout(request: Request[Any, Any, Any]) -> Redirect:
 
 
 @get("/lang/{code:str}", sync_to_thread=False)
-def switch_lang(request: Request[Any, Any, Any], code: str) -> Redirect:
+def switch_lang(request: Request[Any, Any, Any], code: FromPath[str]) -> Redirect:
     back = request.headers.get("referer", "/")
     parsed = urlparse(back)
     target = safe_next((parsed.path or "/") + (f"?{parsed.query}" if parsed.query else ""))

@@ -13,13 +13,14 @@ from lessonlens.web.auth import current
 from lessonlens.web.catalog import audit
 from lessonlens.web.media import ROLES
 from lessonlens.web.pages import lang_of, platform, render
-from lessonlens.web.uploads import UploadMeta, human_size, save_upload
+from lessonlens.web.uploads import human_size, save_upload, upload_meta
 
 
 def _form(request: Request[Any, Any, Any], error: str = "", values: dict[str, str] | None = None,
           status_code: int = 200) -> Template:
     p = platform(request)
-    form = {k: (values or {}).get(k, "") for k in ("title", "teacher", "subject", "grade", "date")}
+    form = {k: (values or {}).get(k, "") for k in ("title", "subject", "grade", "date")}
+    form["teacher"] = (values or {}).get("teacher_name", "")
     if not form["teacher"]:
         form["teacher"] = current(request).label
     return render(request, "upload.html.j2", status_code=status_code, roles=ROLES, form=form, error=error,
@@ -35,7 +36,7 @@ async def upload(request: Request[Any, Any, Any]) -> Template | Redirect:
     form = await request.form()
     values = {k: v for k, v in form.items() if isinstance(v, str)}
     files = [(role, f) for role in ROLES if isinstance(f := form.get(role), UploadFile)]
-    meta = UploadMeta(**{k: values.get(k, "") for k in ("title", "subject", "grade", "date", "teacher")})
+    meta = upload_meta(values)
     try:
         lesson_id = await save_upload(p, account, meta, files)
     except InputError as exc:

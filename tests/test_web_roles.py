@@ -1,0 +1,121 @@
+"""Roles and lesson privacy, decided in ``lessonlens.web.roles``: the table of who may do what, and
+the SQL filter of lists agreeing with it for every role and every way a lesson can be shared."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("litestar", reason="the web extra is not installed")
+
+from sqlalchemy import select
+
+from lessonlens.store.platform_models import WebLesson
+from lessonlens.web.catalog import facts, revoke, share, shares
+from lessonlens.web.roles import (
+    Account,
+    Action,
+    Capability,
+    LessonFacts,
+    Role,
+    Share,
+    can,
+    may,
+    visible_clause,
+)
+
+OWNER = Account(id=1, name="t1", role=Role.TEACHER, school="一小", region="海淀")
+PEOPLE = {
+    "owner": OWNER,
+    "other_teacher": Account(id=2, name="t2", role=Role.TEACHER, school="一小", region="海淀"),
+    "admin": Account(id=3, name="a", role=Role.ADMIN),
+    "researcher": Account(id=4, name="r", role=Role.RESEARCHER, region="海淀", subjects=frozenset({"数学"})),
+    "researcher_other_subject": Account(id=5, name="r2", role=Role.RESEARCHER, region="海淀",
+                                        subjects=frozenset({"语文"})),
+    "researcher_other_region": Account(id=6, name="r3", role=Role.RESEARCHER, region="朝阳",
+                                       subjects=frozenset({"数学"})),
+    "lead": Account(id=7, name="l", role=Role.SCHOOL_LEAD, school="一小"),
+    "lead_other": Account(id=8, name="l2", role=Role.SCHOOL_LEAD, school="二小"),
+    "observer": Account(id=9, name="o", role=Role.OBSERVER),
+    "observer_other": Account(id=10, name="o2", role=Role.OBSERVER),
+}
+SHARINGS = {
+    "private": (),
+    "observer": (Share(user_id=9),),
+    "school": (Share(scope="school"),),
+    "region": (Share(scope="region"),),
+}
+#: who may view a lesson of OWNER (数学, 一小, 海淀) under each sharing
+VIEWERS = {
+    "private": {"owner"},
+    "observer": {"owner", "observer"},
+    "school": {"owner", "lead"},
+    "region": {"owner", "researcher", "admin"},
+}
+
+
+def _lesson(sharing: str) -> LessonFacts:
+    return LessonFacts(owner_id=OWNER.id, school="一小", region="海淀", subject="数学", shares=SHARINGS[sharing])
+
+
+@pytest.mark.parametrize(("person", "sharing"), list(itertools.product(PEOPLE, SHARINGS)))
+def test_who_may_see_and_change_a_lesson(person: str, sharing: str) -> None:
+    account, lesson = PEOPLE[person], _lesson(sharing)
+    expected = person in VIEWERS[sharing]
+    assert may(account, Action.VIEW, lesson) is expected
+    assert may(account, Action.DOWNLOAD, lesson) is expected
+    for action in (Action.SHARE, Action.DELETE, Action.RETRY):  # the owner's alone, whatever is shared
+        assert may(account, action, lesson) is (person == "owner")
+    # a disabled account may do nothing, not even to its own lessons
+    disabled = Account(id=account.id, name=account.name, role=account.role, school=account.school,
+                       region=account.region, subjects=account.subjects, active=False)
+    assert not any(may(disabled, action, lesson) for action in Action)
+
+
+def test_capabilities_by_role() -> None:
+    table = {role: {c for c in Capability if can(Account(id=1, name="x", role=role), c)} for role in Role}
+    assert table == {
+        Role.ADMIN: {Capability.MANAGE_USERS, Capability.AGGREGATES},
+        Role.RESEARCHER: {Capability.AGGREGATES},
+        Role.SCHOOL_LEAD: {Capability.AGGREGATES},
+        Role.TEACHER: {Capability.UPLOAD},
+        Role.OBSERVER: set(),
+    }
+
+
+def test_the_list_filter_agrees_with_the_rule_for_every_role(tmp_path: Path) -> None:
+    """One lesson per sharing in a real store; for every person the lessons the SQL filter selects are
+    exactly those ``may(VIEW)`` allows; revoking a share closes the lesson again."""
+    from web_support import make_world
+
+    world = make_world(tmp_path)
+    p, users = world.platform, world.users
+    ids = {"private": world.lessons["private"], "shared": world.lessons["shared"]}
+    with p.engine.connect() as conn:
+        all_ids = list(conn.scalars(select(WebLesson.id)))
+    for account in users.values():
+        with p.engine.connect() as conn:
+            listed = set(conn.scalars(select(WebLesson.id).where(visible_clause(account))))
+            allowed = {i for i in all_ids if (f := facts(conn, i)) is not None and may(account, Action.VIEW, f)}
+        assert listed == allowed, account.name
+    with p.engine.connect() as conn:
+        shared = facts(conn, ids["shared"])
+        private = facts(conn, ids["private"])
+    assert shared is not None and private is not None
+    viewers = {name for name, a in users.items() if may(a, Action.VIEW, shared)}
+    assert viewers == {"t1", "obs", "lead", "res", "admin"}
+    assert {name for name, a in users.items() if may(a, Action.VIEW, private)} == {"t1"}
+    # revoking: the observer's share goes, the others stay
+    share_id = next(s.id for s in shares(p.engine, ids["shared"]) if s.user == "obs")
+    assert revoke(p.engine, ids["shared"], share_id)
+    assert not revoke(p.engine, ids["shared"], share_id)  # twice is nothing
+    with p.engine.connect() as conn:
+        after = facts(conn, ids["shared"])
+    assert after is not None and not may(users["obs"], Action.VIEW, after) and may(users["lead"], Action.VIEW, after)
+    # sharing again with the same user makes one active share, not two
+    share(p.engine, ids["shared"], users["t1"], user="obs")
+    share(p.engine, ids["shared"], users["t1"], user="obs")
+    assert [s.user for s in shares(p.engine, ids["shared"])].count("obs") == 1
+    p.close()
