@@ -25,7 +25,6 @@ from sqlalchemy import update
 
 from lessonlens.core.analysis import Analysis
 from lessonlens.core.errors import LessonlensError
-from lessonlens.core.pipeline import ProgressEvent
 from lessonlens.jobs.spec import LessonSpec
 from lessonlens.jobs.table import (
     JobState,
@@ -37,6 +36,7 @@ from lessonlens.jobs.table import (
     retry,
     submit_job,
 )
+from lessonlens.pipeline.stages import ProgressEvent
 from lessonlens.store.api import Store
 from lessonlens.store.db import WRITE
 from lessonlens.store.ingest import add_analyses

@@ -10,8 +10,8 @@ import attrs
 from sqlalchemy import Engine
 
 from lessonlens.core.analysis import Analysis
-from lessonlens.core.pipeline import ProgressEvent
 from lessonlens.jobs.spec import LessonSpec
+from lessonlens.pipeline.stages import ProgressEvent
 from lessonlens.store.api import Store
 from lessonlens.web.auth import LoginLimiter
 from lessonlens.web.catalog import sync_from_store
