@@ -116,6 +116,30 @@ class CodeRequest:
     options: dict[str, Any] = attrs.field(factory=dict)
 
 
+#: headers of a one-column sheet of codes; a wider sheet names its code column ``code``
+_CODE_HEADERS = ("s", "t", "code", "st", "s/t", "编码")
+
+
+@attrs.frozen
+class SheetHead:
+    """The start of a hand-coded sheet: its path, its header (lower case) and its first row's cells."""
+
+    path: Path
+    header: tuple[str, ...]
+    first: tuple[str, ...] = ()
+
+    def first_code(self) -> str | None:
+        """The first row's code in a sheet of one code per row (``""`` when it has no rows); None
+        when the sheet has no code column."""
+        if len(self.header) == 1 and self.header[0] in _CODE_HEADERS:
+            col = 0
+        elif "code" in self.header:
+            col = self.header.index("code")
+        else:
+            return None
+        return self.first[col].strip() if len(self.first) > col else ""
+
+
 class Coder(abc.ABC):
     """Turns observations into a coded timeline under one coding scheme."""
 
@@ -132,6 +156,19 @@ class Coder(abc.ABC):
         Optional: coders whose scheme has no sheet format keep this default, which refuses.
         """
         raise InputError(_NO_SHEETS, path, scheme=self.scheme.id)
+
+    def matches_sheet(self, head: SheetHead) -> int:
+        """How surely a sheet with this start is one of this scheme's (``lessonlens metrics`` without
+        ``--scheme`` asks every coder and takes the one surest alone): 0 not at all, 1 as a fallback,
+        2 by the first code, 3 by the header or a code only this scheme uses (higher is surer).
+
+        The default recognises a one-code-per-row sheet whose first code is one of the scheme's codes
+        (by id or Chinese label).
+        """
+        first = head.first_code()
+        if not first or self.scheme.multi_code or type(self).read_sheet is Coder.read_sheet:
+            return 0
+        return 2 if any(first.lower() == c.id.lower() or first == c.label.zh for c in self.scheme.codes) else 0
 
 
 class Metric(abc.ABC):

@@ -15,6 +15,7 @@ import attrs
 from lessonlens.core.analysis import Analysis
 from lessonlens.core.documents import load
 from lessonlens.core.errors import InputError
+from lessonlens.core.extensions import Coder, SheetHead
 from lessonlens.core.i18n import Text
 from lessonlens.core.metrics import Metrics
 from lessonlens.core.plugins import PluginManager, get_manager
@@ -23,9 +24,8 @@ from lessonlens.pipeline.stages import compute_metrics_many
 from lessonlens.tables.coded_sheets import head_rows, read_text
 
 _UNKNOWN_SCHEME = Text(
-    zh="无法从表头 {header} 判断编码方案；请用 --scheme 指定（platform-9、st、fias、verbal-activity、copus 或 itias）",
-    en="cannot tell the coding scheme from the header {header}; name it with --scheme (platform-9, st, fias, "
-    "verbal-activity, copus or itias)",
+    zh="无法从表头 {header} 判断编码方案；请用 --scheme 指定（{zh_schemes}）",
+    en="cannot tell the coding scheme from the header {header}; name it with --scheme ({en_schemes})",
 )
 _NO_TIMELINE = Text(zh="分析文档中没有编码时间线，无法计算指标", en="the analysis has no coded timeline to measure")
 _NOT_CODED = Text(zh="{kind} 文档不含编码数据；需要 analysis 或 timeline", en="a {kind} document holds no coded data; "
@@ -35,44 +35,25 @@ Source = CodedTimeline | Analysis | str | Path
 
 
 def detect_scheme(path: str | Path, manager: PluginManager | None = None) -> str:
-    """The scheme of a sheet by its header and first code: platform-9 (``teacher`` column), fias
-    (numeric codes), st (S/T), copus (``interval``/``time`` then ``S.``/``I.`` columns, or a workbook),
-    or another registered one-code scheme that names the first code."""
+    """The scheme of a sheet: every registered coder rates the sheet's header and first row
+    (:meth:`~lessonlens.core.extensions.Coder.matches_sheet`); the one surest alone wins."""
+    manager = manager or get_manager()
     if Path(path).suffix.lower() in (".xlsx", ".xlsm"):
-        return "copus"  # the one scheme whose sheets may be workbooks
-    rows = head_rows(read_text(path), path, 2)  # the header and the first row: not the whole sheet
-    head = tuple(c.lower() for c in rows[0].cells)
-    if head[0] in ("interval", "time") and any(c.startswith(("s.", "i.")) for c in head):
-        return "copus"
-    if "teacher" in head:
-        return "platform-9"
-    if len(head) == 1 and head[0] in ("s", "t", "code", "st", "s/t", "编码"):
-        if head[0] in ("s", "t"):
-            return "st"
-        values = [r.cells[0] for r in rows[1:] if r.cells and r.cells[0]]
-        return _one_code_scheme(values, manager)
-    if "code" in head:
-        col = head.index("code")
-        values = [r.cells[col] for r in rows[1:] if len(r.cells) > col and r.cells[col]]
-        return _one_code_scheme(values, manager)
-    raise InputError(_UNKNOWN_SCHEME, str(path), header=",".join(head))
-
-
-def _one_code_scheme(values: Sequence[str], manager: PluginManager | None) -> str:
-    """fias for a numeric first code; otherwise the one registered scheme (besides platform-9, st and
-    fias) with a code whose id or Chinese label is the first code (e.g. verbal-activity); else st."""
-    if not values:
-        return "st"
-    first = values[0].strip()
-    if first.replace(".", "", 1).isdigit():
-        return "fias"
-    if first.upper() in ("S", "T"):
-        return "st"
-    coders = (manager or get_manager()).registry.coders.values()
-    found = {reg.item.scheme.id for reg in coders if reg.item.scheme.id not in ("platform-9", "st", "fias")
-             and not reg.item.scheme.multi_code
-             and any(first.lower() == code.id.lower() or first == code.label.zh for code in reg.item.scheme.codes)}
-    return found.pop() if len(found) == 1 else "st"
+        head = SheetHead(Path(path), ())
+    else:
+        rows = head_rows(read_text(path), path, 2)  # the header and the first row: not the whole sheet
+        first = tuple(rows[1].cells) if len(rows) > 1 else ()
+        head = SheetHead(Path(path), tuple(c.lower() for c in rows[0].cells), first)
+    coders = [reg.item for reg in manager.registry.coders.values()]
+    ratings = [(coder.matches_sheet(head), coder.scheme.id) for coder in coders]
+    for level in sorted({rating for rating, _ in ratings if rating > 0}, reverse=True):
+        found = {scheme for rating, scheme in ratings if rating == level}
+        if len(found) == 1:
+            return found.pop()
+    ids = [coder.scheme.id for coder in coders if type(coder).read_sheet is not Coder.read_sheet]
+    raise InputError(_UNKNOWN_SCHEME, str(path), header=",".join(head.header),
+                     zh_schemes="、".join(ids[:-1]) + " 或 " + ids[-1] if len(ids) > 1 else "".join(ids),
+                     en_schemes=", ".join(ids[:-1]) + " or " + ids[-1] if len(ids) > 1 else "".join(ids))
 
 
 def read_coded_sheet(

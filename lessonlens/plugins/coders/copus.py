@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from lessonlens.core.extensions import Coder, CodeRequest
+from lessonlens.core.extensions import Coder, CodeRequest, SheetHead
 from lessonlens.core.hookspecs import hookimpl
 from lessonlens.core.i18n import Text
 from lessonlens.core.observations import SpeechObservation
@@ -188,6 +188,15 @@ class CopusCoder(Coder):
 
     def read_sheet(self, path: str | Path, interval: float | None = None) -> CodedTimeline:
         return read_copus_sheet(path, SCHEME, coder=self.name)
+
+    def matches_sheet(self, head: SheetHead) -> int:
+        """A workbook (the one scheme whose sheets may be XLSX), or ``interval``/``time`` then
+        ``S.``/``I.`` columns."""
+        if head.path.suffix.lower() in (".xlsx", ".xlsm"):
+            return 3
+        columns = head.header
+        return 3 if columns and columns[0] in ("interval", "time") and any(
+            c.startswith(("s.", "i.")) for c in columns) else 0
 
 
 @hookimpl

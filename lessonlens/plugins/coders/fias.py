@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from lessonlens.core.extensions import Coder, CodeRequest
+from lessonlens.core.extensions import Coder, CodeRequest, SheetHead
 from lessonlens.core.hookspecs import hookimpl
 from lessonlens.core.i18n import Text
 from lessonlens.core.observations import SpeechObservation
@@ -91,6 +91,11 @@ class FiasCoder(Coder):
 
     def read_sheet(self, path: str | Path, interval: float | None = None) -> CodedTimeline:
         return read_code_sheet(path, SCHEME, fias_code, interval, coder=self.name)
+
+    def matches_sheet(self, head: SheetHead) -> int:
+        """A one-code sheet whose first code is a number (FIAS categories 1-10)."""
+        first = head.first_code()
+        return 3 if first and first.replace(".", "", 1).isdigit() else 0
 
 
 @hookimpl

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from lessonlens.core.extensions import Coder, CodeRequest
+from lessonlens.core.extensions import Coder, CodeRequest, SheetHead
 from lessonlens.core.hookspecs import hookimpl
 from lessonlens.core.i18n import Text
 from lessonlens.core.observations import BehaviourCue
@@ -75,6 +75,10 @@ class Platform9Coder(Coder):
     def read_sheet(self, path: str | Path, interval: float | None = None) -> CodedTimeline:
         """A hand-coded platform-9 CSV sheet (see :mod:`.platform9_sheet`) with the default S/T mapping."""
         return read_platform9_sheet(path, SCHEME, SCHEME.st_mapping(), st_code, interval, coder=self.name)
+
+    def matches_sheet(self, head: SheetHead) -> int:
+        """A sheet with a ``teacher`` column (and one per student behaviour)."""
+        return 3 if "teacher" in head.header else 0
 
     @staticmethod
     def _sample(t: float, cues: list[BehaviourCue], mapping: Mapping[str, str]) -> CodedSample:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from lessonlens.core.extensions import Coder, CodeRequest
+from lessonlens.core.extensions import Coder, CodeRequest, SheetHead
 from lessonlens.core.hookspecs import hookimpl
 from lessonlens.core.i18n import Text
 from lessonlens.core.observations import BehaviourCue, SpeechObservation
@@ -68,6 +68,16 @@ class StCoder(Coder):
 
     def read_sheet(self, path: str | Path, interval: float | None = None) -> CodedTimeline:
         return read_code_sheet(path, SCHEME, st_letter, interval, coder=self.name, bare=True)
+
+    def matches_sheet(self, head: SheetHead) -> int:
+        """A one-column ``S``/``T`` sheet, a first code S or T, or no rows; else the fallback of
+        one-code sheets whose first code no scheme claims."""
+        if head.header in (("s",), ("t",)):
+            return 4  # the header names the scheme
+        first = head.first_code()
+        if first is None:
+            return 0
+        return 3 if first.upper() in ("", "S", "T") else 1
 
 
 @hookimpl
