@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from lessonlens.core.timeline import CodedSample, CodedTimeline, CodingScheme
     from lessonlens.core.version import __version__
     from lessonlens.diagnosis import Diagnoser, Diagnosis, check_rules, diagnose, load_rules
+    from lessonlens.jobs.runner import batch
     from lessonlens.perception.evaluate import evaluate
     from lessonlens.perception.run import analyze
     from lessonlens.pipeline.measure import measure, measure_many, read_coded_sheet
@@ -105,6 +106,7 @@ _SOURCES: dict[str, str] = {
     "Diagnoser": "lessonlens.diagnosis",
     "Diagnosis": "lessonlens.diagnosis",
     "load_rules": "lessonlens.diagnosis",
+    "batch": "lessonlens.jobs.runner",
     "analyze": "lessonlens.perception.run",
     "evaluate": "lessonlens.perception.evaluate",
     "measure": "lessonlens.pipeline.measure",
@@ -133,7 +135,7 @@ __all__ = [
     "Analysis", "CodedSample", "CodedTimeline", "CodingScheme", "Diagnoser", "Diagnosis", "Finding", "InputError",
     "LessonMeta", "LessonlensError", "MediaRole", "MediaSource", "MetricValues", "Metrics", "PluginError",
     "Provenance", "RubricResult", "RubricSchema", "SchemaVersionError", "ScoreSheet", "Series", "Severity",
-    "TimeRange", "TimedNote", "__version__", "analyze", "analyze_media", "attach_rubric_result", "check_rules",
+    "TimeRange", "TimedNote", "__version__", "analyze", "analyze_media", "attach_rubric_result", "batch", "check_rules",
     "code", "compute_metrics", "compute_metrics_many", "detect", "diagnose", "dumps", "evaluate", "get_manager",
     "list_rubric_schemas", "load", "load_rubric_schema", "load_rules", "loads", "matrix_chart", "measure",
     "measure_many", "metrics", "radar_charts", "read_coded_sheet", "read_score_sheets", "report", "rubric_facts",

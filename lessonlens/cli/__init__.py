@@ -13,9 +13,11 @@ import typer
 
 from lessonlens.cli import (
     analyze_cmd,
+    batch_cmd,
     demo_cmd,
     diagnose_cmd,
     frames_cmd,
+    jobs_cmd,
     metrics_cmd,
     models_cmd,
     plugins_cmd,
@@ -62,8 +64,10 @@ def main_options(
 
 
 analyze_cmd.add_to(app)
+batch_cmd.add_to(app)
 demo_cmd.add_to(app)
 diagnose_cmd.add_to(app)
+jobs_cmd.add_to(app)
 frames_cmd.add_to(app)
 metrics_cmd.add_to(app)
 models_cmd.add_to(app)

@@ -18,7 +18,7 @@ from lessonlens.jobs.spec import DEFAULT_RUBRIC, LessonSpec, RubricSheets, spec_
 
 if TYPE_CHECKING:
     from lessonlens.jobs.manifest import read_manifest
-    from lessonlens.jobs.runner import BatchOptions, BatchSummary, LessonOutcome, batch, run_jobs
+    from lessonlens.jobs.runner import BatchOptions, BatchProgress, BatchSummary, Failure, batch, run_jobs
     from lessonlens.jobs.table import (
         Fingerprints,
         Job,
@@ -33,12 +33,14 @@ if TYPE_CHECKING:
         submit_job,
         submit_jobs,
     )
+    from lessonlens.jobs.task import LessonOutcome, TaskOptions, run_lesson
 
 _LAZY = {
     **dict.fromkeys(("Fingerprints", "Job", "JobState", "get_job", "job_counts", "list_jobs", "mark_done",
                      "mark_failed", "mark_running", "retry", "submit_job", "submit_jobs"), "table"),
     "read_manifest": "manifest",
-    **dict.fromkeys(("BatchOptions", "BatchSummary", "LessonOutcome", "batch", "run_jobs"), "runner"),
+    **dict.fromkeys(("BatchOptions", "BatchProgress", "BatchSummary", "Failure", "batch", "run_jobs"), "runner"),
+    **dict.fromkeys(("LessonOutcome", "TaskOptions", "run_lesson"), "task"),
 }
 
 
@@ -49,8 +51,8 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
-    "DEFAULT_RUBRIC", "BatchOptions", "BatchSummary", "Fingerprints", "Job", "JobState", "LessonOutcome",
-    "LessonSpec", "RubricSheets", "batch", "get_job", "job_counts", "list_jobs", "mark_done", "mark_failed",
-    "mark_running", "read_manifest", "retry", "run_jobs", "spec_from_json", "spec_to_json", "submit_job",
-    "submit_jobs",
+    "DEFAULT_RUBRIC", "BatchOptions", "BatchProgress", "BatchSummary", "Failure", "Fingerprints", "Job", "JobState",
+    "LessonOutcome", "LessonSpec", "RubricSheets", "TaskOptions", "batch", "get_job", "job_counts", "list_jobs",
+    "mark_done", "mark_failed", "mark_running", "read_manifest", "retry", "run_jobs", "run_lesson",
+    "spec_from_json", "spec_to_json", "submit_job", "submit_jobs",
 ]

@@ -36,11 +36,16 @@ def read_lesson_meta(path: str | Path) -> LessonMeta:
         raise InputError(_NOT_YAML, file, error=" ".join(str(exc).split())) from None
     if not isinstance(data, dict):
         raise InputError(_NOT_MAPPING, file)
+    return lesson_meta_from_mapping(data, file, file.stem)
+
+
+def lesson_meta_from_mapping(data: dict[str, Any], source: str | Path, default_id: str) -> LessonMeta:
+    """The lesson of a mapping of :class:`LessonMeta` fields read from ``source`` (named in errors)."""
     unknown = sorted(set(map(str, data)) - set(FIELDS))
     if unknown:
-        raise InputError(_UNKNOWN, file, names=", ".join(unknown), known=", ".join(FIELDS))
-    values: dict[str, Any] = {k: v for k, v in data.items() if v is not None}
-    values.setdefault("id", file.stem)
+        raise InputError(_UNKNOWN, source, names=", ".join(unknown), known=", ".join(FIELDS))
+    values: dict[str, Any] = {k: v for k, v in data.items() if v is not None and v != ""}
+    values.setdefault("id", default_id)
     for name in ("id", "title", "subject", "grade", "teacher", "school", "region"):
         if name in values:
             values[name] = str(values[name])
@@ -57,5 +62,5 @@ def read_lesson_meta(path: str | Path) -> LessonMeta:
             values["extra"] = {str(k): str(v) for k, v in values["extra"].items()}
     except (ValueError, TypeError) as exc:
         name = next((n for n in ("date", "duration", "extra") if n in values and str(exc)), "?")
-        raise InputError(_BAD_VALUE, file, name=name, value=data.get(name), problem=exc) from None
+        raise InputError(_BAD_VALUE, source, name=name, value=data.get(name), problem=exc) from None
     return LessonMeta(**values)

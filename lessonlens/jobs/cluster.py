@@ -1,0 +1,121 @@
+"""The Dask client a batch runs on: one given, a scheduler's address, or an embedded LocalCluster.
+
+The embedded cluster has one single-threaded worker process per lesson slot; a slot has
+``lesson_threads`` cores (2 by default) for the detectors' own threads, and a memory limit of the
+machine's memory shared among the workers (a lesson needs at most ~1.5 GB). Each worker offers one
+``lesson`` resource and each lesson task asks for it, so a worker never runs two lessons at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import attrs
+
+from lessonlens.core.errors import InputError
+from lessonlens.core.i18n import Text
+
+#: the Dask worker resource a lesson task holds
+RESOURCE = "lesson"
+#: cores each lesson gets on the embedded cluster unless told otherwise
+LESSON_THREADS = 2
+#: the memory one lesson may use at most (worker memory limits are at least this)
+LESSON_MEMORY = int(1.5 * 2**30)
+
+_NO_DASK = Text(zh="批量分析需要 Dask：pip install 'lessonlens[dask]'",
+                en="batches need Dask: pip install 'lessonlens[dask]'")
+_NO_SCHEDULER = Text(zh="无法连接 Dask 调度器 {address}：{error}",
+                     en="cannot reach the Dask scheduler at {address}: {error}")
+_BOTH = Text(zh="--workers 与 --scheduler 只能选一个", en="use --workers or --scheduler, not both")
+
+
+@attrs.frozen
+class ClusterInfo:
+    """Where the batch runs: the scheduler's address, its dashboard (if any), the workers it has."""
+
+    scheduler: str
+    dashboard: str
+    workers: int
+    embedded: bool
+    #: whether the workers offer the ``lesson`` resource (then each task asks for one)
+    resources: bool
+
+
+def local_workers(lesson_threads: int = LESSON_THREADS) -> int:
+    """How many lessons this machine analyses at once: its cores / ``lesson_threads``, bounded by memory."""
+    import psutil
+
+    by_cores = (os.cpu_count() or 1) // max(1, lesson_threads)
+    by_memory = int(psutil.virtual_memory().total // (LESSON_MEMORY + 2**29))
+    return max(1, min(by_cores, by_memory))
+
+
+def _dashboard_wanted() -> bool:
+    try:
+        import bokeh  # noqa: F401  (the dashboard extra)
+    except ImportError:
+        return False
+    return True
+
+
+@contextmanager
+def dask_client(client: Any = None, scheduler: str | None = None, workers: int | None = None,
+                lesson_threads: int | None = None, worker_losses: int = 2) -> Iterator[Any]:
+    """Yield a ``distributed.Client``: ``client`` as it is, one connected to ``scheduler``, or one on
+    a new LocalCluster of ``workers`` processes (closed afterwards). ``worker_losses`` is how many
+    times the embedded scheduler lets a lesson's worker die before the lesson fails."""
+    if client is not None:
+        yield client
+        return
+    if scheduler and workers:
+        raise InputError(_BOTH)
+    try:
+        import dask
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise InputError(_NO_DASK) from None
+    if scheduler:
+        try:
+            connected = Client(scheduler, timeout="20s")  # type: ignore[no-untyped-call]
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise InputError(_NO_SCHEDULER, address=scheduler,
+                             error=" ".join(str(exc).split()) or type(exc).__name__) from None
+        try:
+            yield connected
+        finally:
+            connected.close()  # type: ignore[no-untyped-call]
+        return
+    threads = lesson_threads or LESSON_THREADS
+    n = workers or local_workers(threads)
+    import psutil
+
+    memory = max(LESSON_MEMORY + 2**29, int(psutil.virtual_memory().total // n))
+    # native libraries (onnxruntime, OpenCV, BLAS) size their thread pools from these
+    env = {name: str(threads) for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
+    with dask.config.set({"distributed.scheduler.allowed-failures": worker_losses}):
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, memory_limit=memory,
+                               resources={RESOURCE: 1}, env=env, silence_logs=logging.ERROR,
+                               dashboard_address=":0" if _dashboard_wanted() else None)  # type: ignore[no-untyped-call]
+    try:
+        with Client(cluster) as embedded:  # type: ignore[no-untyped-call]
+            yield embedded
+    finally:
+        cluster.close()
+
+
+def cluster_info(client: Any, embedded: bool) -> ClusterInfo:
+    info = client.scheduler_info()
+    workers = info.get("workers", {})
+    dashboard = ""
+    # without bokeh (the dashboard extra) the address only serves a page asking to install it
+    if info.get("services", {}).get("dashboard") and _dashboard_wanted():
+        with contextlib.suppress(Exception):
+            dashboard = str(client.dashboard_link)
+    return ClusterInfo(scheduler=str(info.get("address", "")), dashboard=dashboard, workers=len(workers),
+                       embedded=embedded,
+                       resources=any(RESOURCE in (w.get("resources") or {}) for w in workers.values()))

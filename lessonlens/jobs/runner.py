@@ -1,0 +1,375 @@
+"""The batch runner: lessons -> one Dask task each -> the store, with the jobs table kept up to date.
+
+The coordinating process (this one) fingerprints every lesson, skips those whose result for the
+same inputs and detectors is stored, queues the rest in the jobs table, submits one task per lesson
+and, as results come back, stores each lesson and marks its job done **in one transaction**
+(results arriving together share it). Each lesson is stored exactly once whatever is killed: a
+result is either committed with its job marked done, or not at all and analysed again by the next
+run. A lesson whose worker dies is started again on another worker by the scheduler, up to its
+``allowed-failures`` limit; a lesson that fails on its own (a corrupt recording) fails once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+from sqlalchemy import select
+
+from lessonlens.core.analysis import Analysis
+from lessonlens.core.documents import loads, save
+from lessonlens.core.errors import InputError, LessonlensError
+from lessonlens.core.i18n import Text, current_lang
+from lessonlens.core.plugins import get_manager
+from lessonlens.jobs.cluster import RESOURCE, cluster_info, dask_client
+from lessonlens.jobs.fingerprint import inputs_fingerprint, pipeline_fingerprint
+from lessonlens.jobs.manifest import read_manifest
+from lessonlens.jobs.spec import LessonSpec
+from lessonlens.jobs.table import (
+    Fingerprints,
+    JobState,
+    fingerprints_on,
+    list_jobs,
+    mark_finished_on,
+    mark_running_on,
+    submit_jobs_on,
+)
+from lessonlens.jobs.task import START_TOPIC, LessonOutcome, TaskOptions, run_lesson
+from lessonlens.store.api import Store, open_store
+from lessonlens.store.db import WRITE
+from lessonlens.store.ingest import add_analyses, chunks
+from lessonlens.store.models import lesson_table
+
+_LOST = Text(zh="分析该课例的 Dask 工作进程失联 {n} 次（内存不足或崩溃）：{error}",
+             en="the Dask worker analysing it was lost {n} times (out of memory or crashed): {error}")
+_INTERRUPTED = Text(
+    zh="与 Dask 调度器的连接中断，{n} 节课未完成：再次运行同一批次即可完成（已完成的课例会跳过）",
+    en="the connection to the Dask scheduler was lost with {n} lessons unfinished: run the same batch "
+       "again to finish them (stored lessons are skipped)")
+
+#: a task function: what a worker does with one lesson (``run_lesson``; tests and benchmarks swap it)
+Task = Callable[[LessonSpec, TaskOptions], LessonOutcome]
+
+
+@attrs.frozen
+class BatchOptions:
+    """How a batch runs. ``detectors=None``: the default detectors for each lesson's media."""
+
+    detectors: tuple[str, ...] | None = None
+    coder: str = "platform-9"
+    interval: float = 6.0
+    cache: bool | str = True
+    diagnose: bool = True
+    #: write ``<out_dir>/<lesson id>/analysis.json`` as well as the store
+    out_dir: str | None = None
+    #: analyse lessons again even when their result is stored for the same inputs and detectors
+    force: bool = False
+    #: cores per lesson (embedded cluster: threads of the detectors; default 2)
+    lesson_threads: int | None = None
+    #: how many times a lesson's worker may die before the lesson fails (embedded cluster)
+    worker_losses: int = 2
+
+
+@attrs.frozen
+class BatchProgress:
+    """Where a running batch stands (given to the progress callback about 5 times a second)."""
+
+    total: int
+    done: int
+    failed: int
+    running: int
+    skipped: int
+    elapsed: float
+
+    @property
+    def eta(self) -> float | None:
+        """Seconds left at the rate so far (None before the first lesson ends)."""
+        finished = self.done + self.failed
+        if not finished:
+            return None
+        return self.elapsed / finished * (self.total - finished)
+
+
+@attrs.frozen
+class Failure:
+    lesson_id: str
+    error: str
+
+
+@attrs.frozen
+class BatchSummary:
+    """What a batch did. ``analysed``: lessons analysed and stored by this run; ``skipped``: already
+    stored for the same inputs and detectors; ``failed``: with their one-line errors."""
+
+    batch: str
+    lessons: int
+    analysed: tuple[str, ...]
+    skipped: tuple[str, ...]
+    failures: tuple[Failure, ...]
+    seconds: float
+    #: seconds the workers spent analysing (the sum over lessons)
+    analysis_seconds: float
+    workers: int
+    scheduler: str
+    dashboard: str
+    db: str
+
+    @property
+    def failed(self) -> tuple[str, ...]:
+        return tuple(f.lesson_id for f in self.failures)
+
+
+Progress = Callable[[BatchProgress], None]
+Info = Callable[[str], None]
+
+
+def _ignore(_: Any) -> None:
+    pass
+
+
+def batch(manifest: str | Path | Sequence[LessonSpec], client: Any = None, db: str | None = None, *,
+          workers: int | None = None, scheduler: str | None = None, options: BatchOptions | None = None,
+          progress: Progress = _ignore, info: Info = _ignore, task: Task = run_lesson,
+          name: str | None = None) -> BatchSummary:
+    """Analyse every lesson of ``manifest`` (a CSV/YAML manifest, a folder of lesson folders, or
+    :class:`LessonSpec` objects) on Dask and store the results in ``db``.
+
+    Runs on ``client`` (an existing ``distributed.Client``), else on the scheduler at ``scheduler``,
+    else on an embedded LocalCluster of ``workers`` processes. ``info`` receives one-line notes
+    (the dashboard's address); ``progress`` a :class:`BatchProgress` as lessons finish.
+
+    Example::
+
+        summary = lessonlens.batch("term.csv", db="lessons.sqlite", workers=4)
+        summary.analysed, summary.skipped, summary.failures
+    """
+    specs = list(manifest) if not isinstance(manifest, str | Path) else read_manifest(manifest)
+    label = name if name is not None else (str(manifest) if isinstance(manifest, str | Path) else "python")
+    with open_store(db) as store:
+        return run_specs(store, specs, label, client=client, workers=workers, scheduler=scheduler,
+                         options=options or BatchOptions(), progress=progress, info=info, task=task)
+
+
+def run_jobs(db: str | None = None, jobs: Sequence[int | str] | None = None, client: Any = None, *,
+             workers: int | None = None, scheduler: str | None = None, options: BatchOptions | None = None,
+             progress: Progress = _ignore, info: Info = _ignore, task: Task = run_lesson) -> BatchSummary:
+    """Analyse the queued jobs of the jobs table (or the jobs named, whatever their state), e.g. those
+    the web application submitted or ``lessonlens jobs retry`` queued again."""
+    with open_store(db) as store:
+        if jobs:
+            from lessonlens.jobs.table import get_job
+
+            chosen = [j for j in (get_job(store, x) for x in jobs) if j is not None]
+        else:
+            chosen = list_jobs(store, JobState.QUEUED)
+        specs = [j.spec for j in sorted(chosen, key=lambda j: j.id)]
+        options = attrs.evolve(options or BatchOptions(), force=True)
+        batches = {j.lesson_id: j.batch for j in chosen}
+        return run_specs(store, specs, "jobs", client=client, workers=workers, scheduler=scheduler,
+                         options=options, progress=progress, info=info, task=task, batches=batches)
+
+
+def _stored(store: Store, lesson_ids: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    with store.engine.connect() as conn:
+        for part in chunks(list(lesson_ids)):
+            found.update(conn.scalars(select(lesson_table.c.id).where(lesson_table.c.id.in_(part))))
+    return found
+
+
+def run_specs(store: Store, specs: Sequence[LessonSpec], label: str, *, client: Any = None,
+              workers: int | None = None, scheduler: str | None = None, options: BatchOptions = BatchOptions(),
+              progress: Progress = _ignore, info: Info = _ignore, task: Task = run_lesson,
+              batches: dict[str, str] | None = None) -> BatchSummary:
+    """The batch itself on an open store (see :func:`batch`)."""
+    clock = time.perf_counter()
+    lang = current_lang()
+    manager = get_manager()
+    known: dict[str, str] = {}
+    prints: dict[str, Fingerprints] = {}
+    failures: dict[str, str] = {}
+    for spec in specs:
+        pipeline = pipeline_fingerprint(spec, options.detectors, options.coder, options.interval, manager)
+        try:
+            prints[spec.lesson_id] = Fingerprints(inputs_fingerprint(spec, known), pipeline)
+        except InputError as exc:  # a missing or unreadable file: this lesson fails, the others go on
+            failures[spec.lesson_id] = exc.message(lang)
+            prints[spec.lesson_id] = Fingerprints("", pipeline)
+    ids = [s.lesson_id for s in specs]
+    with store.engine.connect() as conn:
+        states = fingerprints_on(conn, ids)
+    stored = _stored(store, ids)
+    skipped = tuple(i for i in ids if not options.force and i not in failures and i in stored
+                    and states.get(i) == (JobState.DONE, prints[i]))
+    todo = [s for s in specs if s.lesson_id not in skipped and s.lesson_id not in failures]
+    with store.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
+        queued = [s for s in specs if s.lesson_id not in skipped]
+        by_batch: dict[str, list[LessonSpec]] = {}
+        for spec in queued:
+            by_batch.setdefault((batches or {}).get(spec.lesson_id, label), []).append(spec)
+        for name, group in by_batch.items():
+            submit_jobs_on(conn, group, name, prints)
+        mark_finished_on(conn, [{"lesson_id": i, "state": JobState.FAILED, "error": e} for i, e in failures.items()])
+    tracker = _Tracker(store, options, total=len(todo) + len(failures), skipped=len(skipped),
+                       failed=len(failures), progress=progress, clock=clock)
+    info_out = None
+    if todo:
+        with dask_client(client, scheduler, workers, options.lesson_threads, options.worker_losses) as dask:
+            info_out = cluster_info(dask, embedded=client is None and not scheduler)
+            if info_out.dashboard:
+                info(f"Dask dashboard: {info_out.dashboard}")
+            tracker.run(dask, todo, task, TaskOptions(
+                detectors=options.detectors, coder=options.coder, interval=options.interval, cache=options.cache,
+                diagnose=options.diagnose, parallel=options.lesson_threads or (2 if info_out.embedded else None),
+                lang=lang), info_out.resources)
+    failures.update(tracker.failures)
+    return BatchSummary(
+        batch=label, lessons=len(specs), analysed=tuple(tracker.analysed), skipped=skipped,
+        failures=tuple(Failure(i, failures[i]) for i in ids if i in failures),
+        seconds=time.perf_counter() - clock, analysis_seconds=tracker.analysis_seconds,
+        workers=info_out.workers if info_out else 0, scheduler=info_out.scheduler if info_out else "",
+        dashboard=info_out.dashboard if info_out else "", db=store.display_url)
+
+
+class _Tracker:
+    """Submits the lessons, follows their start events and results, and writes them to the store."""
+
+    def __init__(self, store: Store, options: BatchOptions, total: int, skipped: int, failed: int,
+                 progress: Progress, clock: float) -> None:
+        self.store = store
+        self.options = options
+        self.total = total
+        self.skipped = skipped
+        self.failed_before = failed
+        self.progress = progress
+        self.clock = clock
+        self.analysed: list[str] = []
+        self.failures: dict[str, str] = {}
+        self.analysis_seconds = 0.0
+        self.starts: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self.running: set[str] = set()
+        self.finished: set[str] = set()
+        #: Dask key -> lesson id
+        self.keys: dict[str, str] = {}
+
+    def report(self) -> None:
+        self.progress(BatchProgress(total=self.total, done=len(self.analysed),
+                                    failed=self.failed_before + len(self.failures), running=len(self.running),
+                                    skipped=self.skipped, elapsed=time.perf_counter() - self.clock))
+
+    def run(self, client: Any, specs: Sequence[LessonSpec], task: Task, options: TaskOptions,
+            resources: bool) -> None:
+        from distributed import as_completed
+
+        client.subscribe_topic(START_TOPIC, self.starts.put)
+        try:
+            token = uuid.uuid4().hex[:8]
+            extra = {"resources": {RESOURCE: 1}} if resources else {}
+            futures = []
+            for i, spec in enumerate(specs):
+                key = f"lesson-{token}-{i}"
+                self.keys[key] = spec.lesson_id
+                futures.append(client.submit(task, spec, options, key=key, pure=False, **extra))
+            self.report()
+            completed = as_completed(futures, with_results=True, raise_errors=False)  # type: ignore[no-untyped-call]
+            left = len(futures)
+            last = 0.0
+            while left:
+                done = completed.next_batch(block=False)  # type: ignore[no-untyped-call]
+                if not done:
+                    time.sleep(0.05)
+                    if time.perf_counter() - last > 0.2:
+                        self.flush_starts()
+                        self.report()
+                        last = time.perf_counter()
+                    continue
+                left -= len(done)
+                self.write(done, left)
+                for future, _ in done:
+                    future.release()
+                self.report()
+        finally:
+            with contextlib.suppress(Exception):  # the scheduler may be gone
+                client.unsubscribe_topic(START_TOPIC)
+
+    def _started(self) -> list[tuple[str, str, Any]]:
+        import datetime as dt
+
+        started = []
+        while True:
+            try:
+                event = self.starts.get_nowait()
+            except queue.Empty:
+                break
+            msg = event[1] if isinstance(event, tuple) else event
+            if isinstance(msg, dict) and msg.get("lesson_id") not in self.finished:
+                self.running.add(msg["lesson_id"])
+                started.append((msg["lesson_id"], str(msg.get("worker", "")),
+                                dt.datetime.fromtimestamp(float(msg.get("t", time.time())), dt.UTC)))
+        return started
+
+    def flush_starts(self) -> None:
+        started = self._started()
+        if started:
+            with self.store.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
+                mark_running_on(conn, started)
+
+    def write(self, done: Sequence[tuple[Any, Any]], left: int) -> None:
+        from distributed import KilledWorker
+
+        outcomes: list[LessonOutcome] = []
+        interrupted = 0
+        for future, result in done:
+            if isinstance(result, LessonOutcome):
+                outcomes.append(result)
+            elif future.status == "cancelled" or future.cancelled():
+                interrupted += 1
+            else:
+                detail = " ".join(str(result).split()) or "-"
+                error = (_LOST.format(n=self.options.worker_losses + 1, error=detail)
+                         if isinstance(result, KilledWorker) else f"{type(result).__name__}: {detail}")
+                outcomes.append(LessonOutcome(self.keys[str(future.key)], error=error))
+        started = self._started()
+        documents = []
+        rows = []
+        for outcome in outcomes:
+            self.finished.add(outcome.lesson_id)
+            self.running.discard(outcome.lesson_id)
+            self.analysis_seconds += outcome.seconds
+            row: dict[str, Any] = {"lesson_id": outcome.lesson_id, "worker": outcome.worker,
+                                   "seconds": outcome.seconds}
+            if outcome.ok:
+                try:
+                    analysis = loads(outcome.document, Analysis, source=f"lesson {outcome.lesson_id}")
+                    row["output"] = self.save_document(analysis)
+                    documents.append(analysis)
+                    row["state"] = JobState.DONE
+                except LessonlensError as exc:
+                    row.update(state=JobState.FAILED, error=exc.message())
+            else:
+                row.update(state=JobState.FAILED, error=outcome.error)
+            rows.append(row)
+        with self.store.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
+            mark_running_on(conn, started)
+            add_analyses(conn, documents)
+            mark_finished_on(conn, rows)
+        for row in rows:
+            if row["state"] is JobState.DONE:
+                self.analysed.append(row["lesson_id"])
+            else:
+                self.failures[row["lesson_id"]] = row["error"]
+        if interrupted:
+            raise LessonlensError(_INTERRUPTED, n=interrupted + left)
+
+    def save_document(self, analysis: Analysis) -> str:
+        if not self.options.out_dir:
+            return ""
+        folder = Path(self.options.out_dir) / analysis.lesson.id
+        save(analysis, folder / "analysis.json")
+        return str(folder)

@@ -1,0 +1,162 @@
+"""The one task a worker runs per lesson: analyze -> rubric scores -> diagnose -> result document.
+
+It never raises for a bad lesson: a :class:`LessonOutcome` carries the document (JSON, without raw
+detector observations) or the one-line error, so a corrupt recording fails its lesson once and
+Dask retries only what a lost worker left unfinished. Files behind fsspec URLs are copied to a
+temporary folder first (decoders read local files); the document keeps the URLs.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from lessonlens.core.analysis import Analysis
+from lessonlens.core.documents import dumps
+from lessonlens.core.errors import LessonlensError
+from lessonlens.core.i18n import current_lang
+from lessonlens.jobs.fingerprint import is_url
+from lessonlens.jobs.spec import LessonSpec
+
+#: the Dask event topic a task announces its start on (the coordinator marks the job running)
+START_TOPIC = "lessonlens-job-start"
+#: the detectors that read the room layout option (as ``lessonlens analyze --layout``)
+LAYOUT_DETECTORS = ("teacher-pose", "board-ocr")
+
+
+@attrs.frozen
+class TaskOptions:
+    """How every lesson of a batch is analysed (the same for all of them)."""
+
+    detectors: tuple[str, ...] | None = None
+    coder: str = "platform-9"
+    interval: float = 6.0
+    #: the detector cache: True (the worker's user cache), a folder every worker can reach, or False
+    cache: bool | str = True
+    diagnose: bool = True
+    #: detectors run at once within a lesson (the cores a lesson has); None: analyze's default
+    parallel: int | None = None
+    lang: str = ""
+
+
+@attrs.frozen
+class LessonOutcome:
+    """What became of one lesson on its worker: the analysis JSON, or the one-line error."""
+
+    lesson_id: str
+    document: str = ""
+    error: str = ""
+    worker: str = ""
+    started: float = 0.0
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+
+def worker_name() -> str:
+    """The Dask worker's address, else this host and process."""
+    try:
+        from distributed import get_worker
+
+        return str(get_worker().address)
+    except (ImportError, ValueError):
+        return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _announce(lesson_id: str, worker: str, started: float) -> None:
+    try:
+        from distributed import get_worker
+
+        get_worker().log_event(START_TOPIC, {"lesson_id": lesson_id, "worker": worker, "t": started})
+    except (ImportError, ValueError):  # not on a Dask worker (called directly): nobody to tell
+        pass
+
+
+def run_lesson(spec: LessonSpec, options: TaskOptions) -> LessonOutcome:
+    """Analyse one lesson; never raises for a problem of the lesson itself."""
+    started = time.time()
+    worker = worker_name()
+    _announce(spec.lesson_id, worker, started)
+    clock = time.perf_counter()
+    lang = options.lang or current_lang()
+    try:
+        analysis = analyse(spec, options)
+        document = dumps(attrs.evolve(analysis, observations=()), indent=None)
+    except LessonlensError as exc:
+        return LessonOutcome(spec.lesson_id, error=exc.message(lang), worker=worker, started=started,
+                             seconds=time.perf_counter() - clock)
+    except Exception as exc:  # a bug or a library failing on odd input: still this lesson's problem only
+        detail = " ".join(str(exc).split()) or "-"
+        return LessonOutcome(spec.lesson_id, error=f"{type(exc).__name__}: {detail}", worker=worker,
+                             started=started, seconds=time.perf_counter() - clock)
+    return LessonOutcome(spec.lesson_id, document=document, worker=worker, started=started,
+                         seconds=time.perf_counter() - clock)
+
+
+def analyse(spec: LessonSpec, options: TaskOptions) -> Analysis:
+    """The lesson's analysis with its rubric results and findings (raises for bad input)."""
+    import lessonlens
+
+    with _local_files(spec) as local:
+        detector_options: dict[str, dict[str, Any]] | None = None
+        if local.layout:
+            from lessonlens.core.layout import read_layout
+
+            zones = read_layout(local.layout)
+            detector_options = {name: {"layout": zones} for name in LAYOUT_DETECTORS}
+        analysis = lessonlens.analyze(
+            local.media, lesson=spec.lesson, detectors=options.detectors, detector_options=detector_options,
+            coder=options.coder, interval=options.interval, cache=options.cache, diagnose=False, report=False,
+            parallel=options.parallel)
+        for rubric in local.rubrics:
+            analysis = lessonlens.attach_rubric_result(
+                analysis, lessonlens.score(rubric.rubric, list(rubric.sheets), lesson=analysis))
+    # the document names the recordings as the manifest did (URLs, not the temporary copies)
+    analysis = attrs.evolve(analysis, media=tuple(attrs.evolve(m, path=original.path) for m, original
+                                                  in zip(analysis.media, spec.media, strict=True)))
+    if options.diagnose:
+        diagnosis = lessonlens.diagnose(analysis)
+        analysis = attrs.evolve(analysis, findings=tuple(diagnosis.findings),
+                                provenance=attrs.evolve(analysis.provenance, rules=diagnosis.rule_files))
+    return analysis
+
+
+@contextmanager
+def _local_files(spec: LessonSpec) -> Iterator[LessonSpec]:
+    """The spec with every URL replaced by a local copy (removed afterwards); plain paths as they are."""
+    paths = [m.path for m in spec.media] + ([spec.layout] if spec.layout else []) + [
+        s for r in spec.rubrics for s in r.sheets]
+    if not any(is_url(p) or p.startswith("file://") for p in paths):
+        yield spec
+        return
+    with tempfile.TemporaryDirectory(prefix="lessonlens-job-") as tmp:
+        copies: dict[str, str] = {}
+
+        def local(path: str) -> str:
+            if path.startswith("file://"):
+                return path.removeprefix("file://")
+            if not is_url(path):
+                return path
+            if path not in copies:
+                import fsspec
+
+                fs, inner = fsspec.core.url_to_fs(path)
+                target = Path(tmp) / f"{len(copies)}-{Path(inner).name}"
+                fs.get(inner, str(target))
+                copies[path] = str(target)
+            return copies[path]
+
+        yield attrs.evolve(
+            spec, media=tuple(attrs.evolve(m, path=local(m.path)) for m in spec.media),
+            layout=local(spec.layout) if spec.layout else None,
+            rubrics=tuple(attrs.evolve(r, sheets=tuple(local(s) for s in r.sheets)) for r in spec.rubrics))
