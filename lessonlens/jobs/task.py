@@ -110,7 +110,7 @@ def analyse(spec: LessonSpec, options: TaskOptions) -> Analysis:
     with _local_files(spec) as local:
         detector_options: dict[str, dict[str, Any]] | None = None
         if local.layout:
-            from lessonlens.core.layout import read_layout
+            from lessonlens.media.layout import read_layout
 
             zones = read_layout(local.layout)
             detector_options = {name: {"layout": zones} for name in LAYOUT_DETECTORS}
