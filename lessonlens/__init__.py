@@ -41,7 +41,6 @@ if TYPE_CHECKING:
     from lessonlens.core.timeline import CodedSample, CodedTimeline, CodingScheme
     from lessonlens.core.version import __version__
     from lessonlens.diagnosis import Diagnoser, Diagnosis, check_rules, diagnose, load_rules
-    from lessonlens.jobs.runner import batch
     from lessonlens.perception.evaluate import evaluate
     from lessonlens.perception.run import analyze
     from lessonlens.pipeline.measure import measure, measure_many, read_coded_sheet
@@ -106,6 +105,8 @@ _SOURCES: dict[str, str] = {
     "Diagnoser": "lessonlens.diagnosis",
     "Diagnosis": "lessonlens.diagnosis",
     "load_rules": "lessonlens.diagnosis",
+    # no TYPE_CHECKING import above: perception reaches diagnose/report through this package, and
+    # jobs (which runs perception) sits above it in the import layers (pyproject's import-linter)
     "batch": "lessonlens.jobs.runner",
     "analyze": "lessonlens.perception.run",
     "evaluate": "lessonlens.perception.evaluate",
