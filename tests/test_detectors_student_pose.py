@@ -260,3 +260,26 @@ def test_track_over_frames_with_a_model_function() -> None:
     found = list(track(frames, lambda image: next(shown)))
     assert [o.behaviour for o in found if isinstance(o, BehaviourCue) and o.actor == "students"] == [
         "listening", "reading_writing"]
+
+
+REAL = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "real-classroom" / "raised-hands" / "test"
+
+
+@pytest.mark.parametrize("shot", ["Screenshot-2024-12-15-003343", "Screenshot-2024-12-15-003852"])
+def test_a_real_raised_hand_is_found_where_it_is_labelled(shot: str) -> None:
+    """Real photographs (CC BY 4.0, /work/shared/data/real-classroom): mediapipe poses on tiles, the
+    cue logic, the labelled hand inside the raised forearm's box; nobody else raises a hand."""
+    images = sorted((REAL / "images").glob(f"{shot}*")) if REAL.is_dir() else []
+    if not images:
+        pytest.skip("the real-classroom frames are not here")
+    from lessonlens.perception.frame_eval import read_rgb
+    from lessonlens.plugins.detectors.student_pose import StudentPoseDetector
+
+    image = read_rgb(images[0])
+    h, w = image.shape[:2]
+    _, xc, yc, _, _ = (float(v) for v in (REAL / "labels" / f"{images[0].stem}.txt").read_text().split()[:5])
+    found = StudentPoseDetector().frame_reader({"tiles": "4x2"})(image)
+    raised = [r for r in found if r.raised]
+    assert len(found) >= 2 and len(raised) == 1
+    x, y, bw, bh = raised[0].hand or (0, 0, 0, 0)
+    assert x - 10 <= xc * w <= x + bw + 10 and y - 10 <= yc * h <= y + bh + 10

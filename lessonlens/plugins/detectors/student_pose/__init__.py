@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from lessonlens.core.readings import StudentReading
 from lessonlens.media import frames_at
 from lessonlens.media.vision import Image
 from lessonlens.plugin import (
@@ -41,7 +42,25 @@ from lessonlens.plugin import (
     hookimpl,
 )
 from lessonlens.plugins.detectors.student_pose.backends import BACKENDS, NAME, PoseRunner, runner
-from lessonlens.plugins.detectors.student_pose.cues import COCO17, DEFAULT, Person, Thresholds, frame_of, posture
+from lessonlens.plugins.detectors.student_pose.cues import (
+    COCO17,
+    DEFAULT,
+    L_EAR,
+    L_EL,
+    L_EYE,
+    L_WR,
+    NOSE,
+    R_EAR,
+    R_EL,
+    R_EYE,
+    R_WR,
+    Frame,
+    Person,
+    Thresholds,
+    frame_of,
+    posture,
+    scale,
+)
 from lessonlens.plugins.detectors.student_pose.seats import SeatTracker
 
 
@@ -81,6 +100,29 @@ def observations_at(t: float, people: list[Person], tracker: SeatTracker, size: 
     return found
 
 
+def reading(people: list[Person], i: int, th: Thresholds = DEFAULT,
+            frame: Frame | None = None) -> StudentReading | None:
+    """Person ``i`` of a still frame as the evaluation harness reads students: head box and state, raised
+    hand with the box around its forearm, standing (None: no head seen)."""
+    p = people[i]
+    head = [k for k in (NOSE, L_EYE, R_EYE, L_EAR, R_EAR) if p[k, 2] >= th.score]
+    s = scale(p, th)
+    if not head or s <= 0:
+        return None
+    cx, cy = (float(v) for v in p[head, :2].mean(axis=0))
+    size = 0.6 * s
+    state = posture(people, i, th=th, frame=frame)
+    hand: tuple[float, float, float, float] | None = None
+    if state.hand_raised:
+        wrist, elbow = (L_WR, L_EL) if (p[L_WR, 0] < cx) == (state.hand == "left") else (R_WR, R_EL)
+        pts = p[[wrist, elbow], :2] if p[elbow, 2] >= th.score else p[[wrist], :2]
+        lo, hi = pts.min(axis=0) - 0.2 * s, pts.max(axis=0) + 0.2 * s
+        hand = (float(lo[0]), float(lo[1]), float(hi[0] - lo[0]), float(hi[1] - lo[1]))
+    gaze = "side" if state.turned else "down" if state.head_down else "front"
+    return StudentReading((cx - size / 2, cy - size / 2, size, size), gaze, raised=state.hand_raised, hand=hand,
+                          standing=state.standing, score=state.confidence)
+
+
 def track(frames: Iterable[tuple[float, Image]], model: PoseRunner, source: str = "",
           progress: Callable[[int, int], None] | None = None, total: int = 0) -> Iterator[Observation]:
     """Observations over a sequence of frames, one seat tracker for the lesson."""
@@ -111,6 +153,19 @@ class StudentPoseDetector(Detector):
 
     def fingerprint(self) -> str:
         return f"{NAME}/1:{self.backend}:{self.width}"
+
+    def frame_reader(self, options: Mapping[str, Any] | None = None) -> Callable[[Image], list[StudentReading]]:
+        """Each still frame read on its own (no seat history): what ``lessonlens evaluate-frames`` measures."""
+        chosen = dict(options or {})
+        model = runner(str(chosen.get("backend", self.backend)), chosen)
+
+        def read(image: Image) -> list[StudentReading]:
+            people = model(image)
+            frame = frame_of(people)
+            found = (reading(people, i, frame=frame) for i in range(len(people)))
+            return [r for r in found if r is not None]
+
+        return read
 
     def detect(self, request: DetectRequest) -> Iterator[Observation]:
         options: Mapping[str, Any] = request.options
