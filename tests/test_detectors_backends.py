@@ -84,3 +84,23 @@ def test_models_add_installs_a_model_directory_after_checking_it(tmp_path: Path,
     assert row.present and row.size and len(row.sha256) == 64
     with pytest.raises(InputError, match=r"DETECTOR\.OPTION"):
         add_model(source, detectors, "funasr")
+
+
+def test_the_cache_key_follows_the_backend_and_its_model_file(tmp_path: Path, models_dir: Path) -> None:
+    """A swap re-runs only the swapped detector: its key changes with the backend option and when its
+    model file is replaced on disk; the other detectors' keys do not move."""
+    from lessonlens.perception.cache import cache_key
+
+    video = tmp_path / "students.mp4"
+    video.write_bytes(b"\0" * 1000)
+    media = (MediaSource(str(video), "students"),)
+    pose, faces = get_manager().detector("student-pose"), get_manager().detector("student-faces")
+    default = cache_key(pose, media, (0.0, 6.0), {})
+    model = models_dir / "rtmo-body7-640x640.onnx"
+    model.write_bytes(b"first")
+    rtmo = cache_key(pose, media, (0.0, 6.0), {"backend": "rtmo"})
+    assert rtmo != default
+    assert cache_key(pose, media, (0.0, 6.0), {"backend": "rtmo"}) == rtmo
+    model.write_bytes(b"second, replaced")
+    assert cache_key(pose, media, (0.0, 6.0), {"backend": "rtmo"}) != rtmo
+    assert cache_key(faces, media, (0.0, 6.0), {}) == cache_key(faces, media, (0.0, 6.0), {})

@@ -29,6 +29,7 @@ import attrs
 from lessonlens.core.errors import InputError, PluginError
 from lessonlens.core.extensions import Backend, Detector, ModelFile
 from lessonlens.core.i18n import Text
+from lessonlens.media.fingerprint import file_fingerprint
 
 ENV_DIR = "LESSONLENS_MODELS"
 ENV_DOWNLOAD = "LESSONLENS_ALLOW_DOWNLOAD"
@@ -166,6 +167,30 @@ def require_model(detector: str, backend: Backend, spec: ModelFile, options: Map
     if check:
         check_model(spec, path, backend.name)
     return path
+
+
+def chosen_backend(detector: Detector, options: Mapping[str, Any] | None = None) -> Backend | None:
+    """The backend the options choose (``backend``), else the detector's default one."""
+    name = (options or {}).get("backend")
+    for backend in detector.backends:
+        if (name is not None and backend.name == str(name)) or (name is None and backend.default):
+            return backend
+    return None
+
+
+def model_identity(detector: Detector, options: Mapping[str, Any] | None = None) -> list[str]:
+    """What the chosen backend's model files are on disk now (name, size and the first and last MiB
+    of each file): part of the cache key, so replacing a model re-runs its detector."""
+    backend = chosen_backend(detector, options)
+    found = []
+    for spec in backend.models if backend is not None else ():
+        path = locate(spec, options)
+        if path is None or not path.exists():
+            found.append(f"{spec.option}:-")
+            continue
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        found.append(f"{spec.option}:" + ",".join(f"{f.name}={file_fingerprint(f)}" for f in files))
+    return found
 
 
 def sha256(path: Path) -> str:

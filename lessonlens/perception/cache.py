@@ -22,6 +22,7 @@ from lessonlens.core.extensions import Detector
 from lessonlens.core.lesson import MediaSource
 from lessonlens.core.observations import Observation
 from lessonlens.media import file_fingerprint
+from lessonlens.media.models import model_identity
 
 ENV_VAR = "LESSONLENS_CACHE"
 
@@ -44,6 +45,9 @@ def cache_key(detector: Detector, media: Sequence[MediaSource], instants: Sequen
                      hashlib.sha256(json.dumps(list(instants)).encode()).hexdigest()[:16]],
         "options": json.loads(json.dumps(dict(options), sort_keys=True, default=str)),
     }
+    models = model_identity(detector, options)
+    if models:  # detectors without swappable model files keep their keys
+        body["models"] = models
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:40]
 
 
