@@ -23,6 +23,7 @@ from lessonlens.core.lesson import MediaRole
 from lessonlens.media.layout import read_layout
 from lessonlens.media.models import ENV_DOWNLOAD
 from lessonlens.perception import Evaluation, analyze, evaluate
+from lessonlens.perception.compare import Comparison, compare
 from lessonlens.perception.evaluate import Agreement
 from lessonlens.pipeline.measure import read_coded_sheet
 
@@ -53,7 +54,13 @@ _T = {
     "recall": Text(zh="召回率", en="Recall"),
     "mae": Text(zh="学生行为占比平均绝对误差", en="Mean absolute error of student shares"),
     "truth_machine": Text(zh="人工 \\ 机器", en="hand \\ machine"),
+    "evaluate_args": Text(zh="请给出至少一个 analysis.json 和一个人工编码表",
+                          en="give at least one analysis.json and a hand-coded sheet"),
+    "compare": Text(zh="同一节课的多个分析与人工编码的一致性（κ：Cohen's kappa）",
+                    en="several analyses of one lesson against the hand coding (κ: Cohen's kappa)"),
+    "what": Text(zh="项目", en="What"),
 }
+_OVERALL_KEY = {"teacher": "teacher", "students_dominant": "students", "st": "st"}
 ROLES = tuple(r.value for r in MediaRole)
 
 
@@ -147,17 +154,54 @@ def add_to(app: typer.Typer) -> None:
 
     @app.command("evaluate")
     def evaluate_command(
-        analysis: Annotated[Path, typer.Argument(help="analysis.json")],
-        truth: Annotated[Path, typer.Argument(help="人工编码表 CSV / hand-coded sheet.")],
+        files: Annotated[list[Path], typer.Argument(
+            help="analysis.json（可多个，同一节课不同模型）然后人工编码表 CSV / one or more analysis.json of one "
+                 "lesson (e.g. made with different backends), then the hand-coded sheet.")],
         scheme: Annotated[str | None, typer.Option("--scheme", help="编码方案 / coding scheme.")] = None,
         as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出 / print JSON.")] = False,
     ) -> None:
-        """机器编码与人工编码的一致性 / agreement of the machine coding with a hand coding."""
-        result = evaluate(load(analysis), read_coded_sheet(truth, scheme))
-        if as_json:
-            typer.echo(json.dumps(evaluation_json(result), ensure_ascii=False, indent=2))
+        """机器编码与人工编码的一致性，多个分析并列 / agreement with a hand coding; several analyses side by side."""
+        if len(files) < 2:
+            raise InputError(_T["evaluate_args"])
+        *analyses, truth = files
+        sheet = read_coded_sheet(truth, scheme)
+        results = [evaluate(load(path), sheet) for path in analyses]
+        if len(results) == 1:
+            if as_json:
+                typer.echo(json.dumps(evaluation_json(results[0]), ensure_ascii=False, indent=2))
+                return
+            render_evaluation(results[0], current_lang(), Console())
             return
-        render_evaluation(result, current_lang(), Console())
+        comparison = compare(analysis_names(analyses), results)
+        if as_json:
+            typer.echo(json.dumps(attrs.asdict(comparison), ensure_ascii=False, indent=2))
+            return
+        render_comparison(comparison, current_lang(), Console())
+
+
+def analysis_names(paths: list[Path]) -> list[str]:
+    """Column names: the folder of each ``analysis.json`` (the file name when the folders repeat)."""
+    names = [p.parent.name if p.name == "analysis.json" and p.parent.name else p.stem for p in paths]
+    return names if len(set(names)) == len(names) else [str(p) for p in paths]
+
+
+def _cell(value: float | None, digits: int = 3) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def render_comparison(result: Comparison, lang: str, console: Console) -> None:
+    table = Table(title=_T["compare"].get(lang))
+    table.add_column(_T["what"].get(lang))
+    for name in result.names:
+        table.add_column(name, justify="right")
+    for what, cells in result.overall.items():
+        table.add_row(_T[_OVERALL_KEY[what]].get(lang) + " κ (acc)",
+                      *(f"{_cell(k)} ({acc:.1%})" for k, acc in cells))
+    for code, kappas in result.code_kappa.items():
+        table.add_row(f"κ {code}", *(_cell(k) for k in kappas))
+    for share, errors in result.share_mae.items():
+        table.add_row(f"MAE {share}", *(_cell(e) for e in errors))
+    console.print(table)
 
 
 def evaluation_json(result: Evaluation) -> dict[str, Any]:
