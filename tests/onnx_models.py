@@ -178,3 +178,27 @@ def paraformer_dir(folder: Path, said: list[str]) -> Path:
         f"<LearnRateCoef> 0 [ {shift} ]\n<Rescale> 560 560\n<LearnRateCoef> 0 [ {scale} ]\n</Nnet>\n",
         encoding="utf-8")
     return folder
+
+
+def action_head(path: Path, classes: int, frames: int = 8, height: int = 256, width: int = 448) -> Path:
+    """An AVA-style action detector head: ``input`` 1x3xTxHxW, ``rois`` Nx5 -> ``scores`` NxC, where each
+    box's class is the C-th of the picture its left edge falls in (0.95; the others 0.05)."""
+    nodes = [
+        helper.make_node("Gather", ["rois", "col"], ["x0"], axis=1),  # (N,)
+        helper.make_node("Mul", ["x0", "per_px"], ["pos"]),
+        helper.make_node("Floor", ["pos"], ["cell"]),
+        helper.make_node("Cast", ["cell"], ["index"], to=TensorProto.INT64),
+        helper.make_node("OneHot", ["index", "depth", "values"], ["hot"], axis=-1),
+        helper.make_node("ReduceMean", ["input"], ["m"], keepdims=0),
+        helper.make_node("Mul", ["m", "zero"], ["nothing"]),
+        helper.make_node("Add", ["hot", "nothing"], ["scores"]),
+    ]
+    graph = helper.make_graph(
+        nodes, "action_head",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, frames, height, width]),
+         helper.make_tensor_value_info("rois", TensorProto.FLOAT, ["boxes", 5])],
+        [helper.make_tensor_value_info("scores", TensorProto.FLOAT, ["boxes", classes])],
+        [_const("col", np.array(1, np.int64)), _const("per_px", np.array(classes / width, np.float32)),
+         _const("depth", np.array(classes, np.int64)), _const("values", np.array([0.05, 0.95], np.float32)),
+         _const("zero", np.zeros((), np.float32))])
+    return _save(graph, path)

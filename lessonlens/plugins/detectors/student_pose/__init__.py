@@ -41,6 +41,7 @@ from lessonlens.plugin import (
     Text,
     hookimpl,
 )
+from lessonlens.plugins.detectors.student_pose.actions import StudentActionsDetector
 from lessonlens.plugins.detectors.student_pose.backends import BACKENDS, NAME, PoseRunner, runner
 from lessonlens.plugins.detectors.student_pose.cues import (
     COCO17,
@@ -178,3 +179,4 @@ class StudentPoseDetector(Detector):
 @hookimpl
 def register_detectors(register: Callable[[Detector], None]) -> None:
     register(StudentPoseDetector())
+    register(StudentActionsDetector())
