@@ -25,12 +25,14 @@ def write_video(
     gop_seconds: float = 2.0,
     crf: int = 28,
     preset: str = "ultrafast",
+    bframes: int | None = None,
 ) -> Path:
     """Encode RGB frames (and optional audio, shape ``(n,)`` or ``(channels, n)``) to an MP4, atomically.
 
     ``gop_seconds`` is the keyframe distance: what seeking costs at most, as in a camera's recording.
     A frame that is the very same array object as the one before is converted only once: colour
     conversion costs more than encoding, and a classroom camera's picture rarely changes.
+    ``bframes`` overrides the preset's number of B-frames (0: I and P frames only, as most cameras write).
     """
     target = Path(path)
     if audio is not None and audio.ndim == 1:
@@ -53,6 +55,8 @@ def write_video(
                 video.time_base = Fraction(1, fps)
                 video.options = {"crf": str(crf), "preset": preset, "g": str(max(1, round(gop_seconds * fps))),
                                  "keyint_min": str(max(1, round(gop_seconds * fps))), "sc_threshold": "0"}
+                if bframes is not None:
+                    video.options = {**video.options, "bf": str(bframes)}
             if last is not None and last[0] is image:
                 frame = last[1]
             else:

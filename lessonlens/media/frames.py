@@ -1,16 +1,32 @@
-"""Frames at exact instants: seek to the keyframe before an instant, decode only up to it.
+"""Frames at lesson instants: exact by default, decoding only what the chosen frames depend on.
 
 A frame "at" lesson time ``t`` is the one on screen then: the last frame whose presentation time
-is not after ``t - offset``. Between close instants the decoder runs on instead of seeking, so a
-6-s grid over a 2-s GOP decodes about a third of the frames, and only the chosen ones are
-converted to RGB (conversion and scaling cost more than decoding).
+is not after ``t - offset``. Exact sampling reads the stream's packets forward and decodes only the
+reference frames from each instant's keyframe up to it (and the chosen frame itself):
+
+- packets are held back, undecoded, until it is known whether they are needed: a keyframe before
+  the instant makes everything held before it worthless, so a GOP no instant falls in is never
+  decoded, and one that holds several instants is decoded once (one forward pass when keyframes
+  are sparser than the instants);
+- the demuxer jumps (seeks) only when a keyframe lies between where it is and the next instant,
+  known from the container's index (MP4, MKV) or, without one (MPEG-TS), from the largest keyframe
+  distance seen so far: then the packets in between are not even read;
+- frames no other frame refers to (``skip_frame = "NONREF"``: B-frames, a camera's SVC layers) are
+  skipped, except the chosen one;
+- only the chosen frames are converted to RGB, scaled in the same step (``size``): H.264 and HEVC
+  decoders cannot decode at a lower resolution, so a smaller picture saves conversion, not decoding.
+
+``sampling="keyframe"`` instead returns, for each instant, the nearest keyframe (one decoded frame
+per keyframe, not the frame on screen at the instant; up to half a GOP off).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+import bisect
+from collections import deque
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import attrs
 import av
@@ -23,18 +39,28 @@ from lessonlens.media.open import one_line, open_container
 from lessonlens.media.probe import check_file
 
 Frame = npt.NDArray[np.uint8]
-#: Decode on rather than seek while the next instant is at most this far ahead (s), unless the
-#: keyframes seen so far are closer together than that.
-MAX_DECODE_AHEAD = 4.0
+Sampling = Literal["exact", "keyframe"]
+SAMPLINGS: tuple[str, ...] = ("exact", "keyframe")
+#: Packets held back undecoded at most (bytes); beyond, the oldest are decoded (reference frames only).
+HOLD_BYTES = 48 * 1024 * 1024
+#: Packets always kept held back at the end of a memory flush: the chosen frame may be among them.
+HOLD_TAIL = 32
+#: Seek only to skip at least this much of the stream (s): reading a second of packets costs less.
+SEEK_GAIN = 1.0
+#: How much further back (s) a seek that overshot its keyframe may go before accepting a later frame.
+MAX_SEEK_BACK = 60.0
 
 
 @attrs.define
 class DecodeStats:
-    """How much work sampling took: frames decoded, seeks made, frames converted to RGB."""
+    """How much work sampling took: frames decoded, seeks made, frames converted to RGB, packets read,
+    and the keyframe distance found (s; 0 when unknown)."""
 
     decoded: int = 0
     seeks: int = 0
     converted: int = 0
+    packets: int = 0
+    keyframe_spacing: float = 0.0
 
 
 def frame_size(width: int, height: int, size: int | tuple[int, int] | None) -> tuple[int, int]:
@@ -53,104 +79,365 @@ def frames_at(
     offset: float = 0.0,
     size: int | tuple[int, int] | None = None,
     stats: DecodeStats | None = None,
+    sampling: Sampling = "exact",
 ) -> Iterator[tuple[float, Frame]]:
     """``(t, RGB frame of shape (h, w, 3))`` for each lesson instant the recording covers.
 
     ``offset`` is the recording's start on the lesson clock (lesson time = file time + offset);
     instants before its start or after its end are skipped, so a camera that stopped early yields
     fewer frames rather than repeated ones. ``size`` downscales: ``(w, h)`` or the long side in px.
-    ``stats``, if given, counts the decoding work.
+    ``stats``, if given, counts the decoding work. ``sampling`` is ``"exact"`` (the frame on screen
+    at each instant) or ``"keyframe"`` (the nearest keyframe: cheaper with long GOPs, not exact).
     """
+    if sampling not in SAMPLINGS:
+        raise ValueError(f"sampling must be one of {', '.join(SAMPLINGS)}, got {sampling!r}")
     file = check_file(path)
     with open_container(file) as container:
         if not container.streams.video:
             raise MediaUnavailable(NO_VIDEO, file)
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
-        yield from _sample(container, stream, file, sorted(instants), offset, size, stats or DecodeStats())
+        reader = _Packets(container, stream, stats or DecodeStats())
+        targets = [(t, t - offset) for t in sorted(instants) if t - offset >= 0]
+        sampler = _Exact(reader) if sampling == "exact" else _Keyframes(reader)
+        width, height = frame_size(stream.width, stream.height, size)
+        yielded = 0
+        for t, frame in sampler.run(targets):
+            image = frame.to_ndarray(format="rgb24", width=width, height=height)
+            reader.stats.converted += 1
+            yielded += 1
+            yield t, image
+        if yielded == 0 and reader.errors:
+            raise InputError(NO_FRAMES, file, error=reader.errors[0])
 
 
-def _seek(container: Any, stream: Any, target: float, start: float, time_base: float, step: float,
-          when: Callable[[Any], float], stats: DecodeStats) -> tuple[Iterator[Any], Any]:
-    """A decoder positioned at or before ``target`` and its first frame.
+class _Packets:
+    """One video stream's packets in decode order, their times, seeks, and where the keyframes are."""
 
-    Containers without an index (MPEG-TS, some camera files) may seek past the keyframe before
-    the target, even past the last frame; then seek again from further back (1, 3, 7 s) rather
-    than return a later frame or none.
-    """
-    back = 0.0
-    while True:
-        container.seek(int((max(0.0, target - back) + start) / time_base), stream=stream, backward=True,
-                       any_frame=False)
-        stats.seeks += 1
-        decoder = container.decode(stream)
-        first = next(decoder, None)
-        if first is not None:
-            stats.decoded += 1
-        if (first is not None and when(first) <= target + step / 4) or target - back <= 0 or back >= 7.0:
-            return decoder, first  # (no frame at all: past the end, or a seek that overshot it)
-        back = back * 2 + 1.0
+    def __init__(self, container: Any, stream: Any, stats: DecodeStats) -> None:
+        self.container = container
+        self.stream = stream
+        self.stats = stats
+        self.codec = stream.codec_context
+        self.time_base = float(stream.time_base)
+        self.start = int(stream.start_time) if stream.start_time is not None else 0
+        fps = float(stream.average_rate) if stream.average_rate else 25.0
+        self.step = 1.0 / fps
+        self.errors: list[str] = []
+        self.position: float | None = None  # time of the last packet read; None: at the start
+        self.ended = False
+        self.spacing = 0.0  # the largest distance between consecutive keyframes read
+        # how many packets may come before, in decode order, a frame shown earlier than them (B-frames):
+        # seen in the packets read, at least 4 for a codec that says it reorders
+        self.reorder = 4 if getattr(self.codec, "has_b_frames", False) else 0
+        self._recent: deque[float] = deque(maxlen=16)
+        self._last_key: float | None = None
+        self._demux = container.demux(stream)
+        self.index = self._index_keyframes()
+        if len(self.index) >= 2:
+            self.spacing = max(b - a for a, b in zip(self.index, self.index[1:], strict=False))
+        stats.keyframe_spacing = self.spacing
+
+    def _index_keyframes(self) -> list[float]:
+        """Keyframe times from the container's index (decode times: never after the presentation)."""
+        try:
+            entries = self.stream.index_entries
+            keys = sorted({(e.timestamp - self.start) * self.time_base for e in entries if e.is_keyframe})
+        except (AttributeError, av.FFmpegError):  # pragma: no cover - older PyAV or an odd demuxer
+            return []
+        return keys if len(keys) >= 2 else []
+
+    def when(self, item: Any) -> float | None:
+        """File time (s) of a packet or frame: presentation time, else decode time."""
+        ts = item.pts if item.pts is not None else getattr(item, "dts", None)
+        return None if ts is None else (ts - self.start) * self.time_base
+
+    def read(self) -> Any | None:
+        """The next packet, or None at the end (or at a damaged spot the demuxer cannot pass)."""
+        if self.ended:
+            return None
+        try:
+            for packet in self._demux:
+                if packet.size == 0:  # the demuxer's end-of-stream marker
+                    continue
+                self.stats.packets += 1
+                t = self.when(packet)
+                if t is not None:
+                    self.position = t if self.position is None else max(self.position, t)
+                    self.reorder = max(self.reorder, sum(1 for w in self._recent if w > t))
+                    self._recent.append(t)
+                    if packet.is_keyframe:
+                        if self._last_key is not None and t > self._last_key:
+                            self.spacing = max(self.spacing, t - self._last_key)
+                            self.stats.keyframe_spacing = self.spacing
+                        self._last_key = t
+                return packet
+        except av.FFmpegError as exc:
+            self.errors.append(one_line(exc))
+        self.ended = True
+        return None
+
+    def keyframe_before(self, t: float) -> float | None:
+        """The index's last keyframe at or before ``t`` (None without an index or before the first)."""
+        i = bisect.bisect_right(self.index, t + 1e-9)
+        return self.index[i - 1] if i else None
+
+    def worth_seeking(self, cutoff: float) -> bool:
+        """Whether a keyframe lies between the last packet read and ``cutoff``, so that the packets
+        in between are not needed: from the index, else from the keyframe distance seen so far."""
+        here = self.position if self.position is not None else 0.0
+        if self.index:
+            key = self.keyframe_before(cutoff)
+            return key is not None and key > here + SEEK_GAIN
+        return self.spacing > 0 and cutoff - here > self.spacing + self.step
+
+    def seek(self, t: float) -> None:
+        """Put the demuxer at the keyframe at or before file time ``t`` (approximately, without an
+        index); the decoder's state and held frames are dropped by the caller."""
+        ts = int(max(0.0, t) / self.time_base) + self.start
+        self.container.seek(ts, stream=self.stream, backward=True, any_frame=False)
+        self._demux = self.container.demux(self.stream)
+        self.stats.seeks += 1
+        self.position = max(0.0, t)
+        self.ended = False
+        self._last_key = None
+        self._recent.clear()
+
+    def decode(self, packet: Any | None, skip: bool = False) -> list[Any]:
+        """Frames out of the decoder after ``packet`` (None drains it); ``skip`` leaves out
+        non-reference frames. A damaged packet gives no frames."""
+        self.codec.skip_frame = "NONREF" if skip else "DEFAULT"
+        try:
+            frames = list(self.codec.decode(packet))
+        except av.FFmpegError as exc:
+            self.errors.append(one_line(exc))
+            return []
+        self.stats.decoded += len(frames)
+        return frames
+
+    def reset(self) -> None:
+        """Forget the decoder's state (after draining it, or to start again at a keyframe)."""
+        self.codec.flush_buffers()
 
 
-def _sample(container: Any, stream: Any, file: Path, instants: list[float], offset: float,
-            size: int | tuple[int, int] | None, stats: DecodeStats) -> Iterator[tuple[float, Frame]]:
-    time_base = float(stream.time_base)
-    fps = float(stream.average_rate) if stream.average_rate else 25.0
-    step = 1.0 / fps
-    start = float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
-    width, height = frame_size(stream.width, stream.height, size)
-    decoder: Iterator[Any] | None = None
-    prev: Any = None  # last decoded frame not after the current instant
-    pending: Any = None  # first decoded frame after it
-    keyframes: list[float] = []
-    yielded = 0
-    errors: list[str] = []
+class _Exact:
+    """The frame on screen at each instant, decoding only the reference frames it depends on."""
 
-    def when(frame: Any) -> float:
-        return float(frame.pts * time_base) - start if frame.pts is not None else float(frame.time or 0.0)
+    def __init__(self, reader: _Packets) -> None:
+        self.r = reader
+        self.held: list[Any] = []  # packets read, not yet decoded
+        self.held_bytes = 0
+        self.live = False  # the decoder holds the state the held packets continue from
+        self.last: Any = None  # the latest decoded frame at or before the current instant
+        self.later: list[Any] = []  # decoded frames after it, in presentation order
+        self.inflight: list[float] = []  # times of frames sent to the decoder in full, not out yet
+        self.beyond = 0  # held packets shown after the current instant
 
-    for t in instants:
-        target = t - offset
-        if target < 0:
-            continue
-        position = when(prev) if prev is not None else None
-        gop = keyframes[-1] - keyframes[-2] if len(keyframes) >= 2 else MAX_DECODE_AHEAD
-        if decoder is None or position is None or target < position or target - position > min(gop, MAX_DECODE_AHEAD):
-            try:
-                decoder, pending = _seek(container, stream, target, start, time_base, step, when, stats)
-            except av.FFmpegError as exc:
-                errors.append(one_line(exc))
-                continue
-            prev = None
-            if pending is not None and pending.key_frame and (not keyframes or when(pending) > keyframes[-1]):
-                keyframes.append(when(pending))
-        ended = False
+    def run(self, targets: list[tuple[float, float]]) -> Iterator[tuple[float, Any]]:
+        r = self.r
+        for number, (t, target) in enumerate(targets):
+            cutoff = target + r.step / 4
+            if r.worth_seeking(cutoff):
+                self._seek(cutoff)
+            self._read_up_to(cutoff)
+            following = targets[number + 1][1] + r.step / 4 if number + 1 < len(targets) else None
+            chosen = self._decode_up_to(cutoff, following)
+            if chosen is None:
+                break  # past the end of the recording (or nothing decodable): later instants are too
+            when = r.when(chosen)
+            if r.ended and when is not None and target - when > 2 * r.step:
+                break
+            yield t, chosen
+
+    def _drop(self) -> None:
+        """Forget held packets, decoded frames and the decoder's state: a keyframe comes next."""
+        if self.live:
+            self.r.reset()
+            self.live = False
+        self.held = []
+        self.held_bytes = 0
+        self.beyond = 0
+        self.last = None
+        self.later = []
+        self.inflight = []
+
+    def _seek(self, cutoff: float) -> None:
+        """Seek to the keyframe before ``cutoff`` and hold it; without an index a seek may land
+        after it (or past the end): then seek again from further back rather than return a later
+        frame, up to a limit (then the first frame after the instant is taken)."""
+        r = self.r
+        back = 0.0
+        limit = max(7.0, min(MAX_SEEK_BACK, 2 * r.spacing + 1.0))
         while True:
-            frame = pending
-            pending = None
+            self._drop()
+            r.seek(cutoff - back)
+            first = self._first_keyframe()
+            when = r.when(first) if first is not None else None
+            if (when is not None and when <= cutoff) or cutoff - back <= 0 or back >= limit:
+                if first is not None:
+                    self._hold(first, cutoff)
+                return
+            back = back * 2 + 1.0
+
+    def _first_keyframe(self) -> Any | None:
+        """The first keyframe packet from here (what comes before it cannot be decoded alone)."""
+        while (packet := self.r.read()) is not None:
+            if packet.is_keyframe:
+                return packet
+        return None
+
+    def _hold(self, packet: Any, cutoff: float | None = None) -> None:
+        self.held.append(packet)
+        self.held_bytes += packet.size
+        if cutoff is not None and self._after(packet, cutoff):
+            self.beyond += 1
+
+    def _after(self, packet: Any, cutoff: float) -> bool:
+        when = self.r.when(packet)
+        return when is None or when > cutoff
+
+    def _past(self) -> bool:
+        """Whether every frame shown by the instant is held: more packets after it were read than
+        the stream reorders (a frame shown earlier comes at most that many packets later)."""
+        return self.beyond > self.r.reorder
+
+    def _read_up_to(self, cutoff: float) -> None:
+        """Read packets until one decodes after ``cutoff`` or the stream ends; a keyframe at or
+        before ``cutoff`` drops what was held before it (and, without an index, may jump on)."""
+        r = self.r
+        jumped = False
+        self.beyond = sum(1 for p in self.held if self._after(p, cutoff))
+        while not self._past() and (packet := r.read()) is not None:
+            when = r.when(packet)
+            if packet.is_keyframe and when is not None and when <= cutoff:
+                self._drop()
+                if not jumped and not r.index and r.worth_seeking(cutoff):
+                    jumped = True  # keyframes are regular and the next one is still before the instant
+                    self._seek(cutoff)
+                    continue
+            elif not self.live and not self.held and not packet.is_keyframe:
+                continue  # after a seek that landed mid-GOP: nothing to decode from
+            self._hold(packet, cutoff)
+            if self.held_bytes > HOLD_BYTES and len(self.held) > HOLD_TAIL:
+                self._flush_old(cutoff)
+
+    def _flush_old(self, cutoff: float) -> None:
+        """Decode (reference frames only) all but the last held packets, to bound memory."""
+        old, self.held = self.held[:-HOLD_TAIL], self.held[-HOLD_TAIL:]
+        self.held_bytes = sum(p.size for p in self.held)
+        self.beyond = sum(1 for p in self.held if self._after(p, cutoff))
+        for packet in old:
+            self._send(packet, cutoff, skip=True)
+
+    def _send(self, packet: Any | None, cutoff: float, skip: bool = False) -> None:
+        """Decode ``packet`` (None: drain the decoder) and sort the frames that come out."""
+        when = self.r.when(packet) if packet is not None else None
+        if packet is not None and when is not None and not skip:
+            self.inflight.append(when)
+        self._take(self.r.decode(packet, skip=skip), cutoff)
+        if packet is None:
+            self.r.reset()
+            self.inflight = []
+        self.live = packet is not None
+
+    def _take(self, frames: list[Any], cutoff: float) -> None:
+        for frame in frames:
+            when = self.r.when(frame)
+            if when is not None:
+                self.inflight = [w for w in self.inflight if w > when]
+            if when is not None and when <= cutoff and not self.later:
+                self.last = frame
+            else:
+                self.later.append(frame)
+
+    def _decode_up_to(self, cutoff: float, following: float | None) -> Any | None:
+        """The frame on screen at ``cutoff``: decode the held packets (reference frames, and the
+        frame the packets' own times say is shown), then push or drain the decoder until it is out."""
+        r = self.r
+        while self.later and (w := r.when(self.later[0])) is not None and w <= cutoff:
+            self.last = self.later.pop(0)
+        untimed = any(r.when(p) is None for p in self.held)
+        shown = [w for p in self.held if (w := r.when(p)) is not None and w <= cutoff]
+        shown += [w for w in self.inflight if w <= cutoff]
+        target = max(shown) if shown and not untimed else None
+        if target is None and not untimed and (self.last is not None or self.later):
+            return self.last if self.last is not None else self.later[0]  # nothing new shown since
+        # drain rather than push on when the next instant starts again from another keyframe
+        drain = following is None or r.worth_seeking(following)
+        rest, self.held, self.held_bytes = self.held, [], 0
+        while not self._got(target, cutoff):
+            if rest:
+                packet = rest.pop(0)
+                when = r.when(packet)
+                skip = target is not None and when is not None and when != target and (when < target or drain)
+                self._send(packet, cutoff, skip)
+            elif not drain and (packet := r.read()) is not None:
+                self._send(packet, cutoff)
+            else:
+                if self.live:  # the end of the stream, or the decoder's state is not needed again
+                    self._send(None, cutoff)
+                break
+        if not self.live:
+            while rest and not rest[0].is_keyframe:
+                rest.pop(0)
+        for packet in rest:
+            self._hold(packet)
+        if self.last is not None:
+            return self.last
+        return self.later[0] if self.later else None
+
+    def _got(self, target: float | None, cutoff: float) -> bool:
+        if self.later and (w := self.r.when(self.later[-1])) is not None and w > cutoff:
+            return True  # a frame after the instant is out: every frame before it is too
+        if target is None or self.last is None:
+            return False
+        when = self.r.when(self.last)
+        return when is not None and when >= target
+
+
+class _Keyframes:
+    """The keyframe nearest each instant: one decoded frame per keyframe used."""
+
+    def __init__(self, reader: _Packets) -> None:
+        self.r = reader
+        self.before: Any = None  # the last keyframe packet at or before the instant
+        self.after: Any = None  # the first keyframe packet after it
+        self.cache: tuple[float, Any] | None = None
+
+    def run(self, targets: list[tuple[float, float]]) -> Iterator[tuple[float, Any]]:
+        r = self.r
+        for t, target in targets:
+            cutoff = target + r.step / 4
+            if self.after is not None and (w := r.when(self.after)) is not None and w <= cutoff:
+                self.before, self.after = self.after, None
+            if self.after is None and r.worth_seeking(cutoff):
+                r.seek(cutoff)
+                self.before = None
+            while self.after is None and (packet := r.read()) is not None:
+                if not packet.is_keyframe or (when := r.when(packet)) is None:
+                    continue
+                if when <= cutoff:
+                    self.before = packet
+                else:
+                    self.after = packet
+            candidates = [p for p in (self.before, self.after) if p is not None]
+            if not candidates:
+                break
+            if self.after is None and r.ended and r.position is not None and target - r.position > 2 * r.step:
+                break  # past the end of the recording
+            best = min(candidates, key=lambda p: abs((r.when(p) or 0.0) - target))
+            frame = self._decode(best)
             if frame is None:
-                try:
-                    frame = next(decoder, None)
-                except av.FFmpegError as exc:  # a damaged packet: keep what decoded so far
-                    errors.append(one_line(exc))
-                    frame = None
-                if frame is None:
-                    ended = True
-                    break
-                stats.decoded += 1
-                if frame.key_frame and (not keyframes or when(frame) > keyframes[-1]):
-                    keyframes.append(when(frame))
-            if when(frame) <= target + step / 4:
-                prev = frame
                 continue
-            pending = frame
-            break
-        chosen = prev if prev is not None else pending
-        if chosen is None or (ended and target - when(chosen) > 2 * step):
-            break  # past the end of the recording: later instants are too
-        image = chosen.to_ndarray(format="rgb24", width=width, height=height)
-        yielded += 1
-        stats.converted += 1
-        yield t, image
-    if yielded == 0 and errors:
-        raise InputError(NO_FRAMES, file, error=errors[0])
+            yield t, frame
+
+    def _decode(self, packet: Any) -> Any | None:
+        when = self.r.when(packet)
+        if self.cache is not None and when is not None and self.cache[0] == when:
+            return self.cache[1]
+        frames = self.r.decode(packet) + self.r.decode(None)
+        self.r.reset()
+        if not frames:
+            return None
+        self.cache = (when if when is not None else -1.0, frames[0])
+        return frames[0]
