@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import attrs
 import typer
@@ -20,6 +20,7 @@ from lessonlens.core.documents import load
 from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import Text, current_lang
 from lessonlens.core.lesson import MediaRole
+from lessonlens.media import Sampling
 from lessonlens.media.layout import read_layout
 from lessonlens.media.models import ENV_DOWNLOAD
 from lessonlens.perception import Evaluation, analyze, evaluate
@@ -104,6 +105,10 @@ def add_to(app: typer.Typer) -> None:
         parallel: Annotated[int | None, typer.Option(
             "--parallel", min=1, max=8, help="同时运行的检测器数 / detectors run at once.")] = None,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不显示进度 / no progress bars.")] = False,
+        sampling: Annotated[str, typer.Option(
+            "--sampling", help="取帧：exact 为每个采样时刻的准确画面，keyframe 为最近的关键帧（长 GOP 时更快，"
+            "但可能相差半个 GOP）/ frames: exact (the picture at each instant) or keyframe (the nearest keyframe: "
+            "faster with long GOPs, up to half a GOP off).")] = "exact",
         layout: Annotated[Path | None, typer.Option(
             "--layout", help="教室布局 YAML（教师机位画面中的讲台、黑板等区域）/ room layout YAML (zones of the "
             "teacher camera's picture: board, podium ...).")] = None,
@@ -133,7 +138,7 @@ def add_to(app: typer.Typer) -> None:
                 offsets=parse_offsets(offset or []), lesson=meta, detectors=_names(detectors or []), coder=coder,
                 interval=interval, out_dir=out, cache=cache, report=not no_report, progress=progress,
                 warn=warnings.append, on_detector=runs.append, parallel=parallel,
-                detector_options=detector_options or None,
+                detector_options=detector_options or None, sampling=cast(Sampling, sampling),
             )
         for message in warnings:
             console.print(f"[yellow]{_T['warning'].get(lang)}:[/yellow] {message}", markup=True, highlight=False)

@@ -266,8 +266,9 @@ class _Exact:
         after it (or past the end): then seek again from further back rather than return a later
         frame, up to a limit (then the first frame after the instant is taken)."""
         r = self.r
-        back = 0.0
-        limit = max(7.0, min(MAX_SEEK_BACK, 2 * r.spacing + 1.0))
+        # without an index a seek lands anywhere before the instant: land a GOP early, at a keyframe
+        back = 0.0 if r.index else r.spacing
+        limit = max(7.0, min(MAX_SEEK_BACK, 3 * r.spacing + 1.0))
         while True:
             self._drop()
             r.seek(cutoff - back)
@@ -365,12 +366,14 @@ class _Exact:
         # drain rather than push on when the next instant starts again from another keyframe
         drain = following is None or r.worth_seeking(following)
         rest, self.held, self.held_bytes = self.held, [], 0
+        sent_target = False
         while not self._got(target, cutoff):
-            if rest:
+            if rest and not (drain and sent_target):
                 packet = rest.pop(0)
                 when = r.when(packet)
                 skip = target is not None and when is not None and when != target and (when < target or drain)
                 self._send(packet, cutoff, skip)
+                sent_target = sent_target or (target is not None and when == target)
             elif not drain and (packet := r.read()) is not None:
                 self._send(packet, cutoff)
             else:

@@ -1,15 +1,26 @@
-"""What a media file holds: duration, video size and rate, audio rate and channels."""
+"""What a media file holds: duration, video size and rate, audio rate and channels.
+
+The duration is where the streams really end, read from the last packets (one seek and at most a
+GOP of packets), not what the header claims: a recorder that stopped early or a damaged header can
+claim hours of a one-minute file (or nothing at all), and the lesson's length, its sampling
+instants and the warnings about cameras that stopped early all follow from it.
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import attrs
+import av
 
 from lessonlens.core.errors import InputError
 from lessonlens.media.errors import EMPTY, MISSING, NO_STREAMS, UNREADABLE
 from lessonlens.media.open import open_container
+
+#: Packets read at most to find where the streams end (a long GOP of video and its audio).
+END_PACKETS = 6000
 
 
 @attrs.frozen
@@ -28,6 +39,7 @@ class MediaInfo:
     audio_channels: int | None = None
     audio_codec: str | None = None
     streams: tuple[str, ...] = ()
+    claimed_duration: float | None = None
 
     @property
     def has_video(self) -> bool:
@@ -65,11 +77,14 @@ def probe(path: str | Path) -> MediaInfo:
         if video is not None and video.width == 0:
             raise InputError(UNREADABLE, file, error="video stream with no picture size")
         fps = float(video.average_rate) if video is not None and video.average_rate else None
+        claimed = max(durations) if durations else None
+        measured = streams_end(container, [s for s in (video, audio) if s is not None])
         return MediaInfo(
             path=str(file),
             file_size=os.path.getsize(file),
             format=container.format.name,
-            duration=max(durations) if durations else None,
+            duration=measured if measured is not None else claimed,
+            claimed_duration=claimed,
             width=video.width if video is not None else None,
             height=video.height if video is not None else None,
             fps=fps,
@@ -79,3 +94,24 @@ def probe(path: str | Path) -> MediaInfo:
             audio_codec=audio.codec_context.name if audio is not None else None,
             streams=tuple(f"{s.type}:{s.codec_context.name}" for s in container.streams),
         )
+
+
+def streams_end(container: Any, streams: list[Any]) -> float | None:
+    """Where ``streams`` really end (s from each stream's start), from their last packets; None when
+    the container cannot seek to its end or the end is further than :data:`END_PACKETS` packets."""
+    wanted = {s.index for s in streams}
+    try:
+        container.seek(2**62, backward=True, any_frame=False)
+        end: float | None = None
+        for count, packet in enumerate(container.demux(*streams)):
+            if count >= END_PACKETS:
+                return None
+            if packet.pts is None or packet.stream.index not in wanted or packet.stream.time_base is None:
+                continue
+            stream = packet.stream
+            start = stream.start_time or 0
+            t = float((packet.pts + (packet.duration or 0) - start) * stream.time_base)
+            end = t if end is None else max(end, t)
+    except (av.FFmpegError, OverflowError, ValueError):
+        return None
+    return end if end is not None and end > 0 else None

@@ -212,7 +212,8 @@ class BoardOcrDetector(Detector):
     """Options: ``width`` (px the board is decoded at), ``min_change`` (share of thumbnail pixels),
     ``min_gap`` (s between OCR readings while the teacher keeps writing),
     ``layout`` (its ``board`` zone is read when only a teacher camera is given), ``det_model``/``rec_model``,
-    ``backend`` (``rapidocr``, or ``paddleocr`` with ``paddle_det_model``/``paddle_rec_model`` directories)."""
+    ``backend`` (``rapidocr``, or ``paddleocr`` with ``paddle_det_model``/``paddle_rec_model`` directories),
+    ``sampling`` (``exact`` or ``keyframe``)."""
 
     name = NAME
     roles = (MediaRole.BOARD, MediaRole.TEACHER)
@@ -250,7 +251,8 @@ class BoardOcrDetector(Detector):
         reader = BoardReader(read, float(options.get("min_change", self.min_change)),
                              min_gap=float(options.get("min_gap", self.min_gap)))
         frames: Iterable[tuple[float, Image]] = frames_at(media.path, request.instants, media.offset,
-                                                          size=int(options.get("width", self.width)))
+                                                          size=int(options.get("width", self.width)),
+                                                          sampling=options.get("sampling", "exact"))
         board_zone = layout.box("board")
         if not boards and board_zone is not None:
             frames = _crop_to(frames, board_zone)

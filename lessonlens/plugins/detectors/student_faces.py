@@ -340,7 +340,8 @@ def classify(finder: FaceFinder, profiles: Profiles, frames: Iterable[tuple[floa
 
 class StudentFacesDetector(Detector):
     """Options: ``width`` (px of the analysed frame), ``scan_instants`` (seat-finding scans),
-    ``tile`` (px of the seat-finding tiles), ``profile_cascade`` (path to an OpenCV cascade file)."""
+    ``tile`` (px of the seat-finding tiles), ``profile_cascade`` (path to an OpenCV cascade file),
+    ``sampling`` (``exact`` or ``keyframe``)."""
 
     name = NAME
     roles = (MediaRole.STUDENTS,)
@@ -390,7 +391,8 @@ class StudentFacesDetector(Detector):
             scans = [frame for _, frame in frames_at(media.path, picks, media.offset, size=width)]
             seats = seat_scan(finder, scans, options.get("tile", self.tile))
             del scans
-            frames = frames_at(media.path, instants, media.offset, size=width)
+            frames = frames_at(media.path, instants, media.offset, size=width,
+                               sampling=options.get("sampling", "exact"))
             yield from classify(finder, profiles, frames, seats, media.role.value, request.progress, len(instants))
         finally:
             finder.close()

@@ -118,7 +118,8 @@ def observations_at(t: float, landmarks: Landmarks | None, previous: tuple[float
 
 class TeacherPoseDetector(Detector):
     """Options (constructor or ``request.options``): ``layout`` (zone mapping), ``width`` (px),
-    ``min_move`` (frame fraction per instant), ``model_path`` (a mediapipe ``.task`` pose model)."""
+    ``min_move`` (frame fraction per instant), ``model_path`` (a mediapipe ``.task`` pose model),
+    ``sampling`` (``exact`` or ``keyframe``, see :func:`lessonlens.media.frames_at`)."""
 
     name = NAME
     roles = (MediaRole.TEACHER,)
@@ -145,7 +146,9 @@ class TeacherPoseDetector(Detector):
         media = request.media[0]
         model, close = task_pose_model(model_path) if model_path else bundled_pose_model()
         try:
-            yield from self.track(frames_at(media.path, request.instants, media.offset, size=width), model,
+            frames = frames_at(media.path, request.instants, media.offset, size=width,
+                               sampling=request.options.get("sampling", "exact"))
+            yield from self.track(frames, model,
                                   layout, min_move, media.role.value, request.progress, len(request.instants))
         finally:
             close()
