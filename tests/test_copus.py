@@ -126,3 +126,63 @@ def test_fractions_in_range_and_pooled_is_weighted_mean(lessons: list[list[dict[
             assert p.pooled == pytest.approx(weighted, abs=1e-5)
         else:
             assert p.pooled is None
+
+
+def test_agreement_kappa_per_code_and_overall(eight: Path, tmp_path: Path) -> None:
+    from lessonlens.core.measure import read_coded_sheet
+    from lessonlens.core.tick_agreement import kappa, tick_agreement
+
+    # hand: 2 x 2 table both 1, only A 1, only B 0, neither 2: p_o 3/4, p_a 1/2, p_b 1/4, p_e 1/2 -> κ 0.5
+    assert kappa(1, 1, 0, 2) == (0.75, 0.5)
+    assert kappa(4, 0, 0, 0) == (1.0, None)
+    other = tmp_path / "b.csv"
+    other.write_text(f"interval,{EIGHT},S.WC\n" + "\n".join(
+        ["1,1,0,0,0,1,1,0,0,0", "2,1,0,1,0,1,1,0,0,0", "3,1,,,,x,,x,,0", "4,✓,✓,,,,,,✓,0"]) + "\n")
+    codes = tuple(c.id for c in SCHEME.codes)
+    result = tick_agreement(read_coded_sheet(eight), read_coded_sheet(other), codes)
+    by_code = {c.code: c for c in result.codes}
+    assert by_code["S.L"].kappa is None and by_code["S.L"].agreement == 1.0  # both ticked every interval
+    assert by_code["I.PQ"].kappa == 0.5 and by_code["I.PQ"].flagged    # A: 2; B: 1, 2 -> the table above
+    assert by_code["S.SQ"].kappa == 0.0 and result.flagged == ("S.SQ", "I.PQ")
+    assert result.one_sided == ("S.WC",) and "S.CG" not in by_code
+    # overall over the 32 cells: 30 agree; ticks A 13, B 13
+    assert result.overall_agreement == round(30 / 32, 6)
+
+
+def test_agreement_command(eight: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from lessonlens.cli import app
+
+    shorter = tmp_path / "short.csv"
+    shorter.write_text("interval,S.L\n1,1\n")
+    out = CliRunner().invoke(app, ["--lang", "en", "copus", "agree", str(eight), str(eight)])
+    assert out.exit_code == 0 and "every code has κ of at least 0.6" in out.output
+    bad = CliRunner().invoke(app, ["copus", "agree", str(eight), str(shorter)])
+    assert bad.exit_code != 0
+
+
+def test_video_draft_ticks_what_video_shows_and_leaves_the_rest_uncoded() -> None:
+    from lessonlens import CodeRequest, LessonMeta, get_manager
+    from lessonlens.core.observations import BehaviourCue, SpeechObservation
+
+    obs: list[object] = []
+    for t in range(0, 120, 6):
+        obs += [BehaviourCue(t=float(t), actor="teacher", behaviour="lecturing"),
+                BehaviourCue(t=float(t), actor="students", behaviour="listening", share=0.9)]
+    for t in range(120, 240, 6):
+        obs += [BehaviourCue(t=float(t), actor="teacher", behaviour="patrolling"),
+                BehaviourCue(t=float(t), actor="students", behaviour="peer_interaction", share=0.8)]
+    obs += [SpeechObservation(t=30.0, end=40.0, speaker="teacher", text="今天学习牛顿第二定律。"),
+            SpeechObservation(t=125.0, end=128.0, speaker="teacher", text="为什么加速度和质量成反比？"),
+            SpeechObservation(t=129.0, end=133.0, speaker="student", text="因为力一定。")]
+    request = CodeRequest(lesson=LessonMeta(id="x"), observations=tuple(obs),  # type: ignore[arg-type]
+                          instants=tuple(float(t) for t in range(0, 240, 6)), interval=6.0)
+    timeline = get_manager().coder("copus").code(request)
+    first, second = (s.ticks for s in timeline.samples)
+    assert timeline.interval == 120.0 and [s.t for s in timeline.samples] == [0.0, 120.0]
+    assert first["I.Lec"] and first["S.L"] and not first["I.MG"] and not first["I.PQ"] and not first["S.GW"]
+    assert second["I.MG"] and second["S.GW"] and second["I.PQ"] and second["S.AnQ"] and not second["I.Lec"]
+    assert not {"S.CG", "S.WG", "S.OG", "I.CQ", "I.D/V", "I.Adm"} & set(first)  # never guessed
+    s = measure(timeline).scalars
+    assert s["copus_s_gw"] == 0.5 and s["copus_s_cg"] is None and s["copus_i_lec"] == 0.5

@@ -14,6 +14,7 @@ import typer
 from lessonlens.cli import (
     analyze_cmd,
     batch_cmd,
+    copus_cmd,
     demo_cmd,
     diagnose_cmd,
     frames_cmd,
@@ -65,6 +66,7 @@ def main_options(
 
 analyze_cmd.add_to(app)
 batch_cmd.add_to(app)
+copus_cmd.add_to(app)
 demo_cmd.add_to(app)
 diagnose_cmd.add_to(app)
 jobs_cmd.add_to(app)
