@@ -92,11 +92,11 @@ def test_rules_check_reports_every_error_and_fails(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     ok = run("rules", "check", str(tmp_path), lang="en")
-    assert ok.returncode == 0 and ok.stdout.startswith("rules OK: 1 file(s) checked; 36 rule(s)"), ok.stderr
+    assert ok.returncode == 0 and ok.stdout.startswith("rules OK: 1 file(s) checked; 43 rule(s)"), ok.stderr
 
 
 def test_rules_check_default_pack_and_bad_input() -> None:
     ok = run("rules", "check", str(Path(__file__).parents[1] / "lessonlens" / "rules"), lang="en")
-    assert ok.returncode == 0 and ok.stdout.startswith("rules OK: 6 file(s) checked; 35 rule(s)")
+    assert ok.returncode == 0 and ok.stdout.startswith("rules OK: 7 file(s) checked; 42 rule(s)")
     missing = run("diagnose", "no-such-lesson.csv")
     assert missing.returncode == 2 and missing.stderr.startswith("lessonlens: no-such-lesson.csv")

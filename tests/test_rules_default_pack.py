@@ -10,7 +10,9 @@ from rules_support import archetypes
 from lessonlens.core.analysis import Analysis
 from lessonlens.core.lesson import LessonMeta
 from lessonlens.core.metrics import Metrics
+from lessonlens.core.timeline import CodedSample, CodedTimeline
 from lessonlens.diagnosis import Diagnoser, check_rules, load_rules
+from lessonlens.pipeline.measure import measure
 from lessonlens.rules import RULES_DIR
 
 #: rule id -> (a lesson it fires on, a lesson it does not fire on)
@@ -62,6 +64,52 @@ NORM_EXPECTED: dict[str, tuple[str, str]] = {
 }
 
 
+#: the observation protocols' rules, on COPUS and ITIAS lessons (tests/test_protocols_pipeline.py: from sheets)
+PROTOCOL_EXPECTED: dict[str, tuple[str, str]] = {
+    "copus.didactic_lecture": ("copus_lecture", "copus_groups"),
+    "copus.students_silent": ("copus_lecture", "copus_groups"),
+    "copus.active_learning": ("copus_groups", "copus_lecture"),
+    "itias.technology_dominates": ("itias_tech", "itias_closed"),
+    "itias.closed_questions": ("itias_closed", "itias_media"),
+    "itias.teacher_dominated": ("itias_media", "itias_closed"),
+    "itias.little_initiative": ("itias_closed", "itias_media"),
+}
+
+
+def _copus(rows: list[dict[str, bool]]) -> Analysis:
+    timeline = CodedTimeline("copus", 120.0, tuple(CodedSample(t=i * 120.0, ticks=r) for i, r in enumerate(rows)))
+    return Analysis(lesson=LessonMeta(id="copus"), timeline=timeline, metrics=measure(timeline))
+
+
+def _itias(block: str) -> Analysis:
+    codes = block.split() * 5
+    timeline = CodedTimeline("itias", 3.0, tuple(CodedSample(t=i * 3.0, code=c) for i, c in enumerate(codes)))
+    return Analysis(lesson=LessonMeta(id="itias"), timeline=timeline, metrics=measure(timeline))
+
+
+def protocol_lessons() -> dict[str, Analysis]:
+    none = dict.fromkeys(("S.CG", "S.WG", "S.OG", "S.AnQ", "S.SQ", "S.WC", "S.SP", "I.MG"), False)
+    lecture = [{**none, "S.L": True, "I.Lec": True} for _ in range(12)]
+    groups = [{**none, "S.L": i % 2 == 0, "I.Lec": i % 2 == 0, "S.WG": i % 2 == 1, "I.MG": i % 2 == 1,
+               "S.AnQ": i % 2 == 1} for i in range(12)]
+    return {
+        "copus_lecture": _copus(lecture), "copus_groups": _copus(groups),
+        "itias_closed": _itias("6 6 6 5 9 6 6 5 9 6 4 9 6 5 9 6 5 9 18 18"),
+        "itias_media": _itias("6 6 6 6 6 6 6 6 6 6 6 6 6 6 4 10 11 18 18 18"),
+        "itias_tech": _itias("16 18 18 18 18 18 18 18 18 18 6 6 6 4 9 10 18 18 18 18"),
+    }
+
+
+@pytest.mark.parametrize("rule_id", sorted(PROTOCOL_EXPECTED))
+def test_protocol_rule_fires_on_one_lesson_and_not_another(rule_id: str) -> None:
+    lessons = protocol_lessons()
+    fires_on, quiet_on = PROTOCOL_EXPECTED[rule_id]
+    diagnoser = Diagnoser([RULES_DIR])
+    fired_on = {f.id: f for f in diagnoser.diagnose(lessons[fires_on]).findings}
+    assert rule_id in fired_on and fired_on[rule_id].time_ranges
+    assert rule_id not in {f.id for f in diagnoser.diagnose(lessons[quiet_on]).findings}
+
+
 @pytest.fixture(scope="module")
 def fired() -> dict[str, set[str]]:
     diagnoser = Diagnoser([RULES_DIR])
@@ -72,7 +120,7 @@ def test_default_pack_is_clean_and_large_enough() -> None:
     assert check_rules([RULES_DIR]) == []
     rules = load_rules([RULES_DIR])
     assert len(rules.rules) >= 25
-    assert {r.id for r in rules.rules} == set(EXPECTED) | set(NORM_EXPECTED), \
+    assert {r.id for r in rules.rules} == set(EXPECTED) | set(NORM_EXPECTED) | set(PROTOCOL_EXPECTED), \
         "every default rule needs a firing and a quiet lesson"
     for rule in rules.rules:
         for field in ("title", "explanation", "suggestion"):

@@ -32,7 +32,7 @@ from lessonlens.diagnosis.expr import (
     parse,
     source_of,
 )
-from lessonlens.diagnosis.functions import BEHAVIOURS, CURVES, FUNCTIONS, name_type
+from lessonlens.diagnosis.functions import BEHAVIOURS, CURVES, FUNCTIONS, PROTOCOL_CODES, name_type
 
 Evaluator = Callable[[LessonEnv], Any]
 
@@ -55,7 +55,8 @@ BAD_SPEC = Text(zh="占位符 {{{field}}} 的格式 `{spec}` 无效",
                 en="placeholder {{{field}}} has an invalid format `{spec}`")
 BAD_BRACES = Text(zh="模板中的花括号不成对", en="unbalanced braces in the template")
 
-_WHAT = {"behaviour": Text(zh="行为", en="behaviour"), "curve": Text(zh="曲线", en="curve")}
+_WHAT = {"behaviour": Text(zh="行为", en="behaviour"), "curve": Text(zh="曲线", en="curve"),
+         "code": Text(zh="编码", en="code")}
 TYPE_NAMES = {"num": "number", "str": "text", "bool": "true/false", "ranges": "time ranges", "any": "value"}
 _FORMAT_SPEC = re.compile(r"^[<>=^]?[+\- ]?#?0?\d*[,_]?(\.\d+)?[%fFeEgGd]?$")
 _CMP: dict[str, Callable[[Any, Any], bool]] = {
@@ -174,9 +175,9 @@ def _compile_call(node: Call, scope: Scope) -> tuple[Evaluator, str]:
     args: list[Evaluator] = []
     for index, arg in enumerate(node.args):
         kind = func.params[min(index, len(func.params) - 1)].rstrip("*")
-        if kind in ("behaviour", "curve") or (kind == "behaviour_or_ranges" and isinstance(arg, Str)):
-            what = "curve" if kind == "curve" else "behaviour"
-            known = CURVES if what == "curve" else BEHAVIOURS
+        if kind in ("behaviour", "curve", "code") or (kind == "behaviour_or_ranges" and isinstance(arg, Str)):
+            what = kind if kind in ("curve", "code") else "behaviour"
+            known = {"curve": CURVES, "code": PROTOCOL_CODES}.get(what, BEHAVIOURS)
             if not isinstance(arg, Str):
                 raise CompileError(NOT_LITERAL, name=node.func, index=index + 1, what=_WHAT[what])
             if arg.value not in known:

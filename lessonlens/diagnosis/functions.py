@@ -33,6 +33,24 @@ SCALARS: dict[str, str] = {
     "va_teacher_verbal": "num", "va_teacher_activity": "num", "va_student_verbal": "num",
     "va_student_activity": "num",
 }
+#: codes of the observation protocols that ``ticked()`` (COPUS, with the derived S.GW) and ``coded()``
+#: (one-code schemes: ITIAS, FIAS) take; written out because core never imports a plugin
+PROTOCOL_CODES: tuple[str, ...] = (
+    *(f"S.{c}" for c in ("L", "Ind", "CG", "WG", "OG", "AnQ", "SQ", "WC", "Prd", "SP", "TQ", "W", "O", "GW")),
+    *(f"I.{c}" for c in ("Lec", "RtW", "FUp", "PQ", "CQ", "AnQ", "MG", "1o1", "D/V", "Adm", "W", "O")),
+    *(str(i) for i in range(1, 19)),
+)
+#: COPUS fractions (``copus_i_lec``, ``copus_s_gw``, collapsed categories) and ITIAS ratios
+SCALARS.update({"copus_" + c.lower().replace(".", "_").replace("/", ""): "num"
+                for c in PROTOCOL_CODES if c[:2] in ("S.", "I.")})
+SCALARS.update(dict.fromkeys((
+    "copus_intervals", "copus_s_receiving", "copus_s_talking", "copus_s_working", "copus_s_other",
+    "copus_i_presenting", "copus_i_guiding", "copus_i_administration", "copus_i_other",
+    "itias_teacher_talk", "itias_student_talk", "itias_silence", "itias_technology", "itias_indirect_direct",
+    "itias_positive_negative", "itias_open_closed", "itias_student_initiated", "itias_technology_teacher",
+    "itias_steady_state", "itias_content_cross", "itias_pairs"), "num"))
+SCALARS.update({"copus_not_coded": "str", "copus_partial": "str"})
+_GROUP_WORK = ("S.GW", "S.CG", "S.WG", "S.OG")
 CURVES: tuple[str, ...] = ("participation", "consistency", "attention")
 BEHAVIOURS: tuple[str, ...] = TEACHER_BEHAVIOURS + STUDENT_BEHAVIOURS
 #: rubric facts of :func:`lessonlens.rubric.facts.rubric_facts` (issue 5)
@@ -249,6 +267,28 @@ def _samples(env: LessonEnv, behaviour: str, more_than: float | None = 0.0) -> R
     return ranges_of_mask(cols.t, mask, cols.interval)
 
 
+def _ticked(env: LessonEnv, code: str) -> Ranges | None:
+    """The intervals in which a COPUS code was ticked (S.GW: any of CG, WG, OG); None where it was never coded."""
+    timeline = env.timeline
+    if timeline is None:
+        return None
+    members = _GROUP_WORK if code == "S.GW" else (code,)
+    if not any(c in s.ticks for s in timeline.samples for c in members):
+        return None
+    step = timeline.interval
+    return merge([(s.t, s.t + step) for s in timeline.samples if any(s.ticks.get(c) for c in members)])
+
+
+def _coded(env: LessonEnv, code: str) -> Ranges | None:
+    """Where a one-code scheme (ITIAS, FIAS) has ``code``, sample by sample; None without a timeline."""
+    timeline = env.timeline
+    if timeline is None or not timeline.samples:
+        return None
+    t = np.fromiter((s.t for s in timeline.samples), dtype=np.float64, count=len(timeline.samples))
+    mask = np.fromiter((s.code == code for s in timeline.samples), dtype=np.bool_, count=len(timeline.samples))
+    return ranges_of_mask(t, mask, timeline.interval)
+
+
 def _near(env: LessonEnv, t: float | None, half_width: float | None = 60.0) -> Ranges | None:
     if t is None:
         return None
@@ -318,6 +358,8 @@ FUNCTIONS: dict[str, Function] = {f.name: f for f in (
     Function("below", ("curve", "num"), "ranges", _below, memo=True),
     Function("above", ("curve", "num"), "ranges", _above, memo=True),
     Function("near", ("num", "num"), "ranges", _near, optional=1),
+    Function("ticked", ("code",), "ranges", _ticked, memo=True),
+    Function("coded", ("code",), "ranges", _coded, memo=True),
     Function("overlap", ("ranges", "ranges"), "ranges", _ranges2(_intersect), memo=True),
     Function("minus", ("ranges", "ranges"), "ranges", _ranges2(_minus), memo=True),
     Function("union", ("ranges", "ranges"), "ranges", _ranges2(lambda a, b: merge(a + b)), memo=True),
