@@ -78,8 +78,8 @@ def add_to(app: typer.Typer) -> None:
         title: Annotated[str, TITLE] = "",
         sample: Annotated[bool, typer.Option("--sample", help="使用自带示例课 / use the bundled sample "
                                                                "lesson.")] = False,
-        scheme: Annotated[str, typer.Option("--scheme", help="编码表的编码方案 platform-9|st|fias|verbal-activity"
-                                                             "（默认按表头判断）/ "
+        scheme: Annotated[str, typer.Option("--scheme", help="编码表的编码方案 platform-9|st|fias|verbal-activity|"
+                                                             "copus|itias（默认按表头判断）/ "
                                                              "scheme of a coded sheet.")] = "",
         interval: Annotated[float, typer.Option("--interval", help="编码表的采样间隔（秒）/ sampling interval of "
                                                                    "a coded sheet.")] = 0.0,

@@ -213,7 +213,7 @@ def add_to(app: typer.Typer) -> None:
 
     @store_app.command("export")
     def export(out: Path = OUT_FILE,
-               table: str = typer.Option("lessons", "--table", help="lessons | findings | rubric"),
+               table: str = typer.Option("lessons", "--table", help="lessons | findings | rubric | metrics"),
                fmt: str | None = typer.Option(None, "--format", help="csv | parquet（默认看扩展名 / by extension)"),
                db: str | None = DB_OPTION,
                teacher: str | None = TEACHER, school: str | None = SCHOOL,

@@ -29,6 +29,7 @@ from lessonlens.plugins.reports.common import (
 )
 from lessonlens.plugins.reports.model import Chart, DataTable, Report
 from lessonlens.plugins.reports.palette import series_color
+from lessonlens.plugins.reports.protocols import protocol_comparison
 
 TOO_FEW = Text(zh="对比报告至少需要两节课的分析，收到 {n} 个", en="a comparison needs at least two analyses, got {n}")
 NO_METRICS = Text(zh="课例 {lesson} 没有编码数据或指标", en="lesson {lesson} has no coded timeline or metrics")
@@ -128,10 +129,12 @@ def compare_report(job: ReportJob, output: Path) -> Report:
     colors = [series_color(i) for i in range(len(pairs))]
     rows, table = side_by_side(pairs, names, lang)
     charts = [
-        shares_chart(pairs, names, lang),
+        shares_chart(pairs, names, lang) if any(m.shares.get("teacher_shares") or m.shares.get("student_shares")
+                                                for _, m in pairs) else None,
         *(overlay_chart(pairs, names, c, lang) for c in CURVES),
         st_overlay(pairs, names, lang),
         rtch_chart(list(zip(names, (m for _, m in pairs), strict=True)), lang, colors),
+        *protocol_comparison([m for _, m in pairs], names, lang),
     ]
     lessons = [{"name": n, "color": c, "lesson": a.lesson, "findings": finding_rows(a.findings, lang)}
                for n, c, (a, _) in zip(names, colors, pairs, strict=True)]

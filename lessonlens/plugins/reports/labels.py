@@ -43,9 +43,29 @@ CHARTS: dict[str, Text] = {
     "trend": Text(zh="指标趋势", en="Metric trends"),
     "share_trend": Text(zh="行为占比趋势", en="Behaviour share trends"),
     "modes": Text(zh="教学模式分布", en="Teaching modes"),
+    "copus_instructor": Text(zh="COPUS 教师行为", en="COPUS instructor codes"),
+    "copus_students": Text(zh="COPUS 学生行为", en="COPUS student codes"),
+    "copus_pie_instructor": Text(zh="COPUS 教师行为归并类", en="COPUS instructor, collapsed"),
+    "copus_pie_students": Text(zh="COPUS 学生行为归并类", en="COPUS students, collapsed"),
+    "itias_matrix": Text(zh="ITIAS 互动矩阵热力图", en="ITIAS interaction matrix (heat map)"),
+    "itias_curves": Text(zh="ITIAS 四类行为动态曲线", en="ITIAS dynamic curves of the four groups"),
 }
 
 CAPTIONS: dict[str, Text] = {
+    "copus_instructor": Text(zh="每个编码被勾选的 2 分钟区间所占比例（Smith 等 2013）；“未编码”表示该表没有这一列。",
+                             en="Fraction of the 2-minute intervals in which each code was ticked (Smith et al. "
+                             "2013); 'not coded': the sheet has no column for it."),
+    "copus_students": Text(zh="同上；GW = CG、WG 或 OG 任一（Lund 等 2015）。",
+                           en="As above; GW = any of CG, WG or OG (Lund et al. 2015)."),
+    "copus_pie_instructor": Text(zh="各归并类的勾选数占教师全部勾选的比例（Smith 等 2014）。",
+                                 en="Each collapsed category's ticks over all instructor ticks (Smith et al. 2014)."),
+    "copus_pie_students": Text(zh="各归并类的勾选数占学生全部勾选的比例（Smith 等 2014）。",
+                               en="Each collapsed category's ticks over all student ticks (Smith et al. 2014)."),
+    "itias_matrix": Text(zh="行为前一采样点的编码，列为后一采样点的编码；颜色越深次数越多，对角线为稳态格。",
+                         en="Row: the code at one sample; column: at the next. Darker: more pairs; the diagonal "
+                         "holds the steady-state cells."),
+    "itias_curves": Text(zh="每段采样中教师言语、学生言语、沉寂与技术各占的比例。",
+                         en="Share of teacher talk, student talk, silence and technology in each block of samples."),
     "timeline": Text(
         zh="每 {interval} 秒采样一次，每 {minutes} 分钟统计一次；圆点越大，该行为在这 {minutes} 分钟内越多。",
         en="Sampled every {interval} s, counted per {minutes} min; a larger dot means more of that behaviour in "

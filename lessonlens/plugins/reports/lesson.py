@@ -22,6 +22,7 @@ from lessonlens.plugins.reports.common import (
     video_source,
 )
 from lessonlens.plugins.reports.model import DataTable, Report
+from lessonlens.plugins.reports.protocols import protocol_charts
 
 ONE_LESSON = Text(zh="课堂报告需要恰好一节课的分析，收到 {n} 个",
                   en="a lesson report needs exactly one analysis, got {n}")
@@ -45,7 +46,7 @@ def lesson_report(job: ReportJob, output: Path) -> Report:
         raise InputError(NO_METRICS, lesson=analysis.lesson.id)
     lang = job.lang
     unavailable = tuple(analysis.unavailable)
-    charts = behaviour_charts(metrics, lang, lesson_name(analysis.lesson), unavailable)
+    charts = behaviour_charts(metrics, lang, lesson_name(analysis.lesson), unavailable) + protocol_charts(metrics, lang)
     cards = metric_cards(analysis, lang)
     metric_table = DataTable("metrics", ui("key_metrics", lang), ("metric", "value"),
                              tuple((k, metrics.scalars.get(k)) for k in sorted(metrics.scalars)))

@@ -30,6 +30,7 @@ from lessonlens.plugins.reports.common import (
 from lessonlens.plugins.reports.compare import measured
 from lessonlens.plugins.reports.model import Chart, DataTable, Report
 from lessonlens.plugins.reports.palette import BEHAVIOUR_COLORS, CURVE_COLORS
+from lessonlens.plugins.reports.protocols import protocol_comparison
 
 TOO_FEW = Text(zh="周期报告至少需要两节课的分析，收到 {n} 个",
                en="a periodic report needs at least two analyses, got {n}")
@@ -202,7 +203,8 @@ def period_report(job: ReportJob, output: Path) -> Report:
     }
     by_month = len(teachers) > 1
     points = trend_points(pairs, by_month)
-    charts = [trend_chart(points, lang, by_month), share_trend_chart(points, lang, by_month), rose, rtch]
+    charts = [trend_chart(points, lang, by_month), share_trend_chart(points, lang, by_month), rose, rtch,
+              *protocol_comparison([m for _, m in pairs], labels_by_date, lang)]
     title = job.title or labels.REPORT_TITLES["period"].get(lang)
     return Report(kind="period", template="period.html.j2", lang=lang, title=title, context=context,
                   charts=tuple(c for c in charts if c is not None), tables=(fvl_table, teacher_table, mode_table))
