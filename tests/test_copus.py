@@ -129,8 +129,8 @@ def test_fractions_in_range_and_pooled_is_weighted_mean(lessons: list[list[dict[
 
 
 def test_agreement_kappa_per_code_and_overall(eight: Path, tmp_path: Path) -> None:
-    from lessonlens.core.measure import read_coded_sheet
-    from lessonlens.core.tick_agreement import kappa, tick_agreement
+    from lessonlens.pipeline.measure import read_coded_sheet
+    from lessonlens.pipeline.tick_agreement import kappa, tick_agreement
 
     # hand: 2 x 2 table both 1, only A 1, only B 0, neither 2: p_o 3/4, p_a 1/2, p_b 1/4, p_e 1/2 -> κ 0.5
     assert kappa(1, 1, 0, 2) == (0.75, 0.5)

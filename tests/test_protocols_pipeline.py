@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from lessonlens.cli import app
-from lessonlens.core.rules.inputs import analysis_from_file
+from lessonlens.pipeline.inputs import analysis_from_file
 
 LECTURE_HEAD = "interval,S.L,S.Ind,S.CG,S.WG,S.OG,S.AnQ,I.Lec,I.RtW,I.PQ,I.MG"
 

@@ -12,9 +12,9 @@ from rich.console import Console
 from rich.table import Table
 
 from lessonlens.core.i18n import Text, current_lang
-from lessonlens.core.measure import read_coded_sheet
 from lessonlens.core.plugins import get_manager
-from lessonlens.core.tick_agreement import tick_agreement
+from lessonlens.pipeline.measure import read_coded_sheet
+from lessonlens.pipeline.tick_agreement import tick_agreement
 
 _T = {
     "title": Text(zh="两位观察者的一致性（{n} 个区间）", en="Agreement of two observers ({n} intervals)"),
