@@ -131,9 +131,12 @@ def swappable_backends(repeat: int) -> list[tuple[str, float, int]]:
 
     rows: list[tuple[str, float, int]] = []
     classroom = student_frame(["front", "raised", "down", "side", "standing"] * 8)
-    run = backends.mediapipe_runner({"tiles": "4x2"})
+    run = backends.mediapipe_runner({"crops": "tiles", "tiles": "4x2"})
     rows.append(("student-pose: mediapipe Pose on 4x2 tiles of 1280x720", per_call(lambda: run(classroom),
                                                                                   max(3, repeat // 3)), INSTANTS))
+    around = backends.mediapipe_runner({})
+    rows.append(("student-pose: mediapipe faces on tiles, Pose around each face", per_call(
+        lambda: around(classroom), max(3, repeat // 3)), INSTANTS))
     people = [np.array([(100 + 28 * c + 30 * dx, 200 + 90 * r + 30 * dy, 0.9) for dx, dy in
                         [(0, -0.6), (0.2, -0.7), (-0.2, -0.7), (0.35, -0.6), (-0.35, -0.6), (0.5, 0), (-0.5, 0),
                          (0.6, 0.8), (-0.6, 0.8), (0.5, 1.3), (-0.5, 1.3)] + [(0, 2)] * 6], np.float32)

@@ -88,7 +88,7 @@ def test_cues_on_mediapipe_poses_of_real_photographs() -> None:
 
     from lessonlens.plugins.detectors.student_pose.backends import mediapipe_runner
 
-    run = mediapipe_runner({"tiles": "1x1"})
+    run = mediapipe_runner({"crops": "tiles", "tiles": "1x1"})
     astronaut = run(data.astronaut())  # upright, facing the camera, hands low
     assert len(astronaut) == 1
     assert posture(astronaut, 0).behaviour == "listening"
@@ -278,7 +278,7 @@ def test_a_real_raised_hand_is_found_where_it_is_labelled(shot: str) -> None:
     image = read_rgb(images[0])
     h, w = image.shape[:2]
     _, xc, yc, _, _ = (float(v) for v in (REAL / "labels" / f"{images[0].stem}.txt").read_text().split()[:5])
-    found = StudentPoseDetector().frame_reader({"tiles": "4x2"})(image)
+    found = StudentPoseDetector().frame_reader({"crops": "tiles", "tiles": "4x2"})(image)
     raised = [r for r in found if r.raised]
     assert len(found) >= 2 and len(raised) == 1
     x, y, bw, bh = raised[0].hand or (0, 0, 0, 0)
