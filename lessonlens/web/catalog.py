@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -277,6 +278,23 @@ def delete_lesson(engine: Engine, media_root: Path, lesson_id: str) -> None:
     folder = media_root / "lessons" / lesson_id
     if folder.is_dir():
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def remove_orphans(engine: Engine, media_root: Path, older_than_s: float = 3600.0) -> list[str]:
+    """Delete lesson folders with no catalogue entry (an upload killed before its row was written),
+    once they are ``older_than_s`` old (so an upload in flight in another server process is kept)."""
+    folder = media_root / "lessons"
+    if not folder.is_dir():
+        return []
+    with engine.connect() as conn:
+        known = set(conn.scalars(select(WebLesson.id)))
+    limit = time.time() - older_than_s
+    removed = []
+    for child in folder.iterdir():
+        if child.is_dir() and child.name not in known and child.stat().st_mtime < limit:
+            shutil.rmtree(child, ignore_errors=True)
+            removed.append(child.name)
+    return removed
 
 
 # -- audit -------------------------------------------------------------------------------------

@@ -32,7 +32,8 @@ from lessonlens.jobs.table import (
     list_jobs,
     mark_failed,
     mark_finished_on,
-    mark_running,
+    mark_running_on,
+    now,
     retry,
     submit_job,
 )
@@ -142,12 +143,22 @@ class JobRunner:
             except Exception:  # the worker must outlive any one job; run() records the job's own errors
                 _log.exception("analysis job of %s", lesson_id)
 
+    def _claim(self, lesson_id: str) -> bool:
+        """Take a queued job for this process (several server processes may share the table)."""
+        with self.store.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
+            result = conn.execute(update(job_table).where(job_table.c.lesson_id == lesson_id,
+                                                          job_table.c.state == JobState.QUEUED.value)
+                                  .values(state=JobState.RUNNING.value))
+            if result.rowcount != 1:
+                return False
+            mark_running_on(conn, [(lesson_id, self.worker, now())])
+        return True
+
     def run(self, lesson_id: str) -> None:
         """Run a queued job to its end (done, or failed with a one-line error)."""
         job = get_job(self.store, lesson_id)
-        if job is None or job.state is not JobState.QUEUED:
+        if job is None or not self._claim(lesson_id):
             return
-        mark_running(self.store, lesson_id, self.worker)
         last = [0.0]
 
         def progress(event: ProgressEvent) -> None:

@@ -14,7 +14,7 @@ from lessonlens.jobs.spec import LessonSpec
 from lessonlens.pipeline.stages import ProgressEvent
 from lessonlens.store.api import Store
 from lessonlens.web.auth import LoginLimiter
-from lessonlens.web.catalog import sync_from_store
+from lessonlens.web.catalog import remove_orphans, sync_from_store
 from lessonlens.web.jobs import Analyzer, JobRunner
 from lessonlens.web.settings import WebSettings
 
@@ -57,8 +57,10 @@ class Platform:
                    limiter=LoginLimiter(settings.login_attempts, settings.login_window_s))
 
     def start(self) -> None:
-        """Catalogue lessons added to the store by other means, pick up jobs a restart interrupted, run jobs."""
+        """Catalogue lessons added to the store by other means, remove what uploads cut off by a kill
+        left behind, pick up jobs a restart interrupted, run jobs."""
         sync_from_store(self.engine)
+        remove_orphans(self.engine, self.media)
         self.runner.recover()
         if self.settings.run_jobs:
             self.runner.start()

@@ -1,0 +1,35 @@
+"""The platform for any ASGI server, configured by environment variables:
+
+    LESSONLENS_DB=postgresql://… LESSONLENS_MEDIA=/srv/lessonlens/media \\
+        uvicorn --factory lessonlens.web.asgi:app --host 127.0.0.1 --port 8000 --proxy-headers
+
+``LESSONLENS_SECURE_COOKIES=1`` behind HTTPS; ``LESSONLENS_JOBS=0`` in processes that should only
+serve pages (run the analysis jobs in one process, or with ``lessonlens batch``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from litestar import Litestar
+
+from lessonlens.store.db import default_path
+from lessonlens.web.app import create_app
+from lessonlens.web.settings import DEFAULT_MAX_UPLOAD, WebSettings
+
+
+def settings_from_env() -> WebSettings:
+    env = os.environ
+    return WebSettings(
+        db=env.get("LESSONLENS_DB") or None,
+        media=Path(env.get("LESSONLENS_MEDIA") or default_path().parent / "media"),
+        max_upload=int(env.get("LESSONLENS_MAX_UPLOAD_MB", "0") or 0) * 1024 * 1024 or DEFAULT_MAX_UPLOAD,
+        secure_cookies=env.get("LESSONLENS_SECURE_COOKIES", "") in ("1", "true", "yes"),
+        run_jobs=env.get("LESSONLENS_JOBS", "1") not in ("0", "false", "no"),
+    )
+
+
+def app() -> Litestar:
+    """The application factory (``uvicorn --factory lessonlens.web.asgi:app``)."""
+    return create_app(settings_from_env())

@@ -1,0 +1,148 @@
+"""Analysis jobs of the platform: a failing analysis shows its one-line reason and can be retried;
+a server that stopped mid-job queues the job again (or fails it after its attempts); what a killed
+upload left behind is removed; and a real server killed with SIGKILL during a job finishes it once
+after a restart."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from web_support import client_for, csrf, make_world
+
+from lessonlens.jobs import get_job
+from lessonlens.jobs.table import mark_running
+from lessonlens.web.catalog import remove_orphans
+from lessonlens.web.jobs import MAX_ATTEMPTS
+from lessonlens.web.platform import Platform
+
+BROKEN_MP4 = b"\x00\x00\x00\x18ftypisom" + b"\x00" * 12 + b"not really a movie" * 50
+
+
+def test_a_failed_job_says_why_and_can_be_retried(tmp_path: Path) -> None:
+    world = make_world(tmp_path)
+    p = world.platform
+    with client_for(world, "t1") as c:
+        made = c.post("/upload", data={"_csrf_token": csrf(c), "title": "坏文件"},
+                      files={"teacher": ("t.mp4", BROKEN_MP4, "video/mp4")}, follow_redirects=False)
+        lesson_id = made.headers["location"].rsplit("/", 1)[1]
+        p.runner.run(lesson_id)  # the worker thread is off in these tests: run the job here
+        job = get_job(p.store, lesson_id)
+        assert job is not None and job.state.value == "failed" and job.attempts == 1
+        assert "\n" not in job.error and job.error
+        status = c.get(f"/lessons/{lesson_id}/status").text
+        assert job.error.split(":")[0] in status and f'hx-post="/lessons/{lesson_id}/retry"' in status
+        with client_for(world, "obs") as other:  # not the owner: no retry
+            assert other.post(f"/lessons/{lesson_id}/retry", data={"_csrf_token": csrf(other)}).status_code == 404
+        retried = c.post(f"/lessons/{lesson_id}/retry", data={"_csrf_token": csrf(c)})
+        assert retried.status_code == 200 and "job queued" in retried.text.replace("排队中", "job queued")
+    job = get_job(p.store, lesson_id)
+    assert job is not None and job.state.value == "queued"
+    p.close()
+
+
+def test_a_restart_queues_interrupted_jobs_again_within_their_attempts(tmp_path: Path) -> None:
+    world = make_world(tmp_path)
+    with client_for(world, "t1") as c:
+        ids = []
+        for n in range(2):
+            made = c.post("/upload", data={"_csrf_token": csrf(c), "title": f"l{n}"},
+                          files={"teacher": ("t.mp4", BROKEN_MP4, "video/mp4")}, follow_redirects=False)
+            ids.append(made.headers["location"].rsplit("/", 1)[1])
+    store = world.platform.store
+    mark_running(store, ids[0])  # the server died while this one ran ...
+    for _ in range(MAX_ATTEMPTS):
+        mark_running(store, ids[1])  # ... and this one has died with it too often
+    world.platform.close()
+    again = Platform.open(world.platform.settings)
+    assert again.runner.recover() == [ids[0]]
+    first, second = get_job(again.store, ids[0]), get_job(again.store, ids[1])
+    assert first is not None and first.state.value == "queued" and first.attempts == 1
+    assert second is not None and second.state.value == "failed" and "stopped" in second.error
+    # an upload killed before its row was written left a folder: removed once it is old
+    orphan = again.media / "lessons" / "L-cut-off"
+    orphan.mkdir(parents=True)
+    (orphan / ".teacher.mp4.part").write_bytes(b"half")
+    assert remove_orphans(again.engine, again.media) == []  # young: maybe an upload in flight elsewhere
+    os.utime(orphan, (time.time() - 7200, time.time() - 7200))
+    assert remove_orphans(again.engine, again.media) == ["L-cut-off"]
+    assert sorted(p.name for p in (again.media / "lessons").iterdir()) == sorted(ids)
+    again.close()
+
+
+def _serve(db: str, media: Path, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "lessonlens", "serve", "--db", db, "--media", str(media),
+                             "--port", str(port), "--detectors", "speech,teacher-pose"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _wait(predicate: Any, timeout: float, what: str) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := predicate():
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.mark.slow
+def test_a_server_killed_during_a_job_finishes_it_once_after_restart(tmp_path: Path) -> None:
+    from _synth import needs_synth, short_lesson
+    from sqlalchemy import func, select
+    from test_web_browser import PASSWORD, _cli, _free_port
+
+    from lessonlens.store import Store
+    from lessonlens.store.models import analysis_table
+
+    needs_synth()
+    import httpx
+
+    lesson = short_lesson()
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}
+    db, media = str(tmp_path / "db.sqlite"), tmp_path / "media"
+    _cli("users", "add", "wang", "--role", "teacher", "--password", PASSWORD, "--db", db, env=env)
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = _serve(db, media, port, env)
+    try:
+        with httpx.Client(base_url=base, timeout=60, follow_redirects=True) as c:
+            _wait(lambda: _up(c), 60, "the server")
+            c.post("/login", data={"name": "wang", "password": PASSWORD, "_csrf_token": c.cookies["csrftoken"]})
+            with open(lesson.teacher, "rb") as video, open(lesson.audio, "rb") as audio:
+                made = c.post("/upload", data={"_csrf_token": c.cookies["csrftoken"], "title": "kill"},
+                              files={"teacher": ("teacher.mp4", video, "video/mp4"),
+                                     "audio": ("audio.m4a", audio, "audio/mp4")})
+            lesson_id = str(made.url).rsplit("/", 1)[1]
+        with Store.open(db) as store:
+            _wait(lambda: (j := get_job(store, lesson_id)) is not None and j.state.value == "running", 60, "running")
+            server.send_signal(signal.SIGKILL)
+            server.wait(10)
+            job = get_job(store, lesson_id)
+            assert job is not None and job.state.value == "running"  # the table says where it stood
+            with store.engine.connect() as conn:
+                assert conn.scalar(select(func.count()).select_from(analysis_table)) == 0  # nothing half-stored
+        server = _serve(db, media, port, env)
+        with Store.open(db) as store:
+            done = _wait(lambda: (j := get_job(store, lesson_id)) is not None and j.state.value in ("done", "failed")
+                         and j, 120, "the job after the restart")
+            assert done.state.value == "done" and done.attempts == 2, done.error
+            with store.engine.connect() as conn:
+                assert conn.scalar(select(func.count()).select_from(analysis_table)) == 1
+    finally:
+        server.kill()
+        server.wait(10)
+
+
+def _up(c: Any) -> bool:
+    import httpx
+
+    try:
+        return c.get("/login").status_code == 200
+    except httpx.TransportError:
+        return False
