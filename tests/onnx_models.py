@@ -202,3 +202,62 @@ def action_head(path: Path, classes: int, frames: int = 8, height: int = 256, wi
          _const("depth", np.array(classes, np.int64)), _const("values", np.array([0.05, 0.95], np.float32)),
          _const("zero", np.zeros((), np.float32))])
     return _save(graph, path)
+
+
+def sensevoice_dir(folder: Path, said: str) -> Path:
+    """A funasr-onnx SenseVoiceSmall directory: a character SentencePiece model trained here (with
+    SenseVoice's ``<|zh|>``-style tags as symbols), ``config.yaml``, ``am.mvn`` and a model.onnx with
+    SenseVoice's signature (``speech``, ``speech_lengths``, ``language``, ``textnorm`` ->
+    ``ctc_logits`` BxTxV, ``encoder_out_lens``) whose CTC path spells the tags and ``said``."""
+    import io
+
+    import sentencepiece as spm
+
+    folder.mkdir(parents=True)
+    tags = ["<|zh|>", "<|NEUTRAL|>", "<|Speech|>", "<|withitn|>"]
+    model = io.BytesIO()
+    spm.SentencePieceTrainer.train(sentence_iterator=iter([said, "同学们好", "懂了吗", "今天学习分数"] * 5),
+                                   model_writer=model, vocab_size=24, model_type="char", character_coverage=1.0,
+                                   user_defined_symbols=tags, bos_id=-1, eos_id=-1, unk_id=1, pad_id=0)
+    (folder / "chn_jpn_yue_eng_ko_spectok.bpe.model").write_bytes(model.getvalue())
+    sp = spm.SentencePieceProcessor(model_proto=model.getvalue())
+    ids = [sp.piece_to_id(t) for t in tags] + [i for i in sp.encode(said) if sp.id_to_piece(i) != "▁"]
+    vocab = sp.get_piece_size()
+    steps = 2 * len(ids)  # each token, then a blank (id 0), so repeats survive CTC's merging
+    logits = np.full((1, steps, vocab), -5.0, np.float32)
+    for i, token in enumerate(ids):
+        logits[0, 2 * i, token] = 5.0
+        logits[0, 2 * i + 1, 0] = 5.0
+    nodes = [
+        helper.make_node("ReduceMean", ["speech"], ["m"], keepdims=0),
+        helper.make_node("Cast", ["language"], ["lang_f"], to=TensorProto.FLOAT),
+        helper.make_node("Cast", ["textnorm"], ["norm_f"], to=TensorProto.FLOAT),
+        helper.make_node("ReduceSum", ["lang_f"], ["l"], keepdims=0),
+        helper.make_node("ReduceSum", ["norm_f"], ["n"], keepdims=0),
+        helper.make_node("Add", ["m", "l"], ["ml"]),
+        helper.make_node("Add", ["ml", "n"], ["mln"]),
+        helper.make_node("Mul", ["mln", "zero"], ["nothing"]),
+        helper.make_node("Add", ["table", "nothing"], ["ctc_logits"]),
+        helper.make_node("Cast", ["speech_lengths"], ["len_f"], to=TensorProto.FLOAT),
+        helper.make_node("Mul", ["len_f", "zero"], ["len0"]),
+        helper.make_node("Add", ["len0", "count"], ["count_f"]),
+        helper.make_node("Cast", ["count_f"], ["encoder_out_lens"], to=TensorProto.INT32),
+    ]
+    graph = helper.make_graph(
+        nodes, "sensevoice",
+        [helper.make_tensor_value_info("speech", TensorProto.FLOAT, ["batch", "frames", 560]),
+         helper.make_tensor_value_info("speech_lengths", TensorProto.INT32, ["batch"]),
+         helper.make_tensor_value_info("language", TensorProto.INT32, ["batch"]),
+         helper.make_tensor_value_info("textnorm", TensorProto.INT32, ["batch"])],
+        [helper.make_tensor_value_info("ctc_logits", TensorProto.FLOAT, ["batch", steps, vocab]),
+         helper.make_tensor_value_info("encoder_out_lens", TensorProto.INT32, ["batch"])],
+        [_const("table", logits), _const("zero", np.zeros((), np.float32)),
+         _const("count", np.array([float(steps)], np.float32))])
+    _save(graph, folder / "model.onnx")
+    (folder / "config.yaml").write_text(PARAFORMER_CONFIG, encoding="utf-8")
+    shift, scale = " ".join(["-8.0"] * 560), " ".join(["0.25"] * 560)
+    (folder / "am.mvn").write_text(
+        "<Nnet>\n<Splice> 560 560\n[ 0 ]\n<AddShift> 560 560\n"
+        f"<LearnRateCoef> 0 [ {shift} ]\n<Rescale> 560 560\n<LearnRateCoef> 0 [ {scale} ]\n</Nnet>\n",
+        encoding="utf-8")
+    return folder

@@ -81,3 +81,14 @@ def test_unknown_backend_is_named(tmp_path: Path) -> None:
                             options={"backend": "kaldi"})
     with pytest.raises(PluginError, match="whisper, funasr"):
         list(get_manager().detector("asr").detect(request))
+
+
+def test_sensevoice_directory_is_read_with_its_sentencepiece_tokens(tmp_path: Path, models_dir: Path) -> None:
+    pytest.importorskip("sentencepiece")
+    from lessonlens.plugins.detectors import asr_funasr
+
+    folder = onnx_models.sensevoice_dir(tmp_path / "sensevoice", "同学们好")
+    model = asr_funasr.recogniser({"funasr_model": str(folder)}, "asr")
+    assert type(model).__name__ == "SenseVoiceSmall"
+    tone = (0.1 * np.sin(np.arange(32000) * 2 * np.pi * 220 / 16000)).astype(np.float32)
+    assert list(asr_funasr.transcribe(model, tone, [(0.0, 2.0)])) == [(0.0, 2.0, "同学们好", 1.0)]
