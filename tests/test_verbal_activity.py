@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from lessonlens import CodeRequest, InputError, LessonMeta, get_manager, measure, read_coded_sheet
-from lessonlens.core.metric_labels import METRIC_LABELS
 from lessonlens.core.observations import (
     BehaviourCue,
     BoardTextObservation,
@@ -178,7 +177,8 @@ def test_no_known_samples_leave_every_share_undefined() -> None:
 def test_metric_labels_in_both_languages() -> None:
     for key in ("va_teacher_verbal", "va_teacher_activity", "va_student_verbal", "va_student_activity",
                 "va_condensed"):
-        assert METRIC_LABELS[key].zh and METRIC_LABELS[key].en and METRIC_LABELS[key].zh != METRIC_LABELS[key].en
+        label = get_manager().metric_label(key)
+        assert label.zh and label.en and label.zh != label.en
 
 
 # -- coding from observations ----------------------------------------------------------------------

@@ -12,7 +12,6 @@ from rich.table import Table
 
 from lessonlens.core.documents import dumps
 from lessonlens.core.i18n import Text, current_lang
-from lessonlens.core.metric_labels import METRIC_LABELS, MODE_LABELS, metric_label
 from lessonlens.core.metric_records import wide_table
 from lessonlens.core.metrics import Metrics, Scalar
 from lessonlens.core.plugins import get_manager
@@ -83,11 +82,18 @@ def clock(seconds: float) -> str:
     return f"{whole // 60:d}:{whole % 60:02d}"
 
 
+def metric_label(key: str) -> Text:
+    """A metric's label with its unit, as its metric plugin declares it."""
+    return get_manager().metric_label(key)
+
+
 def _value(key: str, value: Scalar) -> str:
     if value is None:
         return both(_HEAD["undefined"])
     if key.startswith("mode"):
-        return both(MODE_LABELS.get(str(value), Text(zh=str(value), en=str(value))))
+        field = get_manager().metric_fields().get(key)
+        modes = field.values if field is not None else {}
+        return both(modes.get(str(value), Text(zh=str(value), en=str(value))))
     if key == "longest_lecture" and isinstance(value, float | int):
         return clock(float(value))
     if isinstance(value, float):
@@ -225,7 +231,7 @@ def render_pooled(pooled: list[Pooled], console: Console) -> None:
     table = _table(both(_HEAD["pooled"]), both(_HEAD["metric"]), both(_HEAD["pooled_col"]), both(_HEAD["mean_col"]),
                    both(_HEAD["lessons"]))
     for p in pooled:
-        table.add_row(both(metric_label(p.metric)) if p.metric in METRIC_LABELS else p.metric,
+        table.add_row(both(metric_label(p.metric)) if p.metric in get_manager().metric_fields() else p.metric,
                       _fraction(p.pooled), _fraction(p.mean_of_lessons), str(p.lessons))
     console.print(table)
 

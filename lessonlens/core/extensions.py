@@ -171,11 +171,52 @@ class Coder(abc.ABC):
         return 2 if any(first.lower() == c.id.lower() or first == c.label.zh for c in self.scheme.codes) else 0
 
 
+@attrs.frozen
+class MetricField:
+    """One id a metric fills, declared on the metric class: the one place its labels live.
+
+    ``part``: where the id is (``scalars``, ``shares``, ``series``, ``episodes``, ``tables``);
+    ``type``: its type in diagnosis rules (``num`` or ``str``); ``symbol``: its short form in charts
+    and narrow columns (``Rt``); ``unit``: shown after the label where the value is a bare number;
+    ``values``: labels of a ``str`` metric's values (the teaching modes).
+    """
+
+    id: str
+    label: Text
+    part: str = "scalars"
+    type: str = "num"
+    symbol: str = ""
+    unit: Text | None = None
+    values: Mapping[str, Text] = attrs.field(factory=dict)
+
+    def name(self) -> Text:
+        """The label with its symbol: ``教师行为占有率 Rt`` / ``Teacher occupancy Rt``."""
+        if not self.symbol:
+            return self.label
+        return Text(zh=f"{self.label.zh} {self.symbol}", en=f"{self.label.en} {self.symbol}")
+
+    def title(self) -> Text:
+        """The name with its unit, for tables of bare numbers: ``时长（秒）`` / ``Duration (s)``."""
+        name = self.name()
+        if self.unit is None:
+            return name
+        return Text(zh=f"{name.zh}（{self.unit.zh}）", en=f"{name.en} ({self.unit.en})")
+
+    def short(self) -> Text:
+        """The symbol where there is one (chart axes, narrow columns), else the name."""
+        return Text(zh=self.symbol, en=self.symbol) if self.symbol else self.name()
+
+
 class Metric(abc.ABC):
-    """Computes some metrics from a coded timeline; ``schemes`` lists the schemes it reads (``*``: any)."""
+    """Computes some metrics from a coded timeline; ``schemes`` lists the schemes it reads (``*``: any).
+
+    ``fields`` declares the ids it fills with their labels and types: the CLI, the reports, the store
+    and the rule checker read them from there.
+    """
 
     name: ClassVar[str]
     schemes: ClassVar[tuple[str, ...]] = ("*",)
+    fields: ClassVar[tuple[MetricField, ...]] = ()
 
     def accepts(self, scheme: str) -> bool:
         return "*" in self.schemes or scheme in self.schemes

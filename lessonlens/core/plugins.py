@@ -20,7 +20,7 @@ import pluggy
 
 from lessonlens.core import hookspecs
 from lessonlens.core.errors import PluginError
-from lessonlens.core.extensions import Coder, Detector, Metric, Renderer
+from lessonlens.core.extensions import Coder, Detector, Metric, MetricField, Renderer
 from lessonlens.core.i18n import Text, current_lang
 from lessonlens.core.timeline import CodingScheme
 
@@ -296,6 +296,21 @@ class PluginManager:
 
     def metric(self, name: str) -> Metric:
         return _lookup(self.registry.metrics, name, "metrics")
+
+    def metric_fields(self) -> dict[str, MetricField]:
+        """Every id the registered metrics declare (:attr:`Metric.fields`), the first declaration winning."""
+        fields: dict[str, MetricField] = {}
+        for reg in self.registry.metrics.values():
+            for field in reg.item.fields:
+                fields.setdefault(field.id, field)
+        return fields
+
+    def metric_label(self, metric_id: str, unit: bool = True) -> Text:
+        """The label of a metric id (with its unit unless ``unit`` is false); an undeclared id is itself."""
+        field = self.metric_fields().get(metric_id)
+        if field is None:
+            return Text(zh=metric_id, en=metric_id)
+        return field.title() if unit else field.name()
 
     def renderer(self, report: str, fmt: str) -> Renderer:
         for reg in self.registry.renderers.values():

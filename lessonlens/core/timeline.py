@@ -15,6 +15,18 @@ TEACHER_BEHAVIOURS: tuple[str, ...] = (
 STUDENT_BEHAVIOURS: tuple[str, ...] = (
     "listening", "hand_raising", "answering", "reading_writing", "peer_interaction",
 )
+#: labels of the behaviours (SPEC.md section 2): the one place they are written
+BEHAVIOUR_LABELS: dict[str, Text] = {
+    "lecturing": Text(zh="讲授", en="Lecturing"),
+    "board_writing": Text(zh="板书", en="Board writing"),
+    "patrolling": Text(zh="巡视", en="Patrolling"),
+    "teacher_student_interaction": Text(zh="师生互动", en="Teacher-student interaction"),
+    "listening": Text(zh="听讲", en="Listening"),
+    "hand_raising": Text(zh="举手", en="Hand raising"),
+    "answering": Text(zh="应答", en="Answering"),
+    "reading_writing": Text(zh="读写", en="Reading/writing"),
+    "peer_interaction": Text(zh="生生互动", en="Peer interaction"),
+}
 ST_CODES: tuple[str, ...] = ("S", "T")
 
 

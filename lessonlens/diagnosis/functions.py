@@ -15,24 +15,22 @@ import attrs
 import numpy as np
 
 from lessonlens.columnar.columns import TimelineColumns, timeline_columns
+from lessonlens.core.plugins import get_manager
 from lessonlens.core.timeline import STUDENT_BEHAVIOURS, TEACHER_BEHAVIOURS
 from lessonlens.diagnosis.env import CURVE_FIELDS, LESSON_FIELDS, LessonEnv
 
 Ranges = tuple[tuple[float, float], ...]
 
-#: Scalar metric ids of CONTRACTS.md (issue 3) and their types.
-SCALARS: dict[str, str] = {
-    "rt": "num", "ch": "num", "mode": "str", "n_t": "num", "n_s": "num", "runs": "num",
-    "rt_30s": "num", "ch_30s": "num", "duration": "num", "participation_mean": "num",
-    "consistency_mean": "num", "attention_mean": "num", "longest_lecture": "num",
-    "switches_per_10min": "num", "n_samples": "num", "interval": "num",
-    # produced by the metric plugins beyond the contract list (docs/metrics.md)
-    "n": "num", "mode_30s": "str", "teacher_switches_per_10min": "num", "bin_seconds": "num",
-    "fias_teacher_talk": "num", "fias_student_talk": "num", "fias_silence": "num",
-    "fias_indirect_direct": "num", "fias_steady_state": "num",
-    "va_teacher_verbal": "num", "va_teacher_activity": "num", "va_student_verbal": "num",
-    "va_student_activity": "num",
-}
+#: scalars every lesson has whatever its metric plugins (the rule environment fills them)
+_LESSON_SCALARS: dict[str, str] = {"n_samples": "num", "interval": "num"}
+
+
+def scalar_types() -> dict[str, str]:
+    """Scalar metric ids and their types: each metric plugin declares its own (``Metric.fields``)."""
+    fields = get_manager().metric_fields().values()
+    return {**_LESSON_SCALARS, **{f.id: f.type for f in fields if f.part == "scalars"}}
+
+
 #: codes of the observation protocols that ``ticked()`` (COPUS, with the derived S.GW) and ``coded()``
 #: (one-code schemes: ITIAS, FIAS) take; written out because core never imports a plugin
 PROTOCOL_CODES: tuple[str, ...] = (
@@ -40,16 +38,6 @@ PROTOCOL_CODES: tuple[str, ...] = (
     *(f"I.{c}" for c in ("Lec", "RtW", "FUp", "PQ", "CQ", "AnQ", "MG", "1o1", "D/V", "Adm", "W", "O")),
     *(str(i) for i in range(1, 19)),
 )
-#: COPUS fractions (``copus_i_lec``, ``copus_s_gw``, collapsed categories) and ITIAS ratios
-SCALARS.update({"copus_" + c.lower().replace(".", "_").replace("/", ""): "num"
-                for c in PROTOCOL_CODES if c[:2] in ("S.", "I.")})
-SCALARS.update(dict.fromkeys((
-    "copus_intervals", "copus_s_receiving", "copus_s_talking", "copus_s_working", "copus_s_other",
-    "copus_i_presenting", "copus_i_guiding", "copus_i_administration", "copus_i_other",
-    "itias_teacher_talk", "itias_student_talk", "itias_silence", "itias_technology", "itias_indirect_direct",
-    "itias_positive_negative", "itias_open_closed", "itias_student_initiated", "itias_technology_teacher",
-    "itias_steady_state", "itias_content_cross", "itias_pairs"), "num"))
-SCALARS.update({"copus_not_coded": "str", "copus_partial": "str"})
 _GROUP_WORK = ("S.GW", "S.CG", "S.WG", "S.OG")
 CURVES: tuple[str, ...] = ("participation", "consistency", "attention")
 BEHAVIOURS: tuple[str, ...] = TEACHER_BEHAVIOURS + STUDENT_BEHAVIOURS
@@ -64,8 +52,9 @@ _NORM_NAME = re.compile(r"^norm\.(.+)\.(?:p\d{1,2}|mean)$")
 
 def name_type(name: str, extra_metrics: Sequence[str] = ()) -> str | None:
     """The type of a metric, rubric or lesson name, or ``None`` when it is not one."""
-    if name in SCALARS:
-        return SCALARS[name]
+    scalars = scalar_types()
+    if name in scalars:
+        return scalars[name]
     if name in extra_metrics:
         return "any"
     group, _, rest = name.partition(".")

@@ -12,15 +12,16 @@ import attrs
 
 from lessonlens.core.i18n import Text
 from lessonlens.core.metrics import Metrics
-from lessonlens.core.timeline import STUDENT_BEHAVIOURS, TEACHER_BEHAVIOURS
+from lessonlens.core.plugins import get_manager
+from lessonlens.core.timeline import BEHAVIOUR_LABELS, STUDENT_BEHAVIOURS, TEACHER_BEHAVIOURS
 
 
 @attrs.frozen
 class IndexedMetric:
-    """One indexed metric: its id, where it is read from in :class:`Metrics`, and its label."""
+    """One indexed metric: its id, where it is read from in :class:`Metrics`, and its label (declared by
+    the metric plugin that fills it; a behaviour share's from the behaviour's label)."""
 
     id: str
-    label: Text
     #: ``scalar`` (``scalars[key]``), ``share`` (``shares[group][key]``) or ``curve`` (``summaries[key].mean``)
     source: str
     key: str
@@ -30,53 +31,28 @@ class IndexedMetric:
     def column(self) -> str:
         return self.id.replace(".", "__")
 
+    @property
+    def label(self) -> Text:
+        if self.source != "share":
+            return get_manager().metric_label(self.id)
+        side = Text(zh="教师", en="teacher") if self.group == "teacher_shares" else Text(zh="学生", en="student")
+        label = BEHAVIOUR_LABELS[self.key]
+        return Text(zh=f"{side.zh}{label.zh}占比", en=f"{side.en} {label.en.lower()} share")
 
-_SCALARS: tuple[tuple[str, Text], ...] = (
-    ("rt", Text(zh="教师行为占有率 Rt", en="teacher-talk ratio Rt")),
-    ("ch", Text(zh="师生行为转换率 Ch", en="conversion ratio Ch")),
-    ("rt_30s", Text(zh="Rt（30 秒采样）", en="Rt (30 s sampling)")),
-    ("ch_30s", Text(zh="Ch（30 秒采样）", en="Ch (30 s sampling)")),
-    ("n_t", Text(zh="T 采样数", en="T samples")),
-    ("n_s", Text(zh="S 采样数", en="S samples")),
-    ("runs", Text(zh="连续段数 g", en="runs g")),
-    ("duration", Text(zh="时长（秒）", en="duration (s)")),
-    ("longest_lecture", Text(zh="最长连续讲授（秒）", en="longest lecture (s)")),
-    ("switches_per_10min", Text(zh="每 10 分钟 S-T 转换数", en="S-T switches per 10 min")),
-    ("teacher_switches_per_10min", Text(zh="每 10 分钟教师行为切换数", en="teacher behaviour switches per 10 min")),
+
+_SCALARS: tuple[str, ...] = (
+    "rt", "ch", "rt_30s", "ch_30s", "n_t", "n_s", "runs", "duration", "longest_lecture", "switches_per_10min",
+    "teacher_switches_per_10min",
 )
-_CURVES: tuple[tuple[str, Text], ...] = (
-    ("participation", Text(zh="参与度均值", en="mean participation")),
-    ("consistency", Text(zh="表现度均值", en="mean consistency")),
-    ("attention", Text(zh="关注度均值", en="mean attention")),
-)
-_SHARE_LABELS: dict[str, Text] = {
-    "lecturing": Text(zh="讲授", en="lecturing"),
-    "board_writing": Text(zh="板书", en="board writing"),
-    "patrolling": Text(zh="巡视", en="patrolling"),
-    "teacher_student_interaction": Text(zh="师生互动", en="teacher-student interaction"),
-    "listening": Text(zh="听讲", en="listening"),
-    "hand_raising": Text(zh="举手", en="hand raising"),
-    "answering": Text(zh="应答", en="answering"),
-    "reading_writing": Text(zh="读写", en="reading/writing"),
-    "peer_interaction": Text(zh="生生互动", en="peer interaction"),
-}
-
-
-def _share(group: str, behaviour: str) -> IndexedMetric:
-    side = Text(zh="教师", en="teacher") if group == "teacher_shares" else Text(zh="学生", en="student")
-    label = _SHARE_LABELS[behaviour]
-    return IndexedMetric(
-        id=f"{group}.{behaviour}",
-        label=Text(zh=f"{side.zh}{label.zh}占比", en=f"{side.en} {label.en} share"),
-        source="share", key=behaviour, group=group,
-    )
+_CURVES: tuple[str, ...] = ("participation", "consistency", "attention")
 
 
 INDEXED_METRICS: tuple[IndexedMetric, ...] = (
-    *(IndexedMetric(id=name, label=label, source="scalar", key=name) for name, label in _SCALARS),
-    *(IndexedMetric(id=f"{name}_mean", label=label, source="curve", key=name) for name, label in _CURVES),
-    *(_share("teacher_shares", b) for b in TEACHER_BEHAVIOURS),
-    *(_share("student_shares", b) for b in STUDENT_BEHAVIOURS),
+    *(IndexedMetric(id=name, source="scalar", key=name) for name in _SCALARS),
+    *(IndexedMetric(id=f"{name}_mean", source="curve", key=name) for name in _CURVES),
+    *(IndexedMetric(id=f"{group}.{b}", source="share", key=b, group=group)
+      for group, behaviours in (("teacher_shares", TEACHER_BEHAVIOURS), ("student_shares", STUDENT_BEHAVIOURS))
+      for b in behaviours),
 )
 METRIC_IDS: tuple[str, ...] = tuple(m.id for m in INDEXED_METRICS)
 METRIC_BY_ID: dict[str, IndexedMetric] = {m.id: m for m in INDEXED_METRICS}

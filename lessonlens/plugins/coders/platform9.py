@@ -16,7 +16,7 @@ from lessonlens.core.extensions import Coder, CodeRequest, SheetHead
 from lessonlens.core.hookspecs import hookimpl
 from lessonlens.core.i18n import Text
 from lessonlens.core.observations import BehaviourCue
-from lessonlens.core.timeline import Code, CodedSample, CodedTimeline, CodingScheme, Evidence
+from lessonlens.core.timeline import BEHAVIOUR_LABELS, Code, CodedSample, CodedTimeline, CodingScheme, Evidence
 from lessonlens.plugins.coders.platform9_fusion import fuse
 from lessonlens.plugins.coders.platform9_sheet import read_platform9_sheet
 
@@ -25,15 +25,15 @@ SCHEME = CodingScheme(
     name=Text(zh="平台九类行为编码", en="Platform 9-behaviour coding"),
     interval=6.0,
     codes=(
-        Code("lecturing", Text(zh="讲授", en="Lecturing"), "teacher", "T"),
-        Code("board_writing", Text(zh="板书", en="Board writing"), "teacher", "T"),
-        Code("patrolling", Text(zh="巡视", en="Patrolling"), "teacher", "S"),
-        Code("teacher_student_interaction", Text(zh="师生互动", en="Teacher-student interaction"), "teacher"),
-        Code("listening", Text(zh="听讲", en="Listening"), "students"),
-        Code("hand_raising", Text(zh="举手", en="Hand raising"), "students"),
-        Code("answering", Text(zh="应答", en="Answering"), "students"),
-        Code("reading_writing", Text(zh="读写", en="Reading/writing"), "students"),
-        Code("peer_interaction", Text(zh="生生互动", en="Peer interaction"), "students"),
+        Code("lecturing", BEHAVIOUR_LABELS["lecturing"], "teacher", "T"),
+        Code("board_writing", BEHAVIOUR_LABELS["board_writing"], "teacher", "T"),
+        Code("patrolling", BEHAVIOUR_LABELS["patrolling"], "teacher", "S"),
+        Code("teacher_student_interaction", BEHAVIOUR_LABELS["teacher_student_interaction"], "teacher"),
+        Code("listening", BEHAVIOUR_LABELS["listening"], "students"),
+        Code("hand_raising", BEHAVIOUR_LABELS["hand_raising"], "students"),
+        Code("answering", BEHAVIOUR_LABELS["answering"], "students"),
+        Code("reading_writing", BEHAVIOUR_LABELS["reading_writing"], "students"),
+        Code("peer_interaction", BEHAVIOUR_LABELS["peer_interaction"], "students"),
     ),
 )
 

@@ -25,8 +25,9 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from lessonlens.core.extensions import Metric
+from lessonlens.core.extensions import Metric, MetricField
 from lessonlens.core.hookspecs import hookimpl
+from lessonlens.core.i18n import Text
 from lessonlens.core.metrics import MetricValues, Scalar, Table
 from lessonlens.core.timeline import CodedTimeline, CodingScheme
 
@@ -125,8 +126,43 @@ def copus_values(timeline: CodedTimeline, codes: Sequence[str]) -> MetricValues:
     return MetricValues(scalars=scalars, shares=shares, tables=tables)
 
 
+#: the ids this plugin fills, with their labels (the one place they are written)
+FIELDS: tuple[MetricField, ...] = (
+    # each code's fraction of intervals (shown by its id; S.GW has its label below)
+    *(MetricField(metric_id(c), Text(zh=metric_id(c), en=metric_id(c)))
+      for cs in (*STUDENT_CATEGORIES.values(), *INSTRUCTOR_CATEGORIES.values()) for c in cs),
+    MetricField("copus_intervals", Text(zh="COPUS 区间数（2 分钟）", en="COPUS intervals (2 min)")),
+    MetricField("copus_s_gw", Text(zh="学生小组活动 GW（CG/WG/OG）", en="Students in group work GW (CG/WG/OG)")),
+    MetricField("copus_s_receiving", Text(zh="学生：接收", en="Students: receiving")),
+    MetricField("copus_s_talking", Text(zh="学生：面向全班发言", en="Students: talking to class")),
+    MetricField("copus_s_working", Text(zh="学生：动手做", en="Students: working")),
+    MetricField("copus_s_other", Text(zh="学生：其他", en="Students: other")),
+    MetricField("copus_i_presenting", Text(zh="教师：呈现", en="Instructor: presenting")),
+    MetricField("copus_i_guiding", Text(zh="教师：引导", en="Instructor: guiding")),
+    MetricField("copus_i_administration", Text(zh="教师：事务管理", en="Instructor: administration")),
+    MetricField("copus_i_other", Text(zh="教师：其他", en="Instructor: other")),
+    MetricField("copus_not_coded", Text(zh="未编码的 COPUS 编码", en="COPUS codes not coded"), type="str"),
+    MetricField(
+        "copus_partial",
+        Text(zh="成员编码不全的归并类（下限）", en="Collapsed categories with codes not coded (lower bounds)"),
+        type="str",
+    ),
+    MetricField(
+        "copus_pie_students",
+        Text(zh="学生行为归并类（占全部勾选）", en="Student collapsed codes (share of all ticks)"),
+        part="shares",
+    ),
+    MetricField(
+        "copus_pie_instructor",
+        Text(zh="教师行为归并类（占全部勾选）", en="Instructor collapsed codes (share of all ticks)"),
+        part="shares",
+    ),
+)
+
+
 class CopusFractions(Metric):
     name = "copus"
+    fields = FIELDS
     schemes = ("copus",)
 
     def compute(self, timeline: CodedTimeline, scheme: CodingScheme) -> MetricValues:

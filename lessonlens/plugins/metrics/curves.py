@@ -30,8 +30,9 @@ from lessonlens.columnar.columns import (
     positive_option,
 )
 from lessonlens.columnar.stacks import StackedColumns, by_grid
-from lessonlens.core.extensions import Metric
+from lessonlens.core.extensions import Metric, MetricField
 from lessonlens.core.hookspecs import hookimpl
+from lessonlens.core.i18n import Text
 from lessonlens.core.lazy import LazyTuple
 from lessonlens.core.metrics import CurveSummary, Extreme, MetricValues, Scalar, Series, Table
 from lessonlens.core.timeline import STUDENT_BEHAVIOURS, TEACHER_BEHAVIOURS, CodedTimeline, CodingScheme
@@ -169,8 +170,26 @@ def curve_values(stack: StackedColumns, bin_seconds: float = BIN_SECONDS) -> lis
     return out
 
 
+#: the ids this plugin fills, with their labels (the one place they are written)
+FIELDS: tuple[MetricField, ...] = (
+    MetricField("participation_mean", Text(zh="平均参与度", en="Mean participation")),
+    MetricField("consistency_mean", Text(zh="平均表现度（一致性）", en="Mean consistency")),
+    MetricField("attention_mean", Text(zh="平均关注度", en="Mean attention")),
+    MetricField("participation_local_maxima", Text(zh="参与度极大值个数", en="Participation peaks")),
+    MetricField("participation_local_minima", Text(zh="参与度极小值个数", en="Participation dips")),
+    MetricField("consistency_local_maxima", Text(zh="表现度极大值个数", en="Consistency peaks")),
+    MetricField("consistency_local_minima", Text(zh="表现度极小值个数", en="Consistency dips")),
+    MetricField("attention_local_maxima", Text(zh="关注度极大值个数", en="Attention peaks")),
+    MetricField("attention_local_minima", Text(zh="关注度极小值个数", en="Attention dips")),
+    MetricField("participation", Text(zh="参与度", en="Participation"), part="series"),
+    MetricField("consistency", Text(zh="表现度", en="Consistency"), part="series"),
+    MetricField("attention", Text(zh="关注度", en="Attention"), part="series"),
+)
+
+
 class Curves(Metric):
     name = "curves"
+    fields = FIELDS
     schemes = ("platform-9",)
 
     def __init__(self, bin_seconds: float = BIN_SECONDS) -> None:

@@ -17,8 +17,9 @@ import numpy as np
 
 from lessonlens.columnar.columns import BoolArray, FloatArray, IntArray, positive_option, time_gaps
 from lessonlens.columnar.stacks import StackedColumns, by_grid
-from lessonlens.core.extensions import Metric
+from lessonlens.core.extensions import Metric, MetricField
 from lessonlens.core.hookspecs import hookimpl
+from lessonlens.core.i18n import Text
 from lessonlens.core.lazy import LazyTuple
 from lessonlens.core.metrics import Episodes, MetricValues, Scalar, TimeRange
 from lessonlens.core.timeline import STUDENT_BEHAVIOURS, TEACHER_BEHAVIOURS, CodedTimeline, CodingScheme
@@ -125,8 +126,19 @@ def episode_values(stack: StackedColumns, scheme_id: str, min_share: float = MIN
     return out
 
 
+SECONDS = Text(zh="秒", en="s")
+#: the ids this plugin fills, with their labels (the one place they are written)
+FIELDS: tuple[MetricField, ...] = (
+    MetricField(
+        "teacher_switches_per_10min", Text(zh="每 10 分钟教师行为切换次数", en="Teacher behaviour changes per 10 min"),
+    ),
+    MetricField("longest_lecture", Text(zh="最长连续讲授", en="Longest uninterrupted lecture"), unit=SECONDS),
+)
+
+
 class EpisodeMetric(Metric):
     name = "episodes"
+    fields = FIELDS
     schemes = ("*",)
 
     def __init__(self, min_share: float = MIN_SHARE) -> None:

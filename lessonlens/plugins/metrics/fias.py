@@ -14,8 +14,9 @@ from collections.abc import Callable
 import numpy as np
 
 from lessonlens.columnar.columns import IntArray, TimelineColumns, time_gaps, timeline_columns
-from lessonlens.core.extensions import Metric
+from lessonlens.core.extensions import Metric, MetricField
 from lessonlens.core.hookspecs import hookimpl
+from lessonlens.core.i18n import Text
 from lessonlens.core.metrics import MetricValues, Scalar, Table
 from lessonlens.core.timeline import CodedTimeline, CodingScheme
 
@@ -53,8 +54,19 @@ def fias_values(cols: TimelineColumns) -> MetricValues:
     return MetricValues(scalars=scalars, tables={"fias_matrix": Table(columns=("from", *cols.code_ids), rows=rows)})
 
 
+#: the ids this plugin fills, with their labels (the one place they are written)
+FIELDS: tuple[MetricField, ...] = (
+    MetricField("fias_teacher_talk", Text(zh="教师语言比率", en="Teacher talk ratio")),
+    MetricField("fias_student_talk", Text(zh="学生语言比率", en="Student talk ratio")),
+    MetricField("fias_silence", Text(zh="沉寂或混乱比率", en="Silence or confusion ratio")),
+    MetricField("fias_indirect_direct", Text(zh="间接/直接影响比", en="Indirect/direct ratio")),
+    MetricField("fias_steady_state", Text(zh="稳态格比率", en="Steady-state cells ratio")),
+)
+
+
 class FiasMatrix(Metric):
     name = "fias-matrix"
+    fields = FIELDS
     schemes = ("fias",)
 
     def compute(self, timeline: CodedTimeline, scheme: CodingScheme) -> MetricValues:

@@ -31,8 +31,9 @@ from typing import Any
 import numpy as np
 
 from lessonlens.columnar.columns import IntArray, TimelineColumns, time_gaps, timeline_columns
-from lessonlens.core.extensions import Metric
+from lessonlens.core.extensions import Metric, MetricField
 from lessonlens.core.hookspecs import hookimpl
+from lessonlens.core.i18n import Text
 from lessonlens.core.metrics import MetricValues, Scalar, Series, Table
 from lessonlens.core.timeline import CodedTimeline, CodingScheme
 
@@ -117,8 +118,30 @@ def _flag(options: Mapping[str, Any], name: str, default: bool) -> bool:
     return value if isinstance(value, bool) else str(value).strip().lower() in ("1", "true", "yes", "on")
 
 
+#: the ids this plugin fills, with their labels (the one place they are written)
+FIELDS: tuple[MetricField, ...] = (
+    MetricField("itias_teacher_talk", Text(zh="教师言语比率", en="Teacher talk ratio")),
+    MetricField("itias_student_talk", Text(zh="学生言语比率", en="Student talk ratio")),
+    MetricField("itias_silence", Text(zh="沉寂比率", en="Silence ratio")),
+    MetricField("itias_technology", Text(zh="技术比率", en="Technology ratio")),
+    MetricField("itias_indirect_direct", Text(zh="间接/直接影响比", en="Indirect/direct influence ratio")),
+    MetricField("itias_positive_negative", Text(zh="积极/消极强化比", en="Positive/negative reinforcement ratio")),
+    MetricField("itias_open_closed", Text(zh="开放/封闭问题比", en="Open/closed questions ratio")),
+    MetricField("itias_student_initiated", Text(zh="学生主动言语比率", en="Student-initiated talk ratio")),
+    MetricField("itias_technology_teacher", Text(zh="技术/教师言语比", en="Technology/teacher talk ratio")),
+    MetricField("itias_steady_state", Text(zh="稳态格比率", en="Steady-state cells ratio")),
+    MetricField("itias_content_cross", Text(zh="内容十字区比率", en="Content-cross cells ratio")),
+    MetricField("itias_pairs", Text(zh="矩阵中的编码对数", en="Code pairs in the matrix")),
+    MetricField("itias_teacher", Text(zh="教师言语", en="Teacher talk"), part="series"),
+    MetricField("itias_student", Text(zh="学生言语", en="Student talk"), part="series"),
+    MetricField("itias_silence_curve", Text(zh="沉寂", en="Silence"), part="series"),
+    MetricField("itias_technology_curve", Text(zh="技术", en="Technology"), part="series"),
+)
+
+
 class ItiasMatrix(Metric):
     name = "itias-matrix"
+    fields = FIELDS
     schemes = ("itias",)
 
     def __init__(self, frame: bool = False, block: int = BLOCK) -> None:

@@ -14,8 +14,9 @@ import numpy as np
 
 from lessonlens.columnar.columns import FloatArray, IntArray, code_counts
 from lessonlens.columnar.stacks import StackedColumns, by_grid
-from lessonlens.core.extensions import Metric
+from lessonlens.core.extensions import Metric, MetricField
 from lessonlens.core.hookspecs import hookimpl
+from lessonlens.core.i18n import Text
 from lessonlens.core.metrics import MetricValues
 from lessonlens.core.timeline import STUDENT_BEHAVIOURS, TEACHER_BEHAVIOURS, CodedTimeline, CodingScheme
 
@@ -57,8 +58,17 @@ def share_values(stack: StackedColumns, scheme_id: str) -> list[MetricValues]:
     return out
 
 
+#: the ids this plugin fills, with their labels (the one place they are written)
+FIELDS: tuple[MetricField, ...] = (
+    MetricField("teacher_shares", Text(zh="教师行为占比", en="Teacher behaviour shares"), part="shares"),
+    MetricField("student_shares", Text(zh="学生行为占比", en="Student behaviour shares"), part="shares"),
+    MetricField("code_shares", Text(zh="编码占比", en="Code shares"), part="shares"),
+)
+
+
 class Shares(Metric):
     name = "shares"
+    fields = FIELDS
     schemes = ("*",)
 
     def compute(self, timeline: CodedTimeline, scheme: CodingScheme) -> MetricValues:

@@ -17,8 +17,9 @@ import numpy as np
 
 from lessonlens.columnar.columns import ST_T, FloatArray, IntArray, TimelineColumns, positive_option
 from lessonlens.columnar.stacks import StackedColumns, by_grid
-from lessonlens.core.extensions import Metric
+from lessonlens.core.extensions import Metric, MetricField
 from lessonlens.core.hookspecs import hookimpl
+from lessonlens.core.i18n import Text
 from lessonlens.core.lazy import LazyTuple
 from lessonlens.core.metrics import MetricValues, Scalar, Table
 from lessonlens.core.timeline import CodedTimeline, CodingScheme
@@ -131,8 +132,37 @@ def st_values(stack: StackedColumns, resample_seconds: float = RESAMPLE_SECONDS)
     return out
 
 
+SECONDS = Text(zh="秒", en="s")
+#: labels of the teaching modes (values of ``mode`` and ``mode_30s``)
+MODES: dict[str, Text] = {
+    "practice": Text(zh="练习型", en="practice"),
+    "lecture": Text(zh="讲授型", en="lecture"),
+    "dialogue": Text(zh="对话型", en="dialogue"),
+    "mixed": Text(zh="混合型", en="mixed"),
+}
+#: the ids this plugin fills, with their labels (the one place they are written)
+FIELDS: tuple[MetricField, ...] = (
+    MetricField("rt", Text(zh="教师行为占有率", en="Teacher occupancy"), symbol="Rt"),
+    MetricField("ch", Text(zh="师生行为转换率", en="Behaviour conversion rate"), symbol="Ch"),
+    MetricField("mode", Text(zh="教学模式", en="Teaching mode"), type="str", values=MODES),
+    MetricField("rt_30s", Text(zh="Rt（30 秒采样）", en="Rt (30-s sampling)")),
+    MetricField("ch_30s", Text(zh="Ch（30 秒采样）", en="Ch (30-s sampling)")),
+    MetricField(
+        "mode_30s", Text(zh="教学模式（30 秒采样）", en="Teaching mode (30-s sampling)"),
+        type="str", values=MODES,
+    ),
+    MetricField("n", Text(zh="有 S/T 编码的采样点数", en="Samples with an S/T code"), symbol="N"),
+    MetricField("n_t", Text(zh="T 行为采样点数", en="T samples")),
+    MetricField("n_s", Text(zh="S 行为采样点数", en="S samples")),
+    MetricField("runs", Text(zh="连续段数", en="Runs"), symbol="g"),
+    MetricField("duration", Text(zh="时长", en="Duration"), unit=SECONDS),
+    MetricField("switches_per_10min", Text(zh="每 10 分钟 S/T 转换次数", en="S/T switches per 10 min")),
+)
+
+
 class StAnalysis(Metric):
     name = "st-analysis"
+    fields = FIELDS
     schemes = ("*",)
 
     def __init__(self, resample_seconds: float = RESAMPLE_SECONDS) -> None:

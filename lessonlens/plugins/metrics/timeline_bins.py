@@ -19,8 +19,9 @@ import numpy.typing as npt
 
 from lessonlens.columnar.columns import FloatArray, bin_edges, bin_sums, code_counts, positive_option
 from lessonlens.columnar.stacks import StackedColumns, by_grid
-from lessonlens.core.extensions import Metric
+from lessonlens.core.extensions import Metric, MetricField
 from lessonlens.core.hookspecs import hookimpl
+from lessonlens.core.i18n import Text
 from lessonlens.core.lazy import LazyTuple
 from lessonlens.core.metrics import MetricValues, Scalar, Table
 from lessonlens.core.timeline import STUDENT_BEHAVIOURS, TEACHER_BEHAVIOURS, CodedTimeline, CodingScheme
@@ -51,8 +52,16 @@ def _bin_rows(starts: FloatArray, ends: FloatArray, parts: tuple[npt.NDArray[Any
                                                                                strict=True))
 
 
+SECONDS = Text(zh="秒", en="s")
+#: the ids this plugin fills, with their labels (the one place they are written)
+FIELDS: tuple[MetricField, ...] = (
+    MetricField("bin_seconds", Text(zh="时序图分段", en="Timeline bin"), unit=SECONDS),
+)
+
+
 class TimelineBins(Metric):
     name = "timeline"
+    fields = FIELDS
     schemes = ("*",)
 
     def __init__(self, bin_seconds: float = BIN_SECONDS) -> None:

@@ -47,8 +47,9 @@ from collections.abc import Callable
 import numpy as np
 
 from lessonlens.columnar.columns import IntArray, timeline_columns
-from lessonlens.core.extensions import Metric
+from lessonlens.core.extensions import Metric, MetricField
 from lessonlens.core.hookspecs import hookimpl
+from lessonlens.core.i18n import Text
 from lessonlens.core.metrics import MetricValues, Scalar
 from lessonlens.core.timeline import STUDENT_BEHAVIOURS, TEACHER_BEHAVIOURS, CodedTimeline, CodingScheme
 
@@ -100,8 +101,22 @@ def verbal_activity_values(code: IntArray, code_ids: tuple[str, ...]) -> MetricV
     return MetricValues(scalars=scalars, shares=shares)
 
 
+#: the ids this plugin fills, with their labels (the one place they are written)
+FIELDS: tuple[MetricField, ...] = (
+    MetricField("va_teacher_verbal", Text(zh="教师言语占比", en="Teacher verbal share")),
+    MetricField("va_teacher_activity", Text(zh="教师活动占比", en="Teacher activity share")),
+    MetricField("va_student_verbal", Text(zh="学生言语占比", en="Student verbal share")),
+    MetricField("va_student_activity", Text(zh="学生活动占比", en="Student activity share")),
+    MetricField(
+        "va_condensed", Text(zh="归并为九类行为的占比", en="Shares condensed to the nine behaviours"),
+        part="shares",
+    ),
+)
+
+
 class VerbalActivityShares(Metric):
     name = "verbal-activity-shares"
+    fields = FIELDS
     schemes = ("verbal-activity",)
 
     def compute(self, timeline: CodedTimeline, scheme: CodingScheme) -> MetricValues:

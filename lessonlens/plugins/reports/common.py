@@ -37,12 +37,11 @@ def behaviour_labels(lang: str) -> dict[str, str]:
 
 
 def mode_labels(lang: str) -> dict[str, str]:
-    return {m: text.get(lang) for m, text in labels.MODES.items()}
+    return {m: text.get(lang) for m, text in labels.modes().items()}
 
 
 def metric_label(key: str, lang: str) -> str:
-    text = labels.METRICS.get(key)
-    return text.get(lang) if text else key
+    return labels.metric_name(key).get(lang)
 
 
 def format_metric(key: str, value: Any, lang: str) -> str:
@@ -50,7 +49,7 @@ def format_metric(key: str, value: Any, lang: str) -> str:
     if value is None:
         return ui("not_measured", lang)
     if key == "mode":
-        text = labels.MODES.get(str(value))
+        text = labels.modes().get(str(value))
         return text.get(lang) if text else str(value)
     if key in _PERCENT:
         return svg.percent(float(value))

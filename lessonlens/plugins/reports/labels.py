@@ -3,25 +3,19 @@
 from __future__ import annotations
 
 from lessonlens.core.i18n import Text
+from lessonlens.core.plugins import get_manager
+from lessonlens.core.timeline import BEHAVIOUR_LABELS
 
-BEHAVIOURS: dict[str, Text] = {
-    "lecturing": Text(zh="讲授", en="Lecturing"),
-    "board_writing": Text(zh="板书", en="Board writing"),
-    "patrolling": Text(zh="巡视", en="Patrolling"),
-    "teacher_student_interaction": Text(zh="师生互动", en="T–S interaction"),
-    "listening": Text(zh="听讲", en="Listening"),
-    "hand_raising": Text(zh="举手", en="Hand raising"),
-    "answering": Text(zh="应答", en="Answering"),
-    "reading_writing": Text(zh="读写", en="Reading/writing"),
-    "peer_interaction": Text(zh="生生互动", en="Peer interaction"),
-}
+#: behaviour labels as the data model writes them
+BEHAVIOURS: dict[str, Text] = dict(BEHAVIOUR_LABELS)
 
-MODES: dict[str, Text] = {
-    "practice": Text(zh="练习型", en="Practice"),
-    "lecture": Text(zh="讲授型", en="Lecture"),
-    "dialogue": Text(zh="对话型", en="Dialogue"),
-    "mixed": Text(zh="混合型", en="Mixed"),
-}
+
+
+def modes() -> dict[str, Text]:
+    """The teaching modes' labels as the S-T metric declares them, capitalised for headings."""
+    field = get_manager().metric_fields().get("mode")
+    values = field.values if field is not None else {}
+    return {k: Text(zh=v.zh, en=v.en[:1].upper() + v.en[1:]) for k, v in values.items()}
 
 REPORT_TITLES: dict[str, Text] = {
     "lesson": Text(zh="教师课堂教学行为分析报告", en="Classroom Teaching Behaviour Report"),
@@ -186,23 +180,6 @@ SEVERITIES: dict[str, Text] = {
     "concern": Text(zh="重点问题", en="Concern"),
 }
 
-METRICS: dict[str, Text] = {
-    "rt": Text(zh="教师行为占有率 Rt", en="Teacher share Rt"),
-    "ch": Text(zh="师生行为转换率 Ch", en="Conversion ratio Ch"),
-    "mode": Text(zh="教学模式", en="Teaching mode"),
-    "n_t": Text(zh="T 行为数", en="T samples"),
-    "n_s": Text(zh="S 行为数", en="S samples"),
-    "runs": Text(zh="连续段数 g", en="Runs g"),
-    "duration": Text(zh="课堂时长", en="Duration"),
-    "participation_mean": Text(zh="平均参与度", en="Mean participation"),
-    "consistency_mean": Text(zh="平均表现度", en="Mean consistency"),
-    "attention_mean": Text(zh="平均关注度", en="Mean attention"),
-    "longest_lecture": Text(zh="最长连续讲授", en="Longest lecture"),
-    "switches_per_10min": Text(zh="每 10 分钟师生转换次数", en="T/S switches per 10 min"),
-    "rt_30s": Text(zh="Rt（30 秒粒度）", en="Rt (30 s)"),
-    "ch_30s": Text(zh="Ch（30 秒粒度）", en="Ch (30 s)"),
-}
-
 COLUMNS: dict[str, Text] = {
     "start": Text(zh="开始(秒)", en="start (s)"),
     "end": Text(zh="结束(秒)", en="end (s)"),
@@ -216,8 +193,6 @@ COLUMNS: dict[str, Text] = {
     "date": Text(zh="日期", en="date"),
     "month": Text(zh="月份", en="month"),
     "teacher": Text(zh="教师", en="teacher"),
-    "rt": Text(zh="Rt", en="Rt"),
-    "ch": Text(zh="Ch", en="Ch"),
     "mode": Text(zh="教学模式", en="mode"),
     "n_t": Text(zh="T 累计", en="T count"),
     "n_s": Text(zh="S 累计", en="S count"),
@@ -235,7 +210,15 @@ COLUMNS: dict[str, Text] = {
 }
 
 
+def metric_name(metric_id: str) -> Text:
+    """A metric's name as its metric plugin declares it (reports show values with their units)."""
+    return get_manager().metric_label(metric_id, unit=False)
+
+
 def column_label(column: str, lang: str) -> str:
-    """A table column's header in ``lang`` (the id itself where no label is known, e.g. a lesson id)."""
-    known = COLUMNS.get(column) or METRICS.get(column)
+    """A table column's header in ``lang`` (the id itself where no label is known, e.g. a lesson id);
+    a metric's column shows its short form (``Rt``)."""
+    known = COLUMNS.get(column)
+    if known is None and column in get_manager().metric_fields():
+        known = get_manager().metric_fields()[column].short()
     return known.get(lang) if known else column
