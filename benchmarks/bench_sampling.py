@@ -8,8 +8,9 @@ files are generated once (kept in ``--dir``): a textured still room, a figure wa
 each frame's number stamped in the picture. For each GOP the benchmark prints the cost of decoding
 every frame, then of sampling one camera at the 6-s instants of the analysis — on the keyframes
 (+0 s) and off them (+1.3 s, as a camera's clock usually is) — exactly (the default) and at the
-nearest keyframe (``--sampling keyframe``): seconds per instant, frames decoded per instant, and the
-time for a 45-minute camera (450 instants). ``--compare`` also times another version of
+nearest keyframe (``--sampling keyframe``): CPU seconds per instant (all decoder threads; on a
+shared machine wall time follows the load, CPU time does not), wall seconds, frames decoded per
+instant, and the CPU time for a 45-minute camera (450 instants). ``--compare`` also times another version of
 ``lessonlens/media/frames.py`` (e.g. ``git show <rev>:lessonlens/media/frames.py > old.py``), for
 before/after figures on the same machine in the same run.
 """
@@ -45,24 +46,24 @@ def generate(directory: Path, minutes: float, gop: float, bframes: int, width: i
     return path
 
 
-def decode_all(path: Path) -> tuple[int, float]:
-    """Frames in the file and the seconds to decode every one of them."""
-    clock = time.perf_counter()
+def decode_all(path: Path) -> tuple[int, float, float]:
+    """Frames in the file and the CPU and wall seconds to decode every one of them."""
+    cpu, wall = time.process_time(), time.perf_counter()
     count = 0
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         for _ in container.decode(stream):
             count += 1
-    return count, time.perf_counter() - clock
+    return count, time.process_time() - cpu, time.perf_counter() - wall
 
 
 def sample(module: ModuleType, path: Path, instants: list[float], **options: Any) -> dict[str, float]:
     stats = module.DecodeStats()
-    clock = time.perf_counter()
+    cpu, wall = time.process_time(), time.perf_counter()
     count = sum(1 for _ in module.frames_at(path, instants, stats=stats, **options))
-    seconds = time.perf_counter() - clock
-    return {"instants": count, "seconds": seconds, "per_instant": seconds / max(1, count),
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    return {"instants": count, "cpu": cpu / max(1, count), "wall": wall / max(1, count),
             "decoded": stats.decoded / max(1, count), "seeks": stats.seeks}
 
 
@@ -92,10 +93,10 @@ def main() -> None:
           f"per 45-min camera = {LESSON_INSTANTS} instants x s/instant")
     for gop in args.gops:
         path = generate(args.dir, args.minutes, gop, args.bframes, args.width, args.height)
-        frames, seconds = decode_all(path)
-        print(f"\nGOP {gop:g} s: decoding every frame: {frames / seconds:.0f} frames/s "
-              f"({seconds / frames * INTERVAL * 25:.3f} s per 6 s of video; "
-              f"{seconds / frames * 45 * 60 * 25:.0f} s per 45-min camera)")
+        frames, cpu, wall = decode_all(path)
+        print(f"\nGOP {gop:g} s: decoding every frame: {cpu / frames * 1000:.1f} ms CPU a frame "
+              f"({frames / wall:.0f} frames/s wall; {cpu / frames * INTERVAL * 25:.3f} s CPU per 6 s of video, "
+              f"{cpu / frames * 45 * 60 * 25:.0f} s CPU per 45-min camera)")
         duration = frames / 25
         for shift in (0.0, 1.3):
             instants = [i * INTERVAL + shift for i in range(int((duration - shift) // INTERVAL) + 1)
@@ -105,9 +106,9 @@ def main() -> None:
                 runs.append((f"{name} exact", sample(module, path, instants)))
             runs.append(("now keyframe", sample(current, path, instants, sampling="keyframe")))
             for name, r in runs:
-                print(f"  +{shift:<3g} s  {name:<16} {r['per_instant']:.3f} s/instant  "
+                print(f"  +{shift:<3g} s  {name:<15} {r['cpu']:.3f} s CPU/instant ({r['wall']:.3f} wall)  "
                       f"{r['decoded']:6.1f} frames decoded/instant  {r['seeks']:3.0f} seeks  "
-                      f"-> {r['per_instant'] * LESSON_INSTANTS:6.1f} s per 45-min camera")
+                      f"-> {r['cpu'] * LESSON_INSTANTS:5.1f} s CPU per 45-min camera")
     sys.stdout.flush()
 
 

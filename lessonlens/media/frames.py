@@ -414,7 +414,7 @@ class _Keyframes:
             if self.after is not None and (w := r.when(self.after)) is not None and w <= cutoff:
                 self.before, self.after = self.after, None
             if self.after is None and r.worth_seeking(cutoff):
-                r.seek(cutoff)
+                r.seek(cutoff - (0.0 if r.index else r.spacing))  # without an index a seek lands anywhere
                 self.before = None
             while self.after is None and (packet := r.read()) is not None:
                 if not packet.is_keyframe or (when := r.when(packet)) is None:

@@ -78,7 +78,7 @@ def probe(path: str | Path) -> MediaInfo:
             raise InputError(UNREADABLE, file, error="video stream with no picture size")
         fps = float(video.average_rate) if video is not None and video.average_rate else None
         claimed = max(durations) if durations else None
-        measured = streams_end(container, [s for s in (video, audio) if s is not None])
+        measured = streams_end(container, [s for s in (video, audio) if s is not None], claimed)
         return MediaInfo(
             path=str(file),
             file_size=os.path.getsize(file),
@@ -96,22 +96,43 @@ def probe(path: str | Path) -> MediaInfo:
         )
 
 
-def streams_end(container: Any, streams: list[Any]) -> float | None:
+def streams_end(container: Any, streams: list[Any], claimed: float | None = None) -> float | None:
     """Where ``streams`` really end (s from each stream's start), from their last packets; None when
-    the container cannot seek to its end or the end is further than :data:`END_PACKETS` packets."""
+    the container cannot seek or the end is further than :data:`END_PACKETS` packets from a keyframe.
+
+    A file cut short whose index (an MP4's ``moov`` written first) still lists the lost part has no
+    packets at its indexed end: then the last time with packets is found by bisection (a seek each).
+    """
+    end = _end_from(container, streams, 2**62)
+    if end is not None or not claimed:
+        return end
+    low, high = 0.0, claimed
+    for _ in range(24):
+        if high - low < 1.0:
+            break
+        middle = (low + high) / 2
+        if _end_from(container, streams, int(middle * 1_000_000), packets=1) is None:
+            high = middle
+        else:
+            low = middle
+    return _end_from(container, streams, int(low * 1_000_000)) if low > 0 else None
+
+
+def _end_from(container: Any, streams: list[Any], offset: int, packets: int = END_PACKETS) -> float | None:
+    """The latest packet end after seeking to ``offset`` (µs), reading to the end (None: no packet, or
+    more than ``packets`` of them, or the container cannot seek)."""
     wanted = {s.index for s in streams}
+    end: float | None = None
     try:
-        container.seek(2**62, backward=True, any_frame=False)
-        end: float | None = None
+        container.seek(offset, backward=True, any_frame=False)
         for count, packet in enumerate(container.demux(*streams)):
-            if count >= END_PACKETS:
-                return None
             if packet.pts is None or packet.stream.index not in wanted or packet.stream.time_base is None:
                 continue
             stream = packet.stream
-            start = stream.start_time or 0
-            t = float((packet.pts + (packet.duration or 0) - start) * stream.time_base)
+            t = float((packet.pts + (packet.duration or 0) - (stream.start_time or 0)) * stream.time_base)
             end = t if end is None else max(end, t)
+            if count + 1 >= packets:
+                return end if packets == 1 else None
     except (av.FFmpegError, OverflowError, ValueError):
         return None
     return end if end is not None and end > 0 else None

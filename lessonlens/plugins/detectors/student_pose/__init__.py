@@ -137,7 +137,8 @@ def track(frames: Iterable[tuple[float, Image]], model: PoseRunner, source: str 
 class StudentPoseDetector(Detector):
     """Options: ``backend`` (rtmo, rtmpose, mmpose, mediapipe), the backend's model options (``model``,
     ``det_model``, ``config``, ``checkpoint``), ``width`` (px the frames are decoded at, 1280),
-    ``min_score`` (a person's mean keypoint score to count), ``det_score``, ``tiles`` (mediapipe)."""
+    ``min_score`` (a person's mean keypoint score to count), ``det_score``, ``tiles`` (mediapipe),
+    ``sampling`` (``exact`` or ``keyframe``)."""
 
     name = NAME
     roles = (MediaRole.STUDENTS,)
@@ -172,7 +173,8 @@ class StudentPoseDetector(Detector):
         options: Mapping[str, Any] = request.options
         media = request.media[0]
         model = runner(str(options.get("backend", self.backend)), options)
-        frames = frames_at(media.path, request.instants, media.offset, size=int(options.get("width", self.width)))
+        frames = frames_at(media.path, request.instants, media.offset, size=int(options.get("width", self.width)),
+                           sampling=options.get("sampling", "exact"))
         yield from track(frames, model, media.role.value, request.progress, len(request.instants))
 
 
