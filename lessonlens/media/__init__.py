@@ -12,7 +12,8 @@ what a detector needs raises :class:`MediaUnavailable` so the analysis can go on
 from lessonlens.media.audio import SPEECH_RATE, read_audio
 from lessonlens.media.errors import MediaUnavailable
 from lessonlens.media.fingerprint import file_fingerprint
-from lessonlens.media.frames import SAMPLINGS, DecodeStats, Sampling, frame_size, frames_at
+from lessonlens.media.frames import SAMPLINGS, Sampling, frame_size, frames_at
+from lessonlens.media.packets import DecodeStats
 from lessonlens.media.probe import MediaInfo, probe
 
 __all__ = ["SAMPLINGS", "SPEECH_RATE", "DecodeStats", "MediaInfo", "MediaUnavailable", "Sampling", "file_fingerprint",

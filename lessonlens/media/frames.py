@@ -22,20 +22,17 @@ per keyframe, not the frame on screen at the instant; up to half a GOP off).
 
 from __future__ import annotations
 
-import bisect
-from collections import deque
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
-import attrs
-import av
 import numpy as np
 import numpy.typing as npt
 
 from lessonlens.core.errors import InputError
 from lessonlens.media.errors import NO_FRAMES, NO_VIDEO, MediaUnavailable
-from lessonlens.media.open import one_line, open_container
+from lessonlens.media.open import open_container
+from lessonlens.media.packets import DecodeStats, PacketReader
 from lessonlens.media.probe import check_file
 
 Frame = npt.NDArray[np.uint8]
@@ -45,22 +42,8 @@ SAMPLINGS: tuple[str, ...] = ("exact", "keyframe")
 HOLD_BYTES = 48 * 1024 * 1024
 #: Packets always kept held back at the end of a memory flush: the chosen frame may be among them.
 HOLD_TAIL = 32
-#: Seek only to skip at least this much of the stream (s): reading a second of packets costs less.
-SEEK_GAIN = 1.0
 #: How much further back (s) a seek that overshot its keyframe may go before accepting a later frame.
 MAX_SEEK_BACK = 60.0
-
-
-@attrs.define
-class DecodeStats:
-    """How much work sampling took: frames decoded, seeks made, frames converted to RGB, packets read,
-    and the keyframe distance found (s; 0 when unknown)."""
-
-    decoded: int = 0
-    seeks: int = 0
-    converted: int = 0
-    packets: int = 0
-    keyframe_spacing: float = 0.0
 
 
 def frame_size(width: int, height: int, size: int | tuple[int, int] | None) -> tuple[int, int]:
@@ -97,7 +80,7 @@ def frames_at(
             raise MediaUnavailable(NO_VIDEO, file)
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
-        reader = _Packets(container, stream, stats or DecodeStats())
+        reader = PacketReader(container, stream, stats or DecodeStats())
         targets = [(t, t - offset) for t in sorted(instants) if t - offset >= 0]
         sampler = _Exact(reader) if sampling == "exact" else _Keyframes(reader)
         width, height = frame_size(stream.width, stream.height, size)
@@ -111,119 +94,10 @@ def frames_at(
             raise InputError(NO_FRAMES, file, error=reader.errors[0])
 
 
-class _Packets:
-    """One video stream's packets in decode order, their times, seeks, and where the keyframes are."""
-
-    def __init__(self, container: Any, stream: Any, stats: DecodeStats) -> None:
-        self.container = container
-        self.stream = stream
-        self.stats = stats
-        self.codec = stream.codec_context
-        self.time_base = float(stream.time_base)
-        self.start = int(stream.start_time) if stream.start_time is not None else 0
-        fps = float(stream.average_rate) if stream.average_rate else 25.0
-        self.step = 1.0 / fps
-        self.errors: list[str] = []
-        self.position: float | None = None  # time of the last packet read; None: at the start
-        self.ended = False
-        self.spacing = 0.0  # the largest distance between consecutive keyframes read
-        # how many packets may come before, in decode order, a frame shown earlier than them (B-frames):
-        # seen in the packets read, at least 4 for a codec that says it reorders
-        self.reorder = 4 if getattr(self.codec, "has_b_frames", False) else 0
-        self._recent: deque[float] = deque(maxlen=16)
-        self._last_key: float | None = None
-        self._demux = container.demux(stream)
-        self.index = self._index_keyframes()
-        if len(self.index) >= 2:
-            self.spacing = max(b - a for a, b in zip(self.index, self.index[1:], strict=False))
-        stats.keyframe_spacing = self.spacing
-
-    def _index_keyframes(self) -> list[float]:
-        """Keyframe times from the container's index (decode times: never after the presentation)."""
-        try:
-            entries = self.stream.index_entries
-            keys = sorted({(e.timestamp - self.start) * self.time_base for e in entries if e.is_keyframe})
-        except (AttributeError, av.FFmpegError):  # pragma: no cover - older PyAV or an odd demuxer
-            return []
-        return keys if len(keys) >= 2 else []
-
-    def when(self, item: Any) -> float | None:
-        """File time (s) of a packet or frame: presentation time, else decode time."""
-        ts = item.pts if item.pts is not None else getattr(item, "dts", None)
-        return None if ts is None else (ts - self.start) * self.time_base
-
-    def read(self) -> Any | None:
-        """The next packet, or None at the end (or at a damaged spot the demuxer cannot pass)."""
-        if self.ended:
-            return None
-        try:
-            for packet in self._demux:
-                if packet.size == 0:  # the demuxer's end-of-stream marker
-                    continue
-                self.stats.packets += 1
-                t = self.when(packet)
-                if t is not None:
-                    self.position = t if self.position is None else max(self.position, t)
-                    self.reorder = max(self.reorder, sum(1 for w in self._recent if w > t))
-                    self._recent.append(t)
-                    if packet.is_keyframe:
-                        if self._last_key is not None and t > self._last_key:
-                            self.spacing = max(self.spacing, t - self._last_key)
-                            self.stats.keyframe_spacing = self.spacing
-                        self._last_key = t
-                return packet
-        except av.FFmpegError as exc:
-            self.errors.append(one_line(exc))
-        self.ended = True
-        return None
-
-    def keyframe_before(self, t: float) -> float | None:
-        """The index's last keyframe at or before ``t`` (None without an index or before the first)."""
-        i = bisect.bisect_right(self.index, t + 1e-9)
-        return self.index[i - 1] if i else None
-
-    def worth_seeking(self, cutoff: float) -> bool:
-        """Whether a keyframe lies between the last packet read and ``cutoff``, so that the packets
-        in between are not needed: from the index, else from the keyframe distance seen so far."""
-        here = self.position if self.position is not None else 0.0
-        if self.index:
-            key = self.keyframe_before(cutoff)
-            return key is not None and key > here + SEEK_GAIN
-        return self.spacing > 0 and cutoff - here > self.spacing + self.step
-
-    def seek(self, t: float) -> None:
-        """Put the demuxer at the keyframe at or before file time ``t`` (approximately, without an
-        index); the decoder's state and held frames are dropped by the caller."""
-        ts = int(max(0.0, t) / self.time_base) + self.start
-        self.container.seek(ts, stream=self.stream, backward=True, any_frame=False)
-        self._demux = self.container.demux(self.stream)
-        self.stats.seeks += 1
-        self.position = max(0.0, t)
-        self.ended = False
-        self._last_key = None
-        self._recent.clear()
-
-    def decode(self, packet: Any | None, skip: bool = False) -> list[Any]:
-        """Frames out of the decoder after ``packet`` (None drains it); ``skip`` leaves out
-        non-reference frames. A damaged packet gives no frames."""
-        self.codec.skip_frame = "NONREF" if skip else "DEFAULT"
-        try:
-            frames = list(self.codec.decode(packet))
-        except av.FFmpegError as exc:
-            self.errors.append(one_line(exc))
-            return []
-        self.stats.decoded += len(frames)
-        return frames
-
-    def reset(self) -> None:
-        """Forget the decoder's state (after draining it, or to start again at a keyframe)."""
-        self.codec.flush_buffers()
-
-
 class _Exact:
     """The frame on screen at each instant, decoding only the reference frames it depends on."""
 
-    def __init__(self, reader: _Packets) -> None:
+    def __init__(self, reader: PacketReader) -> None:
         self.r = reader
         self.held: list[Any] = []  # packets read, not yet decoded
         self.held_bytes = 0
@@ -401,7 +275,7 @@ class _Exact:
 class _Keyframes:
     """The keyframe nearest each instant: one decoded frame per keyframe used."""
 
-    def __init__(self, reader: _Packets) -> None:
+    def __init__(self, reader: PacketReader) -> None:
         self.r = reader
         self.before: Any = None  # the last keyframe packet at or before the instant
         self.after: Any = None  # the first keyframe packet after it
