@@ -174,6 +174,7 @@ def test_video_draft_ticks_what_video_shows_and_leaves_the_rest_uncoded() -> Non
         obs += [BehaviourCue(t=float(t), actor="teacher", behaviour="patrolling"),
                 BehaviourCue(t=float(t), actor="students", behaviour="peer_interaction", share=0.8)]
     obs += [SpeechObservation(t=30.0, end=40.0, speaker="teacher", text="今天学习牛顿第二定律。"),
+            SpeechObservation(t=50.0, end=52.0, speaker="chorus", text="对！"),  # choral answer: not group work
             SpeechObservation(t=125.0, end=128.0, speaker="teacher", text="为什么加速度和质量成反比？"),
             SpeechObservation(t=129.0, end=133.0, speaker="student", text="因为力一定。")]
     request = CodeRequest(lesson=LessonMeta(id="x"), observations=tuple(obs),  # type: ignore[arg-type]

@@ -154,8 +154,9 @@ def add_to(app: typer.Typer) -> None:
             console.print(_T["unavailable"].format(lang, what=", ".join(analysis.unavailable)))
         samples = analysis.timeline.samples if analysis.timeline else ()
         files = ", ".join(str(p) for p in (out / "analysis.json", out / "report.html") if p.exists())
+        coded = sum(1 for s in samples if s.teacher or s.code or any(s.ticks.values()))  # ticks: COPUS
         typer.echo(_T["done"].format(lang, lesson=analysis.lesson.id, duration=analysis.lesson.duration or 0.0,
-                                     n=len(samples), coded=sum(1 for s in samples if s.teacher), files=files))
+                                     n=len(samples), coded=coded, files=files))
 
     @app.command("evaluate")
     def evaluate_command(

@@ -110,7 +110,9 @@ _QUESTION = re.compile(
     re.IGNORECASE,
 )
 _STUDENT = ("student", "students")
-_GROUP = ("group", "chorus")
+#: group talk is group work; a chorus (the class answering together) is not
+_GROUP = ("group",)
+_CLASS = ("chorus",)
 
 
 def _window_ticks(samples: Sequence[CodedSample], speech: Sequence[SpeechObservation], heard: bool,
@@ -146,10 +148,12 @@ def _window_ticks(samples: Sequence[CodedSample], speech: Sequence[SpeechObserva
         ticks["S.SQ"] = bool(student_q)
         ticks["I.AnQ"] = bool(after_student_q)
         ticks["S.AnQ"] = ticks.get("S.AnQ", False) or bool(answered)
-        if any(s.speaker in _GROUP for s in speech) and "S.GW" in ticks:
+        group = [s for s in speech if s.speaker in _GROUP]
+        if group:
             ticks["S.GW"] = True
+            evidence.append(Evidence(group[0].detector, "speech", "S.GW: group talk", group[0].t))
         if ticks.get("S.Ind"):  # students talking: not individual work
-            ticks["S.Ind"] = not any(s.speaker in _STUDENT + _GROUP for s in speech)
+            ticks["S.Ind"] = not any(s.speaker in _STUDENT + _GROUP + _CLASS for s in speech)
         for found, code in ((teacher_q, "I.PQ"), (student_q, "S.SQ"), (answered, "S.AnQ")):
             if found:
                 evidence.append(Evidence(found[0].detector, "speech", f"{code}: {found[0].text[:40]}", found[0].t))
