@@ -33,6 +33,7 @@ from lessonlens.columnar.columns import (
     time_gaps,
     timeline_columns,
 )
+from lessonlens.columnar.runs import runs
 from lessonlens.columnar.stacks import StackedColumns, by_grid, stack_columns
 from lessonlens.core.analysis import Analysis
 from lessonlens.core.atomic import atomic_open, atomic_path, write_text_atomic
@@ -190,6 +191,7 @@ __all__ = [
     "read_text",
     "read_xlsx_sheet",
     "rubric_tree",
+    "runs",
     "sheet_interval",
     "stack_columns",
     "time_gaps",

@@ -62,11 +62,13 @@ class GridProperties:
 
 
 @attrs.frozen(eq=False)
-class TimelineColumns(GridProperties):
-    """One value per sample: ``teacher`` indexes TEACHER_BEHAVIOURS, ``code`` indexes ``code_ids``,
-    ``st`` is 1 for T and 0 for S; -1 is unknown. ``shares`` has one row per student behaviour
-    (5, N): a sample's column sums to 1 where ``students_known``, zeros elsewhere (behaviour-major,
-    so that per-sample reductions over the five behaviours run over contiguous rows)."""
+class Columns(GridProperties):
+    """The columns of a timeline or of a stack of them: the field list both share, declared once.
+
+    ``teacher`` indexes TEACHER_BEHAVIOURS, ``code`` indexes ``code_ids``, ``st`` is 1 for T and 0 for
+    S; -1 is unknown. ``shares`` has one row per student behaviour: a sample's column sums to 1 where
+    ``students_known``, zeros elsewhere (behaviour-major, so that per-sample reductions over the five
+    behaviours run over contiguous rows)."""
 
     t: FloatArray
     interval: float
@@ -78,6 +80,15 @@ class TimelineColumns(GridProperties):
     code_ids: tuple[str, ...]
     #: what metric plugins derive from the same columns (bins of a width, gaps), computed once
     memo: dict[object, Any] = attrs.field(init=False, factory=dict, repr=False)
+
+
+#: the fields holding one value per sample (stacked along a new first axis for many lessons)
+PER_SAMPLE: tuple[str, ...] = ("teacher", "shares", "students_known", "st", "code")
+
+
+@attrs.frozen(eq=False)
+class TimelineColumns(Columns):
+    """One lesson's columns: ``teacher``, ``st``, ``code``, ``students_known`` are (N,), ``shares`` (5, N)."""
 
 
 _T, _TEACHER, _STUDENTS, _CODE, _ST = (attrgetter(f) for f in ("t", "teacher", "students", "code", "st"))

@@ -10,39 +10,21 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import attrs
 import numpy as np
 
-from lessonlens.columnar.columns import (
-    BoolArray,
-    FloatArray,
-    GridProperties,
-    IntArray,
-    TimelineColumns,
-    timeline_columns,
-)
+from lessonlens.columnar.columns import PER_SAMPLE, Columns, TimelineColumns, timeline_columns
 from lessonlens.core.timeline import CodedTimeline, CodingScheme
 
 R = TypeVar("R")
 
 
 @attrs.frozen(eq=False)
-class StackedColumns(GridProperties):
+class StackedColumns(Columns):
     """The columns of L lessons on one grid (same ``t`` and interval): ``teacher``, ``st``, ``code``
     and ``students_known`` are (L, N), ``shares`` (L, 5, N); values as in :class:`TimelineColumns`."""
-
-    t: FloatArray
-    interval: float
-    teacher: IntArray
-    shares: FloatArray
-    students_known: BoolArray
-    st: IntArray
-    code: IntArray
-    code_ids: tuple[str, ...]
-    #: what metric plugins derive from the grid (bins of a width, gaps), computed once
-    memo: dict[object, Any] = attrs.field(init=False, factory=dict, repr=False)
 
     @property
     def lessons(self) -> int:
@@ -62,15 +44,10 @@ def stack_columns(columns: Sequence[TimelineColumns]) -> StackedColumns:
 def _stack(columns: Sequence[TimelineColumns]) -> StackedColumns:
     first = columns[0]
     if len(columns) == 1:
-        return StackedColumns(t=first.t, interval=first.interval, teacher=first.teacher[None],
-                              shares=first.shares[None], students_known=first.students_known[None],
-                              st=first.st[None], code=first.code[None], code_ids=first.code_ids)
-    return StackedColumns(
-        t=first.t, interval=first.interval, teacher=np.stack([c.teacher for c in columns]),
-        shares=np.stack([c.shares for c in columns]),
-        students_known=np.stack([c.students_known for c in columns]), st=np.stack([c.st for c in columns]),
-        code=np.stack([c.code for c in columns]), code_ids=first.code_ids,
-    )
+        arrays = {name: getattr(first, name)[None] for name in PER_SAMPLE}
+    else:
+        arrays = {name: np.stack([getattr(c, name) for c in columns]) for name in PER_SAMPLE}
+    return StackedColumns(t=first.t, interval=first.interval, code_ids=first.code_ids, **arrays)
 
 
 class _RecentStacks:

@@ -15,6 +15,7 @@ import attrs
 import numpy as np
 
 from lessonlens.columnar.columns import TimelineColumns, timeline_columns
+from lessonlens.columnar.runs import runs
 from lessonlens.core.plugins import get_manager
 from lessonlens.core.timeline import STUDENT_BEHAVIOURS, TEACHER_BEHAVIOURS
 from lessonlens.diagnosis.env import CURVE_FIELDS, LESSON_FIELDS, LessonEnv
@@ -108,11 +109,8 @@ def ranges_of_mask(t: np.ndarray[Any, Any], mask: np.ndarray[Any, Any], interval
     """Runs of true samples as ranges; sample ``i`` covers ``[t_i, t_i + interval)``."""
     if mask.size == 0 or not mask.any():
         return ()
-    padded = np.concatenate(([False], mask, [False])).astype(np.int8)
-    edges = np.flatnonzero(np.diff(padded))
-    starts = t[edges[0::2]].tolist()
-    ends = (t[edges[1::2] - 1] + interval).tolist()
-    return tuple(zip(starts, ends, strict=True))
+    first, last = runs(mask)
+    return tuple(zip(t[first].tolist(), (t[last - 1] + interval).tolist(), strict=True))
 
 
 def _intersect(a: Ranges, b: Ranges) -> Ranges:

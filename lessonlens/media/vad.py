@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from lessonlens.columnar.runs import runs
 from lessonlens.core.errors import PluginError
 from lessonlens.core.i18n import Text
 
@@ -136,10 +137,3 @@ def speech_mask(probs: Floats, threshold: float = 0.5, min_speech: float = 0.25,
             if (e - s) * FRAME_SECONDS < shortest and s > 0 and e < len(mask):
                 mask[s:e] = not value
     return mask
-
-
-def runs(mask: npt.NDArray[np.bool_], value: bool = True) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
-    """Start and end (exclusive) indices of the runs of ``value`` in ``mask``."""
-    hit = np.concatenate(([False], mask == value, [False]))
-    edges = np.flatnonzero(np.diff(hit.astype(np.int8)))
-    return edges[0::2], edges[1::2]

@@ -46,6 +46,7 @@ from lessonlens.core.observations import (
     SpeechObservation,
 )
 from lessonlens.core.timeline import STUDENT_BEHAVIOURS, TEACHER_BEHAVIOURS, CodedSample, Evidence
+from lessonlens.plugin import runs
 
 Floats = npt.NDArray[np.float64]
 LOW_LEVEL = (PoseObservation, PositionObservation, BoardTextObservation, SpeechObservation, FaceObservation)
@@ -60,8 +61,65 @@ _QUESTION = re.compile(
 
 
 @attrs.frozen
+class TeacherWeights:
+    """The weights of :func:`teacher_scores`' evidence rules, one per rule, in the score they feed.
+
+    The ``*_full`` values say where a piece of evidence saturates (a share of the class, or of the
+    interval for speech); the others are the points a rule adds to a behaviour's score.
+    """
+
+    # where evidence is full
+    texts_full: float = 3.0  # board texts appearing at one instant
+    writing_pause: float = 0.7  # text appearing at a neighbouring instant counts this much
+    side_facing_board: float = 0.5  # a profile counts as half facing the board
+    hands_full: float = 0.1
+    answering_full: float = 0.02
+    peer_full: float = 0.3
+    reading_full: float = 0.6
+    teacher_talk_full: float = 0.4
+    student_talk_full: float = 0.2
+    chorus_full: float = 0.2
+    group_full: float = 0.5
+    # lecturing
+    lecture_facing_class: float = 0.3
+    lecture_mid_room: float = 0.5  # facing the class from the middle of the room counts half
+    lecture_at_front: float = 0.15
+    lecture_text_penalty: float = 0.1
+    lecture_talk: float = 0.35
+    lecture_any_talk: float = 0.05
+    # board writing
+    board_at_board: float = 0.3
+    board_facing: float = 0.3
+    board_arm: float = 0.2
+    board_text: float = 0.45
+    board_text_off_board: float = 0.8
+    # patrolling
+    patrol_away: float = 0.5
+    patrol_moving_away: float = 0.3
+    patrol_moving_front: float = 0.15
+    patrol_group_work: float = 0.25
+    patrol_group_talk: float = 0.3
+    patrol_away_quiet: float = 0.1
+    # teacher-student interaction
+    interact_hands: float = 0.45
+    interact_standing: float = 0.35
+    interact_arm: float = 0.1
+    interact_asked: float = 0.45
+    interact_student: float = 0.3
+    interact_nearby: float = 0.4
+    interact_chorus: float = 0.3
+    interact_evaluated: float = 0.3
+    interact_group_penalty: float = 0.3
+
+
+def _weights(value: TeacherWeights | dict[str, float]) -> TeacherWeights:
+    return TeacherWeights(**value) if isinstance(value, dict) else value
+
+
+@attrs.frozen
 class FusionSettings:
-    """Weights of the rules; ``switch_cost`` (nats) is what a change of teacher behaviour must pay."""
+    """Weights of the rules; ``switch_cost`` (nats) is what a change of teacher behaviour must pay;
+    ``weights`` those of the teacher's evidence (``{"weights": {"board_text": 0.5}}`` in the options)."""
 
     switch_cost: float = 0.8
     min_evidence: float = 0.15
@@ -69,6 +127,7 @@ class FusionSettings:
     chorus_share: float = 0.8
     group_share: float = 0.5
     single_answer_share: float = 0.05
+    weights: TeacherWeights = attrs.field(factory=TeacherWeights, converter=_weights)
 
 
 def is_question(text: str) -> bool:
@@ -214,8 +273,9 @@ def _beside(values: Floats) -> Floats:
 
 
 def teacher_scores(windows: Sequence[_Window], students: Floats, cue_votes: Floats, speech_known: bool,
-                   board_known: bool, interval: float) -> Floats:
+                   board_known: bool, interval: float, w: TeacherWeights | None = None) -> Floats:
     """(instants, 4) scores in TEACHER_BEHAVIOURS order from the windows' evidence and student shares."""
+    w = w or TeacherWeights()
     n = len(windows)
     zone = np.array([w.zone or "" for w in windows])
     seen = (zone != "").astype(float)
@@ -225,10 +285,10 @@ def teacher_scores(windows: Sequence[_Window], students: Floats, cue_votes: Floa
     moving = np.array([w.moving for w in windows], dtype=float)
     face = np.array([w.facing for w in windows])
     to_class = (face == "class").astype(float)
-    to_board = (face == "board") + 0.5 * (face == "side")
+    to_board = (face == "board") + w.side_facing_board * (face == "side")
     arm = np.array([w.arm for w in windows], dtype=float)
-    added = np.minimum(np.array([w.added for w in windows], dtype=float) / 3.0, 1.0)
-    added = np.maximum(added, 0.7 * _beside(added))  # writing has pauses: text appearing next door counts
+    added = np.minimum(np.array([w.added for w in windows], dtype=float) / w.texts_full, 1.0)
+    added = np.maximum(added, w.writing_pause * _beside(added))  # writing has pauses: text appearing next door counts
     writing = np.maximum(added, to_board * at_board)
     shares = np.nan_to_num(students)
 
@@ -236,25 +296,28 @@ def teacher_scores(windows: Sequence[_Window], students: Floats, cue_votes: Floa
         part: Floats = np.minimum(shares[:, STUDENT_BEHAVIOURS.index(behaviour)] / full, 1.0)
         return part
 
-    hands, standing = share("hand_raising", 0.1), share("answering", 0.02)
-    group_work = np.maximum(share("peer_interaction", 0.3), share("reading_writing", 0.6))
+    hands, standing = share("hand_raising", w.hands_full), share("answering", w.answering_full)
+    group_work = np.maximum(share("peer_interaction", w.peer_full), share("reading_writing", w.reading_full))
 
     scores = np.zeros((n, 4))
-    scores[:, 0] = 0.3 * to_class * np.maximum(at_front, 0.5 * (1 - away)) + 0.15 * at_front
-    scores[:, 1] = 0.3 * at_board + 0.3 * to_board * at_front + 0.2 * arm * at_board
-    scores[:, 2] = 0.5 * away + 0.3 * moving * away + 0.15 * moving * at_front + 0.25 * group_work * np.maximum(
-        moving, away)
-    scores[:, 3] = 0.45 * hands + 0.35 * standing + 0.1 * arm * to_class * at_front
+    scores[:, 0] = (w.lecture_facing_class * to_class * np.maximum(at_front, w.lecture_mid_room * (1 - away))
+                    + w.lecture_at_front * at_front)
+    scores[:, 1] = w.board_at_board * at_board + w.board_facing * to_board * at_front + w.board_arm * arm * at_board
+    scores[:, 2] = (w.patrol_away * away + w.patrol_moving_away * moving * away
+                    + w.patrol_moving_front * moving * at_front
+                    + w.patrol_group_work * group_work * np.maximum(moving, away))
+    scores[:, 3] = (w.interact_hands * hands + w.interact_standing * standing
+                    + w.interact_arm * arm * to_class * at_front)
     if board_known:
         # text appearing is strong evidence wherever the pose put the teacher, unless among the desks
-        scores[:, 1] += 0.45 * added * np.maximum(at_board, 0.8 * (1 - away))
-        scores[:, 0] -= 0.1 * added
+        scores[:, 1] += w.board_text * added * np.maximum(at_board, w.board_text_off_board * (1 - away))
+        scores[:, 0] -= w.lecture_text_penalty * added
     if speech_known:
         def seconds(field: str, full: float) -> Floats:
             return np.minimum(np.array([getattr(w, field) for w in windows]) / (full * interval), 1.0)
 
-        talk, student = seconds("teacher_talk", 0.4), seconds("student_talk", 0.2)
-        chorus, group = seconds("chorus", 0.2), seconds("group", 0.5)
+        talk, student = seconds("teacher_talk", w.teacher_talk_full), seconds("student_talk", w.student_talk_full)
+        chorus, group = seconds("chorus", w.chorus_full), seconds("group", w.group_full)
         question = np.array([w.question for w in windows], dtype=float)
         evaluated = np.array([w.evaluation for w in windows], dtype=float)
         asked = np.maximum(question, np.concatenate([[0.0], question[:-1]])) if n else question  # just asked
@@ -262,10 +325,12 @@ def teacher_scores(windows: Sequence[_Window], students: Floats, cue_votes: Floa
         answer = np.maximum(student, chorus)
         nearby = np.maximum(answer, _beside(answer))
         # explaining while writing on the board is board writing, not lecturing
-        scores[:, 0] += 0.35 * talk * (1 - nearby) * (1 - asked) * (1 - writing) + 0.05 * talk
-        scores[:, 3] += (0.45 * asked + 0.3 * student + 0.4 * nearby + 0.3 * chorus + 0.3 * evaluated
-                         - 0.3 * group)
-        scores[:, 2] += 0.3 * group + 0.1 * away * (1 - talk)
+        scores[:, 0] += (w.lecture_talk * talk * (1 - nearby) * (1 - asked) * (1 - writing)
+                         + w.lecture_any_talk * talk)
+        scores[:, 3] += (w.interact_asked * asked + w.interact_student * student + w.interact_nearby * nearby
+                         + w.interact_chorus * chorus + w.interact_evaluated * evaluated
+                         - w.interact_group_penalty * group)
+        scores[:, 2] += w.patrol_group_talk * group + w.patrol_away_quiet * away * (1 - talk)
     scores += cue_votes
     return np.clip(scores, 0.0, None)
 
@@ -273,17 +338,9 @@ def teacher_scores(windows: Sequence[_Window], students: Floats, cue_votes: Floa
 def short_gaps(known: npt.NDArray[np.bool_], longest: int) -> npt.NDArray[np.bool_]:
     """Instants without evidence in a run of at most ``longest`` with evidence on both sides."""
     gaps = np.zeros_like(known)
-    i = 0
-    while i < len(known):
-        if known[i]:
-            i += 1
-            continue
-        j = i
-        while j < len(known) and not known[j]:
-            j += 1
-        if i > 0 and j < len(known) and j - i <= longest:
-            gaps[i:j] = True
-        i = j
+    for start, end in zip(*runs(known, False), strict=True):
+        if start > 0 and end < len(known) and end - start <= longest:
+            gaps[start:end] = True
     return gaps
 
 
@@ -386,7 +443,8 @@ def fuse(request: CodeRequest, samples: Sequence[CodedSample],
     windows = _windows(request)
     votes, cue_shares = _cue_votes(samples)
     students = student_shares(windows, cue_shares, speech_known, settings)
-    scores = teacher_scores(windows, students, votes, speech_known, board_known, request.interval)
+    scores = teacher_scores(windows, students, votes, speech_known, board_known, request.interval,
+                            settings.weights)
     known = scores.max(axis=1) >= settings.min_evidence
     gaps = short_gaps(known, settings.max_gap)
     scores[gaps] = settings.min_evidence  # nothing seen: every behaviour alike, the neighbours decide

@@ -20,8 +20,8 @@ import numpy as np
 import numpy.typing as npt
 
 from lessonlens.media.models import require_model
-from lessonlens.media.vad import FRAME, SileroVad, runs, speech_mask
-from lessonlens.plugin import Backend, ModelFile, PluginError, Text
+from lessonlens.media.vad import FRAME, SileroVad, speech_mask
+from lessonlens.plugin import Backend, ModelFile, PluginError, Text, runs
 
 PARAFORMER_ID = "iic/speech_paraformer-large_asr_nat-zh-cn-16k-common-vocab8404-onnx"
 MODEL_DIR = ModelFile(
