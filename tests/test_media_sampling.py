@@ -227,3 +227,39 @@ def test_analyze_passes_keyframe_sampling_to_camera_detectors_only(files: dict[s
     assert _Camera.seen == {0.0: 0, 6.0: 150, 12.0: 300, 18.0: 450}
     with pytest.raises(InputError, match="unknown sampling nearest"):
         analyze(**kwargs, sampling="nearest")  # type: ignore[arg-type]
+
+
+def _encode(path: Path, codec: str, options: dict[str, str]) -> Path:
+    """10 s of stamped frames at 25 fps with another encoder (a keyframe every 5 s)."""
+    from fractions import Fraction
+
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream(codec, rate=FPS)
+        stream.width, stream.height, stream.pix_fmt = 320, 192, "yuv420p"
+        stream.time_base = Fraction(1, FPS)
+        stream.options = options
+        for i, image in enumerate(camera_frames(FPS * 10, 320, 192)):
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+            frame.pts = i
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    return path
+
+
+@pytest.mark.parametrize("codec, suffix, options", [
+    # H.265 with B-frames and open GOPs (frames after a keyframe that refer to the GOP before it)
+    ("libx265", "mp4", {"x265-params": "keyint=125:min-keyint=125:scenecut=0:bframes=4:open-gop=1:log-level=error"}),
+    # AV1 (decoded by libdav1d, which fixes skip_frame when it opens: nothing is skipped there)
+    ("libsvtav1", "mkv", {"preset": "12", "svtav1-params": "keyint=125"}),
+])
+def test_exact_sampling_with_other_codecs(tmp_path: Path, codec: str, suffix: str, options: dict[str, str]) -> None:
+    try:
+        av.codec.Codec(codec, "w")
+    except av.FFmpegError:
+        pytest.skip(f"this FFmpeg has no {codec}")
+    path = _encode(tmp_path / f"clip.{suffix}", codec, options)
+    times, images = _every_frame(path)
+    instants = [0.5, 1.3, 2.37, 4.9, 5.04, 6.61, 7.3, 9.5]
+    got = dict(frames_at(path, instants))
+    for t in instants:
+        assert np.array_equal(got[t], images[_on_screen(times, t)]), t

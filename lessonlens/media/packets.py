@@ -15,6 +15,9 @@ from lessonlens.media.open import one_line
 
 #: Seek only to skip at least this much of the stream (s): reading a second of packets costs less.
 SEEK_GAIN = 1.0
+#: Decoders that read ``skip_frame`` for each frame, so non-reference frames can be skipped packet by
+#: packet (libdav1d, FFmpeg's usual AV1 decoder, fixes it when it opens: it would drop them for good).
+SKIPPING_DECODERS = frozenset({"h264", "hevc", "mpeg2video", "mpeg4", "vp9"})
 
 
 @attrs.define
@@ -37,6 +40,7 @@ class PacketReader:
         self.stream = stream
         self.stats = stats
         self.codec = stream.codec_context
+        self.can_skip = self.codec.name in SKIPPING_DECODERS
         self.time_base = float(stream.time_base)
         self.start = int(stream.start_time) if stream.start_time is not None else 0
         fps = float(stream.average_rate) if stream.average_rate else 25.0
@@ -124,7 +128,8 @@ class PacketReader:
     def decode(self, packet: Any | None, skip: bool = False) -> list[Any]:
         """Frames out of the decoder after ``packet`` (None drains it); ``skip`` leaves out
         non-reference frames. A damaged packet gives no frames."""
-        self.codec.skip_frame = "NONREF" if skip else "DEFAULT"
+        if self.can_skip:
+            self.codec.skip_frame = "NONREF" if skip else "DEFAULT"
         try:
             frames = list(self.codec.decode(packet))
         except av.FFmpegError as exc:
