@@ -32,6 +32,7 @@ from lessonlens.rubric.sheet_checks import UNKNOWN_INDICATOR, score_problems, sh
 from lessonlens.rubric.tree import OVERALL, RubricTree
 from lessonlens.tables.problems import Problem, RubricProblems, raise_errors
 from lessonlens.tables.read import Table, read_tables
+from lessonlens.tables.times import parse_seconds
 
 #: field -> header words that name it (compared lower-case)
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -166,25 +167,9 @@ def parse_score(cell: Any) -> float | None:
 
 
 def parse_time(cell: Any) -> float | None:
-    """Seconds into the lesson from ``75``, ``1:15``, ``0:01:15`` or a spreadsheet time."""
-    if isinstance(cell, bool):
-        raise ValueError(cell)
-    if isinstance(cell, int | float):
-        return float(cell)
-    if isinstance(cell, dt.time):
-        return cell.hour * 3600 + cell.minute * 60 + cell.second + cell.microsecond / 1e6
-    if isinstance(cell, dt.timedelta):
-        return cell.total_seconds()
-    text = _text(cell).replace("：", ":")
-    if not text:
-        return None
-    parts = text.split(":")
-    if len(parts) > 3 or any(not p.strip() for p in parts):
-        raise ValueError(text)
-    seconds = 0.0
-    for part in parts:
-        seconds = seconds * 60 + float(part)
-    return seconds
+    """Seconds into the lesson from ``75``, ``1:15``, ``0:01:15`` or a spreadsheet time (the tables' one
+    reader of times, :func:`~lessonlens.tables.times.parse_seconds`)."""
+    return parse_seconds(_text(cell) if isinstance(cell, str) else cell)
 
 
 def parse_made_at(cell: Any) -> dt.datetime | None:

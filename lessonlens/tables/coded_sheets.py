@@ -19,6 +19,7 @@ import numpy as np
 from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import Text
 from lessonlens.core.timeline import CodedSample, CodedTimeline, CodingScheme
+from lessonlens.tables.times import parse_seconds
 
 _MISSING = Text(zh="文件不存在", en="file not found")
 _EMPTY = Text(zh="文件为空，没有编码数据", en="the sheet is empty: no coded rows")
@@ -130,17 +131,14 @@ def parse_rows(text: str, path: str | Path, header: bool = True) -> Sheet:
 
 
 def parse_time(sheet: Sheet, row: SheetRow, column: int) -> float:
-    """Seconds from the lesson start: ``75``, ``75.5``, ``1:15`` or ``0:01:15``."""
+    """Seconds from the lesson start: ``75``, ``75.5``, ``1:15``, ``1：15`` or ``0:01:15``."""
     value = row.cells[column]
     try:
-        parts = [float(p) for p in value.split(":")]
-        if len(parts) > 3 or any(p != p or p in (float("inf"), float("-inf")) for p in parts):
-            raise ValueError(value)
+        seconds = parse_seconds(value)
     except ValueError:
-        raise sheet.error(row, column, _BAD_TIME, value=value) from None
-    seconds = 0.0
-    for part in parts:
-        seconds = seconds * 60 + part
+        seconds = None
+    if seconds is None:
+        raise sheet.error(row, column, _BAD_TIME, value=value)
     if seconds < 0:
         raise sheet.error(row, column, _NEGATIVE_TIME, value=value)
     return seconds
