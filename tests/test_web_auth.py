@@ -275,3 +275,32 @@ def test_api_with_personal_tokens(world: World) -> None:
         assert api("obs", "POST", "/lessons", files={"teacher": ("t.mp4", b"x", "video/mp4")}).status_code == 403
         schema = c.get("/api/schema/openapi.json").json()
         assert "/api/lessons/{lesson_id}" in schema["paths"] and "/login" not in schema["paths"]
+
+
+@pytest.mark.slow
+def test_downloads_and_the_english_switch(world: World) -> None:
+    import io
+    import zipfile
+
+    shared = world.lessons["shared"]
+    with client_for(world, "obs") as c:
+        pdf = c.get(f"/lessons/{shared}/report.pdf")
+        assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+        charts = zipfile.ZipFile(io.BytesIO(c.get(f"/lessons/{shared}/charts.zip").content))
+        assert any(n.endswith("-timeline.csv") for n in charts.namelist())
+        assert c.get(f"/lessons/{shared}/charts.json").json()["report"] == "lesson"
+        assert c.get(f"/lessons/{shared}/nothing.txt").status_code == 404
+        assert '<html lang="zh-CN">' in c.get(f"/lessons/{shared}").text
+        back = c.get("/lang/en", headers={"referer": f"http://testserver.local/lessons/{shared}"},
+                     follow_redirects=False)
+        assert back.status_code == 303 and back.headers["location"] == f"/lessons/{shared}"
+        page = c.get(f"/lessons/{shared}").text
+        assert '<html lang="en">' in page and "Key metrics" in page and "Downloads" in page
+        assert 'Sign out' in c.get("/").text
+    with client_for(world, "obs_other") as c:
+        for name in ("report.pdf", "charts.zip", "report.html", "analysis.json"):
+            assert c.get(f"/lessons/{shared}/{name}").status_code == 404
+    from lessonlens.web.catalog import audit_events
+
+    assert {"report.pdf", "charts.zip"} <= {e.detail for e in audit_events(world.platform.engine, shared)
+                                            if e.action == "downloaded"}

@@ -125,7 +125,7 @@ def create_app(settings: WebSettings | None = None, platform: Platform | None = 
     pages = Router("/", include_in_schema=False, route_handlers=[
         session.login_page, session.login, session.logout, session.switch_lang,
         lessons.lesson_list, lessons.lesson_page, lessons.job_status, lessons.retry, lessons.media,
-        lessons.analysis_json, lessons.report_html, lessons.share_lesson, lessons.revoke_share, lessons.delete,
+        lessons.analysis_json, lessons.report_file, lessons.share_lesson, lessons.revoke_share, lessons.delete,
         *uploads, admin.users_page, admin.create_user, admin.change_user, admin.audit_page, admin.account_page,
         admin.create_token, report_css, report_js,
         create_static_files_router(path="/static", directories=[_HERE / "static"], include_in_schema=False),

@@ -75,6 +75,8 @@ TEXTS: dict[str, Text] = {
     "key_metrics": Text(zh="关键指标", en="Key metrics"),
     "downloads": Text(zh="下载", en="Downloads"),
     "dl_report": Text(zh="报告（HTML）", en="Report (HTML)"),
+    "dl_pdf": Text(zh="报告（PDF）", en="Report (PDF)"),
+    "dl_csv": Text(zh="每张图的数据（CSV 压缩包）", en="Every chart's data (CSV, zip)"),
     "dl_analysis": Text(zh="分析数据（JSON）", en="Analysis (JSON)"),
     "sharing": Text(zh="分享", en="Sharing"),
     "private": Text(zh="仅自己可见（未分享）", en="private (not shared)"),

@@ -204,20 +204,29 @@ def analysis_json(request: Request[Any, Any, Any], lesson_id: FromPath[str]) -> 
     return _download(f"{item.id}.analysis.json", dumps(analysis), "application/json")
 
 
-@get("/lessons/{lesson_id:str}/report.html", guards=[signed_in], sync_to_thread=True)
-def report_html(request: Request[Any, Any, Any], lesson_id: FromPath[str]) -> Response[Any]:
+#: report downloads: URL name -> (suffix lessonlens.report writes by, MIME type)
+REPORTS = {"report.html": (".html", "text/html; charset=utf-8"), "report.pdf": (".pdf", "application/pdf"),
+           "charts.zip": (".zip", "application/zip"), "charts.json": (".json", "application/json")}
+
+
+@get("/lessons/{lesson_id:str}/{name:str}", guards=[signed_in], sync_to_thread=True)
+def report_file(request: Request[Any, Any, Any], lesson_id: FromPath[str], name: FromPath[str]) -> Response[Any]:
+    """The lesson report as HTML or PDF, or every chart's table as CSV (zip) or JSON."""
     import lessonlens
 
+    if name not in REPORTS:
+        raise NotFoundException()
     p = platform(request)
     item = _lesson(request, lesson_id, Action.DOWNLOAD)
     analysis = p.store.get(item.id)
     if analysis is None:
         raise NotFoundException()
+    suffix, kind = REPORTS[name]
     with tempfile.TemporaryDirectory(prefix="lessonlens-report-") as tmp:
-        path = lessonlens.report("lesson", Path(tmp) / "report.html", [analysis], lang=lang_of(request))
-        body = Path(path).read_text(encoding="utf-8")
-    audit(p.engine, current(request), "downloaded", item.id, "report.html")
-    return _download(f"{item.id}.report.html", body, "text/html; charset=utf-8")
+        path = lessonlens.report("lesson", Path(tmp) / f"report{suffix}", [analysis], lang=lang_of(request))
+        body = Path(path).read_bytes()
+    audit(p.engine, current(request), "downloaded", item.id, name)
+    return _download(f"{item.id}.{name}", body, kind)
 
 
 # -- sharing and deleting ----------------------------------------------------------------------
