@@ -146,3 +146,34 @@ def _up(c: Any) -> bool:
         return c.get("/login").status_code == 200
     except httpx.TransportError:
         return False
+
+
+def test_retention_deletes_old_recordings_and_keeps_the_analysis(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from lessonlens.store.platform_models import WebLesson
+    from lessonlens.web.catalog import apply_retention, audit_events
+
+    world = make_world(tmp_path)
+    p = world.platform
+    shared = world.lessons["shared"]
+    folder = p.media / "lessons" / shared
+    folder.mkdir(parents=True)
+    (folder / "teacher.mp4").write_bytes(BROKEN_MP4)
+    with p.engine.begin() as conn:
+        conn.execute(update(WebLesson).where(WebLesson.id == shared).values(
+            media='[{"role": "teacher", "file": "teacher.mp4", "size": 1, "type": "video/mp4"}]',
+            created_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=40)))
+    assert apply_retention(p.engine, p.media, 90) == []
+    assert apply_retention(p.engine, p.media, 30) == [shared]
+    assert not (folder / "teacher.mp4").exists()
+    with client_for(world, "t1") as c:
+        assert c.get(f"/lessons/{shared}/media/teacher").status_code == 404
+        page = c.get(f"/lessons/{shared}")
+        assert page.status_code == 200 and "chart-timeline" in page.text  # the analysis stays
+    assert p.store.get(shared) is not None
+    assert "media_deleted" in {e.action for e in audit_events(p.engine, shared)}
+    assert apply_retention(p.engine, p.media, 30) == []  # once
+    p.close()

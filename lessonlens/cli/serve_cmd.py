@@ -34,6 +34,9 @@ def add_to(app: typer.Typer) -> None:
                                                    "upload limit (MB).")] = 4096,
         secure_cookies: Annotated[bool, typer.Option("--secure-cookies", help="仅经 HTTPS 发送 Cookie / "
                                                      "HTTPS-only cookies.")] = False,
+        retention_days: Annotated[float | None, typer.Option("--retention-days", min=0, help="上传若干天后删除录像，"
+                                                             "保留分析 / delete recordings N days after upload, "
+                                                             "keep the analysis.")] = None,
         no_jobs: Annotated[bool, typer.Option("--no-jobs", help="不在本进程运行分析任务 / do not run "
                                               "analysis jobs in this process.")] = False,
     ) -> None:
@@ -51,7 +54,7 @@ def add_to(app: typer.Typer) -> None:
 
         settings = WebSettings(
             db=db, media=media or default_path().parent / "media", max_upload=max_upload_mb * 1024 * 1024,
-            secure_cookies=secure_cookies, run_jobs=not no_jobs,
+            secure_cookies=secure_cookies, run_jobs=not no_jobs, retention_days=retention_days,
             detectors=tuple(d.strip() for d in detectors.split(",") if d.strip()) if detectors else None)
         platform = Platform.open(settings)
         if demo:

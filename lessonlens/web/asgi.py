@@ -3,7 +3,8 @@
     LESSONLENS_DB=postgresql://… LESSONLENS_MEDIA=/srv/lessonlens/media \\
         uvicorn --factory lessonlens.web.asgi:app --host 127.0.0.1 --port 8000 --proxy-headers
 
-``LESSONLENS_SECURE_COOKIES=1`` behind HTTPS; ``LESSONLENS_JOBS=0`` in processes that should only
+``LESSONLENS_SECURE_COOKIES=1`` behind HTTPS; ``LESSONLENS_RETENTION_DAYS=N`` deletes recordings N
+days after upload (analyses stay); ``LESSONLENS_JOBS=0`` in processes that should only
 serve pages (run the analysis jobs in one process, or with ``lessonlens batch``).
 """
 
@@ -27,6 +28,7 @@ def settings_from_env() -> WebSettings:
         max_upload=int(env.get("LESSONLENS_MAX_UPLOAD_MB", "0") or 0) * 1024 * 1024 or DEFAULT_MAX_UPLOAD,
         secure_cookies=env.get("LESSONLENS_SECURE_COOKIES", "") in ("1", "true", "yes"),
         run_jobs=env.get("LESSONLENS_JOBS", "1") not in ("0", "false", "no"),
+        retention_days=float(env["LESSONLENS_RETENTION_DAYS"]) if env.get("LESSONLENS_RETENTION_DAYS") else None,
     )
 
 

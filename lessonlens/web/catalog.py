@@ -280,6 +280,25 @@ def delete_lesson(engine: Engine, media_root: Path, lesson_id: str) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def apply_retention(engine: Engine, media_root: Path, days: float, account: Account | None = None) -> list[str]:
+    """Delete the recordings of lessons uploaded more than ``days`` ago; their analysis, findings and
+    catalogue entry stay. Returns the lessons whose media went (each is audited)."""
+    cutoff = now() - dt.timedelta(days=days)
+    with engine.connect() as conn:
+        rows = conn.execute(select(WebLesson.id).where(WebLesson.created_at < cutoff, WebLesson.media != "[]")).all()
+    done = []
+    for (lesson_id,) in rows:
+        folder = media_root / "lessons" / lesson_id
+        for child in folder.iterdir() if folder.is_dir() else ():
+            if child.is_file() and child.parent == folder:
+                child.unlink(missing_ok=True)
+        with engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
+            conn.execute(update(WebLesson).where(WebLesson.id == lesson_id).values(media="[]"))
+        audit(engine, account, "media_deleted", lesson_id, f"retention {days:g} days")
+        done.append(lesson_id)
+    return done
+
+
 def remove_orphans(engine: Engine, media_root: Path, older_than_s: float = 3600.0) -> list[str]:
     """Delete lesson folders with no catalogue entry (an upload killed before its row was written),
     once they are ``older_than_s`` old (so an upload in flight in another server process is kept)."""

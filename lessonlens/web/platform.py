@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,7 +16,7 @@ from lessonlens.jobs.spec import LessonSpec
 from lessonlens.pipeline.stages import ProgressEvent
 from lessonlens.store.api import Store
 from lessonlens.web.auth import LoginLimiter
-from lessonlens.web.catalog import remove_orphans, sync_from_store
+from lessonlens.web.catalog import apply_retention, remove_orphans, sync_from_store
 from lessonlens.web.jobs import Analyzer, JobRunner
 from lessonlens.web.settings import WebSettings
 
@@ -38,6 +40,8 @@ class Platform:
     store: Store
     runner: JobRunner
     limiter: LoginLimiter
+    _stopping: threading.Event = attrs.field(factory=threading.Event)
+    _retention: threading.Thread | None = None
 
     @property
     def engine(self) -> Engine:
@@ -61,10 +65,25 @@ class Platform:
         left behind, pick up jobs a restart interrupted, run jobs."""
         sync_from_store(self.engine)
         remove_orphans(self.engine, self.media)
+        if self.settings.retention_days is not None:
+            self._retention = threading.Thread(target=self._retain, name="lessonlens-retention", daemon=True)
+            self._retention.start()
         self.runner.recover()
         if self.settings.run_jobs:
             self.runner.start()
 
+    def _retain(self) -> None:
+        """Apply the retention setting now and then every six hours until the platform closes."""
+        assert self.settings.retention_days is not None
+        while True:
+            try:
+                apply_retention(self.engine, self.media, self.settings.retention_days)
+            except Exception:  # a failed sweep is retried at the next one; the server goes on
+                logging.getLogger(__name__).exception("retention sweep")
+            if self._stopping.wait(6 * 3600):
+                return
+
     def close(self) -> None:
+        self._stopping.set()
         self.runner.stop()
         self.store.close()

@@ -35,6 +35,8 @@ class WebSettings:
     #: analysis detectors (None: every detector with media to read) and sampling interval (s)
     detectors: tuple[str, ...] | None = None
     interval: float = 6.0
+    #: delete uploaded recordings this many days after upload, keeping the analysis (None: keep them)
+    retention_days: float | None = None
     #: run analysis jobs in a background thread of the server (False: only queue them)
     run_jobs: bool = True
 
