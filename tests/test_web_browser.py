@@ -1,5 +1,5 @@
 """The platform end to end in a real Debian chromium against a real server process: sign in, upload
-the synthetic lesson, watch its analysis job finish, open the lesson page, click a chart point and
+the synthetic lesson (in resumable chunks), watch its analysis job finish, open the lesson page, click a chart point and
 read the video's time, switch camera; a colleague without a share gets 404 on the page and its video.
 
 ``LESSONLENS_SCREENSHOTS=DIR`` also saves the main pages as PNG (how docs/web-*.png are made).
@@ -39,7 +39,7 @@ def _cli(*args: str, env: dict[str, str]) -> None:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """``lessonlens serve`` in its own process on a free port, with a teacher and a colleague."""
     root = tmp_path_factory.mktemp("serve")
     env = {**os.environ, "LESSONLENS_LANG": "zh-CN", "PYTHONPATH": str(Path(__file__).parents[1])}
@@ -50,7 +50,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "lessonlens", "serve", "--db", db, "--media", str(root / "media"), "--port", str(port),
-         "--detectors", "speech,teacher-pose"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+         "--detectors", "speech,teacher-pose", "--upload-chunk-kb", "512"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
@@ -61,7 +62,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 if process.poll() is not None:
                     raise AssertionError(process.stdout.read().decode() if process.stdout else "server died") from None
                 time.sleep(0.1)
-        yield base
+        yield base, db
     finally:
         process.terminate()
         process.wait(timeout=20)
@@ -92,8 +93,9 @@ def _shot(driver: Any, name: str) -> None:
         driver.save_screenshot(str(Path(folder) / f"web-{name}.png"))
 
 
-def test_upload_analyse_and_seek_then_a_colleague_is_refused(server: str, tmp_path: Path) -> None:
+def test_upload_analyse_and_seek_then_a_colleague_is_refused(server: tuple[str, str], tmp_path: Path) -> None:
     needs_synth()
+    server, db = server
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
@@ -112,7 +114,8 @@ def test_upload_analyse_and_seek_then_a_colleague_is_refused(server: str, tmp_pa
         driver.find_element(By.NAME, "students").send_keys(str(lesson.students))
         driver.find_element(By.NAME, "audio").send_keys(str(lesson.audio))
         started = time.monotonic()
-        driver.find_element(By.CSS_SELECTOR, "form.upload").submit()
+        # the page's script sends the files in 512 KB chunks (resumable), then opens the lesson
+        driver.find_element(By.CSS_SELECTOR, "form.upload button[type=submit]").click()
         WebDriverWait(driver, 60).until(lambda d: "/lessons/" in d.current_url)
         lesson_url = driver.current_url
         # the job's status updates itself (htmx polling) until the analysis is done
@@ -158,4 +161,10 @@ def test_upload_analyse_and_seek_then_a_colleague_is_refused(server: str, tmp_pa
         assert "404" in driver.find_element(By.TAG_NAME, "h1").text
         assert _status(driver, video_url) == 404
         assert "合成示例课" not in driver.find_element(By.TAG_NAME, "main").text
+    from lessonlens.store import Store
+    from lessonlens.web.catalog import audit_events
+
+    with Store.open(db) as store:  # the files went in resumable chunks, not the no-script form post
+        lesson_id = lesson_url.rsplit("/", 1)[1]
+        assert "chunked" in {e.detail for e in audit_events(store.engine, lesson_id) if e.action == "uploaded"}
     print(f"upload -> analysed and shown in {analysed_in:.1f} s")

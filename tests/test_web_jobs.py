@@ -18,7 +18,7 @@ from web_support import client_for, csrf, make_world
 
 from lessonlens.jobs import get_job
 from lessonlens.jobs.table import mark_running
-from lessonlens.web.catalog import remove_orphans
+from lessonlens.web.catalog import remove_abandoned_uploads, remove_orphans
 from lessonlens.web.jobs import MAX_ATTEMPTS
 from lessonlens.web.platform import Platform
 
@@ -73,6 +73,15 @@ def test_a_restart_queues_interrupted_jobs_again_within_their_attempts(tmp_path:
     os.utime(orphan, (time.time() - 7200, time.time() - 7200))
     assert remove_orphans(again.engine, again.media) == ["L-cut-off"]
     assert sorted(p.name for p in (again.media / "lessons").iterdir()) == sorted(ids)
+    # a resumable upload nobody fed for a week goes too; a recent one stays
+    old, recent = again.media / "uploads" / "a1", again.media / "uploads" / "b2"
+    for folder in (old, recent):
+        folder.mkdir(parents=True)
+        (folder / "teacher.part").write_bytes(b"x")
+    week = time.time() - 8 * 86400
+    for path in (old / "teacher.part", old):
+        os.utime(path, (week, week))
+    assert remove_abandoned_uploads(again.media) == ["a1"] and recent.exists()
     again.close()
 
 

@@ -37,6 +37,8 @@ def add_to(app: typer.Typer) -> None:
         retention_days: Annotated[float | None, typer.Option("--retention-days", min=0, help="上传若干天后删除录像，"
                                                              "保留分析 / delete recordings N days after upload, "
                                                              "keep the analysis.")] = None,
+        upload_chunk_kb: Annotated[int, typer.Option("--upload-chunk-kb", min=64, help="分块上传的块大小（KB）/ "
+                                                     "chunk size of resumable uploads (KB).")] = 8192,
         no_jobs: Annotated[bool, typer.Option("--no-jobs", help="不在本进程运行分析任务 / do not run "
                                               "analysis jobs in this process.")] = False,
     ) -> None:
@@ -55,6 +57,7 @@ def add_to(app: typer.Typer) -> None:
         settings = WebSettings(
             db=db, media=media or default_path().parent / "media", max_upload=max_upload_mb * 1024 * 1024,
             secure_cookies=secure_cookies, run_jobs=not no_jobs, retention_days=retention_days,
+            upload_chunk=upload_chunk_kb * 1024,
             detectors=tuple(d.strip() for d in detectors.split(",") if d.strip()) if detectors else None)
         platform = Platform.open(settings)
         if demo:

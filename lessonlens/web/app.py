@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 import jinja2
-from litestar import Litestar, MediaType, Request, Response, Router, get, post
+from litestar import Litestar, MediaType, Request, Response, Router, get, post, put
 from litestar.config.csrf import CSRFConfig
 from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.openapi import OpenAPIConfig
@@ -121,6 +121,11 @@ def create_app(settings: WebSettings | None = None, platform: Platform | None = 
         get("/upload", guards=[requires(Capability.UPLOAD)], sync_to_thread=False)(upload_routes.upload_page),
         post("/upload", guards=[requires(Capability.UPLOAD)], request_max_body_size=body_limit,
              status_code=200)(upload_routes.upload),
+        post("/uploads", guards=[requires(Capability.UPLOAD)])(upload_routes.start_upload),
+        get("/uploads/{upload_id:str}", guards=[requires(Capability.UPLOAD)])(upload_routes.upload_status),
+        put("/uploads/{upload_id:str}/{role:str}", guards=[requires(Capability.UPLOAD)],
+            request_max_body_size=settings.upload_chunk + 65536)(upload_routes.put_chunk),
+        post("/uploads/{upload_id:str}/finish", guards=[requires(Capability.UPLOAD)])(upload_routes.finish_upload),
     ]
     pages = Router("/", include_in_schema=False, route_handlers=[
         session.login_page, session.login, session.logout, session.switch_lang,

@@ -316,6 +316,21 @@ def remove_orphans(engine: Engine, media_root: Path, older_than_s: float = 3600.
     return removed
 
 
+def remove_abandoned_uploads(media_root: Path, older_than_days: float = 7.0) -> list[str]:
+    """Delete resumable uploads nobody has added a chunk to for ``older_than_days``."""
+    folder = media_root / "uploads"
+    if not folder.is_dir():
+        return []
+    limit = time.time() - older_than_days * 86400
+    removed = []
+    for child in folder.iterdir():
+        stamps = [child.stat().st_mtime, *(f.stat().st_mtime for f in child.iterdir())] if child.is_dir() else []
+        if stamps and max(stamps) < limit:
+            shutil.rmtree(child, ignore_errors=True)
+            removed.append(child.name)
+    return removed
+
+
 # -- audit -------------------------------------------------------------------------------------
 def audit(engine: Engine, account: Account | None, action: str, lesson_id: str = "", detail: str = "") -> None:
     with engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():

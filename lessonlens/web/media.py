@@ -60,6 +60,12 @@ def media_type(role: str, filename: str, head: bytes) -> str | None:
     return None
 
 
+def suffix_ok(role: str, filename: str) -> bool:
+    """Whether the file's name says the kind of recording the role needs (its bytes are checked later)."""
+    suffix = Path(filename).suffix.lower()
+    return suffix in (_AUDIO_SUFFIXES if role == "audio" else _VIDEO_SUFFIXES)
+
+
 def stored_name(role: str, filename: str) -> str:
     """The file name a role's recording is kept under (never the user's own name)."""
     return role + Path(filename).suffix.lower()

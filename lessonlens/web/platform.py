@@ -16,7 +16,7 @@ from lessonlens.jobs.spec import LessonSpec
 from lessonlens.pipeline.stages import ProgressEvent
 from lessonlens.store.api import Store
 from lessonlens.web.auth import LoginLimiter
-from lessonlens.web.catalog import apply_retention, remove_orphans, sync_from_store
+from lessonlens.web.catalog import apply_retention, remove_abandoned_uploads, remove_orphans, sync_from_store
 from lessonlens.web.jobs import Analyzer, JobRunner
 from lessonlens.web.settings import WebSettings
 
@@ -65,6 +65,7 @@ class Platform:
         left behind, pick up jobs a restart interrupted, run jobs."""
         sync_from_store(self.engine)
         remove_orphans(self.engine, self.media)
+        remove_abandoned_uploads(self.media)
         if self.settings.retention_days is not None:
             self._retention = threading.Thread(target=self._retain, name="lessonlens-retention", daemon=True)
             self._retention.start()

@@ -22,6 +22,8 @@ class WebSettings:
                               converter=Path)
     #: largest upload, all files of one lesson together (bytes)
     max_upload: int = DEFAULT_MAX_UPLOAD
+    #: bytes per chunk of a resumable upload (the page's script sends files in pieces this big)
+    upload_chunk: int = 8 * 1024 * 1024
     #: failed logins per account name or client address before a pause
     login_attempts: int = 5
     login_window_s: float = 300.0

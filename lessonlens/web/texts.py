@@ -65,6 +65,7 @@ TEXTS: dict[str, Text] = {
                             "FLAC、OGG），合计不超过 {limit}。",
                         en="At least one recording; each file a video (MP4, MOV, WebM, MKV, AVI) or audio (M4A, WAV, "
                            "MP3, FLAC, OGG), {limit} in all at most."),
+    "retrying": Text(zh="网络中断，正在重试并从断点继续……", en="connection lost: retrying from where it stopped…"),
     "submit_upload": Text(zh="上传并分析", en="Upload and analyse"),
     "bad_file": Text(zh="{field}：{name} 不是可用的{kind}文件", en="{field}: {name} is not a {kind} file we can read"),
     "kind_video": Text(zh="视频", en="video"),

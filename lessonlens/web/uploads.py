@@ -24,7 +24,7 @@ from lessonlens.web.texts import TEXTS
 
 _HEAD = 64
 #: the upload form's fields as the analysis's media roles
-_ANALYSIS_ROLE = {"teacher": MediaRole.TEACHER, "students": MediaRole.STUDENTS, "board": MediaRole.BOARD,
+ANALYSIS_ROLE = {"teacher": MediaRole.TEACHER, "students": MediaRole.STUDENTS, "board": MediaRole.BOARD,
                   "mixed": MediaRole.MIXED, "audio": MediaRole.AUDIO}
 
 
@@ -120,6 +120,6 @@ async def save_upload(platform: Platform, owner: Account, meta: UploadMeta,
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    sources = tuple(MediaSource(str(folder / str(m["file"])), _ANALYSIS_ROLE[str(m["role"])]) for m in media)
+    sources = tuple(MediaSource(str(folder / str(m["file"])), ANALYSIS_ROLE[str(m["role"])]) for m in media)
     platform.runner.submit(LessonSpec(lesson=lesson, media=sources, source=f"upload:{lesson_id}"))
     return lesson_id

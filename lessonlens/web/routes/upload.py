@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request
+import anyio.to_thread
+from litestar import Request, Response
 from litestar.datastructures import UploadFile
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from lessonlens.core.errors import InputError
+from lessonlens.web import chunked
 from lessonlens.web.auth import current
 from lessonlens.web.catalog import audit
 from lessonlens.web.media import ROLES
@@ -46,3 +49,59 @@ async def upload(request: Request[Any, Any, Any]) -> Template | Redirect:
             await f.close()
     audit(p.engine, account, "uploaded", lesson_id, ", ".join(role for role, _ in files))
     return Redirect(f"/lessons/{lesson_id}", status_code=303)
+
+
+# -- resumable uploads in chunks (the upload page's script; see lessonlens.web.chunked) ----------
+def _chunk_error(exc: Exception, lang: str, status: int, **extra: Any) -> Response[Any]:
+    detail = exc.message(lang) if isinstance(exc, InputError) else "not found"
+    return Response({"detail": detail, **extra}, status_code=status)
+
+
+async def start_upload(request: Request[Any, Any, Any]) -> Response[Any]:
+    p, account = platform(request), current(request)
+    body = await request.json()
+    try:
+        files = [chunked.Announced(role=str(f["role"]), name=str(f["name"]), size=int(f["size"]))
+                 for f in body.get("files", [])]
+        fields = {k: str(v) for k, v in body.items() if k != "files"}
+        upload_id = await anyio.to_thread.run_sync(chunked.start, p, account, upload_meta(fields), files)
+    except InputError as exc:
+        return _chunk_error(exc, lang_of(request), 400)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return Response({"detail": "bad request"}, status_code=400)
+    return Response({"id": upload_id, "chunk": p.settings.upload_chunk}, status_code=201)
+
+
+async def upload_status(request: Request[Any, Any, Any], upload_id: FromPath[str]) -> Response[Any]:
+    try:
+        found = await anyio.to_thread.run_sync(chunked.status, platform(request), current(request), upload_id)
+    except KeyError as exc:
+        return _chunk_error(exc, lang_of(request), 404)
+    return Response(found)
+
+
+async def put_chunk(request: Request[Any, Any, Any], upload_id: FromPath[str], role: FromPath[str]) -> Response[Any]:
+    p, account = platform(request), current(request)
+    try:
+        received = await chunked.put_chunk(p, account, upload_id, role, request.headers.get("content-range"),
+                                           request.stream())
+    except KeyError as exc:
+        return _chunk_error(exc, lang_of(request), 404)
+    except chunked.Conflict as exc:
+        found = await anyio.to_thread.run_sync(chunked.status, p, account, upload_id)
+        return _chunk_error(exc, lang_of(request), 409, received=found["received"].get(role, 0))
+    except InputError as exc:
+        return _chunk_error(exc, lang_of(request), 400)
+    return Response({"received": received})
+
+
+async def finish_upload(request: Request[Any, Any, Any], upload_id: FromPath[str]) -> Response[Any]:
+    p, account = platform(request), current(request)
+    try:
+        lesson_id = await anyio.to_thread.run_sync(chunked.finish, p, account, upload_id)
+    except KeyError as exc:
+        return _chunk_error(exc, lang_of(request), 404)
+    except InputError as exc:
+        return _chunk_error(exc, lang_of(request), 400)
+    await anyio.to_thread.run_sync(lambda: audit(p.engine, account, "uploaded", lesson_id, "chunked"))
+    return Response({"lesson": lesson_id, "url": f"/lessons/{lesson_id}"})

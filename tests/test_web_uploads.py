@@ -1,0 +1,99 @@
+"""Resumable uploads in chunks: announced, sent in pieces, interrupted (a cut chunk, a server
+restart), resumed from where each file stands, finished into a lesson; and refused when a chunk
+does not continue the file, the bytes are not a recording, the total is too big, or it is not
+the uploader asking."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from web_support import client_for, csrf, make_world
+
+from lessonlens.jobs import get_job
+
+
+def _headers(c: Any, **extra: str) -> dict[str, str]:
+    return {"x-csrftoken": csrf(c), **extra}
+
+
+def _put(c: Any, upload_id: str, role: str, data: bytes, start: int, total: int) -> Any:
+    return c.put(f"/uploads/{upload_id}/{role}", content=data,
+                 headers=_headers(c, **{"Content-Range": f"bytes {start}-{start + len(data) - 1}/{total}"}))
+
+
+def test_a_chunked_upload_survives_interruptions_and_a_restart(tmp_path: Path) -> None:
+    from report_support import write_video
+
+    world = make_world(tmp_path / "w", upload_chunk=64 * 1024)
+    video = write_video(tmp_path / "v.mp4", seconds=600).read_bytes()
+    audio = b"RIFF\x00\x00\x00\x00WAVEfmt " + bytes(range(256)) * 40
+    size = len(video)
+    with client_for(world, "t1") as c:
+        made = c.post("/uploads", json={"title": "分块上传", "subject": "数学", "files": [
+            {"role": "teacher", "name": "课堂.mp4", "size": size},
+            {"role": "audio", "name": "a.wav", "size": len(audio)}]},
+            headers=_headers(c))
+        assert made.status_code == 201, made.text
+        upload_id = made.json()["id"]
+        assert c.post("/uploads", json={"files": [{"role": "teacher", "name": "x.mp4", "size": 10}]}).status_code == 403
+        third = size // 3
+        assert _put(c, upload_id, "teacher", video[:third], 0, size).json() == {"received": third}
+        # a chunk that skips ahead is refused with where the file stands
+        skipped = _put(c, upload_id, "teacher", video[third + 10: third + 20], third + 10, size)
+        assert skipped.status_code == 409 and skipped.json()["received"] == third
+        # a chunk cut short by the network keeps what arrived
+        cut = c.put(f"/uploads/{upload_id}/teacher", content=video[third: third + 100], headers=_headers(
+            c, **{"Content-Range": f"bytes {third}-{2 * third - 1}/{size}"}))
+        assert cut.json() == {"received": third + 100}
+        assert c.post(f"/uploads/{upload_id}/finish", headers=_headers(c)).status_code == 400  # not complete
+    # the server restarts: the upload is on disk, the client asks where it stands and goes on
+    with client_for(world, "t1") as c:
+        found = c.get(f"/uploads/{upload_id}").json()
+        assert found["received"] == {"teacher": third + 100, "audio": 0}
+        start = found["received"]["teacher"]
+        for offset in range(start, size, 50_000):
+            assert _put(c, upload_id, "teacher", video[offset: offset + 50_000], offset, size).status_code == 200
+        assert _put(c, upload_id, "audio", audio, 0, len(audio)).json() == {"received": len(audio)}
+        with client_for(world, "t2") as other:  # another teacher cannot see, feed or finish it
+            assert other.get(f"/uploads/{upload_id}").status_code == 404
+            assert _put(other, upload_id, "audio", b"x", 0, 1).status_code == 404
+            assert other.post(f"/uploads/{upload_id}/finish", headers=_headers(other)).status_code == 404
+        done = c.post(f"/uploads/{upload_id}/finish", headers=_headers(c))
+        assert done.status_code == 201, done.text  # the lesson is created
+        lesson_id = done.json()["lesson"]
+        folder = world.platform.media / "lessons" / lesson_id
+        assert (folder / "teacher.mp4").read_bytes() == video and (folder / "audio.wav").read_bytes() == audio
+        assert not (world.platform.media / "uploads" / upload_id).exists()
+        assert "分块上传" in c.get(f"/lessons/{lesson_id}").text
+        assert c.get(f"/uploads/{upload_id}").status_code == 404  # finished: gone
+    job = get_job(world.platform.store, lesson_id)
+    assert job is not None and job.state.value == "queued" and len(job.spec.media) == 2
+    world.platform.close()
+
+
+def test_chunked_uploads_are_checked(tmp_path: Path) -> None:
+    world = make_world(tmp_path / "w", max_upload=100_000)
+    with client_for(world, "t1") as c:
+        def start(files: list[dict[str, Any]], **meta: str) -> Any:
+            return c.post("/uploads", json={"files": files, **meta}, headers=_headers(c))
+
+        assert start([{"role": "teacher", "name": "notes.txt", "size": 10}]).status_code == 400
+        assert start([{"role": "audio", "name": "a.mp4v", "size": 10}]).status_code == 400
+        assert start([{"role": "teacher", "name": "big.mp4", "size": 200_000}]).status_code == 400
+        assert start([]).status_code == 400
+        assert start([{"role": "teacher", "name": "t.mp4", "size": 10}], date="not a date").status_code == 400
+        assert start([{"role": "sideways", "name": "t.mp4", "size": 10}]).status_code == 400
+        upload_id = start([{"role": "teacher", "name": "t.mp4", "size": 300}]).json()["id"]
+        not_video = _put(c, upload_id, "teacher", b"%PDF-1.7" + b"x" * 292, 0, 300)
+        assert not_video.status_code == 400 and "t.mp4" in not_video.json()["detail"]
+        assert c.get(f"/uploads/{upload_id}").json()["received"] == {"teacher": 0}  # nothing kept
+        assert _put(c, upload_id, "board", b"x", 0, 1).status_code == 404  # not announced
+        bad_range = c.put(f"/uploads/{upload_id}/teacher", content=b"x",
+                          headers=_headers(c, **{"Content-Range": "bytes 5-1/300"}))
+        assert bad_range.status_code == 400
+        for bad in ("..%2F..%2Fdb.sqlite", "abc-def", "%2e%2e"):
+            assert c.get(f"/uploads/{bad}").status_code == 404
+    with client_for(world, "obs") as c:
+        assert c.post("/uploads", json={"files": []}, headers=_headers(c)).status_code == 403
+    world.platform.close()
