@@ -25,7 +25,8 @@ END_PACKETS = 6000
 
 @attrs.frozen
 class MediaInfo:
-    """A probed media file; video fields are ``None`` without a video stream, audio ones without audio."""
+    """A probed media file; video fields are ``None`` without a video stream, audio ones without audio.
+    ``duration`` is where the streams end (measured), ``claimed_duration`` what the header says."""
 
     path: str
     file_size: int
