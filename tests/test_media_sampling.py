@@ -263,3 +263,15 @@ def test_exact_sampling_with_other_codecs(tmp_path: Path, codec: str, suffix: st
     got = dict(frames_at(path, instants))
     for t in instants:
         assert np.array_equal(got[t], images[_on_screen(times, t)]), t
+
+
+def test_held_packets_beyond_the_memory_bound_are_decoded_early_and_stay_exact(
+        files: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    from lessonlens.media import frames
+
+    monkeypatch.setattr(frames, "HOLD_BYTES", 20_000)  # a few frames' worth: flushes within every GOP
+    for name in ("gop250", "gop250b"):
+        times, images = _every_frame(files[name])
+        got = dict(frames_at(files[name], OFF_GRID))
+        for t in OFF_GRID:
+            assert np.array_equal(got[t], images[_on_screen(times, t)]), (name, t)
