@@ -57,10 +57,10 @@ def test_framing_with_silence_and_block_curves(sequence: Path) -> None:
     m = measure(sequence, scheme="itias", options={"itias_frame": True, "block_samples": 5})
     cells = _cells(m)
     assert m.scalars["itias_pairs"] == 14 and cells[("13", "6")] == 1 and cells[("9", "13")] == 1
-    assert m.series["itias_teacher"].t == (0.0, 15.0, 30.0)
-    assert m.series["itias_teacher"].values == (0.6, 0.4, round(1 / 3, 6))
-    assert m.series["itias_technology"].values == (0.0, 0.6, 0.0)
-    assert m.series["itias_silence"].values == (0.0, 0.0, round(1 / 3, 6))
+    assert m.series["itias_curve_teacher"].t == (0.0, 15.0, 30.0)
+    assert m.series["itias_curve_teacher"].values == (0.6, 0.4, round(1 / 3, 6))
+    assert m.series["itias_curve_technology"].values == (0.0, 0.6, 0.0)
+    assert m.series["itias_curve_silence"].values == (0.0, 0.0, round(1 / 3, 6))
 
 
 def test_t_code_sheet(tmp_path: Path) -> None:

@@ -146,3 +146,21 @@ def test_rater_comment_markup_shows_as_text_and_does_not_run(tmp_path: Path) -> 
         assert ATTACK in comments
         assert driver.execute_script("return document.scripts.length") == 1
         _assert_offline_and_clean(driver, page)
+
+
+@pytest.mark.parametrize(("sheet", "scheme", "charts"), [
+    ("copus-8codes.csv", "copus", 4),   # instructor and student bars, two collapsed pies
+    ("itias-700.txt", "itias", 5),      # timeline, S-T, Rt-Ch, the matrix heat map, the group curves
+])
+def test_protocol_lesson_reports_draw_their_charts(sheet: str, scheme: str, charts: int, tmp_path: Path) -> None:
+    from lessonlens.pipeline.inputs import analysis_from_file
+
+    examples = Path(__file__).parents[1] / "docs" / "examples"
+    page = lessonlens.report("lesson", tmp_path / "report.html", [analysis_from_file(examples / sheet, scheme)])
+    with browser(tmp_path) as driver:
+        _open(driver, page)
+        _assert_offline_and_clean(driver, page)
+        drawn = driver.execute_script(
+            "return Array.from(document.querySelectorAll('svg.chart'))"
+            ".filter(function (s) { return s.getBBox().width > 100; }).length")
+        assert drawn >= charts

@@ -15,7 +15,7 @@ For each code, over the intervals where it was coded (``ticks`` has it):
 - shares ``copus_pie_students`` / ``copus_pie_instructor``: the collapsed pies as Smith et al. 2014
   draw them, each category's ticks over all ticks of that side (summing to 1);
 - table ``copus_counts`` (metric, hits, of): the counts behind every fraction, so several lessons
-  can be pooled (:mod:`lessonlens.pipeline.pooling`); table ``copus_intervals``: each interval's ticks.
+  can be pooled (:mod:`lessonlens.pipeline.pooling`); table ``copus_ticks``: each interval's ticks.
 """
 
 from __future__ import annotations
@@ -121,15 +121,15 @@ def copus_values(timeline: CodedTimeline, codes: Sequence[str]) -> MetricValues:
                  for s, row in zip(timeline.samples, shown, strict=True))
     tables = {
         "copus_counts": Table(columns=("metric", "hits", "of"), rows=tuple(counts)),
-        "copus_intervals": Table(columns=("start", "end", *coded), rows=rows),
+        "copus_ticks": Table(columns=("start", "end", *coded), rows=rows),
     }
     return MetricValues(scalars=scalars, shares=shares, tables=tables)
 
 
 #: the ids this plugin fills, with their labels (the one place they are written)
 FIELDS: tuple[MetricField, ...] = (
-    # each code's fraction of intervals (shown by its id; S.GW has its label below)
-    *(MetricField(metric_id(c), Text(zh=metric_id(c), en=metric_id(c)))
+    # each code's fraction of intervals, named by its code (the codes' own labels are the coder's)
+    *(MetricField(metric_id(c), Text(zh=f"{c} 勾选区间比例", en=f"{c} (fraction of intervals)"))
       for cs in (*STUDENT_CATEGORIES.values(), *INSTRUCTOR_CATEGORIES.values()) for c in cs),
     MetricField("copus_intervals", Text(zh="COPUS 区间数（2 分钟）", en="COPUS intervals (2 min)")),
     MetricField("copus_s_gw", Text(zh="学生小组活动 GW（CG/WG/OG）", en="Students in group work GW (CG/WG/OG)")),

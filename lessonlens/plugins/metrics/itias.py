@@ -13,7 +13,7 @@ or a hole in the sampling are not counted, so a sequence of N codes gives N − 
 - ``itias_technology_teacher`` = n(16..18)/n(1..8) (technology time over teacher talk);
 - ``itias_steady_state`` = trace(M)/ΣM (a behaviour lasting more than one sample);
 - ``itias_content_cross`` = pairs in rows or columns 4-6 (questions and lecture) / ΣM;
-- table ``itias_matrix`` (M), series ``itias_teacher`` / ``_student`` / ``_silence`` /
+- table ``itias_matrix`` (M), series ``itias_curve_teacher`` / ``_student`` / ``_silence`` /
   ``_technology``: each group's share of the known samples per block of ``block_samples``
   samples (default 20: one minute at 3 s), at the block's start;
 - table ``itias_counts`` (metric, hits, of) behind the four group shares, for pooling lessons.
@@ -67,7 +67,7 @@ def group_curves(cols: TimelineColumns, block: int) -> dict[str, Series]:
     n = cols.n
     starts = np.arange(0, n, block)
     if not n:
-        return {f"itias_{g}": Series((), ()) for g in GROUPS}
+        return {f"itias_curve_{g}": Series((), ()) for g in GROUPS}
     known = cols.code >= 0
     block_of = np.arange(n) // block
     totals = np.bincount(block_of[known], minlength=starts.size).astype(np.float64)
@@ -76,7 +76,7 @@ def group_curves(cols: TimelineColumns, block: int) -> dict[str, Series]:
         inside = known & (cols.code >= lo) & (cols.code < hi)
         counts = np.bincount(block_of[inside], minlength=starts.size)
         values = [round(c / k, 6) if k else None for c, k in zip(counts.tolist(), totals.tolist(), strict=True)]
-        out[f"itias_{group}"] = Series(cols.t[starts].tolist(), values)
+        out[f"itias_curve_{group}"] = Series(cols.t[starts].tolist(), values)
     return out
 
 
@@ -132,10 +132,10 @@ FIELDS: tuple[MetricField, ...] = (
     MetricField("itias_steady_state", Text(zh="稳态格比率", en="Steady-state cells ratio")),
     MetricField("itias_content_cross", Text(zh="内容十字区比率", en="Content-cross cells ratio")),
     MetricField("itias_pairs", Text(zh="矩阵中的编码对数", en="Code pairs in the matrix")),
-    MetricField("itias_teacher", Text(zh="教师言语", en="Teacher talk"), part="series"),
-    MetricField("itias_student", Text(zh="学生言语", en="Student talk"), part="series"),
-    MetricField("itias_silence_curve", Text(zh="沉寂", en="Silence"), part="series"),
-    MetricField("itias_technology_curve", Text(zh="技术", en="Technology"), part="series"),
+    MetricField("itias_curve_teacher", Text(zh="教师言语（动态）", en="Teacher talk (dynamic)"), part="series"),
+    MetricField("itias_curve_student", Text(zh="学生言语（动态）", en="Student talk (dynamic)"), part="series"),
+    MetricField("itias_curve_silence", Text(zh="沉寂（动态）", en="Silence (dynamic)"), part="series"),
+    MetricField("itias_curve_technology", Text(zh="技术（动态）", en="Technology (dynamic)"), part="series"),
 )
 
 

@@ -97,7 +97,7 @@ def itias_charts(metrics: Metrics, lang: str) -> list[Chart]:
                             groups)
         data = DataTable("itias_matrix", title, tuple(table.columns), tuple(tuple(r) for r in table.rows))
         charts.append(Chart("itias_matrix", title, drawn, (data,), _caption("itias_matrix", lang)))
-    series = {g: metrics.series.get(f"itias_{g}") for g in GROUP_COLORS}
+    series = {g: metrics.series.get(f"itias_curve_{g}") for g in GROUP_COLORS}
     if all(v is not None for v in series.values()):
         lines = [Line(_pick(_GROUP_NAMES[g], lang), GROUP_COLORS[g], tuple(zip(v.t, v.values, strict=True)))
                  for g, v in series.items() if v is not None]
