@@ -76,7 +76,7 @@ def test_group_work_is_derived_from_cg_wg_og(tmp_path: Path) -> None:
     ("interval,S.L,I.Lec\n1,1,maybe\n", "line 2, column 3 (i.lec): cell 'maybe' must be 1/0, x/blank or ✓/blank"),
     ("interval,S.L\n1,1\n2,0\n4,1\n", "line 4, column 1 (interval): intervals are not consecutive: 3 should follow"),
     ("time,S.L\n0,1\n2,0\n6,1\n", "line 4, column 1 (time): intervals are not consecutive: 4 should follow"),
-    ("interval,S.GW\n1,1\n", "GW is derived from CG, WG and OG"),
+    ("interval,S.CG,S.GW\n1,1,1\n", "line 1, column 3 (s.gw): GW is derived from CG, WG and OG"),
     ("minute,S.L\n1,1\n", "the first column must be interval"),
 ])
 def test_bad_sheets_give_one_line_errors(tmp_path: Path, text: str, message: str) -> None:
@@ -187,3 +187,22 @@ def test_video_draft_ticks_what_video_shows_and_leaves_the_rest_uncoded() -> Non
     assert not {"S.CG", "S.WG", "S.OG", "I.CQ", "I.D/V", "I.Adm"} & set(first)  # never guessed
     s = measure(timeline).scalars
     assert s["copus_s_gw"] == 0.5 and s["copus_s_cg"] is None and s["copus_i_lec"] == 0.5
+
+
+def test_a_draft_goes_back_to_the_observer_as_a_sheet(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from lessonlens import save
+    from lessonlens.cli import app
+    from lessonlens.pipeline.measure import read_coded_sheet
+
+    rows = [{"I.Lec": True, "S.L": True, "S.GW": False, "I.PQ": False},
+            {"I.Lec": False, "S.L": False, "S.GW": True, "I.PQ": True}]
+    draft = CodedTimeline("copus", 120.0, tuple(CodedSample(t=i * 120.0, ticks=r) for i, r in enumerate(rows)))
+    save(draft, tmp_path / "draft.json")
+    out = CliRunner().invoke(app, ["copus", "sheet", str(tmp_path / "draft.json"), "-o", str(tmp_path / "d.csv")])
+    assert out.exit_code == 0, out.output
+    text = (tmp_path / "d.csv").read_text(encoding="utf-8-sig")
+    assert text.splitlines()[0] == "interval,S.L,I.Lec,I.PQ,S.GW,comment"
+    back = read_coded_sheet(tmp_path / "d.csv")  # the observer's corrected sheet reads like any other
+    assert [dict(s.ticks) for s in back.samples] == rows

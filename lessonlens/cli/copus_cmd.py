@@ -1,4 +1,5 @@
-"""``lessonlens copus agree A B``: two observers' COPUS sheets of one lesson, Cohen's κ per code and overall."""
+"""``lessonlens copus agree A B``: two observers' COPUS sheets of one lesson, Cohen's κ per code and overall;
+``lessonlens copus sheet ANALYSIS.json``: a COPUS draft from video as a sheet an observer corrects."""
 
 from __future__ import annotations
 
@@ -11,10 +12,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import Text, current_lang
 from lessonlens.core.plugins import get_manager
-from lessonlens.pipeline.measure import read_coded_sheet
+from lessonlens.pipeline.measure import read_coded_sheet, timeline_of
 from lessonlens.pipeline.tick_agreement import tick_agreement
+from lessonlens.tables.tick_sheets import tick_sheet
+from lessonlens.tables.write import write_table
 
 _T = {
     "title": Text(zh="两位观察者的一致性（{n} 个区间）", en="Agreement of two observers ({n} intervals)"),
@@ -29,6 +33,8 @@ _T = {
     "undefined": Text(zh="无定义（两人都从未或总是勾选）", en="undefined (both never or always ticked)"),
     "flagged": Text(zh="κ 低于 {t:g} 的编码：{codes}", en="codes with κ below {t:g}: {codes}"),
     "none_flagged": Text(zh="所有编码的 κ 均不低于 {t:g}", en="every code has κ of at least {t:g}"),
+    "not_copus": Text(zh="这不是 COPUS 编码（编码方案 {scheme}）", en="not a COPUS coding (scheme {scheme})"),
+    "wrote": Text(zh="已写出 {n} 个区间的 COPUS 表：{path}", en="wrote a COPUS sheet of {n} intervals to {path}"),
     "one_sided": Text(zh="只有一位观察者编码、未比较：{codes}", en="coded by one observer only, not compared: {codes}"),
 }
 
@@ -69,5 +75,21 @@ def add_to(app: typer.Typer) -> None:
                    else _T["none_flagged"].format(lang, t=threshold))
         if result.one_sided:
             typer.echo(_T["one_sided"].format(lang, codes=", ".join(result.one_sided)))
+
+    @copus_app.command("sheet")
+    def sheet(
+        source: Annotated[Path, typer.Argument(help="COPUS 分析 JSON（analyze --coder copus）/ a COPUS analysis or "
+                                                  "timeline JSON (from analyze --coder copus).")],
+        output: Annotated[Path, typer.Option("-o", "--output", help="写出的 COPUS 表 CSV / the COPUS sheet to "
+                                                                   "write (CSV).")] = Path("copus-draft.csv"),
+    ) -> None:
+        """把 COPUS 草稿写成观察者可修改的编码表 / write a COPUS draft as a sheet an observer corrects."""
+        timeline = timeline_of(source)
+        if timeline.scheme != "copus":
+            raise InputError(_T["not_copus"], source, scheme=timeline.scheme)
+        codes = (*(c.id for c in get_manager().coder_scheme("copus").codes), "S.GW")
+        columns, rows = tick_sheet(timeline, codes)
+        write_table(output, columns, rows, "csv")
+        typer.echo(_T["wrote"].format(current_lang(), n=len(rows), path=output))
 
     app.add_typer(copus_app, name="copus")

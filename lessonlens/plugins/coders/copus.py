@@ -157,7 +157,8 @@ def _window_ticks(samples: Sequence[CodedSample], speech: Sequence[SpeechObserva
         for found, code in ((teacher_q, "I.PQ"), (student_q, "S.SQ"), (answered, "S.AnQ")):
             if found:
                 evidence.append(Evidence(found[0].detector, "speech", f"{code}: {found[0].text[:40]}", found[0].t))
-    return ticks, tuple(evidence)
+    # a code ticked at first and then ruled out (S.Ind with students talking) keeps no evidence
+    return ticks, tuple(e for e in evidence if ticks.get(e.detail.split(":", 1)[0]))
 
 
 class CopusCoder(Coder):

@@ -4,6 +4,8 @@ The first column is ``interval`` (1, 2, 3 ...) or ``time`` (the interval's start
 ...); then ``S.<code>`` / ``I.<code>`` columns (any case: ``S.AnQ``, ``i.d/v``), each cell ticked
 (``1``, ``x``, ``✓``, ``✔``, ``√``) or not (``0`` or blank); an optional ``comment`` column. The
 codes a sheet has no column for are not coded (absent from every sample's ticks), never zero.
+``S.GW`` (group work of any kind) may be a column only in a sheet without ``S.CG``, ``S.WG`` and
+``S.OG`` (a video draft cannot tell them apart).
 Intervals must follow one another without a gap. Errors name the file, line and column.
 """
 
@@ -24,7 +26,8 @@ _FIRST = Text(zh="第一列应为 interval（1、2、3…）或 time（起始分
 _HEADER_AT = Text(zh="第 {line} 行第 {column} 列（{name}）：{problem}", en="line {line}, column {column} ({name}): "
                   "{problem}")
 _UNKNOWN_CODE = Text(zh="未知的 COPUS 编码列（可用：{known}）", en="unknown COPUS code column (known: {known})")
-_GW = Text(zh="GW 由 CG、WG、OG 推出，不能单独编码", en="GW is derived from CG, WG and OG; it cannot be a column")
+_GW = Text(zh="GW 由 CG、WG、OG 推出：有这些列时不能再有 S.GW 列",
+           en="GW is derived from CG, WG and OG: a sheet with those columns cannot also have S.GW")
 _UNKNOWN_COLUMN = Text(zh="未知的列：应为 S.<编码>、I.<编码> 或 comment",
                        en="unknown column: expected S.<code>, I.<code> or comment")
 _TWICE = Text(zh="该编码列重复出现", en="this code column appears twice")
@@ -64,8 +67,10 @@ def code_columns(sheet: Sheet, scheme: CodingScheme) -> tuple[dict[int, str], in
             if by_lower[name] in columns.values():
                 raise _header_error(sheet, j, _TWICE)
             columns[j] = by_lower[name]
-        elif name.endswith(".gw") and name[:2] in ("s.", "i."):
-            raise _header_error(sheet, j, _GW)
+        elif name == "s.gw":  # group work not told apart (a video draft): only without CG, WG, OG
+            if any(c in sheet.header for c in ("s.cg", "s.wg", "s.og")):
+                raise _header_error(sheet, j, _GW)
+            columns[j] = "S.GW"
         elif name[:2] in ("s.", "i."):
             raise _header_error(sheet, j, _UNKNOWN_CODE, known=known)
         else:
