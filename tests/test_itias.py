@@ -95,3 +95,26 @@ def test_matrix_total_and_shares(codes: list[int], frame: bool) -> None:
     groups = [values.scalars[f"itias_{g}"] for g in ("teacher_talk", "student_talk", "silence", "technology")]
     assert all(0.0 <= float(g) <= 1.0 for g in groups)  # type: ignore[arg-type]
     assert sum(float(g) for g in groups) == pytest.approx(1.0, abs=1e-5)  # type: ignore[arg-type]
+
+
+def test_itias_coder_drafts_talk_from_speech_and_never_guesses_technology() -> None:
+    from lessonlens import CodeRequest, LessonMeta, get_manager
+    from lessonlens.core.observations import BehaviourCue, SpeechObservation
+
+    obs = (
+        SpeechObservation(t=0.0, end=3.0, speaker="teacher", text="今天学习浮力。"),
+        SpeechObservation(t=3.0, end=6.0, speaker="teacher", text="为什么铁船能浮在水面上？"),
+        SpeechObservation(t=12.0, end=15.0, speaker="student", text="因为排开的水多。"),
+        SpeechObservation(t=15.0, end=18.0, speaker="teacher", text="很好！"),
+        SpeechObservation(t=18.0, end=21.0, speaker="teacher", text="这是铁块吗？"),
+        SpeechObservation(t=21.0, end=24.0, speaker="student", text="是。"),
+        SpeechObservation(t=24.0, end=27.0, speaker="group", text="我们组觉得……"),
+        BehaviourCue(t=30.0, actor="students", behaviour="reading_writing", share=0.8),
+    )
+    request = CodeRequest(lesson=LessonMeta(id="x"), observations=obs,  # type: ignore[arg-type]
+                          instants=tuple(float(t) for t in range(0, 36, 3)), interval=3.0)
+    timeline = get_manager().coder("itias").code(request)
+    # lecture, open question, thinking (silence after it) x 2, its answer, praise, closed question, its
+    # answer, group talk, silence with no question open: unknown, exercises, unknown
+    assert [s.code for s in timeline.samples] == ["6", "4", "14", "14", "9", "2", "5", "9", "12", None, "15", None]
+    assert not {"13", "16", "17", "18"} & {s.code for s in timeline.samples}

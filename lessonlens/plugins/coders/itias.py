@@ -10,8 +10,9 @@ lesson per file, codes separated by spaces, commas, semicolons or line breaks (`
 
 Coding from observations is a rough speech-based draft like FIAS's: teacher praise 2, an open
 question 4 (why/how, 为什么/怎么/如何), another question 5, a direction 7, other teacher talk 6; a
-student answering after a question 9, a student question 11, other student talk 10, group talk 12;
-silence after a question 14, silence with most students reading/writing 15. Confusion (13) and the
+student answering a question still open 9, a student question 11, other student talk 10, group talk
+12; silence within five samples of an unanswered question 14, silence with most students
+reading/writing 15. Confusion (13) and the
 technology codes (16-18) need an observer (no detector sees them): they are never guessed.
 """
 
@@ -126,37 +127,38 @@ class ItiasCoder(Coder):
         writing = [o for o in request.observations if isinstance(o, BehaviourCue) and o.actor == "students"
                    and o.behaviour == "reading_writing" and (o.share or 0.0) >= 0.5]
         samples: list[CodedSample] = []
-        last_question: float | None = None
-        previous: str | None = None
+        asked: float | None = None  # when the teacher's question still awaiting an answer was asked
         for t in request.instants:
-            code, evidence = self._code_at(t, speech, writing, previous, last_question, request.interval)
+            code, evidence = self._code_at(t, speech, writing, asked, request.interval)
             if code in ("4", "5"):
-                last_question = t
+                asked = t
+            elif code is not None and code not in ("9", "14"):  # anything else moves the class on
+                asked = None
             samples.append(CodedSample(t=t, code=code, st=mapping.get(code) if code else None, evidence=evidence))
-            previous = code
         return CodedTimeline(scheme=SCHEME.id, interval=request.interval, samples=tuple(samples),
                              st_mapping=mapping, coder=self.name)
 
     @staticmethod
-    def _code_at(t: float, speech: Sequence[SpeechObservation], writing: Sequence[BehaviourCue], previous: str | None,
-                 last_question: float | None, interval: float) -> tuple[str | None, tuple[Evidence, ...]]:
+    def _code_at(t: float, speech: Sequence[SpeechObservation], writing: Sequence[BehaviourCue], asked: float | None,
+                 interval: float) -> tuple[str | None, tuple[Evidence, ...]]:
         talking = [s for s in speech if s.t <= t < max(s.end, s.t + 1e-9)]
         if talking:
             turn = talking[-1]
             evidence = (Evidence(turn.detector, turn.kind, f"{turn.speaker}: {turn.text[:40]}", turn.t),)
             if turn.speaker == "teacher":
                 return _teacher_code(turn.text), evidence
-            if turn.speaker in ("group",):
+            if turn.speaker == "group":
                 return "12", evidence
             if _QUESTION.search(turn.text):
                 return "11", evidence
-            return ("9" if previous in ("4", "5", "9") else "10"), evidence
+            # answering the teacher's open question is a response (9); speaking up unasked is active (10)
+            return ("9" if asked is not None else "10"), evidence
         if not speech:
             return None, ()
         near = [w for w in writing if abs(w.t - t) <= interval / 2]
         if near:
             return "15", (Evidence(near[0].detector, near[0].kind, "students:reading_writing", near[0].t),)
-        if last_question is not None and t - last_question <= 5 * interval:
+        if asked is not None and t - asked <= 5 * interval:  # wait time after a question
             return "14", ()
         return None, ()
 
