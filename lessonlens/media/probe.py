@@ -21,6 +21,8 @@ from lessonlens.media.open import open_container
 
 #: Packets read at most to find where the streams end (a long GOP of video and its audio).
 END_PACKETS = 6000
+#: How far (s) the header's duration may be from where the packets end and still be taken.
+TRUST_HEADER = 1.0
 
 
 @attrs.frozen
@@ -84,7 +86,7 @@ def probe(path: str | Path) -> MediaInfo:
             path=str(file),
             file_size=os.path.getsize(file),
             format=container.format.name,
-            duration=measured if measured is not None else claimed,
+            duration=_believed(claimed, measured),
             claimed_duration=claimed,
             width=video.width if video is not None else None,
             height=video.height if video is not None else None,
@@ -95,6 +97,16 @@ def probe(path: str | Path) -> MediaInfo:
             audio_codec=audio.codec_context.name if audio is not None else None,
             streams=tuple(f"{s.type}:{s.codec_context.name}" for s in container.streams),
         )
+
+
+def _believed(claimed: float | None, measured: float | None) -> float | None:
+    """The header's duration where the packets agree with it (within :data:`TRUST_HEADER` s: edit
+    lists and audio priming shift the last packet a little), else the measured one."""
+    if measured is None:
+        return claimed
+    if claimed is not None and abs(measured - claimed) <= TRUST_HEADER:
+        return claimed
+    return measured
 
 
 def streams_end(container: Any, streams: list[Any], claimed: float | None = None) -> float | None:
