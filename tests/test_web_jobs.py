@@ -186,3 +186,32 @@ def test_retention_deletes_old_recordings_and_keeps_the_analysis(tmp_path: Path)
     assert "media_deleted" in {e.action for e in audit_events(p.engine, shared)}
     assert apply_retention(p.engine, p.media, 30) == []  # once
     p.close()
+
+
+@pytest.mark.slow
+def test_jobs_can_run_on_a_dask_cluster(tmp_path: Path) -> None:
+    """``serve --scheduler``: the claimed job is analysed on the cluster by ``lessonlens.jobs``, which
+    stores the lesson and marks the job; a broken recording fails there with its one line."""
+    distributed = pytest.importorskip("distributed")
+    from report_support import write_video
+
+    video = write_video(tmp_path / "v.mp4", seconds=60).read_bytes()
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        world = make_world(tmp_path / "w", scheduler=cluster.scheduler_address, detectors=("teacher-pose",))
+        p = world.platform
+        ids = []
+        with client_for(world, "t1") as c:
+            for data in (video, BROKEN_MP4):
+                made = c.post("/upload", data={"_csrf_token": csrf(c), "title": "dask"},
+                              files={"teacher": ("t.mp4", data, "video/mp4")}, follow_redirects=False)
+                ids.append(made.headers["location"].rsplit("/", 1)[1])
+            for lesson_id in ids:
+                p.runner.run(lesson_id)
+            good, bad = (get_job(p.store, i) for i in ids)
+            assert good is not None and good.state.value == "done", good
+            assert not good.worker.startswith("web:")  # a Dask worker analysed it
+            assert p.store.get(ids[0]) is not None
+            assert "chart-timeline" in c.get(f"/lessons/{ids[0]}").text
+            assert bad is not None and bad.state.value == "failed" and bad.error and "\n" not in bad.error
+        p.close()

@@ -28,6 +28,7 @@ def settings_from_env() -> WebSettings:
         max_upload=int(env.get("LESSONLENS_MAX_UPLOAD_MB", "0") or 0) * 1024 * 1024 or DEFAULT_MAX_UPLOAD,
         secure_cookies=env.get("LESSONLENS_SECURE_COOKIES", "") in ("1", "true", "yes"),
         run_jobs=env.get("LESSONLENS_JOBS", "1") not in ("0", "false", "no"),
+        scheduler=env.get("LESSONLENS_SCHEDULER") or None,
         retention_days=float(env["LESSONLENS_RETENTION_DAYS"]) if env.get("LESSONLENS_RETENTION_DAYS") else None,
     )
 

@@ -78,10 +78,14 @@ def one_line(exc: BaseException) -> str:
 class JobRunner:
     """Queues analysis jobs in the jobs table and runs them in one background thread."""
 
-    def __init__(self, store: Store, media_root: Path, analyze: Analyzer) -> None:
+    def __init__(self, store: Store, media_root: Path, analyze: Analyzer,
+                 hand_over: Callable[[str], None] | None = None) -> None:
         self.store = store
         self.media_root = media_root
         self._analyze = analyze
+        #: when set, a claimed job is handed to this (the Dask runner of ``lessonlens.jobs``), which
+        #: analyses the lesson on the cluster, stores it and marks the job itself
+        self._hand_over = hand_over
         self._queue: queue.Queue[str | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._progress: dict[str, tuple[str, float]] = {}
@@ -143,6 +147,15 @@ class JobRunner:
             except Exception:  # the worker must outlive any one job; run() records the job's own errors
                 _log.exception("analysis job of %s", lesson_id)
 
+    def _run_elsewhere(self, lesson_id: str, started: float) -> None:
+        assert self._hand_over is not None
+        try:
+            self._hand_over(lesson_id)
+            with self.store.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
+                refresh_from_store(conn, lesson_id)
+        except Exception as exc:  # the cluster could not be reached: the job fails with that line
+            mark_failed(self.store, lesson_id, one_line(exc), worker=self.worker, seconds=time.monotonic() - started)
+
     def _claim(self, lesson_id: str) -> bool:
         """Take a queued job for this process (several server processes may share the table)."""
         with self.store.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
@@ -169,6 +182,9 @@ class JobRunner:
                     self._progress[lesson_id] = (event.stage, event.done / event.total if event.total else 0.0)
 
         started = time.monotonic()
+        if self._hand_over is not None:
+            self._run_elsewhere(lesson_id, started)
+            return
         try:
             analysis = self._analyze(job.spec, lesson_folder(self.media_root, lesson_id) / "analysis", progress)
             with self.store.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():

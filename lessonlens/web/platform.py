@@ -34,6 +34,21 @@ def analysis_runner(settings: WebSettings) -> Analyzer:
     return run
 
 
+def dask_hand_over(settings: WebSettings) -> Callable[[str], None] | None:
+    """With ``settings.scheduler``: run each job on that Dask cluster through ``lessonlens.jobs``."""
+    if not settings.scheduler:
+        return None
+    scheduler = settings.scheduler
+
+    def hand_over(lesson_id: str) -> None:
+        from lessonlens.jobs.runner import BatchOptions, run_jobs
+
+        options = BatchOptions(detectors=settings.detectors, interval=settings.interval, cache=False)
+        run_jobs(settings.db, jobs=[lesson_id], scheduler=scheduler, options=options)
+
+    return hand_over
+
+
 @attrs.define
 class Platform:
     settings: WebSettings
@@ -56,7 +71,7 @@ class Platform:
         store = Store.open(settings.db)
         settings.media.mkdir(parents=True, exist_ok=True)
 
-        runner = JobRunner(store, settings.media, analysis_runner(settings))
+        runner = JobRunner(store, settings.media, analysis_runner(settings), dask_hand_over(settings))
         return cls(settings=settings, store=store, runner=runner,
                    limiter=LoginLimiter(settings.login_attempts, settings.login_window_s))
 

@@ -39,6 +39,9 @@ class WebSettings:
     interval: float = 6.0
     #: delete uploaded recordings this many days after upload, keeping the analysis (None: keep them)
     retention_days: float | None = None
+    #: a Dask scheduler (``tcp://host:8786``): jobs run on that cluster (``lessonlens.jobs``) instead
+    #: of in the server's worker thread
+    scheduler: str | None = None
     #: run analysis jobs in a background thread of the server (False: only queue them)
     run_jobs: bool = True
 
