@@ -148,17 +148,32 @@ def list_lessons(engine: Engine, account: Account, filters: ListFilters, page: i
 
 
 def filter_choices(engine: Engine, account: Account) -> dict[str, list[str]]:
-    """The values each list filter can take among the lessons ``account`` may see."""
-    out: dict[str, list[str]] = {}
+    """The values each list filter can take among the lessons ``account`` may see (two queries)."""
+    fields = ("teacher", "school", "subject", "grade")
+    found: dict[str, set[str]] = {f: set() for f in fields}
     with engine.connect() as conn:
-        for field in ("teacher", "school", "subject", "grade"):
-            column = getattr(WebLesson, field)
-            out[field] = [v for (v,) in conn.execute(select(column).where(visible_clause(account), column != "")
-                                                     .distinct().order_by(column))]
-        out["finding"] = [v for (v,) in conn.execute(
+        for row in conn.execute(select(*(getattr(WebLesson, f) for f in fields)).where(visible_clause(account))
+                                .distinct()):
+            for field, value in zip(fields, row, strict=True):
+                if value:
+                    found[field].add(value)
+        findings = sorted(conn.scalars(
             select(finding_table.c.finding_id).join(WebLesson, WebLesson.id == finding_table.c.lesson_id)
-            .where(visible_clause(account)).distinct().order_by(finding_table.c.finding_id))]
-    return out
+            .where(visible_clause(account)).distinct()))
+    return {**{f: sorted(v) for f, v in found.items()}, "finding": findings}
+
+
+def group_counts(engine: Engine, *, school: str | None = None, region: str | None = None) -> tuple[int, int]:
+    """Stored lessons and their teachers in a school, a region, or the whole store (aggregates only)."""
+    L = lesson_table.c
+    stmt = select(func.count(), func.count(L.teacher_id.distinct()))
+    if school is not None:
+        stmt = stmt.where(L.school_id.in_(select(school_table.c.id).where(school_table.c.name == school)))
+    if region is not None:
+        stmt = stmt.where(L.region_id.in_(select(region_table.c.id).where(region_table.c.name == region)))
+    with engine.connect() as conn:
+        row = conn.execute(stmt).one()
+    return int(row[0]), int(row[1])
 
 
 def facts(conn: Connection, lesson_id: str) -> LessonFacts | None:

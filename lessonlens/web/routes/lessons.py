@@ -19,7 +19,6 @@ from litestar.response import Redirect, Response, Stream, Template
 from lessonlens.core.documents import dumps
 from lessonlens.core.errors import InputError
 from lessonlens.core.extensions import ReportJob
-from lessonlens.store.results import LessonQuery
 from lessonlens.web.auth import current, signed_in
 from lessonlens.web.catalog import (
     LessonItem,
@@ -27,6 +26,7 @@ from lessonlens.web.catalog import (
     audit,
     delete_lesson,
     filter_choices,
+    group_counts,
     lesson_for,
     list_lessons,
     revoke,
@@ -76,15 +76,14 @@ def _group_line(p: Platform, account: Account, lang: str) -> str:
     if not can(account, Capability.AGGREGATES):
         return ""
     if account.role is Role.SCHOOL_LEAD:
-        query, scope = LessonQuery(school=account.school), account.school
+        (n, teachers), scope = group_counts(p.engine, school=account.school), account.school
     elif account.role is Role.RESEARCHER:
-        query, scope = LessonQuery(region=account.region), account.region
+        (n, teachers), scope = group_counts(p.engine, region=account.region), account.region
     else:
-        query, scope = LessonQuery(), ui("region", lang)
-    portrait = p.store.portrait(query, findings_limit=0)
-    if portrait.n_lessons < p.settings.min_group:
+        (n, teachers), scope = group_counts(p.engine), ui("region", lang)
+    if n < p.settings.min_group:
         return ui("group_small", lang, scope=scope, min=p.settings.min_group)
-    return ui("group", lang, scope=scope, n=portrait.n_lessons, t=portrait.n_teachers)
+    return ui("group", lang, scope=scope, n=n, t=teachers)
 
 
 @get("/", guards=[signed_in], sync_to_thread=True)
