@@ -136,3 +136,53 @@ def visible_clause(account: Account) -> ColumnElement[bool]:
     shared = exists(select(share.id).where(share.lesson_id == WebLesson.id, share.revoked_at.is_(None),
                                            or_(*opens)))
     return or_(WebLesson.owner_id == account.id, shared)
+
+
+# -- online observation (观评课, issue 17) ------------------------------------------------------
+class ObserveAction(StrEnum):
+    """Things done to one observation event."""
+
+    FOLLOW = "follow"          # the event page: lesson, rubrics, who was invited and who submitted
+    SCORE = "score"            # write one's own scores, comments and notes (invited, before the deadline)
+    SEE_SCORES = "see_scores"  # the others' scores, the aggregate, the exports
+
+
+#: who may open an event on a lesson they can see (the lesson's own teacher always may)
+_EVENT_OPENERS = frozenset({Role.RESEARCHER, Role.SCHOOL_LEAD})
+
+
+@attrs.frozen
+class EventFacts:
+    """What the rules need to know about one observation event."""
+
+    lesson: LessonFacts
+    created_by: int | None
+    invited: frozenset[int] = frozenset()
+    submitted: frozenset[int] = frozenset()
+    blind: bool = True
+    #: before the deadline (or no deadline)
+    open: bool = True
+
+
+def may_open_event(account: Account, lesson: LessonFacts) -> bool:
+    """A researcher or school lead who may see the lesson, or the lesson's teacher, may open an event on it."""
+    if not may(account, Action.VIEW, lesson):
+        return False
+    return lesson.owner_id == account.id or account.role in _EVENT_OPENERS
+
+
+def may_observe(account: Account, action: ObserveAction, event: EventFacts) -> bool:
+    """Whether ``account`` may do ``action`` to ``event``. Only invited observers score; in blind mode
+    an invited observer sees the others' scores only once they have submitted their own; whoever
+    opened the event and the lesson's teacher (when not invited themselves) follow the results."""
+    if not account.active:
+        return False
+    invited = account.id in event.invited
+    organiser = account.id in (event.created_by, event.lesson.owner_id)
+    if action is ObserveAction.FOLLOW:
+        return invited or organiser
+    if action is ObserveAction.SCORE:
+        return invited and event.open
+    if invited:
+        return not event.blind or account.id in event.submitted
+    return organiser

@@ -135,3 +135,9 @@ def ui(key: str, lang: str, **params: object) -> str:
 
 def pick_lang(value: str | None) -> str:
     return "en" if value == "en" else "zh-CN"
+
+
+# the observation pages' texts (issue 17) live with them
+from lessonlens.web.observe.texts import OBSERVE_TEXTS  # noqa: E402
+
+TEXTS.update(OBSERVE_TEXTS)
