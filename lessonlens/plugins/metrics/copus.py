@@ -87,7 +87,9 @@ def copus_values(timeline: CodedTimeline, codes: Sequence[str]) -> MetricValues:
     explicit = m[:, at[GW]].copy()
     derived = _any(m[:, [at[c] for c in GROUP_WORK]])
     m[:, at[GW]] = np.where(explicit >= 0, explicit, derived)
-    scalars: dict[str, Scalar] = {"copus_intervals": len(timeline.samples)}
+    # the lesson's length, as the one-code schemes report it (their S-T metrics do not read ticks)
+    scalars: dict[str, Scalar] = {"copus_intervals": len(timeline.samples),
+                                  "duration": float(len(timeline.samples) * timeline.interval)}
     counts: list[tuple[str, int, int]] = []
     for code in columns:
         hits, of, value = _fraction(m[:, at[code]])

@@ -29,7 +29,7 @@ from lessonlens.plugins.reports.common import (
 )
 from lessonlens.plugins.reports.model import Chart, DataTable, Report
 from lessonlens.plugins.reports.palette import series_color
-from lessonlens.plugins.reports.protocols import protocol_comparison
+from lessonlens.plugins.reports.protocols import protocol_comparison, protocol_keys
 
 TOO_FEW = Text(zh="对比报告至少需要两节课的分析，收到 {n} 个", en="a comparison needs at least two analyses, got {n}")
 NO_METRICS = Text(zh="课例 {lesson} 没有编码数据或指标", en="lesson {lesson} has no coded timeline or metrics")
@@ -60,7 +60,14 @@ def side_by_side(pairs: Sequence[tuple[Analysis, Metrics]], names: Sequence[str]
             continue
         rows.append({"label": metric_label(key, lang), "values": [format_metric(key, v, lang) for v in values]})
         raw.append((key, *values))
-    for side, ids in (("teacher_shares", TEACHER), ("student_shares", STUDENTS)):
+    for key in protocol_keys([m for _, m in pairs]):  # COPUS fractions, ITIAS ratios
+        values = [m.scalars.get(key) for _, m in pairs]
+        rows.append({"label": metric_label(key, lang),
+                     "values": [ui("not_measured", lang) if not isinstance(v, int | float) else f"{v:.2f}"
+                                for v in values]})
+        raw.append((key, *values))
+    with_shares = any(m.shares.get("teacher_shares") or m.shares.get("student_shares") for _, m in pairs)
+    for side, ids in (("teacher_shares", TEACHER), ("student_shares", STUDENTS)) if with_shares else ():
         for b in ids:
             shares = [m.shares.get(side, {}).get(b) for _, m in pairs]
             rows.append({"label": behaviour_labels(lang)[b],

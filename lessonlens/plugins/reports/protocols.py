@@ -163,6 +163,12 @@ def protocol_comparison(measured: Sequence[Metrics], names: Sequence[str], lang:
     return charts
 
 
+def protocol_keys(measured: Sequence[Metrics]) -> list[str]:
+    """The protocols' key metric ids some of ``measured`` has (for side-by-side tables)."""
+    return [k for keys in _COMPARED.values() if any(isinstance(m.scalars.get(keys[0]), int | float) for m in measured)
+            for k in keys]
+
+
 def _number(value: object) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
