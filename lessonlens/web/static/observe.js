@@ -24,8 +24,12 @@
     statusNode.className = "save " + kind;
     statusNode.textContent = text;
     root.setAttribute("data-save-state", kind);
+    mark();
   }
   function pending() { return order.length > 0 || busy; }
+  function mark() {  // how many changes are not acknowledged yet (tests and the unload warning read it)
+    root.setAttribute("data-pending", String(order.length + (busy ? 1 : 0) + Object.keys(timers).length));
+  }
   function enqueue(key, url, body, field) {
     if (!(key in queue)) { order.push(key); }
     queue[key] = {url: url, body: body, field: field};
@@ -77,7 +81,8 @@
   }
   function later(key, fn, ms) {
     if (timers[key]) { clearTimeout(timers[key]); }
-    timers[key] = setTimeout(function () { delete timers[key]; fn(); }, ms);
+    timers[key] = setTimeout(function () { delete timers[key]; fn(); mark(); }, ms);
+    mark();
   }
 
   // scores and comments
@@ -126,7 +131,7 @@
   function saveNote(item) {
     var input = item.querySelector(".note-text");
     var cid = item.getAttribute("data-cid");
-    enqueue("n|" + cid, base + "/notes", {client_id: cid, t: parseFloat(item.getAttribute("data-t")),
+    enqueue("n|" + cid, base + "/notes", {client_id: cid, t: parseFloat(item.getAttribute("data-time")),
                                            text: input.value}, input);
   }
   function addNote() {
@@ -136,7 +141,7 @@
     var item = document.createElement("li");
     item.className = "note-item";
     item.setAttribute("data-cid", newId());
-    item.setAttribute("data-t", String(t));
+    item.setAttribute("data-time", String(t));
     var time = document.createElement("button");
     time.type = "button"; time.className = "time"; time.setAttribute("data-t", String(t)); time.textContent = clock(t);
     var input = document.createElement("input");
@@ -147,7 +152,7 @@
     item.appendChild(time); item.appendChild(input); item.appendChild(del);
     var after = null;
     Array.prototype.forEach.call(notesList.children, function (other) {
-      if (!after && parseFloat(other.getAttribute("data-t")) > t) { after = other; }
+      if (!after && parseFloat(other.getAttribute("data-time")) > t) { after = other; }
     });
     notesList.insertBefore(item, after);
     saveNote(item);
