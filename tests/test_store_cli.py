@@ -137,5 +137,5 @@ def test_a_file_that_is_not_norms_is_refused(tmp_path: Path) -> None:
 
 def test_unreachable_server_is_one_line(tmp_path: Path) -> None:
     result = run("store", "list", "--db", "postgresql://nobody@127.0.0.1:1/none")
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "cannot open the lesson store" in result.stderr

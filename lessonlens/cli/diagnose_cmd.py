@@ -14,6 +14,7 @@ from rich.table import Table
 from lessonlens.core.analysis import Analysis
 from lessonlens.core.documents import FindingSet, save, to_dict
 from lessonlens.core.errors import InputError
+from lessonlens.core.files import check_output_file
 from lessonlens.core.findings import Finding, Severity
 from lessonlens.core.i18n import Text, current_lang, normalize_lang, pick
 from lessonlens.diagnosis.compile import clock, format_value
@@ -189,6 +190,8 @@ def add_to(app: typer.Typer) -> None:
     ) -> None:
         """按规则包诊断一节课 / diagnose a lesson with the rule packs."""
         chosen_lang = normalize_lang(lang) if lang else current_lang()
+        if save_to is not None:
+            check_output_file(save_to)
         analysis = analysis_from_file(file, scheme or None, interval or None)
         ruleset = load_rules(list(rules or ())) if no_defaults else None
         diagnoser = Diagnoser(ruleset if ruleset is not None else list(rules or ()), engine)

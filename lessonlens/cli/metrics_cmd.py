@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from lessonlens.core.documents import dumps
+from lessonlens.core.files import check_output_file
 from lessonlens.core.i18n import Text, current_lang
 from lessonlens.core.metric_records import wide_table
 from lessonlens.core.metrics import Metrics, Scalar
@@ -275,6 +276,8 @@ def add_to(app: typer.Typer) -> None:
             render(metrics, get_manager().coder_scheme(metrics.scheme), Console(width=110))
             return
         chosen = format_of(table, fmt or None) if table is not None else ""
+        if table is not None:
+            check_output_file(table)
         measured = measure_many(files, scheme=scheme or None, interval=interval or None, bin_seconds=bins,
                                 options=options)
         summary = pooled_fractions(measured) if pooled else []

@@ -40,7 +40,7 @@ def _store_analyses(db: str | None, teacher: str | None, school: str | None, reg
     from lessonlens.store.api import open_store  # SQLAlchemy loads only when the store is used
 
     query = query_from_options(teacher, school, region, subject, grade, date_from, date_to)
-    with open_store(db) as store:  # as `lessonlens store ...` does
+    with open_store(db, create=False) as store:  # as `lessonlens store ...` does
         found = store.analyses(query)
     if not found:
         raise InputError(_T["none_found"], db=store.display_url)

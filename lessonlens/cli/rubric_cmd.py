@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import typer
@@ -12,6 +13,7 @@ from rich.table import Table
 from lessonlens.core.analysis import Analysis
 from lessonlens.core.documents import load, save, to_dict
 from lessonlens.core.errors import InputError
+from lessonlens.core.files import check_input, check_output_file
 from lessonlens.core.i18n import Text, current_lang, pick
 from lessonlens.core.rubric import RubricResult, RubricSchema
 from lessonlens.rubric.aggregate import aggregate
@@ -80,6 +82,8 @@ def add_to(app: typer.Typer) -> None:
         """检查量规文件，每个问题一行 / check a rubric schema, one line per problem."""
         lang = current_lang()
         path = Path(schema)
+        if os.path.lexists(path) and not path.is_file():
+            check_input(path)  # a folder, FIFO, device or link loop: refused as such, not looked up as an id
         if not path.is_file():
             entry = next((e for e in list_rubric_schemas(paths) if e.id == schema), None)
             if entry is None:
@@ -130,6 +134,8 @@ def add_to(app: typer.Typer) -> None:
         lang = current_lang()
         if attach and lesson is None:
             raise InputError(_T["attach_needs_lesson"])
+        if output is not None:
+            check_output_file(output)
         loaded = find_rubric_schema(schema, paths)
         analysis = load(lesson, Analysis) if lesson is not None else None
         tree = rubric_tree(loaded)

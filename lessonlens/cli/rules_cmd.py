@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from lessonlens.core.files import resolved
 from lessonlens.core.i18n import Text, current_lang, pick
 from lessonlens.diagnosis.pack import check_rules, default_rule_paths, load_rules, rule_files
 
@@ -37,8 +38,8 @@ def add_to(app: typer.Typer) -> None:
     ) -> None:
         """检查规则文件：文件、规则 id、行号 / validate rule files (file, rule id and line of every error)."""
         lang = current_lang()
-        given = [p.resolve() for p in paths]
-        chosen = given if alone else list(dict.fromkeys([*(p.resolve() for p in default_rule_paths()), *given]))
+        given = [resolved(p) for p in paths]
+        chosen = given if alone else list(dict.fromkeys([*(resolved(p) for p in default_rule_paths()), *given]))
         issues = check_rules(chosen)
         if issues:
             for issue in issues:

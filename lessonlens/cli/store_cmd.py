@@ -12,6 +12,7 @@ from rich.table import Table
 
 from lessonlens.core.documents import converter, dumps
 from lessonlens.core.errors import InputError
+from lessonlens.core.files import check_output_file
 from lessonlens.core.i18n import Text, current_lang, pick
 from lessonlens.store.indexed import METRIC_BY_ID, METRIC_IDS
 from lessonlens.store.norms_io import norms_to_dict, write_norms
@@ -133,10 +134,11 @@ def add_to(app: typer.Typer) -> None:
                                  "portraits.", no_args_is_help=True)
     app.add_typer(store_app, name="store")
 
-    def opened(db: str | None) -> Store:
+    def opened(db: str | None, create: bool = False) -> Store:
+        """The store to read (never created here: a wrong --db is an error) or, with ``create``, to add to."""
         from lessonlens.store.api import open_store  # SQLAlchemy and alembic load only when used
 
-        return open_store(db)
+        return open_store(db, create=create)
 
     @store_app.command("init")
     def init(db: str | None = DB_OPTION) -> None:
@@ -154,7 +156,7 @@ def add_to(app: typer.Typer) -> None:
                 False, "--keep-observations", help="同时保存检测器原始观测（体积大）/ also keep raw detector "
                                                    "observations (large).")) -> None:
         """导入分析结果（同一课例再次导入即更新）/ add analyses (re-adding a lesson updates it)."""
-        with opened(db) as store:
+        with opened(db, create=True) as store:
             result = store.add_files(files, keep_observations)
         typer.echo(_t("added", added=len(result.added), updated=len(result.updated)))
 
@@ -223,6 +225,7 @@ def add_to(app: typer.Typer) -> None:
                ) -> None:
         """导出为 CSV 或 Parquet，供研究使用 / export a table as CSV or Parquet for research."""
         query = query_from_options(teacher, school, region, subject, grade, date_from, date_to)
+        check_output_file(out)
         with opened(db) as store:
             n = store.export(out, table, query, fmt)
         typer.echo(_t("exported", n=n, path=out))
@@ -287,6 +290,8 @@ def add_to(app: typer.Typer) -> None:
               as_json: bool = AS_JSON) -> None:
         """学科×年级常模（各指标分位数，可供诊断规则引用）/ norms per subject and grade for rules."""
         query = query_from_options(None, school, region, subject, grade, date_from, date_to)
+        if output is not None:
+            check_output_file(output)
         with opened(db) as store:
             result = store.norms(query, min_lessons)
         if output is not None:

@@ -20,11 +20,13 @@ from cattrs.preconf.json import make_converter
 from lessonlens.core.analysis import Analysis
 from lessonlens.core.atomic import write_text_atomic
 from lessonlens.core.errors import InputError, SchemaVersionError
+from lessonlens.core.files import read_input_bytes
 from lessonlens.core.findings import Finding
 from lessonlens.core.i18n import Text
 from lessonlens.core.metrics import Episodes, Metrics, Series, Table
 from lessonlens.core.observations import OBSERVATION_KINDS, GenericObservation, Observation
 from lessonlens.core.rubric import RubricResult, RubricSchema, ScoreSheet
+from lessonlens.core.structured import load_json
 from lessonlens.core.timeline import CodedSample, CodedTimeline
 
 T = TypeVar("T")
@@ -75,7 +77,6 @@ _UNKNOWN_MAJOR = Text(
     "upgrade lessonlens",
 )
 _INVALID = Text(zh="内容不符合 {kind} 格式：{problems}", en="does not match the {kind} format: {problems}")
-_MISSING = Text(zh="文件不存在", en="file not found")
 
 
 def _make_converter() -> cattrs.Converter:
@@ -220,28 +221,43 @@ def from_dict(data: Any, cls: type[T] | None = None, source: str | Path | None =
         raise InputError(_WRONG_KIND, where, found=kind, wanted=_KIND_OF.get(cls, cls.__name__))
     body = {k: v for k, v in data.items() if k != "schema"}
     try:
-        return converter.structure(body, found)
-    except (cattrs.BaseValidationError, ValueError, TypeError, KeyError) as exc:
+        doc: Any = converter.structure(body, found)
+    except (cattrs.BaseValidationError, ValueError, TypeError, KeyError, RecursionError) as exc:
         problems = "; ".join(cattrs.transform_error(exc)[:3]) if isinstance(
             exc, cattrs.BaseValidationError) else str(exc)
         raise InputError(_INVALID, where, kind=kind, problems=problems) from None
+    problem = _interval_problem(doc)
+    if problem:
+        raise InputError(_INVALID, where, kind=kind, problems=problem)
+    return doc  # type: ignore[no-any-return]
+
+
+#: the longest sampling interval a document may declare (one sample an hour)
+MAX_INTERVAL = 3600.0
+
+
+def _interval_problem(doc: Any) -> str:
+    """What is wrong with the sampling intervals of a loaded document ("" when nothing is)."""
+    parts = [("timeline", doc.timeline), ("metrics", doc.metrics)] if isinstance(doc, Analysis) else [("", doc)]
+    for name, part in parts:
+        if isinstance(part, CodedTimeline | Metrics):
+            interval = part.interval
+            if not (isinstance(interval, int | float) and 0 < interval <= MAX_INTERVAL):
+                where = f"{name}.interval" if name else "interval"
+                return f"{where} must be a positive number of seconds up to {MAX_INTERVAL:g}, not {interval!r}"
+    return ""
 
 
 def loads(text: str, cls: type[T] | None = None, source: str | Path | None = None) -> T:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(_NOT_JSON, str(source) if source else None, error=exc) from None
-    return from_dict(data, cls, source)
+    return from_dict(load_json(text, source), cls, source)
 
 
 def load(path: str | Path, cls: type[T] | None = None) -> T:
     """Read a document from a JSON file; every problem is an :class:`InputError` naming the file."""
     file = Path(path)
+    data = read_input_bytes(file)
     try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(_MISSING, file) from None
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(_NOT_JSON, file, error=exc) from None
     return loads(text, cls, file)

@@ -6,6 +6,20 @@ from pathlib import Path
 
 from lessonlens.core.i18n import Text, current_lang
 
+#: the longest error line (a value quoted from the input is cut first, then the line itself)
+MAX_LINE = 280
+#: the longest value quoted from the input inside a message
+MAX_QUOTED = 160
+
+
+def shorten(text: str, limit: int = MAX_QUOTED) -> str:
+    """``text`` on one line and at most ``limit`` characters (cut in the middle, marked with ``…``)."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    head = (limit - 1) * 2 // 3
+    return f"{flat[:head]}…{flat[len(flat) - (limit - 1 - head):]}"
+
 
 class LessonlensError(Exception):
     """Base class of every error lessonlens reports to a user."""
@@ -19,10 +33,18 @@ class LessonlensError(Exception):
     def message(self, lang: str | None = None) -> str:
         """The one-line message in ``lang`` (the current language by default)."""
         lang = lang or current_lang()
-        params = {k: v.get(lang) if isinstance(v, Text) else v for k, v in self.params.items()}
+        params = {k: quoted(v.get(lang) if isinstance(v, Text) else v) for k, v in self.params.items()}
         body = self.text.format(lang, **params)
-        line = f"{self.path}: {body}" if self.path else body
-        return " ".join(line.split())
+        line = f"{shorten(self.path)}: {body}" if self.path else body
+        return shorten(line, MAX_LINE)
+
+
+def quoted(value: object) -> object:
+    """A parameter as it goes into a message: long text (or anything that prints long) is shortened."""
+    if isinstance(value, int | float | bool) or value is None:
+        return value
+    text = str(value)
+    return value if len(text) <= MAX_QUOTED and "\n" not in text else shorten(text)
 
 
 class InputError(LessonlensError):
@@ -35,3 +57,8 @@ class SchemaVersionError(InputError):
 
 class PluginError(LessonlensError):
     """A plugin that registered something unusable, or a name no plugin registered."""
+
+
+class UnknownName(PluginError, InputError):
+    """A name no plugin registered (scheme, detector, coder, metric, report format): the user's to fix
+    (exit code 2), and still a :class:`PluginError` for code that catches those."""

@@ -19,7 +19,7 @@ import attrs
 import pluggy
 
 from lessonlens.core import hookspecs
-from lessonlens.core.errors import PluginError
+from lessonlens.core.errors import PluginError, UnknownName
 from lessonlens.core.extensions import Coder, Detector, Metric, MetricField, Renderer
 from lessonlens.core.i18n import Text, current_lang
 from lessonlens.core.timeline import CodingScheme
@@ -292,7 +292,7 @@ class PluginManager:
             if reg.item.scheme.id == scheme_id:
                 return reg.item.scheme
         known = sorted({r.item.scheme.id for r in self.registry.coders.values()})
-        raise PluginError(_UNKNOWN, name=scheme_id, what=_WHAT["schemes"], known=", ".join(known) or "-")
+        raise UnknownName(_UNKNOWN, name=scheme_id, what=_WHAT["schemes"], known=", ".join(known) or "-")
 
     def metric(self, name: str) -> Metric:
         return _lookup(self.registry.metrics, name, "metrics")
@@ -317,7 +317,7 @@ class PluginManager:
             if reg.item.report == report and reg.item.format == fmt:
                 return reg.item
         known = sorted(f"{r.item.report}/{r.item.format}" for r in self.registry.renderers.values())
-        raise PluginError(_UNKNOWN, name=f"{report}/{fmt}", what=_WHAT["renderers"], known=", ".join(known))
+        raise UnknownName(_UNKNOWN, name=f"{report}/{fmt}", what=_WHAT["renderers"], known=", ".join(known))
 
     def add_commands(self, cli: Any) -> None:
         """Let every plugin add its sub-commands to the CLI app."""
@@ -332,7 +332,7 @@ class PluginManager:
 
 def _lookup(table: dict[str, Registration[T]], name: str, kind: str) -> T:
     if name not in table:
-        raise PluginError(_UNKNOWN, name=name, what=_WHAT[kind], known=", ".join(sorted(table)) or "-")
+        raise UnknownName(_UNKNOWN, name=name, what=_WHAT[kind], known=", ".join(sorted(table)) or "-")
     return table[name].item
 
 

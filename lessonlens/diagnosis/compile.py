@@ -7,6 +7,7 @@ comparisons, ``false and None`` is false, ``true or None`` is true, and a rule f
 
 from __future__ import annotations
 
+import math
 import operator
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -53,12 +54,18 @@ FACT_PLACE = Text(
 )
 BAD_SPEC = Text(zh="占位符 {{{field}}} 的格式 `{spec}` 无效",
                 en="placeholder {{{field}}} has an invalid format `{spec}`")
+BIG_SPEC = Text(zh="占位符 {{{field}}} 的格式 `{spec}` 过大（宽度至多 {width}，精度至多 {precision}）",
+                en="placeholder {{{field}}} asks for too much: `{spec}` (width at most {width}, precision at most "
+                "{precision})")
 BAD_BRACES = Text(zh="模板中的花括号不成对", en="unbalanced braces in the template")
 
 _WHAT = {"behaviour": Text(zh="行为", en="behaviour"), "curve": Text(zh="曲线", en="curve"),
          "code": Text(zh="编码", en="code")}
 TYPE_NAMES = {"num": "number", "str": "text", "bool": "true/false", "ranges": "time ranges", "any": "value"}
-_FORMAT_SPEC = re.compile(r"^[<>=^]?[+\- ]?#?0?\d*[,_]?(\.\d+)?[%fFeEgGd]?$")
+_FORMAT_SPEC = re.compile(r"^[<>=^]?[+\- ]?#?0?(?P<width>\d*)[,_]?(?:\.(?P<precision>\d+))?[%fFeEgGd]?$")
+#: the widest field and the most digits a message placeholder may ask for (``{rt:>8.3f}`` is typical)
+MAX_WIDTH = 64
+MAX_PRECISION = 20
 _CMP: dict[str, Callable[[Any, Any], bool]] = {
     "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq, "!=": operator.ne,
 }
@@ -355,8 +362,7 @@ def compile_template(text: str, scope: Scope) -> Template:
             raise CompileError(BAD_BRACES)
         field = text[i + 1:end]
         expr_text, spec = _split_spec(field)
-        if spec and not _FORMAT_SPEC.match(spec):
-            raise CompileError(BAD_SPEC, field=field, spec=spec)
+        check_spec(field, spec)
         compiled = compile_expr(expr_text, scope)
         if literal:
             parts.append("".join(literal))
@@ -366,6 +372,18 @@ def compile_template(text: str, scope: Scope) -> Template:
     if literal:
         parts.append("".join(literal))
     return Template(tuple(parts))
+
+
+def check_spec(field: str, spec: str) -> None:
+    """Refuse a format spec Python would not take, or one whose width or precision would explode a message."""
+    if not spec:
+        return
+    match = _FORMAT_SPEC.match(spec)
+    if match is None:
+        raise CompileError(BAD_SPEC, field=field, spec=spec)
+    width, precision = match.group("width"), match.group("precision")
+    if (width and int(width) > MAX_WIDTH) or (precision and int(precision) > MAX_PRECISION):
+        raise CompileError(BIG_SPEC, field=field, spec=spec, width=MAX_WIDTH, precision=MAX_PRECISION)
 
 
 def _split_spec(field: str) -> tuple[str, str]:
@@ -387,8 +405,13 @@ def format_value(value: Any, spec: str = "") -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
+        if not math.isfinite(value):
+            return "—"
         if spec:
-            return format(value, spec)
+            try:  # a checked spec that still does not fit this value (`d` for 0.5) falls back to the plain form
+                return format(value, spec)
+            except (ValueError, OverflowError):
+                pass
         return str(int(value)) if float(value).is_integer() else format(value, ".3g")
     if isinstance(value, tuple):
         return ", ".join(f"{clock(s)}–{clock(e)}" for s, e in value) or "—"
@@ -396,5 +419,7 @@ def format_value(value: Any, spec: str = "") -> str:
 
 
 def clock(seconds: float) -> str:
+    if not math.isfinite(seconds):
+        return "--:--"
     minutes, secs = divmod(round(seconds), 60)
     return f"{minutes:02d}:{secs:02d}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -9,8 +10,10 @@ from typing import Any
 import attrs
 
 from lessonlens.core.analysis import Analysis
+from lessonlens.core.errors import InputError
+from lessonlens.core.files import resolved
 from lessonlens.core.findings import Finding, Severity
-from lessonlens.core.i18n import LANGS
+from lessonlens.core.i18n import LANGS, Text
 from lessonlens.core.metrics import TimeRange
 from lessonlens.diagnosis.engine import DEFAULT_ENGINE, Firing, make_engine
 from lessonlens.diagnosis.env import LessonEnv, lesson_values
@@ -52,8 +55,30 @@ def rule_set(rules: RulesArg = None) -> RuleSet:
     if isinstance(rules, RuleSet):
         return rules
     paths = [*default_rule_paths(), *(Path(p) for p in rules or ())]
-    unique = list(dict.fromkeys(p.resolve() for p in paths))  # the default pack named again is read once
+    unique = list(dict.fromkeys(resolved(p) for p in paths))  # the default pack named again is read once
     return load_rules(unique)
+
+
+_UNKNOWN_PARAM = Text(zh="未知的参数 {name}（可用：{known}）", en="unknown parameter {name} (known: {known})")
+_PARAM_TYPE = Text(zh="参数 {name} 应为{wanted}，收到 {value!r}", en="parameter {name} must be {wanted}, got {value!r}")
+_PARAM_KINDS = {"num": Text(zh="有限的数", en="a finite number"), "bool": Text(zh="true 或 false", en="true or false"),
+                "str": Text(zh="文本", en="text")}
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    return "num" if isinstance(value, int | float) else "str"
+
+
+def check_params(known: Mapping[str, Any], given: Mapping[str, Any]) -> None:
+    """Refuse a parameter the rule packs do not define, or a value of the wrong kind (``x=abc`` for a number)."""
+    for name, value in given.items():
+        if name not in known:
+            raise InputError(_UNKNOWN_PARAM, name=name, known=", ".join(sorted(known)))
+        wanted = _kind(known[name])
+        if _kind(value) != wanted or (wanted == "num" and not math.isfinite(value)):
+            raise InputError(_PARAM_TYPE, name=name, wanted=_PARAM_KINDS[wanted], value=value)
 
 
 class Diagnoser:
@@ -70,6 +95,8 @@ class Diagnoser:
         A name the lesson already has keeps the lesson's value, even when that value is ``None``
         (not measured): extra facts describe the context of a lesson, not the lesson.
         """
+        if params:
+            check_params(self.rules.params, params)
         values = lesson_values(analysis)
         if facts:
             values = {**facts, **values}

@@ -44,6 +44,13 @@ BAD_CHAR = Text(zh="第 {pos} 个字符处无法识别：{snippet}", en="cannot 
 UNEXPECTED = Text(zh="第 {pos} 个字符处应为{wanted}，实为 {found}",
                   en="expected {wanted} at column {pos}, found {found}")
 EMPTY = Text(zh="表达式为空", en="the expression is empty")
+TOO_LONG = Text(zh="表达式有 {n} 个字符，超过上限 {limit}", en="the expression has {n} characters, more than {limit}")
+TOO_DEEP = Text(zh="表达式嵌套超过 {limit} 层", en="the expression nests deeper than {limit} levels")
+
+#: the longest expression (the longest shipped condition has ~150 characters)
+MAX_LENGTH = 2000
+#: the deepest nesting of an expression: brackets, operators chained, ``not``/``-`` repeated
+MAX_DEPTH = 40
 _END = "end of expression"
 
 
@@ -150,20 +157,58 @@ def tokenize(source: str) -> list[Token]:
 
 
 def parse(source: str) -> Node:
-    """The AST of ``source``; raises :class:`ExprSyntaxError` naming the column of the problem."""
+    """The AST of ``source``; raises :class:`ExprSyntaxError` naming the column of the problem.
+
+    Expressions longer than :data:`MAX_LENGTH` or nested deeper than :data:`MAX_DEPTH` are refused,
+    so that no rule file can exhaust the parser, the compiler or the evaluator.
+    """
+    if len(source) > MAX_LENGTH:
+        raise ExprSyntaxError(TOO_LONG, n=len(source), limit=MAX_LENGTH)
     tokens = tokenize(source)
     if tokens[0].kind == "end":
         raise ExprSyntaxError(EMPTY)
     parser = _Parser(tokens)
     node = parser.expr()
     parser.expect_end()
+    if depth(node) > MAX_DEPTH:  # a long chain such as 1+1+1+... nests without brackets
+        raise ExprSyntaxError(TOO_DEEP, limit=MAX_DEPTH)
     return node
+
+
+def depth(node: Node) -> int:
+    """How deeply ``node`` nests (counted without recursion)."""
+    deepest = 0
+    stack: list[tuple[Node, int]] = [(node, 1)]
+    while stack:
+        item, level = stack.pop()
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in _children(item))
+    return deepest
+
+
+def _children(node: Node) -> tuple[Node, ...]:
+    match node:
+        case Call(args=args):
+            return args
+        case Neg(operand=operand) | Not(operand=operand):
+            return (operand,)
+        case Arith(left=left, right=right):
+            return (left, right)
+        case Compare(operands=items) | BoolOp(operands=items):
+            return items
+    return ()
 
 
 class _Parser:
     def __init__(self, tokens: list[Token]) -> None:
         self.tokens = tokens
         self.i = 0
+        self.level = 0  # brackets, calls, `not` and unary minus entered: bounded before recursing
+
+    def enter(self) -> None:
+        self.level += 1
+        if self.level > MAX_DEPTH:
+            raise ExprSyntaxError(TOO_DEEP, limit=MAX_DEPTH)
 
     @property
     def tok(self) -> Token:
@@ -205,7 +250,10 @@ class _Parser:
     def not_(self) -> Node:
         if self.is_word("not"):
             pos = self.take().pos
-            return Not(self.not_(), pos)
+            self.enter()
+            node = Not(self.not_(), pos)
+            self.level -= 1
+            return node
         return self.compare()
 
     def compare(self) -> Node:
@@ -234,7 +282,10 @@ class _Parser:
     def unary(self) -> Node:
         if self.is_op("-"):
             pos = self.take().pos
-            return Neg(self.unary(), pos)
+            self.enter()
+            node = Neg(self.unary(), pos)
+            self.level -= 1
+            return node
         return self.atom()
 
     def atom(self) -> Node:
@@ -255,6 +306,7 @@ class _Parser:
             self.take()
             if self.is_op("("):
                 self.take()
+                self.enter()
                 args: list[Node] = []
                 if not self.is_op(")"):
                     args.append(self.expr())
@@ -264,14 +316,17 @@ class _Parser:
                 if not self.is_op(")"):
                     raise self.fail("',' or ')'")
                 self.take()
+                self.level -= 1
                 return Call(tok.value, tuple(args), tok.pos)
             return Name(tok.value, tok.pos)
         if self.is_op("("):
             self.take()
+            self.enter()
             node = self.expr()
             if not self.is_op(")"):
                 raise self.fail("')'")
             self.take()
+            self.level -= 1
             return node
         raise self.fail("a value")
 
@@ -279,19 +334,12 @@ class _Parser:
 
 def walk(node: Node) -> list[Node]:
     """``node`` and all nodes below it, parents first."""
-    out: list[Node] = [node]
-    match node:
-        case Call(args=args):
-            for arg in args:
-                out.extend(walk(arg))
-        case Neg(operand=operand) | Not(operand=operand):
-            out.extend(walk(operand))
-        case Arith(left=left, right=right):
-            out.extend(walk(left))
-            out.extend(walk(right))
-        case Compare(operands=items) | BoolOp(operands=items):
-            for item in items:
-                out.extend(walk(item))
+    out: list[Node] = []
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        out.append(item)
+        stack.extend(reversed(_children(item)))
     return out
 
 

@@ -8,6 +8,7 @@ rule and the line; :func:`load_rules` refuses a set with any issue, :func:`check
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 
 import attrs
 
-from lessonlens.core.errors import InputError
+from lessonlens.core.errors import MAX_LINE, InputError, quoted, shorten
 from lessonlens.core.findings import Severity
 from lessonlens.core.i18n import LANGS, Text, current_lang
 from lessonlens.core.lesson import LessonMeta
@@ -106,10 +107,10 @@ class RuleIssue:
 
     def message(self, lang: str | None = None) -> str:
         lang = lang or current_lang()
-        params = {k: v.get(lang) if isinstance(v, Text) else v for k, v in self.params.items()}
+        params = {k: quoted(v.get(lang) if isinstance(v, Text) else v) for k, v in self.params.items()}
         where = f"{self.path}:{self.line}" if self.line else self.path
         rule = f" [{self.rule}]" if self.rule else ""
-        return " ".join(f"{where}:{rule} {self.text.format(lang, **params)}".split())
+        return shorten(f"{where}:{rule} {self.text.format(lang, **params)}", MAX_LINE)
 
 
 class RuleSetError(InputError):
@@ -230,9 +231,9 @@ def load_rules(paths: Sequence[Path | str]) -> RuleSet:
 def _build(paths: list[Path]) -> tuple[RuleSet, list[RuleIssue]]:
     state = _Collect()
     for path in paths:
-        if not path.exists():
+        if not os.path.lexists(path):
             state.add(str(path), 0, None, "missing_path")
-    files = rule_files(p for p in paths if p.exists())
+    files = rule_files(p for p in paths if os.path.lexists(p))  # a link loop is read, and refused, as a file
     if not files and not state.issues:
         state.add(", ".join(str(p) for p in paths), 0, None, "no_rules")
     for origin, file in files:

@@ -7,6 +7,11 @@ from typing import Any
 
 import yaml
 
+from lessonlens.core.errors import InputError
+from lessonlens.core.files import read_input_text
+from lessonlens.core.i18n import Text
+from lessonlens.core.structured import MAX_YAML_BYTES, LimitedSafeLoader, LimitError
+
 
 class LineDict(dict[str, Any]):
     """A mapping from a YAML file, with the line of the mapping and of each key (1-based)."""
@@ -30,8 +35,8 @@ class LineList(list[Any]):
         return lines[index] if index < len(lines) else self.line
 
 
-class _Loader(yaml.SafeLoader):
-    pass
+class _Loader(LimitedSafeLoader):
+    """The limited safe loader, building :class:`LineDict` and :class:`LineList`."""
 
 
 def _mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
@@ -56,8 +61,15 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _sequence)
 
 
+def _both(text: Text, params: dict[str, object]) -> Text:
+    """``text`` filled in both languages (parameters that are texts themselves in the same language)."""
+    def filled(lang: str) -> str:
+        return text.format(lang, **{k: v.get(lang) if isinstance(v, Text) else v for k, v in params.items()})
+    return Text(zh=filled("zh-CN"), en=filled("en"))
+
+
 class YamlFileError(Exception):
-    def __init__(self, line: int, problem: str) -> None:
+    def __init__(self, line: int, problem: str | Text) -> None:
         self.line = line
         self.problem = problem
         super().__init__(f"line {line}: {problem}")
@@ -65,9 +77,14 @@ class YamlFileError(Exception):
 
 def read_yaml(path: Path) -> Any:
     """The document in ``path``; mappings are :class:`LineDict`, sequences :class:`LineList`."""
-    text = path.read_text(encoding="utf-8")
     try:
-        return yaml.load(text, Loader=_Loader)  # _Loader is a SafeLoader
+        text = read_input_text(path, MAX_YAML_BYTES)  # a regular file, within the size limit
+    except InputError as exc:
+        raise YamlFileError(0, _both(exc.text, exc.params)) from None
+    try:
+        return yaml.load(text, Loader=_Loader)
+    except LimitError as exc:
+        raise YamlFileError(0, _both(exc.text, exc.params)) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 0

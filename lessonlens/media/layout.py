@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-import yaml
 
 from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import Text
 from lessonlens.core.observations import Box
+from lessonlens.core.structured import read_yaml_file
 
 AISLE = "aisle"
 
@@ -90,12 +90,7 @@ def read_layout(path: str | Path) -> dict[str, Any]:
     """The zones of a room-layout file (YAML or JSON: zone name -> box, optionally under ``zones``),
     checked, as the mapping the ``layout`` option of the detectors takes."""
     file = Path(path)
-    try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise InputError(_NO_FILE, file) from None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise InputError(_NOT_LAYOUT, file, error=" ".join(str(exc).split())) from None
+    data = read_yaml_file(file)
     if isinstance(data, Mapping) and isinstance(data.get("zones"), Mapping):
         data = data["zones"]
     if not isinstance(data, Mapping) or not data:

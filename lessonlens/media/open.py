@@ -10,7 +10,11 @@ from typing import Any
 import av
 
 from lessonlens.core.errors import InputError
+from lessonlens.core.files import check_input
 from lessonlens.media.errors import UNREADABLE
+
+#: the largest media file opened (a 45-minute 4K recording is ~20 GB)
+MAX_MEDIA_BYTES = 256 << 30
 
 
 def one_line(exc: BaseException) -> str:
@@ -20,6 +24,7 @@ def one_line(exc: BaseException) -> str:
 @contextmanager
 def open_container(path: Path) -> Iterator[Any]:
     """An open PyAV input container; a file FFmpeg cannot parse is an :class:`InputError`."""
+    check_input(path, MAX_MEDIA_BYTES)  # a folder, FIFO or device never reaches FFmpeg (which would block)
     try:
         container = av.open(str(path), mode="r")
     except (av.FFmpegError, UnicodeDecodeError, ValueError) as exc:

@@ -8,6 +8,7 @@ instants and the warnings about cameras that stopped early all follow from it.
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -16,8 +17,10 @@ import attrs
 import av
 
 from lessonlens.core.errors import InputError
+from lessonlens.core.files import check_input
+from lessonlens.core.i18n import Text
 from lessonlens.media.errors import EMPTY, MISSING, NO_STREAMS, UNREADABLE
-from lessonlens.media.open import open_container
+from lessonlens.media.open import MAX_MEDIA_BYTES, open_container
 
 #: Packets read at most to find where the streams end (a long GOP of video and its audio).
 END_PACKETS = 6000
@@ -53,14 +56,41 @@ class MediaInfo:
         return self.audio_rate is not None
 
 
+#: the smallest picture a detector can look at; a 1x1 "video" is refused before any decoding
+MIN_SIDE = 16
+#: the longest recording accepted (a whole school day)
+MAX_SECONDS = 12 * 3600.0
+#: the fewest frames a second a video must hold on average over the duration its header claims
+MIN_FPS = 0.5
+
+_TOO_SMALL = Text(zh="画面 {width}×{height} 过小（至少 {side}×{side}）",
+                  en="the picture is {width}×{height}, smaller than {side}×{side}")
+_TOO_LONG = Text(zh="时长 {hours:.1f} 小时，超过上限 {limit:g} 小时",
+                 en="lasts {hours:.1f} hours, past the limit of {limit:g}")
+_LYING = Text(zh="文件头声称时长 {claimed:.0f} 秒，但视频只有 {frames} 帧：文件头有误",
+              en="the header claims {claimed:.0f} s but the video holds {frames} frames: a wrong header")
+
+
 def check_file(path: str | Path) -> Path:
-    """The path of an existing, non-empty file, else an :class:`InputError` naming it."""
+    """The path of an existing, non-empty regular file, else an :class:`InputError` naming it."""
     file = Path(path)
-    if not file.is_file():
+    if not os.path.lexists(file):
         raise InputError(MISSING, file)
-    if os.path.getsize(file) == 0:
+    if check_input(file, MAX_MEDIA_BYTES).stat().st_size == 0:
         raise InputError(EMPTY, file)
     return file
+
+
+def _sane_duration(file: Path, duration: float | None, video: Any) -> float | None:
+    """``duration`` when the streams bear it out: a header cannot make a few frames last for hours."""
+    if duration is None or not math.isfinite(duration) or duration < 0:
+        return None
+    frames = int(video.frames or 0) if video is not None else 0
+    if frames and duration > 60 and frames / duration < MIN_FPS:
+        raise InputError(_LYING, file, claimed=duration, frames=frames)
+    if duration > MAX_SECONDS:
+        raise InputError(_TOO_LONG, file, hours=duration / 3600, limit=MAX_SECONDS / 3600)
+    return duration
 
 
 def probe(path: str | Path) -> MediaInfo:
@@ -79,6 +109,8 @@ def probe(path: str | Path) -> MediaInfo:
                 durations.append(float(stream.duration * stream.time_base))
         if video is not None and video.width == 0:
             raise InputError(UNREADABLE, file, error="video stream with no picture size")
+        if video is not None and min(video.width, video.height) < MIN_SIDE:
+            raise InputError(_TOO_SMALL, file, width=video.width, height=video.height, side=MIN_SIDE)
         fps = float(video.average_rate) if video is not None and video.average_rate else None
         claimed = max(durations) if durations else None
         measured = streams_end(container, [s for s in (video, audio) if s is not None], claimed)
@@ -86,7 +118,7 @@ def probe(path: str | Path) -> MediaInfo:
             path=str(file),
             file_size=os.path.getsize(file),
             format=container.format.name,
-            duration=_believed(claimed, measured),
+            duration=_sane_duration(file, _believed(claimed, measured), video),
             claimed_duration=claimed,
             width=video.width if video is not None else None,
             height=video.height if video is not None else None,

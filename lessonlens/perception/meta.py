@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-import yaml
 
 from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import Text
 from lessonlens.core.lesson import LessonMeta
+from lessonlens.core.structured import read_yaml_file
 
 _MISSING = Text(zh="课堂信息文件不存在", en="lesson metadata file not found")
 _NOT_YAML = Text(zh="不是有效的 YAML：{error}", en="not valid YAML: {error}")
@@ -27,12 +27,8 @@ def read_lesson_meta(path: str | Path) -> LessonMeta:
     """The lesson described in ``path``; ``id`` defaults to the file's stem."""
     file = Path(path)
     try:
-        text = file.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(_MISSING, file) from None
-    try:
-        data = yaml.safe_load(text) or {}
-    except (yaml.YAMLError, ValueError) as exc:  # ValueError: a date YAML reads as one but is not
+        data = read_yaml_file(file) or {}
+    except ValueError as exc:  # a date YAML reads as one but is not
         raise InputError(_NOT_YAML, file, error=" ".join(str(exc).split())) from None
     if not isinstance(data, dict):
         raise InputError(_NOT_MAPPING, file)

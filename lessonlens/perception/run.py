@@ -11,6 +11,7 @@ signals), a camera that stopped early (``<role>@<from>-<to>``).
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -24,6 +25,7 @@ from lessonlens.core.analysis import Analysis, Provenance
 from lessonlens.core.documents import save
 from lessonlens.core.errors import InputError, PluginError
 from lessonlens.core.extensions import Detector, DetectRequest
+from lessonlens.core.files import check_output_dir
 from lessonlens.core.i18n import Text
 from lessonlens.core.lesson import LessonMeta, MediaRole, MediaSource
 from lessonlens.core.observations import Observation
@@ -42,6 +44,10 @@ from lessonlens.pipeline.stages import (
     media_for,
 )
 
+#: the largest time offset of a recording (seconds either way)
+MAX_OFFSET = 24 * 3600.0
+_BAD_OFFSET = Text(zh="{role} 的时间偏移 {value} 不是 ±{limit:g} 秒以内的数",
+                   en="the time offset of {role}, {value}, is not a number of seconds within ±{limit:g}")
 _NO_MEDIA = Text(zh="没有提供任何课堂录像或录音", en="no lesson recording was given")
 _NO_DETECTOR_MEDIA = Text(zh="检测器 {name} 需要 {roles} 角色的媒体，但没有提供",
                           en="detector {name} needs media of role {roles}, none given")
@@ -78,6 +84,13 @@ def media_sources(teacher: str | Path | None = None, students: str | Path | None
     chosen = ((MediaRole.TEACHER, teacher), (MediaRole.STUDENTS, students), (MediaRole.BOARD, board),
               (MediaRole.AUDIO, audio), (MediaRole.MIXED, video))
     return [MediaSource(str(path), role, float(offsets.get(role.value, 0.0))) for role, path in chosen if path]
+
+
+def check_offsets(offsets: Mapping[str, float]) -> None:
+    """Refuse an offset that is not a number of seconds within a day (NaN, 1e300 ...)."""
+    for role, value in offsets.items():
+        if not (isinstance(value, int | float) and math.isfinite(value) and abs(value) <= MAX_OFFSET):
+            raise InputError(_BAD_OFFSET, role=role, value=value, limit=MAX_OFFSET)
 
 
 def probed(media: Sequence[MediaSource]) -> list[MediaSource]:
@@ -150,6 +163,15 @@ def analyze(
         if warn is not None:
             warn(message)
 
+    # everything a user names is checked before any media is decoded: a typo fails in a second
+    if out_dir is not None:
+        check_output_dir(out_dir)
+    if lesson is not None and not isinstance(lesson, LessonMeta):
+        lesson = read_lesson_meta(lesson)
+    manager.coder(coder)
+    for name in detectors or ():
+        manager.detector(name)
+    check_offsets(offsets or {})
     sources = probed([*media, *media_sources(teacher, students, board, audio, video, offsets)])
     meta = _lesson(lesson, sources)
     total = meta.duration or max(float(s.duration or 0.0) + s.offset for s in sources)

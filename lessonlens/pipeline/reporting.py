@@ -17,6 +17,7 @@ from lessonlens.core.analysis import Analysis
 from lessonlens.core.documents import load
 from lessonlens.core.errors import InputError
 from lessonlens.core.extensions import ReportJob
+from lessonlens.core.files import check_output_file
 from lessonlens.core.i18n import Text, current_lang, normalize_lang
 from lessonlens.core.metrics import Metrics
 from lessonlens.core.plugins import PluginManager, get_manager
@@ -124,6 +125,7 @@ def report(
         raise InputError(_UNKNOWN_KIND, kind=kind, known=", ".join(KINDS))
     chosen = report_format(output, fmt)
     renderer = manager.renderer(kind, chosen)
+    check_output_file(output)  # before anything is loaded or drawn
     loaded = tuple(_analysis(a) for a in analyses)
     if kind != "rubric":
         loaded = tuple(with_all_metrics(a, manager) for a in loaded)

@@ -9,19 +9,18 @@ docs/rubrics.md for a full example.
 from __future__ import annotations
 
 import itertools
-import json
 import math
 import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from lessonlens.core.documents import from_dict
 from lessonlens.core.errors import InputError
+from lessonlens.core.files import read_input_text
 from lessonlens.core.i18n import LANGS, Text, normalize_lang
 from lessonlens.core.rubric import Band, Indicator, RubricSchema
+from lessonlens.core.structured import MAX_YAML_BYTES, load_json, load_yaml
 from lessonlens.rubric.tree import OVERALL
 from lessonlens.tables.problems import Problem, raise_errors
 
@@ -104,28 +103,17 @@ def check_rubric_schema_file(path: str | Path) -> tuple[RubricSchema | None, lis
     """The schema of a file (``None`` if unreadable) and all its problems."""
     file = Path(path)
     source = str(file)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None, [Problem(NOT_FOUND, source)]
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, [Problem(NOT_YAML, source, params={"error": exc})]
-    if file.suffix.lower() == ".json":
+    try:  # through the input gate, within the YAML/JSON limits (alias bombs, depth, size)
+        text = read_input_text(file, MAX_YAML_BYTES)
+        data = load_json(text, source) if file.suffix.lower() == ".json" else load_yaml(text, source)
+    except InputError as exc:
+        return None, [Problem(exc.text, source, params=exc.params)]
+    if file.suffix.lower() == ".json" and isinstance(data, dict) and "schema" in data:
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            return None, [Problem(NOT_YAML, source, params={"error": exc})]
-        if isinstance(data, dict) and "schema" in data:
-            try:
-                schema = from_dict(data, RubricSchema, source)
-            except InputError as exc:
-                return None, [Problem(exc.text, exc.path, params=exc.params)]
-            return schema, list(validate_rubric_schema(schema, source))
-    else:
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            return None, [Problem(NOT_YAML, source, params={"error": " ".join(str(exc).split())})]
+            schema = from_dict(data, RubricSchema, source)
+        except InputError as exc:
+            return None, [Problem(exc.text, exc.path, params=exc.params)]
+        return schema, list(validate_rubric_schema(schema, source))
     return parse_rubric_schema(data, source)
 
 

@@ -14,6 +14,7 @@ import attrs
 
 from lessonlens.core.analysis import Analysis
 from lessonlens.core.documents import load, save
+from lessonlens.core.files import check_output_file
 from lessonlens.core.lesson import LessonMeta
 from lessonlens.core.rubric import RubricResult, RubricSchema, ScoreSheet
 from lessonlens.rubric.aggregate import aggregate
@@ -83,6 +84,7 @@ def _lesson_id(lesson: LessonRef) -> str:
 def write_rubric_template(schema: SchemaRef, path: str | Path, fmt: str | None = None, layout: str = "long",
                           raters: Sequence[str] = (), paths: Sequence[str | Path] = ()) -> Path:
     """A blank score sheet for ``schema`` (CSV or XLSX, by ``fmt`` or the file suffix)."""
+    check_output_file(path)
     tree = _tree(schema, paths)
     return write_score_sheets(tree, template_sheets(tree, raters or ("",)), path, fmt, layout)
 

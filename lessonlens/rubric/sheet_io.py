@@ -15,7 +15,6 @@ documents (one, or a list). Every problem is one line naming file, sheet, row an
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 import re
 from collections.abc import Iterable, Sequence
@@ -26,8 +25,11 @@ import attrs
 
 from lessonlens.core.documents import from_dict
 from lessonlens.core.errors import InputError
+from lessonlens.core.files import read_input_bytes
 from lessonlens.core.i18n import Text
 from lessonlens.core.rubric import ScoreSheet, TimedNote
+from lessonlens.core.structured import load_json
+from lessonlens.core.table_safety import MAX_SHEET_BYTES
 from lessonlens.rubric.sheet_checks import UNKNOWN_INDICATOR, score_problems, sheet_problems
 from lessonlens.rubric.tree import OVERALL, RubricTree
 from lessonlens.tables.problems import Problem, RubricProblems, raise_errors
@@ -127,11 +129,9 @@ def read_score_file(path: str | Path, tree: RubricTree) -> tuple[list[ScoreSheet
 
 def _json_sheets(file: Path) -> list[ScoreSheet]:
     try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise RubricProblems([Problem(Text(zh="文件不存在", en="file not found"), str(file))]) from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise RubricProblems([Problem(NOT_JSON, str(file), params={"error": exc})]) from None
+        data = load_json(read_input_bytes(file, MAX_SHEET_BYTES), file)
+    except InputError as exc:
+        raise RubricProblems([Problem(exc.text, str(file), params=exc.params)]) from None
     items = data.get("sheets", data) if isinstance(data, dict) and "schema" not in data else data
     items = items if isinstance(items, list) else [items]
     sheets = []
@@ -159,17 +159,29 @@ def parse_score(cell: Any) -> float | None:
     if isinstance(cell, bool):
         raise ValueError(cell)
     if isinstance(cell, int | float):
-        return float(cell)
+        return _finite(float(cell))
     text = _text(cell).removesuffix("分").strip()
     if not text:
         return None
-    return float(text)
+    return _finite(float(text))
+
+
+def _finite(value: float, limit: float = 1e9) -> float:
+    """``value`` when it is a number a sheet can mean (NaN, infinities and 1e300 are typing errors)."""
+    if not (math.isfinite(value) and abs(value) <= limit):
+        raise ValueError(value)
+    return value
+
+
+#: the latest time a note may point at (a school day)
+MAX_SECONDS = 24 * 3600.0
 
 
 def parse_time(cell: Any) -> float | None:
     """Seconds into the lesson from ``75``, ``1:15``, ``0:01:15`` or a spreadsheet time (the tables' one
     reader of times, :func:`~lessonlens.tables.times.parse_seconds`)."""
-    return parse_seconds(_text(cell) if isinstance(cell, str) else cell)
+    seconds = parse_seconds(_text(cell) if isinstance(cell, str) else cell)
+    return None if seconds is None else _finite(seconds, MAX_SECONDS)
 
 
 def parse_made_at(cell: Any) -> dt.datetime | None:
@@ -380,17 +392,20 @@ class _SheetBuilder:
     def _meta(self, draft: _Draft, table: Table, number: int, lesson: Any, mode: Any, made_at: Any) -> None:
         if _text(lesson) and not draft.lesson:
             draft.lesson = _text(lesson)
-        if _text(mode) and not draft.mode:
+        # every row's mode and date are checked (docs/rubrics.md), the first good one is the sheet's
+        if _text(mode):
             found = _MODES.get(_text(mode).lower())
             if found is None:
                 self.problem(BAD_MODE, table, row=number, value=_text(mode))
-            else:
+            elif not draft.mode:
                 draft.mode = found
-        if not _blank_cell(made_at) and draft.made_at is None:
+        if not _blank_cell(made_at):
             try:
-                draft.made_at = parse_made_at(made_at)
-            except ValueError:
+                when = parse_made_at(made_at)
+            except (ValueError, TypeError, OverflowError):
                 self.problem(BAD_DATE, table, row=number, value=_text(made_at))
+            else:
+                draft.made_at = draft.made_at or when
 
     def finish(self) -> tuple[list[ScoreSheet], list[Problem]]:
         sheets = []

@@ -16,6 +16,7 @@ from lessonlens.core.atomic import atomic_path, write_text_atomic
 from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import Text
 from lessonlens.core.rubric import ScoreSheet
+from lessonlens.core.table_safety import neutralise_row
 from lessonlens.rubric.tree import OVERALL, RubricTree
 
 FORMATS = ("csv", "xlsx")
@@ -123,6 +124,8 @@ def write_score_sheets(tree: RubricTree, sheets: Sequence[ScoreSheet], path: str
         header, rows, parents = long_rows(tree, sheets)
     else:
         (header, rows), parents = wide_rows(tree, sheets), []
+    # a rater's comment or a schema's label never runs as a formula
+    header, rows = list(neutralise_row(header)), [list(neutralise_row(row)) for row in rows]
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")

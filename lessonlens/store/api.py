@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -17,7 +18,7 @@ from types import TracebackType
 import attrs
 from sqlalchemy import Engine, select
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import DatabaseError
+from sqlalchemy.exc import DBAPIError
 
 from lessonlens.core.analysis import Analysis
 from lessonlens.core.documents import load, loads
@@ -53,6 +54,8 @@ from lessonlens.tables.write import format_of, write_table
 #: the query that matches every lesson
 ALL = LessonQuery()
 
+_NO_STORE = Text(zh="{url} 不是课例库（先运行 lessonlens store init 或 store add）",
+                 en="{url} is not a lesson store (run `lessonlens store init` or `store add` first)")
 _CANNOT_OPEN = Text(zh="无法打开课例库 {url}：{error}", en="cannot open the lesson store {url}: {error}")
 _OUTDATED = Text(
     zh="课例库 {url} 的结构版本是 {current}，本版 lessonlens 需要 {head}：请运行 lessonlens store init 升级",
@@ -82,11 +85,16 @@ class Store:
         An empty database is migrated to the current schema when ``create`` is true; a database
         at an older revision is refused with a hint to run ``lessonlens store init``.
         """
-        store = cls.connect(db)
+        url = resolve_url(db)
+        if not create and _missing_sqlite(url):  # reading a store never creates one (nor its folders)
+            raise InputError(_NO_STORE, url=display_url(url))
+        store = cls(url, make_engine(url))
         try:
             current = store.revision()
             if current is None and create:
                 store.init()
+            elif current is None:
+                raise InputError(_NO_STORE, url=store.display_url)
             elif current is not None and current != migrate.head_revision():
                 known = _known_revisions()
                 raise InputError(_OUTDATED if current in known else _NEWER, url=store.display_url,
@@ -106,20 +114,20 @@ class Store:
     def display_url(self) -> str:
         return display_url(self.url)
 
-    def _guard(self, exc: DatabaseError) -> LessonlensError:
-        return LessonlensError(_CANNOT_OPEN, url=self.display_url, error=str(exc.orig).strip().splitlines()[0])
+    def _guard(self, exc: DBAPIError) -> LessonlensError:
+        return InputError(_CANNOT_OPEN, url=self.display_url, error=str(exc.orig).strip().splitlines()[0])
 
     def revision(self) -> str | None:
         try:
             return migrate.current_revision(self.engine)
-        except DatabaseError as exc:
+        except DBAPIError as exc:
             raise self._guard(exc) from None
 
     def init(self) -> str | None:
         """Create the schema or upgrade it to the current revision; return the revision."""
         try:
             return migrate.upgrade(self.engine)
-        except DatabaseError as exc:
+        except DBAPIError as exc:
             raise self._guard(exc) from None
 
     def close(self) -> None:
@@ -130,6 +138,9 @@ class Store:
 
     def __exit__(self, *exc: tuple[type[BaseException] | None, BaseException | None, TracebackType | None]) -> None:
         self.close()
+        error = exc[1] if len(exc) > 1 else None
+        if isinstance(error, DBAPIError):  # a file that is not a database, a broken connection ...
+            raise self._guard(error) from None
 
     # -- writing -----------------------------------------------------------------------------
     def add(self, analyses: Iterable[Analysis], keep_observations: bool = False) -> AddResult:
@@ -236,6 +247,11 @@ def _known_revisions() -> set[str]:
     from alembic.script import ScriptDirectory
 
     return {rev.revision for rev in ScriptDirectory.from_config(migrate.alembic_config()).walk_revisions()}
+
+
+def _missing_sqlite(url: URL) -> bool:
+    database = url.database or ""
+    return url.get_backend_name() == "sqlite" and database not in ("", ":memory:") and not os.path.lexists(database)
 
 
 def open_store(db: str | None = None, *, create: bool = True) -> Store:

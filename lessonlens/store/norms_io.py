@@ -11,7 +11,9 @@ import cattrs
 from lessonlens.core.atomic import write_text_atomic
 from lessonlens.core.documents import converter
 from lessonlens.core.errors import InputError
+from lessonlens.core.files import read_input_bytes
 from lessonlens.core.i18n import Text
+from lessonlens.core.structured import load_json
 from lessonlens.store.results import Norms
 
 SCHEMA = "lessonlens.norms/1"
@@ -29,12 +31,7 @@ def write_norms(norms: Norms, path: str | Path) -> Path:
 
 def read_norms(path: str | Path) -> Norms:
     """Read a file written by :func:`write_norms` (``lessonlens store norms -o``)."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(_BAD, path, problem="file not found") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(_BAD, path, problem=exc) from None
+    data = load_json(read_input_bytes(path), path)
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         raise InputError(_BAD, path, problem=f'"schema" is not "{SCHEMA}"')
     try:

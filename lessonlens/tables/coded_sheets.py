@@ -7,8 +7,6 @@ tab separators, times in seconds or ``mm:ss``, and one error line naming file, l
 
 from __future__ import annotations
 
-import csv
-import io
 import itertools
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -17,11 +15,12 @@ import attrs
 import numpy as np
 
 from lessonlens.core.errors import InputError
+from lessonlens.core.files import read_input_bytes
 from lessonlens.core.i18n import Text
+from lessonlens.core.table_safety import MAX_SHEET_BYTES, csv_rows
 from lessonlens.core.timeline import CodedSample, CodedTimeline, CodingScheme
 from lessonlens.tables.times import parse_seconds
 
-_MISSING = Text(zh="文件不存在", en="file not found")
 _EMPTY = Text(zh="文件为空，没有编码数据", en="the sheet is empty: no coded rows")
 _UNREADABLE = Text(zh="无法按 UTF-8 或 GB18030 读取：{error}", en="cannot be read as UTF-8 or GB18030: {error}")
 _AT = Text(zh="第 {line} 行第 {column} 列（{name}）：{problem}", en="line {line}, column {column} ({name}): {problem}")
@@ -34,7 +33,14 @@ _NOT_INCREASING = Text(
     en="time {value} is not after the previous row's {previous}",
 )
 _MISSING_COLUMN = Text(zh="表头缺少列 {name}（应为 {header}）", en="the header lacks column {name} (expected {header})")
-_BAD_INTERVAL = Text(zh="采样间隔必须为正数，收到 {value}", en="the sampling interval must be positive, got {value}")
+_BAD_INTERVAL = Text(zh="采样间隔必须是不超过 {limit:g} 的正数（秒），收到 {value}",
+                     en="the sampling interval must be a positive number of seconds up to {limit:g}, got {value}")
+_TOO_LATE = Text(zh="时间 {value} 超过 {hours} 小时", en="time {value} is past {hours} hours")
+
+#: the longest lesson a sheet may describe (a school day); later times are typing errors
+MAX_LESSON_SECONDS = 24 * 3600
+#: the longest sampling interval (one sample an hour)
+MAX_INTERVAL = 3600.0
 
 
 @attrs.frozen
@@ -82,11 +88,9 @@ def _formatted(text: Text, params: dict[str, object]) -> Text:
 
 
 def read_text(path: str | Path) -> str:
+    """The text of a sheet, through the input gate (a regular file of at most ``MAX_SHEET_BYTES``)."""
     file = Path(path)
-    try:
-        data = file.read_bytes()
-    except FileNotFoundError:
-        raise InputError(_MISSING, file) from None
+    data = read_input_bytes(file, MAX_SHEET_BYTES)
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding)
@@ -95,19 +99,18 @@ def read_text(path: str | Path) -> str:
     raise InputError(_UNREADABLE, file, error=error)
 
 
-def _row_reader(text: str) -> Iterator[SheetRow]:
+def _row_reader(text: str, source: str | Path) -> Iterator[SheetRow]:
     """The non-blank rows of CSV (or tab-separated) text, cells stripped, with their line numbers."""
     first = text.split("\n", 1)[0]
     delimiter = "\t" if "\t" in first and "," not in first else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    for cells in reader:
+    for line, cells in csv_rows(text, source, delimiter):
         if any(c.strip() for c in cells):
-            yield SheetRow(reader.line_num, tuple(c.strip() for c in cells))
+            yield SheetRow(line, tuple(c.strip() for c in cells))
 
 
 def head_rows(text: str, path: str | Path, count: int) -> list[SheetRow]:
     """The first ``count`` non-blank rows only (what telling a sheet's scheme needs)."""
-    rows = list(itertools.islice(_row_reader(text), count))
+    rows = list(itertools.islice(_row_reader(text, path), count))
     if not rows:
         raise InputError(_EMPTY, str(path))
     return rows
@@ -115,7 +118,7 @@ def head_rows(text: str, path: str | Path, count: int) -> list[SheetRow]:
 
 def parse_rows(text: str, path: str | Path, header: bool = True) -> Sheet:
     """Split CSV text into a header and data rows, skipping blank lines; all rows as wide as the header."""
-    rows = list(_row_reader(text))
+    rows = list(_row_reader(text, path))
     if not rows:
         raise InputError(_EMPTY, str(path))
     if not header:
@@ -141,6 +144,8 @@ def parse_time(sheet: Sheet, row: SheetRow, column: int) -> float:
         raise sheet.error(row, column, _BAD_TIME, value=value)
     if seconds < 0:
         raise sheet.error(row, column, _NEGATIVE_TIME, value=value)
+    if seconds > MAX_LESSON_SECONDS:
+        raise sheet.error(row, column, _TOO_LATE, value=value, hours=MAX_LESSON_SECONDS // 3600)
     return seconds
 
 
@@ -158,8 +163,8 @@ def parse_times(sheet: Sheet, column: int) -> list[float]:
 def sheet_interval(times: Sequence[float], given: float | None, default: float, path: str) -> float:
     """The sampling interval: the one given, else the typical step between rows, else the default."""
     if given is not None:
-        if not given > 0:
-            raise InputError(_BAD_INTERVAL, path, value=given)
+        if not 0 < given <= MAX_INTERVAL:
+            raise InputError(_BAD_INTERVAL, path, value=given, limit=MAX_INTERVAL)
         return float(given)
     if len(times) < 2:
         return default

@@ -11,7 +11,7 @@ from typing import Any
 
 import attrs
 
-from lessonlens.core.errors import InputError
+from lessonlens.core.errors import MAX_LINE, InputError, quoted, shorten
 from lessonlens.core.i18n import Text, current_lang
 
 _ROW = Text(zh="第 {row} 行", en="row {row}")
@@ -36,7 +36,7 @@ class Problem:
 
     def message(self, lang: str | None = None) -> str:
         lang = lang or current_lang()
-        params = {k: v.get(lang) if isinstance(v, Text) else v for k, v in self.params.items()}
+        params = {k: quoted(v.get(lang) if isinstance(v, Text) else v) for k, v in self.params.items()}
         where = []
         if self.sheet is not None:
             where.append(_SHEET.format(lang, sheet=self.sheet))
@@ -50,7 +50,7 @@ class Problem:
         if where:
             parts.append(("，" if lang != "en" else ", ").join(where))
         parts.append(self.text.format(lang, **params))
-        return " ".join(": ".join(parts).split())
+        return shorten(": ".join(parts), MAX_LINE)
 
 
 class RubricProblems(InputError):

@@ -5,25 +5,30 @@ A table is a header and its rows, each row keeping its number in the file so mes
 
 from __future__ import annotations
 
-import csv
-import io
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import attrs
 
+from lessonlens.core.errors import InputError
+from lessonlens.core.files import check_input, read_input_bytes
 from lessonlens.core.i18n import Text
+from lessonlens.core.table_safety import MAX_SHEET_BYTES, check_xlsx, csv_rows, restore
 from lessonlens.tables.problems import Problem, RubricProblems
 
-_NOT_FOUND = Text(zh="文件不存在", en="file not found")
 _NOT_TEXT = Text(zh="无法按 UTF-8 或 GB18030 编码读取该 CSV 文件",
                  en="cannot read this CSV file as UTF-8 or GB18030 text")
-_BAD_CSV = Text(zh="不是有效的 CSV：{error}", en="not a valid CSV file: {error}")
 _BAD_XLSX = Text(zh="不是有效的 XLSX 工作簿：{error}", en="not a valid XLSX workbook: {error}")
 _NO_OPENPYXL = Text(zh="读取 XLSX 需要 openpyxl：pip install openpyxl",
                     en="reading XLSX needs openpyxl: pip install openpyxl")
+
+
+#: what openpyxl raises on a damaged workbook (XML errors are SyntaxErrors, inflating errors zlib.error)
+_XLSX_ERRORS = (zipfile.BadZipFile, OSError, EOFError, KeyError, IndexError, ValueError, TypeError, AttributeError,
+                SyntaxError, zlib.error)
 
 
 @attrs.frozen
@@ -40,11 +45,16 @@ class Table:
 def read_tables(path: str | Path) -> list[Table]:
     """The tables of a CSV file (one) or an XLSX workbook (one per non-empty worksheet)."""
     file = Path(path)
-    if not file.is_file():
-        raise RubricProblems([Problem(_NOT_FOUND, str(file))])
-    if file.suffix.lower() in (".xlsx", ".xlsm"):
-        return list(_xlsx_tables(file))
-    return [_csv_table(file)]
+    try:
+        check_input(file, MAX_SHEET_BYTES)
+        if file.suffix.lower() in (".xlsx", ".xlsm"):
+            check_xlsx(file)
+            return list(_xlsx_tables(file))
+        return [_csv_table(file)]
+    except RubricProblems:
+        raise
+    except InputError as exc:  # the gate's and the limits' errors, as the one problem of this file
+        raise RubricProblems([Problem(exc.text, exc.path, params=exc.params)]) from None
 
 
 def _blank(cell: Any) -> bool:
@@ -58,6 +68,7 @@ def _table(source: str, sheet: str | None, rows: Iterator[tuple[int, tuple[Any, 
     for number, cells in rows:
         if all(_blank(c) for c in cells):
             continue
+        cells = tuple(restore(c) for c in cells)  # a cell lessonlens neutralised reads back as written
         if header is None:
             header, header_row = tuple("" if c is None else str(c).strip() for c in cells), number
         else:
@@ -68,7 +79,7 @@ def _table(source: str, sheet: str | None, rows: Iterator[tuple[int, tuple[Any, 
 
 
 def _csv_table(file: Path) -> Table:
-    raw = file.read_bytes()
+    raw = read_input_bytes(file, MAX_SHEET_BYTES)
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = raw.decode(encoding)
@@ -79,11 +90,8 @@ def _csv_table(file: Path) -> Table:
         raise RubricProblems([Problem(_NOT_TEXT, str(file))])
     first = text.split("\n", 1)[0]
     delimiter = max(",;\t", key=first.count) if first else ","
-    try:
-        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
-    except csv.Error as exc:
-        raise RubricProblems([Problem(_BAD_CSV, str(file), params={"error": exc})]) from None
-    table = _table(str(file), None, ((i, tuple(r)) for i, r in enumerate(rows, start=1)))
+    rows = list(csv_rows(text, file, delimiter))
+    table = _table(str(file), None, ((i, tuple(r)) for i, r in rows))
     return table or Table(str(file), None, (), 0, ())
 
 
@@ -94,13 +102,15 @@ def _xlsx_tables(file: Path) -> Iterator[Table]:
         raise RubricProblems([Problem(_NO_OPENPYXL, str(file))]) from None
     try:
         book = openpyxl.load_workbook(file, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+    except _XLSX_ERRORS as exc:
         raise RubricProblems([Problem(_BAD_XLSX, str(file), params={"error": exc})]) from None
     try:
+        tables = []
         for ws in book.worksheets:
             rows = ((i, tuple(r)) for i, r in enumerate(ws.iter_rows(values_only=True), start=1))
-            table = _table(str(file), ws.title, rows)
-            if table is not None:
-                yield table
+            tables.append(_table(str(file), ws.title, rows))
+    except _XLSX_ERRORS as exc:  # a broken worksheet inside a sound archive
+        raise RubricProblems([Problem(_BAD_XLSX, str(file), params={"error": exc})]) from None
     finally:
         book.close()
+    yield from (t for t in tables if t is not None)

@@ -12,6 +12,7 @@ from typing import Any
 from lessonlens.core.atomic import atomic_open, atomic_path
 from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import Text
+from lessonlens.core.table_safety import neutralise_row
 
 FORMATS = ("csv", "parquet")
 
@@ -47,5 +48,5 @@ def write_table(path: Path, columns: Sequence[str], rows: Sequence[tuple[Any, ..
     with atomic_open(path, "w", encoding="utf-8-sig") as handle:
         # utf-8 with BOM: Excel, which many teaching researchers open CSVs with, then reads Chinese right
         writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows(tuple(v.isoformat() if isinstance(v, dt.date) else v for v in row) for row in rows)
+        writer.writerow(neutralise_row(columns))  # no cell a spreadsheet would run as a formula
+        writer.writerows(neutralise_row(v.isoformat() if isinstance(v, dt.date) else v for v in row) for row in rows)

@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import quote, urlparse
 
 from lessonlens.core.analysis import Analysis
+from lessonlens.core.files import resolved
 from lessonlens.core.findings import Finding
 from lessonlens.core.i18n import pick
 from lessonlens.core.lesson import LessonMeta
@@ -104,11 +105,11 @@ def video_source(video: str | None, analyses: Sequence[Analysis], output: Path) 
     An explicit ``video`` (path or URL) wins; otherwise a recording of the lesson that sits in the
     report's folder. '' when there is none, so the report shows no broken player.
     """
-    folder = output.resolve().parent
+    folder = resolved(output).parent
     if video:
         if urlparse(video).scheme in ("http", "https", "file"):
             return video
-        target = Path(video).expanduser().resolve()
+        target = resolved(Path(video).expanduser())
         try:
             return quote(os.path.relpath(target, folder).replace(os.sep, "/"))
         except ValueError:  # another drive on Windows

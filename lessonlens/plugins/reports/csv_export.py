@@ -12,6 +12,7 @@ from pathlib import Path
 from lessonlens.core.atomic import atomic_open
 from lessonlens.core.extensions import Renderer, ReportJob
 from lessonlens.core.hookspecs import hookimpl
+from lessonlens.core.table_safety import neutralise_row
 from lessonlens.plugins.reports.builders import build_report, renderers_for_each_kind
 from lessonlens.plugins.reports.labels import column_label
 from lessonlens.plugins.reports.model import DataTable
@@ -20,8 +21,8 @@ from lessonlens.plugins.reports.model import DataTable
 def table_csv(table: DataTable, lang: str) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([column_label(c, lang) for c in table.columns])
-    writer.writerows(["" if v is None else v for v in row] for row in table.rows)
+    writer.writerow(neutralise_row(column_label(c, lang) for c in table.columns))
+    writer.writerows(neutralise_row("" if v is None else v for v in row) for row in table.rows)  # no formulas
     return "\ufeff" + buffer.getvalue()
 
 
