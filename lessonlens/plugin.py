@@ -103,6 +103,7 @@ from lessonlens.tables.coded_sheets import (
     read_text,
     sheet_interval,
 )
+from lessonlens.tables.safety import neutralise_row
 from lessonlens.tables.xlsx_sheet import read_xlsx_sheet
 
 __all__ = [
@@ -181,6 +182,7 @@ __all__ = [
     "float_tuple",
     "hookimpl",
     "matrix_chart",
+    "neutralise_row",
     "nullable_tuple",
     "parse_rows",
     "parse_times",

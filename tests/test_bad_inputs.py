@@ -24,6 +24,8 @@ from typing import Any
 
 import attrs
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from lessonlens import samples
 from lessonlens.core.documents import save
@@ -462,6 +464,8 @@ CONTENT: list[Case] = [
     # media and analyze options
     Case("media", "video-1x1", lambda w: ["analyze", _videos(w)["tiny"], "-o", w.out / "a", "-q", "--no-report"],
          "1×1", ("a",)),
+    Case("media", "lying-header", lambda w: ["analyze", _videos(w)["liar"], "-o", w.out / "a", "-q", "--no-report"],
+         "header", ("a",)),
     Case("media", "offset-nan", lambda w: ["analyze", _videos(w)["good"], "--offset", "mixed=nan", "-o",
                                            w.out / "a", "-q"], "offset", ("a",)),
     Case("media", "offset-1e300", lambda w: ["analyze", _videos(w)["good"], "--offset", "mixed=1e300", "-o",
@@ -516,7 +520,7 @@ def _destinations(w: World, suffix: str) -> dict[str, Path]:
     }
 
 
-OUT_WORDS = {"existing-folder": "folder", "under-a-file": "is a file", "read-only-place": "cannot write",
+OUT_WORDS = {"existing-folder": "folder", "under-a-file": "is a file", "read-only-place": "not writable",
              "a-fifo": "regular"}
 
 
@@ -544,3 +548,186 @@ def check_case(case: Case, w: World) -> None:
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.cls}:{c.name}")
 def test_bad_input_is_one_line_exit_2(case: Case, world: World) -> None:
     check_case(case, world)
+
+
+def test_a_fifo_never_hangs_a_real_process(world: World) -> None:
+    """Across the process boundary: a FIFO nobody writes to is refused at once, not read forever."""
+    fifo = special_files(world)["fifo"]
+    assert_refused(subprocess_cli("metrics", world.sheet, fifo, timeout=60), "named pipe")
+
+
+# -- formula injection: every table lessonlens writes ---------------------------------------------------------
+FORMULA = "=cmd|' calc'!A0"
+HYPERLINK = '=HYPERLINK("http://example.invalid","x")'
+
+
+def _cells(text: str) -> list[str]:
+    import csv as csv_module
+
+    return [cell for row in csv_module.reader(io.StringIO(text.lstrip("\ufeff"))) for cell in row]
+
+
+def _assert_neutral(cells: list[Any], *texts: str) -> None:
+    for text in texts:
+        assert "'" + text in cells, f"{text!r} not neutralised in {cells[:40]}"
+        assert text not in cells
+
+
+def test_metrics_table_neutralises_a_lesson_named_like_a_formula(world: World) -> None:
+    sheet = world.root / "inject" / f"{FORMULA}.csv"
+    sheet.parent.mkdir(exist_ok=True)
+    sheet.write_bytes(world.sheet.read_bytes())
+    out = world.out / "inject.csv"
+    run = cli("metrics", sheet, world.sheet, "--table", out)
+    assert run.code == 0, run.err + run.crash
+    cells = _cells(out.read_text(encoding="utf-8-sig"))
+    _assert_neutral(cells, FORMULA)
+    numbers = [c for c in cells if c.startswith("-")]
+    assert all(float(c) < 0 for c in numbers)  # negative numbers stay numbers
+
+
+def _injected_analysis(w: World) -> Path:
+    return w.analysis_with("inject.json", lambda d: d["lesson"].update(
+        {"title": HYPERLINK, "teacher": FORMULA, "school": "@SUM(1+1)", "region": "+1+1", "subject": "-2+3"}))
+
+
+def test_report_zip_neutralises_text_cells(world: World) -> None:
+    import zipfile
+
+    out = world.out / "inject.zip"
+    run = cli("report", "lesson", _injected_analysis(world), "-o", out)
+    assert run.code == 0, run.err + run.crash
+    with zipfile.ZipFile(out) as archive:
+        cells = [c for name in archive.namelist() for c in _cells(archive.read(name).decode("utf-8"))]
+    assert not [c for c in cells if c.startswith(("=", "@", "\t", "\r")) or
+                (c.startswith(("+", "-")) and not _number(c))], cells
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def test_store_export_neutralises_names(world: World, tmp_path: Path) -> None:
+    db = tmp_path / "s.sqlite"
+    assert cli("store", "add", _injected_analysis(world), "--db", db).code == 0
+    out = tmp_path / "lessons.csv"
+    run = cli("store", "export", out, "--db", db)
+    assert run.code == 0, run.err + run.crash
+    cells = _cells(out.read_text(encoding="utf-8-sig"))
+    _assert_neutral(cells, FORMULA, HYPERLINK, "@SUM(1+1)", "+1+1", "-2+3")
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_score_sheet_template_neutralises_rater_names_and_reads_them_back(world: World, tmp_path: Path,
+                                                                          suffix: str) -> None:
+    out = tmp_path / f"template{suffix}"
+    run = cli("rubric", "template", "classroom-teaching", "-o", out, "--rater", FORMULA)
+    assert run.code == 0, run.err + run.crash
+    if suffix == ".csv":
+        cells = _cells(out.read_text(encoding="utf-8-sig"))
+    else:
+        import openpyxl
+
+        book = openpyxl.load_workbook(out)
+        cells = [c.value for ws in book.worksheets for row in ws.iter_rows() for c in row]
+        assert not any(c.data_type == "f" for ws in book.worksheets for row in ws.iter_rows() for c in row)
+    _assert_neutral(cells, FORMULA)
+    from lessonlens.tables.read import read_tables
+
+    read = [cell for table in read_tables(out) for _, row in table.rows for cell in row]
+    assert FORMULA in read  # what lessonlens neutralised reads back as the rater wrote it
+
+
+def test_rubric_report_zip_neutralises_rater_comments(world: World, tmp_path: Path) -> None:
+    import zipfile
+
+    sheet = world.bad("comment.csv", _score_rows(world, lambda r: _set(r, 2, "comment", HYPERLINK)))
+    out = tmp_path / "rubric.zip"
+    run = cli("rubric", "score", "classroom-teaching", sheet, "-o", out)
+    assert run.code == 0, run.err + run.crash
+    with zipfile.ZipFile(out) as archive:
+        cells = [c for name in archive.namelist() for c in _cells(archive.read(name).decode("utf-8"))]
+    assert HYPERLINK not in cells
+
+
+def test_neutralise_leaves_numbers_alone() -> None:
+    from lessonlens.tables.safety import neutralise, restore
+
+    assert neutralise(-0.5) == -0.5 and neutralise("-0.5") == "-0.5" and neutralise("+3") == "+3"
+    assert neutralise("=1+1") == "'=1+1" and neutralise("-1+cmd") == "'-1+cmd" and neutralise("\tx") == "'\tx"
+    assert neutralise("a=b") == "a=b" and neutralise("") == "" and neutralise(None) is None
+    assert restore(neutralise("@x")) == "@x" and restore("'plain") == "'plain"
+
+
+# -- fuzzing: readers and the rule language only ever raise InputError ------------------------------------------
+CELLS = st.lists(st.sampled_from([*"0123456789.:-e,\n\" ;\tSTst", "teacher", "code", "nan", "inf", "1e300",
+                                   "lecturing", "\x00"]), max_size=80).map("".join)
+
+
+@settings(max_examples=150, deadline=None,
+                     suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=CELLS, header=st.sampled_from(["t,code\n", "code\n", "t,teacher,listening,st\n", ""]),
+                  scheme=st.sampled_from([None, "st", "fias", "platform-9"]))
+def test_fuzz_coded_sheet_reader(tmp_path_factory: pytest.TempPathFactory, body: str, header: str,
+                                 scheme: str | None) -> None:
+    from lessonlens.core.errors import InputError
+    from lessonlens.pipeline.measure import read_coded_sheet
+
+    path = tmp_path_factory.mktemp("fuzz") / "sheet.csv"
+    path.write_text(header + body, encoding="utf-8")
+    with contextlib.suppress(InputError):
+        read_coded_sheet(path, scheme)
+
+
+@pytest.fixture(scope="module")
+def rubric_tree() -> Any:
+    from lessonlens.rubric.catalog import find_rubric_schema
+    from lessonlens.rubric.tree import rubric_tree
+
+    return rubric_tree(find_rubric_schema("classroom-teaching"))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=CELLS, xlsx=st.binary(max_size=400))
+def test_fuzz_score_sheet_readers(tmp_path_factory: pytest.TempPathFactory, rubric_tree: Any, body: str,
+                                  xlsx: bytes) -> None:
+    from lessonlens.core.errors import InputError
+    from lessonlens.rubric.scoring import read_score_sheets
+
+    folder = tmp_path_factory.mktemp("fuzz")
+    (folder / "s.csv").write_text("rater,indicator,score,comment,time,mode,made_at\n" + body, encoding="utf-8")
+    (folder / "s.xlsx").write_bytes(b"PK\x03\x04" + xlsx)
+    for name in ("s.csv", "s.xlsx"):
+        with contextlib.suppress(InputError):
+            read_score_sheets(rubric_tree, [folder / name])
+
+
+EXPRESSIONS = st.lists(st.sampled_from([*"()+-*/<>=!,.'\" 0123456789%", " and ", " or ", "not ", "rt", "ch",
+                                         "share('lecturing')", "episodes(", "lecture_rt", "true", "null", "e9"]),
+                       max_size=60).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(source=EXPRESSIONS, spec=st.text(alphabet="<>^=+- #0123456789,_.%fFeEgGdxs", max_size=12))
+def test_fuzz_rule_expressions(source: str, spec: str) -> None:
+    from lessonlens.diagnosis.compile import CompileError, Scope, compile_expr, compile_template
+
+    scope = Scope(params={"lecture_rt": "num"})
+    with contextlib.suppress(CompileError):
+        compile_expr(source, scope)
+    with contextlib.suppress(CompileError):
+        compile_template("{rt:" + spec + "}", scope)
+
+
+def test_fuzzed_rule_file_problems_are_input_errors(world: World) -> None:
+    """What the parser refuses reaches users as an InputError naming the file and line."""
+    from lessonlens.core.errors import InputError
+    from lessonlens.diagnosis.pack import load_rules
+
+    for expr in ("((rt", "rt >>> 1", "'" * 3, "rt " + "+ rt " * 60 + "> 1", "share(" * 50):
+        with pytest.raises(InputError):
+            load_rules([_rule_pack(world, "fz.yaml", expr)])

@@ -30,6 +30,13 @@ class LessonlensError(Exception):
         self.params = params
         super().__init__(self.message("en"))
 
+    def detail(self) -> Text:
+        """What is wrong, without the file, in both languages (to quote inside another message)."""
+        def body(lang: str) -> str:
+            params = {k: quoted(v.get(lang) if isinstance(v, Text) else v) for k, v in self.params.items()}
+            return self.text.format(lang, **params)
+        return Text(zh=body("zh-CN"), en=body("en"))
+
     def message(self, lang: str | None = None) -> str:
         """The one-line message in ``lang`` (the current language by default)."""
         lang = lang or current_lang()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -146,9 +147,18 @@ def _existing_parent(target: Path) -> Path:
         parent = parent.parent
     if not parent.is_dir():
         raise InputError(OUT_PARENT_FILE, target, parent=parent)
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise InputError(OUT_READ_ONLY, target, parent=parent)
+    _probe_writable(parent, target)
     return parent
+
+
+def _probe_writable(folder: Path, target: Path) -> None:
+    """Create and remove a file in ``folder``: the only test that holds for root, read-only mounts and /proc."""
+    try:
+        fd, name = tempfile.mkstemp(prefix=".lessonlens-", suffix=".probe", dir=folder)
+    except OSError:
+        raise InputError(OUT_READ_ONLY, target, parent=folder) from None
+    os.close(fd)
+    os.unlink(name)
 
 
 def check_output_file(path: str | Path) -> Path:
@@ -185,8 +195,7 @@ def check_output_dir(path: str | Path) -> Path:
         raise _os_error(exc, target, OUT_OS_ERROR) from None
     if not stat.S_ISDIR(info.st_mode):
         raise InputError(OUT_NOT_DIR, target)
-    if not os.access(target, os.W_OK | os.X_OK):
-        raise InputError(OUT_READ_ONLY, target, parent=target)
+    _probe_writable(target, target)
     return target
 
 

@@ -29,11 +29,11 @@ from lessonlens.core.files import read_input_bytes
 from lessonlens.core.i18n import Text
 from lessonlens.core.rubric import ScoreSheet, TimedNote
 from lessonlens.core.structured import load_json
-from lessonlens.core.table_safety import MAX_SHEET_BYTES
 from lessonlens.rubric.sheet_checks import UNKNOWN_INDICATOR, score_problems, sheet_problems
 from lessonlens.rubric.tree import OVERALL, RubricTree
 from lessonlens.tables.problems import Problem, RubricProblems, raise_errors
 from lessonlens.tables.read import Table, read_tables
+from lessonlens.tables.safety import MAX_SHEET_BYTES
 from lessonlens.tables.times import parse_seconds
 
 #: field -> header words that name it (compared lower-case)

@@ -16,8 +16,8 @@ from lessonlens.core.atomic import atomic_path, write_text_atomic
 from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import Text
 from lessonlens.core.rubric import ScoreSheet
-from lessonlens.core.table_safety import neutralise_row
 from lessonlens.rubric.tree import OVERALL, RubricTree
+from lessonlens.tables.safety import neutralise_row
 
 FORMATS = ("csv", "xlsx")
 LAYOUTS = ("long", "wide")

@@ -31,7 +31,10 @@ def write_norms(norms: Norms, path: str | Path) -> Path:
 
 def read_norms(path: str | Path) -> Norms:
     """Read a file written by :func:`write_norms` (``lessonlens store norms -o``)."""
-    data = load_json(read_input_bytes(path), path)
+    try:
+        data = load_json(read_input_bytes(path), path)
+    except InputError as exc:
+        raise InputError(_BAD, path, problem=exc.detail()) from None
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         raise InputError(_BAD, path, problem=f'"schema" is not "{SCHEMA}"')
     try:

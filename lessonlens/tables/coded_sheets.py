@@ -17,8 +17,8 @@ import numpy as np
 from lessonlens.core.errors import InputError
 from lessonlens.core.files import read_input_bytes
 from lessonlens.core.i18n import Text
-from lessonlens.core.table_safety import MAX_SHEET_BYTES, csv_rows
 from lessonlens.core.timeline import CodedSample, CodedTimeline, CodingScheme
+from lessonlens.tables.safety import MAX_SHEET_BYTES, csv_rows
 from lessonlens.tables.times import parse_seconds
 
 _EMPTY = Text(zh="文件为空，没有编码数据", en="the sheet is empty: no coded rows")
@@ -33,8 +33,8 @@ _NOT_INCREASING = Text(
     en="time {value} is not after the previous row's {previous}",
 )
 _MISSING_COLUMN = Text(zh="表头缺少列 {name}（应为 {header}）", en="the header lacks column {name} (expected {header})")
-_BAD_INTERVAL = Text(zh="采样间隔必须是不超过 {limit:g} 的正数（秒），收到 {value}",
-                     en="the sampling interval must be a positive number of seconds up to {limit:g}, got {value}")
+_BAD_INTERVAL = Text(zh="采样间隔必须为正数且不超过 {limit:g} 秒，收到 {value}",
+                     en="the sampling interval must be positive and at most {limit:g} seconds, got {value}")
 _TOO_LATE = Text(zh="时间 {value} 超过 {hours} 小时", en="time {value} is past {hours} hours")
 
 #: the longest lesson a sheet may describe (a school day); later times are typing errors

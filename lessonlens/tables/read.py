@@ -16,8 +16,8 @@ import attrs
 from lessonlens.core.errors import InputError
 from lessonlens.core.files import check_input, read_input_bytes
 from lessonlens.core.i18n import Text
-from lessonlens.core.table_safety import MAX_SHEET_BYTES, check_xlsx, csv_rows, restore
 from lessonlens.tables.problems import Problem, RubricProblems
+from lessonlens.tables.safety import MAX_SHEET_BYTES, check_xlsx, csv_rows, restore
 
 _NOT_TEXT = Text(zh="无法按 UTF-8 或 GB18030 编码读取该 CSV 文件",
                  en="cannot read this CSV file as UTF-8 or GB18030 text")

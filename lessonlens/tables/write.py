@@ -12,7 +12,7 @@ from typing import Any
 from lessonlens.core.atomic import atomic_open, atomic_path
 from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import Text
-from lessonlens.core.table_safety import neutralise_row
+from lessonlens.tables.safety import neutralise_row
 
 FORMATS = ("csv", "parquet")
 

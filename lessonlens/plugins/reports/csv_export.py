@@ -12,7 +12,7 @@ from pathlib import Path
 from lessonlens.core.atomic import atomic_open
 from lessonlens.core.extensions import Renderer, ReportJob
 from lessonlens.core.hookspecs import hookimpl
-from lessonlens.core.table_safety import neutralise_row
+from lessonlens.plugin import neutralise_row
 from lessonlens.plugins.reports.builders import build_report, renderers_for_each_kind
 from lessonlens.plugins.reports.labels import column_label
 from lessonlens.plugins.reports.model import DataTable
