@@ -157,10 +157,11 @@ def special_files(w: World) -> dict[str, Path]:
     base = w.root / "special"
     if not base.exists():
         base.mkdir()
-        (base / "folder.csv").mkdir()
-        os.mkfifo(base / "fifo.csv")
-        (base / "loop.csv").symlink_to(base / "loop2.csv")
-        (base / "loop2.csv").symlink_to(base / "loop.csv")
+        for suffix in (".csv", ".xlsx"):
+            (base / f"folder{suffix}").mkdir()
+            os.mkfifo(base / f"fifo{suffix}")
+            (base / f"loop{suffix}").symlink_to(base / f"loop2{suffix}")
+            (base / f"loop2{suffix}").symlink_to(base / f"loop{suffix}")
         with open(base / "huge.json", "wb") as handle:  # sparse: no disk used
             handle.truncate(600 * 1024 * 1024)
     return {
@@ -209,11 +210,15 @@ READERS: dict[str, Callable[[World, Path], list[Any]]] = {
     "evaluate-analysis": lambda w, p: ["evaluate", p, w.sheet],
     "evaluate-sheet": lambda w, p: ["evaluate", w.analysis, p],
     "store-add": lambda w, p: ["store", "add", p, "--db", w.db],
+    "batch-manifest": lambda w, p: ["batch", p, "--db", w.db],
+    "evaluate-frames-classes": lambda w, p: ["evaluate-frames", w.root, "--classes", p],
+    "copus-agree": lambda w, p: ["copus", "agree", p, p],
+    "metrics-xlsx": lambda w, p: ["metrics", p.with_suffix(".xlsx") if p.suffix == ".csv" else p, "--scheme", "copus"],
 }
 #: readers for which a folder is a good input (a folder of rule packs or rubric schemas)
-TAKE_FOLDERS = ("diagnose-rules", "rules-check", "rules-list")
+TAKE_FOLDERS = ("diagnose-rules", "rules-check", "rules-list", "batch-manifest")
 KIND_WORDS = {"folder": "folder", "fifo": "named pipe", "loop": "link", "device": "regular",
-              "unreadable": "cannot read|empty", "missing": "not found|no such", "huge": "too large|audio/video"}
+              "unreadable": "cannot read|empty|must be", "missing": "not found|no such", "huge": "too large|audio/video"}
 #: checkers that report a problem of the file they check as their result: a heading and the problem
 CHECKERS = {"rules-check": 1, "rubric-validate": 2}
 

@@ -139,9 +139,11 @@ def add_to(app: typer.Typer) -> None:
     ) -> None:
         """在 Dask 上批量分析全区课例并入库 / analyse a district's lessons on Dask into the store."""
         import lessonlens
+        from lessonlens.jobs.manifest import read_manifest
 
         options = batch_options(detectors, coder, interval, out, no_cache, cache_dir, force, lesson_threads)
+        specs = read_manifest(manifest)  # a bad manifest fails in one line, before any progress bar
         with batch_progress(not quiet) as progress:
-            summary = lessonlens.batch(manifest, db=db, workers=workers, scheduler=scheduler, options=options,
-                                       progress=progress, info=lambda line: typer.echo(line, err=True))
+            summary = lessonlens.batch(specs, name=str(manifest), db=db, workers=workers, scheduler=scheduler,
+                                       options=options, progress=progress, info=lambda line: typer.echo(line, err=True))
         print_summary(summary, as_json)

@@ -12,17 +12,20 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from lessonlens.core.errors import InputError
+from lessonlens.core.files import check_input, read_input_text
 from lessonlens.core.i18n import Text
 from lessonlens.core.lesson import MediaRole, MediaSource
+from lessonlens.core.structured import read_yaml_file
 from lessonlens.jobs.spec import DEFAULT_RUBRIC, LessonSpec, RubricSheets
 from lessonlens.perception.meta import lesson_meta_from_mapping
+from lessonlens.tables.safety import MAX_SHEET_BYTES
 
 #: the manifest's columns, in the documented order (``title`` is accepted too)
 COLUMNS = ("lesson_id", "teacher", "school", "region", "subject", "grade", "date", "teacher_video",
@@ -68,9 +71,9 @@ def read_manifest(path: str | Path) -> list[LessonSpec]:
     source = Path(path)
     if source.is_dir():
         specs = _folder_lessons(source)
-    elif not source.exists():
+    elif not os.path.lexists(source):
         raise InputError(_T["missing"], source)
-    elif source.suffix.lower() == ".csv":
+    elif _regular(source) and source.suffix.lower() == ".csv":
         specs = _rows_to_specs(source, _csv_rows(source))
     elif source.suffix.lower() in (".yaml", ".yml"):
         specs = _rows_to_specs(source, _yaml_rows(source))
@@ -81,21 +84,26 @@ def read_manifest(path: str | Path) -> list[LessonSpec]:
     return specs
 
 
+def _regular(path: Path) -> bool:
+    """True for a regular file of a manifest's size; a FIFO, device or link loop is refused by name."""
+    return bool(check_input(path, MAX_SHEET_BYTES))
+
+
 def _csv_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    text = read_input_text(path, MAX_SHEET_BYTES)  # a regular file of a sheet's size, never a FIFO
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            _check_columns(path, reader.fieldnames or ())
-            return [(i, {k: v for k, v in row.items() if k is not None}) for i, row in enumerate(reader, start=2)
-                    if any((v or "").strip() for v in row.values() if isinstance(v, str))]
-    except (csv.Error, UnicodeDecodeError) as exc:
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        _check_columns(path, reader.fieldnames or ())
+        return [(i, {k: v for k, v in row.items() if k is not None}) for i, row in enumerate(reader, start=2)
+                if any((v or "").strip() for v in row.values() if isinstance(v, str))]
+    except csv.Error as exc:
         raise InputError(_T["not_csv"], path, error=exc) from None
 
 
 def _yaml_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except (yaml.YAMLError, ValueError) as exc:
+        data = read_yaml_file(path)  # within the YAML limits (alias bombs, depth, size)
+    except ValueError as exc:  # a date YAML reads as one but is not
         raise InputError(_T["not_yaml"], path, error=" ".join(str(exc).split())) from None
     if isinstance(data, dict) and set(data) == {"lessons"}:
         data = data["lessons"]
@@ -209,8 +217,8 @@ def _folder_lessons(root: Path) -> list[LessonSpec]:
 def _folder_lesson(folder: Path) -> LessonSpec:
     meta_file = folder / "lesson.yaml"
     try:
-        data = yaml.safe_load(meta_file.read_text(encoding="utf-8-sig")) or {}
-    except (yaml.YAMLError, ValueError) as exc:
+        data = read_yaml_file(meta_file) or {}
+    except ValueError as exc:
         raise InputError(_T["not_yaml"], meta_file, error=" ".join(str(exc).split())) from None
     if not isinstance(data, dict):
         raise InputError(_T["not_mapping"], meta_file, row=1)

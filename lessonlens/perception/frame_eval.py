@@ -22,7 +22,6 @@ to states; a class mapped to ``null`` is ignored. Maps for the two sets of
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -31,11 +30,12 @@ from typing import Any
 import attrs
 import numpy as np
 import numpy.typing as npt
-import yaml
 
 from lessonlens.core.errors import InputError
+from lessonlens.core.files import MIB, read_input_bytes, read_input_text
 from lessonlens.core.i18n import Text
 from lessonlens.core.readings import HEAD_STATES, FrameReader, Rect, StudentReading
+from lessonlens.core.structured import load_json, read_yaml_file
 
 #: Student states a frame reader reports and labels are mapped onto (head states, then a raised hand).
 STATES: tuple[str, ...] = (*HEAD_STATES, "raised")
@@ -71,15 +71,16 @@ class ClassMap:
         return self.classes.get(str(key))
 
 
+#: a YOLO label file lists a frame's boxes: a few KB
+MAX_LABEL_BYTES = MIB
+
+
 def read_class_map(path: str | Path) -> ClassMap:
     """A class map from YAML (a file, or the name of a shipped map such as ``cctv-heads``)."""
     file = Path(path)
     if not file.is_file() and (MAPS_DIR / f"{path}.yaml").is_file():
         file = MAPS_DIR / f"{path}.yaml"
-    try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise InputError(_T["bad_map"], path=file, why=type(exc).__name__) from None
+    data = read_yaml_file(file)  # through the input gate, within the YAML limits
     if not isinstance(data, dict) or not isinstance(data.get("classes"), dict):
         raise InputError(_T["bad_map"], path=file, why="classes: {id: state}")
     box = str(data.get("box", "head"))
@@ -102,9 +103,8 @@ def guess_class_map(folder: Path) -> ClassMap:
     for candidate in (folder / "data.yaml", folder.parent / "data.yaml"):
         if candidate.is_file():
             try:
-                names = tuple(str(n) for n in (yaml.safe_load(candidate.read_text(encoding="utf-8")) or {})
-                              .get("names", ()))
-            except (OSError, yaml.YAMLError, AttributeError):
+                names = tuple(str(n) for n in (read_yaml_file(candidate) or {}).get("names", ()))
+            except (InputError, AttributeError):
                 continue
             for shipped in shipped_maps().values():
                 if shipped.names and shipped.names == names:
@@ -156,7 +156,7 @@ def read_yolo(folder: Path, classes: ClassMap) -> list[LabelledFrame]:
             continue
         width, height = _image_size(image)
         objects = []
-        for number, line in enumerate(label.read_text(encoding="utf-8").splitlines(), start=1):
+        for number, line in enumerate(read_input_text(label, MAX_LABEL_BYTES).splitlines(), start=1):
             if not line.strip():
                 continue
             parts = line.split()
@@ -178,7 +178,7 @@ def read_coco(folder: Path, classes: ClassMap) -> list[LabelledFrame]:
     if len(files) != 1:
         raise InputError(_T["bad_coco"], path=folder, why=f"{len(files)} json files")
     try:
-        data = json.loads(files[0].read_text(encoding="utf-8"))
+        data = load_json(read_input_bytes(files[0]), files[0])
         names = {c["id"]: str(c["name"]) for c in data.get("categories", [])}
         by_image: dict[Any, list[Labelled]] = {}
         for ann in data.get("annotations", []):

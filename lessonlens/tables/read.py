@@ -5,8 +5,6 @@ A table is a header and its rows, each row keeping its number in the file so mes
 
 from __future__ import annotations
 
-import zipfile
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,18 +15,13 @@ from lessonlens.core.errors import InputError
 from lessonlens.core.files import check_input, read_input_bytes
 from lessonlens.core.i18n import Text
 from lessonlens.tables.problems import Problem, RubricProblems
-from lessonlens.tables.safety import MAX_SHEET_BYTES, check_xlsx, csv_rows, restore
+from lessonlens.tables.safety import MAX_SHEET_BYTES, XLSX_ERRORS, check_xlsx, csv_rows, restore
 
 _NOT_TEXT = Text(zh="无法按 UTF-8 或 GB18030 编码读取该 CSV 文件",
                  en="cannot read this CSV file as UTF-8 or GB18030 text")
 _BAD_XLSX = Text(zh="不是有效的 XLSX 工作簿：{error}", en="not a valid XLSX workbook: {error}")
 _NO_OPENPYXL = Text(zh="读取 XLSX 需要 openpyxl：pip install openpyxl",
                     en="reading XLSX needs openpyxl: pip install openpyxl")
-
-
-#: what openpyxl raises on a damaged workbook (XML errors are SyntaxErrors, inflating errors zlib.error)
-_XLSX_ERRORS = (zipfile.BadZipFile, OSError, EOFError, KeyError, IndexError, ValueError, TypeError, AttributeError,
-                SyntaxError, zlib.error)
 
 
 @attrs.frozen
@@ -102,14 +95,14 @@ def _xlsx_tables(file: Path) -> Iterator[Table]:
         raise RubricProblems([Problem(_NO_OPENPYXL, str(file))]) from None
     try:
         book = openpyxl.load_workbook(file, read_only=True, data_only=True)
-    except _XLSX_ERRORS as exc:
+    except XLSX_ERRORS as exc:
         raise RubricProblems([Problem(_BAD_XLSX, str(file), params={"error": exc})]) from None
     try:
         tables = []
         for ws in book.worksheets:
             rows = ((i, tuple(r)) for i, r in enumerate(ws.iter_rows(values_only=True), start=1))
             tables.append(_table(str(file), ws.title, rows))
-    except _XLSX_ERRORS as exc:  # a broken worksheet inside a sound archive
+    except XLSX_ERRORS as exc:  # a broken worksheet inside a sound archive
         raise RubricProblems([Problem(_BAD_XLSX, str(file), params={"error": exc})]) from None
     finally:
         book.close()

@@ -14,6 +14,7 @@ import csv
 import io
 import math
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,10 @@ MAX_SHEET_BYTES = 64 * MIB
 MAX_XLSX_UNCOMPRESSED = 256 * MIB
 #: the highest compression ratio of one archive member over 1 MB (real workbooks stay under 30)
 MAX_XLSX_RATIO = 200
+
+#: what openpyxl raises on a damaged workbook (XML errors are SyntaxErrors, inflating errors zlib.error)
+XLSX_ERRORS = (zipfile.BadZipFile, OSError, EOFError, KeyError, IndexError, ValueError, TypeError, AttributeError,
+               SyntaxError, zlib.error)
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

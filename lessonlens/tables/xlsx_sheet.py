@@ -3,13 +3,15 @@ their numbers)."""
 
 from __future__ import annotations
 
-import zipfile
+import os
 from pathlib import Path
 from typing import Any
 
 from lessonlens.core.errors import InputError
+from lessonlens.core.files import check_input
 from lessonlens.core.i18n import Text
 from lessonlens.tables.coded_sheets import Sheet, SheetRow
+from lessonlens.tables.safety import MAX_SHEET_BYTES, XLSX_ERRORS, check_xlsx, restore
 
 _MISSING = Text(zh="文件不存在", en="file not found")
 _BAD_XLSX = Text(zh="不是有效的 XLSX 工作簿：{error}", en="not a valid XLSX workbook: {error}")
@@ -32,22 +34,26 @@ def cell_text(value: Any) -> str:
 def read_xlsx_sheet(path: str | Path) -> Sheet:
     """Header (lower-cased) and non-blank rows of the first worksheet; trailing empty cells dropped."""
     file = Path(path)
-    if not file.is_file():
+    if not os.path.lexists(file):
         raise InputError(_MISSING, file)
+    check_input(file, MAX_SHEET_BYTES)  # a regular file (never a FIFO) of a sheet's size
+    check_xlsx(file)  # within its uncompressed size before openpyxl inflates anything
     import openpyxl
 
     try:
         book = openpyxl.load_workbook(file, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+    except XLSX_ERRORS as exc:
         raise InputError(_BAD_XLSX, file, error=exc) from None
     try:
         rows = []
         for number, values in enumerate(book.worksheets[0].iter_rows(values_only=True), start=1):
-            cells = [cell_text(v) for v in values]
+            cells = [cell_text(restore(v)) for v in values]
             while cells and not cells[-1]:
                 cells.pop()
             if cells:
                 rows.append(SheetRow(number, tuple(cells)))
+    except XLSX_ERRORS as exc:
+        raise InputError(_BAD_XLSX, file, error=exc) from None
     finally:
         book.close()
     if len(rows) < 2:
