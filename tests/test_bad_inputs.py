@@ -218,7 +218,8 @@ READERS: dict[str, Callable[[World, Path], list[Any]]] = {
 #: readers for which a folder is a good input (a folder of rule packs or rubric schemas)
 TAKE_FOLDERS = ("diagnose-rules", "rules-check", "rules-list", "batch-manifest")
 KIND_WORDS = {"folder": "folder", "fifo": "named pipe", "loop": "link", "device": "regular",
-              "unreadable": "cannot read|empty|must be", "missing": "not found|no such", "huge": "too large|audio/video"}
+              "unreadable": "cannot read|empty|must be", "missing": "not found|no such",
+              "huge": "too large|audio/video"}
 #: checkers that report a problem of the file they check as their result: a heading and the problem
 CHECKERS = {"rules-check": 1, "rubric-validate": 2}
 
@@ -445,6 +446,13 @@ CONTENT: list[Case] = [
                                               _rule_pack(w, "imp.yaml", "__import__('os').system('true')")], ""),
     Case("rules", "python-tag", lambda w: ["diagnose", w.sheet, "--rules", w.bad(
         "tag.yaml", "pack: x\nrules: !!python/object/apply:os.system [true]\n")], ""),
+    Case("rules", "check-huge-width", lambda w: ["rules", "check", "--alone",
+                                                 _rule_pack(w, "width2.yaml", title="{rt:200000000}")],
+         "width at most", code=1, lines=3),
+    Case("rules", "check-deep-expression", lambda w: ["rules", "check", "--alone", _rule_pack(
+        w, "deep2.yaml", "(" * 100 + "rt" + ")" * 100)], "deeper", code=1, lines=2),
+    Case("json", "analysis-sample-time-1e300", lambda w: ["diagnose", w.analysis_with(
+        "t1e300.json", lambda d: (_timeline(d)["samples"][3].__setitem__("t", 1e300), d.pop("metrics")))], "time"),
     Case("param", "param-not-a-number", lambda w: ["diagnose", w.sheet, "--param", "lecture_rt=abc"], "number"),
     Case("param", "param-nan", lambda w: ["diagnose", w.sheet, "--param", "lecture_rt=nan"], "number"),
     Case("param", "param-unknown", lambda w: ["diagnose", w.sheet, "--param", "lecture_rtt=0.5"], "lecture_rt"),

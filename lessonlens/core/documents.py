@@ -226,7 +226,7 @@ def from_dict(data: Any, cls: type[T] | None = None, source: str | Path | None =
         problems = "; ".join(cattrs.transform_error(exc)[:3]) if isinstance(
             exc, cattrs.BaseValidationError) else str(exc)
         raise InputError(_INVALID, where, kind=kind, problems=problems) from None
-    problem = _interval_problem(doc)
+    problem = _timing_problem(doc)
     if problem:
         raise InputError(_INVALID, where, kind=kind, problems=problem)
     return doc  # type: ignore[no-any-return]
@@ -234,10 +234,12 @@ def from_dict(data: Any, cls: type[T] | None = None, source: str | Path | None =
 
 #: the longest sampling interval a document may declare (one sample an hour)
 MAX_INTERVAL = 3600.0
+#: the latest time of a sample (a school day)
+MAX_TIME = 24 * 3600.0
 
 
-def _interval_problem(doc: Any) -> str:
-    """What is wrong with the sampling intervals of a loaded document ("" when nothing is)."""
+def _timing_problem(doc: Any) -> str:
+    """What is wrong with the sampling interval or sample times of a loaded document ("" when nothing is)."""
     parts = [("timeline", doc.timeline), ("metrics", doc.metrics)] if isinstance(doc, Analysis) else [("", doc)]
     for name, part in parts:
         if isinstance(part, CodedTimeline | Metrics):
@@ -245,6 +247,11 @@ def _interval_problem(doc: Any) -> str:
             if not (isinstance(interval, int | float) and 0 < interval <= MAX_INTERVAL):
                 where = f"{name}.interval" if name else "interval"
                 return f"{where} must be a positive number of seconds up to {MAX_INTERVAL:g}, not {interval!r}"
+        if isinstance(part, CodedTimeline) and part.samples:
+            late = next((s.t for s in part.samples if not 0 <= s.t <= MAX_TIME), None)
+            if late is not None:
+                where = f"{name}.samples" if name else "samples"
+                return f"{where}: time {late!r} is not within 0 and {MAX_TIME:g} seconds (24 hours)"
     return ""
 
 
