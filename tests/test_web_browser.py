@@ -154,9 +154,23 @@ def test_upload_analyse_and_seek_then_a_colleague_is_refused(server: tuple[str, 
         driver.get(server + "/")
         _shot(driver, "list")
         assert "合成示例课" in driver.find_element(By.ID, "lesson-list").text
+        # on a tablet held upright (768 px) nothing is wider than the screen, the player included
+        driver.set_window_size(768, 1024)
+        for path in ("/", lesson_url.replace(server, ""), "/upload"):
+            driver.get(server + path)
+            assert driver.execute_script(
+                "return document.documentElement.scrollWidth <= window.innerWidth + 1"), path
+        _shot(driver, "tablet")
         assert console_errors(driver) == []
     with browser(tmp_path / "b") as driver:
-        _sign_in(driver, server, "li")
+        from selenium.webdriver.common.keys import Keys
+
+        # signing in by keyboard alone: the name field has the focus, Tab to the password, Enter sends
+        driver.get(server + "/login")
+        driver.switch_to.active_element.send_keys("li")
+        driver.switch_to.active_element.send_keys(Keys.TAB)
+        driver.switch_to.active_element.send_keys(PASSWORD + Keys.ENTER)
+        WebDriverWait(driver, 20).until(lambda d: "/login" not in d.current_url)
         driver.get(lesson_url)
         assert "404" in driver.find_element(By.TAG_NAME, "h1").text
         assert _status(driver, video_url) == 404
