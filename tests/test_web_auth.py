@@ -51,6 +51,7 @@ def test_every_page_route_for_every_role(world: World) -> None:
                 ("/", True, 200), ("/account", True, 200),
                 ("/upload", name in {"t1", "t2"}, 200),
                 ("/admin/users", name == "admin", 200), ("/admin/audit", name == "admin", 200),
+                ("/overview", name in {"admin", "res", "res_other", "lead", "lead_other"}, 200),
             ]
             for lesson_id, viewers in ((private, {"t1"}), (shared, VIEW_SHARED), (pending, {"t1"})):
                 analysed = lesson_id != pending
@@ -304,3 +305,27 @@ def test_downloads_and_the_english_switch(world: World) -> None:
 
     assert {"report.pdf", "charts.zip"} <= {e.detail for e in audit_events(world.platform.engine, shared)
                                             if e.action == "downloaded"}
+
+
+def test_overview_shows_aggregates_of_the_scope_only(world: World, tmp_path: Path) -> None:
+    from lessonlens.store import LessonQuery
+
+    portrait = world.platform.store.portrait(LessonQuery(region=world.users["res"].region))
+    for name in ("res", "admin", "lead"):
+        with client_for(world, name) as c:
+            page = c.get("/overview")
+            assert page.status_code == 200, name
+            assert "/lessons/" not in page.text and "王丽" not in page.text.split("<main")[1]  # no lesson, no name
+    with client_for(world, "res") as c:
+        text = c.get("/overview").text
+        assert f"{portrait.n_lessons} 节课" in text and "教师行为占有率" in text
+    with client_for(world, "lead_other") as c:  # a school with no lessons: below the minimum group
+        text = c.get("/overview").text
+        assert "不显示统计" in text and "P90" not in text
+    for name in ("t1", "obs"):
+        with client_for(world, name) as c:
+            assert c.get("/overview").status_code == 403
+    small = make_world(tmp_path / "small", min_group=100)
+    with client_for(small, "res") as c:
+        assert "P90" not in c.get("/overview").text
+    small.platform.close()

@@ -29,7 +29,7 @@ from lessonlens.web.auth import API_PREFIX, AuthMiddleware, requires
 from lessonlens.web.pages import lang_of, render
 from lessonlens.web.platform import Platform
 from lessonlens.web.roles import Capability
-from lessonlens.web.routes import admin, lessons, observe, session
+from lessonlens.web.routes import admin, lessons, observe, overview, session
 from lessonlens.web.routes import upload as upload_routes
 from lessonlens.web.routes.api import api_router
 from lessonlens.web.settings import WebSettings
@@ -132,7 +132,7 @@ def create_app(settings: WebSettings | None = None, platform: Platform | None = 
         lessons.lesson_list, lessons.lesson_page, lessons.job_status, lessons.retry, lessons.media,
         lessons.analysis_json, lessons.report_file, lessons.share_lesson, lessons.revoke_share, lessons.delete,
         *uploads, admin.users_page, admin.create_user, admin.change_user, admin.audit_page, admin.account_page,
-        admin.create_token, report_css, report_js, *observe.PAGE_ROUTES,
+        admin.create_token, overview.overview, report_css, report_js, *observe.PAGE_ROUTES,
         create_static_files_router(path="/static", directories=[_HERE / "static"], include_in_schema=False),
     ])
     app = Litestar(

@@ -43,6 +43,7 @@ def context(request: Request[Any, Any, Any]) -> dict[str, Any]:
         "role_name": lambda role: role_name(role, lang),
         "may_upload": bool(account and can(account, Capability.UPLOAD)),
         "may_manage": bool(account and can(account, Capability.MANAGE_USERS)),
+        "may_aggregate": bool(account and can(account, Capability.AGGREGATES)),
     }
 
 

@@ -126,6 +126,12 @@ TEXTS: dict[str, Text] = {
     "uploaded": Text(zh="已上传，正在排队分析", en="uploaded, queued for analysis"),
     "owner": Text(zh="所有者", en="Owner"),
     "mean": Text(zh="均值", en="mean"),
+    "overview": Text(zh="群体概况", en="Overview"),
+    "overview_note": Text(zh="本范围内全部已分析课例的汇总（不显示单节课或教师姓名；课例少于最小组规模时不显示）。",
+                          en="All analysed lessons of this scope, as aggregates only (no single lesson or teacher "
+                             "name; nothing below the minimum group size)."),
+    "frequent_findings": Text(zh="常见诊断发现", en="Most frequent findings"),
+    "district": Text(zh="全区", en="the district"),
 }
 
 
