@@ -220,6 +220,10 @@ TAKE_FOLDERS = ("diagnose-rules", "rules-check", "rules-list", "batch-manifest")
 KIND_WORDS = {"folder": "folder", "fifo": "named pipe", "loop": "link", "device": "regular",
               "unreadable": "cannot read|empty|must be", "missing": "not found|no such",
               "huge": "too large|audio/video"}
+#: the kinds every reader is fed (a FIFO would hang a reader that bypassed the gate); the readers fed every kind
+EVERY_READER = ("folder", "fifo", "missing")
+EVERY_KIND = ("metrics", "diagnose-rules", "rubric-score-sheet", "metrics-xlsx", "analyze-video", "analyze-meta",
+              "store-add", "report-rubric-schema", "batch-manifest")
 #: checkers that report a problem of the file they check as their result: a heading and the problem
 CHECKERS = {"rules-check": 1, "rubric-validate": 2}
 
@@ -228,7 +232,8 @@ def _file_kind_cases() -> list[Case]:
     return [Case("file kind", f"{reader}-{kind}", lambda w, r=reader, k=kind: READERS[r](w, special_files(w)[k]),
                  KIND_WORDS[kind], ("m.csv", "r.html", "r.json", "a"), code=CHECKERS.get(reader, 2),
                  lines=2 if reader in CHECKERS else 1)
-            for reader in READERS for kind in KIND_WORDS if not (kind == "folder" and reader in TAKE_FOLDERS)]
+            for reader in READERS for kind in KIND_WORDS
+            if not (kind == "folder" and reader in TAKE_FOLDERS) and (kind in EVERY_READER or reader in EVERY_KIND)]
 
 
 def _videos(w: World) -> dict[str, Path]:
@@ -320,7 +325,7 @@ def _zip_bomb(w: World) -> Path:
         archive.writestr("[Content_Types].xml", "<Types/>")
         with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as member:
             block = b" " * (1 << 20)
-            for _ in range(300):  # 300 MB of spaces: ~300 KB compressed
+            for _ in range(20):  # 20 MB of spaces in 20 KB: refused by its ratio before openpyxl inflates it
                 member.write(block)
     return path
 
@@ -469,7 +474,8 @@ CONTENT: list[Case] = [
         "t.csv", _score_rows(w, lambda r: _set(r, 2, "time", "1e300")))], "1e300"),
     Case("sheet", "long-cell", lambda w: ["rubric", "score", "classroom-teaching", w.bad(
         "long.csv", _score_rows(w, lambda r: _set(r, 2, "comment", "z" * 200_000)))], "longer than"),
-    Case("sheet", "xlsx-zip-bomb", lambda w: ["rubric", "score", "classroom-teaching", _zip_bomb(w)], "xlsx"),
+    Case("sheet", "xlsx-zip-bomb", lambda w: ["rubric", "score", "classroom-teaching", _zip_bomb(w)], "zip bomb"),
+    Case("sheet", "copus-xlsx-zip-bomb", lambda w: ["metrics", _zip_bomb(w), "--scheme", "copus"], "zip bomb"),
     Case("sheet", "xlsx-not-a-zip", lambda w: ["rubric", "score", "classroom-teaching",
                                                w.bad("fake.xlsx", b"PK not really")], "xlsx"),
     Case("sheet", "sheet-json-deep", lambda w: ["rubric", "score", "classroom-teaching",
@@ -506,10 +512,12 @@ WRITERS: dict[str, Callable[[World, Path], list[Any]]] = {
     "rubric-score": lambda w, p: ["rubric", "score", "classroom-teaching", w.scores, "-o", p],
     "store-export": lambda w, p: ["store", "export", p, "--db", w.db],
     "store-norms": lambda w, p: ["store", "norms", "-o", p, "--db", w.db],
+    "copus-sheet": lambda w, p: ["copus", "sheet", w.analysis, "-o", p],
+    "evaluate-frames-out": lambda w, p: ["evaluate-frames", w.root, "-o", p],
 }
 SUFFIX = {"metrics-table": ".csv", "diagnose-save": ".json", "report-lesson": ".html", "report-compare": ".html",
           "report-rubric": ".zip", "rubric-template": ".xlsx", "rubric-score": ".json", "store-export": ".csv",
-          "store-norms": ".json"}
+          "store-norms": ".json", "copus-sheet": ".csv", "evaluate-frames-out": ".json"}
 
 
 def _destinations(w: World, suffix: str) -> dict[str, Path]:
@@ -540,8 +548,18 @@ OUT_WORDS = {"existing-folder": "folder", "under-a-file": "is a file", "read-onl
 def _output_cases() -> list[Case]:
     cases = [Case("output", f"{writer}-{dest}", lambda w, wr=writer, d=dest: WRITERS[wr](w, _destinations(
         w, SUFFIX[wr])[d]), OUT_WORDS[dest]) for writer in WRITERS for dest in OUT_WORDS]
-    cases.append(Case("output", "analyze-out-is-a-file", lambda w: [
-        "analyze", _videos(w)["good"], "-o", _destinations(w, ".csv")["under-a-file"].parent, "-q"], "file"))
+    folders: dict[str, Callable[[World, Path], list[Any]]] = {
+        "analyze": lambda w, p: ["analyze", _videos(w)["good"], "-o", p, "-q"],
+        "batch": lambda w, p: ["batch", w.bad("manifest.csv", f"video\n{_videos(w)['good']}\n"), "-o", p,
+                               "--db", w.db],
+        "sample-lesson": lambda w, p: ["sample-lesson", "-o", p],
+        "demo": lambda w, p: ["demo", "-o", p, "--no-video"],
+    }
+    for name, argv in folders.items():
+        cases.append(Case("output", f"{name}-out-is-a-file", lambda w, a=argv: a(
+            w, _destinations(w, ".csv")["under-a-file"].parent), "is an existing file"))
+        cases.append(Case("output", f"{name}-out-read-only", lambda w, a=argv: a(
+            w, _destinations(w, ".csv")["read-only-place"].parent / "x"), "not writable"))
     return cases
 
 
@@ -744,3 +762,22 @@ def test_fuzzed_rule_file_problems_are_input_errors(world: World) -> None:
     for expr in ("((rt", "rt >>> 1", "'" * 3, "rt " + "+ rt " * 60 + "> 1", "share(" * 50):
         with pytest.raises(InputError):
             load_rules([_rule_pack(world, "fz.yaml", expr)])
+
+
+def test_xlsx_total_size_is_checked_on_the_declared_sizes(tmp_path: Path) -> None:
+    """An archive whose members declare more than the limit in all is refused without inflating anything."""
+    import zipfile
+
+    from lessonlens.core.errors import InputError
+    from lessonlens.tables.safety import MAX_XLSX_UNCOMPRESSED, check_xlsx
+
+    path = tmp_path / "big.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("xl/a.xml", b"x" * 1000)
+    data = bytearray(path.read_bytes())
+    declared = (MAX_XLSX_UNCOMPRESSED + 1).to_bytes(4, "little")
+    central = data.rfind(b"PK\x01\x02")
+    data[central + 24:central + 28] = declared  # the central directory's uncompressed size
+    path.write_bytes(bytes(data))
+    with pytest.raises(InputError, match="expands to"):
+        check_xlsx(path)

@@ -14,6 +14,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from lessonlens.core.documents import converter
+from lessonlens.core.files import check_output_dir
 from lessonlens.core.i18n import Text, current_lang
 
 if TYPE_CHECKING:
@@ -79,6 +80,8 @@ def batch_options(detectors: str | None, coder: str, interval: float, out: Path 
                   ) -> BatchOptions:
     from lessonlens.jobs.runner import BatchOptions
 
+    if out is not None:
+        check_output_dir(out)  # before any lesson is analysed
     names = tuple(n.strip() for n in (detectors or "").split(",") if n.strip())
     return BatchOptions(detectors=names or None, coder=coder, interval=interval,
                         cache=False if no_cache else (str(cache_dir) if cache_dir else True),

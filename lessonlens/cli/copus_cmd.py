@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from lessonlens.core.errors import InputError
+from lessonlens.core.files import check_output_file
 from lessonlens.core.i18n import Text, current_lang
 from lessonlens.core.plugins import get_manager
 from lessonlens.pipeline.measure import read_coded_sheet, timeline_of
@@ -84,6 +85,7 @@ def add_to(app: typer.Typer) -> None:
                                                                    "write (CSV).")] = Path("copus-draft.csv"),
     ) -> None:
         """把 COPUS 草稿写成观察者可修改的编码表 / write a COPUS draft as a sheet an observer corrects."""
+        check_output_file(output)
         timeline = timeline_of(source)
         if timeline.scheme != "copus":
             raise InputError(_T["not_copus"], source, scheme=timeline.scheme)

@@ -9,6 +9,7 @@ import typer
 
 from lessonlens.cli.native_logs import native_logs_filtered
 from lessonlens.cli.progress import progress_bar
+from lessonlens.core.files import check_output_dir
 from lessonlens.core.i18n import Text, current_lang
 
 _WROTE = Text(zh="已写入 {n} 个文件到 {dir}：", en="wrote {n} files to {dir}:")
@@ -35,6 +36,7 @@ def add_to(app: typer.Typer) -> None:
         """演示：示例课的指标、诊断、量规与五类报告，并分析一节合成多机位视频课 / run every capability once."""
         from lessonlens.demo import run_demo
 
+        check_output_dir(out)
         lang = current_lang()
         with native_logs_filtered(), progress_bar() as progress:
             result = run_demo(out, minutes=minutes, lang=lang, video=video, progress=progress,

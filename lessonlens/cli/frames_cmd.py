@@ -15,6 +15,7 @@ from rich.table import Table
 from lessonlens.cli.native_logs import native_logs_filtered
 from lessonlens.core.atomic import write_text_atomic
 from lessonlens.core.errors import InputError
+from lessonlens.core.files import check_output_file
 from lessonlens.core.i18n import Text, current_lang
 from lessonlens.core.plugins import get_manager
 from lessonlens.core.readings import FrameReader, StudentReading
@@ -97,6 +98,8 @@ def add_to(app: typer.Typer) -> None:
         out: Annotated[Path | None, typer.Option("-o", "--out", help="写入 JSON 文件 / write JSON here.")] = None,
     ) -> None:
         """在带标注的真实画面上评测学生检测器 / measure a student detector on labelled real frames."""
+        if out is not None:
+            check_output_file(out)
         class_map = read_class_map(classes) if classes else None
         plugin = get_manager().detector(detector)
         make = getattr(plugin, "frame_reader", None)

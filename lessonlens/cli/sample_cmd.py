@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from lessonlens.core.errors import InputError
+from lessonlens.core.files import check_output_dir
 from lessonlens.core.i18n import Text, current_lang
 
 _NEEDS_EXTRA = Text(
@@ -30,6 +31,7 @@ def add_to(app: typer.Typer) -> None:
         seed: Annotated[int, typer.Option("--seed", help="随机种子 / random seed of the plan.")] = 7,
     ) -> None:
         """生成合成示例课（多路视频、音频与真实编码）/ write a synthetic lesson (cameras, audio, true coding)."""
+        check_output_dir(out)
         try:
             from lessonlens.synth import generate_lesson
         except ModuleNotFoundError as exc:
