@@ -16,12 +16,19 @@ _T = {
     "done": Text(zh="已更新用户 {name}", en="updated user {name}"),
     "password": Text(zh="{name} 的密码", en="password for {name}"),
     "none": Text(zh="还没有用户", en="no users yet"),
+    "missing": Text(zh="网页平台需要 web 扩展：pip install 'lessonlens[web]'",
+                    en="the web platform needs the web extra: pip install 'lessonlens[web]'"),
 }
 
 users_app = typer.Typer(help="网页平台的用户 / accounts of the web platform.", no_args_is_help=True)
 
 
 def _engine(db: str | None):  # type: ignore[no-untyped-def]
+    try:
+        import argon2  # noqa: F401  (the accounts module needs it: say so in one line)
+    except ModuleNotFoundError:
+        typer.echo(f"lessonlens: {_T['missing'].get()}", err=True)
+        raise typer.Exit(2) from None
     from lessonlens.store.api import Store
 
     return Store.open(db)
