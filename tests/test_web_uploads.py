@@ -97,3 +97,30 @@ def test_chunked_uploads_are_checked(tmp_path: Path) -> None:
     with client_for(world, "obs") as c:
         assert c.post("/uploads", json={"files": []}, headers=_headers(c)).status_code == 403
     world.platform.close()
+
+
+def test_a_hand_coded_sheet_becomes_a_lesson_at_once(tmp_path: Path) -> None:
+    from lessonlens import samples
+
+    world = make_world(tmp_path / "w")
+    sheet = (Path(samples.__file__).parent / "li-qiang-01.csv").read_bytes()
+    with client_for(world, "t1") as c:
+        def send(name: str, data: bytes, **fields: str) -> Any:
+            return c.post("/upload/sheet", data={"_csrf_token": csrf(c), **fields},
+                          files={"sheet": (name, data, "text/csv")}, follow_redirects=False)
+
+        made = send("李强.csv", sheet, title="三角形的面积", subject="数学", date="2026-10-08")
+        assert made.status_code == 303, made.text
+        lesson_id = made.headers["location"].rsplit("/", 1)[1]
+        page = c.get(f"/lessons/{lesson_id}").text
+        assert "三角形的面积" in page and "chart-timeline" in page and "lesson-video" not in page
+        stored = world.platform.store.get(lesson_id)
+        assert stored is not None and stored.metrics is not None and stored.lesson.teacher
+        broken = send("坏表.csv", b"t,foo\n0,bar\n")
+        assert broken.status_code == 400 and "坏表.csv" in broken.text and "lessonlens-sheet-" not in broken.text
+        assert send("notes.txt", sheet).status_code == 400
+        assert send("x.csv", sheet, scheme="no-such-scheme").status_code == 400
+    with client_for(world, "obs") as c:
+        assert c.post("/upload/sheet", data={"_csrf_token": csrf(c)},
+                      files={"sheet": ("x.csv", sheet, "text/csv")}).status_code == 403
+    world.platform.close()

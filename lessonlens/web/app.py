@@ -121,6 +121,8 @@ def create_app(settings: WebSettings | None = None, platform: Platform | None = 
         get("/upload", guards=[requires(Capability.UPLOAD)], sync_to_thread=False)(upload_routes.upload_page),
         post("/upload", guards=[requires(Capability.UPLOAD)], request_max_body_size=body_limit,
              status_code=200)(upload_routes.upload),
+        post("/upload/sheet", guards=[requires(Capability.UPLOAD)], request_max_body_size=8 * 1024 * 1024,
+             status_code=200)(upload_routes.upload_sheet),
         post("/uploads", guards=[requires(Capability.UPLOAD)])(upload_routes.start_upload),
         get("/uploads/{upload_id:str}", guards=[requires(Capability.UPLOAD)])(upload_routes.upload_status),
         put("/uploads/{upload_id:str}/{role:str}", guards=[requires(Capability.UPLOAD)],

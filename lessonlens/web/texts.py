@@ -66,6 +66,14 @@ TEXTS: dict[str, Text] = {
                         en="At least one recording; each file a video (MP4, MOV, WebM, MKV, AVI) or audio (M4A, WAV, "
                            "MP3, FLAC, OGG), {limit} in all at most."),
     "retrying": Text(zh="网络中断，正在重试并从断点继续……", en="connection lost: retrying from where it stopped…"),
+    "sheet_title": Text(zh="或：导入人工编码表", en="Or: import a hand-coded sheet"),
+    "sheet_help": Text(zh="S-T、九类行为、FIAS 等编码表（CSV 或 XLSX）：立即计算指标并诊断，无需录像。",
+                       en="An S-T, platform-9, FIAS … coded sheet (CSV or XLSX): measured and diagnosed at once, "
+                          "no recording needed."),
+    "scheme": Text(zh="编码方案", en="Coding scheme"),
+    "scheme_auto": Text(zh="自动识别", en="detect from the sheet"),
+    "sheet_file": Text(zh="编码表文件", en="Sheet file"),
+    "sheet_submit": Text(zh="导入", en="Import"),
     "submit_upload": Text(zh="上传并分析", en="Upload and analyse"),
     "bad_file": Text(zh="{field}：{name} 不是可用的{kind}文件", en="{field}: {name} is not a {kind} file we can read"),
     "kind_video": Text(zh="视频", en="video"),

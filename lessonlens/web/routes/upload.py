@@ -11,11 +11,12 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from lessonlens.core.errors import InputError
-from lessonlens.web import chunked
+from lessonlens.web import chunked, sheets
 from lessonlens.web.auth import current
 from lessonlens.web.catalog import audit
 from lessonlens.web.media import ROLES
 from lessonlens.web.pages import lang_of, platform, render
+from lessonlens.web.texts import TEXTS
 from lessonlens.web.uploads import human_size, save_upload, upload_meta
 
 
@@ -27,7 +28,13 @@ def _form(request: Request[Any, Any, Any], error: str = "", values: dict[str, st
     if not form["teacher"]:
         form["teacher"] = current(request).label
     return render(request, "upload.html.j2", status_code=status_code, roles=ROLES, form=form, error=error,
-                  limit=human_size(p.settings.max_upload))
+                  limit=human_size(p.settings.max_upload), schemes=_schemes())
+
+
+def _schemes() -> list[str]:
+    from lessonlens.core.plugins import get_manager
+
+    return sorted(get_manager().registry.coders)
 
 
 def upload_page(request: Request[Any, Any, Any]) -> Template:
@@ -48,6 +55,27 @@ async def upload(request: Request[Any, Any, Any]) -> Template | Redirect:
         for _, f in files:
             await f.close()
     audit(p.engine, account, "uploaded", lesson_id, ", ".join(role for role, _ in files))
+    return Redirect(f"/lessons/{lesson_id}", status_code=303)
+
+
+async def upload_sheet(request: Request[Any, Any, Any]) -> Template | Redirect:
+    """A hand-coded sheet: the lesson is measured, diagnosed and stored at once."""
+    p, account = platform(request), current(request)
+    form = await request.form()
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    sheet = form.get("sheet")
+    try:
+        if not isinstance(sheet, UploadFile) or not sheet.filename:
+            raise InputError(TEXTS["no_files"])
+        data = await sheet.read(sheets.MAX_SHEET + 1)
+        lesson_id = await anyio.to_thread.run_sync(sheets.import_sheet, p, account, upload_meta(values),
+                                                   sheet.filename, data, values.get("scheme") or None)
+    except InputError as exc:
+        return _form(request, exc.message(lang_of(request)), values, status_code=400)
+    finally:
+        if isinstance(sheet, UploadFile):
+            await sheet.close()
+    await anyio.to_thread.run_sync(lambda: audit(p.engine, account, "uploaded", lesson_id, "coded sheet"))
     return Redirect(f"/lessons/{lesson_id}", status_code=303)
 
 
