@@ -218,7 +218,8 @@ def render(metrics: Metrics, scheme: CodingScheme, console: Console) -> None:
 def render_comparison(files: list[Path], measured: list[Metrics], console: Console) -> None:
     """One row per lesson: its S-T analysis side by side."""
     keys = ("rt", "ch", "mode", "rt_30s", "ch_30s", "mode_30s")
-    short = ("Rt", "Ch", both(_HEAD["mode"]), "Rt 30 s", "Ch 30 s", both(_HEAD["mode_30s"]))
+    rt, ch = (both(get_manager().metric_fields()[k].short()) for k in ("rt", "ch"))
+    short = (rt, ch, both(_HEAD["mode"]), f"{rt} 30 s", f"{ch} 30 s", both(_HEAD["mode_30s"]))
     table = _table(both(_HEAD["compare"]), both(_HEAD["lesson_col"]), both(_HEAD["scheme"]), both(_HEAD["samples"]),
                    *short)
     for file, metrics in zip(files, measured, strict=True):

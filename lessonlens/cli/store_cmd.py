@@ -14,6 +14,7 @@ from lessonlens.core.documents import converter, dumps
 from lessonlens.core.errors import InputError
 from lessonlens.core.files import check_output_file
 from lessonlens.core.i18n import Text, current_lang, pick
+from lessonlens.core.plugins import get_manager
 from lessonlens.store.indexed import METRIC_BY_ID, METRIC_IDS
 from lessonlens.store.norms_io import norms_to_dict, write_norms
 from lessonlens.store.results import LessonQuery, Portrait, parse_date
@@ -40,16 +41,24 @@ _T = {
     "saved": Text(zh="常模已写入 {path}", en="norms written to {path}"),
     "bad_by": Text(zh="无法按 {by} 分组（可用：{known}）", en="cannot group by {by} (use {known})"),
 }
-_MODES = {
-    "practice": Text(zh="练习型", en="practice"), "lecture": Text(zh="讲授型", en="lecture"),
-    "dialogue": Text(zh="对话型", en="dialogue"), "mixed": Text(zh="混合型", en="mixed"),
-    "unknown": Text(zh="未知", en="unknown"),
-}
+_UNKNOWN_MODE = Text(zh="未知", en="unknown")
 _LIST_HEAD = (
     Text(zh="课例", en="lesson"), Text(zh="日期", en="date"), Text(zh="教师", en="teacher"),
     Text(zh="学校", en="school"), Text(zh="学科", en="subject"), Text(zh="年级", en="grade"),
-    Text(zh="教学模式", en="mode"), Text(zh="Rt", en="Rt"), Text(zh="Ch", en="Ch"),
+    Text(zh="教学模式", en="mode"),
 )
+
+
+def _modes() -> dict[str, Text]:
+    """The teaching modes' labels as the S-T metric declares them, and the unknown mode."""
+    field = get_manager().metric_fields().get("mode")
+    return {**(field.values if field is not None else {}), "unknown": _UNKNOWN_MODE}
+
+
+def _short(metric_id: str) -> Text:
+    """A metric's short form (``Rt``) as its plugin declares it."""
+    field = get_manager().metric_fields().get(metric_id)
+    return field.short() if field is not None else Text(zh=metric_id, en=metric_id)
 _GROUPS = ("region", "school", "teacher", "subject", "grade")
 
 DB_OPTION = typer.Option(None, "--db", help="数据库：SQLite 文件或 postgresql:// 地址（默认 $LESSONLENS_DB）/ "
@@ -73,7 +82,8 @@ def _t(key: str, **params: object) -> str:
 
 
 def _mode(mode: str | None) -> str:
-    return _MODES.get(mode or "unknown", _MODES["unknown"]).get(current_lang()) if mode in _MODES or not mode \
+    modes = _modes()
+    return modes.get(mode or "unknown", modes["unknown"]).get(current_lang()) if mode in modes or not mode \
         else mode
 
 
@@ -177,7 +187,7 @@ def add_to(app: typer.Typer) -> None:
             _json(records)
             return
         table = Table()
-        for head in _LIST_HEAD:
+        for head in (*_LIST_HEAD, _short("rt"), _short("ch")):
             table.add_column(head.get(current_lang()))
         for r in records:
             table.add_row(r.lesson_id, str(r.date or ""), r.teacher, r.school, r.subject, r.grade, _mode(r.mode),
