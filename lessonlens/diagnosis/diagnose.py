@@ -17,7 +17,8 @@ from lessonlens.core.i18n import LANGS, Text
 from lessonlens.core.metrics import TimeRange
 from lessonlens.diagnosis.engine import DEFAULT_ENGINE, Firing, make_engine
 from lessonlens.diagnosis.env import LessonEnv, lesson_values
-from lessonlens.diagnosis.pack import CompiledRule, RuleSet, default_rule_paths, load_rules
+from lessonlens.diagnosis.pack import default_rule_paths, load_rules
+from lessonlens.diagnosis.ruleset import CompiledRule, RuleSet
 
 RulesArg = RuleSet | Sequence[Path | str] | None
 

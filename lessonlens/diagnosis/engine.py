@@ -15,7 +15,7 @@ import attrs
 from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import Text
 from lessonlens.diagnosis.env import LessonEnv
-from lessonlens.diagnosis.pack import CompiledRule, RuleSet
+from lessonlens.diagnosis.ruleset import CompiledRule, RuleSet
 
 DEFAULT_ENGINE = "experta"
 _UNKNOWN = Text(zh="没有名为 {name} 的规则引擎；可用：{known}", en="no rule engine named {name}; available: {known}")

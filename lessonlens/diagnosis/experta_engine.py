@@ -23,7 +23,7 @@ from lessonlens._vendor.experta.rule import Rule
 from lessonlens._vendor.experta.shortcuts import AS
 from lessonlens.diagnosis.engine import Firing
 from lessonlens.diagnosis.env import LessonEnv
-from lessonlens.diagnosis.pack import CompiledRule, RuleSet
+from lessonlens.diagnosis.ruleset import CompiledRule, RuleSet
 
 _STRATUM_STEP = 1_000_000
 

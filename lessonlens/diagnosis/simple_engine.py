@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from lessonlens.diagnosis.engine import Firing
 from lessonlens.diagnosis.env import LessonEnv
-from lessonlens.diagnosis.pack import RuleSet
+from lessonlens.diagnosis.ruleset import RuleSet
 
 
 class SimpleEngine:
