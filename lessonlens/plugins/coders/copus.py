@@ -115,7 +115,7 @@ _GROUP = ("group",)
 _CLASS = ("chorus",)
 
 
-def _window_ticks(samples: Sequence[CodedSample], speech: Sequence[SpeechObservation], heard: bool,
+def window_ticks(samples: Sequence[CodedSample], speech: Sequence[SpeechObservation], heard: bool,
                   student_share: float, min_samples: int) -> tuple[dict[str, bool], tuple[Evidence, ...]]:
     """The draft ticks of one window from its platform-9 samples and its speech."""
     ticks: dict[str, bool] = {}
@@ -186,7 +186,7 @@ class CopusCoder(Coder):
             stop = start + INTERVAL
             inside = [s for s in fine.samples if start <= s.t < stop]
             said = [s for s in speech if start <= s.t < stop]
-            ticks, evidence = _window_ticks(inside, said, heard, share, least)
+            ticks, evidence = window_ticks(inside, said, heard, share, least)
             samples.append(CodedSample(t=start, ticks=ticks, evidence=evidence))
             start = stop
         return CodedTimeline(scheme=SCHEME.id, interval=INTERVAL, samples=tuple(samples), coder=self.name)
