@@ -41,6 +41,8 @@ def test_sheet_with_eight_codes_mixing_tick_styles(eight: Path) -> None:
     assert (s["copus_s_receiving"], s["copus_s_talking"], s["copus_s_working"]) == (1.0, 0.5, 0.25)
     assert (s["copus_i_presenting"], s["copus_i_guiding"], s["copus_i_administration"]) == (0.75, 0.5, None)
     assert "copus_s_talking" in str(s["copus_partial"]) and "copus_s_receiving" not in str(s["copus_partial"])
+    # how many codes of each group the sheet lacks: a low fraction of an incomplete group is no "none"
+    assert (s["copus_s_talking_uncoded"], s["copus_s_gw_uncoded"], s["copus_s_receiving_uncoded"]) == (2, 3, 0)
     # the pies: ticks per category over all ticks of the side (students: L 4, AnQ+SQ 2, Ind 1)
     assert m.shares["copus_pie_students"] == {"receiving": round(4 / 7, 6), "talking": round(2 / 7, 6),
                                               "working": round(1 / 7, 6)}

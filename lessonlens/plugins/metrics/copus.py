@@ -12,6 +12,8 @@ For each code, over the intervals where it was coded (``ticks`` has it):
   ``copus_i_presenting`` (Lec, RtW, D/V), ``copus_i_guiding`` (FUp, PQ, CQ, AnQ, MG, 1o1),
   ``copus_i_administration`` (Adm), ``copus_i_other`` (W, O). A category some of whose codes were not
   coded is computed from the others (a lower bound) and named in ``copus_partial``;
+  ``copus_<side>_<category>_uncoded`` and ``copus_s_gw_uncoded`` count the codes of each group the
+  lesson never coded (0: the fraction is exact; rules that read a low value as "none" require 0);
 - shares ``copus_pie_students`` / ``copus_pie_instructor``: the collapsed pies as Smith et al. 2014
   draw them, each category's ticks over all ticks of that side (summing to 1);
 - table ``copus_counts`` (metric, hits, of): the counts behind every fraction, so several lessons
@@ -95,6 +97,14 @@ def copus_values(timeline: CodedTimeline, codes: Sequence[str]) -> MetricValues:
         hits, of, value = _fraction(m[:, at[code]])
         scalars[metric_id(code)] = value
         counts.append((metric_id(code), hits, of))
+    never = {c for c in columns if not (m[:, at[c]] >= 0).any()}
+    gw_given = GW not in never  # a draft that ticks S.GW itself covers CG, WG and OG
+
+    def uncoded(members: tuple[str, ...]) -> int:
+        """Codes of a group the lesson never coded (0: the fraction is exact, not a lower bound)."""
+        return sum(1 for c in members if c in never and not (gw_given and c in GROUP_WORK))
+
+    scalars["copus_s_gw_uncoded"] = uncoded(GROUP_WORK)
     partial: list[str] = []
     shares: dict[str, dict[str, float]] = {}
     for side, categories in (("s", STUDENT_CATEGORIES), ("i", INSTRUCTOR_CATEGORIES)):
@@ -106,8 +116,9 @@ def copus_values(timeline: CodedTimeline, codes: Sequence[str]) -> MetricValues:
             key = f"copus_{side}_{name}"
             hits, of, value = _fraction(_any(part))
             scalars[key] = value
+            scalars[f"{key}_uncoded"] = uncoded(members)
             counts.append((key, hits, of))
-            if of and (part[:, : len(members)] < 0).all(axis=0).any():
+            if of and uncoded(members):
                 partial.append(key)
             if of:  # a category none of whose codes was coded has no slice (not a zero one)
                 pie[name] = int((part == 1).sum())
@@ -143,6 +154,18 @@ FIELDS: tuple[MetricField, ...] = (
     MetricField("copus_i_guiding", Text(zh="教师：引导", en="Instructor: guiding")),
     MetricField("copus_i_administration", Text(zh="教师：事务管理", en="Instructor: administration")),
     MetricField("copus_i_other", Text(zh="教师：其他", en="Instructor: other")),
+    MetricField("copus_s_gw_uncoded", Text(zh="GW 未编码的成员数", en="GW codes not coded")),
+    *(MetricField(f"copus_{side}_{name}_uncoded",
+                  Text(zh=f"{label.zh}：未编码的成员数", en=f"{label.en}: codes not coded"))
+      for side, name, label in (
+          ("s", "receiving", Text(zh="学生·接收", en="Students: receiving")),
+          ("s", "talking", Text(zh="学生·面向全班发言", en="Students: talking to class")),
+          ("s", "working", Text(zh="学生·动手做", en="Students: working")),
+          ("s", "other", Text(zh="学生·其他", en="Students: other")),
+          ("i", "presenting", Text(zh="教师·呈现", en="Instructor: presenting")),
+          ("i", "guiding", Text(zh="教师·引导", en="Instructor: guiding")),
+          ("i", "administration", Text(zh="教师·事务管理", en="Instructor: administration")),
+          ("i", "other", Text(zh="教师·其他", en="Instructor: other")))),
     MetricField("copus_not_coded", Text(zh="未编码的 COPUS 编码", en="COPUS codes not coded"), type="str"),
     MetricField(
         "copus_partial",
