@@ -124,3 +124,43 @@ def test_a_hand_coded_sheet_becomes_a_lesson_at_once(tmp_path: Path) -> None:
         assert c.post("/upload/sheet", data={"_csrf_token": csrf(c)},
                       files={"sheet": ("x.csv", sheet, "text/csv")}).status_code == 403
     world.platform.close()
+
+
+def test_admins_register_recordings_already_on_the_server(tmp_path: Path) -> None:
+    from batch_support import write_manifest
+    from report_support import write_video
+
+    root = tmp_path / "recordings"
+    (root / "a").mkdir(parents=True)
+    video = write_video(root / "a" / "teacher.mp4", seconds=20)
+    outside = write_video(tmp_path / "elsewhere.mp4", seconds=5)
+    world = make_world(tmp_path / "w", import_root=root)
+    t1 = world.users["t1"]
+    write_manifest(root / "term.csv", [
+        {"lesson_id": "reg-1", "teacher": t1.label, "school": t1.school, "subject": "数学",
+         "teacher_video": "a/teacher.mp4"},
+        {"lesson_id": "reg-2", "teacher": "未知老师", "school": "某校", "subject": "数学",
+         "teacher_video": "a/teacher.mp4"},
+    ])
+    write_manifest(root / "bad.csv", [{"lesson_id": "reg-3", "teacher": "x", "teacher_video": str(outside)}])
+    with client_for(world, "admin") as c:
+        def send(path: str) -> Any:
+            return c.post("/admin/register", data={"_csrf_token": csrf(c), "path": path})
+
+        done = send("term.csv")
+        assert done.status_code == 200 and "reg-1" in done.text and "reg-2" in done.text
+        for bad in ("bad.csv", "../w/db.sqlite", str(tmp_path / "elsewhere.mp4"), "missing.csv"):
+            refused = send(bad)
+            assert refused.status_code == 400 and 'class="error"' in refused.text, bad
+    with client_for(world, "t1") as c:  # the teacher of the same name and school owns it and can play it
+        assert c.get("/lessons/reg-1").status_code == 200
+        played = c.get("/lessons/reg-1/media/teacher", headers={"Range": "bytes=0-99"})
+        assert played.status_code == 206 and played.content == video.read_bytes()[:100]
+        assert c.get("/lessons/reg-2").status_code == 404  # no matching account: private to no one yet
+    with client_for(world, "t2") as c:
+        assert c.get("/admin/register").status_code == 403
+        assert c.post("/admin/register", data={"_csrf_token": csrf(c), "path": "term.csv"}).status_code == 403
+    job = get_job(world.platform.store, "reg-1")
+    assert job is not None and job.state.value == "queued" and job.spec.media[0].path == str(video.resolve())
+    assert get_job(world.platform.store, "reg-3") is None  # the refused manifest queued nothing
+    world.platform.close()

@@ -41,6 +41,8 @@ def add_to(app: typer.Typer) -> None:
                                                      "chunk size of resumable uploads (KB).")] = 8192,
         scheduler: Annotated[str | None, typer.Option("--scheduler", help="在 Dask 集群上运行分析任务 / run analysis "
                                                       "jobs on this Dask scheduler (tcp://HOST:8786).")] = None,
+        import_root: Annotated[Path | None, typer.Option("--import-root", help="管理员可登记其中已有录像的目录 / "
+                                                         "folder of recordings admins may register.")] = None,
         no_jobs: Annotated[bool, typer.Option("--no-jobs", help="不在本进程运行分析任务 / do not run "
                                               "analysis jobs in this process.")] = False,
     ) -> None:
@@ -59,7 +61,7 @@ def add_to(app: typer.Typer) -> None:
         settings = WebSettings(
             db=db, media=media or default_path().parent / "media", max_upload=max_upload_mb * 1024 * 1024,
             secure_cookies=secure_cookies, run_jobs=not no_jobs, retention_days=retention_days,
-            upload_chunk=upload_chunk_kb * 1024, scheduler=scheduler,
+            upload_chunk=upload_chunk_kb * 1024, scheduler=scheduler, import_root=import_root,
             detectors=tuple(d.strip() for d in detectors.split(",") if d.strip()) if detectors else None)
         platform = Platform.open(settings)
         if demo:

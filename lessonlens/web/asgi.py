@@ -29,6 +29,7 @@ def settings_from_env() -> WebSettings:
         secure_cookies=env.get("LESSONLENS_SECURE_COOKIES", "") in ("1", "true", "yes"),
         run_jobs=env.get("LESSONLENS_JOBS", "1") not in ("0", "false", "no"),
         scheduler=env.get("LESSONLENS_SCHEDULER") or None,
+        import_root=env.get("LESSONLENS_IMPORT_ROOT") or None,
         retention_days=float(env["LESSONLENS_RETENTION_DAYS"]) if env.get("LESSONLENS_RETENTION_DAYS") else None,
     )
 

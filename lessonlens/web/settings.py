@@ -39,6 +39,8 @@ class WebSettings:
     interval: float = 6.0
     #: delete uploaded recordings this many days after upload, keeping the analysis (None: keep them)
     retention_days: float | None = None
+    #: recordings already on the server that admins may register as lessons (None: registering is off)
+    import_root: Path | None = attrs.field(default=None, converter=attrs.converters.optional(Path))
     #: a Dask scheduler (``tcp://host:8786``): jobs run on that cluster (``lessonlens.jobs``) instead
     #: of in the server's worker thread
     scheduler: str | None = None

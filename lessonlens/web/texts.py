@@ -74,6 +74,16 @@ TEXTS: dict[str, Text] = {
     "scheme_auto": Text(zh="自动识别", en="detect from the sheet"),
     "sheet_file": Text(zh="编码表文件", en="Sheet file"),
     "sheet_submit": Text(zh="导入", en="Import"),
+    "register": Text(zh="登记已有录像", en="Register recordings"),
+    "register_help": Text(zh="服务器导入目录 {root} 中的批量清单（CSV/YAML）或课例文件夹；录像留在原处，"
+                              "每节课排队分析，归属同名同校的教师账户。",
+                          en="A batch manifest (CSV/YAML) or a folder of lesson folders under the server's import "
+                             "folder {root}; recordings stay where they are, each lesson is queued for analysis and "
+                             "owned by the teacher account of the same name and school."),
+    "register_off": Text(zh="未设置导入目录：用 lessonlens serve --import-root DIR 启动", en="no import folder: start "
+                         "with lessonlens serve --import-root DIR"),
+    "path": Text(zh="路径", en="Path"),
+    "registered": Text(zh="已登记 {n} 节课", en="registered {n} lessons"),
     "submit_upload": Text(zh="上传并分析", en="Upload and analyse"),
     "bad_file": Text(zh="{field}：{name} 不是可用的{kind}文件", en="{field}: {name} is not a {kind} file we can read"),
     "kind_video": Text(zh="视频", en="video"),

@@ -75,6 +75,28 @@ def change_user(request: Request[Any, Any, Any], user_id: FromPath[int], what: F
     return _users_page(request, message=ui("saved", lang_of(request)))
 
 
+@get("/admin/register", guards=_admin, sync_to_thread=False)
+def register_page(request: Request[Any, Any, Any]) -> Template:
+    return render(request, "register.html.j2", root=platform(request).settings.import_root, done=[], error="",
+                  path="")
+
+
+@post("/admin/register", guards=_admin, sync_to_thread=True, status_code=200)
+def register_lessons(request: Request[Any, Any, Any], data: Form) -> Template:
+    from lessonlens.web.register import register
+
+    p = platform(request)
+    path = data.get("path", "").strip()
+    try:
+        done = register(p, path)
+    except InputError as exc:
+        return render(request, "register.html.j2", status_code=400, root=p.settings.import_root, done=[],
+                      error=exc.message(lang_of(request)), path=path)
+    for item in done:
+        audit(p.engine, current(request), "registered", item.lesson_id, f"{path} owner={item.owner}")
+    return render(request, "register.html.j2", root=p.settings.import_root, done=done, error="", path=path)
+
+
 @get("/admin/audit", guards=_admin, sync_to_thread=True)
 def audit_page(request: Request[Any, Any, Any]) -> Template:
     return render(request, "audit.html.j2", events=audit_events(platform(request).engine))

@@ -170,10 +170,16 @@ def media(request: Request[Any, Any, Any], lesson_id: FromPath[str], role: FromP
     entry = next((m for m in item.media if m.get("role") == role), None)
     if entry is None:
         raise NotFoundException()
-    folder = lesson_folder(p.media, item.id)
-    path = folder / str(entry["file"])
-    if not inside(folder, path) or not path.is_file():
-        raise NotFoundException()
+    if "path" in entry:  # a registered lesson: its recording stays in the server's import folder
+        root = p.settings.import_root
+        path = Path(str(entry["path"]))
+        if root is None or not inside(root, path) or not path.is_file():
+            raise NotFoundException()
+    else:
+        folder = lesson_folder(p.media, item.id)
+        path = folder / str(entry["file"])
+        if not inside(folder, path) or not path.is_file():
+            raise NotFoundException()
     size = path.stat().st_size
     headers = {"Accept-Ranges": "bytes", "Cache-Control": "private, max-age=3600"}
     try:
