@@ -71,6 +71,7 @@ def test_group_work_is_derived_from_cg_wg_og(tmp_path: Path) -> None:
     path.write_text("interval,S.CG,S.WG,I.Lec\n1,1,0,1\n2,0,1,0\n3,0,0,1\n4,0,0,1\n")
     s = measure(path).scalars
     assert s["copus_s_gw"] == 0.5 and s["copus_s_cg"] == 0.25 and s["copus_s_og"] is None
+    assert s["copus_s_gw_uncoded"] == 1  # OG not coded: 0.5 is a lower bound
 
 
 @pytest.mark.parametrize(("text", "message"), [

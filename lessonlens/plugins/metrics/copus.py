@@ -98,7 +98,7 @@ def copus_values(timeline: CodedTimeline, codes: Sequence[str]) -> MetricValues:
         scalars[metric_id(code)] = value
         counts.append((metric_id(code), hits, of))
     never = {c for c in columns if not (m[:, at[c]] >= 0).any()}
-    gw_given = GW not in never  # a draft that ticks S.GW itself covers CG, WG and OG
+    gw_given = bool((explicit >= 0).any())  # a draft that ticks S.GW itself covers CG, WG and OG
 
     def uncoded(members: tuple[str, ...]) -> int:
         """Codes of a group the lesson never coded (0: the fraction is exact, not a lower bound)."""
