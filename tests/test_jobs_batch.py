@@ -99,9 +99,11 @@ def cluster(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 
 
 def stand_in_manifest(tmp_path: Path, n: int) -> Path:
+    """``n`` lessons of one tiny recording; the first names it by an fsspec URL (``local://``)."""
     video = tiny_video(tmp_path / "lesson.mp4")
-    return write_manifest(tmp_path / "m.csv", [{"lesson_id": f"S{i}", "teacher": f"T{i % 3}", "video": str(video)}
-                                               for i in range(n)])
+    return write_manifest(tmp_path / "m.csv", [
+        {"lesson_id": f"S{i}", "teacher": f"T{i % 3}", "video": f"local://{video}" if i == 0 else str(video)}
+        for i in range(n)])
 
 
 def test_a_worker_killed_mid_batch_the_batch_still_stores_each_lesson_once(tmp_path: Path, cluster: Any) -> None:
@@ -133,6 +135,8 @@ def test_a_worker_killed_mid_batch_the_batch_still_stores_each_lesson_once(tmp_p
         job = get_job(store, killed[0])
         assert job is not None and job.state is JobState.DONE and job.attempts == 2
         assert all(j.state is JobState.DONE for j in list_jobs(store))
+        by_url = store.get("S0")  # read through fsspec on the worker; the document keeps the URL
+        assert by_url is not None and by_url.media[0].path == f"local://{tmp_path / 'lesson.mp4'}"
 
 
 CLIENT_SCRIPT = """

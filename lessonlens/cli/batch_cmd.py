@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from lessonlens.cli.native_logs import native_logs_filtered
 from lessonlens.core.documents import converter
 from lessonlens.core.files import check_output_dir
 from lessonlens.core.i18n import Text, current_lang
@@ -146,7 +147,8 @@ def add_to(app: typer.Typer) -> None:
 
         options = batch_options(detectors, coder, interval, out, no_cache, cache_dir, force, lesson_threads)
         specs = read_manifest(manifest)  # a bad manifest fails in one line, before any progress bar
-        with batch_progress(not quiet) as progress:
+        # the embedded cluster's worker processes inherit the filtered stderr (mediapipe's native log lines)
+        with native_logs_filtered(), batch_progress(not quiet) as progress:
             summary = lessonlens.batch(specs, name=str(manifest), db=db, workers=workers, scheduler=scheduler,
                                        options=options, progress=progress, info=lambda line: typer.echo(line, err=True))
         print_summary(summary, as_json)

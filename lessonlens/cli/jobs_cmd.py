@@ -20,6 +20,7 @@ from lessonlens.cli.batch_cmd import (
     batch_progress,
     print_summary,
 )
+from lessonlens.cli.native_logs import native_logs_filtered
 from lessonlens.core.documents import converter
 from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import Text, current_lang
@@ -98,7 +99,7 @@ def add_to(app: typer.Typer) -> None:
         if no_run or not again:
             return
         options = batch_options(detectors, "platform-9", 6.0, out, no_cache, None, True, None)
-        with batch_progress(not quiet) as progress:
+        with native_logs_filtered(), batch_progress(not quiet) as progress:
             summary = run_jobs(db, [j.id for j in again], workers=workers, scheduler=scheduler, options=options,
                                progress=progress, info=lambda line: typer.echo(line, err=True))
         print_summary(summary, as_json)
@@ -118,7 +119,7 @@ def add_to(app: typer.Typer) -> None:
         from lessonlens.jobs import run_jobs
 
         options = batch_options(detectors, "platform-9", 6.0, out, no_cache, None, True, None)
-        with batch_progress(not quiet) as progress:
+        with native_logs_filtered(), batch_progress(not quiet) as progress:
             summary = run_jobs(db, None, workers=workers, scheduler=scheduler, options=options,
                                progress=progress, info=lambda line: typer.echo(line, err=True))
         print_summary(summary, as_json)

@@ -44,6 +44,8 @@ class ClusterInfo:
     embedded: bool
     #: whether the workers offer the ``lesson`` resource (then each task asks for one)
     resources: bool
+    #: how many lessons run at once: the ``lesson`` resources, else the worker threads
+    slots: int
 
 
 def local_workers(lesson_threads: int = LESSON_THREADS) -> int:
@@ -116,6 +118,8 @@ def cluster_info(client: Any, embedded: bool) -> ClusterInfo:
     if info.get("services", {}).get("dashboard") and _dashboard_wanted():
         with contextlib.suppress(Exception):
             dashboard = str(client.dashboard_link)
+    resources = any(RESOURCE in (w.get("resources") or {}) for w in workers.values())
+    slots = sum(int((w.get("resources") or {}).get(RESOURCE, 0)) if resources else int(w.get("nthreads", 1))
+                for w in workers.values())
     return ClusterInfo(scheduler=str(info.get("address", "")), dashboard=dashboard, workers=len(workers),
-                       embedded=embedded,
-                       resources=any(RESOURCE in (w.get("resources") or {}) for w in workers.values()))
+                       embedded=embedded, resources=resources, slots=slots)

@@ -22,8 +22,7 @@ from typing import Any
 import attrs
 from sqlalchemy import select
 
-from lessonlens.core.analysis import Analysis
-from lessonlens.core.documents import loads, save
+from lessonlens.core.atomic import write_text_atomic
 from lessonlens.core.errors import InputError, LessonlensError
 from lessonlens.core.i18n import Text, current_lang
 from lessonlens.core.plugins import get_manager
@@ -43,7 +42,7 @@ from lessonlens.jobs.table import (
 from lessonlens.jobs.task import START_TOPIC, LessonOutcome, TaskOptions, run_lesson
 from lessonlens.store.api import Store, open_store
 from lessonlens.store.db import WRITE
-from lessonlens.store.ingest import add_analyses, chunks
+from lessonlens.store.ingest import chunks, write_lessons
 from lessonlens.store.models import lesson_table
 
 _LOST = Text(zh="分析该课例的 Dask 工作进程失联 {n} 次（内存不足或崩溃）：{error}",
@@ -53,6 +52,9 @@ _INTERRUPTED = Text(
     en="the connection to the Dask scheduler was lost with {n} lessons unfinished: run the same batch "
        "again to finish them (stored lessons are skipped)")
 
+#: a batch writes finished lessons when this many are waiting, or when the first has waited this long
+FLUSH_LESSONS = 500
+FLUSH_SECONDS = 0.5
 #: a task function: what a worker does with one lesson (``run_lesson``; tests and benchmarks swap it)
 Task = Callable[[LessonSpec, TaskOptions], LessonOutcome]
 
@@ -86,14 +88,8 @@ class BatchProgress:
     running: int
     skipped: int
     elapsed: float
-
-    @property
-    def eta(self) -> float | None:
-        """Seconds left at the rate so far (None before the first lesson ends)."""
-        finished = self.done + self.failed
-        if not finished:
-            return None
-        return self.elapsed / finished * (self.total - finished)
+    #: seconds left at the rate of the lessons the workers finished so far (None before the first)
+    eta: float | None = None
 
 
 @attrs.frozen
@@ -224,6 +220,7 @@ def run_specs(store: Store, specs: Sequence[LessonSpec], label: str, *, client: 
             info_out = cluster_info(dask, embedded=client is None and not scheduler)
             if info_out.dashboard:
                 info(f"Dask dashboard: {info_out.dashboard}")
+            tracker.slots = info_out.slots
             tracker.run(dask, todo, task, TaskOptions(
                 detectors=options.detectors, coder=options.coder, interval=options.interval, cache=options.cache,
                 diagnose=options.diagnose, parallel=options.lesson_threads or (2 if info_out.embedded else None),
@@ -257,11 +254,20 @@ class _Tracker:
         self.finished: set[str] = set()
         #: Dask key -> lesson id
         self.keys: dict[str, str] = {}
+        self.submitted = 0.0
+        #: lessons the cluster runs at once (its workers)
+        self.slots = 0
 
     def report(self) -> None:
+        now = time.perf_counter()
+        worked = len(self.analysed) + len(self.failures)
+        left = self.total - self.failed_before - worked
+        eta = (now - self.submitted) / worked * left if worked and self.submitted else None
         self.progress(BatchProgress(total=self.total, done=len(self.analysed),
-                                    failed=self.failed_before + len(self.failures), running=len(self.running),
-                                    skipped=self.skipped, elapsed=time.perf_counter() - self.clock))
+                                    failed=self.failed_before + len(self.failures),
+                                    # a start may be heard before the previous lesson's result on that worker
+                                    running=min(len(self.running), self.slots or len(self.running)),
+                                    skipped=self.skipped, elapsed=now - self.clock, eta=eta))
 
     def run(self, client: Any, specs: Sequence[LessonSpec], task: Task, options: TaskOptions,
             resources: bool) -> None:
@@ -271,29 +277,45 @@ class _Tracker:
         try:
             token = uuid.uuid4().hex[:8]
             extra = {"resources": {RESOURCE: 1}} if resources else {}
-            futures = []
-            for i, spec in enumerate(specs):
-                key = f"lesson-{token}-{i}"
-                self.keys[key] = spec.lesson_id
-                futures.append(client.submit(task, spec, options, key=key, pure=False, **extra))
+            keys = [f"lesson-{token}-{i}" for i in range(len(specs))]
+            self.keys.update(zip(keys, (s.lesson_id for s in specs), strict=True))
+            # one graph for the whole batch: a submit per lesson costs ~1 ms of client time each
+            futures = client.map(task, specs, [options] * len(specs), key=keys, pure=False, **extra)
+            self.submitted = time.perf_counter()
             self.report()
             completed = as_completed(futures, with_results=True, raise_errors=False)  # type: ignore[no-untyped-call]
             left = len(futures)
-            last = 0.0
-            while left:
-                done = completed.next_batch(block=False)  # type: ignore[no-untyped-call]
+            pending: list[LessonOutcome] = []
+            interrupted = 0
+            first = last = 0.0
+            while left or pending:
+                done = completed.next_batch(block=False) if left else []  # type: ignore[no-untyped-call]
+                now = time.perf_counter()
+                for future, result in done:
+                    outcome = self.outcome_of(future, result)
+                    if outcome is None:
+                        interrupted += 1
+                    else:
+                        pending.append(outcome)
+                    future.release()
+                left -= len(done)
+                if done and not first:
+                    first = now
+                # results arriving together share a transaction: one per lesson would cap a big
+                # district at a few hundred lessons a second on SQLite
+                if pending and (not left or interrupted or len(pending) >= FLUSH_LESSONS
+                                or now - first >= FLUSH_SECONDS):
+                    self.write(pending)
+                    pending, first = [], 0.0
+                    self.report()
+                if interrupted:
+                    raise LessonlensError(_INTERRUPTED, n=interrupted + left)
                 if not done:
                     time.sleep(0.05)
-                    if time.perf_counter() - last > 0.2:
+                    if now - last > 0.2:
                         self.flush_starts()
                         self.report()
-                        last = time.perf_counter()
-                    continue
-                left -= len(done)
-                self.write(done, left)
-                for future, _ in done:
-                    future.release()
-                self.report()
+                        last = now
         finally:
             with contextlib.suppress(Exception):  # the scheduler may be gone
                 client.unsubscribe_topic(START_TOPIC)
@@ -320,23 +342,10 @@ class _Tracker:
             with self.store.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
                 mark_running_on(conn, started)
 
-    def write(self, done: Sequence[tuple[Any, Any]], left: int) -> None:
-        from distributed import KilledWorker
-
-        outcomes: list[LessonOutcome] = []
-        interrupted = 0
-        for future, result in done:
-            if isinstance(result, LessonOutcome):
-                outcomes.append(result)
-            elif future.status == "cancelled" or future.cancelled():
-                interrupted += 1
-            else:
-                detail = " ".join(str(result).split()) or "-"
-                error = (_LOST.format(n=self.options.worker_losses + 1, error=detail)
-                         if isinstance(result, KilledWorker) else f"{type(result).__name__}: {detail}")
-                outcomes.append(LessonOutcome(self.keys[str(future.key)], error=error))
+    def write(self, outcomes: Sequence[LessonOutcome]) -> None:
+        """Store the lessons that succeeded and mark every job, all in one transaction."""
         started = self._started()
-        documents = []
+        prepared = []
         rows = []
         for outcome in outcomes:
             self.finished.add(outcome.lesson_id)
@@ -344,32 +353,38 @@ class _Tracker:
             self.analysis_seconds += outcome.seconds
             row: dict[str, Any] = {"lesson_id": outcome.lesson_id, "worker": outcome.worker,
                                    "seconds": outcome.seconds}
-            if outcome.ok:
-                try:
-                    analysis = loads(outcome.document, Analysis, source=f"lesson {outcome.lesson_id}")
-                    row["output"] = self.save_document(analysis)
-                    documents.append(analysis)
-                    row["state"] = JobState.DONE
-                except LessonlensError as exc:
-                    row.update(state=JobState.FAILED, error=exc.message())
+            if outcome.prepared is not None and outcome.ok:
+                row.update(state=JobState.DONE, output=self.save_document(outcome))
+                prepared.append(outcome.prepared)
             else:
-                row.update(state=JobState.FAILED, error=outcome.error)
+                row.update(state=JobState.FAILED, error=outcome.error or "-")
             rows.append(row)
         with self.store.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
             mark_running_on(conn, started)
-            add_analyses(conn, documents)
+            write_lessons(conn, prepared)
             mark_finished_on(conn, rows)
         for row in rows:
             if row["state"] is JobState.DONE:
                 self.analysed.append(row["lesson_id"])
             else:
                 self.failures[row["lesson_id"]] = row["error"]
-        if interrupted:
-            raise LessonlensError(_INTERRUPTED, n=interrupted + left)
 
-    def save_document(self, analysis: Analysis) -> str:
+    def outcome_of(self, future: Any, result: Any) -> LessonOutcome | None:
+        """The lesson's outcome; ``None`` when the future was cancelled (the scheduler is gone)."""
+        from distributed import KilledWorker
+
+        if isinstance(result, LessonOutcome):
+            return result
+        if future.status == "cancelled" or future.cancelled():
+            return None
+        detail = " ".join(str(result).split()) or "-"
+        error = (_LOST.format(n=self.options.worker_losses + 1, error=detail)
+                 if isinstance(result, KilledWorker) else f"{type(result).__name__}: {detail}")
+        return LessonOutcome(self.keys[str(future.key)], error=error)
+
+    def save_document(self, outcome: LessonOutcome) -> str:
         if not self.options.out_dir:
             return ""
-        folder = Path(self.options.out_dir) / analysis.lesson.id
-        save(analysis, folder / "analysis.json")
+        folder = Path(self.options.out_dir) / outcome.lesson_id
+        write_text_atomic(folder / "analysis.json", outcome.document + "\n")
         return str(folder)

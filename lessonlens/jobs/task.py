@@ -1,7 +1,8 @@
 """The one task a worker runs per lesson: analyze -> rubric scores -> diagnose -> result document.
 
-It never raises for a bad lesson: a :class:`LessonOutcome` carries the document (JSON, without raw
-detector observations) or the one-line error, so a corrupt recording fails its lesson once and
+It never raises for a bad lesson: a :class:`LessonOutcome` carries the lesson's store rows (made
+here, so the process writing the store only inserts them; the analysis JSON without raw detector
+observations is one of them) or the one-line error, so a corrupt recording fails its lesson once and
 Dask retries only what a lost worker left unfinished. Files behind fsspec URLs are copied to a
 temporary folder first (decoders read local files); the document keeps the URLs.
 """
@@ -20,11 +21,11 @@ from typing import Any
 import attrs
 
 from lessonlens.core.analysis import Analysis
-from lessonlens.core.documents import dumps
 from lessonlens.core.errors import LessonlensError
 from lessonlens.core.i18n import current_lang
 from lessonlens.jobs.fingerprint import is_url
 from lessonlens.jobs.spec import LessonSpec
+from lessonlens.store.ingest import PreparedLesson, prepare_lesson
 
 #: the Dask event topic a task announces its start on (the coordinator marks the job running)
 START_TOPIC = "lessonlens-job-start"
@@ -49,10 +50,10 @@ class TaskOptions:
 
 @attrs.frozen
 class LessonOutcome:
-    """What became of one lesson on its worker: the analysis JSON, or the one-line error."""
+    """What became of one lesson on its worker: its store rows (made there), or the one-line error."""
 
     lesson_id: str
-    document: str = ""
+    prepared: PreparedLesson | None = None
     error: str = ""
     worker: str = ""
     started: float = 0.0
@@ -60,7 +61,12 @@ class LessonOutcome:
 
     @property
     def ok(self) -> bool:
-        return not self.error
+        return self.prepared is not None and not self.error
+
+    @property
+    def document(self) -> str:
+        """The analysis as JSON (raw detector observations left out), or "" for a failed lesson."""
+        return str(self.prepared.analysis["document"]) if self.prepared is not None else ""
 
 
 def worker_name() -> str:
@@ -90,8 +96,7 @@ def run_lesson(spec: LessonSpec, options: TaskOptions) -> LessonOutcome:
     clock = time.perf_counter()
     lang = options.lang or current_lang()
     try:
-        analysis = analyse(spec, options)
-        document = dumps(attrs.evolve(analysis, observations=()), indent=None)
+        prepared = prepare_lesson(analyse(spec, options))
     except LessonlensError as exc:
         return LessonOutcome(spec.lesson_id, error=exc.message(lang), worker=worker, started=started,
                              seconds=time.perf_counter() - clock)
@@ -99,7 +104,7 @@ def run_lesson(spec: LessonSpec, options: TaskOptions) -> LessonOutcome:
         detail = " ".join(str(exc).split()) or "-"
         return LessonOutcome(spec.lesson_id, error=f"{type(exc).__name__}: {detail}", worker=worker,
                              started=started, seconds=time.perf_counter() - clock)
-    return LessonOutcome(spec.lesson_id, document=document, worker=worker, started=started,
+    return LessonOutcome(spec.lesson_id, prepared, worker=worker, started=started,
                          seconds=time.perf_counter() - clock)
 
 

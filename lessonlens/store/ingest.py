@@ -15,6 +15,7 @@ from lessonlens.core.analysis import Analysis
 from lessonlens.core.documents import dumps, schema_tag
 from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import Text
+from lessonlens.core.lesson import LessonMeta
 from lessonlens.store.indexed import indexed_values, mode_of
 from lessonlens.store.models import (
     analysis_table,
@@ -87,6 +88,42 @@ def _document(analysis: Analysis) -> str:
         raise InputError(_NOT_JSON, f"lesson {analysis.lesson.id}", error=exc) from None
 
 
+@attrs.frozen
+class PreparedLesson:
+    """A lesson's store rows, made from its analysis without a database (plain values, picklable).
+
+    Preparing costs a few milliseconds per lesson (the document's JSON, indexed metrics); a batch
+    prepares lessons on its workers so the process that writes the store only inserts rows.
+    """
+
+    meta: LessonMeta
+    #: the ``lesson`` row less the ids of its names and the timestamps
+    lesson: dict[str, Any]
+    #: the ``analysis`` row, its ``document`` the analysis as JSON
+    analysis: dict[str, Any]
+    rubric: tuple[dict[str, Any], ...]
+    findings: tuple[dict[str, Any], ...]
+
+
+def prepare_lesson(analysis: Analysis, keep_observations: bool = False) -> PreparedLesson:
+    """The store rows of ``analysis`` (raw detector observations dropped unless ``keep_observations``)."""
+    if analysis.observations and not keep_observations:
+        analysis = attrs.evolve(analysis, observations=())
+    m = analysis.lesson
+    metrics = analysis.metrics
+    return PreparedLesson(
+        meta=m,
+        lesson={"id": m.id, "title": m.title, "subject": m.subject, "grade": m.grade, "date": m.date,
+                "duration": m.duration, "media": json.dumps([{"path": s.path, "role": str(s.role)}
+                                                             for s in analysis.media], ensure_ascii=False)},
+        analysis={"lesson_id": m.id, "doc_schema": schema_tag(Analysis),
+                  "scheme": metrics.scheme if metrics is not None else "",
+                  "n_samples": metrics.n_samples if metrics is not None else None,
+                  "mode": mode_of(metrics), "n_findings": len(analysis.findings),
+                  "document": _document(analysis), **indexed_values(metrics)},
+        rubric=tuple(_rubric_rows(analysis)), findings=tuple(_finding_rows(analysis)))
+
+
 def add_analyses(conn: Connection, analyses: Iterable[Analysis], now: dt.datetime | None = None,
                  keep_observations: bool = False) -> AddResult:
     """Insert or replace the records of ``analyses`` on ``conn`` (the caller owns the transaction).
@@ -95,13 +132,18 @@ def add_analyses(conn: Connection, analyses: Iterable[Analysis], now: dt.datetim
     when the same id comes twice, the last one wins. Raw detector observations are dropped unless
     ``keep_observations``: they can run to megabytes per lesson and the coded timeline keeps its evidence.
     """
-    by_id = {analysis.lesson.id: analysis if keep_observations or not analysis.observations
-             else attrs.evolve(analysis, observations=()) for analysis in analyses}
+    by_id = {analysis.lesson.id: analysis for analysis in analyses}
+    return write_lessons(conn, [prepare_lesson(a, keep_observations) for a in by_id.values()], now)
+
+
+def write_lessons(conn: Connection, prepared: Iterable[PreparedLesson], now: dt.datetime | None = None) -> AddResult:
+    """Insert or replace prepared lessons on ``conn`` (the caller owns the transaction); see :func:`add_analyses`."""
+    by_id = {p.meta.id: p for p in prepared}
     if not by_id:
         return AddResult()
     now = now or dt.datetime.now(dt.UTC)
     # rows go in id order so that concurrent writers take row locks in one order (no deadlock)
-    metas = sorted((a.lesson for a in by_id.values()), key=lambda m: m.id)
+    metas = sorted((p.meta for p in by_id.values()), key=lambda m: m.id)
 
     regions = _ensure_names(conn, region_table, None, {(0, m.region) for m in metas})
     school_ids = _ensure_names(conn, school_table, "region_id",
@@ -120,13 +162,9 @@ def add_analyses(conn: Connection, analyses: Iterable[Analysis], now: dt.datetim
     lesson_rows = []
     for m in metas:
         school = school_of(m)
-        lesson_rows.append({
-            "id": m.id, "title": m.title, "subject": m.subject, "grade": m.grade, "date": m.date,
-            "duration": m.duration, "teacher_id": teacher_ids[(school, m.teacher)], "school_id": school,
-            "region_id": regions[(0, m.region)], "added_at": now, "updated_at": now,
-            "media": json.dumps([{"path": s.path, "role": str(s.role)} for s in by_id[m.id].media],
-                                ensure_ascii=False),
-        })
+        lesson_rows.append({**by_id[m.id].lesson, "teacher_id": teacher_ids[(school, m.teacher)],
+                            "school_id": school, "region_id": regions[(0, m.region)], "added_at": now,
+                            "updated_at": now})
     upsert = _insert(conn, lesson_table)
     # the upsert takes the lesson's row lock first, so concurrent re-imports of one lesson serialise
     conn.execute(upsert.on_conflict_do_update(
@@ -139,22 +177,9 @@ def add_analyses(conn: Connection, analyses: Iterable[Analysis], now: dt.datetim
         for part in chunks(ids):
             conn.execute(delete(table).where(table.c.lesson_id.in_(part)))
 
-    tag = schema_tag(Analysis)
-    analysis_rows = []
-    rubric_rows: list[dict[str, Any]] = []
-    finding_rows: list[dict[str, Any]] = []
-    for analysis in by_id.values():
-        metrics = analysis.metrics
-        analysis_rows.append({
-            "lesson_id": analysis.lesson.id, "doc_schema": tag,
-            "scheme": metrics.scheme if metrics is not None else "",
-            "n_samples": metrics.n_samples if metrics is not None else None,
-            "mode": mode_of(metrics), "n_findings": len(analysis.findings),
-            "document": _document(analysis), **indexed_values(metrics),
-        })
-        rubric_rows.extend(_rubric_rows(analysis))
-        finding_rows.extend(_finding_rows(analysis))
-    conn.execute(analysis_table.insert(), analysis_rows)
+    conn.execute(analysis_table.insert(), [p.analysis for p in by_id.values()])
+    rubric_rows = [row for p in by_id.values() for row in p.rubric]
+    finding_rows = [row for p in by_id.values() for row in p.findings]
     if rubric_rows:
         conn.execute(rubric_table.insert(), rubric_rows)
     if finding_rows:
