@@ -3,8 +3,10 @@ workers load (a worker plugin for in-process clusters, ``--preload batch_support
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
+import sqlite3
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -84,3 +86,14 @@ def write_manifest(path: Path, rows: Iterable[Mapping[str, Any]]) -> Path:
         writer.writeheader()
         writer.writerows(rows)
     return path
+
+
+def stored_now(db: str) -> int:
+    """Lessons stored so far, read cheaply while a batch writes (0 before the store exists)."""
+    if not Path(db).exists():
+        return 0
+    try:
+        with contextlib.closing(sqlite3.connect(db, timeout=5)) as conn:
+            return int(conn.execute("SELECT count(*) FROM lesson").fetchone()[0])
+    except sqlite3.OperationalError:  # the schema is being created
+        return 0

@@ -20,6 +20,7 @@ from batch_support import (
     corrupt,
     register_stand_in,
     stand_in_worker_plugin,
+    stored_now,
     tiny_video,
     write_manifest,
 )
@@ -32,6 +33,8 @@ from lessonlens.store.models import analysis_table, lesson_table
 
 pytestmark = pytest.mark.slow
 
+#: the stand-in detector, without the detector cache (every lesson really detects)
+STAND_IN = BatchOptions(detectors=("stand-in",), cache=False)
 SAMPLE_SHEET = Path(lessonlens.__file__).parent / "samples" / "rubric" / "classroom-teaching-wang-li-03.csv"
 
 
@@ -56,7 +59,7 @@ def test_real_lessons_one_corrupt_then_a_rerun_skips_them(tmp_path: Path) -> Non
     rows.insert(2, {**rows[1], "lesson_id": "corrupt", "teacher_video": str(bad)})
     manifest = write_manifest(tmp_path / "term.csv", rows)
     db = str(tmp_path / "lessons.sqlite")
-    options = BatchOptions(detectors=("teacher-pose", "student-faces", "speech"), cache=False,
+    options = BatchOptions(detectors=("teacher-pose", "speech"), cache=False,
                            out_dir=str(tmp_path / "out"), lesson_threads=1)
     seen: list[Any] = []
 
@@ -126,7 +129,7 @@ def test_a_worker_killed_mid_batch_the_batch_still_stores_each_lesson_once(tmp_p
 
     killer = threading.Thread(target=kill_a_running_worker)
     killer.start()
-    summary = lessonlens.batch(manifest, client=cluster, db=db, options=BatchOptions(detectors=("stand-in",)))
+    summary = lessonlens.batch(manifest, client=cluster, db=db, options=STAND_IN)
     killer.join()
     assert killed, "no job was seen running"
     assert sorted(summary.analysed) == [f"S{i}" for i in range(6)] and summary.failures == ()
@@ -151,7 +154,8 @@ if __name__ == "__main__":
     with LocalCluster(n_workers=2, threads_per_worker=1, resources={"lesson": 1}, dashboard_address=None) as c, \\
             Client(c) as client:
         client.register_plugin(stand_in_worker_plugin())
-        lessonlens.batch(sys.argv[1], client=client, db=sys.argv[2], options=BatchOptions(detectors=("stand-in",)))
+        lessonlens.batch(sys.argv[1], client=client, db=sys.argv[2],
+                         options=BatchOptions(detectors=("stand-in",), cache=False))
 """
 
 
@@ -166,16 +170,16 @@ def test_a_client_killed_mid_batch_a_rerun_finishes_with_each_lesson_once(tmp_pa
     try:
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline and client.poll() is None:
-            if Path(db).exists() and counts(db)[0] >= 2:
+            if stored_now(db) >= 2:
                 break
-            time.sleep(0.2)
+            time.sleep(0.1)
         assert client.poll() is None, client.stderr.read().decode() if client.stderr else ""
     finally:
         os.killpg(client.pid, signal.SIGKILL)  # the client and the workers it started
         client.wait()
     done_before, _ = counts(db)
     assert 2 <= done_before < 8
-    summary = lessonlens.batch(manifest, client=cluster, db=db, options=BatchOptions(detectors=("stand-in",)))
+    summary = lessonlens.batch(manifest, client=cluster, db=db, options=STAND_IN)
     assert len(summary.skipped) == done_before and len(summary.analysed) == 8 - done_before
     assert summary.failures == () and counts(db) == (8, 8)
     with open_store(db) as store:

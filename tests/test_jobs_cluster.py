@@ -16,14 +16,12 @@ from pathlib import Path
 
 import pytest
 from _synth import needs_synth, short_lesson
-from batch_support import SECONDS_ENV, register_stand_in, tiny_video, write_manifest
-from sqlalchemy import func, select
+from batch_support import SECONDS_ENV, register_stand_in, stored_now, tiny_video, write_manifest
 
 import lessonlens
 from lessonlens.core.errors import LessonlensError
 from lessonlens.jobs import BatchOptions, JobState, list_jobs
 from lessonlens.store import open_store
-from lessonlens.store.models import lesson_table
 
 pytestmark = pytest.mark.slow
 
@@ -98,7 +96,7 @@ def test_batch_command_on_a_dask_scheduler_and_worker(tmp_path: Path, cluster: C
     db = str(tmp_path / "lessons.sqlite")
 
     run = lessonlens_cli(env, "batch", str(manifest), "--scheduler", cluster.address, "--db", db,
-                         "--detectors", "speech", "--json", "--quiet")
+                         "--detectors", "speech", "--no-cache", "--json", "--quiet")
     assert run.returncode == 1, run.stderr  # one lesson failed
     summary = json.loads(run.stdout)
     assert sorted(summary["analysed"]) == ["A0", "A1"] and summary["failed"] == ["gone"]
@@ -114,7 +112,7 @@ def test_batch_command_on_a_dask_scheduler_and_worker(tmp_path: Path, cluster: C
 
     (tmp_path / "missing.m4a").write_bytes(lesson.audio.read_bytes())  # the file turns up: retry it
     retried = lessonlens_cli(env, "jobs", "retry", "--failed", "--scheduler", cluster.address, "--db", db,
-                             "--detectors", "speech", "--json", "--quiet")
+                             "--detectors", "speech", "--no-cache", "--json", "--quiet")
     assert retried.returncode == 0, retried.stderr
     assert json.loads(retried.stdout)["analysed"] == ["gone"]
     with open_store(db) as store:
@@ -129,16 +127,12 @@ def test_a_scheduler_killed_mid_batch_a_rerun_finishes(tmp_path: Path, env: dict
     video = tiny_video(tmp_path / "v.mp4")
     manifest = write_manifest(tmp_path / "m.csv", [{"lesson_id": f"K{i}", "video": str(video)} for i in range(8)])
     db = str(tmp_path / "lessons.sqlite")
-    options = BatchOptions(detectors=("stand-in",))
+    options = BatchOptions(detectors=("stand-in",), cache=False)
     first = Cluster(env)
     try:
         def kill_scheduler_after_two() -> None:
             deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                if Path(db).exists():
-                    with open_store(db) as store, store.engine.connect() as conn:
-                        if (conn.scalar(select(func.count()).select_from(lesson_table)) or 0) >= 2:
-                            break
+            while time.monotonic() < deadline and stored_now(db) < 2:
                 time.sleep(0.1)
             os.killpg(first.scheduler.pid, signal.SIGKILL)
 

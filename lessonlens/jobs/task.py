@@ -9,6 +9,7 @@ temporary folder first (decoders read local files); the document keeps the URLs.
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 import tempfile
@@ -23,6 +24,8 @@ import attrs
 from lessonlens.core.analysis import Analysis
 from lessonlens.core.errors import LessonlensError
 from lessonlens.core.i18n import current_lang
+from lessonlens.diagnosis import Diagnoser, attach_findings
+from lessonlens.diagnosis.pack import default_rule_paths, rule_files
 from lessonlens.jobs.fingerprint import is_url
 from lessonlens.jobs.spec import LessonSpec
 from lessonlens.store.ingest import PreparedLesson, prepare_lesson
@@ -130,10 +133,21 @@ def analyse(spec: LessonSpec, options: TaskOptions) -> Analysis:
     analysis = attrs.evolve(analysis, media=tuple(attrs.evolve(m, path=original.path) for m, original
                                                   in zip(analysis.media, spec.media, strict=True)))
     if options.diagnose:
-        diagnosis = lessonlens.diagnose(analysis)
-        analysis = attrs.evolve(analysis, findings=tuple(diagnosis.findings),
-                                provenance=attrs.evolve(analysis.provenance, rules=diagnosis.rule_files))
+        diagnosis = default_diagnoser(_rule_stamp()).diagnose(analysis)
+        analysis = attach_findings(analysis, diagnosis)
     return analysis
+
+
+def _rule_stamp() -> tuple[tuple[str, int], ...]:
+    """The default rule files with their modification times: a changed pack is compiled again."""
+    return tuple((str(file), file.stat().st_mtime_ns) for _, file in rule_files(default_rule_paths()))
+
+
+@functools.lru_cache(maxsize=2)
+def default_diagnoser(stamp: tuple[tuple[str, int], ...]) -> Diagnoser:
+    """The default rule packs compiled once per worker process (reading and compiling them costs
+    more than diagnosing a lesson); ``stamp`` is :func:`_rule_stamp`, the cache's key."""
+    return Diagnoser()
 
 
 @contextmanager
