@@ -184,3 +184,16 @@ def test_a_client_killed_mid_batch_a_rerun_finishes_with_each_lesson_once(tmp_pa
     assert summary.failures == () and counts(db) == (8, 8)
     with open_store(db) as store:
         assert all(j.state is JobState.DONE for j in list_jobs(store)) and len(list_jobs(store)) == 8
+
+
+def test_a_batch_into_postgresql(tmp_path: Path, cluster: Any) -> None:
+    from store_support import new_postgres_database
+
+    db = new_postgres_database()
+    manifest = stand_in_manifest(tmp_path, 4)
+    summary = lessonlens.batch(manifest, client=cluster, db=db, options=STAND_IN)
+    assert sorted(summary.analysed) == ["S0", "S1", "S2", "S3"] and summary.db.startswith("postgresql")
+    again = lessonlens.batch(manifest, client=cluster, db=db, options=STAND_IN)
+    assert again.analysed == () and len(again.skipped) == 4
+    with open_store(db) as store:
+        assert len(store.lessons()) == 4 and {j.state for j in list_jobs(store)} == {JobState.DONE}

@@ -131,7 +131,7 @@ def _ignore(_: Any) -> None:
 
 def batch(manifest: str | Path | Sequence[LessonSpec], client: Any = None, db: str | None = None, *,
           workers: int | None = None, scheduler: str | None = None, options: BatchOptions | None = None,
-          progress: Progress = _ignore, info: Info = _ignore, task: Task = run_lesson,
+          progress: Progress | None = None, info: Info | None = None, task: Task = run_lesson,
           name: str | None = None) -> BatchSummary:
     """Analyse every lesson of ``manifest`` (a CSV/YAML manifest, a folder of lesson folders, or
     :class:`LessonSpec` objects) on Dask and store the results in ``db``.
@@ -154,7 +154,7 @@ def batch(manifest: str | Path | Sequence[LessonSpec], client: Any = None, db: s
 
 def run_jobs(db: str | None = None, jobs: Sequence[int | str] | None = None, client: Any = None, *,
              workers: int | None = None, scheduler: str | None = None, options: BatchOptions | None = None,
-             progress: Progress = _ignore, info: Info = _ignore, task: Task = run_lesson) -> BatchSummary:
+             progress: Progress | None = None, info: Info | None = None, task: Task = run_lesson) -> BatchSummary:
     """Analyse the queued jobs of the jobs table (or the jobs named, whatever their state), e.g. those
     the web application submitted or ``lessonlens jobs retry`` queued again."""
     with open_store(db) as store:
@@ -181,9 +181,11 @@ def _stored(store: Store, lesson_ids: Sequence[str]) -> set[str]:
 
 def run_specs(store: Store, specs: Sequence[LessonSpec], label: str, *, client: Any = None,
               workers: int | None = None, scheduler: str | None = None, options: BatchOptions = BatchOptions(),
-              progress: Progress = _ignore, info: Info = _ignore, task: Task = run_lesson,
+              progress: Progress | None = None, info: Info | None = None, task: Task = run_lesson,
               batches: dict[str, str] | None = None) -> BatchSummary:
     """The batch itself on an open store (see :func:`batch`)."""
+    progress = progress or _ignore
+    info = info or _ignore
     clock = time.perf_counter()
     lang = current_lang()
     manager = get_manager()
