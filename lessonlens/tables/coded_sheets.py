@@ -19,6 +19,7 @@ from lessonlens.core.files import read_input_bytes
 from lessonlens.core.i18n import Text
 from lessonlens.core.timeline import CodedSample, CodedTimeline, CodingScheme
 from lessonlens.tables.safety import MAX_SHEET_BYTES, csv_rows
+from lessonlens.tables.text import decode_sheet, delimiter_of
 from lessonlens.tables.times import parse_seconds
 
 _EMPTY = Text(zh="文件为空，没有编码数据", en="the sheet is empty: no coded rows")
@@ -91,19 +92,15 @@ def read_text(path: str | Path) -> str:
     """The text of a sheet, through the input gate (a regular file of at most ``MAX_SHEET_BYTES``)."""
     file = Path(path)
     data = read_input_bytes(file, MAX_SHEET_BYTES)
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError as exc:
-            error = exc
-    raise InputError(_UNREADABLE, file, error=error)
+    try:
+        return decode_sheet(data)
+    except UnicodeDecodeError as exc:
+        raise InputError(_UNREADABLE, file, error=exc) from None
 
 
 def _row_reader(text: str, source: str | Path) -> Iterator[SheetRow]:
     """The non-blank rows of CSV (or tab-separated) text, cells stripped, with their line numbers."""
-    first = text.split("\n", 1)[0]
-    delimiter = "\t" if "\t" in first and "," not in first else ","
-    for line, cells in csv_rows(text, source, delimiter):
+    for line, cells in csv_rows(text, source, delimiter_of(text.split("\n", 1)[0])):
         if any(c.strip() for c in cells):
             yield SheetRow(line, tuple(c.strip() for c in cells))
 

@@ -16,6 +16,7 @@ from lessonlens.core.files import check_input, read_input_bytes
 from lessonlens.core.i18n import Text
 from lessonlens.tables.problems import Problem, RubricProblems
 from lessonlens.tables.safety import MAX_SHEET_BYTES, XLSX_ERRORS, check_xlsx, csv_rows, restore
+from lessonlens.tables.text import decode_sheet, delimiter_of
 
 _NOT_TEXT = Text(zh="无法按 UTF-8 或 GB18030 编码读取该 CSV 文件",
                  en="cannot read this CSV file as UTF-8 or GB18030 text")
@@ -73,17 +74,11 @@ def _table(source: str, sheet: str | None, rows: Iterator[tuple[int, tuple[Any, 
 
 def _csv_table(file: Path) -> Table:
     raw = read_input_bytes(file, MAX_SHEET_BYTES)
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise RubricProblems([Problem(_NOT_TEXT, str(file))])
-    first = text.split("\n", 1)[0]
-    delimiter = max(",;\t", key=first.count) if first else ","
-    rows = list(csv_rows(text, file, delimiter))
+    try:
+        text = decode_sheet(raw)
+    except UnicodeDecodeError:
+        raise RubricProblems([Problem(_NOT_TEXT, str(file))]) from None
+    rows = list(csv_rows(text, file, delimiter_of(text.split("\n", 1)[0])))
     table = _table(str(file), None, ((i, tuple(r)) for i, r in rows))
     return table or Table(str(file), None, (), 0, ())
 
