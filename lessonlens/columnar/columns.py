@@ -373,14 +373,20 @@ def float_tuple(values: FloatArray) -> tuple[float, ...]:
     return tuple(values.tolist())
 
 
+_SMALL_OPTION = Text(zh="选项 {name} 至少为 {least:g}，收到 {value}",
+                     en="option {name} must be at least {least:g}, got {value}")
 _BAD_OPTION = Text(
     zh="选项 {name} 必须为正数，收到 {value!r}",
     en="option {name} must be a positive number, got {value!r}",
 )
 
 
-def positive_option(options: Mapping[str, object], name: str, default: float) -> float:
-    """A positive number from metric options, or the default when the option is absent."""
+#: the shortest bin (or resampling step) a metric option may ask for
+MIN_BIN_SECONDS = 1.0
+
+
+def positive_option(options: Mapping[str, object], name: str, default: float, least: float = 0.0) -> float:
+    """A positive number (at least ``least``) from metric options, or the default when the option is absent."""
     value = options.get(name, default)
     try:
         number = float(value)  # type: ignore[arg-type]
@@ -388,4 +394,6 @@ def positive_option(options: Mapping[str, object], name: str, default: float) ->
         number = float("nan")
     if not number > 0 or number == float("inf"):
         raise InputError(_BAD_OPTION, name=name, value=value)
+    if number < least:  # a bin of a nanosecond would ask for terabytes of bins
+        raise InputError(_SMALL_OPTION, name=name, value=value, least=least)
     return number

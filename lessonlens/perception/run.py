@@ -44,6 +44,10 @@ from lessonlens.pipeline.stages import (
     media_for,
 )
 
+#: the longest sampling interval (one sample an hour)
+MAX_INTERVAL = 3600.0
+_BAD_INTERVAL = Text(zh="采样间隔必须为正数且不超过 {limit:g} 秒，收到 {value}",
+                     en="the sampling interval must be positive and at most {limit:g} seconds, got {value}")
 #: the largest time offset of a recording (seconds either way)
 MAX_OFFSET = 24 * 3600.0
 _BAD_OFFSET = Text(zh="{role} 的时间偏移 {value} 不是 ±{limit:g} 秒以内的数",
@@ -172,6 +176,8 @@ def analyze(
     for name in detectors or ():
         manager.detector(name)
     check_offsets(offsets or {})
+    if not (isinstance(interval, int | float) and 0 < interval <= MAX_INTERVAL):
+        raise InputError(_BAD_INTERVAL, value=interval, limit=MAX_INTERVAL)
     sources = probed([*media, *media_sources(teacher, students, board, audio, video, offsets)])
     meta = _lesson(lesson, sources)
     total = meta.duration or max(float(s.duration or 0.0) + s.offset for s in sources)

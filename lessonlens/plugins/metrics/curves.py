@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from lessonlens.columnar.columns import (
+    MIN_BIN_SECONDS,
     BoolArray,
     FloatArray,
     IntArray,
@@ -196,7 +197,7 @@ class Curves(Metric):
         self.bin_seconds = bin_seconds
 
     def configured(self, options: Mapping[str, Any]) -> Metric:
-        return Curves(positive_option(options, "bin_seconds", self.bin_seconds))
+        return Curves(positive_option(options, "bin_seconds", self.bin_seconds, least=MIN_BIN_SECONDS))
 
     def compute(self, timeline: CodedTimeline, scheme: CodingScheme) -> MetricValues:
         return self.compute_many([timeline], scheme)[0]

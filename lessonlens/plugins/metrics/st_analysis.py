@@ -15,7 +15,7 @@ from typing import Any
 import attrs
 import numpy as np
 
-from lessonlens.columnar.columns import ST_T, FloatArray, IntArray, TimelineColumns, positive_option
+from lessonlens.columnar.columns import MIN_BIN_SECONDS, ST_T, FloatArray, IntArray, TimelineColumns, positive_option
 from lessonlens.columnar.stacks import StackedColumns, by_grid
 from lessonlens.core.extensions import Metric, MetricField
 from lessonlens.core.hookspecs import hookimpl
@@ -169,7 +169,7 @@ class StAnalysis(Metric):
         self.resample_seconds = resample_seconds
 
     def configured(self, options: Mapping[str, Any]) -> Metric:
-        return StAnalysis(positive_option(options, "resample_seconds", self.resample_seconds))
+        return StAnalysis(positive_option(options, "resample_seconds", self.resample_seconds, least=MIN_BIN_SECONDS))
 
     def compute(self, timeline: CodedTimeline, scheme: CodingScheme) -> MetricValues:
         return self.compute_many([timeline], scheme)[0]

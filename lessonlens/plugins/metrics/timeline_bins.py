@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from lessonlens.columnar.columns import FloatArray, bin_edges, bin_sums, code_counts, positive_option
+from lessonlens.columnar.columns import MIN_BIN_SECONDS, FloatArray, bin_edges, bin_sums, code_counts, positive_option
 from lessonlens.columnar.stacks import StackedColumns, by_grid
 from lessonlens.core.extensions import Metric, MetricField
 from lessonlens.core.hookspecs import hookimpl
@@ -68,7 +68,7 @@ class TimelineBins(Metric):
         self.bin_seconds = bin_seconds
 
     def configured(self, options: Mapping[str, Any]) -> Metric:
-        return TimelineBins(positive_option(options, "bin_seconds", self.bin_seconds))
+        return TimelineBins(positive_option(options, "bin_seconds", self.bin_seconds, least=MIN_BIN_SECONDS))
 
     def compute(self, timeline: CodedTimeline, scheme: CodingScheme) -> MetricValues:
         return self.compute_many([timeline], scheme)[0]
