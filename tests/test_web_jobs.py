@@ -5,6 +5,7 @@ after a restart."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -215,3 +216,73 @@ def test_jobs_can_run_on_a_dask_cluster(tmp_path: Path) -> None:
             assert "chart-timeline" in c.get(f"/lessons/{ids[0]}").text
             assert bad is not None and bad.state.value == "failed" and bad.error and "\n" not in bad.error
         p.close()
+
+
+@pytest.mark.slow
+def test_a_server_killed_during_an_upload_resumes_it_after_restart(tmp_path: Path) -> None:
+    """SIGKILL while a chunk streams in: after the restart the upload says how much arrived, the
+    client sends the rest, and the lesson's file is byte for byte the original."""
+    import threading
+
+    import httpx
+    from test_web_browser import PASSWORD, _cli, _free_port
+
+    # the server checks only the first bytes of an upload; the rest need not be a playable movie here
+    video = b"\x00\x00\x00\x18ftypmp42" + os.urandom(400_000)
+    size = len(video)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}
+    db, media = str(tmp_path / "db.sqlite"), tmp_path / "media"
+    _cli("users", "add", "wang", "--role", "teacher", "--password", PASSWORD, "--db", db, env=env)
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+
+    def serve() -> subprocess.Popen[bytes]:
+        return subprocess.Popen([sys.executable, "-m", "lessonlens", "serve", "--db", db, "--media", str(media),
+                                 "--port", str(port), "--no-jobs", "--upload-chunk-kb", "64"], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def put(c: Any, upload_id: str, start: int, body: Any, end: int) -> Any:
+        return c.put(f"/uploads/{upload_id}/teacher", content=body, headers={
+            "x-csrftoken": c.cookies["csrftoken"], "Content-Range": f"bytes {start}-{end}/{size}"})
+
+    server = serve()
+    try:
+        with httpx.Client(base_url=base, timeout=30, follow_redirects=True) as c:
+            _wait(lambda: _up(c), 60, "the server")
+            c.post("/login", data={"name": "wang", "password": PASSWORD, "_csrf_token": c.cookies["csrftoken"]})
+            upload_id = c.post("/uploads", headers={"x-csrftoken": c.cookies["csrftoken"]}, json={
+                "title": "kill", "files": [{"role": "teacher", "name": "t.mp4", "size": size}]}).json()["id"]
+            chunk = 60_000
+            assert put(c, upload_id, 0, video[:chunk], chunk - 1).json() == {"received": chunk}
+            sent = threading.Event()
+
+            def slow() -> Any:
+                yield video[chunk: chunk + 8000]
+                sent.set()
+                time.sleep(30)  # the server dies while it waits for the rest of this chunk
+                yield video[chunk + 8000: 2 * chunk]
+
+            def stream() -> None:
+                with contextlib.suppress(httpx.HTTPError):
+                    put(c, upload_id, chunk, slow(), 2 * chunk - 1)
+
+            worker = threading.Thread(target=stream, daemon=True)
+            worker.start()
+            assert sent.wait(20)
+            time.sleep(0.5)
+            server.send_signal(signal.SIGKILL)
+            server.wait(10)
+        server = serve()
+        with httpx.Client(base_url=base, timeout=30, follow_redirects=True) as c:
+            _wait(lambda: _up(c), 60, "the restarted server")
+            c.post("/login", data={"name": "wang", "password": PASSWORD, "_csrf_token": c.cookies["csrftoken"]})
+            have = c.get(f"/uploads/{upload_id}").json()["received"]["teacher"]
+            assert chunk <= have <= chunk + 8000  # what reached the disk, no more
+            while have < size:
+                end = min(have + 60_000, size) - 1
+                have = put(c, upload_id, have, video[have: end + 1], end).json()["received"]
+            made = c.post(f"/uploads/{upload_id}/finish", headers={"x-csrftoken": c.cookies["csrftoken"]}).json()
+        assert (media / "lessons" / made["lesson"] / "teacher.mp4").read_bytes() == video
+    finally:
+        server.kill()
+        server.wait(10)
