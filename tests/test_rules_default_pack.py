@@ -110,6 +110,12 @@ def test_protocol_rule_fires_on_one_lesson_and_not_another(rule_id: str) -> None
     assert rule_id not in {f.id for f in diagnoser.diagnose(lessons[quiet_on]).findings}
 
 
+def test_platform_rules_stay_quiet_on_protocol_lessons() -> None:
+    """A lesson coded without student behaviours (ITIAS) has no hand raising to count: no finding."""
+    found = {f.id for f in Diagnoser([RULES_DIR]).diagnose(protocol_lessons()["itias_closed"]).findings}
+    assert "interaction.few_hand_raises" not in found
+
+
 @pytest.fixture(scope="module")
 def fired() -> dict[str, set[str]]:
     diagnoser = Diagnoser([RULES_DIR])
