@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ ENV_VAR = "LESSONLENS_DB"
 BUSY_TIMEOUT_S = 60.0
 #: execution option that makes a SQLite transaction take the write lock when it begins
 WRITE = "lessonlens_write"
+_HOLDS_LOCK = "lessonlens_holds_write_lock"
 
 _BAD_URL = Text(zh="无法识别的数据库地址 {url}：{error}", en="not a usable database URL {url}: {error}")
 _NO_PSYCOPG = Text(
@@ -91,12 +93,30 @@ def _sqlite_engine(url: URL) -> Engine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+    # the write transactions of this process take turns on a lock first: SQLite's own busy handler
+    # polls with growing sleeps, so under many threads some writers starve for tens of seconds
+    writers = threading.RLock()
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         # a deferred transaction that later writes can fail with SQLITE_BUSY without waiting;
         # an immediate one waits (busy timeout) for the write lock before it reads anything
-        immediate = conn.get_execution_options().get(WRITE, False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        if not conn.get_execution_options().get(WRITE, False):
+            conn.exec_driver_sql("BEGIN")
+            return
+        writers.acquire()
+        conn.info[_HOLDS_LOCK] = True
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            _on_end(conn)
+            raise
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _on_end(conn: Any) -> None:
+        if conn.info.pop(_HOLDS_LOCK, False):
+            writers.release()
 
     return engine
 

@@ -10,6 +10,7 @@ import functools
 import json
 import math
 import re
+import threading
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -112,9 +113,18 @@ def raters(invitees: Iterable[Invitee]) -> dict[int, str]:
 
 
 @functools.lru_cache(maxsize=32)
-def tree_of(rubric: str) -> RubricTree:
-    """The indicator tree of a registered rubric (schemas are files shipped or on the rubric path)."""
+def _tree_of(rubric: str) -> RubricTree:
     return rubric_tree(find_rubric_schema(rubric))
+
+
+_TREE_LOCK = threading.Lock()
+
+
+def tree_of(rubric: str) -> RubricTree:
+    """The indicator tree of a registered rubric (schemas are files shipped or on the rubric path),
+    read once: the first autosaves of many observers at once wait for one read, not each do one."""
+    with _TREE_LOCK:
+        return _tree_of(rubric)
 
 
 def _aware(value: dt.datetime | None) -> dt.datetime | None:
@@ -176,13 +186,16 @@ def create_event(engine: Engine, by: Account, lesson_id: str, *, rubrics: Sequen
 
 
 # -- reading ------------------------------------------------------------------------------------
-def _event(conn: Connection, row: Any, moment: dt.datetime) -> Event | None:
+def _event(conn: Connection, row: Any, moment: dt.datetime, only: int | None = None) -> Event | None:
     known = lesson_facts(conn, row.lesson_id)
     if known is None:
         return None
-    people = conn.execute(select(ObserveInvite.user_id, WebUser.name, WebUser.display_name, ObserveInvite.submitted_at)
-                          .join(WebUser, WebUser.id == ObserveInvite.user_id)
-                          .where(ObserveInvite.event_id == row.id).order_by(ObserveInvite.id)).all()
+    stmt = (select(ObserveInvite.user_id, WebUser.name, WebUser.display_name, ObserveInvite.submitted_at)
+            .join(WebUser, WebUser.id == ObserveInvite.user_id)
+            .where(ObserveInvite.event_id == row.id).order_by(ObserveInvite.id))
+    if only is not None:
+        stmt = stmt.where(ObserveInvite.user_id == only)
+    people = conn.execute(stmt).all()
     invitees = tuple(Invitee(user_id=u, name=n, label=d or n, submitted_at=_aware(s)) for u, n, d, s in people)
     deadline = _aware(row.deadline)
     event_facts = EventFacts(lesson=known, created_by=row.created_by,
@@ -202,10 +215,12 @@ def _select() -> Any:
             .join(WebLesson, WebLesson.id == ObserveEvent.lesson_id))
 
 
-def get_event(engine: Engine, event_id: int) -> Event | None:
+def get_event(engine: Engine, event_id: int, only: int | None = None) -> Event | None:
+    """The event; with ``only``, its invitees narrowed to that user (enough to decide what they may
+    do, and cheap when hundreds are invited: what every autosave asks)."""
     with engine.connect() as conn:
         row = conn.execute(_select().where(ObserveEvent.id == event_id)).first()
-        return None if row is None else _event(conn, row, now())
+        return None if row is None else _event(conn, row, now(), only)
 
 
 def events_for(engine: Engine, account: Account) -> list[Event]:

@@ -42,10 +42,12 @@ class Refused(HTTPException):
     status_code = 400
 
 
-def _event(request: Request[Any, Any, Any], event_id: int, action: ObserveAction = ObserveAction.FOLLOW) -> ev.Event:
-    """The event if the user may ``action`` it; 404 when they may not even follow it, else 403."""
+def _event(request: Request[Any, Any, Any], event_id: int, action: ObserveAction = ObserveAction.FOLLOW,
+           light: bool = False) -> ev.Event:
+    """The event if the user may ``action`` it; 404 when they may not even follow it, else 403.
+    ``light``: only the user's own invitation is loaded (autosaves need no more)."""
     account = current(request)
-    event = ev.get_event(platform(request).engine, event_id)
+    event = ev.get_event(platform(request).engine, event_id, only=account.id if light else None)
     if event is None or not may_observe(account, ObserveAction.FOLLOW, event.facts):
         raise NotFoundException()
     if not may_observe(account, action, event.facts):
@@ -237,7 +239,7 @@ class Saved:
 
 def _save_score(request: Request[Any, Any, Any], event_id: int, data: dict[str, Any]) -> Saved:
     account = current(request)
-    event = _event(request, event_id, ObserveAction.SCORE)
+    event = _event(request, event_id, ObserveAction.SCORE, light=True)
     try:
         rubric, indicator = str(data["rubric"]), str(data["indicator"])
         score = data.get("score")
@@ -255,7 +257,7 @@ def _save_score(request: Request[Any, Any, Any], event_id: int, data: dict[str, 
 
 def _save_note(request: Request[Any, Any, Any], event_id: int, data: NoteIn) -> Saved:
     account = current(request)
-    event = _event(request, event_id, ObserveAction.SCORE)
+    event = _event(request, event_id, ObserveAction.SCORE, light=True)
     try:
         stamp = ev.save_note(platform(request).engine, event, account.id, data.client_id, float(data.t), data.text,
                              data.rubric, data.indicator)
@@ -287,7 +289,7 @@ def save_note(request: Request[Any, Any, Any], event_id: FromPath[int], data: JS
 @post("/observe/{event_id:int}/notes/{client_id:str}/delete", guards=[signed_in], sync_to_thread=True,
       status_code=200)
 def delete_note(request: Request[Any, Any, Any], event_id: FromPath[int], client_id: FromPath[str]) -> Saved:
-    event = _event(request, event_id, ObserveAction.SCORE)
+    event = _event(request, event_id, ObserveAction.SCORE, light=True)
     ev.delete_note(platform(request).engine, event, current(request).id, client_id)
     return Saved(saved_at=now())
 
