@@ -32,10 +32,16 @@ _T = {
     "none": Text(zh="没有符合条件的任务", en="no matching jobs"),
     "bad_state": Text(zh="未知状态 {state}（可用：{known}）", en="unknown state {state} (use {known})"),
     "requeued": Text(zh="已重新排队 {n} 个任务", en="queued {n} jobs again"),
+    "more": Text(zh="只显示最新的 {shown} 个，共 {total} 个（--limit N 或 --json 显示更多）",
+                 en="showing the newest {shown} of {total} (--limit N or --json for more)"),
     "what": Text(zh="请给出任务编号，或用 --failed", en="name job ids, or use --failed"),
 }
 _STATES = {"queued": Text(zh="排队", en="queued"), "running": Text(zh="进行中", en="running"),
            "done": Text(zh="完成", en="done"), "failed": Text(zh="失败", en="failed")}
+
+
+#: rows the table shows unless ``--limit`` says otherwise
+TABLE_ROWS = 100
 
 
 def add_to(app: typer.Typer) -> None:
@@ -46,19 +52,21 @@ def add_to(app: typer.Typer) -> None:
     def list_command(
         state: Annotated[str | None, typer.Option("--state", help="queued|running|done|failed")] = None,
         batch: Annotated[str | None, typer.Option("--batch", help="只看这一批次 / only this batch.")] = None,
-        limit: Annotated[int | None, typer.Option("--limit", min=1, help="最多显示 / at most N jobs.")] = None,
+        limit: Annotated[int | None, typer.Option(
+            "--limit", min=1, help="最多显示（表格默认 100）/ at most N jobs (the table: 100 unless given).")] = None,
         db: str | None = DB,
         as_json: bool = JSON_OUT,
     ) -> None:
         """列出分析任务（最新在前）/ list analysis jobs, newest first."""
-        from lessonlens.jobs import JobState, list_jobs
+        from lessonlens.jobs import JobState, job_counts, list_jobs
         from lessonlens.store import open_store
 
         lang = current_lang()
         if state is not None and state not in {s.value for s in JobState}:
             raise InputError(_T["bad_state"], state=state, known="|".join(s.value for s in JobState))
         with open_store(db) as store:
-            jobs = list_jobs(store, state, batch=batch, limit=limit)
+            jobs = list_jobs(store, state, batch=batch, limit=limit if limit or as_json else TABLE_ROWS + 1)
+            counts = job_counts(store, batch) if limit is None and len(jobs) > TABLE_ROWS and not as_json else None
         if as_json:
             typer.echo(json.dumps(converter.unstructure(jobs), ensure_ascii=False, indent=2, default=str))
             return
@@ -68,10 +76,13 @@ def add_to(app: typer.Typer) -> None:
         table = Table()
         for head in _HEAD:
             table.add_column(head.get(lang))
-        for job in jobs:
+        for job in jobs[:TABLE_ROWS] if counts is not None else jobs:
             table.add_row(str(job.id), job.lesson_id, _STATES[job.state.value].get(lang), str(job.attempts),
                           "" if job.seconds is None else f"{job.seconds:.1f}", job.worker, job.batch, job.error)
         Console().print(table)
+        if counts is not None:
+            total = counts[JobState(state)] if state else sum(counts.values())
+            typer.echo(_T["more"].format(lang, shown=TABLE_ROWS, total=total), err=True)
 
     @jobs_app.command("retry")
     def retry_command(
