@@ -164,3 +164,39 @@ def test_admins_register_recordings_already_on_the_server(tmp_path: Path) -> Non
     assert job is not None and job.state.value == "queued" and job.spec.media[0].path == str(video.resolve())
     assert get_job(world.platform.store, "reg-3") is None  # the refused manifest queued nothing
     world.platform.close()
+
+
+def test_a_room_layout_goes_with_the_recordings_to_the_detectors(tmp_path: Path) -> None:
+    from report_support import write_video
+
+    world = make_world(tmp_path / "w", detectors=("teacher-pose",))
+    video = write_video(tmp_path / "v.mp4", seconds=10).read_bytes()
+    good = b"zones:\n  board: {x: 0.1, y: 0, w: 0.8, h: 0.4}\n  podium: [0, 0.4, 1, 0.7]\n"
+    with client_for(world, "t1") as c:
+        def send(layout: bytes) -> Any:
+            return c.post("/upload", data={"_csrf_token": csrf(c)}, follow_redirects=False, files={
+                "teacher": ("t.mp4", video, "video/mp4"), "layout": ("教室.yaml", layout, "application/yaml")})
+
+        bad = send(b"zones: {")
+        assert bad.status_code == 400 and "教室.yaml" in bad.text and "/tmp" not in bad.text.split("<main")[1]
+        assert not (world.platform.media / "lessons").exists() or not any((world.platform.media / "lessons").iterdir())
+        made = send(good)
+        lesson_id = made.headers["location"].rsplit("/", 1)[1]
+        job = get_job(world.platform.store, lesson_id)
+        assert job is not None and job.spec.layout and Path(job.spec.layout).read_bytes() == good
+        world.platform.runner.run(lesson_id)  # the pose detector reads the zones (a bad one would fail the job)
+        done = get_job(world.platform.store, lesson_id)
+        assert done is not None and done.state.value == "done", done.error
+        # the same through a resumable upload: the layout's text travels with the announcement
+        upload_id = c.post("/uploads", headers=_headers(c), json={
+            "files": [{"role": "teacher", "name": "t.mp4", "size": len(video)}],
+            "layout": {"name": "room.yaml", "text": good.decode()}}).json()["id"]
+        assert _put(c, upload_id, "teacher", video, 0, len(video)).status_code == 200
+        chunked_id = c.post(f"/uploads/{upload_id}/finish", headers=_headers(c)).json()["lesson"]
+        chunked_job = get_job(world.platform.store, chunked_id)
+        assert chunked_job is not None and chunked_job.spec.layout
+        assert Path(chunked_job.spec.layout).parent.name == chunked_id
+        refused = c.post("/uploads", headers=_headers(c), json={
+            "files": [{"role": "teacher", "name": "t.mp4", "size": 10}], "layout": {"name": "x.yaml", "text": "[1, 2"}})
+        assert refused.status_code == 400 and "x.yaml" in refused.json()["detail"]
+    world.platform.close()

@@ -30,7 +30,7 @@ from lessonlens.web.media import ROLES, media_type, stored_name, suffix_ok
 from lessonlens.web.platform import Platform
 from lessonlens.web.roles import Account
 from lessonlens.web.texts import TEXTS
-from lessonlens.web.uploads import ANALYSIS_ROLE, UploadMeta, human_size, new_lesson_id, parse_day
+from lessonlens.web.uploads import ANALYSIS_ROLE, UploadMeta, human_size, new_lesson_id, parse_day, save_layout
 
 _T = {
     "offset": Text(zh="分块起点 {got} 与已收到的 {have} 字节不符", en="chunk starts at {got}, {have} bytes are here"),
@@ -73,7 +73,8 @@ def _manifest(platform: Platform, upload_id: str, owner: Account) -> dict[str, A
     return manifest
 
 
-def start(platform: Platform, owner: Account, meta: UploadMeta, files: list[Announced]) -> str:
+def start(platform: Platform, owner: Account, meta: UploadMeta, files: list[Announced],
+          layout: tuple[str, bytes] | None = None) -> str:
     """Check what will come and open an upload; return its id."""
     parse_day(meta.date)
     if not files:
@@ -90,6 +91,12 @@ def start(platform: Platform, owner: Account, meta: UploadMeta, files: list[Anno
     upload_id = secrets.token_hex(12)
     folder = _folder(platform, upload_id)
     folder.mkdir(parents=True)
+    try:
+        if layout:
+            save_layout(folder, *layout)
+    except InputError:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     manifest = {"owner": owner.id, "meta": attrs.asdict(meta),
                 "files": [{"role": f.role, "name": f.name, "size": f.size} for f in files]}
     tmp = folder / "manifest.json.tmp"
@@ -180,7 +187,11 @@ def finish(platform: Platform, owner: Account, upload_id: str) -> str:
     create_lesson(platform.engine, owner, lesson_id, title=lesson.title, teacher=lesson.teacher,
                   school=lesson.school, region=lesson.region, subject=lesson.subject, grade=lesson.grade,
                   date=lesson.date, media=media)
+    layout = None
+    if (folder / "layout.yaml").exists():
+        layout = str(target / "layout.yaml")
+        (folder / "layout.yaml").replace(layout)
     shutil.rmtree(folder, ignore_errors=True)
     sources = tuple(MediaSource(str(target / str(m["file"])), ANALYSIS_ROLE[str(m["role"])]) for m in media)
-    platform.runner.submit(LessonSpec(lesson=lesson, media=sources, source=f"upload:{lesson_id}"))
+    platform.runner.submit(LessonSpec(lesson=lesson, media=sources, source=f"upload:{lesson_id}", layout=layout))
     return lesson_id

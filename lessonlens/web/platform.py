@@ -20,6 +20,9 @@ from lessonlens.web.catalog import apply_retention, remove_abandoned_uploads, re
 from lessonlens.web.jobs import Analyzer, JobRunner
 from lessonlens.web.settings import WebSettings
 
+#: the detectors that read a room layout
+LAYOUT_DETECTORS = ("teacher-pose", "board-ocr")
+
 
 def analysis_runner(settings: WebSettings) -> Analyzer:
     """The function a job calls: the whole pipeline (detect, code, measure, diagnose) on the lesson's files."""
@@ -27,9 +30,16 @@ def analysis_runner(settings: WebSettings) -> Analyzer:
     def run(spec: LessonSpec, out: Path, progress: Callable[[ProgressEvent], None]) -> Analysis:
         from lessonlens.perception import analyze
 
+        options = None
+        if spec.layout:  # the room's zones for the detectors that read them (as ``analyze --layout``)
+            from lessonlens.media.layout import read_layout
+
+            zones = read_layout(spec.layout)
+            options = {name: {"layout": zones} for name in LAYOUT_DETECTORS}
         return analyze(spec.media, lesson=spec.lesson,
                        detectors=list(settings.detectors) if settings.detectors else None,
-                       interval=settings.interval, out_dir=out, cache=False, report=False, progress=progress)
+                       interval=settings.interval, out_dir=out, cache=False, report=False, progress=progress,
+                       detector_options=options)
 
     return run
 

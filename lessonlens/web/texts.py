@@ -60,6 +60,8 @@ TEXTS: dict[str, Text] = {
     "role_board": Text(zh="板书机位", en="Board camera"),
     "role_mixed": Text(zh="单路录像", en="Single recording"),
     "role_audio": Text(zh="录音", en="Audio"),
+    "layout": Text(zh="教室布局（可选，YAML：教师机位画面中的黑板、讲台区域）",
+                   en="Room layout (optional, YAML: board and podium zones of the teacher camera)"),
     "camera": Text(zh="机位", en="Camera"),
     "upload_help": Text(zh="至少一路录像或录音；每个文件须为视频（MP4、MOV、WebM、MKV、AVI）或音频（M4A、WAV、MP3、"
                             "FLAC、OGG），合计不超过 {limit}。",

@@ -8,11 +8,13 @@ import datetime as dt
 import secrets
 import shutil
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Protocol
 
 import attrs
 
 from lessonlens.core.errors import InputError
+from lessonlens.core.i18n import Text
 from lessonlens.core.lesson import LessonMeta, MediaRole, MediaSource
 from lessonlens.jobs.spec import LessonSpec
 from lessonlens.web.catalog import create_lesson
@@ -74,8 +76,31 @@ def new_lesson_id() -> str:
     return "L" + dt.date.today().strftime("%Y%m%d") + "-" + secrets.token_hex(4)
 
 
+#: largest room-layout file (a few zones of YAML)
+MAX_LAYOUT = 64 * 1024
+_LAYOUT_BIG = Text(zh="{name} 超过 64 KB，不像教室布局文件", en="{name} is over 64 KB: not a room layout")
+
+
+def save_layout(folder: Path, filename: str, data: bytes) -> Path:
+    """Check a room-layout YAML (the zones of the teacher camera's picture) and keep it as
+    ``layout.yaml`` in ``folder``; a bad one is an InputError naming the user's file."""
+    from lessonlens.media.layout import read_layout
+
+    if len(data) > MAX_LAYOUT:
+        raise InputError(_LAYOUT_BIG, name=filename)
+    path = folder / "layout.yaml"
+    path.write_bytes(data)
+    try:
+        read_layout(path)
+    except InputError as exc:
+        path.unlink(missing_ok=True)
+        raise InputError(Text(zh="{name}：{problem}", en="{name}: {problem}"), name=filename,
+                         problem=exc.message().replace(str(path), filename).removeprefix(filename + ": ")) from None
+    return path
+
+
 async def save_upload(platform: Platform, owner: Account, meta: UploadMeta,
-                      files: Sequence[tuple[str, Readable]]) -> str:
+                      files: Sequence[tuple[str, Readable]], layout: tuple[str, bytes] | None = None) -> str:
     """Store an upload as a new lesson of ``owner`` and queue its analysis; return the lesson id.
 
     Raises InputError (one line, nothing kept) for a missing, wrong-type or oversized file.
@@ -111,6 +136,7 @@ async def save_upload(platform: Platform, owner: Account, meta: UploadMeta,
             part.replace(folder / name)
             total += size
             media.append({"role": role, "file": name, "size": size, "type": kind})
+        layout_path = save_layout(folder, *layout) if layout else None
         lesson = LessonMeta(id=lesson_id, title=meta.title.strip()[:500], subject=meta.subject.strip()[:100],
                             grade=meta.grade.strip()[:100], teacher=(meta.teacher.strip() or owner.label)[:200],
                             school=owner.school, region=owner.region, date=date)
@@ -121,5 +147,6 @@ async def save_upload(platform: Platform, owner: Account, meta: UploadMeta,
         shutil.rmtree(folder, ignore_errors=True)
         raise
     sources = tuple(MediaSource(str(folder / str(m["file"])), ANALYSIS_ROLE[str(m["role"])]) for m in media)
-    platform.runner.submit(LessonSpec(lesson=lesson, media=sources, source=f"upload:{lesson_id}"))
+    platform.runner.submit(LessonSpec(lesson=lesson, media=sources, source=f"upload:{lesson_id}",
+                                      layout=str(layout_path) if layout_path else None))
     return lesson_id

@@ -17,7 +17,7 @@ from lessonlens.web.catalog import audit
 from lessonlens.web.media import ROLES
 from lessonlens.web.pages import lang_of, platform, render
 from lessonlens.web.texts import TEXTS
-from lessonlens.web.uploads import human_size, save_upload, upload_meta
+from lessonlens.web.uploads import MAX_LAYOUT, human_size, save_upload, upload_meta
 
 
 def _form(request: Request[Any, Any, Any], error: str = "", values: dict[str, str] | None = None,
@@ -47,8 +47,12 @@ async def upload(request: Request[Any, Any, Any]) -> Template | Redirect:
     values = {k: v for k, v in form.items() if isinstance(v, str)}
     files = [(role, f) for role in ROLES if isinstance(f := form.get(role), UploadFile)]
     meta = upload_meta(values)
+    layout_file = form.get("layout")
     try:
-        lesson_id = await save_upload(p, account, meta, files)
+        layout = None
+        if isinstance(layout_file, UploadFile) and layout_file.filename:
+            layout = (layout_file.filename, await layout_file.read(MAX_LAYOUT + 1))
+        lesson_id = await save_upload(p, account, meta, files, layout)
     except InputError as exc:
         return _form(request, exc.message(lang_of(request)), values, status_code=400)
     finally:
@@ -91,8 +95,11 @@ async def start_upload(request: Request[Any, Any, Any]) -> Response[Any]:
     try:
         files = [chunked.Announced(role=str(f["role"]), name=str(f["name"]), size=int(f["size"]))
                  for f in body.get("files", [])]
-        fields = {k: str(v) for k, v in body.items() if k != "files"}
-        upload_id = await anyio.to_thread.run_sync(chunked.start, p, account, upload_meta(fields), files)
+        fields = {k: str(v) for k, v in body.items() if k not in ("files", "layout")}
+        layout = body.get("layout")
+        layout_file = (str(layout["name"]), str(layout["text"]).encode("utf-8")) if layout else None
+        upload_id = await anyio.to_thread.run_sync(chunked.start, p, account, upload_meta(fields), files,
+                                                   layout_file)
     except InputError as exc:
         return _chunk_error(exc, lang_of(request), 400)
     except (KeyError, TypeError, ValueError, AttributeError):

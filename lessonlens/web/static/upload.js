@@ -45,8 +45,13 @@
         var field = form.querySelector("[name=" + name + "]");
         body[name] = field ? field.value : "";
       });
-      return fetch("/uploads", {method: "POST", headers: headers({"Content-Type": "application/json"}),
-                                body: JSON.stringify(body), credentials: "same-origin"}).then(json)
+      var layout = form.querySelector("input[type=file][name=layout]");
+      var text = layout && layout.files && layout.files[0] ? layout.files[0].text() : Promise.resolve(null);
+      return text.then(function (content) {
+        if (content !== null) { body.layout = {name: layout.files[0].name, text: content}; }
+        return fetch("/uploads", {method: "POST", headers: headers({"Content-Type": "application/json"}),
+                                  body: JSON.stringify(body), credentials: "same-origin"});
+      }).then(json)
         .then(function (made) {
           if (window.localStorage) { localStorage.setItem(key(files), made.id); }
           return {id: made.id, chunk: made.chunk, received: {}};
