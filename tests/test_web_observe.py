@@ -148,11 +148,16 @@ def test_blind_mode_hides_the_others_scores_in_pages_and_the_api(world: World) -
         for path in (f"/observe/{event_id}", f"/observe/{event_id}/results", f"/observe/{event_id}/score"):
             page = c.get(path)
             assert page.status_code == 200 and secret not in page.text, path
-        assert "背靠背" in c.get(f"/observe/{event_id}/results").text
+        hidden = c.get(f"/observe/{event_id}/results").text
+        assert "背靠背" in hidden
+        version = re.search(r'results\?v=([^"]+)"', hidden)
+        assert version  # polling with the version shown: nothing changed, nothing sent
+        assert c.get(f"/observe/{event_id}/results", params={"v": version.group(1)}).status_code == 204
         assert c.get(f"/observe/{event_id}/sheets/{RUBRIC}/csv").status_code == 403
         assert c.post(f"/observe/{event_id}/submit", data={"_csrf_token": csrf(c)},
                       follow_redirects=False).status_code == 303
-        assert secret in c.get(f"/observe/{event_id}/results").text  # submitted: now it shows
+        shown = c.get(f"/observe/{event_id}/results", params={"v": version.group(1)})
+        assert shown.status_code == 200 and secret in shown.text  # submitted: now it shows
     with client_for(world) as c:
         scores = c.get(f"/api/observe/{event_id}/scores", headers=headers["t2"]).json()
         assert any(s["comment"] == secret for s in scores["others"])

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import json
 import math
 import re
@@ -15,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import attrs
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from lessonlens.core.errors import InputError
@@ -267,6 +268,22 @@ def lesson_media(engine: Engine, lesson_id: str) -> list[dict[str, Any]]:
         listed = conn.scalar(select(WebLesson.media).where(WebLesson.id == lesson_id))
     found = json.loads(listed or "[]")
     return [m for m in found if isinstance(m, dict)]
+
+
+def version(engine: Engine, event: Event) -> str:
+    """A short tag that changes whenever what the aggregate shows may change (a submission, a later
+    edit of a submitted sheet, a note): the event page polls with it and gets 204 while it holds."""
+    done = sorted(event.facts.submitted)
+    if not done:
+        return "0"
+    with engine.connect() as conn:
+        scores = conn.execute(select(func.count(), func.max(ObserveScore.updated_at))
+                              .where(ObserveScore.event_id == event.id, ObserveScore.user_id.in_(done))).one()
+        notes = conn.execute(select(func.count(), func.max(ObserveNote.id), func.max(ObserveNote.t))
+                             .where(ObserveNote.event_id == event.id, ObserveNote.user_id.in_(done),
+                                    ObserveNote.deleted.is_(False))).one()
+    text = f"{done}|{tuple(scores)}|{tuple(notes)}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 # -- writing ------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import anyio.to_thread
 from litestar import Request, Response, Router, get, post, put
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException
-from litestar.params import Body, FromPath, JSONBody
+from litestar.params import Body, FromPath, FromQuery, JSONBody
 from litestar.response import Redirect, Stream, Template
 
 from lessonlens.core.errors import InputError
@@ -151,7 +151,11 @@ def _result_values(request: Request[Any, Any, Any], event: ev.Event) -> dict[str
         duration = max(length or 0.0, max(n["t"] for n in notes) + 1.0)
     n, total = _status(event)
     return {"event": event, "visible": visible, "sections": parts, "n_submitted": n, "n_invited": total,
-            "timeline_notes": notes, "duration": duration}
+            "timeline_notes": notes, "duration": duration, "version": _version(request, event, visible)}
+
+
+def _version(request: Request[Any, Any, Any], event: ev.Event, visible: bool) -> str:
+    return f"{'v' if visible else 'h'}{len(event.facts.submitted)}-{ev.version(platform(request).engine, event)}"
 
 
 @get("/observe/{event_id:int}", guards=[signed_in], sync_to_thread=True)
@@ -166,8 +170,11 @@ def event_page(request: Request[Any, Any, Any], event_id: FromPath[int]) -> Temp
 
 
 @get("/observe/{event_id:int}/results", guards=[signed_in], sync_to_thread=True)
-def results_fragment(request: Request[Any, Any, Any], event_id: FromPath[int]) -> Template:
+def results_fragment(request: Request[Any, Any, Any], event_id: FromPath[int], v: FromQuery[str] = "") -> Any:
+    """The live aggregate (htmx polls it); 204 while nothing changed since version ``v`` (cheap polling)."""
     event = _event(request, event_id)
+    if v and v == _version(request, event, may_observe(current(request), ObserveAction.SEE_SCORES, event.facts)):
+        return Response(b"", status_code=204)
     return render(request, "_observe_results.html.j2", **_result_values(request, event), formats=list(EXPORT_FORMATS))
 
 
