@@ -5,6 +5,8 @@
 
 Frames are composed from scikit-image's photos like the tests' classrooms (tests/vision_scenes.py).
 Each line: what runs, ms per call (median), calls in a typical 45-min lesson, projected seconds.
+The student detectors are also timed on real classroom frames (``../shared/data/real-classroom``,
+cctv-heads/test scaled to 1280x720) when that folder exists.
 """
 
 from __future__ import annotations
@@ -17,14 +19,17 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lessonlens.media.layout import DEFAULT_LAYOUT
 from lessonlens.media.vision import grey
-from lessonlens.plugins.detectors import board_ocr, student_faces, teacher_pose
+from lessonlens.plugins.detectors import board_ocr, student_faces, student_states, teacher_pose
 from tests.vision_scenes import board_frame, student_frame, teacher_frame
 
 INSTANTS = 450
+REAL = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "real-classroom"
 
 
 CPU: dict[float, float] = {}
@@ -42,6 +47,45 @@ def per_call(run: Callable[[], object], repeat: int) -> float:
     wall = statistics.median(times) * 1000
     CPU[wall] = statistics.median(cpu) * 1000
     return wall
+
+
+def real_frames(count: int = 8) -> list[np.ndarray]:
+    """Real classroom frames (cctv-heads/test, 30-60 students) scaled to 1280x720, when the set is here."""
+    import cv2
+
+    folder = REAL / "cctv-heads" / "test" / "images"
+    if not folder.is_dir():
+        return []
+    frames = []
+    for path in sorted(folder.iterdir())[:count]:
+        image = cv2.imread(str(path))[:, :, ::-1]
+        frames.append(np.ascontiguousarray(cv2.resize(image, (1280, 720), interpolation=cv2.INTER_AREA)))
+    return frames
+
+
+def real_student_rows(repeat: int) -> list[tuple[str, float, int]]:
+    """student-states (and, for comparison, student-faces read per frame) on real 1280x720 frames."""
+    frames = real_frames()
+    if not frames:
+        print(f"({REAL} not found: no real-frame figures)")
+        return []
+    rows = []
+    model = student_states.StateModel(threads=1)
+    found = [model(f) for f in frames]
+    heads = statistics.mean(len(h) for h, _ in found)
+    cycle = iter(range(10**9))
+    rows.append((f"student-states: model + decoding, real 1280x720 ({heads:.0f} heads), 1 thread",
+                 per_call(lambda: model(frames[next(cycle) % len(frames)]), repeat), INSTANTS))
+    model2 = student_states.StateModel(threads=2)
+    rows.append(("student-states: the same, 2 threads", per_call(lambda: model2(frames[next(cycle) % len(frames)]),
+                                                                  repeat), 0))
+    lesson = [found[i % len(found)] for i in range(INSTANTS)]
+    rows.append(("student-states: seat tracking + smoothing, 450 instants (per lesson)",
+                 per_call(lambda: student_states.track(lesson, model.settings), max(1, repeat // 5)), 1))
+    old = student_faces.StudentFacesDetector().frame_reader()
+    rows.append(("student-faces (before): seats + states on one real 1280x720 frame",
+                 per_call(lambda: old(frames[next(cycle) % len(frames)]), max(3, repeat // 3)), 0))
+    return rows
 
 
 def main() -> None:
@@ -79,6 +123,8 @@ def main() -> None:
     rows.append(("student-faces: grey, change tests, hand strips per frame", per_call(bookkeeping, repeat),
                  INSTANTS))
     finder.close()
+
+    rows += real_student_rows(repeat)
 
     read = board_ocr.rapidocr_reader()
     lines = ("第二章 一元二次方程", "x² + 2x - 3 = 0", "因式分解 (x+3)(x-1)=0", "Answer: x = 1 or x = -3")

@@ -16,6 +16,7 @@ from lessonlens.core.observations import (
     PoseObservation,
     PositionObservation,
     SpeechObservation,
+    StudentObservation,
 )
 from lessonlens.core.timeline import CodedTimeline
 from lessonlens.plugins.coders.platform9 import Platform9Coder
@@ -210,3 +211,22 @@ def test_question_detection(text: str, expected: bool) -> None:
 def test_facing_reads_keypoints() -> None:
     assert facing(pose(0, "class")) == ("class", False)
     assert facing(pose(0, "board", arm=True)) == ("board", True)
+
+
+def test_student_shares_count_the_per_student_states() -> None:
+    """Per-student states (student-states) are counted, not the cues' votes: a raised hand is
+    hand raising, standing answering, head down reading/writing; a phone or an unseen seat is none."""
+    def student(t: float, person: str, state: str, raised: bool = False, standing: bool = False) -> StudentObservation:
+        return StudentObservation(t=t, detector="student-states", person=person, state=state, hand_raised=raised,
+                                  standing=standing)
+
+    obs: list[Observation] = []
+    for i in range(3):
+        t = i * STEP
+        obs += lecture(t)  # its cues say 90 % listening
+        obs += [student(t, "s01", "front", raised=i == 1), student(t, "s02", "down"), student(t, "s03", "side"),
+                student(t, "s04", "front", standing=i == 2), student(t, "s05", "phone"), student(t, "s06", "")]
+    samples = coded(obs, 3).samples
+    assert samples[0].students == pytest.approx({"listening": 0.5, "reading_writing": 0.25, "peer_interaction": 0.25})
+    assert samples[1].students["hand_raising"] == pytest.approx(0.25)
+    assert samples[2].students["answering"] == pytest.approx(0.25)

@@ -72,6 +72,17 @@ def test_lesson_report_shows_metrics_mode_and_findings_with_seek_links(tmp_path:
     assert html.count('class="seek point"') >= 9 * 20
 
 
+def test_lesson_report_methods_note_shows_the_agreement_measured_on_real_frames(tmp_path: Path) -> None:
+    analysis = lesson_sample()
+    measured = {"reading_writing": {"f1": 0.84}, "hand_raising": {"f1": 0.61}, "answering": {"f1": None}}
+    analysis = attrs.evolve(analysis, provenance=attrs.evolve(analysis.provenance, reliability=measured))
+    html = lessonlens.report("lesson", tmp_path / "r.html", [analysis], lang="en").read_text(encoding="utf-8")
+    assert "evaluate-frames" in html and "F1 0.84" in html and "F1 0.61" in html
+    assert "not measured on real frames" in html
+    plain = lessonlens.report("lesson", tmp_path / "p.html", [lesson_sample()], lang="en").read_text(encoding="utf-8")
+    assert "evaluate-frames" not in plain  # hand-coded or older analyses: no note
+
+
 def test_rater_comment_with_markup_is_shown_as_text(tmp_path: Path) -> None:
     result = rubric_result(tmp_path, comment=ATTACK)
     html = lessonlens.report("rubric", tmp_path / "r.html", rubric_results=[result]).read_text(encoding="utf-8")

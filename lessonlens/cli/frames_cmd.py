@@ -91,7 +91,7 @@ def add_to(app: typer.Typer) -> None:
         labels: Annotated[str, typer.Option("--labels", help="标注格式 yolo|coco / label format.")] = "yolo",
         classes: Annotated[str | None, typer.Option(
             "--classes", help="类别映射 YAML 或内置名称 / class map YAML or a shipped name.")] = None,
-        detector: Annotated[str, typer.Option("--detector", help="学生检测器 / student detector.")] = "student-faces",
+        detector: Annotated[str, typer.Option("--detector", help="学生检测器 / student detector.")] = "student-states",
         prior_from: Annotated[Path | None, typer.Option(
             "--prior-from", help="拟合常数先验的训练集目录 / train split for the constant prior.")] = None,
         as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出 / print JSON.")] = False,

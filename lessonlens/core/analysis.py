@@ -23,6 +23,8 @@ class Provenance:
     metrics: tuple[str, ...] = ()
     rules: tuple[str, ...] = ()
     options: dict[str, str] = attrs.field(factory=dict)
+    #: per behaviour, the agreement its detector reached on real labelled frames (``evaluate-frames``)
+    reliability: dict[str, dict[str, float | None]] = attrs.field(factory=dict)
 
 
 @attrs.frozen

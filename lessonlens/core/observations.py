@@ -64,6 +64,19 @@ class FaceObservation(Observation):
 
 
 @attrs.frozen(kw_only=True)
+class StudentObservation(Observation):
+    """One student (a seat, ``person``) at one instant: the head's ``state`` (``front`` looking up,
+    ``down``, ``side`` turned / looking around, ``phone``; ``""`` not seen), a raised hand, standing."""
+
+    kind: ClassVar[str] = "student"
+    person: str = ""
+    box: Box | None = None
+    state: str = ""
+    hand_raised: bool = False
+    standing: bool = False
+
+
+@attrs.frozen(kw_only=True)
 class PositionObservation(Observation):
     """Where the teacher stands: frame position and the room zone it falls in (``podium``, ``aisle`` ...)."""
 
@@ -120,6 +133,6 @@ class GenericObservation(Observation):
 
 OBSERVATION_KINDS: dict[str, type[Observation]] = {
     cls.kind: cls
-    for cls in (PoseObservation, FaceObservation, PositionObservation, BoardTextObservation,
+    for cls in (PoseObservation, FaceObservation, StudentObservation, PositionObservation, BoardTextObservation,
                 SpeechObservation, BehaviourCue)
 }

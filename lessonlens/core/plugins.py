@@ -32,6 +32,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "lessonlens.plugins.detectors.teacher_pose",
     "lessonlens.plugins.detectors.student_faces",
     "lessonlens.plugins.detectors.student_pose",
+    "lessonlens.plugins.detectors.student_states",
     "lessonlens.plugins.detectors.board_ocr",
     "lessonlens.plugins.detectors.speech",
     "lessonlens.plugins.detectors.asr",

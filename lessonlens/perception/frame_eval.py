@@ -405,11 +405,13 @@ def train_split_of(folder: Path) -> Path | None:
 
 def evaluate_frames(folder: str | Path, reader: FrameReader, reader_name: str, labels: str = "yolo",
                     classes: ClassMap | None = None, prior_from: str | Path | None = None,
-                    progress: Callable[[int, int], None] | None = None) -> FrameEvaluation:
+                    progress: Callable[[int, int], None] | None = None,
+                    load: Callable[[Path], Image] = read_rgb) -> FrameEvaluation:
     """Run ``reader`` on every labelled frame in ``folder`` and measure it (see the module docstring).
 
     ``prior_from``: the labelled frames (a train split) the constant-prior baseline is fitted on;
     by default the set's ``train`` folder beside a ``valid``/``test`` folder, else no baseline.
+    ``load`` reads a frame (RGB); a caller trying many settings can keep the frames in memory.
     """
     folder = Path(folder)
     classes = classes or guess_class_map(folder)
@@ -419,7 +421,7 @@ def evaluate_frames(folder: str | Path, reader: FrameReader, reader_name: str, l
                           and classes.box == "head" else ({}, 0))
     results = []
     for done, frame in enumerate(frames, start=1):
-        image = read_rgb(frame.path)
+        image = load(frame.path)
         wall, cpu = time.perf_counter(), time.process_time()
         readings = reader(image)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu

@@ -240,7 +240,8 @@ def analyze(
         unavailable=tuple(unavailable),
         provenance=Provenance(lessonlens=__version__, created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                               detectors=tuple(r.name for r in runs if not r.skipped), coder=coder,
-                              metrics=tuple(sorted(manager.registry.metrics)), options=options),
+                              metrics=tuple(sorted(manager.registry.metrics)), options=options,
+                              reliability=reliability(manager, runs)),
     )
     if diagnose:
         analysis = _diagnosed(analysis, progress)
@@ -259,6 +260,19 @@ def _lesson(lesson: LessonMeta | str | Path | None, sources: Sequence[MediaSourc
         return read_lesson_meta(lesson)
     first = Path(sources[0].path)
     return LessonMeta(id=f"{first.stem}-{file_fingerprint(first)[:8]}")
+
+
+def reliability(manager: PluginManager, runs: Sequence[DetectorRun]) -> dict[str, dict[str, float | None]]:
+    """Per behaviour, the agreement measured on real frames by the detectors that ran (those that say)."""
+    out: dict[str, dict[str, float | None]] = {}
+    for run in runs:
+        if run.skipped:
+            continue
+        measured = getattr(manager.detector(run.name), "reliability", None)
+        for behaviour, figures in (measured() if callable(measured) else {}).items():
+            out[behaviour] = {k: (None if v is None else float(v)) for k, v in figures.items()
+                              if v is None or isinstance(v, int | float)}
+    return out
 
 
 def _coverage(sources: Sequence[MediaSource], total: float, interval: float, warning: Warn) -> list[str]:

@@ -44,12 +44,16 @@ from lessonlens.core.observations import (
     PoseObservation,
     PositionObservation,
     SpeechObservation,
+    StudentObservation,
 )
 from lessonlens.core.timeline import STUDENT_BEHAVIOURS, TEACHER_BEHAVIOURS, CodedSample, Evidence
 from lessonlens.plugin import runs
 
 Floats = npt.NDArray[np.float64]
-LOW_LEVEL = (PoseObservation, PositionObservation, BoardTextObservation, SpeechObservation, FaceObservation)
+LOW_LEVEL = (PoseObservation, PositionObservation, BoardTextObservation, SpeechObservation, FaceObservation,
+             StudentObservation)
+#: A student's platform-9 behaviour from the head state (standing and a raised hand come first).
+BEHAVIOUR_OF_HEAD = {"front": "listening", "down": "reading_writing", "side": "peer_interaction"}
 #: Names in ``CodeRequest.unavailable`` that mean the audio (speech) signals are unknown.
 SPEECH_SIGNALS = frozenset({"speech", "audio", "asr", "voice", "speaker"})
 
@@ -388,6 +392,38 @@ def _cue_votes(samples: Sequence[CodedSample]) -> tuple[Floats, Floats]:
     return votes, shares
 
 
+def student_behaviour(obs: StudentObservation) -> str | None:
+    """One student's behaviour: standing answers, a raised hand, else the head's state (phone: none)."""
+    if not obs.state:
+        return None
+    if obs.standing:
+        return "answering"
+    if obs.hand_raised:
+        return "hand_raising"
+    return BEHAVIOUR_OF_HEAD.get(obs.state)
+
+
+def state_shares(request: CodeRequest) -> Floats | None:
+    """(instants, 5) shares counted from per-student observations at each instant (the seats seen
+    there), rows of NaN where no student was seen; None when there are no such observations."""
+    students = [o for o in request.observations if isinstance(o, StudentObservation)]
+    if not students:
+        return None
+    instants = np.asarray(request.instants, dtype=np.float64)
+    counts = np.zeros((len(instants), len(STUDENT_BEHAVIOURS)))
+    for obs in students:
+        behaviour = student_behaviour(obs)
+        if behaviour is None or not len(instants):
+            continue
+        i = int(np.argmin(np.abs(instants - obs.t)))
+        if abs(instants[i] - obs.t) <= request.interval / 2:
+            counts[i, STUDENT_BEHAVIOURS.index(behaviour)] += 1
+    totals = counts.sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out: Floats = np.where(totals > 0, counts / totals, np.nan)
+    return out
+
+
 def student_shares(windows: Sequence[_Window], cue_shares: Floats, speech_known: bool,
                    settings: FusionSettings) -> Floats:
     """(instants, 5) shares (rows of NaN where unknown), audio-adjusted.
@@ -442,6 +478,9 @@ def fuse(request: CodeRequest, samples: Sequence[CodedSample],
     board_known = any(isinstance(o, BoardTextObservation) for o in request.observations)
     windows = _windows(request)
     votes, cue_shares = _cue_votes(samples)
+    seen = state_shares(request)
+    if seen is not None:  # per-student states: count them, instead of the cues' votes
+        cue_shares = seen
     students = student_shares(windows, cue_shares, speech_known, settings)
     scores = teacher_scores(windows, students, votes, speech_known, board_known, request.interval,
                             settings.weights)

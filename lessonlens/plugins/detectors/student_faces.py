@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 import numpy as np
@@ -344,6 +344,7 @@ class StudentFacesDetector(Detector):
     ``sampling`` (``exact`` or ``keyframe``)."""
 
     name = NAME
+    by_default: ClassVar[bool] = False  # student-states reads real classrooms; this one only the synthetic ones
     roles = (MediaRole.STUDENTS,)
     emits = ("face", "behaviour")
     description = Text(zh="学生头部状态与行为占比（mediapipe 人脸 + OpenCV 侧脸）",

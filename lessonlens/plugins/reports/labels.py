@@ -110,6 +110,13 @@ UI: dict[str, Text] = {
     "not_measured": Text(zh="未测量", en="not measured"),
     "unavailable": Text(zh="未能观测：{items}（图表中显示为“未测量”，而不是 0）",
                         en="Not observed: {items} (shown as “not measured”, not as 0)"),
+    "reliability": Text(zh="方法说明：学生行为由模型逐帧读取；在真实课堂带标注画面上的一致性"
+                           "（lessonlens evaluate-frames，测试集）：{items}。一致性低的行为占比只宜作粗略参考。",
+                        en="Methods: student behaviour is read frame by frame by a model; its agreement on labelled "
+                           "real classroom frames (lessonlens evaluate-frames, test splits): {items}. Treat the "
+                           "shares of behaviours with low agreement as rough."),
+    "reliability_f1": Text(zh="{behaviour} F1 {f1:.2f}", en="{behaviour} F1 {f1:.2f}"),
+    "reliability_none": Text(zh="{behaviour} 未在真实画面上测量", en="{behaviour} not measured on real frames"),
     "generated": Text(zh="由 lessonlens {version} 生成", en="Made with lessonlens {version}"),
     "maximum": Text(zh="最大", en="max"),
     "minimum": Text(zh="最小", en="min"),

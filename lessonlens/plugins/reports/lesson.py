@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from lessonlens.core.analysis import Analysis
@@ -35,6 +36,17 @@ def metric_cards(analysis: Analysis, lang: str) -> list[dict[str, str]]:
     assert metrics is not None
     return [{"id": k, "label": metric_label(k, lang), "value": format_metric(k, metrics.scalars.get(k), lang)}
             for k in KEY_METRICS if k in metrics.scalars]
+
+
+def reliability_note(measured: Mapping[str, Mapping[str, float | None]], names: Mapping[str, str], lang: str) -> str:
+    """The methods note: each behaviour's F1 on real labelled frames, or that it was not measured."""
+    items = []
+    for behaviour, figures in measured.items():
+        label = names.get(behaviour, behaviour)
+        f1 = figures.get("f1")
+        items.append(ui("reliability_none", lang, behaviour=label) if f1 is None
+                     else ui("reliability_f1", lang, behaviour=label, f1=f1))
+    return ui("reliability", lang, items=("；" if lang.startswith("zh") else "; ").join(items)) if items else ""
 
 
 def lesson_report(job: ReportJob, output: Path) -> Report:
@@ -72,6 +84,7 @@ def lesson_report(job: ReportJob, output: Path) -> Report:
         "episodes": [{"label": names[b], "count": metrics.episodes[b].count, "total": metrics.episodes[b].total,
                       "longest": metrics.episodes[b].longest} for b in names if b in metrics.episodes],
         "unavailable": ", ".join(names.get(u, u) for u in unavailable),
+        "reliability": reliability_note(analysis.provenance.reliability, names, lang),
         "charts_heading": ui("charts" if metrics.scheme == "platform-9" else "charts_any", lang),
     }
     return Report(kind="lesson", template="lesson.html.j2", lang=lang, title=title, context=context,

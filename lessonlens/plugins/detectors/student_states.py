@@ -1,0 +1,494 @@
+"""Students from the student camera, read per frame by a small learned model, tracked by seat.
+
+1. *Per frame*: ``models/student_states.onnx`` (a ~320k-parameter CenterNet-style network, trained by
+   ``scripts/train_student_states.py`` on the ``train`` splits of two real CC BY 4.0 sets and on
+   lessonlens's synthetic classroom; see ``models/NOTICE.md``) runs on the frame scaled to 768 px:
+   a heatmap of head centres (every student, head up or down: a face detector misses bowed heads)
+   with each head's size and state (``down`` reading/writing, ``side`` looking around / turned,
+   ``phone``, ``front`` looking up), and a heatmap of raised hands (including the forearm upright
+   beside the head with the elbow on the desk). A raised hand belongs to the nearest head beside
+   or below it. One onnxruntime call per frame.
+2. *Seats*: heads found at the same place across the lesson's instants are a seat; a head well
+   above a seat that is empty at that instant is that student standing (answering).
+3. *Smoothing without inventing*: a seat's state probabilities are blended with its neighbours'
+   instants (a clear one-instant state stands); a hand counts as raised when its score passes the
+   threshold, or a lower one with a raised neighbour instant; a seat not seen at one instant takes
+   its neighbours' state only when both agree, else it is unknown (left out of the shares).
+
+Thresholds were chosen on the sets' ``valid`` splits and are kept in ``models/student_states.json``
+with the agreement measured on their ``test`` splits (``lessonlens evaluate-frames``), which every
+analysis records (``reliability``) so a report can say how far each share can be trusted.
+Emits per seat and instant a :class:`StudentObservation` (its state, hand, standing) and a
+:class:`FaceObservation` (gaze), and per instant a student :class:`BehaviourCue` per behaviour.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from lessonlens.core.errors import PluginError
+from lessonlens.core.extensions import Detector, DetectRequest
+from lessonlens.core.hookspecs import hookimpl
+from lessonlens.core.i18n import Text
+from lessonlens.core.lesson import MediaRole
+from lessonlens.core.observations import BehaviourCue, Box, FaceObservation, Observation, StudentObservation
+from lessonlens.core.readings import StudentReading
+from lessonlens.media import MediaUnavailable, frames_at
+from lessonlens.media.vision import MISSING_MODEL, Image, require
+
+NAME = "student-states"
+MODELS = Path(__file__).with_name("models")
+MODEL_FILE = MODELS / "student_states.onnx"
+HEADS_FILE = MODELS / "student_heads.onnx"
+SETTINGS_FILE = MODELS / "student_states.json"
+STATE_ORDER = ("down", "side", "phone", "front")  # the model's state logits
+Floats = npt.NDArray[np.float32]
+_NO_STUDENTS = Text(zh="学生机位画面中找不到学生，学生行为未能观测",
+                    en="no student is visible in the students camera: their behaviour is not observed")
+
+#: What a student in each state is doing (SPEC.md section 2 student behaviours); phone is none of them.
+BEHAVIOUR_OF_STATE: dict[str, str] = {
+    "front": "listening", "down": "reading_writing", "side": "peer_interaction",
+}
+
+
+@attrs.frozen
+class Settings:
+    """Decoding thresholds (chosen on the valid splits) and the model's input width."""
+
+    width: int = 768
+    head: float = 0.3
+    hand: float = 0.3
+    state_bias: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)  # added to the state logits
+
+
+@cache
+def shipped_settings() -> tuple[Settings, dict[str, Any]]:
+    """The shipped thresholds and the reliability measured on the real test splits."""
+    if not SETTINGS_FILE.is_file():
+        return Settings(), {}
+    data = json.loads(SETTINGS_FILE.read_text(encoding="utf-8"))
+    known = {f.name for f in attrs.fields(Settings)}
+    values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v
+                              for k, v in data.get("settings", {}).items() if k in known}
+    return Settings(**values), dict(data.get("reliability", {}))
+
+
+@cache
+def model_digest() -> str:
+    """A short hash of the shipped models (a retrained model never serves cached observations)."""
+    digest = hashlib.sha256()
+    for file in (MODEL_FILE, HEADS_FILE):
+        digest.update(file.read_bytes() if file.is_file() else b"-")
+    return digest.hexdigest()[:16]
+
+
+@attrs.frozen
+class Head:
+    x: float  # centre, pixels of the original frame
+    y: float
+    w: float
+    h: float
+    score: float
+    probs: tuple[float, float, float, float]  # STATE_ORDER
+
+    @property
+    def state(self) -> str:
+        return STATE_ORDER[int(np.argmax(self.probs))]
+
+    @property
+    def box(self) -> tuple[float, float, float, float]:
+        return self.x - self.w / 2, self.y - self.h / 2, self.w, self.h
+
+
+@attrs.frozen
+class Hand:
+    x: float
+    y: float
+    w: float
+    h: float
+    score: float
+
+    @property
+    def box(self) -> tuple[float, float, float, float]:
+        return self.x - self.w / 2, self.y - self.h / 2, self.w, self.h
+
+
+@attrs.frozen
+class Maps:
+    """The network's output for one frame, with the scaled frame it read and the frame-to-input scale."""
+
+    heat: Floats
+    state: Floats
+    size: Floats
+    scale: float
+    small: Image
+
+
+class StateModel:
+    """The ONNX models with their decoding: heads (with states) and raised hands in one RGB frame.
+
+    The frame network finds heads and hands; where the head-state classifier ships
+    (``models/student_heads.onnx``), it reads each head's state from the head's region instead of
+    the frame network's state map.
+    """
+
+    def __init__(self, path: str | Path | None = None, settings: Settings | None = None, threads: int = 1,
+                 heads_path: str | Path | None = None) -> None:
+        ort = require("onnxruntime", NAME, "onnxruntime", "vision")
+        self.cv2 = require("cv2", NAME, "opencv-python-headless<5", "vision")
+        file = Path(path) if path else MODEL_FILE
+        if not file.is_file():
+            raise PluginError(MISSING_MODEL, path=file, detector=NAME, package="lessonlens")
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        self.session = ort.InferenceSession(str(file), options, providers=["CPUExecutionProvider"])
+        heads_file = Path(heads_path) if heads_path else HEADS_FILE
+        self.classifier = (ort.InferenceSession(str(heads_file), options, providers=["CPUExecutionProvider"])
+                           if heads_file.is_file() else None)
+        self.settings = settings or shipped_settings()[0]
+
+    def maps(self, rgb: Image) -> Maps:
+        """The frame network's maps for a frame."""
+        width = self.settings.width
+        scale = width / rgb.shape[1]
+        height = round(rgb.shape[0] * scale)
+        small = rgb if rgb.shape[1] == width else self.cv2.resize(rgb, (width, height),
+                                                                  interpolation=self.cv2.INTER_AREA)
+        padded = np.zeros((1, 3, -(-height // 32) * 32, -(-width // 32) * 32), np.float32)
+        padded[0, :, :height, :width] = small.transpose(2, 0, 1) * np.float32(1 / 255)
+        heat, state, size = self.session.run(None, {"image": padded})
+        return Maps(heat[0], state[0], size[0], scale, small)
+
+    def read(self, maps: Maps) -> tuple[list[Head], list[Hand]]:
+        """Heads and hands from the maps; each head's state from the classifier where it ships."""
+        heads, hands = decode(self.cv2, maps.heat, maps.state, maps.size, maps.scale, self.settings)
+        if self.classifier is None or not heads:
+            return heads, hands
+        s = maps.scale
+        crops = np.stack([head_region(self.cv2, maps.small, h.x * s, h.y * s, h.w * s, h.h * s) for h in heads])
+        logits = self.classifier.run(None, {"crops": crops.transpose(0, 3, 1, 2).astype(np.float32) / 255})[0]
+        logits = logits + np.asarray(self.settings.state_bias, np.float32)
+        probs = np.exp(logits - logits.max(axis=1, keepdims=True))
+        probs /= probs.sum(axis=1, keepdims=True)
+        return [attrs.evolve(h, probs=(float(p[0]), float(p[1]), float(p[2]), float(p[3])))
+                for h, p in zip(heads, probs, strict=True)], hands
+
+    def __call__(self, rgb: Image) -> tuple[list[Head], list[Hand]]:
+        return self.read(self.maps(rgb))
+
+
+def decode(cv2: Any, heat: Floats, state: Floats, size: Floats, scale: float, settings: Settings
+           ) -> tuple[list[Head], list[Hand]]:
+    """Heads (peaks of the head map, with size and state probabilities) and raised hands (peaks of
+    the hand map at 0.7 of its threshold: the seat tracking's lower bar), in frame pixels."""
+    bias = np.asarray(settings.state_bias, np.float32)
+    heads = []
+    for y, x, score in _peaks(cv2, heat[0], settings.head):
+        logits = state[:, y, x] + bias
+        probs = np.exp(logits - logits.max())
+        probs /= probs.sum()
+        w, h = np.exp(size[:, y, x]) / scale
+        heads.append(Head((x + 0.5) * 4 / scale, (y + 0.5) * 4 / scale, float(w), float(h), score,
+                          (float(probs[0]), float(probs[1]), float(probs[2]), float(probs[3]))))
+    hands = []
+    for y, x, score in _peaks(cv2, heat[1], settings.hand * 0.7):
+        w, h = np.exp(size[:, y, x]) / scale
+        hands.append(Hand((x + 0.5) * 4 / scale, (y + 0.5) * 4 / scale, float(w), float(h), score))
+    return heads, hands
+
+
+HEAD_CROP = (32, 40)  # width, height of the head-state classifier's input
+
+
+def head_region(cv2: Any, image: Image, x: float, y: float, w: float, h: float) -> Image:
+    """One head's region for the state classifier: 1.6 head widths across, from 0.7 head heights
+    above its centre to 1.3 below (hands and a phone below the face), scaled to HEAD_CROP (RGB)."""
+    x0, x1 = x - 0.8 * w, x + 0.8 * w
+    y0, y1 = y - 0.7 * h, y + 1.3 * h
+    matrix = np.array([[HEAD_CROP[0] / (x1 - x0), 0, -x0 * HEAD_CROP[0] / (x1 - x0)],
+                       [0, HEAD_CROP[1] / (y1 - y0), -y0 * HEAD_CROP[1] / (y1 - y0)]], np.float32)
+    crop: Image = cv2.warpAffine(image, matrix, HEAD_CROP, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return crop
+
+
+def _peaks(cv2: Any, heat: Floats, threshold: float) -> list[tuple[int, int, float]]:
+    """Local maxima (3x3) of a heatmap at or above ``threshold``: (row, column, score)."""
+    peak = cv2.dilate(heat, np.ones((3, 3), np.uint8))
+    ys, xs = np.nonzero((heat >= peak) & (heat >= threshold))
+    return [(int(y), int(x), float(heat[y, x])) for y, x in zip(ys, xs, strict=True)]
+
+
+def owner(hand: Hand, heads: Sequence[Head]) -> int | None:
+    """The head a raised hand belongs to: beside or above it (a forearm upright beside the head), nearest."""
+    best, best_d = None, np.inf
+    for i, head in enumerate(heads):
+        dx, dy = (hand.x - head.x) / head.w, (hand.y - head.y) / head.h
+        if abs(dx) <= 2.2 and -3.0 <= dy <= 0.8:
+            d = float(np.hypot(dx, 0.6 * dy))
+            if d < best_d:
+                best, best_d = i, d
+    return best
+
+
+def readings(heads: Sequence[Head], hands: Sequence[Hand], hand_threshold: float) -> list[StudentReading]:
+    """One frame's students: each head with its state and its raised hand, plus raised hands whose
+    student's head was not found."""
+    raised: dict[int, Hand] = {}
+    orphans = []
+    for hand in hands:
+        if hand.score < hand_threshold:
+            continue
+        i = owner(hand, heads)
+        if i is None:
+            orphans.append(hand)
+        elif i not in raised or raised[i].score < hand.score:
+            raised[i] = hand
+    out = [StudentReading(h.box, h.state, raised=i in raised, hand=raised[i].box if i in raised else None,
+                          score=h.score) for i, h in enumerate(heads)]
+    out += [StudentReading(hand.box, None, raised=True, hand=hand.box, score=hand.score) for hand in orphans]
+    return out
+
+
+@attrs.frozen
+class Seat:
+    x: float
+    y: float
+    size: float
+    support: int
+
+
+def find_seats(frames: Sequence[Sequence[Head]], min_support: int) -> list[Seat]:
+    """Places where heads were found in at least ``min_support`` instants, back row first."""
+    points = sorted(((h.x, h.y, h.w) for heads in frames for h in heads), key=lambda p: -p[2])
+    clusters: list[list[tuple[float, float, float]]] = []
+    centres: list[tuple[float, float, float]] = []
+    for px, py, size in points:
+        for k, (cx, cy, cs) in enumerate(centres):
+            if abs(px - cx) < 0.5 * cs and abs(py - cy) < 0.5 * cs:
+                clusters[k].append((px, py, size))
+                break
+        else:
+            clusters.append([(px, py, size)])
+            centres.append((px, py, size))
+    seats = []
+    for cluster in clusters:
+        if len(cluster) >= min_support:
+            arr = np.array(cluster)
+            # the lower positions: a student standing at some instants is seated at the others
+            seats.append(Seat(float(np.median(arr[:, 0])), float(np.percentile(arr[:, 1], 75)),
+                              float(np.median(arr[:, 2])), len(cluster)))
+    seats.sort(key=lambda s: (s.y, s.x))
+    return seats
+
+
+@attrs.frozen
+class SeatReading:
+    """One seat at one instant after tracking and smoothing (state "" = not seen)."""
+
+    state: str
+    raised: bool
+    standing: bool
+    box: tuple[float, float, float, float] | None
+    confidence: float
+
+
+def _assign(seats: Sequence[Seat], heads: Sequence[Head]) -> tuple[list[int | None], list[int]]:
+    """Each seat's head at one instant (nearest within half a seat size) and the heads left over."""
+    candidates = sorted((np.hypot(h.x - s.x, h.y - s.y) / s.size, i, j)
+                        for i, s in enumerate(seats) for j, h in enumerate(heads)
+                        if abs(h.x - s.x) < 0.6 * s.size and abs(h.y - s.y) < 0.6 * s.size)
+    of_seat: list[int | None] = [None] * len(seats)
+    used: set[int] = set()
+    for _, i, j in candidates:
+        if of_seat[i] is None and j not in used:
+            of_seat[i] = j
+            used.add(j)
+    return of_seat, [j for j in range(len(heads)) if j not in used]
+
+
+def track(frames: Sequence[tuple[list[Head], list[Hand]]], settings: Settings,
+          min_support: int | None = None) -> tuple[list[Seat], list[list[SeatReading]]]:
+    """Seats over the lesson and each seat's smoothed reading per instant (see the module docstring)."""
+    n = len(frames)
+    # a seat is a place seen at a fifth of the instants (at least twice: a standing head is not a seat)
+    support = min_support if min_support is not None else max(1 if n < 3 else 2, round(0.2 * n))
+    seats = find_seats([heads for heads, _ in frames], support)
+    k = len(seats)
+    probs = np.full((n, k, 4), np.nan)
+    hand_score = np.zeros((n, k))
+    hand_box: dict[tuple[int, int], tuple[float, float, float, float]] = {}
+    standing = np.zeros((n, k), dtype=bool)
+    boxes: dict[tuple[int, int], tuple[float, float, float, float]] = {}
+    for t, (heads, hands) in enumerate(frames):
+        of_seat, left = _assign(seats, heads)
+        for i, j in enumerate(of_seat):
+            if j is not None:
+                probs[t, i] = heads[j].probs
+                boxes[t, i] = heads[j].box
+        for j in left:  # a head well above an empty seat: that student standing
+            h = heads[j]
+            for i, seat in enumerate(seats):
+                if of_seat[i] is None and abs(h.x - seat.x) < 0.5 * seat.size and \
+                        -2.2 * seat.size < h.y - seat.y < -0.6 * seat.size and h.w > 0.85 * seat.size:
+                    standing[t, i] = True
+                    probs[t, i] = h.probs
+                    boxes[t, i] = h.box
+                    break
+        for hand in hands:
+            at = _seat_of_hand(hand, seats)
+            if at is not None and hand.score > hand_score[t, at]:
+                hand_score[t, at] = hand.score
+                hand_box[t, at] = hand.box
+    seen = ~np.isnan(probs[:, :, 0])
+    smooth = probs.copy()
+    for t in range(n):  # blend with the neighbouring instants' readings where seen
+        total = np.where(seen[t][:, None], probs[t] * 0.6, 0.0)
+        weight = np.where(seen[t], 0.6, 0.0)
+        for u in (t - 1, t + 1):
+            if 0 <= u < n:
+                total += np.where(seen[u][:, None], np.nan_to_num(probs[u]) * 0.2, 0.0)
+                weight += np.where(seen[u], 0.2, 0.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            smooth[t] = np.where(seen[t][:, None], total / weight[:, None], np.nan)
+    high, low = settings.hand, 0.7 * settings.hand
+    above = hand_score >= low
+    near = np.zeros_like(above)
+    near[1:] |= above[:-1]
+    near[:-1] |= above[1:]
+    raised = (hand_score >= high) | (above & near)
+    out: list[list[SeatReading]] = []
+    for t in range(n):
+        row = []
+        for i in range(k):
+            if seen[t, i]:
+                p = smooth[t, i]
+                state = STATE_ORDER[int(np.argmax(p))]
+                row.append(SeatReading(state, bool(raised[t, i]), bool(standing[t, i]), boxes[t, i],
+                                       round(float(np.max(p)), 3)))
+                continue
+            before = _state_at(smooth, seen, t - 1, i)
+            after = _state_at(smooth, seen, t + 1, i)
+            state = before if before and before == after else ""
+            row.append(SeatReading(state, bool(raised[t, i]) and bool(state), False, None, 0.4 if state else 0.0))
+        out.append(row)
+    return seats, out
+
+
+def _state_at(smooth: npt.NDArray[np.float64], seen: npt.NDArray[np.bool_], t: int, i: int) -> str:
+    if 0 <= t < len(smooth) and seen[t, i]:
+        return STATE_ORDER[int(np.argmax(smooth[t, i]))]
+    return ""
+
+
+def _seat_of_hand(hand: Hand, seats: Sequence[Seat]) -> int | None:
+    heads = [Head(s.x, s.y, s.size, s.size, 1.0, (0.0, 0.0, 0.0, 1.0)) for s in seats]
+    return owner(hand, heads)
+
+
+def observations_at(t: float, seats: Sequence[Seat], row: Sequence[SeatReading], frame_size: tuple[int, int],
+                    source: str = "") -> list[Observation]:
+    """Per-seat student and face observations, and the class's behaviour shares, at one instant."""
+    width, height = frame_size
+    found: list[Observation] = []
+    counts: dict[str, list[float]] = {}
+    for index, (seat, reading) in enumerate(zip(seats, row, strict=True)):
+        x, y, w, h = reading.box or (seat.x - seat.size / 2, seat.y - seat.size / 2, seat.size, seat.size)
+        box = Box(round(x / width, 4), round(y / height, 4), round(w / width, 4), round(h / height, 4))
+        person = f"s{index + 1:02d}"
+        found.append(StudentObservation(t=t, source=source, detector=NAME, confidence=reading.confidence,
+                                        person=person, box=box, state=reading.state,
+                                        hand_raised=reading.raised, standing=reading.standing))
+        if reading.state:
+            gaze = {"phone": "down"}.get(reading.state, reading.state)
+            found.append(FaceObservation(t=t, source=source, detector=NAME, confidence=reading.confidence,
+                                         person=person, box=box, gaze=gaze,
+                                         pitch=45.0 if gaze == "down" else None,
+                                         yaw=60.0 if gaze == "side" else None))
+            behaviour = student_behaviour(reading.state, reading.raised, reading.standing)
+            counts.setdefault(behaviour or "", []).append(reading.confidence)
+    total = sum(len(v) for v in counts.values())
+    for behaviour, confidences in sorted(counts.items()):
+        if behaviour:
+            found.append(BehaviourCue(t=t, source=source, detector=NAME, actor="students", behaviour=behaviour,
+                                      share=round(len(confidences) / total, 4),
+                                      confidence=round(float(np.mean(confidences)), 3)))
+    return found
+
+
+def student_behaviour(state: str, raised: bool, standing: bool) -> str | None:
+    """The platform-9 behaviour of one student: standing answers, a raised hand, else by head state."""
+    if standing:
+        return "answering"
+    if raised:
+        return "hand_raising"
+    return BEHAVIOUR_OF_STATE.get(state)
+
+
+class StudentStatesDetector(Detector):
+    """Options: ``model_path`` (another ONNX file of the same form), ``threads`` (onnxruntime threads)."""
+
+    name = NAME
+    roles = (MediaRole.STUDENTS,)
+    emits = ("student", "face", "behaviour")
+    description = Text(zh="学生状态（低头/抬头/张望/手机/举手/起立，真实课堂训练的小模型，按座位跟踪）",
+                       en="Student states (head down/up, looking around, phone, raised hand, standing; "
+                          "a small model trained on real classrooms, tracked by seat)")
+
+    def __init__(self, model_path: str | None = None, threads: int = 1) -> None:
+        self.model_path = model_path
+        self.threads = threads
+
+    def fingerprint(self) -> str:
+        settings = shipped_settings()[0]
+        return f"{NAME}/1:{self.model_path}:{model_digest()}:{attrs.astuple(settings)}"
+
+    def reliability(self) -> dict[str, Any]:
+        """Agreement measured on real labelled frames (the sets' test splits), per state."""
+        return shipped_settings()[1]
+
+    def frame_reader(self) -> Callable[[Image], list[StudentReading]]:
+        model = StateModel(self.model_path, threads=self.threads)
+
+        def read(rgb: Image) -> list[StudentReading]:
+            heads, hands = model(rgb)
+            return readings(heads, hands, model.settings.hand)
+
+        return read
+
+    def detect(self, request: DetectRequest) -> Iterator[Observation]:
+        options: Mapping[str, Any] = request.options
+        model = StateModel(options.get("model_path", self.model_path), threads=int(options.get("threads",
+                                                                                               self.threads)))
+        media = request.media[0]
+        times: list[float] = []
+        frames: list[tuple[list[Head], list[Hand]]] = []
+        size = (0, 0)
+        total = len(request.instants)
+        for done, (t, rgb) in enumerate(frames_at(media.path, request.instants, media.offset,
+                                                  size=model.settings.width), start=1):
+            size = (rgb.shape[1], rgb.shape[0])
+            times.append(t)
+            frames.append(model(rgb))
+            if request.progress is not None:
+                request.progress(done, total)
+        seats, rows = track(frames, model.settings)
+        if frames and not seats:  # nobody to read: the students' behaviour is not observed, never "0 %"
+            raise MediaUnavailable(_NO_STUDENTS, path=media.path)
+        for t, row in zip(times, rows, strict=True):
+            yield from observations_at(t, seats, row, size, media.role.value)
+
+
+@hookimpl
+def register_detectors(register: Callable[[Detector], None]) -> None:
+    register(StudentStatesDetector())
