@@ -26,15 +26,27 @@ import numpy as np
 from lessonlens.perception.frame_eval import FrameEvaluation, evaluate_frames, read_class_map, read_rgb
 from lessonlens.plugins.detectors import student_states as ss
 
+LOWEST = 0.2  # the lowest head/hand threshold tried: heads and hands are found once at it, then filtered
+
 
 def cached_reader(model: ss.StateModel, settings: ss.Settings, memo: dict[bytes, Any]) -> Any:
+    """A reader that finds heads and hands once per frame (at the lowest thresholds, states unbiased)
+    and then applies ``settings``: the head threshold, the state biases and the hand threshold."""
     def read(rgb: np.ndarray) -> list[Any]:
         key = rgb[::37, ::37].tobytes() + str(rgb.shape).encode()
         if key not in memo:
-            memo[key] = model.maps(rgb)
-        model.settings = settings
-        heads, hands = model.read(memo[key])
-        return ss.readings(heads, hands, settings.hand)
+            model.settings = ss.Settings(head=LOWEST, hand=LOWEST)
+            memo[key] = model(rgb)
+        heads, hands = memo[key]
+        bias = np.asarray(settings.state_bias)
+        kept = []
+        for h in heads:
+            if h.score >= settings.head:
+                logits = np.log(np.asarray(h.probs) + 1e-9) + bias
+                p = np.exp(logits - logits.max())
+                p /= p.sum()
+                kept.append(attrs.evolve(h, probs=(float(p[0]), float(p[1]), float(p[2]), float(p[3]))))
+        return ss.readings(kept, hands, settings.hand)
 
     return read
 
@@ -64,8 +76,8 @@ def main() -> None:
     hands_memo: dict[bytes, Any] = {}
     cctv, hands = args.data / "cctv-heads", args.data / "raised-hands"
     best: tuple[float, ss.Settings] | None = None
-    for head, down, side, phone in itertools.product((0.25, 0.35, 0.45), (-0.5, 0.0, 0.5), (-0.5, 0.0, 0.5),
-                                                     (-1.0, 0.0)):
+    for head, down, side, phone in itertools.product((0.25, 0.35, 0.45), (-0.5, -0.25, 0.0, 0.25, 0.5),
+                                                     (-0.5, 0.0, 0.5), (-1.0, 0.0, 0.5)):
         settings = ss.Settings(head=head, state_bias=(down, side, phone, 0.0))
         score = head_score(run(cctv / "valid", "cctv-heads", model, settings, heads_memo))
         if best is None or score > best[0]:
