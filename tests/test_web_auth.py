@@ -51,6 +51,7 @@ def test_every_page_route_for_every_role(world: World) -> None:
                 ("/", True, 200), ("/account", True, 200),
                 ("/upload", name in {"t1", "t2"}, 200),
                 ("/admin/users", name == "admin", 200), ("/admin/audit", name == "admin", 200),
+                ("/admin/register", name == "admin", 200),
                 ("/overview", name in {"admin", "res", "res_other", "lead", "lead_other"}, 200),
             ]
             for lesson_id, viewers in ((private, {"t1"}), (shared, VIEW_SHARED), (pending, {"t1"})):

@@ -160,6 +160,16 @@ def test_admins_register_recordings_already_on_the_server(tmp_path: Path) -> Non
     with client_for(world, "t2") as c:
         assert c.get("/admin/register").status_code == 403
         assert c.post("/admin/register", data={"_csrf_token": csrf(c), "path": "term.csv"}).status_code == 403
+    with client_for(world, "admin") as c:  # the admin gives the unmatched lesson to a teacher (without opening it)
+        page = c.get("/admin/register").text
+        assert "reg-2" in page and "reg-1" not in page.split("reg-2")[0].split("<h2>")[-1]
+        assert c.post("/admin/lessons/reg-2/owner", data={"_csrf_token": csrf(c), "teacher": "obs"}).status_code == 400
+        assert c.post("/admin/lessons/reg-1/owner", data={"_csrf_token": csrf(c), "teacher": "t2"}).status_code == 400
+        assert c.post("/admin/lessons/reg-2/owner", data={"_csrf_token": csrf(c), "teacher": "t2"}).status_code == 200
+        assert c.get("/lessons/reg-2").status_code == 404
+    with client_for(world, "t2") as c:
+        assert c.get("/lessons/reg-2").status_code == 200
+        assert c.post("/admin/lessons/reg-2/owner", data={"_csrf_token": csrf(c), "teacher": "t2"}).status_code == 403
     job = get_job(world.platform.store, "reg-1")
     assert job is not None and job.state.value == "queued" and job.spec.media[0].path == str(video.resolve())
     assert get_job(world.platform.store, "reg-3") is None  # the refused manifest queued nothing

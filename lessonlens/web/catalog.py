@@ -30,11 +30,13 @@ from lessonlens.store.models import (
 from lessonlens.store.models import teacher_table as _teacher
 from lessonlens.store.platform_models import AuditEvent, LessonShare, WebLesson, WebUser
 from lessonlens.web.accounts import now
-from lessonlens.web.roles import SCOPES, Account, Action, LessonFacts, Share, may, visible_clause
+from lessonlens.web.roles import SCOPES, Account, Action, LessonFacts, Role, Share, may, visible_clause
 
 _T = {
     "scope": Text(zh="未知的分享范围 {scope}", en="unknown share scope {scope}"),
     "user": Text(zh="没有用户 {name}", en="no user {name}"),
+    "teacher": Text(zh="没有教师账户 {name}", en="no teacher account {name}"),
+    "owned": Text(zh="课例 {lesson} 不存在或已有归属", en="lesson {lesson} does not exist or has an owner"),
 }
 
 
@@ -208,6 +210,29 @@ def create_lesson(engine: Engine, owner: Account | None, lesson_id: str, *, titl
             id=lesson_id, owner_id=owner.id if owner else None, title=title, teacher=teacher, school=school,
             region=region, subject=subject, grade=grade, date=date, media=json.dumps(media or [], ensure_ascii=False),
             created_at=now()))
+
+
+def unowned(engine: Engine, limit: int = 200) -> list[LessonItem]:
+    """Lessons no account owns (registered or added to the store by other means), newest first."""
+    with engine.connect() as conn, Session(bind=conn) as session:
+        stmt = (_items_select().where(WebLesson.owner_id.is_(None))
+                .order_by(WebLesson.created_at.desc(), WebLesson.id).limit(limit))
+        return [_item(row) for row in session.execute(stmt)]
+
+
+def assign_owner(engine: Engine, lesson_id: str, teacher: str) -> Account:
+    """Give a lesson no one owns to a teacher account (by name); it stays private to them until shared."""
+    from lessonlens.web.accounts import user_by_name
+
+    account = user_by_name(engine, teacher)
+    if account is None or account.role is not Role.TEACHER:
+        raise InputError(_T["teacher"], name=teacher)
+    with engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
+        done = conn.execute(update(WebLesson).where(WebLesson.id == lesson_id, WebLesson.owner_id.is_(None))
+                            .values(owner_id=account.id))
+        if not done.rowcount:
+            raise InputError(_T["owned"], lesson=lesson_id)
+    return account
 
 
 def set_owner(engine: Engine, lesson_id: str, owner: Account) -> None:

@@ -86,6 +86,11 @@ TEXTS: dict[str, Text] = {
                          "with lessonlens serve --import-root DIR"),
     "path": Text(zh="路径", en="Path"),
     "registered": Text(zh="已登记 {n} 节课", en="registered {n} lessons"),
+    "unowned": Text(zh="无归属的课例", en="Lessons without an owner"),
+    "unowned_help": Text(zh="交给一位教师账户（填写登录名）；之后仅该教师可见，直到其分享。",
+                         en="Give each to a teacher account (its login name); it is then private to that teacher "
+                            "until shared."),
+    "assign": Text(zh="指定教师", en="Assign"),
     "submit_upload": Text(zh="上传并分析", en="Upload and analyse"),
     "bad_file": Text(zh="{field}：{name} 不是可用的{kind}文件", en="{field}: {name} is not a {kind} file we can read"),
     "kind_video": Text(zh="视频", en="video"),

@@ -75,10 +75,31 @@ def change_user(request: Request[Any, Any, Any], user_id: FromPath[int], what: F
     return _users_page(request, message=ui("saved", lang_of(request)))
 
 
-@get("/admin/register", guards=_admin, sync_to_thread=False)
+def _register_page(request: Request[Any, Any, Any], status_code: int = 200, **values: Any) -> Template:
+    from lessonlens.web.catalog import unowned
+
+    p = platform(request)
+    return render(request, "register.html.j2", status_code=status_code, root=p.settings.import_root,
+                  unowned=unowned(p.engine), **{"done": [], "error": "", "path": "", "message": "", **values})
+
+
+@get("/admin/register", guards=_admin, sync_to_thread=True)
 def register_page(request: Request[Any, Any, Any]) -> Template:
-    return render(request, "register.html.j2", root=platform(request).settings.import_root, done=[], error="",
-                  path="")
+    return _register_page(request)
+
+
+@post("/admin/lessons/{lesson_id:str}/owner", guards=_admin, sync_to_thread=True, status_code=200)
+def assign(request: Request[Any, Any, Any], lesson_id: FromPath[str], data: Form) -> Template:
+    """An admin gives a lesson no one owns to a teacher (it is not opened to the admin by this)."""
+    from lessonlens.web.catalog import assign_owner
+
+    p = platform(request)
+    try:
+        owner = assign_owner(p.engine, lesson_id, data.get("teacher", "").strip())
+    except InputError as exc:
+        return _register_page(request, status_code=400, error=exc.message(lang_of(request)))
+    audit(p.engine, current(request), "owner_assigned", lesson_id, owner.name)
+    return _register_page(request, message=ui("saved", lang_of(request)))
 
 
 @post("/admin/register", guards=_admin, sync_to_thread=True, status_code=200)
@@ -90,11 +111,10 @@ def register_lessons(request: Request[Any, Any, Any], data: Form) -> Template:
     try:
         done = register(p, path)
     except InputError as exc:
-        return render(request, "register.html.j2", status_code=400, root=p.settings.import_root, done=[],
-                      error=exc.message(lang_of(request)), path=path)
+        return _register_page(request, status_code=400, error=exc.message(lang_of(request)), path=path)
     for item in done:
         audit(p.engine, current(request), "registered", item.lesson_id, f"{path} owner={item.owner}")
-    return render(request, "register.html.j2", root=p.settings.import_root, done=done, error="", path=path)
+    return _register_page(request, done=done, path=path)
 
 
 @get("/admin/audit", guards=_admin, sync_to_thread=True)
