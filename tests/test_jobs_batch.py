@@ -197,3 +197,17 @@ def test_a_batch_into_postgresql(tmp_path: Path, cluster: Any) -> None:
     assert again.analysed == () and len(again.skipped) == 4
     with open_store(db) as store:
         assert len(store.lessons()) == 4 and {j.state for j in list_jobs(store)} == {JobState.DONE}
+
+
+def test_jobs_queued_by_the_web_application_are_run(tmp_path: Path, cluster: Any) -> None:
+    from lessonlens.jobs import read_manifest, run_jobs, submit_job
+
+    db = str(tmp_path / "lessons.sqlite")
+    specs = read_manifest(stand_in_manifest(tmp_path, 3))
+    with open_store(db) as store:
+        ids = [submit_job(store, spec) for spec in specs[:2]]  # batch "web"
+    summary = run_jobs(db, client=cluster, options=STAND_IN)
+    assert sorted(summary.analysed) == ["S0", "S1"] and counts(db) == (2, 2)
+    with open_store(db) as store:
+        assert [get_job(store, i).state for i in ids] == [JobState.DONE, JobState.DONE]  # type: ignore[union-attr]
+        assert {j.batch for j in list_jobs(store)} == {"web"}
