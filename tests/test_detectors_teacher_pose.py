@@ -108,10 +108,10 @@ def test_room_layout_files(tmp_path: Path) -> None:
     plain.write_text('{"podium": [0, 0, 1, 1]}', encoding="utf-8")
     assert list(read_layout(plain)) == ["podium"]
     for text, message in (("podium: [0, 0, 1]", "room layout zone podium is invalid"),
-                          ("- podium", "not a room layout"), ("zones: {", "not a room layout"), ("{}", "no zones")):
+                          ("- podium", "not a room layout"), ("zones: {", "not valid YAML"), ("{}", "no zones")):
         room.write_text(text, encoding="utf-8")
         with pytest.raises(InputError, match=message) as caught:
             read_layout(room)
         assert caught.value.path == str(room)
-    with pytest.raises(InputError, match="room layout file not found"):
+    with pytest.raises(InputError, match="file not found"):
         read_layout(tmp_path / "missing.yaml")

@@ -67,6 +67,12 @@ def test_an_older_store_is_refused_until_init_upgrades_it_and_fills_new_columns(
 
 
 def test_init_on_an_empty_store_is_explicit_when_create_is_off(tmp_path: Path) -> None:
-    with open_store(str(tmp_path / "x.sqlite"), create=False) as store:
+    path = tmp_path / "x.sqlite"
+    with pytest.raises(InputError, match="not a lesson store"):
+        open_store(str(path), create=False)
+    assert not path.exists()  # reading a store never creates one
+    with Store.connect(str(path)) as store:
         assert store.revision() is None
         assert store.init() == migrate.head_revision()
+    with open_store(str(path), create=False) as store:
+        assert store.revision() == migrate.head_revision()

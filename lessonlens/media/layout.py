@@ -22,7 +22,6 @@ from lessonlens.core.structured import read_yaml_file
 
 AISLE = "aisle"
 
-_NO_FILE = Text(zh="教室布局文件不存在", en="room layout file not found")
 _NOT_LAYOUT = Text(zh="不是教室布局文件（区域名 → 画面比例框）：{error}",
                    en="not a room layout (zone name -> box in frame fractions): {error}")
 _NO_ZONES = Text(zh="没有任何区域", en="no zones")

@@ -35,10 +35,10 @@ ENV_DIR = "LESSONLENS_MODELS"
 ENV_DOWNLOAD = "LESSONLENS_ALLOW_DOWNLOAD"
 
 _MISSING = Text(
-    zh="检测器 {detector}（{backend}）需要模型文件 {filename}，在 {looked} 都没有找到；从 {source} 获取后运行："
-       "lessonlens models add {filename}，或用 --detector-option {detector}.{option}=路径",
-    en="detector {detector} ({backend}) needs the model file {filename}, not found in {looked}; get it from "
-       "{source}, then run: lessonlens models add {filename}, or pass --detector-option {detector}.{option}=PATH",
+    zh="检测器 {detector}（{backend}）需要模型文件 {filename}：运行 lessonlens models add {filename}，"
+       "或用 --detector-option {detector}.{option}=路径；获取：{source}；已查找：{looked}",
+    en="detector {detector} ({backend}) needs the model file {filename}: run lessonlens models add {filename}, "
+       "or pass --detector-option {detector}.{option}=PATH; get it from {source}; looked in {looked}",
 )
 _NO_FILE = Text(
     zh="检测器 {detector} 的 {option} 指向的模型不存在；请确认路径，或运行 lessonlens models add 文件 安装模型",
