@@ -51,12 +51,13 @@ def main() -> None:
     import lessonlens.rules
     from lessonlens import samples
     from lessonlens.core.documents import load, save
-    from lessonlens.core.structured import json_depth_ok, load_yaml, read_yaml_file
+    from lessonlens.core.structured import json_depth_ok
     from lessonlens.diagnosis.pack import load_rules
     from lessonlens.rubric.catalog import find_rubric_schema
     from lessonlens.rubric.sheet_io import read_score_sheets
     from lessonlens.rubric.tree import rubric_tree
     from lessonlens.tables.safety import neutralise_row
+    from lessonlens.tables.yaml_files import load_yaml, read_yaml_file
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

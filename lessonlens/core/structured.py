@@ -1,9 +1,6 @@
-"""YAML and JSON from users, read within limits no input can bypass.
-
-YAML: only the safe tags; a document of at most :data:`MAX_YAML_BYTES`, nested at most
-:data:`MAX_DEPTH` deep, whose aliases expand to at most :data:`MAX_YAML_NODES` nodes (an alias
-bomb, "billion laughs", is refused after composing and before anything is built from it).
-JSON: nested at most :data:`MAX_DEPTH` deep (deeper JSON is refused, never a RecursionError).
+"""JSON from users, read within limits no input can bypass: nested at most :data:`MAX_DEPTH` deep
+(deeper JSON is refused, never a RecursionError); NaN and Infinity refused. (YAML's gate, which
+rule packs, schemas and layouts go through, is :mod:`lessonlens.tables.yaml_files`.)
 """
 
 from __future__ import annotations
@@ -12,116 +9,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from lessonlens.core.errors import InputError
-from lessonlens.core.files import MIB, read_input_text
 from lessonlens.core.i18n import Text
 
-#: rubric schemas, rule packs, layouts and lesson files are a few KB; 4 MB leaves room for big ones
-MAX_YAML_BYTES = 4 * MIB
-#: nodes a YAML document may have once its aliases are expanded (the shipped ones have < 3,000)
-MAX_YAML_NODES = 200_000
 #: nesting of YAML and JSON documents (the deepest lessonlens document nests < 12 levels)
 MAX_DEPTH = 64
 
-NOT_YAML = Text(zh="不是有效的 YAML：{error}", en="not valid YAML: {error}")
 NOT_JSON = Text(zh="不是有效的 JSON：{error}", en="not valid JSON: {error}")
 TOO_DEEP = Text(zh="嵌套超过 {limit} 层", en="nested deeper than {limit} levels")
-TOO_MANY = Text(zh="别名展开后超过 {limit} 个节点（疑似别名炸弹）",
-                en="expands to more than {limit} nodes through aliases (an alias bomb?)")
-
-
-class LimitError(Exception):
-    """A limit of this module was passed; ``text`` and ``params`` describe which."""
-
-    def __init__(self, text: Text, **params: object) -> None:
-        self.text = text
-        self.params = params
-        super().__init__(text.format("en", **params))
-
-
-class LimitedSafeLoader(yaml.SafeLoader):
-    """``yaml.SafeLoader`` with a nesting limit while composing and an expansion limit before building."""
-
-    def __init__(self, stream: Any) -> None:
-        super().__init__(stream)
-        self._depth = 0
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        self._depth += 1
-        try:
-            if self._depth > MAX_DEPTH:
-                raise LimitError(TOO_DEEP, limit=MAX_DEPTH)
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
-
-    def get_single_node(self) -> Any:
-        node = super().get_single_node()
-        if node is not None:
-            expanded_size(node)
-        return node
-
-
-def expanded_size(root: yaml.Node, limit: int = MAX_YAML_NODES) -> int:
-    """How many nodes ``root`` stands for with every alias expanded; LimitError past ``limit``.
-
-    Shared (aliased) nodes are counted once per use, but each is measured once, so this is linear
-    in the composed document however much it would expand.
-    """
-    sizes: dict[int, int] = {}
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
-    while stack:  # post-order without recursion: children are measured before their parent
-        node, done = stack.pop()
-        if id(node) in sizes:
-            continue
-        if done:
-            sizes[id(node)] = 1 + sum(sizes[id(child)] for child in _children(node))
-            if sizes[id(node)] > limit:
-                raise LimitError(TOO_MANY, limit=limit)
-            continue
-        stack.append((node, True))
-        stack.extend((child, False) for child in _children(node) if id(child) not in sizes)
-    return sizes[id(root)]
-
-
-def _children(node: yaml.Node) -> list[yaml.Node]:
-    if isinstance(node, yaml.SequenceNode):
-        return list(node.value)
-    if isinstance(node, yaml.MappingNode):
-        return [part for pair in node.value for part in pair]
-    return []
-
-
-def load_yaml(text: str, source: str | Path | None = None, loader: type[LimitedSafeLoader] = LimitedSafeLoader) -> Any:
-    """The YAML document in ``text`` within the limits; every problem is one InputError naming ``source``."""
-    if len(text) > MAX_YAML_BYTES:
-        raise InputError(Text(zh="YAML 文件过大（上限 {limit} 字符）", en="YAML too large (limit {limit} characters)"),
-                         source, limit=MAX_YAML_BYTES)
-    try:
-        return yaml.load(text, Loader=loader)
-    except LimitError as exc:
-        raise InputError(exc.text, source, **exc.params) from None
-    except yaml.YAMLError as exc:
-        raise InputError(NOT_YAML, source, error=yaml_problem(exc)) from None
-    except RecursionError:  # pragma: no cover - the depth limit comes first
-        raise InputError(TOO_DEEP, source, limit=MAX_DEPTH) from None
-
-
-def yaml_problem(exc: yaml.YAMLError) -> str:
-    """The short description of a YAML error: its problem and line, without the quoted snippet."""
-    if isinstance(exc, yaml.MarkedYAMLError):
-        mark = exc.problem_mark or exc.context_mark
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        return f"{exc.problem or exc.context or 'error'}{where}"
-    return " ".join(str(exc).split())
-
-
-def read_yaml_file(path: str | Path, loader: type[LimitedSafeLoader] = LimitedSafeLoader) -> Any:
-    """The YAML document in the file ``path``, through the input gate and within the limits."""
-    text = read_input_text(path, MAX_YAML_BYTES, ("utf-8-sig",))
-    return load_yaml(text, path, loader)
 
 
 def json_depth_ok(data: Any, limit: int = MAX_DEPTH) -> bool:

@@ -10,7 +10,7 @@ import yaml
 from lessonlens.core.errors import InputError
 from lessonlens.core.files import read_input_text
 from lessonlens.core.i18n import Text
-from lessonlens.core.structured import MAX_YAML_BYTES, LimitedSafeLoader, LimitError
+from lessonlens.tables.yaml_files import MAX_YAML_BYTES, LimitedSafeLoader, LimitError
 
 
 class LineDict(dict[str, Any]):

@@ -22,10 +22,10 @@ from lessonlens.core.errors import InputError
 from lessonlens.core.files import check_input, read_input_text
 from lessonlens.core.i18n import Text
 from lessonlens.core.lesson import MediaRole, MediaSource
-from lessonlens.core.structured import read_yaml_file
 from lessonlens.jobs.spec import DEFAULT_RUBRIC, LessonSpec, RubricSheets
 from lessonlens.perception.meta import lesson_meta_from_mapping
 from lessonlens.tables.safety import MAX_SHEET_BYTES
+from lessonlens.tables.yaml_files import read_yaml_file
 
 #: the manifest's columns, in the documented order (``title`` is accepted too)
 COLUMNS = ("lesson_id", "teacher", "school", "region", "subject", "grade", "date", "teacher_video",

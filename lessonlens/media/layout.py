@@ -18,7 +18,7 @@ import attrs
 from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import Text
 from lessonlens.core.observations import Box
-from lessonlens.core.structured import read_yaml_file
+from lessonlens.tables.yaml_files import read_yaml_file
 
 AISLE = "aisle"
 

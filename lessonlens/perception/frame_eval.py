@@ -35,7 +35,8 @@ from lessonlens.core.errors import InputError
 from lessonlens.core.files import MIB, read_input_bytes, read_input_text
 from lessonlens.core.i18n import Text
 from lessonlens.core.readings import HEAD_STATES, FrameReader, Rect, StudentReading
-from lessonlens.core.structured import load_json, read_yaml_file
+from lessonlens.core.structured import load_json
+from lessonlens.tables.yaml_files import read_yaml_file
 
 #: Student states a frame reader reports and labels are mapped onto (head states, then a raised hand).
 STATES: tuple[str, ...] = (*HEAD_STATES, "raised")

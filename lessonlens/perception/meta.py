@@ -11,7 +11,7 @@ import attrs
 from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import Text
 from lessonlens.core.lesson import LessonMeta
-from lessonlens.core.structured import read_yaml_file
+from lessonlens.tables.yaml_files import read_yaml_file
 
 _MISSING = Text(zh="课堂信息文件不存在", en="lesson metadata file not found")
 _NOT_YAML = Text(zh="不是有效的 YAML：{error}", en="not valid YAML: {error}")

@@ -20,9 +20,10 @@ from lessonlens.core.errors import InputError
 from lessonlens.core.files import read_input_text
 from lessonlens.core.i18n import LANGS, Text, normalize_lang
 from lessonlens.core.rubric import Band, Indicator, RubricSchema
-from lessonlens.core.structured import MAX_YAML_BYTES, load_json, load_yaml
+from lessonlens.core.structured import load_json
 from lessonlens.rubric.tree import OVERALL
 from lessonlens.tables.problems import Problem, raise_errors
+from lessonlens.tables.yaml_files import MAX_YAML_BYTES, load_yaml
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 #: a rubric id is one segment of fact names (``rubric.<rubric_id>.<indicator_id>.share``): no dots
