@@ -22,6 +22,7 @@ from typing import Any
 
 import attrs
 import numpy as np
+import numpy.typing as npt
 
 from lessonlens.perception.frame_eval import FrameEvaluation, evaluate_frames, read_class_map, read_rgb
 from lessonlens.plugins.detectors import student_states as ss
@@ -32,27 +33,26 @@ LOWEST = 0.2  # the lowest head/hand threshold tried: heads and hands are found 
 def cached_reader(model: ss.StateModel, settings: ss.Settings, memo: dict[bytes, Any]) -> Any:
     """A reader that finds heads and hands once per frame (at the lowest thresholds, states unbiased)
     and then applies ``settings``: the head threshold, the state biases and the hand threshold."""
-    def read(rgb: np.ndarray) -> list[Any]:
+    def read(rgb: npt.NDArray[np.uint8]) -> list[Any]:
         key = rgb[::37, ::37].tobytes() + str(rgb.shape).encode()
         if key not in memo:
-            model.settings = ss.Settings(head=LOWEST, hand=LOWEST)
+            model.settings = ss.Settings(head=LOWEST, hand=LOWEST, owner=0.15)
             memo[key] = model(rgb)
         heads, hands = memo[key]
         bias = np.asarray(settings.state_bias)
         kept = []
         for h in heads:
-            if h.score >= settings.head:
-                logits = np.log(np.asarray(h.probs) + 1e-9) + bias
-                p = np.exp(logits - logits.max())
-                p /= p.sum()
-                kept.append(attrs.evolve(h, probs=(float(p[0]), float(p[1]), float(p[2]), float(p[3]))))
-        return ss.readings(kept, hands, settings.hand)
+            logits = np.log(np.asarray(h.probs) + 1e-9) + bias
+            p = np.exp(logits - logits.max())
+            p /= p.sum()
+            kept.append(attrs.evolve(h, probs=(float(p[0]), float(p[1]), float(p[2]), float(p[3]))))
+        return ss.readings(kept, hands, settings)
 
     return read
 
 
 @functools.cache
-def load(path: Path) -> np.ndarray:
+def load(path: Path) -> npt.NDArray[np.uint8]:
     return read_rgb(path)
 
 
@@ -84,21 +84,28 @@ def main() -> None:
             best = (score, settings)
     assert best is not None
     chosen = best[1]
-    hand_best: tuple[float, float] | None = None
-    for hand in (0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6):
-        result = run(hands / "valid", "raised-hands", model, attrs.evolve(chosen, hand=hand), hands_memo)
+    # hands: per-hand F1 on raised-hands/valid, ties broken by fewer raised hands called on cctv-heads/valid
+    # (nobody there is labelled with a hand: mostly the strokes of the burnt-in date and camera name)
+    hand_best: tuple[float, int, float, float] | None = None
+    for hand, owner in itertools.product((0.2, 0.25, 0.3, 0.4, 0.5), (0.15, 0.25, 0.3, 0.35, 0.4, 0.45)):
+        trial = attrs.evolve(chosen, hand=hand, owner=min(owner, chosen.head))
+        result = run(hands / "valid", "raised-hands", model, trial, hands_memo)
         f1 = result.states["raised"]["f1"] or 0.0
-        if hand_best is None or f1 > hand_best[0]:
-            hand_best = (f1, hand)
+        reader = cached_reader(model, trial, heads_memo)
+        called = sum(r.raised for frame in sorted((cctv / "valid" / "images").iterdir())
+                     for r in reader(load(frame)))
+        if hand_best is None or (f1, -called) > (hand_best[0], hand_best[1]):
+            hand_best = (f1, -called, hand, trial.owner)
     assert hand_best is not None
-    chosen = attrs.evolve(chosen, hand=hand_best[1])
+    chosen = attrs.evolve(chosen, hand=hand_best[2], owner=hand_best[3])
+    print("raised hands called on cctv-heads/valid (unlabelled):", -hand_best[1])
     print("chosen on valid:", chosen)
     figures: dict[str, Any] = {}
     final = ss.StateModel(settings=chosen)
     for split in ("valid", "test"):  # timed as a user runs it: the shipped reader on each frame
         for name, folder in (("cctv-heads", cctv), ("raised-hands", hands)):
             figures[f"{name}/{split}"] = attrs.asdict(evaluate_frames(
-                folder / split, lambda rgb: ss.readings(*final(rgb), chosen.hand), "student-states", "yolo",
+                folder / split, lambda rgb: ss.readings(*final(rgb), chosen), "student-states", "yolo",
                 read_class_map(name), load=load))
     test, hand_test = figures["cctv-heads/test"], figures["raised-hands/test"]
 

@@ -50,10 +50,20 @@ def test_a_hand_belongs_to_the_head_beside_or_below_it() -> None:
     assert ss.owner(ss.Hand(140, 60, 15, 30, 0.9), heads) == 0
     assert ss.owner(ss.Hand(140, 160, 15, 30, 0.9), heads) == 2  # beside the front-row head, not below the other
     assert ss.owner(ss.Hand(600, 60, 15, 30, 0.9), heads) is None
-    found = ss.readings(heads, [ss.Hand(140, 60, 15, 30, 0.9), ss.Hand(600, 60, 15, 30, 0.9),
-                                ss.Hand(240, 60, 15, 30, 0.1)], hand_threshold=0.4)
-    assert [r.raised for r in found] == [True, False, False, True]  # the weak hand does not count
-    assert found[3].state is None and found[3].box == found[3].hand
+    weak = ss.Head(600, 100, 40, 40, 0.2, (0.0, 0.0, 0.0, 1.0))  # a head peak below the student threshold
+    hands = [ss.Hand(140, 60, 15, 30, 0.9), ss.Hand(640, 60, 15, 30, 0.9), ss.Hand(240, 60, 15, 30, 0.1),
+             ss.Hand(900, 60, 15, 30, 0.9)]
+    found = ss.readings([*heads, weak], hands, ss.Settings(head=0.3, hand=0.4, owner=0.15))
+    # the weak hand does not count; the hand with no head at all (burnt-in text) is nobody's
+    assert [r.raised for r in found] == [True, False, False, True]
+    assert found[3].state is None and found[3].box == weak.box and found[3].hand is not None
+
+
+def test_a_hand_raised_all_lesson_long_is_something_fixed() -> None:
+    seat = head(100, 100)
+    frames = [([head(100, 100)], [hand_beside(seat, 0.9)]) for _ in range(8)]
+    _, rows = ss.track(frames, SETTINGS)
+    assert not any(r[0].raised for r in rows)
 
 
 def test_tracking_smooths_without_inventing() -> None:

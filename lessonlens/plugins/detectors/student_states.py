@@ -69,6 +69,7 @@ class Settings:
     head: float = 0.3
     hand: float = 0.3
     state_bias: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)  # added to the state logits
+    owner: float = 0.15  # a weaker head peak may still own a raised hand (it is no student by itself)
 
 
 @cache
@@ -194,7 +195,7 @@ def decode(cv2: Any, heat: Floats, state: Floats, size: Floats, scale: float, se
     the hand map at 0.7 of its threshold: the seat tracking's lower bar), in frame pixels."""
     bias = np.asarray(settings.state_bias, np.float32)
     heads = []
-    for y, x, score in _peaks(cv2, heat[0], settings.head):
+    for y, x, score in _peaks(cv2, heat[0], min(settings.head, settings.owner)):
         logits = state[:, y, x] + bias
         probs = np.exp(logits - logits.max())
         probs /= probs.sum()
@@ -241,22 +242,29 @@ def owner(hand: Hand, heads: Sequence[Head]) -> int | None:
     return best
 
 
-def readings(heads: Sequence[Head], hands: Sequence[Hand], hand_threshold: float) -> list[StudentReading]:
-    """One frame's students: each head with its state and its raised hand, plus raised hands whose
-    student's head was not found."""
+def readings(heads: Sequence[Head], hands: Sequence[Hand], settings: Settings) -> list[StudentReading]:
+    """One frame's students (heads at the head threshold) with their states and raised hands.
+
+    A raised hand needs a head beside or below it: weaker head peaks (down to ``settings.owner``)
+    may own a hand (their student is then reported with the hand and no head state), but a hand
+    with no head at all is not a student's: on real CCTV frames those are the strokes of the
+    burnt-in date and camera name, in every frame.
+    """
+    owners = [h for h in heads if h.score >= settings.owner]
     raised: dict[int, Hand] = {}
-    orphans = []
     for hand in hands:
-        if hand.score < hand_threshold:
+        if hand.score < settings.hand:
             continue
-        i = owner(hand, heads)
-        if i is None:
-            orphans.append(hand)
-        elif i not in raised or raised[i].score < hand.score:
+        i = owner(hand, owners)
+        if i is not None and (i not in raised or raised[i].score < hand.score):
             raised[i] = hand
-    out = [StudentReading(h.box, h.state, raised=i in raised, hand=raised[i].box if i in raised else None,
-                          score=h.score) for i, h in enumerate(heads)]
-    out += [StudentReading(hand.box, None, raised=True, hand=hand.box, score=hand.score) for hand in orphans]
+    out = []
+    for i, h in enumerate(owners):
+        hand_box = raised[i].box if i in raised else None
+        if h.score >= settings.head:
+            out.append(StudentReading(h.box, h.state, raised=i in raised, hand=hand_box, score=h.score))
+        elif hand_box is not None:
+            out.append(StudentReading(h.box, None, raised=True, hand=hand_box, score=h.score))
     return out
 
 
@@ -320,6 +328,7 @@ def _assign(seats: Sequence[Seat], heads: Sequence[Head]) -> tuple[list[int | No
 def track(frames: Sequence[tuple[list[Head], list[Hand]]], settings: Settings,
           min_support: int | None = None) -> tuple[list[Seat], list[list[SeatReading]]]:
     """Seats over the lesson and each seat's smoothed reading per instant (see the module docstring)."""
+    frames = [([h for h in heads if h.score >= settings.head], hands) for heads, hands in frames]
     n = len(frames)
     # a seat is a place seen at a fifth of the instants (at least twice: a standing head is not a seat)
     support = min_support if min_support is not None else max(1 if n < 3 else 2, round(0.2 * n))
@@ -367,6 +376,8 @@ def track(frames: Sequence[tuple[list[Head], list[Hand]]], settings: Settings,
     near[1:] |= above[:-1]
     near[:-1] |= above[1:]
     raised = (hand_score >= high) | (above & near)
+    if n >= 5:  # "raised" at most instants of a lesson is something fixed beside a seat, not a hand
+        raised[:, raised.mean(axis=0) > 0.6] = False
     out: list[list[SeatReading]] = []
     for t in range(n):
         row = []
@@ -462,7 +473,7 @@ class StudentStatesDetector(Detector):
 
         def read(rgb: Image) -> list[StudentReading]:
             heads, hands = model(rgb)
-            return readings(heads, hands, model.settings.hand)
+            return readings(heads, hands, model.settings)
 
         return read
 
