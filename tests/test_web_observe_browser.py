@@ -1,9 +1,10 @@
 """Online observation in real Debian chromium against a real ``lessonlens serve`` process: three
 observers in three browser sessions score one lesson on the classroom-teaching rubric (blind).
 The first closes the browser half-way and, reopening, finds every score, comment and note; its
-note's time seeks the video. After two have submitted, the third sees nothing of theirs until it
-submits; then its page shows the matrix of three raters with ICC(2,k), and the first observer's
-open event page updates to three raters and the new ICC without a reload.
+note's time seeks the video; a comment typed while the network is down is sent once it is back.
+After two have submitted, the third sees nothing of theirs until it submits; then its page shows
+the matrix of three raters with ICC(2,k), and the first observer's open event page updates to
+three raters and the new ICC without a reload.
 
 ``LESSONLENS_SCREENSHOTS=DIR`` also saves the scoring and event pages as PNG (docs/web-observe-*.png).
 """
@@ -215,6 +216,14 @@ def test_three_observers_score_blind_with_autosave_notes_and_live_aggregate(
         bad.send_keys("99", Keys.TAB)
         WebDriverWait(a, 10).until(lambda d: bad.get_attribute("aria-invalid") == "true")
         assert "未保存" in a.find_element(By.ID, "save-status").text
+        # the network drops: a comment typed meanwhile waits, the page says so, and goes once it is back
+        a.set_network_conditions(offline=True, latency=0, download_throughput=-1, upload_throughput=-1)
+        offline = a.find_element(By.CSS_SELECTOR, f'.point[data-indicator="{leaves[1]}"] .comment-input')
+        offline.send_keys("断网时写的评语", Keys.TAB)
+        WebDriverWait(a, 10).until(lambda d: d.find_element(By.ID, "observe").get_attribute("data-save-state")
+                                   == "retry")
+        assert "未连接" in a.find_element(By.ID, "save-status").text
+        a.set_network_conditions(offline=False, latency=0, download_throughput=-1, upload_throughput=-1)
         _fill(a, first)
         _saved(a)
         _submit(a, base, event_id)
@@ -246,6 +255,7 @@ def test_three_observers_score_blind_with_autosave_notes_and_live_aggregate(
             labels = matrix.get_attribute("innerHTML")
             assert all(name in labels for name in OBSERVERS)
             assert c.find_element(By.CSS_SELECTOR, ".observe-results .reading").text
+            assert "断网时写的评语" in c.find_element(By.ID, "observe-results").text
             _shot(c, "event")
             assert console_errors(c) == []
         WebDriverWait(a, 20).until(lambda d: _raters_and_icc(d)[0] == 3)
