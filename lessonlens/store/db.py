@@ -104,8 +104,8 @@ def _sqlite_engine(url: URL) -> Engine:
         if not conn.get_execution_options().get(WRITE, False):
             conn.exec_driver_sql("BEGIN")
             return
-        writers.acquire()
-        conn.info[_HOLDS_LOCK] = True
+        # bounded: past the busy timeout, go on and let SQLite decide (never a deadlock of our own)
+        conn.info[_HOLDS_LOCK] = writers.acquire(timeout=BUSY_TIMEOUT_S)
         try:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         except BaseException:
