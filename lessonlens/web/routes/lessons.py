@@ -34,9 +34,10 @@ from lessonlens.web.catalog import (
     shares,
 )
 from lessonlens.web.jobs import lesson_folder
-from lessonlens.web.media import VIDEO_ROLES, Unsatisfiable, byte_range, inside, read_range
+from lessonlens.web.media import VIDEO_ROLES
 from lessonlens.web.pages import lang_of, platform, render
 from lessonlens.web.platform import Platform
+from lessonlens.web.recording import serve_recording
 from lessonlens.web.roles import Account, Action, Capability, Role, can
 from lessonlens.web.texts import ui
 from lessonlens.web.uploads import parse_day
@@ -170,28 +171,7 @@ def media(request: Request[Any, Any, Any], lesson_id: FromPath[str], role: FromP
     entry = next((m for m in item.media if m.get("role") == role), None)
     if entry is None:
         raise NotFoundException()
-    if "path" in entry:  # a registered lesson: its recording stays in the server's import folder
-        root = p.settings.import_root
-        path = Path(str(entry["path"]))
-        if root is None or not inside(root, path) or not path.is_file():
-            raise NotFoundException()
-    else:
-        folder = lesson_folder(p.media, item.id)
-        path = folder / str(entry["file"])
-        if not inside(folder, path) or not path.is_file():
-            raise NotFoundException()
-    size = path.stat().st_size
-    headers = {"Accept-Ranges": "bytes", "Cache-Control": "private, max-age=3600"}
-    try:
-        chosen = byte_range(request.headers.get("range"), size)
-    except Unsatisfiable:
-        return Response(b"", status_code=416, headers={**headers, "Content-Range": f"bytes */{size}"})
-    kind = str(entry.get("type") or "application/octet-stream")
-    if chosen is None:
-        return Stream(read_range(path, 0, size), media_type=kind, headers={**headers, "Content-Length": str(size)})
-    return Stream(read_range(path, chosen.start, chosen.length), status_code=206, media_type=kind,
-                  headers={**headers, "Content-Length": str(chosen.length),
-                           "Content-Range": f"bytes {chosen.start}-{chosen.end}/{size}"})
+    return serve_recording(request, entry, lesson_folder(p.media, item.id), p.settings.import_root)
 
 
 def _download(name: str, body: bytes | str, kind: str) -> Response[Any]:

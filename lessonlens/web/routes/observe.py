@@ -25,10 +25,11 @@ from lessonlens.web.accounts import now
 from lessonlens.web.auth import current, signed_in
 from lessonlens.web.catalog import ListFilters, audit, list_lessons
 from lessonlens.web.jobs import lesson_folder
-from lessonlens.web.media import VIDEO_ROLES, Unsatisfiable, byte_range, inside, read_range
+from lessonlens.web.media import VIDEO_ROLES
 from lessonlens.web.observe import events as ev
 from lessonlens.web.observe.results import EXPORT_FORMATS, event_results, export_sheets, sections, store_results
 from lessonlens.web.pages import lang_of, platform, render
+from lessonlens.web.recording import serve_recording
 from lessonlens.web.roles import Account, ObserveAction, Role, may_observe
 from lessonlens.web.texts import ui
 
@@ -328,22 +329,7 @@ def media(request: Request[Any, Any, Any], event_id: FromPath[int], role: FromPa
                   if m.get("role") == role and role in VIDEO_ROLES), None)
     if entry is None:
         raise NotFoundException()
-    folder = lesson_folder(p.media, event.lesson_id)
-    path = folder / str(entry["file"])
-    if not inside(folder, path) or not path.is_file():
-        raise NotFoundException()
-    size = path.stat().st_size
-    headers = {"Accept-Ranges": "bytes", "Cache-Control": "private, max-age=3600"}
-    try:
-        chosen = byte_range(request.headers.get("range"), size)
-    except Unsatisfiable:
-        return Response(b"", status_code=416, headers={**headers, "Content-Range": f"bytes */{size}"})
-    kind = str(entry.get("type") or "application/octet-stream")
-    if chosen is None:
-        return Stream(read_range(path, 0, size), media_type=kind, headers={**headers, "Content-Length": str(size)})
-    return Stream(read_range(path, chosen.start, chosen.length), status_code=206, media_type=kind,
-                  headers={**headers, "Content-Length": str(chosen.length),
-                           "Content-Range": f"bytes {chosen.start}-{chosen.end}/{size}"})
+    return serve_recording(request, entry, lesson_folder(p.media, event.lesson_id), p.settings.import_root)
 
 
 @get("/observe/{event_id:int}/sheets/{rubric:str}/{fmt:str}", guards=[signed_in], sync_to_thread=True)
