@@ -8,11 +8,9 @@ read the video's time, switch camera; a colleague without a share gets 404 on th
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,22 +18,12 @@ from typing import Any
 import pytest
 from _synth import needs_synth, short_lesson
 from report_support import browser, console_errors, needs_browser
+from web_support import free_port, run_cli, sign_in_browser, wait_until_serving
 
 pytest.importorskip("litestar", reason="the web extra is not installed")
 
 pytestmark = [pytest.mark.slow, needs_browser]
 PASSWORD = "a long demo password"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _cli(*args: str, env: dict[str, str]) -> None:
-    subprocess.run([sys.executable, "-m", "lessonlens", *args], check=True, env=env, capture_output=True,
-                   timeout=120)
 
 
 @pytest.fixture(scope="module")
@@ -44,39 +32,21 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
     root = tmp_path_factory.mktemp("serve")
     env = {**os.environ, "LESSONLENS_LANG": "zh-CN", "PYTHONPATH": str(Path(__file__).parents[1])}
     db = str(root / "db.sqlite")
-    _cli("users", "add", "wang", "--role", "teacher", "--display-name", "王老师", "--school", "一小",
+    run_cli("users", "add", "wang", "--role", "teacher", "--display-name", "王老师", "--school", "一小",
          "--region", "海淀", "--password", PASSWORD, "--db", db, env=env)
-    _cli("users", "add", "li", "--role", "teacher", "--school", "一小", "--password", PASSWORD, "--db", db, env=env)
-    port = _free_port()
+    run_cli("users", "add", "li", "--role", "teacher", "--school", "一小", "--password", PASSWORD, "--db", db, env=env)
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "lessonlens", "serve", "--db", db, "--media", str(root / "media"), "--port", str(port),
          "--detectors", "speech,teacher-pose", "--upload-chunk-kb", "512"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(base + "/login", timeout=1)
-                break
-            except OSError:
-                if process.poll() is not None:
-                    raise AssertionError(process.stdout.read().decode() if process.stdout else "server died") from None
-                time.sleep(0.1)
+        wait_until_serving(process, base)
         yield base, db
     finally:
         process.terminate()
         process.wait(timeout=20)
-
-
-def _sign_in(driver: Any, base: str, name: str) -> None:
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    driver.get(base + "/login")
-    driver.find_element(By.ID, "name").send_keys(name)
-    driver.find_element(By.ID, "password").send_keys(PASSWORD)
-    driver.find_element(By.CSS_SELECTOR, "main form").submit()
-    WebDriverWait(driver, 20).until(lambda d: "/login" not in d.current_url)
 
 
 def _status(driver: Any, url: str) -> int:
@@ -105,7 +75,7 @@ def test_upload_analyse_and_seek_then_a_colleague_is_refused(server: tuple[str, 
         driver.set_window_size(1280, 900)
         driver.get(server + "/login")
         _shot(driver, "login")
-        _sign_in(driver, server, "wang")
+        sign_in_browser(driver, server, "wang", PASSWORD)
         driver.get(server + "/upload")
         _shot(driver, "upload")
         driver.find_element(By.NAME, "title").send_keys("合成示例课")

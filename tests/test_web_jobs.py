@@ -105,7 +105,7 @@ def _wait(predicate: Any, timeout: float, what: str) -> Any:
 def test_a_server_killed_during_a_job_finishes_it_once_after_restart(tmp_path: Path) -> None:
     from _synth import needs_synth, short_lesson
     from sqlalchemy import func, select
-    from test_web_browser import PASSWORD, _cli, _free_port
+    from web_support import PASSWORD, free_port, run_cli
 
     from lessonlens.store import Store
     from lessonlens.store.models import analysis_table
@@ -116,8 +116,8 @@ def test_a_server_killed_during_a_job_finishes_it_once_after_restart(tmp_path: P
     lesson = short_lesson()
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}
     db, media = str(tmp_path / "db.sqlite"), tmp_path / "media"
-    _cli("users", "add", "wang", "--role", "teacher", "--password", PASSWORD, "--db", db, env=env)
-    port = _free_port()
+    run_cli("users", "add", "wang", "--role", "teacher", "--password", PASSWORD, "--db", db, env=env)
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = _serve(db, media, port, env)
     try:
@@ -225,15 +225,15 @@ def test_a_server_killed_during_an_upload_resumes_it_after_restart(tmp_path: Pat
     import threading
 
     import httpx
-    from test_web_browser import PASSWORD, _cli, _free_port
+    from web_support import PASSWORD, free_port, run_cli
 
     # the server checks only the first bytes of an upload; the rest need not be a playable movie here
     video = b"\x00\x00\x00\x18ftypmp42" + os.urandom(400_000)
     size = len(video)
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}
     db, media = str(tmp_path / "db.sqlite"), tmp_path / "media"
-    _cli("users", "add", "wang", "--role", "teacher", "--password", PASSWORD, "--db", db, env=env)
-    port = _free_port()
+    run_cli("users", "add", "wang", "--role", "teacher", "--password", PASSWORD, "--db", db, env=env)
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
 
     def serve() -> subprocess.Popen[bytes]:

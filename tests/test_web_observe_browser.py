@@ -14,29 +14,21 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from report_support import browser, console_errors, needs_browser, write_video
+from web_support import free_port, sign_in_browser, wait_until_serving
 
 pytest.importorskip("litestar", reason="the web extra is not installed")
 
 pytestmark = [pytest.mark.slow, needs_browser]
 RUBRIC = "classroom-teaching"
 OBSERVERS = ("obs", "t2", "res")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _scores(k: int) -> dict[str, float]:
@@ -75,36 +67,17 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]
                             observers=list(OBSERVERS), title="公开课观评", blind=True)
     world.platform.close()
     env = {**os.environ, "LESSONLENS_LANG": "zh-CN", "PYTHONPATH": str(Path(__file__).parents[1])}
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "lessonlens", "serve", "--db", str(root / "db.sqlite"), "--media", str(root / "media"),
          "--port", str(port), "--no-jobs"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(base + "/login", timeout=1)
-                break
-            except OSError:
-                if process.poll() is not None:
-                    raise AssertionError(process.stdout.read().decode() if process.stdout else "server died") from None
-                time.sleep(0.1)
+        wait_until_serving(process, base)
         yield base, event_id
     finally:
         process.terminate()
         process.wait(timeout=20)
-
-
-def _sign_in(driver: Any, base: str, name: str) -> None:
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
-    from web_support import PASSWORD
-
-    driver.get(base + "/login")
-    driver.find_element(By.ID, "name").send_keys(name)
-    driver.find_element(By.ID, "password").send_keys(PASSWORD)
-    driver.find_element(By.CSS_SELECTOR, "main form").submit()
-    WebDriverWait(driver, 20).until(lambda d: "/login" not in d.current_url)
 
 
 def _saved(driver: Any) -> None:
@@ -174,7 +147,7 @@ def test_three_observers_score_blind_with_autosave_notes_and_live_aggregate(
     # 1. the first observer scores half, comments, drops a note at 0:42 with the N key, then closes the browser
     with browser(tmp_path / "a") as a:
         a.set_window_size(1024, 1366)  # a tablet held upright
-        _sign_in(a, base, "obs")
+        sign_in_browser(a, base, "obs")
         WebDriverWait(a, 10).until(lambda d: "公开课观评" in d.find_element(By.ID, "observe-invitations").text)
         a.get(score_url)
         WebDriverWait(a, 20).until(lambda d: d.execute_script(
@@ -196,7 +169,7 @@ def test_three_observers_score_blind_with_autosave_notes_and_live_aggregate(
         assert console_errors(a) == []
     # 2. reopened: every score, the comment and the note are there; the note's time seeks the video
     with browser(tmp_path / "a2") as a:
-        _sign_in(a, base, "obs")
+        sign_in_browser(a, base, "obs")
         a.get(score_url)
         assert [_value(a, leaf) for leaf in leaves[:half]] == [f"{first[leaf]:g}" for leaf in leaves[:half]]
         assert all(_value(a, leaf) == "" for leaf in leaves[half:])
@@ -230,7 +203,7 @@ def test_three_observers_score_blind_with_autosave_notes_and_live_aggregate(
         assert _raters_and_icc(a)[0] == 1
         # 3. the second observer scores everything and submits
         with browser(tmp_path / "b") as b:
-            _sign_in(b, base, "t2")
+            sign_in_browser(b, base, "t2")
             b.get(score_url)
             _fill(b, _scores(1))
             _saved(b)
@@ -240,7 +213,7 @@ def test_three_observers_score_blind_with_autosave_notes_and_live_aggregate(
         icc_two = _raters_and_icc(a)[1]
         # 4. the third sees nothing of the others until it submits, then the matrix of three and ICC
         with browser(tmp_path / "c") as c:
-            _sign_in(c, base, "res")
+            sign_in_browser(c, base, "res")
             c.get(f"{base}/observe/{event_id}")
             assert "背靠背" in c.find_element(By.ID, "observe-results").text
             assert not c.find_elements(By.CSS_SELECTOR, "[data-icc]")

@@ -1,9 +1,16 @@
 """Test support for the web platform: a platform on a temporary SQLite store and media folder, one
-account per role, lessons owned and shared in known ways, and an in-process client that signs in."""
+account per role, lessons owned and shared in known ways, and an in-process client that signs in;
+for tests against a real ``lessonlens serve`` process, a free port, the CLI, the wait until the
+server answers and a browser sign-in."""
 
 from __future__ import annotations
 
 import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -120,3 +127,41 @@ def client_for(world: World, name: str | None = None) -> Iterator[TestClient[Any
 def page_text_has_no_markup(html: str) -> bool:
     """The attack string never appears unescaped."""
     return "<script>window.pwned" not in html and "<img src=x" not in html and not re.search(r"onerror=\"window", html)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nobody listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def run_cli(*args: str, env: dict[str, str]) -> None:
+    """``lessonlens ARGS`` in its own process (``users add`` before a server starts)."""
+    subprocess.run([sys.executable, "-m", "lessonlens", *args], check=True, env=env, capture_output=True,
+                   timeout=120)
+
+
+def wait_until_serving(process: subprocess.Popen[bytes], base: str) -> None:
+    """Return once the ``lessonlens serve`` ``process`` answers ``base/login``; its output is the
+    failure if it dies first (30 s at most)."""
+    for _ in range(300):
+        try:
+            urllib.request.urlopen(base + "/login", timeout=1)
+            return
+        except OSError:
+            if process.poll() is not None:
+                raise AssertionError(process.stdout.read().decode() if process.stdout else "server died") from None
+            time.sleep(0.1)
+
+
+def sign_in_browser(driver: Any, base: str, name: str, password: str = PASSWORD) -> None:
+    """Sign ``name`` in on the real login page of ``base`` in a selenium ``driver``."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.get(base + "/login")
+    driver.find_element(By.ID, "name").send_keys(name)
+    driver.find_element(By.ID, "password").send_keys(password)
+    driver.find_element(By.CSS_SELECTOR, "main form").submit()
+    WebDriverWait(driver, 20).until(lambda d: "/login" not in d.current_url)
