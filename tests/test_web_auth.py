@@ -4,6 +4,7 @@ ranges and path traversal, upload checks, API tokens, and user text escaped on e
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -138,6 +139,39 @@ def test_login_rate_limit(tmp_path: Path) -> None:
         refused = sign_in(c, "t1")  # the right password, too late
         assert refused.status_code == 429 and "请" in refused.text
         assert sign_in(c, "t2", "wrong").status_code == 429  # the same address, another name
+    world.platform.close()
+
+
+def test_login_rate_limit_holds_across_server_processes(tmp_path: Path) -> None:
+    """The failures are counted in the database: two servers (each its own Platform, engine and app, as
+    two uvicorn workers are) share one limit; attempts racing from many at once get at most the limit
+    through; a success forgives the name's failures; the window ends the pause."""
+    import concurrent.futures
+
+    from lessonlens.web.platform import Platform
+
+    world = make_world(tmp_path, login_attempts=3, login_window_s=2.0)
+    other = Platform.open(world.platform.settings)  # a second server on the same database and media
+    other_world = World(platform=other, users=world.users, lessons=world.lessons)
+    with client_for(world) as a, client_for(other_world) as b:
+        assert sign_in(a, "t1", "wrong").status_code == 401
+        assert sign_in(a, "t1").status_code == 303          # forgiven for the name (not for the address)
+        assert sign_in(b, "t1", "wrong").status_code == 401
+        assert sign_in(a, "t1", "wrong").status_code == 401  # the address's third failure, on two servers
+        assert sign_in(b, "t1").status_code == 429          # the other server knows
+        assert sign_in(a, "t1").status_code == 429
+        time.sleep(2.1)                                     # the window passes
+        assert sign_in(b, "t1").status_code == 303
+    # ten wrong passwords at once from two servers: at most three are checked, the rest wait
+    def attempt(i: int) -> int:
+        with client_for(world if i % 2 else other_world) as c:
+            return int(sign_in(c, "t2", "wrong").status_code)
+
+    time.sleep(2.1)
+    with concurrent.futures.ThreadPoolExecutor(10) as pool:
+        statuses = sorted(pool.map(attempt, range(10)))
+    assert statuses.count(401) <= 3 and set(statuses) <= {401, 429} and 429 in statuses, statuses
+    other.close()
     world.platform.close()
 
 
@@ -332,3 +366,40 @@ def test_overview_shows_aggregates_of_the_scope_only(world: World, tmp_path: Pat
     with client_for(small, "res") as c:
         assert "P90" not in c.get("/overview").text
     small.platform.close()
+
+
+def test_a_teacher_sets_and_withdraws_consent_to_be_named(tmp_path: Path) -> None:
+    """The teacher's own setting on /account and in the API; only teachers have it; CSRF applies; audited."""
+    from lessonlens.web.accounts import get_user
+    from lessonlens.web.catalog import audit_events
+    from lessonlens.web.roles import Consent
+
+    world = make_world(tmp_path)
+    engine = world.platform.engine
+    with client_for(world, "t2") as c:
+        page = c.get("/account").text
+        assert 'name="consent" value="none" checked' in page and "排名" in page
+        assert c.post("/account/consent", data={"consent": "region"}).status_code == 403  # no CSRF token
+        saved = c.post("/account/consent", data={"consent": "region", "_csrf_token": csrf(c)})
+        assert saved.status_code == 200 and 'value="region" checked' in saved.text and "已保存" in saved.text
+        bad = c.post("/account/consent", data={"consent": "<b>all</b>", "_csrf_token": csrf(c)})
+        assert bad.status_code == 400 and "&lt;b&gt;all&lt;/b&gt;" in bad.text and "<b>all" not in bad.text
+    account = get_user(engine, world.users["t2"].id)
+    assert account is not None and account.consent is Consent.REGION
+    with client_for(world, "lead") as c:
+        assert 'name="consent"' not in c.get("/account").text  # a lead is not ranked: no setting
+        refused = c.post("/account/consent", data={"consent": "school", "_csrf_token": csrf(c)})
+        assert refused.status_code == 400
+    with client_for(world, "t2") as c:
+        token = c.post("/account/tokens", data={"name": "s", "_csrf_token": csrf(c)}).text
+        bearer = token.split('id="new-token">')[1].split("<")[0]
+    with client_for(world) as api:
+        h = {"Authorization": f"Bearer {bearer}"}
+        assert api.get("/api/me", headers=h).json()["ranking_consent"] == "region"
+        assert api.put("/api/me/consent", json={"consent": "none"}, headers=h).json()["ranking_consent"] == "none"
+        assert api.put("/api/me/consent", json={"consent": "all"}, headers=h).status_code == 400
+        assert api.put("/api/me/consent", json={"consent": "school"}).status_code == 401
+    account = get_user(engine, world.users["t2"].id)
+    assert account is not None and account.consent is Consent.NONE
+    assert [e.detail for e in audit_events(engine) if e.action == "consent"] == ["none (api)", "region"]
+    world.platform.close()

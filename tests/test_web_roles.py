@@ -12,17 +12,21 @@ pytest.importorskip("litestar", reason="the web extra is not installed")
 
 from sqlalchemy import select
 
-from lessonlens.store.platform_models import WebLesson
+from lessonlens.store.platform_models import WebLesson, WebUser
 from lessonlens.web.catalog import facts, revoke, share, shares
 from lessonlens.web.roles import (
     Account,
     Action,
     Capability,
+    Consent,
     LessonFacts,
     Role,
     Share,
     can,
+    group_shown,
     may,
+    may_name_teacher,
+    nameable_clause,
     visible_clause,
 )
 
@@ -118,4 +122,76 @@ def test_the_list_filter_agrees_with_the_rule_for_every_role(tmp_path: Path) -> 
     share(p.engine, ids["shared"], users["t1"], user="obs")
     share(p.engine, ids["shared"], users["t1"], user="obs")
     assert [s.user for s in shares(p.engine, ids["shared"])].count("obs") == 1
+    p.close()
+
+
+# -- teachers named in rankings: the teacher's consent -----------------------------------------
+#: who sees OWNER (teacher of 一小, 海淀) named in a ranking, for each consent (besides OWNER itself)
+NAMED_TO = {
+    Consent.NONE: set(),
+    Consent.SCHOOL: {"other_teacher", "lead"},
+    Consent.REGION: {"other_teacher", "lead", "admin", "researcher", "researcher_other_subject"},
+}
+
+
+@pytest.mark.parametrize(("person", "consent"), list(itertools.product(PEOPLE, Consent)))
+def test_who_sees_a_teacher_named_in_a_ranking(person: str, consent: Consent) -> None:
+    import attrs
+
+    teacher, viewer = attrs.evolve(OWNER, consent=consent), PEOPLE[person]
+    assert may_name_teacher(viewer, teacher) is (person == "owner" or person in NAMED_TO[consent])
+    # a disabled viewer sees nobody named; a disabled teacher is named to nobody but themselves
+    assert not may_name_teacher(attrs.evolve(viewer, active=False), teacher)
+    assert may_name_teacher(viewer, attrs.evolve(teacher, active=False)) is (person == "owner")
+    # consent is a teacher's: a lead or researcher is never named in a ranking of teachers
+    assert may_name_teacher(viewer, attrs.evolve(teacher, role=Role.SCHOOL_LEAD)) is (person == "owner")
+
+
+def test_group_size_floor() -> None:
+    assert not group_shown(4) and group_shown(5) and group_shown(3, min_group=3) and not group_shown(0, min_group=0)
+
+
+def test_the_naming_filter_agrees_with_the_rule(tmp_path: Path) -> None:
+    """Every consent of a real store's teachers, for every viewer: the accounts the SQL filter selects
+    are exactly those ``may_name_teacher`` allows; withdrawing consent takes effect at once."""
+    from web_support import make_world
+
+    from lessonlens.core.errors import InputError
+    from lessonlens.web.accounts import add_user, get_user, set_consent, users
+
+    world = make_world(tmp_path)
+    p = world.platform
+    t3 = add_user(p.engine, "t3", Role.TEACHER, "correct horse battery", school="另一所学校",
+                  region=world.users["t1"].region)
+    set_consent(p.engine, world.users["t1"], Consent.SCHOOL)
+    set_consent(p.engine, world.users["t2"], "region")
+    set_consent(p.engine, t3, Consent.REGION)
+    everyone = users(p.engine)
+    assert {a.name: a.consent for a in everyone if a.role is Role.TEACHER} == {
+        "t1": Consent.SCHOOL, "t2": Consent.REGION, "t3": Consent.REGION}
+
+    def named(viewer_name: str) -> set[str]:
+        viewer = next(a for a in users(p.engine) if a.name == viewer_name)
+        with p.engine.connect() as conn:
+            listed = set(conn.scalars(select(WebUser.name).where(nameable_clause(viewer))))
+        assert listed == {a.name for a in users(p.engine) if may_name_teacher(viewer, a)}, viewer_name
+        return listed
+
+    table = {a.name: named(a.name) for a in everyone}
+    assert table["t1"] == {"t1", "t2"}            # a colleague of the same school (t2 agreed)
+    assert table["lead"] == {"lead", "t1", "t2"}  # the school's lead
+    assert table["lead_other"] == {"lead_other", "t3"}
+    assert table["res"] == {"res", "t2", "t3"}    # t1 agreed to the school only
+    assert table["res_other"] == {"res_other"}    # another region
+    assert table["admin"] == {"admin", "t2", "t3"}
+    assert table["obs"] == {"obs"}
+    # withdrawing: at once, for every viewer
+    set_consent(p.engine, world.users["t2"], "none")
+    assert named("lead") == {"lead", "t1"} and named("res") == {"res", "t3"}
+    account = get_user(p.engine, world.users["t2"].id)
+    assert account is not None and account.consent is Consent.NONE
+    with pytest.raises(InputError):
+        set_consent(p.engine, world.users["t2"], "everyone")
+    with pytest.raises(InputError):  # only teachers are ranked, so only they consent
+        set_consent(p.engine, world.users["lead"], Consent.SCHOOL)
     p.close()

@@ -43,6 +43,8 @@ def add_to(app: typer.Typer) -> None:
                                                       "jobs on this Dask scheduler (tcp://HOST:8786).")] = None,
         import_root: Annotated[Path | None, typer.Option("--import-root", help="管理员可登记其中已有录像的目录 / "
                                                          "folder of recordings admins may register.")] = None,
+        min_group: Annotated[int, typer.Option("--min-group", min=1, help="汇总统计的最小组规模 / smallest group "
+                                               "whose aggregates are shown.")] = 5,
         no_jobs: Annotated[bool, typer.Option("--no-jobs", help="不在本进程运行分析任务 / do not run "
                                               "analysis jobs in this process.")] = False,
     ) -> None:
@@ -61,7 +63,7 @@ def add_to(app: typer.Typer) -> None:
         settings = WebSettings(
             db=db, media=media or default_path().parent / "media", max_upload=max_upload_mb * 1024 * 1024,
             secure_cookies=secure_cookies, run_jobs=not no_jobs, retention_days=retention_days,
-            upload_chunk=upload_chunk_kb * 1024, scheduler=scheduler, import_root=import_root,
+            upload_chunk=upload_chunk_kb * 1024, scheduler=scheduler, import_root=import_root, min_group=min_group,
             detectors=tuple(d.strip() for d in detectors.split(",") if d.strip()) if detectors else None)
         platform = Platform.open(settings)
         if demo:

@@ -32,6 +32,23 @@ class WebUser(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    #: whom the teacher lets name them in rankings and comparisons of teachers: ``none`` (the default),
+    #: ``school`` or ``region`` (:func:`lessonlens.web.roles.may_name_teacher`; revision ``0006_privacy``)
+    ranking_consent: Mapped[str] = mapped_column(String(20), default="none", server_default="none")
+    #: when the teacher last changed it
+    ranking_consent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LoginFailure(Base):
+    """A failed sign-in, kept for the login rate limit (per account name and per client address), so
+    the limit holds across every server process sharing the database (revision ``0006_privacy``)."""
+
+    __tablename__ = "login_failure"
+    __table_args__ = (Index("ix_login_failure_key_at", "key", "at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: ``name:<account name>`` or ``ip:<client address>``
+    key: Mapped[str] = mapped_column(String(300))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
 class WebSession(Base):

@@ -12,6 +12,7 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 
+import attrs
 from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.orm import Session
 
@@ -20,7 +21,7 @@ from lessonlens.core.i18n import Text
 from lessonlens.store.db import WRITE
 from lessonlens.store.platform_models import ApiToken, WebSession, WebUser
 from lessonlens.web.passwords import MIN_LENGTH, dummy_verify, hash_password, verify_password
-from lessonlens.web.roles import Account, Role
+from lessonlens.web.roles import Account, Consent, Role
 
 _T = {
     "exists": Text(zh="用户 {name} 已存在", en="user {name} already exists"),
@@ -30,6 +31,10 @@ _T = {
     "name": Text(zh="用户名只能用字母、数字、点、横线和下划线（1–100 个字符）：{name}",
                  en="a user name is 1–100 letters, digits, dots, dashes or underscores: {name}"),
     "scope": Text(zh="{role} 需要 {what}", en="a {role} needs {what}"),
+    "consent": Text(zh="未知的署名同意范围 {value}（可用：{values}）",
+                    en="unknown naming consent {value} (use {values})"),
+    "consent_role": Text(zh="只有教师账户可以同意在排名中署名",
+                         en="only a teacher account can agree to be named in rankings"),
 }
 
 
@@ -44,7 +49,15 @@ def token_hash(token: str) -> str:
 def account_of(row: WebUser) -> Account:
     subjects = frozenset(s.strip() for s in row.subjects.split(",") if s.strip())
     return Account(id=row.id, name=row.name, role=Role(row.role), display_name=row.display_name,
-                   region=row.region, school=row.school, subjects=subjects, active=row.active)
+                   region=row.region, school=row.school, subjects=subjects, active=row.active,
+                   consent=_consent(row.ranking_consent))
+
+
+def _consent(value: str | None) -> Consent:
+    try:
+        return Consent(value or Consent.NONE.value)
+    except ValueError:  # an unknown stored value names nobody
+        return Consent.NONE
 
 
 def parse_role(role: str) -> Role:
@@ -124,6 +137,23 @@ def _update_user(engine: Engine, name: str, **values: object) -> None:
 
 def set_active(engine: Engine, name: str, active: bool) -> None:
     _update_user(engine, name, active=active)
+
+
+def set_consent(engine: Engine, account: Account, consent: Consent | str) -> Account:
+    """A teacher's own consent to be named in rankings (:func:`lessonlens.web.roles.may_name_teacher`);
+    it takes effect on the next page any viewer opens. Returns the updated account."""
+    chosen = consent if isinstance(consent, Consent) else parse_consent(consent)
+    if account.role is not Role.TEACHER and chosen is not Consent.NONE:
+        raise InputError(_T["consent_role"])
+    _update_user(engine, account.name, ranking_consent=chosen.value, ranking_consent_at=now())
+    return attrs.evolve(account, consent=chosen)
+
+
+def parse_consent(value: str) -> Consent:
+    try:
+        return Consent(value.strip().lower())
+    except ValueError:
+        raise InputError(_T["consent"], value=value, values=", ".join(c.value for c in Consent)) from None
 
 
 def set_password(engine: Engine, name: str, password: str) -> None:

@@ -135,7 +135,7 @@ def create_app(settings: WebSettings | None = None, platform: Platform | None = 
         lessons.analysis_json, lessons.report_file, lessons.share_lesson, lessons.revoke_share, lessons.delete,
         *uploads, admin.users_page, admin.create_user, admin.change_user, admin.audit_page,
         admin.register_page, admin.register_lessons, admin.assign, admin.account_page,
-        admin.create_token, overview.overview, report_css, report_js, *observe.PAGE_ROUTES,
+        admin.create_token, admin.change_consent, overview.overview, report_css, report_js, *observe.PAGE_ROUTES,
         create_static_files_router(path="/static", directories=[_HERE / "static"], include_in_schema=False),
     ])
     app = Litestar(

@@ -3,9 +3,10 @@
     LESSONLENS_DB=postgresql://… LESSONLENS_MEDIA=/srv/lessonlens/media \\
         uvicorn --factory lessonlens.web.asgi:app --host 127.0.0.1 --port 8000 --proxy-headers
 
-``LESSONLENS_SECURE_COOKIES=1`` behind HTTPS; ``LESSONLENS_RETENTION_DAYS=N`` deletes recordings N
-days after upload (analyses stay); ``LESSONLENS_JOBS=0`` in processes that should only
-serve pages (run the analysis jobs in one process, or with ``lessonlens batch``).
+``LESSONLENS_SECURE_COOKIES=1`` behind HTTPS; ``LESSONLENS_MIN_GROUP`` (default 5);
+``LESSONLENS_RETENTION_DAYS=N`` deletes recordings N days after upload (analyses stay);
+``LESSONLENS_JOBS=0`` in processes that should only serve pages (run the analysis jobs in one
+process, or with ``lessonlens batch``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from litestar import Litestar
 
 from lessonlens.store.db import default_path
 from lessonlens.web.app import create_app
+from lessonlens.web.roles import MIN_GROUP
 from lessonlens.web.settings import DEFAULT_MAX_UPLOAD, WebSettings
 
 
@@ -31,6 +33,7 @@ def settings_from_env() -> WebSettings:
         scheduler=env.get("LESSONLENS_SCHEDULER") or None,
         import_root=env.get("LESSONLENS_IMPORT_ROOT") or None,
         retention_days=float(env["LESSONLENS_RETENTION_DAYS"]) if env.get("LESSONLENS_RETENTION_DAYS") else None,
+        min_group=int(env.get("LESSONLENS_MIN_GROUP") or MIN_GROUP),
     )
 
 

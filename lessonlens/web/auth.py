@@ -1,13 +1,10 @@
-"""Who is asking: the session cookie (pages) or a personal token (``/api/``), login rate limits,
-and the guards routes declare. Pages never accept tokens and the API never accepts cookies, so
+"""Who is asking: the session cookie (pages) or a personal token (``/api/``), and the guards routes
+declare. Pages never accept tokens and the API never accepts cookies, so
 the API needs no CSRF token and a page's CSRF check cannot be sidestepped through the API.
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import defaultdict, deque
 from collections.abc import Callable
 
 import anyio.to_thread
@@ -23,40 +20,6 @@ from lessonlens.web.roles import Account, Capability, can
 
 SESSION_COOKIE = "ll_session"
 API_PREFIX = "/api"
-
-
-class LoginLimiter:
-    """At most ``attempts`` failed sign-ins per account name and per client address in ``window`` s."""
-
-    def __init__(self, attempts: int, window: float) -> None:
-        self.attempts = attempts
-        self.window = window
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def _recent(self, key: str, moment: float) -> deque[float]:
-        stamps = self._failures[key]
-        while stamps and stamps[0] <= moment - self.window:
-            stamps.popleft()
-        return stamps
-
-    def wait(self, *keys: str) -> float:
-        """Seconds until these keys may try again (0 = now)."""
-        moment = time.monotonic()
-        with self._lock:
-            waits = [stamps[0] + self.window - moment for key in keys
-                     if len(stamps := self._recent(key, moment)) >= self.attempts]
-        return max(waits, default=0.0)
-
-    def failed(self, *keys: str) -> None:
-        moment = time.monotonic()
-        with self._lock:
-            for key in keys:
-                self._recent(key, moment).append(moment)
-
-    def succeeded(self, name_key: str) -> None:
-        with self._lock:
-            self._failures.pop(name_key, None)
 
 
 def _bearer(scope: Scope) -> str | None:

@@ -15,9 +15,9 @@ from lessonlens.core.analysis import Analysis
 from lessonlens.jobs.spec import LessonSpec
 from lessonlens.pipeline.stages import ProgressEvent
 from lessonlens.store.api import Store
-from lessonlens.web.auth import LoginLimiter
 from lessonlens.web.catalog import apply_retention, remove_abandoned_uploads, remove_orphans, sync_from_store
 from lessonlens.web.jobs import Analyzer, JobRunner
+from lessonlens.web.login_limit import LoginLimiter
 from lessonlens.web.settings import WebSettings
 
 #: the detectors that read a room layout
@@ -83,7 +83,7 @@ class Platform:
 
         runner = JobRunner(store, settings.media, analysis_runner(settings), dask_hand_over(settings))
         return cls(settings=settings, store=store, runner=runner,
-                   limiter=LoginLimiter(settings.login_attempts, settings.login_window_s))
+                   limiter=LoginLimiter(store.engine, settings.login_attempts, settings.login_window_s))
 
     def start(self) -> None:
         """Catalogue lessons added to the store by other means, remove what uploads cut off by a kill

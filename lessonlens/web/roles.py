@@ -7,6 +7,10 @@ user, or with a scope — ``school`` opens it to the school leads of its school,
 researchers of its region whose subjects include its subject (and to admins). Revoking a share
 closes it again. :func:`may` answers for one lesson in Python; :func:`visible_clause` is the same
 rule as SQL for lists; the tests check the two agree on every role.
+
+Teachers in rankings and comparisons: a teacher is named to a viewer only as far as the teacher
+agreed (:class:`Consent`, :func:`may_name_teacher`, :func:`nameable_clause`); otherwise only
+aggregates are shown, and only for groups of at least the minimum size (:func:`group_shown`).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from enum import StrEnum
 import attrs
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select
 
-from lessonlens.store.platform_models import LessonShare, WebLesson
+from lessonlens.store.platform_models import LessonShare, WebLesson, WebUser
 
 
 class Role(StrEnum):
@@ -45,6 +49,19 @@ class Capability(StrEnum):
     AGGREGATES = "aggregates"  # group statistics of a scope (minimum group size applies)
 
 
+class Consent(StrEnum):
+    """Whom a teacher lets see them named in rankings and comparisons of teachers (the teacher's own
+    setting on ``/account``; stored in ``web_user.ranking_consent``). Each level includes the one above."""
+
+    NONE = "none"      # named to nobody: in rankings the teacher is an anonymous member of the aggregates
+    SCHOOL = "school"  # named to the school leads and teachers of their own school
+    REGION = "region"  # also to the researchers (教研员) of their region and to the district's admins
+
+
+#: the default minimum group size: an aggregate of fewer lessons (or teachers) is not shown
+MIN_GROUP = 5
+
+
 SCOPES = ("school", "region")
 
 _CAPABILITIES: dict[Capability, frozenset[Role]] = {
@@ -67,6 +84,8 @@ class Account:
     school: str = ""
     subjects: frozenset[str] = frozenset()
     active: bool = True
+    #: a teacher's consent to be named in rankings (:func:`may_name_teacher`)
+    consent: Consent = Consent.NONE
 
     @property
     def label(self) -> str:
@@ -136,6 +155,55 @@ def visible_clause(account: Account) -> ColumnElement[bool]:
     shared = exists(select(share.id).where(share.lesson_id == WebLesson.id, share.revoked_at.is_(None),
                                            or_(*opens)))
     return or_(WebLesson.owner_id == account.id, shared)
+
+
+# -- teachers named in rankings and comparisons -------------------------------------------------
+_SCHOOL_PEERS = frozenset({Role.SCHOOL_LEAD, Role.TEACHER})
+
+
+def may_name_teacher(viewer: Account, teacher: Account) -> bool:
+    """Whether ``viewer`` may see ``teacher`` named (name, display name, their own row) in a ranking
+    or comparison of teachers. Everyone sees themselves; anyone else only as far as the teacher agreed
+    (:class:`Consent`): ``school`` — the school leads and teachers of the teacher's school; ``region``
+    — also the researchers of the teacher's region and the admins. Observers, other schools and other
+    regions never; nobody sees a disabled account or a non-teacher named. Without consent a view shows
+    the teacher only inside aggregates (:func:`group_shown`). :func:`nameable_clause` is the same rule
+    as SQL."""
+    if not viewer.active:
+        return False
+    if viewer.id == teacher.id:
+        return True
+    if not teacher.active or teacher.role is not Role.TEACHER or teacher.consent is Consent.NONE:
+        return False
+    if viewer.role in _SCHOOL_PEERS and viewer.school and viewer.school == teacher.school:
+        return True
+    if teacher.consent is not Consent.REGION:
+        return False
+    if viewer.role is Role.ADMIN:
+        return True
+    return viewer.role is Role.RESEARCHER and bool(viewer.region) and viewer.region == teacher.region
+
+
+def nameable_clause(viewer: Account) -> ColumnElement[bool]:
+    """A WHERE clause on ``web_user`` selecting exactly the accounts ``may_name_teacher(viewer, …)`` allows."""
+    if not viewer.active:
+        return false()
+    teacher = and_(WebUser.active.is_(True), WebUser.role == Role.TEACHER.value)
+    opens: list[ColumnElement[bool]] = [WebUser.id == viewer.id]
+    if viewer.role in _SCHOOL_PEERS and viewer.school:
+        opens.append(and_(teacher, WebUser.school == viewer.school,
+                          WebUser.ranking_consent.in_([Consent.SCHOOL.value, Consent.REGION.value])))
+    region = and_(teacher, WebUser.ranking_consent == Consent.REGION.value)
+    if viewer.role is Role.ADMIN:
+        opens.append(region)
+    elif viewer.role is Role.RESEARCHER and viewer.region:
+        opens.append(and_(region, WebUser.region == viewer.region))
+    return or_(*opens)
+
+
+def group_shown(size: int, min_group: int = MIN_GROUP) -> bool:
+    """Whether an aggregate over ``size`` lessons or teachers may be shown (the minimum group size)."""
+    return size >= max(1, min_group)
 
 
 # -- online observation (观评课, issue 17) ------------------------------------------------------

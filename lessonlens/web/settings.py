@@ -30,7 +30,7 @@ class WebSettings:
     session_days: float = 14.0
     #: mark cookies ``Secure`` (set when served over HTTPS, directly or behind a proxy)
     secure_cookies: bool = False
-    #: group statistics of fewer lessons than this are not shown
+    #: group statistics of fewer lessons than this are not shown (``roles.MIN_GROUP``, ``roles.group_shown``)
     min_group: int = 5
     #: lessons per page in lists
     page_size: int = 20

@@ -138,6 +138,18 @@ TEXTS: dict[str, Text] = {
     "lesson": Text(zh="课例", en="Lesson"),
     "detail": Text(zh="详情", en="Detail"),
     "tokens": Text(zh="个人 API 令牌", en="Personal API tokens"),
+    "save": Text(zh="保存", en="Save"),
+    "consent": Text(zh="排名与比较中的署名", en="Your name in rankings and comparisons"),
+    "consent_explain": Text(
+        zh="学校和区域的统计只显示汇总（人数足够时）。只有你同意，你的名字才会出现在教师排名和比较中；可随时更改或撤回，立即生效。",
+        en="School and region statistics show aggregates only (of large enough groups). Your name appears in "
+           "rankings and comparisons of teachers only if you agree here; change or withdraw it at any time, "
+           "effective at once."),
+    "consent_legend": Text(zh="谁可以在排名中看到我的名字", en="Who may see my name in rankings"),
+    "consent_none": Text(zh="任何人都不可以（默认）", en="Nobody (the default)"),
+    "consent_school": Text(zh="本校的学校管理者和教师", en="The school leads and teachers of my school"),
+    "consent_region": Text(zh="本校，以及本区域的教研员和区管理员",
+                           en="My school, and my region's researchers and the district admins"),
     "new_token": Text(zh="生成新令牌", en="Create a token"),
     "token_name": Text(zh="用途", en="Purpose"),
     "token_once": Text(zh="请立即复制，令牌只显示这一次：", en="Copy it now, it is shown only once:"),

@@ -1,5 +1,5 @@
 """Accounts (admin only): list, add, disable/enable, reset a password; the audit log; and each
-user's own page with personal API tokens."""
+user's own page with personal API tokens and, for teachers, their consent to be named in rankings."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from litestar.params import Body, FromPath
 from litestar.response import Template
 
 from lessonlens.core.errors import InputError
-from lessonlens.web.accounts import add_user, get_user, new_token, set_active, set_password, users
+from lessonlens.web.accounts import add_user, get_user, new_token, set_active, set_consent, set_password, users
 from lessonlens.web.auth import current, requires, signed_in
 from lessonlens.web.catalog import audit, audit_events
 from lessonlens.web.pages import lang_of, platform, render
-from lessonlens.web.roles import Capability, Role
+from lessonlens.web.roles import Capability, Consent, Role
 from lessonlens.web.texts import ui
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -122,9 +122,15 @@ def audit_page(request: Request[Any, Any, Any]) -> Template:
     return render(request, "audit.html.j2", events=audit_events(platform(request).engine))
 
 
+def _account_page(request: Request[Any, Any, Any], *, token: str = "", message: str = "", error: str = "",
+                  status_code: int = 200) -> Template:
+    return render(request, "account.html.j2", status_code=status_code, token=token, message=message, error=error,
+                  consents=[c.value for c in Consent])
+
+
 @get("/account", guards=[signed_in], sync_to_thread=False)
 def account_page(request: Request[Any, Any, Any]) -> Template:
-    return render(request, "account.html.j2", token="")
+    return _account_page(request)
 
 
 @post("/account/tokens", guards=[signed_in], sync_to_thread=True, status_code=200)
@@ -132,4 +138,17 @@ def create_token(request: Request[Any, Any, Any], data: Form) -> Template:
     p, account = platform(request), current(request)
     token = new_token(p.engine, account, data.get("name", ""))
     audit(p.engine, account, "token_created", detail=data.get("name", "")[:100])
-    return render(request, "account.html.j2", token=token)
+    return _account_page(request, token=token)
+
+
+@post("/account/consent", guards=[signed_in], sync_to_thread=True, status_code=200)
+def change_consent(request: Request[Any, Any, Any], data: Form) -> Template:
+    """A teacher's own consent to be named in rankings and comparisons (``roles.may_name_teacher``)."""
+    p, account = platform(request), current(request)
+    try:
+        updated = set_consent(p.engine, account, data.get("consent", ""))
+    except InputError as exc:
+        return _account_page(request, status_code=400, error=exc.message(lang_of(request)))
+    audit(p.engine, account, "consent", detail=updated.consent.value)
+    request.scope["user"] = updated  # this page already shows the new setting
+    return _account_page(request, message=ui("saved", lang_of(request)))

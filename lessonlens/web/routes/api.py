@@ -7,19 +7,20 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from litestar import Request, Router, delete, get, post
+from litestar import Request, Router, delete, get, post, put
 from litestar.datastructures import UploadFile
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Response
 
 from lessonlens.core.documents import dumps
+from lessonlens.web.accounts import set_consent
 from lessonlens.web.auth import current, signed_in
 from lessonlens.web.catalog import LessonItem, audit, delete_lesson, list_lessons, revoke, share, shares
 from lessonlens.web.jobs import JobView
 from lessonlens.web.media import ROLES
 from lessonlens.web.pages import platform
-from lessonlens.web.roles import Action, Capability, can
+from lessonlens.web.roles import Account, Action, Capability, can
 from lessonlens.web.routes.lessons import _filters, _lesson
 from lessonlens.web.uploads import save_upload, upload_meta
 
@@ -33,6 +34,13 @@ class Me:
     region: str
     school: str
     subjects: list[str]
+    #: a teacher's consent to be named in rankings: none, school or region
+    ranking_consent: str
+
+
+@dataclasses.dataclass
+class ConsentIn:
+    consent: str
 
 
 @dataclasses.dataclass
@@ -95,11 +103,23 @@ def _out(request: Request[Any, Any, Any], item: LessonItem, with_job: bool = Tru
                   n_findings=item.n_findings, media=list(item.roles), job=_job(job))
 
 
+def _me(a: Account) -> Me:
+    return Me(id=a.id, name=a.name, display_name=a.display_name, role=a.role.value, region=a.region,
+              school=a.school, subjects=sorted(a.subjects), ranking_consent=a.consent.value)
+
+
 @get("/me", sync_to_thread=False)
 def me(request: Request[Any, Any, Any]) -> Me:
-    a = current(request)
-    return Me(id=a.id, name=a.name, display_name=a.display_name, role=a.role.value, region=a.region,
-              school=a.school, subjects=sorted(a.subjects))
+    return _me(current(request))
+
+
+@put("/me/consent", sync_to_thread=True)
+def put_consent(request: Request[Any, Any, Any], data: JSONBody[ConsentIn]) -> Me:
+    """A teacher's consent to be named in rankings and comparisons: ``none``, ``school`` or ``region``."""
+    p, account = platform(request), current(request)
+    updated = set_consent(p.engine, account, data.consent)
+    audit(p.engine, account, "consent", detail=f"{updated.consent.value} (api)")
+    return _me(updated)
 
 
 @get("/lessons", sync_to_thread=True)
@@ -190,4 +210,4 @@ def remove_lesson(request: Request[Any, Any, Any], lesson_id: FromPath[str]) -> 
 def api_router(max_upload: int) -> Router:
     upload_handler = post("/lessons", request_max_body_size=max_upload, status_code=201)(upload)
     return Router("/api", guards=[signed_in], route_handlers=[
-        me, lessons, lesson, analysis, upload_handler, retry, add_share, remove_share, remove_lesson])
+        me, put_consent, lessons, lesson, analysis, upload_handler, retry, add_share, remove_share, remove_lesson])

@@ -42,18 +42,17 @@ def login(request: Request[Any, Any, Any], data: Form) -> Template | Redirect:
     p = platform(request)
     name = data.get("name", "").strip()
     keys = (f"name:{name}", f"ip:{_client(request)}")
-    wait = p.limiter.wait(*keys)
+    attempt = p.limiter.start(*keys)  # counted in the database: the limit holds across server processes
     lang = lang_of(request)
-    if wait > 0:
+    if attempt.wait > 0:
         return render(request, "login.html.j2", status_code=429, next=safe_next(data.get("next")), name=name,
-                      error=ui("too_many", lang, s=int(wait) + 1))
+                      error=ui("too_many", lang, s=int(attempt.wait) + 1))
     account = authenticate(p.engine, name, data.get("password", ""))
-    if account is None:
-        p.limiter.failed(*keys)
+    if account is None:  # the attempt's rows stay: they are its failures
         audit(p.engine, None, "login_failed", detail=f"{name} from {_client(request)}")
         return render(request, "login.html.j2", status_code=401, next=safe_next(data.get("next")), name=name,
                       error=ui("bad_login", lang))
-    p.limiter.succeeded(keys[0])
+    p.limiter.succeeded(attempt, keys[0])
     token = open_session(p.engine, account, p.settings.session_days, replaces=request.cookies.get(SESSION_COOKIE))
     audit(p.engine, account, "login", detail=_client(request))
     response = Redirect(safe_next(data.get("next")), status_code=303)
