@@ -3,7 +3,7 @@
 
     .venv/bin/python benchmarks/bench_detectors.py [--repeat 20]
 
-Frames are composed from scikit-image's photos like the tests' classrooms (tests/vision_scenes.py).
+Frames are composed from scikit-image's photos like the tests' classrooms (tests/support/vision_scenes.py).
 Each line: what runs, ms per call (median), calls in a typical 45-min lesson, projected seconds.
 The student detectors are also timed on real classroom frames (``../shared/data/real-classroom``,
 cctv-heads/test scaled to 1280x720) when that folder exists.
@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from lessonlens.media.layout import DEFAULT_LAYOUT
 from lessonlens.media.vision import grey
 from lessonlens.plugins.detectors import board_ocr, student_faces, student_states, teacher_pose
-from tests.vision_scenes import board_frame, student_frame, teacher_frame
+from tests.support.vision_scenes import board_frame, student_frame, teacher_frame
 
 INSTANTS = 450
 REAL = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "real-classroom"
@@ -163,7 +163,7 @@ def swappable_backends(repeat: int) -> list[tuple[str, float, int]]:
     """student-pose and FunASR backends on a 1280x720 classroom / a minute of audio (issue 19).
 
     Where no real weights are on this machine the models are the tests' ONNX graphs with the
-    families' exact signatures (tests/onnx_models.py): those rows time rtmlib's / funasr-onnx's
+    families' exact signatures (tests/support/onnx_models.py): those rows time rtmlib's / funasr-onnx's
     pre- and post-processing and onnxruntime's overhead, not the real networks (marked "test-built").
     """
     import importlib.util
@@ -191,7 +191,7 @@ def swappable_backends(repeat: int) -> list[tuple[str, float, int]]:
     rows.append(("student-pose: seats + cues for 40 people", per_call(
         lambda: observations_at(0.0, people, tracker, (1280, 720)), repeat), INSTANTS))
     try:
-        from tests import onnx_models
+        from tests.support import onnx_models
     except ImportError:  # onnx (the dev extra) builds the test models
         return rows
     folder = Path(tempfile.mkdtemp())

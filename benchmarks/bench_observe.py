@@ -231,8 +231,8 @@ def main() -> None:
     root = Path(tempfile.mkdtemp(prefix="lessonlens-bench-observe-"))
     db = args.db or str(root / "db.sqlite")
     if args.postgres:
-        sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
-        from store_support import new_postgres_database
+        sys.path.insert(0, str(Path(__file__).parents[1]))
+        from tests.support.store import new_postgres_database
 
         db = new_postgres_database()
     media = root / "media"

@@ -105,8 +105,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         urls = args.db or [str(Path(tmp) / "bench.sqlite")]
         if args.postgres:
-            sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-            from store_support import new_postgres_database
+            sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+            from tests.support.store import new_postgres_database
 
             urls.append(new_postgres_database())
         for url in urls:

@@ -1,0 +1,96 @@
+"""Swapping models: every detector backend is listed with how to install it, optional engines that
+cannot share the default environment fail in one line naming the recipe, and model directories
+install through ``lessonlens models add``."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lessonlens.core.errors import InputError, PluginError
+from lessonlens.core.extensions import DetectRequest
+from lessonlens.core.lesson import LessonMeta, MediaSource
+from lessonlens.core.plugins import get_manager
+from lessonlens.media.models import add_model, model_statuses
+
+
+def test_plugins_lists_each_backend_and_the_separate_paddle_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lessonlens.cli.plugins_cmd import backend_rows
+
+    monkeypatch.setenv("LESSONLENS_LANG", "en")
+    rows = {(r["detector"], r["backend"]): r for r in backend_rows()}
+    assert {("asr", "whisper"), ("asr", "funasr"), ("board-ocr", "rapidocr"), ("board-ocr", "paddleocr"),
+            ("student-pose", "rtmo"), ("student-pose", "rtmpose"), ("student-pose", "mmpose"),
+            ("student-pose", "mediapipe")} <= set(rows)
+    paddle = rows[("board-ocr", "paddleocr")]
+    assert "numpy 2" in str(paddle["note"]) and "venv" in str(paddle["install"])
+    assert rows[("board-ocr", "rapidocr")]["default"] is True
+
+
+def test_paddleocr_engine_without_paddle_names_the_separate_environment(tmp_path: Path, models_dir: Path) -> None:
+    if importlib.util.find_spec("paddleocr") is not None:
+        pytest.skip("paddleocr is installed here")
+    from tests.support.vision_scenes import write_video
+
+    video = write_video(tmp_path / "board.mp4", [np.full((360, 640, 3), 40, np.uint8)], hold=2.0)
+    request = DetectRequest(lesson=LessonMeta(id="t"), media=(MediaSource(str(video), "board"),), instants=(0.0,),
+                            options={"backend": "paddleocr"})
+    with pytest.raises(PluginError) as error:
+        list(get_manager().detector("board-ocr").detect(request))
+    message = error.value.message("en")
+    assert "paddleocr" in message and "separate environment" in message and "\n" not in message
+
+
+def test_paddleocr_with_paddle_installed_needs_local_model_directories(models_dir: Path) -> None:
+    pytest.importorskip("paddleocr", reason="paddleocr lives in its own environment (docs/perception.md)")
+    from lessonlens.plugins.detectors.board_paddle import paddleocr_reader
+
+    with pytest.raises(PluginError, match="PP-OCRv5_server_det"):
+        paddleocr_reader({}, "board-ocr")
+
+
+def test_models_add_installs_a_model_directory_after_checking_it(tmp_path: Path, models_dir: Path) -> None:
+    pytest.importorskip("onnx")
+    from tests.support import onnx_models
+
+    detectors = [reg.item for reg in get_manager().registry.detectors.values()]
+    source = tmp_path / "speech_paraformer-onnx"
+    source.mkdir()
+    with pytest.raises(InputError, match="does not load"):  # no config.yaml / am.mvn yet
+        add_model(source, detectors, "asr.funasr_model")
+    onnx_models.paraformer(source / "model.onnx", [3], 5)
+    (source / "config.yaml").write_text("frontend_conf: {}\nmodel_conf: {}\n", encoding="utf-8")
+    (source / "am.mvn").write_text("<Nnet>\n</Nnet>\n", encoding="utf-8")
+    (source / "tokens.json").write_text(json.dumps(["<blank>", "<s>", "</s>", "好", "<unk>"]), encoding="utf-8")
+    installed = add_model(source, detectors, "asr.funasr")
+    assert installed == models_dir / "paraformer-zh-onnx" and (installed / "model.onnx").is_file()
+    again = add_model(source, detectors, "asr.funasr")  # replacing an installed directory
+    assert sorted(p.name for p in again.iterdir()) == ["am.mvn", "config.yaml", "model.onnx", "tokens.json"]
+    row = next(r for r in model_statuses(detectors) if r.detector == "asr" and r.backend == "funasr")
+    assert row.present and row.size and len(row.sha256) == 64
+    with pytest.raises(InputError, match=r"DETECTOR\.OPTION"):
+        add_model(source, detectors, "funasr")
+
+
+def test_the_cache_key_follows_the_backend_and_its_model_file(tmp_path: Path, models_dir: Path) -> None:
+    """A swap re-runs only the swapped detector: its key changes with the backend option and when its
+    model file is replaced on disk; the other detectors' keys do not move."""
+    from lessonlens.perception.cache import cache_key
+
+    video = tmp_path / "students.mp4"
+    video.write_bytes(b"\0" * 1000)
+    media = (MediaSource(str(video), "students"),)
+    pose, faces = get_manager().detector("student-pose"), get_manager().detector("student-faces")
+    default = cache_key(pose, media, (0.0, 6.0), {})
+    model = models_dir / "rtmo-body7-640x640.onnx"
+    model.write_bytes(b"first")
+    rtmo = cache_key(pose, media, (0.0, 6.0), {"backend": "rtmo"})
+    assert rtmo != default
+    assert cache_key(pose, media, (0.0, 6.0), {"backend": "rtmo"}) == rtmo
+    model.write_bytes(b"second, replaced")
+    assert cache_key(pose, media, (0.0, 6.0), {"backend": "rtmo"}) != rtmo
+    assert cache_key(faces, media, (0.0, 6.0), {}) == cache_key(faces, media, (0.0, 6.0), {})

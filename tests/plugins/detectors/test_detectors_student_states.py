@@ -1,0 +1,149 @@
+"""student-states: the shipped ONNX model on drawn and real classrooms, seat tracking and smoothing,
+and the per-student observations the platform-9 coder counts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("cv2")
+pytest.importorskip("onnxruntime")
+
+from lessonlens.core.extensions import DetectRequest
+from lessonlens.core.lesson import LessonMeta, MediaSource
+from lessonlens.core.observations import BehaviourCue, StudentObservation
+from lessonlens.core.plugins import get_manager
+from lessonlens.media import MediaUnavailable
+from lessonlens.perception.frame_eval import evaluate_frames, read_class_map
+from lessonlens.plugins.detectors import student_states as ss
+from tests.support.vision_scenes import write_video
+
+REAL = Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "real-classroom"
+SETTINGS = ss.Settings(head=0.3, hand=0.4)
+
+
+def head(x: float, y: float, state: str = "front", size: float = 40.0, sure: float = 0.9) -> ss.Head:
+    probs = [(1 - sure) / 3] * 4
+    probs[ss.STATE_ORDER.index(state)] = sure
+    return ss.Head(x, y, size, size, 0.8, (probs[0], probs[1], probs[2], probs[3]))
+
+
+def hand_beside(h: ss.Head, score: float) -> ss.Hand:
+    return ss.Hand(h.x + 0.9 * h.w, h.y - 0.8 * h.h, 15, 30, score)
+
+
+def classroom(states: list[str]) -> np.ndarray:
+    """lessonlens's synthetic student camera (5 rows of 8, real lfw faces) with these states."""
+    from lessonlens.synth import scenes
+
+    frame = np.empty((scenes.H, scenes.W, 3), dtype=np.uint8)
+    frame[:] = np.linspace(200, 225, scenes.H, dtype=np.uint8)[:, None, None] * np.array([0.92, 0.95, 1.0])
+    for index, state in enumerate(states):
+        scenes.StudentCamera._student(frame, index, index // scenes.COLS, index % scenes.COLS, state)
+    return frame
+
+
+def test_a_hand_belongs_to_the_head_beside_or_below_it() -> None:
+    heads = [head(100, 100), head(200, 100), head(100, 200)]
+    assert ss.owner(ss.Hand(140, 60, 15, 30, 0.9), heads) == 0
+    assert ss.owner(ss.Hand(140, 160, 15, 30, 0.9), heads) == 2  # beside the front-row head, not below the other
+    assert ss.owner(ss.Hand(600, 60, 15, 30, 0.9), heads) is None
+    weak = ss.Head(600, 100, 40, 40, 0.2, (0.0, 0.0, 0.0, 1.0))  # a head peak below the student threshold
+    hands = [ss.Hand(140, 60, 15, 30, 0.9), ss.Hand(640, 60, 15, 30, 0.9), ss.Hand(240, 60, 15, 30, 0.1),
+             ss.Hand(900, 60, 15, 30, 0.9)]
+    found = ss.readings([*heads, weak], hands, ss.Settings(head=0.3, hand=0.4, owner=0.15))
+    # the weak hand does not count; the hand with no head at all (burnt-in text) is nobody's
+    assert [r.raised for r in found] == [True, False, False, True]
+    assert found[3].state is None and found[3].box == weak.box and found[3].hand is not None
+
+
+def test_a_hand_raised_all_lesson_long_is_something_fixed() -> None:
+    seat = head(100, 100)
+    frames = [([head(100, 100)], [hand_beside(seat, 0.9)]) for _ in range(8)]
+    _, rows = ss.track(frames, SETTINGS)
+    assert not any(r[0].raised for r in rows)
+
+
+def test_tracking_smooths_without_inventing() -> None:
+    seats = [head(100, 100), head(200, 100), head(300, 100)]
+    frames: list[tuple[list[ss.Head], list[ss.Hand]]] = []
+    for t in range(6):
+        heads = [head(100 + t % 2, 100, "down" if t == 2 else "front"),  # one clear instant of head down
+                 head(200, 100, "down" if t == 4 else "front", sure=0.4 if t == 4 else 0.9),  # an unsure blip
+                 head(300, 100 if t != 4 else 55, "front")]  # standing up at t=4
+        hands = []
+        if t in (1, 2):
+            hands.append(hand_beside(seats[1], 0.35))  # a weak hand two instants running: raised
+        if t == 1:
+            hands.append(hand_beside(seats[0], 0.3))  # a weak single blip (scratching a head): not raised
+        if t == 5:
+            hands.append(hand_beside(seats[0], 0.9))  # a clear single raise: raised
+        frames.append((heads if t != 3 else heads[:1] + heads[2:], hands))  # seat 2 unseen at t=3
+    found, rows = ss.track(frames, SETTINGS)
+    assert len(found) == 3
+    assert [r[0].state for r in rows] == ["front", "front", "down", "front", "front", "front"]
+    assert [r[1].state for r in rows] == ["front"] * 6  # the blip smoothed away; unseen at t=3, neighbours agree
+    assert rows[3][1].box is None and rows[3][1].confidence < 0.5
+    assert [r[2].standing for r in rows] == [False] * 4 + [True, False]
+    assert [r[1].raised for r in rows] == [False, True, True, False, False, False]
+    assert [r[0].raised for r in rows] == [False] * 5 + [True]
+
+
+def test_unseen_with_disagreeing_neighbours_is_unknown() -> None:
+    frames = [([head(100, 100, "front")], []), ([], []), ([head(100, 100, "down")], [])]
+    _, rows = ss.track(frames, SETTINGS, min_support=1)
+    assert rows[1][0].state == ""
+    obs = ss.observations_at(6.0, [ss.Seat(100, 100, 40, 2)], rows[1], (1280, 720))
+    assert [o for o in obs if isinstance(o, BehaviourCue)] == []  # no share from an unseen class
+    assert [o.state for o in obs if isinstance(o, StudentObservation)] == [""]
+
+
+def test_the_model_reads_a_drawn_classroom() -> None:
+    states = ["listening"] * 40
+    for i in range(0, 40, 4):
+        states[i] = "reading_writing"
+    states[9] = states[22] = states[30] = "hand_raising"
+    read = get_manager().detector("student-states").frame_reader()  # type: ignore[attr-defined]
+    found = read(classroom(states))
+    heads = [r for r in found if r.state is not None]
+    assert 34 <= len(heads) <= 44
+    assert 7 <= sum(r.state == "down" for r in heads) <= 13
+    assert 2 <= sum(r.raised for r in found) <= 4
+
+
+def test_detect_tracks_the_student_video(tmp_path: Path) -> None:
+    listening = ["listening"] * 40
+    bowed = ["reading_writing" if i % 2 else "listening" for i in range(40)]
+    video = write_video(tmp_path / "students.mp4", [classroom(listening), classroom(listening), classroom(bowed)],
+                        hold=6.0)
+    request = DetectRequest(lesson=LessonMeta(id="s"), media=(MediaSource(str(video), "students"),),
+                            instants=(0.0, 6.0, 12.0))
+    found = list(get_manager().detector("student-states").detect(request))
+    shares = {(c.t, c.behaviour): c.share for c in found if isinstance(c, BehaviourCue)}
+    assert shares[(0.0, "listening")] >= 0.85
+    assert 0.3 <= shares[(12.0, "reading_writing")] <= 0.7
+    people = {o.person for o in found if isinstance(o, StudentObservation)}
+    assert 34 <= len(people) <= 44
+
+
+@pytest.mark.skipif(not (REAL / "cctv-heads" / "test").is_dir(), reason="no ../shared/data/real-classroom")
+def test_real_classrooms_meet_the_measured_figures() -> None:
+    read = get_manager().detector("student-states").frame_reader()  # type: ignore[attr-defined]
+    heads = evaluate_frames(REAL / "cctv-heads" / "test", read, "student-states", "yolo", read_class_map("cctv-heads"))
+    assert heads.down_up_f1 is not None and heads.down_up_f1 >= 0.75
+    for state in ("front", "down"):
+        assert heads.shares[state]["mae"] < heads.shares[state]["prior_mae"]  # type: ignore[operator]
+    hands = evaluate_frames(REAL / "raised-hands" / "test", read, "student-states", "yolo",
+                            read_class_map("raised-hands"))
+    assert hands.any_hand is not None and (hands.any_hand["recall"] or 0) >= 0.7
+
+
+def test_a_camera_that_sees_no_student_is_unavailable(tmp_path: Path) -> None:
+    empty = classroom([])
+    video = write_video(tmp_path / "empty.mp4", [empty, empty], hold=6.0)
+    request = DetectRequest(lesson=LessonMeta(id="s"), media=(MediaSource(str(video), "students"),),
+                            instants=(0.0, 6.0))
+    with pytest.raises(MediaUnavailable, match="no student is visible"):
+        list(get_manager().detector("student-states").detect(request))
