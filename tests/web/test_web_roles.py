@@ -154,7 +154,7 @@ def test_group_size_floor() -> None:
 def test_the_naming_filter_agrees_with_the_rule(tmp_path: Path) -> None:
     """Every consent of a real store's teachers, for every viewer: the accounts the SQL filter selects
     are exactly those ``may_name_teacher`` allows; withdrawing consent takes effect at once."""
-    from web_support import make_world
+    from tests.support.web import make_world
 
     from lessonlens.core.errors import InputError
     from lessonlens.web.accounts import add_user, get_user, set_consent, users
