@@ -154,10 +154,9 @@ def test_group_size_floor() -> None:
 def test_the_naming_filter_agrees_with_the_rule(tmp_path: Path) -> None:
     """Every consent of a real store's teachers, for every viewer: the accounts the SQL filter selects
     are exactly those ``may_name_teacher`` allows; withdrawing consent takes effect at once."""
-    from tests.support.web import make_world
-
     from lessonlens.core.errors import InputError
     from lessonlens.web.accounts import add_user, get_user, set_consent, users
+    from tests.support.web import make_world
 
     world = make_world(tmp_path)
     p = world.platform
