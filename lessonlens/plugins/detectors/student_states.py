@@ -6,8 +6,9 @@
    a heatmap of head centres (every student, head up or down: a face detector misses bowed heads)
    with each head's size and state (``down`` reading/writing, ``side`` looking around / turned,
    ``phone``, ``front`` looking up), and a heatmap of raised hands (including the forearm upright
-   beside the head with the elbow on the desk). A raised hand belongs to the nearest head beside
-   or below it. One onnxruntime call per frame.
+   beside the head with the elbow on the desk). Raised hands are given to the heads beside or
+   below them jointly, one hand per student (``student_hands``: seen from the front, a hand rises
+   beside the head of the student behind). One onnxruntime call per frame.
 2. *Seats*: heads found at the same place across the lesson's instants are a seat; a head well
    above a seat that is empty at that instant is that student standing (answering).
 3. *Smoothing without inventing*: a seat's state probabilities are blended with its neighbours'
@@ -44,6 +45,7 @@ from lessonlens.core.observations import BehaviourCue, Box, FaceObservation, Obs
 from lessonlens.core.readings import StudentReading
 from lessonlens.media import MediaUnavailable, frames_at
 from lessonlens.media.vision import MISSING_MODEL, Image, require
+from lessonlens.plugins.detectors import student_hands
 
 NAME = "student-states"
 MODELS = Path(__file__).with_name("models")
@@ -192,7 +194,7 @@ class StateModel:
 def decode(cv2: Any, heat: Floats, state: Floats, size: Floats, scale: float, settings: Settings
            ) -> tuple[list[Head], list[Hand]]:
     """Heads (peaks of the head map, with size and state probabilities) and raised hands (peaks of
-    the hand map at 0.7 of its threshold: the seat tracking's lower bar), in frame pixels."""
+    the hand map at 0.7 of its threshold: the seat tracking's lower bar; one per forearm), in frame pixels."""
     bias = np.asarray(settings.state_bias, np.float32)
     heads = []
     for y, x, score in _peaks(cv2, heat[0], min(settings.head, settings.owner)):
@@ -202,11 +204,19 @@ def decode(cv2: Any, heat: Floats, state: Floats, size: Floats, scale: float, se
         w, h = np.exp(size[:, y, x]) / scale
         heads.append(Head((x + 0.5) * 4 / scale, (y + 0.5) * 4 / scale, float(w), float(h), score,
                           (float(probs[0]), float(probs[1]), float(probs[2]), float(probs[3]))))
-    hands = []
-    for y, x, score in _peaks(cv2, heat[1], settings.hand * 0.7):
+    hands: list[Hand] = []
+    for y, x, score in sorted(_peaks(cv2, heat[1], settings.hand * 0.7), key=lambda p: -p[2]):
         w, h = np.exp(size[:, y, x]) / scale
-        hands.append(Hand((x + 0.5) * 4 / scale, (y + 0.5) * 4 / scale, float(w), float(h), score))
+        hand = Hand((x + 0.5) * 4 / scale, (y + 0.5) * 4 / scale, float(w), float(h), score)
+        if not any(_same_hand(hand, kept) for kept in hands):
+            hands.append(hand)
     return heads, hands
+
+
+def _same_hand(weaker: Hand, stronger: Hand) -> bool:
+    """A second peak along one raised forearm: its centre inside the stronger hand's box (widened
+    a fifth); the hands of two students are at least a hand's size apart."""
+    return abs(weaker.x - stronger.x) <= 0.6 * stronger.w and abs(weaker.y - stronger.y) <= 0.6 * stronger.h
 
 
 HEAD_CROP = (32, 40)  # width, height of the head-state classifier's input
@@ -231,15 +241,14 @@ def _peaks(cv2: Any, heat: Floats, threshold: float) -> list[tuple[int, int, flo
 
 
 def owner(hand: Hand, heads: Sequence[Head]) -> int | None:
-    """The head a raised hand belongs to: beside or above it (a forearm upright beside the head), nearest."""
-    best, best_d = None, np.inf
-    for i, head in enumerate(heads):
-        dx, dy = (hand.x - head.x) / head.w, (hand.y - head.y) / head.h
-        if abs(dx) <= 2.2 and -3.0 <= dy <= 0.8:
-            d = float(np.hypot(dx, 0.6 * dy))
-            if d < best_d:
-                best, best_d = i, d
-    return best
+    """The head a single raised hand belongs to: beside or above it (a forearm upright beside the
+    head), nearest; :func:`hand_owners` decides several hands together."""
+    return hand_owners([hand], heads)[0]
+
+
+def hand_owners(hands: Sequence[Hand], heads: Sequence[Head]) -> list[int | None]:
+    """Each hand's head, assigned jointly: one raised hand per student (see ``student_hands``)."""
+    return student_hands.owners([(h.x, h.y) for h in hands], [(h.x, h.y, h.w, h.h) for h in heads])
 
 
 def readings(heads: Sequence[Head], hands: Sequence[Hand], settings: Settings) -> list[StudentReading]:
@@ -251,13 +260,8 @@ def readings(heads: Sequence[Head], hands: Sequence[Hand], settings: Settings) -
     burnt-in date and camera name, in every frame.
     """
     owners = [h for h in heads if h.score >= settings.owner]
-    raised: dict[int, Hand] = {}
-    for hand in hands:
-        if hand.score < settings.hand:
-            continue
-        i = owner(hand, owners)
-        if i is not None and (i not in raised or raised[i].score < hand.score):
-            raised[i] = hand
+    strong = [hand for hand in hands if hand.score >= settings.hand]
+    raised = {i: hand for hand, i in zip(strong, hand_owners(strong, owners), strict=True) if i is not None}
     out = []
     for i, h in enumerate(owners):
         hand_box = raised[i].box if i in raised else None
@@ -354,9 +358,8 @@ def track(frames: Sequence[tuple[list[Head], list[Hand]]], settings: Settings,
                     probs[t, i] = h.probs
                     boxes[t, i] = h.box
                     break
-        for hand in hands:
-            at = _seat_of_hand(hand, seats)
-            if at is not None and hand.score > hand_score[t, at]:
+        for hand, at in zip(hands, _seats_of_hands(hands, seats), strict=True):
+            if at is not None:
                 hand_score[t, at] = hand.score
                 hand_box[t, at] = hand.box
     seen = ~np.isnan(probs[:, :, 0])
@@ -402,9 +405,8 @@ def _state_at(smooth: npt.NDArray[np.float64], seen: npt.NDArray[np.bool_], t: i
     return ""
 
 
-def _seat_of_hand(hand: Hand, seats: Sequence[Seat]) -> int | None:
-    heads = [Head(s.x, s.y, s.size, s.size, 1.0, (0.0, 0.0, 0.0, 1.0)) for s in seats]
-    return owner(hand, heads)
+def _seats_of_hands(hands: Sequence[Hand], seats: Sequence[Seat]) -> list[int | None]:
+    return student_hands.owners([(h.x, h.y) for h in hands], [(s.x, s.y, s.size, s.size) for s in seats])
 
 
 def observations_at(t: float, seats: Sequence[Seat], row: Sequence[SeatReading], frame_size: tuple[int, int],
@@ -462,7 +464,7 @@ class StudentStatesDetector(Detector):
 
     def fingerprint(self) -> str:
         settings = shipped_settings()[0]
-        return f"{NAME}/1:{self.model_path}:{model_digest()}:{attrs.astuple(settings)}"
+        return f"{NAME}/2:{self.model_path}:{model_digest()}:{attrs.astuple(settings)}"
 
     def reliability(self) -> dict[str, Any]:
         """Agreement measured on real labelled frames (the sets' test splits), per state."""

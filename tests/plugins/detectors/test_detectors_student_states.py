@@ -59,6 +59,62 @@ def test_a_hand_belongs_to_the_head_beside_or_below_it() -> None:
     assert found[3].state is None and found[3].box == weak.box and found[3].hand is not None
 
 
+def test_hands_are_assigned_jointly_one_per_student() -> None:
+    # seen from the front, the hand of a front-row student rises beside the head of the one behind:
+    # taken one by one, both hands below fall to the back-row head and the front-row student counts none
+    back, front = head(100, 100), head(100, 190)
+    own_hand = ss.Hand(140, 40, 15, 30, 0.9)  # the back-row student's, above their head
+    front_hand = ss.Hand(140, 110, 15, 30, 0.9)  # the front-row student's, beside the back-row head
+    assert ss.owner(front_hand, [back, front]) == 0  # alone, the nearest head takes it
+    assert ss.hand_owners([own_hand, front_hand], [back, front]) == [0, 1]
+    found = ss.readings([back, front], [own_hand, front_hand], SETTINGS)
+    assert [r.raised for r in found] == [True, True]
+    # the same over a lesson: both seats raised at the instant, not one
+    frames = [([back, front], []), ([back, front], [own_hand, front_hand]), ([back, front], [])]
+    _, rows = ss.track(frames, SETTINGS, min_support=1)
+    assert [r.raised for r in rows[1]] == [True, True] and not any(r.raised for r in rows[0] + rows[2])
+
+
+def test_the_hungarian_assignment_is_minimal() -> None:
+    from itertools import permutations
+
+    from lessonlens.plugins.detectors import student_hands
+
+    rng = np.random.default_rng(3)
+    for rows, cols in ((1, 1), (3, 3), (4, 6), (5, 7)):
+        cost = rng.uniform(0, 10, (rows, cols))
+        got = student_hands.min_cost_assignment(cost)
+        assert len(set(got)) == rows
+        best = min(sum(cost[i, j] for i, j in enumerate(p)) for p in permutations(range(cols), rows))
+        assert sum(cost[i, j] for i, j in enumerate(got)) == pytest.approx(best)
+    assert student_hands.owners([(0.0, 0.0)], []) == [None]
+
+
+def test_two_peaks_along_one_forearm_are_one_hand() -> None:
+    heat = np.zeros((2, 40, 40), np.float32)
+    heat[1, 10, 20], heat[1, 15, 20] = 0.5, 0.45  # one forearm, two peaks 5 cells apart
+    heat[1, 10, 32] = 0.5  # another student's hand
+    size = np.full((2, 40, 40), np.log(40.0), np.float32)
+    size[1] = np.log(80.0)  # the forearm's box is tall
+    cv2 = pytest.importorskip("cv2")
+    _, hands = ss.decode(cv2, heat, np.zeros((4, 40, 40), np.float32), size, 1.0, SETTINGS)
+    assert sorted((h.x, h.y) for h in hands) == [(82.0, 42.0), (130.0, 42.0)]
+
+
+def test_a_class_with_most_hands_up_reads_them_all() -> None:
+    # the synthetic lessons' questioning: 60 % of the class raise a hand at once
+    import random
+
+    read = get_manager().detector("student-states").frame_reader()  # type: ignore[attr-defined]
+    for seed in (1, 2):
+        states = ["listening"] * 40
+        raised = random.Random(seed).sample(range(40), 24)
+        for i in raised:
+            states[i] = "hand_raising"
+        found = read(classroom(states))
+        assert sum(r.raised for r in found) == 24
+
+
 def test_a_hand_raised_all_lesson_long_is_something_fixed() -> None:
     seat = head(100, 100)
     frames = [([head(100, 100)], [hand_beside(seat, 0.9)]) for _ in range(8)]
