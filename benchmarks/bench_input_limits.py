@@ -50,9 +50,9 @@ def main() -> None:
     import lessonlens.rubric_schemas
     import lessonlens.rules
     from lessonlens import samples
-    from lessonlens.core.documents import load, save
-    from lessonlens.core.structured import json_depth_ok
     from lessonlens.diagnosis.pack import load_rules
+    from lessonlens.files.documents import load, save
+    from lessonlens.files.json_gate import json_depth_ok
     from lessonlens.rubric.catalog import find_rubric_schema
     from lessonlens.rubric.sheet_io import read_score_sheets
     from lessonlens.rubric.tree import rubric_tree

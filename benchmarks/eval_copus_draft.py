@@ -16,8 +16,8 @@ from __future__ import annotations
 import sys
 
 from lessonlens.core.analysis import Analysis
-from lessonlens.core.documents import load
 from lessonlens.core.timeline import CodedSample, CodedTimeline
+from lessonlens.files.documents import load
 from lessonlens.pipeline.measure import read_coded_sheet
 from lessonlens.pipeline.tick_agreement import tick_agreement
 from lessonlens.plugins.coders.copus import INTERVAL, window_ticks

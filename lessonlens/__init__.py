@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from lessonlens.columnar.columns import TimelineColumns as TimelineColumns
     from lessonlens.columnar.columns import columnar_timeline as columnar_timeline
     from lessonlens.core.analysis import Analysis, Provenance
-    from lessonlens.core.documents import dumps, load, loads, save, to_dict
+    from lessonlens.core.documents import dumps, to_dict
     from lessonlens.core.errors import InputError, LessonlensError, PluginError, SchemaVersionError
     from lessonlens.core.extensions import Coder as Coder
     from lessonlens.core.extensions import CodeRequest as CodeRequest
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from lessonlens.core.timeline import CodedSample, CodedTimeline, CodingScheme
     from lessonlens.core.version import __version__
     from lessonlens.diagnosis import Diagnoser, Diagnosis, check_rules, diagnose, load_rules
+    from lessonlens.files.documents import load, loads, save
     from lessonlens.perception.evaluate import evaluate
     from lessonlens.perception.run import analyze
     from lessonlens.pipeline.measure import measure, measure_many, read_coded_sheet
@@ -65,9 +66,9 @@ _SOURCES: dict[str, str] = {
     "Analysis": "lessonlens.core.analysis",
     "Provenance": "lessonlens.core.analysis",
     "dumps": "lessonlens.core.documents",
-    "load": "lessonlens.core.documents",
-    "loads": "lessonlens.core.documents",
-    "save": "lessonlens.core.documents",
+    "load": "lessonlens.files.documents",
+    "loads": "lessonlens.files.documents",
+    "save": "lessonlens.files.documents",
     "to_dict": "lessonlens.core.documents",
     "InputError": "lessonlens.core.errors",
     "LessonlensError": "lessonlens.core.errors",

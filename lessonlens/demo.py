@@ -17,11 +17,11 @@ from pathlib import Path
 import attrs
 
 from lessonlens.core.analysis import Analysis
-from lessonlens.core.atomic import write_text_atomic
-from lessonlens.core.documents import save
 from lessonlens.core.errors import LessonlensError
 from lessonlens.core.rubric import RubricResult
 from lessonlens.diagnosis import attach_findings, diagnose
+from lessonlens.files.atomic import write_text_atomic
+from lessonlens.files.documents import save
 from lessonlens.pipeline.measure import read_coded_sheet
 from lessonlens.pipeline.reporting import report, with_all_metrics
 from lessonlens.pipeline.stages import ProgressCallback, ProgressEvent, ignore_progress

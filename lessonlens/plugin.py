@@ -36,7 +36,6 @@ from lessonlens.columnar.columns import (
 from lessonlens.columnar.runs import runs
 from lessonlens.columnar.stacks import StackedColumns, by_grid, stack_columns
 from lessonlens.core.analysis import Analysis
-from lessonlens.core.atomic import atomic_open, atomic_path, write_text_atomic
 from lessonlens.core.errors import InputError, LessonlensError, PluginError
 from lessonlens.core.extensions import (
     Backend,
@@ -90,6 +89,7 @@ from lessonlens.core.timeline import (
     Evidence,
 )
 from lessonlens.core.version import __version__
+from lessonlens.files.atomic import atomic_open, atomic_path, write_text_atomic
 from lessonlens.rubric.catalog import find_rubric_schema
 from lessonlens.rubric.chart_specs import MatrixChart, RadarChart
 from lessonlens.rubric.charts import matrix_chart, radar_charts

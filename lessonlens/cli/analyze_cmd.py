@@ -16,10 +16,10 @@ from rich.table import Table
 from lessonlens.cli.models_cmd import parse_detector_options
 from lessonlens.cli.native_logs import native_logs_filtered
 from lessonlens.cli.progress import progress_bar
-from lessonlens.core.documents import load
 from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import Text, current_lang
 from lessonlens.core.lesson import MediaRole
+from lessonlens.files.documents import load
 from lessonlens.media import Sampling
 from lessonlens.media.layout import read_layout
 from lessonlens.media.models import ENV_DOWNLOAD

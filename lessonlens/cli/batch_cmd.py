@@ -15,8 +15,8 @@ from rich.table import Table
 
 from lessonlens.cli.native_logs import native_logs_filtered
 from lessonlens.core.documents import converter
-from lessonlens.core.files import check_output_dir
 from lessonlens.core.i18n import Text, current_lang
+from lessonlens.files.gates import check_output_dir
 
 if TYPE_CHECKING:
     from lessonlens.jobs.runner import BatchOptions, BatchProgress, BatchSummary

@@ -13,9 +13,9 @@ from rich.console import Console
 from rich.table import Table
 
 from lessonlens.core.errors import InputError
-from lessonlens.core.files import check_output_file
 from lessonlens.core.i18n import Text, current_lang
 from lessonlens.core.plugins import get_manager
+from lessonlens.files.gates import check_output_file
 from lessonlens.pipeline.measure import read_coded_sheet, timeline_of
 from lessonlens.pipeline.tick_agreement import tick_agreement
 from lessonlens.tables.tick_sheets import tick_sheet

@@ -9,8 +9,8 @@ import typer
 
 from lessonlens.cli.native_logs import native_logs_filtered
 from lessonlens.cli.progress import progress_bar
-from lessonlens.core.files import check_output_dir
 from lessonlens.core.i18n import Text, current_lang
+from lessonlens.files.gates import check_output_dir
 
 _WROTE = Text(zh="已写入 {n} 个文件到 {dir}：", en="wrote {n} files to {dir}:")
 _SKIPPED = Text(zh="未生成：", en="not made:")

@@ -12,15 +12,16 @@ from rich.console import Console
 from rich.table import Table
 
 from lessonlens.core.analysis import Analysis
-from lessonlens.core.documents import FindingSet, save, to_dict
+from lessonlens.core.documents import FindingSet, to_dict
 from lessonlens.core.errors import InputError
-from lessonlens.core.files import check_output_file
 from lessonlens.core.findings import Finding, Severity
 from lessonlens.core.i18n import Text, current_lang, normalize_lang, pick
 from lessonlens.diagnosis.compile import clock, format_value
 from lessonlens.diagnosis.diagnose import Diagnoser, Diagnosis, attach_findings
 from lessonlens.diagnosis.engine import DEFAULT_ENGINE
 from lessonlens.diagnosis.pack import load_rules
+from lessonlens.files.documents import save
+from lessonlens.files.gates import check_output_file
 from lessonlens.pipeline.inputs import analysis_from_file
 
 if TYPE_CHECKING:

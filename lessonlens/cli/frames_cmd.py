@@ -13,12 +13,12 @@ from rich.console import Console
 from rich.table import Table
 
 from lessonlens.cli.native_logs import native_logs_filtered
-from lessonlens.core.atomic import write_text_atomic
 from lessonlens.core.errors import InputError
-from lessonlens.core.files import check_output_file
 from lessonlens.core.i18n import Text, current_lang
 from lessonlens.core.plugins import get_manager
 from lessonlens.core.readings import FrameReader, StudentReading
+from lessonlens.files.atomic import write_text_atomic
+from lessonlens.files.gates import check_output_file
 from lessonlens.media.vision import Image
 from lessonlens.perception.frame_eval import FrameEvaluation, evaluate_frames, read_class_map
 

@@ -11,12 +11,12 @@ from rich.console import Console
 from rich.table import Table
 
 from lessonlens.core.documents import dumps
-from lessonlens.core.files import check_output_file
 from lessonlens.core.i18n import Text, current_lang
 from lessonlens.core.metric_records import wide_table
 from lessonlens.core.metrics import Metrics, Scalar
 from lessonlens.core.plugins import get_manager
 from lessonlens.core.timeline import CodingScheme
+from lessonlens.files.gates import check_output_file
 from lessonlens.pipeline.measure import measure, measure_many
 from lessonlens.pipeline.pooling import Pooled, pooled_fractions
 from lessonlens.tables.write import format_of, write_table

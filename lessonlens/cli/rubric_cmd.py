@@ -11,11 +11,12 @@ from rich.console import Console
 from rich.table import Table
 
 from lessonlens.core.analysis import Analysis
-from lessonlens.core.documents import load, save, to_dict
+from lessonlens.core.documents import to_dict
 from lessonlens.core.errors import InputError
-from lessonlens.core.files import check_input, check_output_file
 from lessonlens.core.i18n import Text, current_lang, pick
 from lessonlens.core.rubric import RubricResult, RubricSchema
+from lessonlens.files.documents import load, save
+from lessonlens.files.gates import check_input, check_output_file
 from lessonlens.rubric.aggregate import aggregate
 from lessonlens.rubric.catalog import find_rubric_schema
 from lessonlens.rubric.schema_io import check_rubric_schema_file

@@ -9,9 +9,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from lessonlens.core.files import resolved
 from lessonlens.core.i18n import Text, current_lang, pick
 from lessonlens.diagnosis.pack import check_rules, default_rule_paths, load_rules, rule_files
+from lessonlens.files.gates import resolved
 
 _T = {
     "ok": Text(zh="规则检查通过：已检查 {files} 个文件；生效规则 {rules} 条，参数 {params} 个",

@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 
 from lessonlens.core.errors import InputError
-from lessonlens.core.files import check_output_dir
 from lessonlens.core.i18n import Text, current_lang
+from lessonlens.files.gates import check_output_dir
 
 _NEEDS_EXTRA = Text(
     zh="生成示例课需要可选依赖：pip install 'lessonlens[synth]'（缺少 {module}）",

@@ -12,9 +12,9 @@ from rich.table import Table
 
 from lessonlens.core.documents import converter, dumps
 from lessonlens.core.errors import InputError
-from lessonlens.core.files import check_output_file
 from lessonlens.core.i18n import Text, current_lang, pick
 from lessonlens.core.plugins import get_manager
+from lessonlens.files.gates import check_output_file
 from lessonlens.store.indexed import METRIC_BY_ID, METRIC_IDS
 from lessonlens.store.norms_io import norms_to_dict, write_norms
 from lessonlens.store.results import LessonQuery, Portrait, parse_date

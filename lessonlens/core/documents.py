@@ -1,4 +1,4 @@
-"""JSON documents: the cattrs round trip, schema tags and versions, and atomic saving.
+"""JSON documents: the cattrs round trip, schema tags and versions (files: :mod:`lessonlens.files.documents`).
 
 Every document carries ``"schema": "lessonlens.<kind>/<major>"``. A reader accepts its own major
 version (any minor: unknown fields are ignored) and refuses others with one clear line.
@@ -18,15 +18,12 @@ from cattrs.gen import make_dict_unstructure_fn, override
 from cattrs.preconf.json import make_converter
 
 from lessonlens.core.analysis import Analysis
-from lessonlens.core.atomic import write_text_atomic
 from lessonlens.core.errors import InputError, SchemaVersionError
-from lessonlens.core.files import read_input_bytes
 from lessonlens.core.findings import Finding
 from lessonlens.core.i18n import Text
 from lessonlens.core.metrics import Episodes, Metrics, Series, Table
 from lessonlens.core.observations import OBSERVATION_KINDS, GenericObservation, Observation
 from lessonlens.core.rubric import RubricResult, RubricSchema, ScoreSheet
-from lessonlens.core.structured import load_json
 from lessonlens.core.timeline import CodedSample, CodedTimeline
 
 T = TypeVar("T")
@@ -64,7 +61,6 @@ DOCUMENT_KINDS: dict[str, tuple[type, int]] = {
 }
 _KIND_OF: dict[type, str] = {cls: kind for kind, (cls, _) in DOCUMENT_KINDS.items()}
 
-_NOT_JSON = Text(zh="不是有效的 JSON：{error}", en="not valid JSON: {error}")
 _NO_SCHEMA = Text(
     zh="缺少 \"schema\" 字段，无法识别文档类型（应为 \"lessonlens.<类型>/<版本>\"）",
     en='no "schema" field, so the document type is unknown (expected "lessonlens.<kind>/<version>")',
@@ -254,24 +250,3 @@ def _timing_problem(doc: Any) -> str:
                 where = f"{name}.samples" if name else "samples"
                 return f"{where}: time {late!r} is not within ±{MAX_TIME:g} seconds"
     return ""
-
-
-def loads(text: str, cls: type[T] | None = None, source: str | Path | None = None) -> T:
-    return from_dict(load_json(text, source), cls, source)
-
-
-def load(path: str | Path, cls: type[T] | None = None) -> T:
-    """Read a document from a JSON file; every problem is an :class:`InputError` naming the file."""
-    file = Path(path)
-    data = read_input_bytes(file)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(_NOT_JSON, file, error=exc) from None
-    return loads(text, cls, file)
-
-
-def save(doc: Any, path: str | Path) -> Path:
-    """Write a document as JSON atomically (temp file + rename) and return its path."""
-    write_text_atomic(path, dumps(doc) + "\n")
-    return Path(path)

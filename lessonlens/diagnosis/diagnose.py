@@ -11,7 +11,6 @@ import attrs
 
 from lessonlens.core.analysis import Analysis
 from lessonlens.core.errors import InputError
-from lessonlens.core.files import resolved
 from lessonlens.core.findings import Finding, Severity
 from lessonlens.core.i18n import LANGS, Text
 from lessonlens.core.metrics import TimeRange
@@ -19,6 +18,7 @@ from lessonlens.diagnosis.engine import DEFAULT_ENGINE, Firing, make_engine
 from lessonlens.diagnosis.env import LessonEnv, lesson_values
 from lessonlens.diagnosis.pack import default_rule_paths, load_rules
 from lessonlens.diagnosis.ruleset import CompiledRule, RuleSet
+from lessonlens.files.gates import resolved
 
 RulesArg = RuleSet | Sequence[Path | str] | None
 

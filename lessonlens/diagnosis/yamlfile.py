@@ -8,8 +8,8 @@ from typing import Any
 import yaml
 
 from lessonlens.core.errors import InputError
-from lessonlens.core.files import read_input_text
 from lessonlens.core.i18n import Text
+from lessonlens.files.gates import read_input_text
 from lessonlens.tables.yaml_files import MAX_YAML_BYTES, LimitedSafeLoader, LimitError
 
 

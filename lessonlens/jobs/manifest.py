@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from lessonlens.core.errors import InputError
-from lessonlens.core.files import check_input, read_input_text
 from lessonlens.core.i18n import Text
 from lessonlens.core.lesson import MediaRole, MediaSource
+from lessonlens.files.gates import check_input, read_input_text
 from lessonlens.jobs.spec import DEFAULT_RUBRIC, LessonSpec, RubricSheets
 from lessonlens.perception.meta import lesson_meta_from_mapping
 from lessonlens.tables.safety import MAX_SHEET_BYTES

@@ -22,10 +22,10 @@ from typing import Any
 import attrs
 from sqlalchemy import select
 
-from lessonlens.core.atomic import write_text_atomic
 from lessonlens.core.errors import InputError, LessonlensError
 from lessonlens.core.i18n import Text, current_lang
 from lessonlens.core.plugins import get_manager
+from lessonlens.files.atomic import write_text_atomic
 from lessonlens.jobs.cluster import RESOURCE, cluster_info, dask_client
 from lessonlens.jobs.fingerprint import inputs_fingerprint, pipeline_fingerprint
 from lessonlens.jobs.manifest import read_manifest

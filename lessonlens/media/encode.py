@@ -13,7 +13,7 @@ import av
 import numpy as np
 import numpy.typing as npt
 
-from lessonlens.core.atomic import atomic_path
+from lessonlens.files.atomic import atomic_path
 
 
 def write_video(

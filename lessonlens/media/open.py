@@ -10,7 +10,7 @@ from typing import Any
 import av
 
 from lessonlens.core.errors import InputError
-from lessonlens.core.files import check_input
+from lessonlens.files.gates import check_input
 from lessonlens.media.errors import UNREADABLE
 
 #: the largest media file opened (a 45-minute 4K recording is ~20 GB)

@@ -17,8 +17,8 @@ import attrs
 import av
 
 from lessonlens.core.errors import InputError
-from lessonlens.core.files import check_input
 from lessonlens.core.i18n import Text
+from lessonlens.files.gates import check_input
 from lessonlens.media.errors import EMPTY, MISSING, NO_STREAMS, UNREADABLE
 from lessonlens.media.open import MAX_MEDIA_BYTES, open_container
 

@@ -16,11 +16,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from lessonlens.core.documents import ObservationSet, load, save
+from lessonlens.core.documents import ObservationSet
 from lessonlens.core.errors import InputError
 from lessonlens.core.extensions import Detector
 from lessonlens.core.lesson import MediaSource
 from lessonlens.core.observations import Observation
+from lessonlens.files.documents import load, save
 from lessonlens.media import file_fingerprint
 from lessonlens.media.models import model_identity
 

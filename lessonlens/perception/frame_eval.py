@@ -32,10 +32,10 @@ import numpy as np
 import numpy.typing as npt
 
 from lessonlens.core.errors import InputError
-from lessonlens.core.files import MIB, read_input_bytes, read_input_text
 from lessonlens.core.i18n import Text
 from lessonlens.core.readings import HEAD_STATES, FrameReader, Rect, StudentReading
-from lessonlens.core.structured import load_json
+from lessonlens.files.gates import MIB, read_input_bytes, read_input_text
+from lessonlens.files.json_gate import load_json
 from lessonlens.tables.yaml_files import read_yaml_file
 
 #: Student states a frame reader reports and labels are mapped onto (head states, then a raised hand).

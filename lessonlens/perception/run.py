@@ -22,16 +22,16 @@ from typing import Any
 import attrs
 
 from lessonlens.core.analysis import Analysis, Provenance
-from lessonlens.core.documents import save
 from lessonlens.core.errors import InputError, PluginError
 from lessonlens.core.extensions import Detector, DetectRequest
-from lessonlens.core.files import check_output_dir
 from lessonlens.core.i18n import Text
 from lessonlens.core.lesson import LessonMeta, MediaRole, MediaSource
 from lessonlens.core.observations import Observation
 from lessonlens.core.plugins import PluginManager, get_manager
 from lessonlens.core.sampling import DEFAULT_INTERVAL, sampling_instants
 from lessonlens.core.version import __version__
+from lessonlens.files.documents import save
+from lessonlens.files.gates import check_output_dir
 from lessonlens.media import SAMPLINGS, MediaUnavailable, Sampling, file_fingerprint, probe
 from lessonlens.perception.cache import ObservationCache, cache_key, default_cache_dir
 from lessonlens.perception.meta import read_lesson_meta

@@ -7,12 +7,12 @@ from pathlib import Path
 import attrs
 
 from lessonlens.core.analysis import Analysis
-from lessonlens.core.documents import load
 from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import Text
 from lessonlens.core.lesson import LessonMeta
 from lessonlens.core.metrics import Metrics
 from lessonlens.core.timeline import CodedTimeline
+from lessonlens.files.documents import load
 from lessonlens.pipeline.measure import measure, read_coded_sheet
 
 _NOT_A_LESSON = Text(

@@ -13,13 +13,13 @@ from typing import Any
 import attrs
 
 from lessonlens.core.analysis import Analysis
-from lessonlens.core.documents import load
 from lessonlens.core.errors import InputError
 from lessonlens.core.extensions import Coder, SheetHead
 from lessonlens.core.i18n import Text
 from lessonlens.core.metrics import Metrics
 from lessonlens.core.plugins import PluginManager, get_manager
 from lessonlens.core.timeline import CodedTimeline
+from lessonlens.files.documents import load
 from lessonlens.pipeline.stages import compute_metrics_many
 from lessonlens.tables.coded_sheets import head_rows, read_text
 

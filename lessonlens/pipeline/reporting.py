@@ -14,14 +14,14 @@ from typing import Any
 import attrs
 
 from lessonlens.core.analysis import Analysis
-from lessonlens.core.documents import load
 from lessonlens.core.errors import InputError
 from lessonlens.core.extensions import ReportJob
-from lessonlens.core.files import check_output_file
 from lessonlens.core.i18n import Text, current_lang, normalize_lang
 from lessonlens.core.metrics import Metrics
 from lessonlens.core.plugins import PluginManager, get_manager
 from lessonlens.core.rubric import RubricResult, RubricSchema
+from lessonlens.files.documents import load
+from lessonlens.files.gates import check_output_file
 from lessonlens.pipeline.inputs import analysis_from_file
 from lessonlens.pipeline.measure import measure
 

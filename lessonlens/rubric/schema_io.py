@@ -17,10 +17,10 @@ from typing import Any
 
 from lessonlens.core.documents import from_dict
 from lessonlens.core.errors import InputError
-from lessonlens.core.files import read_input_text
 from lessonlens.core.i18n import LANGS, Text, normalize_lang
 from lessonlens.core.rubric import Band, Indicator, RubricSchema
-from lessonlens.core.structured import load_json
+from lessonlens.files.gates import read_input_text
+from lessonlens.files.json_gate import load_json
 from lessonlens.rubric.tree import OVERALL
 from lessonlens.tables.problems import Problem, raise_errors
 from lessonlens.tables.yaml_files import MAX_YAML_BYTES, load_yaml

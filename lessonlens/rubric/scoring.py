@@ -13,10 +13,10 @@ from pathlib import Path
 import attrs
 
 from lessonlens.core.analysis import Analysis
-from lessonlens.core.documents import load, save
-from lessonlens.core.files import check_output_file
 from lessonlens.core.lesson import LessonMeta
 from lessonlens.core.rubric import RubricResult, RubricSchema, ScoreSheet
+from lessonlens.files.documents import load, save
+from lessonlens.files.gates import check_output_file
 from lessonlens.rubric.aggregate import aggregate
 from lessonlens.rubric.catalog import RubricEntry, find_rubric_schema
 from lessonlens.rubric.catalog import list_rubric_schemas as _list

@@ -25,10 +25,10 @@ import attrs
 
 from lessonlens.core.documents import from_dict
 from lessonlens.core.errors import InputError
-from lessonlens.core.files import read_input_bytes
 from lessonlens.core.i18n import Text
 from lessonlens.core.rubric import ScoreSheet, TimedNote
-from lessonlens.core.structured import load_json
+from lessonlens.files.gates import read_input_bytes
+from lessonlens.files.json_gate import load_json
 from lessonlens.rubric.sheet_checks import UNKNOWN_INDICATOR, score_problems, sheet_problems
 from lessonlens.rubric.tree import OVERALL, RubricTree
 from lessonlens.tables.problems import Problem, RubricProblems, raise_errors

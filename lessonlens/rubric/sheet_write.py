@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from lessonlens.core.atomic import atomic_path, write_text_atomic
 from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import Text
 from lessonlens.core.rubric import ScoreSheet
+from lessonlens.files.atomic import atomic_path, write_text_atomic
 from lessonlens.rubric.tree import OVERALL, RubricTree
 from lessonlens.tables.safety import neutralise_row
 

@@ -21,9 +21,9 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 
 from lessonlens.core.analysis import Analysis
-from lessonlens.core.documents import load, loads
 from lessonlens.core.errors import InputError, LessonlensError
 from lessonlens.core.i18n import Text
+from lessonlens.files.documents import load, loads
 from lessonlens.store import migrate
 from lessonlens.store.db import WRITE, display_url, make_engine, resolve_url
 from lessonlens.store.export import table_rows

@@ -8,12 +8,12 @@ from typing import Any
 
 import cattrs
 
-from lessonlens.core.atomic import write_text_atomic
 from lessonlens.core.documents import converter
 from lessonlens.core.errors import InputError
-from lessonlens.core.files import read_input_bytes
 from lessonlens.core.i18n import Text
-from lessonlens.core.structured import load_json
+from lessonlens.files.atomic import write_text_atomic
+from lessonlens.files.gates import read_input_bytes
+from lessonlens.files.json_gate import load_json
 from lessonlens.store.results import Norms
 
 SCHEMA = "lessonlens.norms/1"

@@ -18,7 +18,7 @@ import numpy.typing as npt
 from sqlalchemy import ColumnElement, Connection, Select, func, select
 
 from lessonlens.core.analysis import Analysis
-from lessonlens.core.documents import loads
+from lessonlens.files.documents import loads
 from lessonlens.store.indexed import INDEXED_METRICS, METRIC_IDS
 from lessonlens.store.models import (
     analysis_table,

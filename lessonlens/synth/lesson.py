@@ -16,9 +16,9 @@ from pathlib import Path
 import attrs
 import yaml
 
-from lessonlens.core.atomic import write_text_atomic
 from lessonlens.core.sampling import sampling_instants
 from lessonlens.core.timeline import STUDENT_BEHAVIOURS
+from lessonlens.files.atomic import write_text_atomic
 from lessonlens.media.encode import write_audio, write_video
 from lessonlens.synth.plan import LessonPlan, make_plan
 from lessonlens.synth.scenes import BOARD_ZONE, PODIUM_ZONE, BoardCamera, Image, StudentCamera, TeacherCamera

@@ -15,9 +15,9 @@ import attrs
 import numpy as np
 
 from lessonlens.core.errors import InputError
-from lessonlens.core.files import read_input_bytes
 from lessonlens.core.i18n import Text
 from lessonlens.core.timeline import CodedSample, CodedTimeline, CodingScheme
+from lessonlens.files.gates import read_input_bytes
 from lessonlens.tables.safety import MAX_SHEET_BYTES, csv_rows
 from lessonlens.tables.text import decode_sheet, delimiter_of
 from lessonlens.tables.times import parse_seconds

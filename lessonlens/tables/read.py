@@ -12,8 +12,8 @@ from typing import Any
 import attrs
 
 from lessonlens.core.errors import InputError
-from lessonlens.core.files import check_input, read_input_bytes
 from lessonlens.core.i18n import Text
+from lessonlens.files.gates import check_input, read_input_bytes
 from lessonlens.tables.problems import Problem, RubricProblems
 from lessonlens.tables.safety import MAX_SHEET_BYTES, XLSX_ERRORS, check_xlsx, csv_rows, restore
 from lessonlens.tables.text import decode_sheet, delimiter_of

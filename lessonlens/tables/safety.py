@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from lessonlens.core.errors import InputError
-from lessonlens.core.files import MIB, size_text
 from lessonlens.core.i18n import Text
+from lessonlens.files.gates import MIB, size_text
 
 #: the longest CSV cell read (the csv module's own default limit is 128 KB)
 MAX_CSV_FIELD = 128 * 1024

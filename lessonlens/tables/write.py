@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from lessonlens.core.atomic import atomic_open, atomic_path
 from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import Text
+from lessonlens.files.atomic import atomic_open, atomic_path
 from lessonlens.tables.safety import neutralise_row
 
 FORMATS = ("csv", "parquet")

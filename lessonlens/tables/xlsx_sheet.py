@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from lessonlens.core.errors import InputError
-from lessonlens.core.files import check_input
 from lessonlens.core.i18n import Text
+from lessonlens.files.gates import check_input
 from lessonlens.tables.coded_sheets import Sheet, SheetRow
 from lessonlens.tables.safety import MAX_SHEET_BYTES, XLSX_ERRORS, check_xlsx, restore
 

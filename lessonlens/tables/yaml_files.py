@@ -1,5 +1,5 @@
 """YAML from users, read within limits no input can bypass: only the safe tags; a document of at
-most :data:`MAX_YAML_BYTES`, nested at most :data:`~lessonlens.core.structured.MAX_DEPTH` deep, whose
+most :data:`MAX_YAML_BYTES`, nested at most :data:`~lessonlens.files.json_gate.MAX_DEPTH` deep, whose
 aliases expand to at most :data:`MAX_YAML_NODES` nodes (an alias bomb, "billion laughs", is refused
 after composing and before anything is built from it).
 """
@@ -12,9 +12,9 @@ from typing import Any
 import yaml
 
 from lessonlens.core.errors import InputError
-from lessonlens.core.files import MIB, read_input_text
 from lessonlens.core.i18n import Text
-from lessonlens.core.structured import MAX_DEPTH, TOO_DEEP
+from lessonlens.files.gates import MIB, read_input_text
+from lessonlens.files.json_gate import MAX_DEPTH, TOO_DEEP
 
 #: rubric schemas, rule packs, layouts and lesson files are a few KB; 4 MB leaves room for big ones
 MAX_YAML_BYTES = 4 * MIB

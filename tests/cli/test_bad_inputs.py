@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lessonlens import samples
-from lessonlens.core.documents import save
+from lessonlens.files.documents import save
 
 LESSONLENS = Path(sys.executable).with_name("lessonlens")
 ALARM_S = 20

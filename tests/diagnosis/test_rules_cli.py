@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from lessonlens.core.analysis import Analysis
-from lessonlens.core.documents import load, save
+from lessonlens.files.documents import load, save
 from lessonlens.samples import sample_path
 from tests.support.rules import archetypes
 

@@ -10,9 +10,9 @@ import pytest
 
 from lessonlens.cli import main
 from lessonlens.core.analysis import Analysis
-from lessonlens.core.documents import save
 from lessonlens.core.lesson import LessonMeta
 from lessonlens.core.timeline import CodedSample, CodedTimeline
+from lessonlens.files.documents import save
 from lessonlens.perception.compare import code_kappa, compare
 from lessonlens.perception.evaluate import agreement, cohen_kappa, evaluate
 

@@ -13,9 +13,9 @@ import pytest
 import yaml
 
 from lessonlens.core.analysis import Analysis
-from lessonlens.core.documents import load, save
 from lessonlens.core.lesson import LessonMeta
 from lessonlens.core.rubric import RubricResult
+from lessonlens.files.documents import load, save
 from lessonlens.rubric_schemas import SCHEMAS_DIR
 
 LESSONLENS = Path(sys.executable).with_name("lessonlens")

@@ -10,12 +10,12 @@ from typing import Any
 from urllib.parse import quote, urlparse
 
 from lessonlens.core.analysis import Analysis
-from lessonlens.core.files import resolved
 from lessonlens.core.findings import Finding
 from lessonlens.core.i18n import pick
 from lessonlens.core.lesson import LessonMeta
 from lessonlens.core.metrics import Metrics
 from lessonlens.core.version import __version__
+from lessonlens.files.gates import resolved
 from lessonlens.plugins.reports import labels, svg
 
 TEACHER: tuple[str, ...] = ("lecturing", "board_writing", "patrolling", "teacher_student_interaction")

@@ -9,9 +9,9 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-from lessonlens.core.atomic import atomic_open
 from lessonlens.core.extensions import Renderer, ReportJob
 from lessonlens.core.hookspecs import hookimpl
+from lessonlens.files.atomic import atomic_open
 from lessonlens.plugin import neutralise_row
 from lessonlens.plugins.reports.builders import build_report, renderers_for_each_kind
 from lessonlens.plugins.reports.labels import column_label

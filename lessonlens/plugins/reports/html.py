@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from lessonlens.core.atomic import write_text_atomic
 from lessonlens.core.extensions import Renderer, ReportJob
 from lessonlens.core.hookspecs import hookimpl
+from lessonlens.files.atomic import write_text_atomic
 from lessonlens.plugins.reports.builders import build_report, renderers_for_each_kind
 from lessonlens.plugins.reports.page import render_page
 

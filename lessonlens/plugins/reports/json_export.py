@@ -8,9 +8,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from lessonlens.core.atomic import write_text_atomic
 from lessonlens.core.extensions import Renderer, ReportJob
 from lessonlens.core.hookspecs import hookimpl
+from lessonlens.files.atomic import write_text_atomic
 from lessonlens.plugins.reports.builders import build_report, renderers_for_each_kind
 from lessonlens.plugins.reports.labels import column_label
 from lessonlens.plugins.reports.model import Report

@@ -14,11 +14,11 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from lessonlens.core.atomic import atomic_path
 from lessonlens.core.errors import LessonlensError
 from lessonlens.core.extensions import Renderer, ReportJob
 from lessonlens.core.hookspecs import hookimpl
 from lessonlens.core.i18n import Text
+from lessonlens.files.atomic import atomic_path
 from lessonlens.plugins.reports.builders import build_report, renderers_for_each_kind
 from lessonlens.plugins.reports.page import render_page
 

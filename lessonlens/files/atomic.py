@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from lessonlens.core.files import output_errors
+from lessonlens.files.gates import output_errors
 
 
 @contextmanager
