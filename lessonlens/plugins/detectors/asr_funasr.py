@@ -32,14 +32,15 @@ MODEL_DIR = ModelFile(
     download_url=PARAFORMER_ID)
 BACKEND = Backend("funasr", "funasr_onnx", "pip install 'lessonlens[funasr]'", (MODEL_DIR,))
 SENSEVOICE_BPE = "chn_jpn_yue_eng_ko_spectok.bpe.model"
-_TAG = re.compile(r"<\|[^|]*\|>")
+#: SenseVoice's language, emotion, event and text-norm tags (``<|zh|>``), taken out of transcripts
+TAGS = re.compile(r"<\|[^|]*\|>")
 _NO_PACKAGE = Text(zh="FunASR 后端需要可选依赖：pip install 'lessonlens[funasr]'（funasr-onnx）",
                    en="the FunASR backend needs an optional extra: pip install 'lessonlens[funasr]' (funasr-onnx)")
 
 _NO_ONNX = Text(zh="模型目录里没有 model.onnx 或 model_quant.onnx；请下载 ONNX 版模型并运行："
-                   "lessonlens models add 目录",
+                   "lessonlens models add 目录（PyTorch 版 model.pt 目录请用 backend=funasr-torch）",
                 en="the model directory has no model.onnx or model_quant.onnx: download the ONNX model and run: "
-                   "lessonlens models add DIR")
+                   "lessonlens models add DIR (a PyTorch model.pt directory needs backend=funasr-torch)")
 
 Segment = tuple[float, float, str, float]  # start, end (s in the file), text, confidence
 
@@ -82,7 +83,7 @@ def _text(result: Any) -> str:
         result = result.get("preds", "")
     if isinstance(result, (tuple, list)):
         result = result[0] if result else ""
-    return _TAG.sub("", str(result)).strip()
+    return TAGS.sub("", str(result)).strip()
 
 
 def transcribe(model: Any, audio: npt.NDArray[np.float32], stretches: list[tuple[float, float]],
