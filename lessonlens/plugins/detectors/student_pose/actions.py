@@ -8,9 +8,12 @@ Backends (option ``backend``):
   1×3×T×H×W (RGB, ImageNet mean/std; T frames spread over ``span`` seconds, centred on the instant,
   resized to H×W), ``rois`` N×5 (batch index, x0, y0, x1, y1 in input pixels) → ``scores`` N×C
   (probabilities). A text file (``action_labels``) names the C classes, one a line;
-- mmaction2 itself is not run in-process (it needs mmcv and mmdet, a long source build): export the
-  model to ONNX with mmaction2's deployment tools in its own environment (``lessonlens[mmaction2]``,
-  see docs/perception.md) and run the export here; ``backend=mmaction2`` says exactly that.
+- ``mmaction2``: the detector itself, from a local config (``action_config``) and checkpoint
+  (``action_checkpoint``), where mmaction2, mmcv and mmdet are installed (a long source build: its
+  own environment, see docs/perception.md); clips resized to a short side of 256, the config's
+  ``clip_len`` frames, ``model(inputs, [ActionDataSample with proposals], mode="predict")``.
+  ``scripts/export_mmaction2_ava.py`` turns the same config and checkpoint into the ONNX file of
+  the default backend, which needs none of that.
 
 AVA labels → platform-9 student codes (:data:`CUES`; a school's own model may add e.g. ``raise hand``):
 ``stand`` → ``answering``; ``raise hand`` / ``hand wave`` → ``hand_raising``; ``talk to …`` →
@@ -31,7 +34,7 @@ import numpy as np
 import numpy.typing as npt
 
 from lessonlens.media import frames_at
-from lessonlens.media.models import require_model
+from lessonlens.media.models import require_model, unloadable
 from lessonlens.media.vision import Image, require
 from lessonlens.plugin import (
     Backend,
@@ -53,11 +56,22 @@ ACTION_MODEL = ModelFile(
     source="an ONNX export of an mmaction2 AVA SlowOnly/SlowFast detector head (input, rois -> scores)")
 ACTION_LABELS = ModelFile(option="action_labels", filename="ava-actions.labels.txt", kind="file",
                           licence="AVA label names (CC BY 4.0)", source="one class name a line, in output order")
+MM_CONFIG = ModelFile(
+    option="action_config", filename="ava-actions.py", kind="file", licence="Apache-2.0 (mmaction2 configs)",
+    source="an mmaction2 AVA detector config with its _base_ files (e.g. configs/detection/slowonly/"
+           "slowonly_kinetics400-pretrained-r101_8xb16-8x8x1-20e_ava21-rgb.py)")
+MM_CHECKPOINT = ModelFile(
+    option="action_checkpoint", filename="ava-actions.pth", kind="file", licence="Apache-2.0 (mmaction2 model zoo)",
+    source="the checkpoint on the config's mmaction2 model-zoo page (download.openmmlab.com/mmaction/v1.0/detection/…)")
+MM_INSTALL = "pip install 'lessonlens[mmaction2]' && mim install mmengine 'mmcv>=2.0,<2.2' mmdet (docs/perception.md)"
 BACKENDS = (
     Backend("onnx", "rtmlib", "pip install --no-deps rtmlib==0.0.16 (YOLOX person boxes)",
             (ACTION_MODEL, ACTION_LABELS, YOLOX_FILE), default=True,
-            note=Text(zh="mmaction2 模型请在其自己的环境中导出为 ONNX 后在此运行",
-                      en="export mmaction2 models to ONNX in their own environment, then run them here")),
+            note=Text(zh="mmaction2 模型可用 scripts/export_mmaction2_ava.py 导出为 ONNX 后在此运行",
+                      en="export mmaction2 models with scripts/export_mmaction2_ava.py, then run them here")),
+    Backend("mmaction2", "mmaction", MM_INSTALL, (MM_CONFIG, MM_CHECKPOINT, ACTION_LABELS, YOLOX_FILE),
+            note=Text(zh="mmcv 需从源码编译（数十分钟）：请用单独的环境",
+                      en="mmcv builds from source (tens of minutes): use a separate environment")),
 )
 
 #: action label (lower case, up to the first " (") -> platform-9 student code
@@ -70,12 +84,12 @@ MEAN = np.array([123.675, 116.28, 103.53], np.float32)
 STD = np.array([58.395, 57.12, 57.375], np.float32)
 
 _NO_MMACTION = Text(
-    zh="mmaction2 不在本进程中运行：请在装有 mmaction2 的环境中把模型导出为 ONNX（见 docs/perception.md），"
-       "再用 backend=onnx 与 action_model 运行",
-    en="mmaction2 does not run in-process: export the model to ONNX where mmaction2 is installed (see "
-       "docs/perception.md), then use backend=onnx with action_model")
-_BAD_BACKEND = Text(zh="检测器 student-actions 没有名为 {name} 的后端；可用：onnx",
-                    en="detector student-actions has no backend {name}; available: onnx")
+    zh="mmaction2 后端需要 mmaction2、mmcv 与 mmdet：{install}；或在装有它们的环境中用 "
+       "scripts/export_mmaction2_ava.py 把模型导出为 ONNX，再用 backend=onnx 运行",
+    en="the mmaction2 backend needs mmaction2, mmcv and mmdet: {install}; or export the model to ONNX with "
+       "scripts/export_mmaction2_ava.py where they are installed, then use backend=onnx")
+_BAD_BACKEND = Text(zh="检测器 student-actions 没有名为 {name} 的后端；可用：onnx, mmaction2",
+                    en="detector student-actions has no backend {name}; available: onnx, mmaction2")
 
 Clip = list[Image]
 Boxes = npt.NDArray[np.float32]  # (N, 4) x0, y0, x1, y1 in pixels of the frame
@@ -113,6 +127,66 @@ def onnx_action_model(options: Mapping[str, Any]) -> tuple[ActionModel, list[str
         rois = np.concatenate([np.zeros((len(boxes), 1), np.float32), boxes * scale], axis=1)
         scores: npt.NDArray[np.float32] = session.run(["scores"], {"input": np.ascontiguousarray(tensor),
                                                                    "rois": rois.astype(np.float32)})[0]
+        return scores
+
+    return run, labels
+
+
+def mmaction2_action_model(options: Mapping[str, Any]) -> tuple[ActionModel, list[str]]:
+    """mmaction2's own AVA detector from a local config and checkpoint, and its labels (in the order
+    of the head's classes 1, 2 …; column 0 is the head's reserved one)."""
+    try:
+        import torch
+        from mmaction.registry import MODELS
+        from mmaction.structures import ActionDataSample
+        from mmengine import Config
+        from mmengine.registry import init_default_scope
+        from mmengine.runner import load_checkpoint
+        from mmengine.structures import InstanceData
+    except ImportError:
+        raise PluginError(_NO_MMACTION, install=MM_INSTALL) from None
+    backend = BACKENDS[1]
+    config = require_model(NAME, backend, MM_CONFIG, options)
+    checkpoint = require_model(NAME, backend, MM_CHECKPOINT, options)
+    labels_path = require_model(NAME, backend, ACTION_LABELS, options)
+    if config is None or checkpoint is None or labels_path is None:  # pragma: no cover - no download address
+        raise PluginError(_BAD_BACKEND, name="mmaction2")
+    labels = [line.strip() for line in Path(labels_path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    try:
+        cfg = Config.fromfile(str(config))
+        init_default_scope(cfg.get("default_scope", "mmaction"))
+        if cfg.model.get("backbone", {}).get("pretrained"):
+            cfg.model.backbone.pretrained = None  # the checkpoint holds every weight: nothing is downloaded
+        network = MODELS.build(cfg.model)
+    except Exception as exc:
+        raise unloadable(config, exc, "mmaction2") from None
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            load_checkpoint(network, str(checkpoint), map_location="cpu")
+    except Exception as exc:
+        raise unloadable(checkpoint, exc, "mmaction2") from None
+    network.eval()
+    frames = next((int(step["clip_len"]) for step in cfg.get("val_pipeline", None) or []
+                   if step.get("type") == "SampleAVAFrames"), 8)
+    preprocess = cfg.model.get("data_preprocessor", {})
+    mean = np.array(preprocess.get("mean", MEAN), np.float32)
+    std = np.array(preprocess.get("std", STD), np.float32)
+
+    def run(clip: Clip, boxes: Boxes) -> npt.NDArray[np.float32]:
+        import cv2
+
+        h, w = clip[0].shape[:2]
+        scale = 256 / min(h, w)  # AVA configs resize to a short side of 256
+        size = (round(w * scale), round(h * scale))
+        picks = np.linspace(0, len(clip) - 1, frames).round().astype(int)
+        stack = np.stack([cv2.resize(clip[i], size, interpolation=cv2.INTER_LINEAR) for i in picks]).astype(np.float32)
+        tensor = torch.from_numpy(np.ascontiguousarray(((stack - mean) / std).transpose(3, 0, 1, 2)[None]))
+        sample = ActionDataSample()
+        sample.proposals = InstanceData(bboxes=torch.from_numpy(boxes * np.float32(scale)))
+        sample.set_metainfo({"img_shape": (size[1], size[0])})
+        with torch.no_grad():
+            result = network(tensor, [sample], mode="predict")
+        scores: npt.NDArray[np.float32] = result[0].pred_instances.scores.numpy()[:, 1:]
         return scores
 
     return run, labels
@@ -157,7 +231,8 @@ def cues_at(t: float, boxes: Boxes, scores: npt.NDArray[np.float32], labels: Seq
 
 
 class StudentActionsDetector(Detector):
-    """Options: ``backend`` (onnx), ``action_model``, ``action_labels``, ``det_model``,
+    """Options: ``backend`` (onnx, mmaction2), ``action_model``, ``action_labels``, ``det_model``,
+    ``action_config`` and ``action_checkpoint`` (mmaction2),
     ``span`` (s of video around each instant, 2), ``frames`` (decoded per clip, 8), ``threshold`` (0.5),
     ``width`` (px, 1280)."""
 
@@ -175,11 +250,12 @@ class StudentActionsDetector(Detector):
     def detect(self, request: DetectRequest) -> Iterator[Observation]:
         options: Mapping[str, Any] = request.options
         backend = str(options.get("backend", "onnx"))
-        if backend == "mmaction2":
-            raise PluginError(_NO_MMACTION)
-        if backend != "onnx":
+        if backend == "onnx":
+            model, labels = onnx_action_model(options)
+        elif backend == "mmaction2":
+            model, labels = mmaction2_action_model(options)
+        else:
             raise PluginError(_BAD_BACKEND, name=backend)
-        model, labels = onnx_action_model(options)
         boxes_of = person_boxes(options)
         span, count = float(options.get("span", 2.0)), int(options.get("frames", 8))
         threshold, width = float(options.get("threshold", 0.5)), int(options.get("width", 1280))
