@@ -25,10 +25,12 @@ def test_plugins_lists_each_backend_and_the_separate_paddle_environment(monkeypa
     rows = {(r["detector"], r["backend"]): r for r in backend_rows()}
     assert {("asr", "whisper"), ("asr", "funasr"), ("board-ocr", "rapidocr"), ("board-ocr", "paddleocr"),
             ("student-pose", "rtmo"), ("student-pose", "rtmpose"), ("student-pose", "mmpose"),
-            ("student-pose", "mediapipe")} <= set(rows)
+            ("student-pose", "mediapipe"), ("asr", "funasr-torch"), ("student-actions", "mmaction2")} <= set(rows)
     paddle = rows[("board-ocr", "paddleocr")]
     assert "numpy 2" in str(paddle["note"]) and "venv" in str(paddle["install"])
     assert rows[("board-ocr", "rapidocr")]["default"] is True
+    assert "not part of all" in str(rows[("asr", "funasr-torch")]["note"])
+    assert "mmcv" in str(rows[("student-actions", "mmaction2")]["install"])
 
 
 def test_paddleocr_engine_without_paddle_names_the_separate_environment(tmp_path: Path, models_dir: Path) -> None:
