@@ -27,10 +27,10 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("onnx")
 from torch import nn  # noqa: E402
 
-from tests import onnx_models  # noqa: E402
-from tests.vision_scenes import write_video  # noqa: E402
+from tests.support import onnx_models  # noqa: E402
+from tests.support.vision_scenes import write_video  # noqa: E402
 
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "export_mmaction2_ava.py"
+SCRIPT = Path(__file__).resolve().parents[3] / "scripts" / "export_mmaction2_ava.py"
 LABEL_MAP = "11: sit\n12: stand\n14: walk\n11x\n"
 LABELS = ["stand", "read", "talk to (e.g., self, a person, a group)", "hand wave"]
 COLOURS = [(255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 255)]
@@ -112,12 +112,10 @@ def test_label_map_lines_and_custom_classes(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(importlib.util.find_spec("rtmlib") is None, reason="rtmlib not installed")
-def test_exported_detector_gives_each_person_the_cue_of_its_action(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-                                                                   ) -> None:
+def test_exported_detector_gives_each_person_the_cue_of_its_action(tmp_path: Path, models_dir: Path) -> None:
     from lessonlens.media.models import add_model
 
-    models = tmp_path / "models"
-    monkeypatch.setenv("LESSONLENS_MODELS", str(models))
+    models = models_dir
     script = _script()
     onnx_path, labels_path, difference = script.export(ColourDetector(), LABELS, tmp_path / "out" / "ava-actions.onnx",
                                                         frames=4, height=256, width=448)
@@ -146,7 +144,7 @@ MMACTION2 = ("mmaction", "mmcv", "mmdet", "mmengine", "rtmlib")
 
 @pytest.mark.skipif(any(importlib.util.find_spec(m) is None for m in MMACTION2),
                     reason="mmaction2, mmcv and mmdet are not installed (a source build: docs/perception.md)")
-def test_mmaction2_backend_agrees_with_its_onnx_export(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_mmaction2_backend_agrees_with_its_onnx_export(tmp_path: Path, models_dir: Path) -> None:
     """mmaction2's own SlowOnly AVA detector (random weights) in-process, and the same checkpoint exported
     by the script and run by the onnx backend, give every person the same cue."""
     import mmaction
@@ -157,9 +155,7 @@ def test_mmaction2_backend_agrees_with_its_onnx_export(tmp_path: Path, monkeypat
     found = sorted((Path(mmaction.__file__).parent / ".mim" / "configs" / "detection").rglob("slowonly_*ava21-rgb.py"))
     if not found:
         pytest.skip("mmaction2's configs are not installed with the package")
-    models = tmp_path / "models"
-    models.mkdir()
-    monkeypatch.setenv("LESSONLENS_MODELS", str(models))
+    models = models_dir
     cfg = Config.fromfile(str(found[0]))
     init_default_scope("mmaction")
     cfg.model.backbone.pretrained = None

@@ -88,16 +88,6 @@ def _detectors() -> list[Detector]:
     return [reg.item for reg in get_manager().registry.detectors.values()]
 
 
-@pytest.fixture
-def models_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "models"
-    folder.mkdir()
-    monkeypatch.setenv("LESSONLENS_MODELS", str(folder))
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    monkeypatch.delenv("LESSONLENS_ALLOW_DOWNLOAD", raising=False)
-    return folder
-
-
 def test_automodel_directory_transcribes_each_spoken_stretch(tmp_path: Path, models_dir: Path) -> None:
     if shutil.which("espeak-ng") is None:
         pytest.skip("espeak-ng is not installed")
