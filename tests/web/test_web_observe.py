@@ -154,6 +154,7 @@ def test_blind_mode_hides_the_others_scores_in_pages_and_the_api(world: World) -
         assert version  # polling with the version shown: nothing changed, nothing sent
         assert c.get(f"/observe/{event_id}/results", params={"v": version.group(1)}).status_code == 204
         assert c.get(f"/observe/{event_id}/sheets/{RUBRIC}/csv").status_code == 403
+        assert c.get(f"/observe/{event_id}/report/{RUBRIC}/pdf").status_code == 403
         assert c.post(f"/observe/{event_id}/submit", data={"_csrf_token": csrf(c)},
                       follow_redirects=False).status_code == 303
         shown = c.get(f"/observe/{event_id}/results", params={"v": version.group(1)})
@@ -240,6 +241,10 @@ def test_the_page_equals_lessonlens_rubric_score_on_the_exported_sheets(world: W
             path.write_bytes(response.content)
             paths.append(path)
         assert c.get(f"/observe/{event_id}/report/{RUBRIC}").status_code == 200
+        pdf = c.get(f"/observe/{event_id}/report/{RUBRIC}/pdf")  # the reports package's PDF renderer
+        assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+        assert pdf.headers["content-type"] == "application/pdf"
+        assert c.get(f"/observe/{event_id}/report/{RUBRIC}/docx").status_code == 404
     for path in paths:
         cli = _cli_score(str(path))
         assert cli["raters"] == api["raters"] == ["obs", "t2", "res"]

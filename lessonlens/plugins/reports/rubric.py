@@ -56,8 +56,11 @@ def rubric_findings(analyses: Sequence[Analysis]) -> list[Finding]:
     return found
 
 
-def _sections(schema: RubricSchema, result: RubricResult, lang: str) -> tuple[dict[str, Any], list[Chart],
-                                                                                list[DataTable]]:
+def rubric_sections(schema: RubricSchema, result: RubricResult, lang: str
+                    ) -> tuple[dict[str, Any], list[Chart], list[DataTable]]:
+    """One rubric result's section of the report: its template context (statistics, agreement, comments,
+    notes), its charts (the matrix with a column per rater, a radar per level) and its tables. The web's
+    observation page shows the same section."""
     tree = rubric_tree(schema)
     names = {i.id: pick(i.name, lang) for i in schema.indicators}
     names[OVERALL] = ui("overall", lang)
@@ -126,7 +129,7 @@ def rubric_report(job: ReportJob, output: Path) -> Report:
     for result in job.rubric_results:
         schema = schema_for(result, job.rubric_schemas)
         key = key or report_key(schema)
-        context, more_charts, more_tables = _sections(schema, result, lang)
+        context, more_charts, more_tables = rubric_sections(schema, result, lang)
         sections.append({**context, "charts": {c.id: c for c in more_charts}, "chart_list": more_charts})
         charts.extend(more_charts)
         tables.extend(more_tables)

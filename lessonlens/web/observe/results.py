@@ -36,9 +36,9 @@ def event_results(store: Store, event: Event) -> list[RubricResult]:
 def sections(result: RubricResult, lang: str) -> dict[str, Any]:
     """The rubric report's section for one result (matrix and radar SVGs, statistics, agreement,
     comments, notes) — the same builder the downloadable rubric report uses."""
-    from lessonlens.plugins.reports.rubric import _sections
+    from lessonlens.plugins.reports.rubric import rubric_sections
 
-    context, charts, _tables = _sections(tree_of(result.rubric).schema, result, lang)
+    context, charts, _tables = rubric_sections(tree_of(result.rubric).schema, result, lang)
     return {**context, "charts": {c.id: c for c in charts}, "chart_list": charts, "rubric": result.rubric}
 
 

@@ -347,30 +347,48 @@ def export(request: Request[Any, Any, Any], event_id: FromPath[int], rubric: Fro
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-@get("/observe/{event_id:int}/report/{rubric:str}", guards=[signed_in], sync_to_thread=True)
-def report_html(request: Request[Any, Any, Any], event_id: FromPath[int], rubric: FromPath[str]) -> Response[str]:
-    """The rubric report (teaching design or classroom teaching) of the event's result, as HTML."""
+#: rubric report downloads: format -> MIME type (``lessonlens.report`` writes by the file's suffix)
+REPORT_FORMATS = {"html": "text/html; charset=utf-8", "pdf": "application/pdf"}
+
+
+def _report(request: Request[Any, Any, Any], event_id: int, rubric: str, fmt: str) -> Response[bytes]:
+    """The rubric report (teaching design or classroom teaching) of the event's result as HTML or PDF
+    (the reports package's own renderers: the PDF is the print page laid out by headless Chromium)."""
     import tempfile
 
     import lessonlens
 
     p = platform(request)
     event = _event(request, event_id, ObserveAction.SEE_SCORES)
+    if fmt not in REPORT_FORMATS:
+        raise NotFoundException()
     result = next((r for r in event_results(p.store, event) if r.rubric == rubric), None)
     if result is None:
         raise NotFoundException()
     analysis = p.store.get(event.lesson_id)
     with tempfile.TemporaryDirectory(prefix="lessonlens-observe-") as tmp:
-        path = lessonlens.report("rubric", Path(tmp) / "report.html", [analysis] if analysis else [], [result],
+        path = lessonlens.report("rubric", Path(tmp) / f"report.{fmt}", [analysis] if analysis else [], [result],
                                  lang=lang_of(request))
-        body = Path(path).read_text(encoding="utf-8")
-    audit(p.engine, current(request), "downloaded", event.lesson_id, f"event={event.id} report {rubric}")
-    return Response(body, media_type="text/html; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{event.lesson_id}-{rubric}.html"'})
+        body = Path(path).read_bytes()
+    audit(p.engine, current(request), "downloaded", event.lesson_id, f"event={event.id} report {rubric}.{fmt}")
+    return Response(body, media_type=REPORT_FORMATS[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="{event.lesson_id}-{rubric}.{fmt}"'})
+
+
+@get("/observe/{event_id:int}/report/{rubric:str}", guards=[signed_in], sync_to_thread=True)
+def report_html(request: Request[Any, Any, Any], event_id: FromPath[int], rubric: FromPath[str]) -> Response[bytes]:
+    """The rubric report as HTML (the first URL of it; ``…/report/RUBRIC/pdf`` gives the PDF)."""
+    return _report(request, event_id, rubric, "html")
+
+
+@get("/observe/{event_id:int}/report/{rubric:str}/{fmt:str}", guards=[signed_in], sync_to_thread=True)
+def report_file(request: Request[Any, Any, Any], event_id: FromPath[int], rubric: FromPath[str],
+                fmt: FromPath[str]) -> Response[bytes]:
+    return _report(request, event_id, rubric, fmt)
 
 
 PAGE_ROUTES = [observe_home, invitations, open_event, event_page, results_fragment, score_page, save, save_note,
-               delete_note, submit, media, export, report_html]
+               delete_note, submit, media, export, report_html, report_file]
 
 
 # -- the JSON API ---------------------------------------------------------------------------------
