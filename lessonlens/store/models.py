@@ -186,3 +186,4 @@ job_table = _table(JobRow)
 # the web platform's tables share the metadata (and so the migrations); imported last, they need Base
 from lessonlens.store import observe_models as _observe_models  # noqa: E402,F401
 from lessonlens.store import platform_models as _platform_models  # noqa: E402,F401
+from lessonlens.store import reflection_models as _reflection_models  # noqa: E402,F401

@@ -29,7 +29,7 @@ from lessonlens.web.auth import API_PREFIX, AuthMiddleware, requires
 from lessonlens.web.pages import lang_of, render
 from lessonlens.web.platform import Platform
 from lessonlens.web.roles import Capability
-from lessonlens.web.routes import admin, lessons, observe, overview, session
+from lessonlens.web.routes import admin, dashboards, lessons, observe, overview, reflection, session
 from lessonlens.web.routes import upload as upload_routes
 from lessonlens.web.routes.api import api_router
 from lessonlens.web.settings import WebSettings
@@ -136,6 +136,7 @@ def create_app(settings: WebSettings | None = None, platform: Platform | None = 
         *uploads, admin.users_page, admin.create_user, admin.change_user, admin.audit_page,
         admin.register_page, admin.register_lessons, admin.assign, admin.account_page,
         admin.create_token, admin.change_consent, overview.overview, report_css, report_js, *observe.PAGE_ROUTES,
+        *dashboards.ROUTES, *reflection.ROUTES,
         create_static_files_router(path="/static", directories=[_HERE / "static"], include_in_schema=False),
     ])
     app = Litestar(

@@ -254,3 +254,58 @@ def may_observe(account: Account, action: ObserveAction, event: EventFacts) -> b
     if invited:
         return not event.blind or account.id in event.submitted
     return organiser
+
+
+# -- teacher and district views (issue 17) --------------------------------------------------------
+class View(StrEnum):
+    """The dashboards: a teacher's own growth, portraits of a school or a region, named comparisons."""
+
+    GROWTH = "growth"    # one's own lessons over a term (the period report, live), reflections' goals
+    SCHOOL = "school"    # a school's portrait, norms by subject and grade, frequent findings (aggregates)
+    REGION = "region"    # the same for a region (admins: any region, or the whole district)
+    COMPARE = "compare"  # the teachers of one's school or region side by side, named only with their consent
+
+
+_VIEWS: dict[View, frozenset[Role]] = {
+    View.GROWTH: frozenset({Role.TEACHER}),
+    View.SCHOOL: frozenset({Role.ADMIN, Role.RESEARCHER, Role.SCHOOL_LEAD}),
+    View.REGION: frozenset({Role.ADMIN, Role.RESEARCHER}),
+    View.COMPARE: frozenset({Role.ADMIN, Role.RESEARCHER, Role.SCHOOL_LEAD}),
+}
+
+
+@attrs.frozen
+class Place:
+    """Which lessons a district view aggregates: a region and/or a school ("" = any)."""
+
+    region: str = ""
+    school: str = ""
+
+
+def may_see_view(account: Account, view: View, place: Place = Place()) -> bool:
+    """Whether ``account`` may open ``view`` over ``place``. A school lead sees their own school; a
+    researcher their region and its schools (the place must name that region, so a school of the same
+    name elsewhere is not mixed in); an admin anything; a teacher only their own growth (``place``
+    is ignored: the growth view reads the teacher's own lessons)."""
+    if not account.active or account.role not in _VIEWS[view]:
+        return False
+    if view is View.GROWTH or account.role is Role.ADMIN:
+        return True
+    if account.role is Role.SCHOOL_LEAD:
+        return bool(account.school) and place.school == account.school and place.region in ("", account.region)
+    # a researcher: their region, as a whole or one of its schools
+    return bool(account.region) and place.region == account.region
+
+
+def home_place(account: Account) -> Place:
+    """The place a district view opens on: the lead's school, the researcher's region, the district."""
+    if account.role is Role.SCHOOL_LEAD:
+        return Place(school=account.school)
+    if account.role is Role.RESEARCHER:
+        return Place(region=account.region)
+    return Place()
+
+
+def may_reflect(account: Account, lesson: LessonFacts) -> bool:
+    """Only the lesson's own teacher writes its reflection and goals (readers: whoever may view it)."""
+    return account.active and lesson.owner_id is not None and lesson.owner_id == account.id

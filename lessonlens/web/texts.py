@@ -184,3 +184,8 @@ def pick_lang(value: str | None) -> str:
 from lessonlens.web.observe.texts import OBSERVE_TEXTS  # noqa: E402
 
 TEXTS.update(OBSERVE_TEXTS)
+
+# the dashboards' and reflections' texts (issue 17) live with them
+from lessonlens.web.dashboards.texts import DASHBOARD_TEXTS  # noqa: E402
+
+TEXTS.update(DASHBOARD_TEXTS)

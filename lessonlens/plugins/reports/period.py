@@ -120,6 +120,28 @@ def share_trend_chart(points: Sequence[TrendPoint], lang: str, by_month: bool) -
     return Chart("share_trend", title, trend_svg(labels_x, lines, title, _days(points)), (table,))
 
 
+def rubric_trend_chart(pairs: Sequence[tuple[Analysis, Metrics]], lang: str) -> Chart | None:
+    """The overall score share (score / maximum) of every rubric the lessons were scored on, lesson by
+    lesson (None where a lesson was not scored on it); no chart when no lesson has a rubric result."""
+    rubrics = sorted({r.rubric for a, _ in pairs for r in a.rubric_results
+                      if r.overall and r.overall.share is not None})
+    if not rubrics:
+        return None
+
+    def share(a: Analysis, rubric: str) -> float | None:
+        found = next((r for r in a.rubric_results if r.rubric == rubric and r.overall), None)
+        return found.overall.share if found and found.overall else None
+    colors = [*CURVE_COLORS.values(), "#2f6db5", "#d9534f", "#5cb85c"]
+    labels_x = [_date_label(a) for a, _ in pairs]
+    lines = [(colors[k % len(colors)], rubric, [share(a, rubric) for a, _ in pairs])
+             for k, rubric in enumerate(rubrics)]
+    title = labels.CHARTS["rubric_trend"].get(lang)
+    days = _days(trend_points(pairs, False))
+    rows = tuple((_date_label(a), a.lesson.id, *[share(a, r) for r in rubrics]) for a, _ in pairs)
+    table = DataTable("rubric_trend", title, ("date", "lesson", *rubrics), rows)
+    return Chart("rubric_trend", title, trend_svg(labels_x, lines, title, days), (table,))
+
+
 def mean_shares(pairs: Sequence[tuple[Analysis, Metrics]], side: str, ids: Sequence[str]) -> dict[str, float]:
     known = [m.shares[side] for _, m in pairs if side in m.shares]
     return {b: sum(s.get(b, 0.0) for s in known) / len(known) for b in ids} if known else {}
@@ -203,7 +225,10 @@ def period_report(job: ReportJob, output: Path) -> Report:
     }
     by_month = len(teachers) > 1
     points = trend_points(pairs, by_month)
-    charts = [trend_chart(points, lang, by_month), share_trend_chart(points, lang, by_month), rose, rtch,
+    # goals the teacher set (on the platform, in the term before) for this period: shown as given
+    context["goals"] = [str(g) for g in job.options.get("goals", ())]
+    charts = [trend_chart(points, lang, by_month), share_trend_chart(points, lang, by_month),
+              None if by_month else rubric_trend_chart(pairs, lang), rose, rtch,
               *protocol_comparison([m for _, m in pairs], labels_by_date, lang)]
     title = job.title or labels.REPORT_TITLES["period"].get(lang)
     return Report(kind="period", template="period.html.j2", lang=lang, title=title, context=context,

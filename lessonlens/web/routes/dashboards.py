@@ -1,0 +1,189 @@
+"""The dashboards' pages: ``/growth`` (a teacher's own term), ``/portraits`` (a school's or region's
+portrait and norms), ``/compare`` (teachers side by side, named only with their consent), each with
+``…/csv/TABLE`` giving a chart's or table's data as CSV. Who may open which is decided in
+:mod:`lessonlens.web.roles` (``may_see_view``): a view or a place one may not see answers 403.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlencode
+
+from litestar import Request, Response, get
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.params import FromPath
+from litestar.response import Template
+
+from lessonlens.plugins.reports.model import DataTable
+from lessonlens.store.results import LessonQuery
+from lessonlens.web.auth import current, signed_in
+from lessonlens.web.catalog import audit
+from lessonlens.web.dashboards.compare import compare
+from lessonlens.web.dashboards.consent import may_be_named
+from lessonlens.web.dashboards.growth import Growth, growth
+from lessonlens.web.dashboards.model import Section, find_table, table_csv
+from lessonlens.web.dashboards.portraits import MIN_TEACHERS, choices, portrait_view
+from lessonlens.web.dashboards.terms import parse_term
+from lessonlens.web.dashboards.texts import dt_ui
+from lessonlens.web.pages import lang_of, platform, render
+from lessonlens.web.roles import Account, Place, Role, View, home_place, may_see_view
+from lessonlens.web.texts import ui
+from lessonlens.web.uploads import parse_day
+
+_TABLE_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
+
+
+def _csv(table: DataTable | None, lang: str, name: str) -> Response[bytes]:
+    if table is None:
+        raise NotFoundException()
+    return Response(table_csv(table, lang).encode("utf-8"), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}-{table.id}.csv"'})
+
+
+# -- a teacher's growth ---------------------------------------------------------------------------
+def _growth(request: Request[Any, Any, Any]) -> Growth:
+    account = current(request)
+    if not may_see_view(account, View.GROWTH):
+        raise PermissionDeniedException()
+    term = parse_term(request.query_params.get("term", ""))
+    return growth(platform(request).store, account, term, lang_of(request))
+
+
+@get("/growth", guards=[signed_in], sync_to_thread=True)
+def growth_page(request: Request[Any, Any, Any]) -> Template:
+    """The teacher's term: the period report of their own lessons, live from the store, and goals."""
+    from lessonlens.plugins.reports.common import ui as report_ui
+
+    lang = lang_of(request)
+    g = _growth(request)
+    report = g.report
+
+    def t(key: str, **params: object) -> str:
+        return report_ui(key, lang, **params)
+
+    values: dict[str, Any] = {"g": g, "term_label": g.term.label(lang), "t": t, "for_print": False, "video": "",
+                              "query": urlencode({"term": g.term.id})}
+    if report is None:
+        return render(request, "growth.html.j2", report=None, **values)
+    context = {**report.context, "goals": []}  # the page shows the term's goals itself, with their lessons
+    return render(request, "growth.html.j2", **context, **values, report=report, title=report.title,
+                  charts={c.id: c for c in report.charts}, chart_list=report.charts,
+                  seek_label=report_ui("seek_to", lang, t="{t}"))
+
+
+@get("/growth/csv/{table_id:str}", guards=[signed_in], sync_to_thread=True)
+def growth_csv(request: Request[Any, Any, Any], table_id: FromPath[str]) -> Response[bytes]:
+    g = _growth(request)
+    found = next((t for t in g.report.all_tables() if t.id == table_id), None) if g.report else None
+    return _csv(found, lang_of(request), f"growth-{g.term.id}")
+
+
+# -- portraits and comparisons of a place -----------------------------------------------------------
+def _place(request: Request[Any, Any, Any], view: View) -> tuple[Account, Place, LessonQuery, dict[str, str]]:
+    """The place and filters asked for (default: the viewer's own school / region / district), if the
+    viewer may see ``view`` there; else 403."""
+    account, q = current(request), request.query_params
+    home = home_place(account)
+    asked = {k: q.get(k, "")[:200] for k in ("region", "school", "subject", "grade", "from", "to")}
+    place = Place(region=asked["region"], school=asked["school"]) if asked["region"] or asked["school"] else home
+    kind = View.COMPARE if view is View.COMPARE else (View.SCHOOL if place.school else View.REGION)
+    if not may_see_view(account, kind, place):
+        raise PermissionDeniedException()
+
+    def day(key: str) -> Any:
+        try:
+            return parse_day(asked[key])
+        except Exception:  # a bad date in a filter is ignored, as in the lesson list
+            return None
+
+    query = LessonQuery(region=place.region or None, school=place.school or None,
+                        subject=asked["subject"] or None, grade=asked["grade"] or None,
+                        date_from=day("from"), date_to=day("to"))
+    params = {"region": place.region, "school": place.school, "subject": asked["subject"],
+              "grade": asked["grade"], "from": asked["from"], "to": asked["to"]}
+    return account, place, query, params
+
+
+def _place_name(place: Place, lang: str) -> str:
+    if place.school:
+        return dt_ui("portrait_school", lang, school=place.school)
+    if place.region:
+        return dt_ui("portrait_region", lang, region=place.region)
+    return dt_ui("portrait_district", lang)
+
+
+def _portrait(request: Request[Any, Any, Any]) -> tuple[Account, Place, dict[str, str], Any]:
+    account, place, query, params = _place(request, View.REGION)
+    p = platform(request)
+    return account, place, params, portrait_view(p.store, query, lang_of(request), p.settings.min_group)
+
+
+def _schools(request: Request[Any, Any, Any], account: Account, place: Place) -> list[str]:
+    """The schools a researcher or admin may open from a region's portrait."""
+    if place.school or account.role is Role.SCHOOL_LEAD:
+        return []
+    p = platform(request)
+    groups = p.store.portraits(("school",), LessonQuery(region=place.region or None), findings_limit=0)
+    return sorted(k[0] for k in groups)
+
+
+@get("/portraits", guards=[signed_in], sync_to_thread=True)
+def portraits_page(request: Request[Any, Any, Any]) -> Template:
+    lang = lang_of(request)
+    account, place, params, view = _portrait(request)
+    p = platform(request)
+    subjects, grades = choices(p.store, LessonQuery(region=place.region or None, school=place.school or None))
+    audit(p.engine, account, "viewed_portrait", "", urlencode(params))
+    return render(request, "portrait.html.j2", view=view, heading=_place_name(place, lang), params=params,
+                  query=urlencode(params), subjects=subjects, grades=grades, base="/portraits",
+                  note=dt_ui("portrait_note", lang, min=p.settings.min_group, t=MIN_TEACHERS),
+                  schools=_schools(request, account, place), place=place, lang_sections=_shown(view.sections, lang))
+
+
+@get("/portraits/csv/{table_id:str}", guards=[signed_in], sync_to_thread=True)
+def portraits_csv(request: Request[Any, Any, Any], table_id: FromPath[str]) -> Response[bytes]:
+    if not _TABLE_ID.match(table_id):
+        raise NotFoundException()
+    account, place, _params, view = _portrait(request)
+    audit(platform(request).engine, account, "downloaded", "", f"portrait {place.region}/{place.school} {table_id}")
+    return _csv(find_table(view.sections, table_id), lang_of(request), "portrait")
+
+
+def _compare(request: Request[Any, Any, Any]) -> tuple[Account, Place, dict[str, str], Any]:
+    account, place, query, params = _place(request, View.COMPARE)
+    p = platform(request)
+    found = compare(p.store, account, place, query, lambda viewer, teacher: may_be_named(p.engine, viewer, teacher),
+                    lang_of(request), p.settings.min_group)
+    return account, place, params, found
+
+
+@get("/compare", guards=[signed_in], sync_to_thread=True)
+def compare_page(request: Request[Any, Any, Any]) -> Template:
+    lang = lang_of(request)
+    _account, place, params, found = _compare(request)
+    p = platform(request)
+    subjects, grades = choices(p.store, LessonQuery(region=place.region or None, school=place.school or None))
+    return render(request, "compare.html.j2", found=found, params=params, query=urlencode(params),
+                  heading=dt_ui("compare_title", lang, place=place.school or place.region or ui("district", lang)),
+                  subjects=subjects, grades=grades, base="/compare", place=place,
+                  lang_sections=_shown(found.sections, lang))
+
+
+@get("/compare/csv/{table_id:str}", guards=[signed_in], sync_to_thread=True)
+def compare_csv(request: Request[Any, Any, Any], table_id: FromPath[str]) -> Response[bytes]:
+    account, place, _params, found = _compare(request)
+    audit(platform(request).engine, account, "downloaded", "", f"compare {place.region}/{place.school} {table_id}")
+    return _csv(find_table(found.sections, table_id), lang_of(request), "compare")
+
+
+def _shown(sections: tuple[Section, ...], lang: str) -> list[dict[str, Any]]:
+    """Each section with its table's headers and cells as the page shows them."""
+    out = []
+    for s in sections:
+        heads, rows = s.shown(lang) if s.table is not None else ([], [])
+        out.append({"s": s, "heads": heads, "rows": rows, "tables": s.tables})
+    return out
+
+
+ROUTES = [growth_page, growth_csv, portraits_page, portraits_csv, compare_page, compare_csv]
