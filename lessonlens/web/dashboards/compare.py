@@ -1,11 +1,10 @@
 """Teachers of a school or region side by side (教师对比). A teacher is named, with their own numbers,
-only when they agreed to be named to this viewer (the consent rule); everyone else is counted in one
-unnamed row, shown only when it is a large enough group. Teachers are accounts: a teacher's lessons
-are the analysed lessons they own in the place."""
+only when they agreed to be named to this viewer (``roles.nameable_clause``, the same rule as
+``roles.may_name_teacher``); everyone else is counted in one unnamed row, shown only when it is a
+large enough group. Teachers are accounts: a teacher's lessons are the analysed lessons they own in
+the place (a lesson no account owns belongs to a teacher who could not consent: never named)."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import attrs
 from sqlalchemy import Engine, select
@@ -21,10 +20,8 @@ from lessonlens.store.results import LessonQuery, Portrait
 from lessonlens.web.dashboards.model import Section
 from lessonlens.web.dashboards.portraits import large_enough
 from lessonlens.web.dashboards.texts import dt_ui
-from lessonlens.web.roles import Account, Place
+from lessonlens.web.roles import Account, Place, nameable_clause
 
-#: may this teacher (an account id) be named to this viewer
-Consent = Callable[[Account, int], bool]
 _COLUMNS = ("rt", "ch", "participation_mean", "teacher_shares.lecturing", "student_shares.answering")
 
 
@@ -56,15 +53,17 @@ def _row(label: str, p: Portrait) -> tuple[object, ...]:
     return (label, p.n_lessons, *[p.metrics[m].mean if m in p.metrics else None for m in _COLUMNS], mode)
 
 
-def compare(store: Store, viewer: Account, place: Place, query: LessonQuery, consent: Consent, lang: str,
+def compare(store: Store, viewer: Account, place: Place, query: LessonQuery, lang: str,
             min_lessons: int) -> Comparison:
     """The place's teachers who may be named to ``viewer``, each with their own figures (over ``query``'s
     subject, grade and dates), and one row for all the others when they are a large enough group."""
     teachers = _teachers(store.engine, place)
+    with store.engine.connect() as conn:
+        nameable = set(conn.scalars(select(WebUser.id).where(nameable_clause(viewer))))
     named: list[tuple[str, list[str]]] = []
     others: list[tuple[str, list[str]]] = []
     for user_id, (label, lessons) in sorted(teachers.items(), key=lambda kv: kv[1][0]):
-        (named if consent(viewer, user_id) else others).append((label, lessons))
+        (named if user_id in nameable else others).append((label, lessons))
     rows, points = [], []
     for label, lessons in named:
         p = store.portrait(attrs.evolve(query, lesson_ids=tuple(lessons)), findings_limit=0)

@@ -21,6 +21,7 @@ from lessonlens.store.indexed import METRIC_BY_ID
 from lessonlens.store.results import LessonQuery, MetricStats, Portrait
 from lessonlens.web.dashboards.model import Section
 from lessonlens.web.dashboards.texts import dt_ui
+from lessonlens.web.roles import group_shown
 
 #: the metrics of the bands table and the norms (ids of the store's indexed metrics)
 SHOWN = ("rt", "ch", "participation_mean", "attention_mean", "consistency_mean", "longest_lecture",
@@ -45,7 +46,8 @@ class PortraitView:
 
 
 def large_enough(n_lessons: int, n_teachers: int, min_lessons: int) -> bool:
-    return n_lessons >= min_lessons and n_teachers >= MIN_TEACHERS
+    """The platform's minimum group size (``roles.group_shown``) in lessons, and enough teachers."""
+    return group_shown(n_lessons, min_lessons) and n_teachers >= MIN_TEACHERS
 
 
 def _label(metric_id: str, lang: str) -> str:

@@ -20,7 +20,6 @@ from lessonlens.store.results import LessonQuery
 from lessonlens.web.auth import current, signed_in
 from lessonlens.web.catalog import audit
 from lessonlens.web.dashboards.compare import compare
-from lessonlens.web.dashboards.consent import may_be_named
 from lessonlens.web.dashboards.growth import Growth, growth
 from lessonlens.web.dashboards.model import Section, find_table, table_csv
 from lessonlens.web.dashboards.portraits import MIN_TEACHERS, choices, portrait_view
@@ -153,8 +152,7 @@ def portraits_csv(request: Request[Any, Any, Any], table_id: FromPath[str]) -> R
 def _compare(request: Request[Any, Any, Any]) -> tuple[Account, Place, dict[str, str], Any]:
     account, place, query, params = _place(request, View.COMPARE)
     p = platform(request)
-    found = compare(p.store, account, place, query, lambda viewer, teacher: may_be_named(p.engine, viewer, teacher),
-                    lang_of(request), p.settings.min_group)
+    found = compare(p.store, account, place, query, lang_of(request), p.settings.min_group)
     return account, place, params, found
 
 

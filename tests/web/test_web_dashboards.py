@@ -1,0 +1,254 @@
+"""Teacher and district views (issue 17, item 4) and reflections (item 5) on a real SQLite store and
+the Litestar app: who may open which view (a matrix over every role), the minimum group size, the
+consent rule naming teachers, CSV downloads (formula-like cells neutralised), the growth page's
+numbers equal to the period report of the same lessons, reflections' privacy and autosave, and goals
+reaching the next term."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+from sqlalchemy import func, select
+
+from lessonlens.core.extensions import ReportJob
+from lessonlens.plugins.reports.period import period_report
+from lessonlens.store.reflection_models import LessonReflection
+from lessonlens.store.results import LessonQuery
+from lessonlens.store.synthetic import synthetic_district
+from lessonlens.web.accounts import add_user, set_consent
+from lessonlens.web.catalog import set_owner, sync_from_store
+from lessonlens.web.dashboards.model import table_csv
+from lessonlens.web.dashboards.terms import parse_term, term_of
+from lessonlens.web.roles import Place, Role, View, may_see_view
+from tests.support.web import PASSWORD, World, client_for, csrf, make_world
+
+INJECTED = "=HYPERLINK(\"http://x\")"
+
+
+@attrs.frozen
+class Dash:
+    world: World
+    region: str
+    #: teacher account name -> synthetic teacher whose lessons it owns
+    owners: dict[str, str]
+
+
+@pytest.fixture(scope="module")
+def dash(tmp_path_factory: pytest.TempPathFactory) -> Dash:
+    """The bundled world plus a synthetic district in the researcher's region: schools S00, S01 and
+    one named like a formula, 4 teachers each; accounts own the lessons of three of S00's teachers."""
+    world = make_world(tmp_path_factory.mktemp("dash"))
+    p = world.platform
+    region = world.users["res"].region
+    analyses = synthetic_district(150, seed=5, n_schools=3, teachers_per_school=4, region=region)
+    analyses = [attrs.evolve(a, lesson=attrs.evolve(a.lesson, school=INJECTED)) if a.lesson.school == "S02" else a
+                for a in analyses]
+    p.store.add(analyses)
+    sync_from_store(p.engine)
+    owners = {}
+    for k, consent in ((0, "region"), (1, "school"), (2, "none")):
+        name = f"s00t{k}"
+        account = add_user(p.engine, name, Role.TEACHER, PASSWORD, display_name=f"教师甲{k}", school="S00",
+                           region=region)
+        set_consent(p.engine, account, consent)
+        owners[name] = f"T00-0{k}"
+        for a in analyses:
+            if a.lesson.teacher == f"T00-0{k}":
+                set_owner(p.engine, a.lesson.id, account)
+    add_user(p.engine, "lead_s00", Role.SCHOOL_LEAD, PASSWORD, school="S00")
+    add_user(p.engine, "admin2", Role.ADMIN, PASSWORD)
+    return Dash(world, region, owners)
+
+
+def _rows(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+
+
+def test_view_rules_as_a_table(dash: Dash) -> None:
+    users = dash.world.users
+    r = dash.region
+    rows = [  # view, place, roles that may
+        (View.GROWTH, Place(), {"t1", "t2"}),
+        (View.REGION, Place(region=r), {"admin", "res"}),
+        (View.REGION, Place(region="另一区"), {"admin", "res_other"}),
+        (View.SCHOOL, Place(region=r, school="S00"), {"admin", "res"}),
+        (View.SCHOOL, Place(school=users["lead"].school), {"admin", "lead"}),
+        (View.SCHOOL, Place(school="另一所学校"), {"admin", "lead_other"}),
+        (View.COMPARE, Place(region=r), {"admin", "res"}),
+        (View.COMPARE, Place(school=users["lead"].school), {"admin", "lead"}),
+    ]
+    for view, place, allowed in rows:
+        got = {name for name, a in users.items() if may_see_view(a, view, place)}
+        assert got == allowed, (view, place)
+    disabled = attrs.evolve(users["admin"], active=False)
+    assert not any(may_see_view(disabled, v, Place()) for v in View)
+
+
+def test_who_may_open_which_view_over_http(dash: Dash) -> None:
+    r = dash.region
+    pages = {
+        "growth": "/growth",
+        "home portrait": "/portraits",
+        "region": f"/portraits?region={r}",
+        "school in region": f"/portraits?region={r}&school=S00",
+        "school alone": "/portraits?school=S00",
+        "compare": "/compare",
+        "csv": f"/portraits/csv/metrics?region={r}",
+    }
+    expected = {  # user -> pages answered 200 (everything else 403)
+        "admin": {"home portrait", "region", "school in region", "school alone", "compare", "csv"},
+        "res": {"home portrait", "region", "school in region", "compare", "csv"},
+        "res_other": {"home portrait", "compare"},
+        "lead_s00": {"home portrait", "school alone", "compare"},
+        "lead_other": {"home portrait", "compare"},
+        "s00t0": {"growth"},
+        "t2": {"growth"},
+        "obs": set(),
+    }
+    for name, allowed in expected.items():
+        with client_for(dash.world, name) as c:
+            for key, url in pages.items():
+                status = c.get(url).status_code
+                assert status == (200 if key in allowed else 403), (name, key, status)
+    with client_for(dash.world) as anonymous:
+        for url in pages.values():
+            assert anonymous.get(url, follow_redirects=False).status_code == 303
+
+
+def test_portraits_aggregate_only_above_the_minimum_group(dash: Dash) -> None:
+    with client_for(dash.world, "res") as c:
+        page = c.get(f"/portraits?region={dash.region}").text
+        for teacher in ("T00-00", "教师甲0", "s00t0"):
+            assert teacher not in page  # aggregates never name a teacher
+        for section in ("section-trend", "section-mean_rose", "section-metrics", "section-findings",
+                        "section-norms", "section-schools", "section-rubrics"):
+            assert section in page
+        store = dash.world.platform.store
+        portrait = store.portrait(LessonQuery(region=dash.region))
+        assert f'data-lessons="{portrait.n_lessons}"' in page
+        # two days hold too few lessons: the whole portrait is refused, not only its small groups
+        small = c.get(f"/portraits?region={dash.region}&from=2026-03-01&to=2026-03-02").text
+        assert "不显示统计" in small and "section-metrics" not in small
+        # norms: every subject/grade group shown has enough lessons and teachers
+        norms = _rows(c.get(f"/portraits/csv/norms?region={dash.region}").text)
+        head = norms[0]
+        assert head[:4] == ["学科", "年级", "课例数", "教师数"]
+        assert norms[1:] and all(int(row[2]) >= 5 and int(row[3]) >= 3 for row in norms[1:])
+        # every chart and table has its CSV link, and the CSV of the metric bands equals the store's figures
+        metrics = _rows(c.get(f"/portraits/csv/metrics?region={dash.region}").text)
+        rt = next(row for row in metrics if row[0] == "rt")
+        assert float(rt[3]) == pytest.approx(portrait.metrics["rt"].mean)
+        assert c.get(f"/portraits/csv/nope?region={dash.region}").status_code == 404
+    with client_for(dash.world, "lead_other") as c:
+        assert "不显示统计" in c.get("/portraits").text  # a school with no lessons
+
+
+def test_csv_cells_that_look_like_formulas_are_neutralised(dash: Dash) -> None:
+    with client_for(dash.world, "res") as c:
+        response = c.get(f"/portraits/csv/schools?region={dash.region}")
+        assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+        assert "attachment" in response.headers["content-disposition"]
+        schools = {row[0] for row in _rows(response.text)[1:]}
+        assert "'" + INJECTED in schools and INJECTED not in schools and "S00" in schools
+
+
+def test_comparison_names_only_teachers_who_consented(dash: Dash) -> None:
+    with client_for(dash.world, "res") as c:  # a researcher: only region consent names
+        page = c.get(f"/compare?region={dash.region}").text
+        assert "教师甲0" in page and "教师甲1" not in page and "教师甲2" not in page
+        table = _rows(c.get(f"/compare/csv/teachers?region={dash.region}").text)
+        assert table[1][0] == "教师甲0"
+        assert "其他" in table[-1][0]  # everyone else, together (a large enough group)
+    with client_for(dash.world, "lead_s00") as c:  # the school's lead: school consent too
+        page = c.get("/compare").text
+        assert "教师甲0" in page and "教师甲1" in page and "教师甲2" not in page
+    with client_for(dash.world, "lead_other") as c:
+        assert "教师甲" not in c.get("/compare").text
+
+
+def test_growth_is_the_period_report_of_the_teachers_own_term(dash: Dash) -> None:
+    p = dash.world.platform
+    lessons = p.store.lessons(LessonQuery(teacher=dash.owners["s00t0"]))
+    terms = sorted({term_of(r.date) for r in lessons if r.date}, reverse=True)
+    with client_for(dash.world, "s00t0") as c:
+        page = c.get("/growth").text  # the latest term with lessons
+        assert terms[0].label("zh-CN") in page
+        for term in terms:
+            inside = [r for r in lessons if r.date and term.start <= r.date <= term.end]
+            got = c.get("/growth", params={"term": term.id})
+            assert got.status_code == 200
+            if len(inside) < 2:
+                assert "至少需要两节" in got.text
+                continue
+            analyses = p.store.analyses(LessonQuery(lesson_ids=tuple(r.lesson_id for r in inside)))
+            report = period_report(ReportJob(report="period", analyses=tuple(analyses), lang="zh-CN"),
+                                   Path("/nonexistent/x.html"))
+            for table in report.all_tables():
+                served = c.get(f"/growth/csv/{table.id}", params={"term": term.id})
+                assert served.status_code == 200, table.id
+                assert _rows(served.text) == _rows(table_csv(table, "zh-CN")), table.id
+            assert "rubric_trend" in {t.id for t in report.all_tables()}
+    with client_for(dash.world, "t2") as c:  # a teacher with no analysed lessons of their own
+        assert "至少需要两节" in c.get("/growth").text
+        assert c.get("/growth/csv/trend").status_code == 404
+
+
+def _save(c: Any, lesson: str, text: str, goals: str = "", token: bool = True) -> Any:
+    headers = {"x-csrftoken": csrf(c)} if token else {}
+    return c.post(f"/reflections/{lesson}", json={"text": text, "goals": goals}, headers=headers)
+
+
+def test_reflection_is_the_teachers_and_read_where_the_lesson_is_shared(dash: Dash) -> None:
+    world = dash.world
+    private, shared = world.lessons["private"], world.lessons["shared"]
+    with client_for(world, "t1") as c:
+        box = c.get(f"/reflections/{shared}").text
+        assert 'data-editable="true"' in box and "观课人评语" in box
+        assert _save(c, shared, "first").status_code == 200
+        saved = _save(c, shared, "提问更开放 <b>x</b>", "多让学生追问\n\n减少齐答")
+        assert saved.status_code == 200 and saved.json()["goals_term"]
+        assert _save(c, private, "私下的反思").status_code == 200
+        assert _save(c, shared, "x", token=False).status_code == 403  # no CSRF token
+        too_long = _save(c, shared, "x" * 20_001)
+        assert too_long.status_code == 400 and "20000" in too_long.json()["detail"]
+        assert "&lt;b&gt;x&lt;/b&gt;" in c.get(f"/reflections/{shared}").text
+    with world.platform.engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(LessonReflection)) == 2  # upserts, not rows per save
+    for reader in ("obs", "lead", "res"):  # the shared lesson's readers: read-only
+        with client_for(world, reader) as c:
+            box = c.get(f"/reflections/{shared}")
+            assert box.status_code == 200 and 'data-editable="false"' in box.text and "提问更开放" in box.text
+            assert "<textarea" not in box.text
+            assert _save(c, shared, "hijack").status_code == 403
+            assert c.get(f"/reflections/{private}").status_code == 404  # private: as if it did not exist
+            assert _save(c, private, "hijack").status_code == 404
+    for outsider in ("t2", "obs_other", "res_other", "lead_other"):
+        with client_for(world, outsider) as c:
+            assert c.get(f"/reflections/{shared}").status_code == 404
+            assert _save(c, shared, "hijack").status_code == 404
+    with client_for(world, "t1") as c:
+        assert "提问更开放" in c.get(f"/reflections/{shared}").text  # nothing was overwritten
+        lesson_page = c.get(f"/lessons/{shared}").text
+        assert f'hx-get="/reflections/{shared}"' in lesson_page and "/static/reflection.js" in lesson_page
+
+
+def test_goals_show_in_the_next_terms_growth(dash: Dash) -> None:
+    world = dash.world
+    p = world.platform
+    lesson = next(r for r in p.store.lessons(LessonQuery(teacher=dash.owners["s00t1"])) if r.date)
+    following = term_of(lesson.date).next()
+    with client_for(world, "s00t1") as c:
+        assert _save(c, lesson.lesson_id, "反思", "每节课至少三次小组讨论\n=cmd").status_code == 200
+        now = c.get("/growth", params={"term": term_of(lesson.date).id}).text
+        assert "为下学期设定的目标" in now and "每节课至少三次小组讨论" in now
+        later = c.get("/growth", params={"term": following.id}).text
+        assert "本学期目标" in later and "每节课至少三次小组讨论" in later
+    assert parse_term(following.id) == following
+    assert term_of(dt.date(2027, 1, 31)).id == "2026-autumn" and term_of(dt.date(2027, 2, 1)).id == "2027-spring"
+    assert term_of(dt.date(2026, 8, 1)).next().id == "2027-spring"
