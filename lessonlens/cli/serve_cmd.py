@@ -13,6 +13,7 @@ _T = {
     "missing": Text(zh="网页平台需要 web 扩展：pip install 'lessonlens[web]'",
                     en="the web platform needs the web extra: pip install 'lessonlens[web]'"),
     "demo": Text(zh="演示账户（密码均为 {password}）：{names}", en="demo logins (password {password}): {names}"),
+    "both": Text(zh="--workers 与 --scheduler 只能选一个", en="use --workers or --scheduler, not both"),
     "open": Text(zh="平台地址：http://{host}:{port}/", en="the platform is at http://{host}:{port}/"),
 }
 
@@ -41,6 +42,9 @@ def add_to(app: typer.Typer) -> None:
                                                      "chunk size of resumable uploads (KB).")] = 8192,
         scheduler: Annotated[str | None, typer.Option("--scheduler", help="在 Dask 集群上运行分析任务 / run analysis "
                                                       "jobs on this Dask scheduler (tcp://HOST:8786).")] = None,
+        workers: Annotated[int | None, typer.Option("--workers", min=0, help="内置 Dask 集群的分析进程数（0：在服务器"
+                                                    "线程中逐个分析）/ analysis processes of the embedded Dask cluster "
+                                                    "(0: one job at a time in a server thread).")] = None,
         import_root: Annotated[Path | None, typer.Option("--import-root", help="管理员可登记其中已有录像的目录 / "
                                                          "folder of recordings admins may register.")] = None,
         min_group: Annotated[int, typer.Option("--min-group", min=1, help="汇总统计的最小组规模 / smallest group "
@@ -49,6 +53,9 @@ def add_to(app: typer.Typer) -> None:
                                               "analysis jobs in this process.")] = False,
     ) -> None:
         """启动网页平台 / start the web platform."""
+        if scheduler and workers:
+            typer.echo(f"lessonlens: {_T['both'].get()}", err=True)
+            raise typer.Exit(2)
         try:
             import uvicorn
 
@@ -63,7 +70,8 @@ def add_to(app: typer.Typer) -> None:
         settings = WebSettings(
             db=db, media=media or default_path().parent / "media", max_upload=max_upload_mb * 1024 * 1024,
             secure_cookies=secure_cookies, run_jobs=not no_jobs, retention_days=retention_days,
-            upload_chunk=upload_chunk_kb * 1024, scheduler=scheduler, import_root=import_root, min_group=min_group,
+            upload_chunk=upload_chunk_kb * 1024, scheduler=scheduler, workers=workers, import_root=import_root,
+            min_group=min_group,
             detectors=tuple(d.strip() for d in detectors.split(",") if d.strip()) if detectors else None)
         platform = Platform.open(settings)
         if demo:

@@ -24,6 +24,7 @@ import attrs
 from lessonlens.core.analysis import Analysis
 from lessonlens.core.errors import LessonlensError
 from lessonlens.core.i18n import current_lang
+from lessonlens.core.observations import SpeechObservation
 from lessonlens.diagnosis import Diagnoser, attach_findings
 from lessonlens.diagnosis.pack import default_rule_paths, rule_files
 from lessonlens.jobs.fingerprint import is_url
@@ -49,6 +50,9 @@ class TaskOptions:
     #: detectors run at once within a lesson (the cores a lesson has); None: analyze's default
     parallel: int | None = None
     lang: str = ""
+    #: keep the transcript (speech observations with text, from ASR) in the stored document; the
+    #: other raw observations are dropped as always
+    keep_transcript: bool = False
 
 
 @attrs.frozen
@@ -99,7 +103,11 @@ def run_lesson(spec: LessonSpec, options: TaskOptions) -> LessonOutcome:
     clock = time.perf_counter()
     lang = options.lang or current_lang()
     try:
-        prepared = prepare_lesson(analyse(spec, options))
+        analysis = analyse(spec, options)
+        if options.keep_transcript:
+            prepared = prepare_lesson(transcript_only(analysis), keep_observations=True)
+        else:
+            prepared = prepare_lesson(analysis)
     except LessonlensError as exc:
         return LessonOutcome(spec.lesson_id, error=exc.message(lang), worker=worker, started=started,
                              seconds=time.perf_counter() - clock)
@@ -109,6 +117,12 @@ def run_lesson(spec: LessonSpec, options: TaskOptions) -> LessonOutcome:
                              started=started, seconds=time.perf_counter() - clock)
     return LessonOutcome(spec.lesson_id, prepared, worker=worker, started=started,
                          seconds=time.perf_counter() - clock)
+
+
+def transcript_only(analysis: Analysis) -> Analysis:
+    """The analysis with only its transcript among the observations: speech with text (ASR segments)."""
+    return attrs.evolve(analysis, observations=tuple(
+        o for o in analysis.observations if isinstance(o, SpeechObservation) and o.text.strip()))
 
 
 def analyse(spec: LessonSpec, options: TaskOptions) -> Analysis:

@@ -6,7 +6,8 @@
 ``LESSONLENS_SECURE_COOKIES=1`` behind HTTPS; ``LESSONLENS_MIN_GROUP`` (default 5);
 ``LESSONLENS_RETENTION_DAYS=N`` deletes recordings N days after upload (analyses stay);
 ``LESSONLENS_JOBS=0`` in processes that should only serve pages (run the analysis jobs in one
-process, or with ``lessonlens batch``).
+process, or with ``lessonlens batch``); ``LESSONLENS_SCHEDULER=tcp://…`` runs them on a Dask cluster,
+else on an embedded LocalCluster of ``LESSONLENS_WORKERS`` processes (0: in a thread).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ def settings_from_env() -> WebSettings:
         import_root=env.get("LESSONLENS_IMPORT_ROOT") or None,
         retention_days=float(env["LESSONLENS_RETENTION_DAYS"]) if env.get("LESSONLENS_RETENTION_DAYS") else None,
         min_group=int(env.get("LESSONLENS_MIN_GROUP") or MIN_GROUP),
+        workers=int(env["LESSONLENS_WORKERS"]) if env.get("LESSONLENS_WORKERS") else None,
     )
 
 

@@ -1,16 +1,20 @@
 """Analysis jobs of uploaded lessons: rows of the store's jobs table (:mod:`lessonlens.jobs`, state
-``queued → running → done | failed``, batch ``web``) run one at a time by a worker thread of the
-server.
+``queued → running → done | failed``, batch ``web``), run on the platform's Dask cluster
+(:class:`lessonlens.web.cluster.JobCluster`: an embedded LocalCluster by default, one job per worker
+slot at once) or, without one, one at a time in a thread of the server.
 
-The table, not the thread, is the truth: a server restarted mid-job finds the job ``running``,
-queues it again (the attempt it lost is counted) and runs it, or marks it failed once it has used
-:data:`MAX_ATTEMPTS`. A finished analysis is stored and its job marked done in one transaction, so a
-kill at any moment leaves either both or neither. Progress within a run (stage, fraction) lives
-only in memory: it is shown while the job runs and is not worth a write per step.
+The table, not the threads, is the truth: a job is claimed with a conditional UPDATE (several
+server processes may share the table); a server killed mid-job finds the job ``running`` at its
+restart, queues it again (the attempt it lost is counted) and runs it, or marks it failed once it
+has used :data:`MAX_ATTEMPTS`; a server stopped cleanly puts its running jobs back in the queue
+without counting the attempt. A finished analysis is stored and its job marked done in one
+transaction, so a kill at any moment leaves either both or neither. Progress within a run (stage,
+fraction; on a cluster only the time spent) lives in memory only.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import queue
@@ -27,6 +31,7 @@ from lessonlens.core.analysis import Analysis
 from lessonlens.core.errors import LessonlensError
 from lessonlens.jobs.spec import LessonSpec
 from lessonlens.jobs.table import (
+    Job,
     JobState,
     get_job,
     list_jobs,
@@ -37,12 +42,14 @@ from lessonlens.jobs.table import (
     retry,
     submit_job,
 )
+from lessonlens.jobs.task import transcript_only
 from lessonlens.pipeline.stages import ProgressEvent
 from lessonlens.store.api import Store
 from lessonlens.store.db import WRITE
-from lessonlens.store.ingest import add_analyses
+from lessonlens.store.ingest import add_analyses, write_lessons
 from lessonlens.store.models import job_table
 from lessonlens.web.catalog import refresh_from_store
+from lessonlens.web.cluster import JobCluster
 
 #: starts of one job before a restart stops trying it again
 MAX_ATTEMPTS = 3
@@ -64,6 +71,10 @@ class JobView:
     attempts: int = 0
     step: str = ""
     progress: float = 0.0
+    #: seconds since the job started (a running job)
+    elapsed: float = 0.0
+    #: the job runs on the Dask cluster (no per-stage progress there)
+    on_cluster: bool = False
 
 
 def lesson_folder(media_root: Path, lesson_id: str) -> Path:
@@ -76,18 +87,17 @@ def one_line(exc: BaseException) -> str:
 
 
 class JobRunner:
-    """Queues analysis jobs in the jobs table and runs them in one background thread."""
+    """Queues analysis jobs in the jobs table and runs them: on ``cluster`` (as many at once as it
+    has lesson slots), else one at a time in a thread of this process with ``analyze``."""
 
-    def __init__(self, store: Store, media_root: Path, analyze: Analyzer,
-                 hand_over: Callable[[str], None] | None = None) -> None:
+    def __init__(self, store: Store, media_root: Path, analyze: Analyzer, cluster: JobCluster | None = None) -> None:
         self.store = store
         self.media_root = media_root
         self._analyze = analyze
-        #: when set, a claimed job is handed to this (the Dask runner of ``lessonlens.jobs``), which
-        #: analyses the lesson on the cluster, stores it and marks the job itself
-        self._hand_over = hand_over
-        self._queue: queue.Queue[str | None] = queue.Queue()
-        self._thread: threading.Thread | None = None
+        self.cluster = cluster
+        self._queue: queue.Queue[str] = queue.Queue()
+        self._threads: list[threading.Thread] = []
+        self._stopping = threading.Event()
         self._progress: dict[str, tuple[str, float]] = {}
         self._lock = threading.Lock()
         self.worker = f"web:{socket.gethostname()}:{os.getpid()}"
@@ -109,7 +119,8 @@ class JobRunner:
         with self._lock:
             step, share = self._progress.get(lesson_id, ("", 0.0))
         return JobView(id=job.id, lesson_id=job.lesson_id, state=job.state.value, error=job.error,
-                       attempts=job.attempts, step=step, progress=share)
+                       attempts=job.attempts, step=step, progress=share, elapsed=_elapsed(job),
+                       on_cluster=self.cluster is not None)
 
     def recover(self) -> list[str]:
         """After a restart: the platform's jobs left ``running`` lost their worker; queue them again
@@ -128,33 +139,60 @@ class JobRunner:
             self._queue.put(job.lesson_id)
         return [job.lesson_id for job in waiting]
 
-    # -- the worker --------------------------------------------------------------------------
+    # -- the workers -------------------------------------------------------------------------
     def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._loop, name="lessonlens-jobs", daemon=True)
-            self._thread.start()
+        """Run queued jobs from now on: start the cluster (in the background) and the job threads."""
+        if self._threads:
+            return
+        self._stopping.clear()
+        if self.cluster is not None:
+            self.cluster.start()
+        self._spawn(self._first)
+
+    def _spawn(self, target: Callable[[], None]) -> None:
+        thread = threading.Thread(target=target, name=f"lessonlens-jobs-{len(self._threads)}", daemon=True)
+        self._threads.append(thread)
+        thread.start()
+
+    def _first(self) -> None:
+        """The first job thread: once the cluster runs, one more thread per further lesson slot."""
+        if self.cluster is not None:
+            try:
+                slots = self.cluster.wait_ready().slots
+            except Exception:  # no cluster: its jobs fail with the reason (in run)
+                slots = 1
+            for _ in range(max(1, slots) - 1):
+                if not self._stopping.is_set():
+                    self._spawn(self._loop)
+        self._loop()
 
     def stop(self, timeout: float = 5.0) -> None:
-        if self._thread is not None:
-            self._queue.put(None)
-            self._thread.join(timeout)
-            self._thread = None
+        """Stop taking jobs, close the cluster (its running analyses end), and put this process's
+        running jobs back in the queue without counting the attempt: they run again at the next start."""
+        self._stopping.set()
+        if self.cluster is not None:
+            self.cluster.close()
+        if not self._threads:
+            return
+        for thread in self._threads:
+            thread.join(timeout)
+        self._threads = []
+        with self.store.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
+            conn.execute(update(job_table).where(job_table.c.state == JobState.RUNNING.value,
+                                                 job_table.c.worker == self.worker, job_table.c.batch == BATCH,
+                                                 job_table.c.attempts > 0)
+                         .values(state=JobState.QUEUED.value, attempts=job_table.c.attempts - 1))
 
     def _loop(self) -> None:
-        while (lesson_id := self._queue.get()) is not None:
+        while not self._stopping.is_set():
+            try:
+                lesson_id = self._queue.get(timeout=0.5)
+            except queue.Empty:
+                continue
             try:
                 self.run(lesson_id)
-            except Exception:  # the worker must outlive any one job; run() records the job's own errors
+            except Exception:  # a worker must outlive any one job; run() records the job's own errors
                 _log.exception("analysis job of %s", lesson_id)
-
-    def _run_elsewhere(self, lesson_id: str, started: float) -> None:
-        assert self._hand_over is not None
-        try:
-            self._hand_over(lesson_id)
-            with self.store.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
-                refresh_from_store(conn, lesson_id)
-        except Exception as exc:  # the cluster could not be reached: the job fails with that line
-            mark_failed(self.store, lesson_id, one_line(exc), worker=self.worker, seconds=time.monotonic() - started)
 
     def _claim(self, lesson_id: str) -> bool:
         """Take a queued job for this process (several server processes may share the table)."""
@@ -172,6 +210,34 @@ class JobRunner:
         job = get_job(self.store, lesson_id)
         if job is None or not self._claim(lesson_id):
             return
+        started = time.monotonic()
+        try:
+            if self.cluster is not None:
+                self._run_on_cluster(job, started)
+            else:
+                self._run_here(job, started)
+        except Exception as exc:  # any failure is the job's: shown as one line with a retry button
+            if self.cluster is not None and self._stopping.is_set():
+                return  # the cluster closed under it: stop() queues the job again
+            mark_failed(self.store, lesson_id, one_line(exc), worker=self.worker, seconds=time.monotonic() - started)
+        finally:
+            with self._lock:
+                self._progress.pop(lesson_id, None)
+
+    def _run_on_cluster(self, job: Job, started: float) -> None:
+        assert self.cluster is not None
+        outcome = self.cluster.run(job.spec)
+        if outcome.prepared is None or not outcome.ok:
+            mark_failed(self.store, job.lesson_id, outcome.error or "-", worker=outcome.worker,
+                        seconds=outcome.seconds or time.monotonic() - started)
+            return
+        with self.store.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
+            write_lessons(conn, [outcome.prepared])
+            refresh_from_store(conn, job.lesson_id)
+            mark_finished_on(conn, [{"lesson_id": job.lesson_id, "state": JobState.DONE, "worker": outcome.worker,
+                                     "seconds": outcome.seconds}])
+
+    def _run_here(self, job: Job, started: float) -> None:
         last = [0.0]
 
         def progress(event: ProgressEvent) -> None:
@@ -179,21 +245,20 @@ class JobRunner:
             if moment - last[0] >= 0.2 or event.finished:
                 last[0] = moment
                 with self._lock:
-                    self._progress[lesson_id] = (event.stage, event.done / event.total if event.total else 0.0)
+                    self._progress[job.lesson_id] = (event.stage,
+                                                     event.done / event.total if event.total else 0.0)
 
-        started = time.monotonic()
-        if self._hand_over is not None:
-            self._run_elsewhere(lesson_id, started)
-            return
-        try:
-            analysis = self._analyze(job.spec, lesson_folder(self.media_root, lesson_id) / "analysis", progress)
-            with self.store.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
-                add_analyses(conn, [analysis])
-                refresh_from_store(conn, lesson_id)
-                mark_finished_on(conn, [{"lesson_id": lesson_id, "state": JobState.DONE, "worker": self.worker,
-                                         "seconds": time.monotonic() - started}])
-        except Exception as exc:  # any failure is the job's: shown as one line with a retry button
-            mark_failed(self.store, lesson_id, one_line(exc), worker=self.worker, seconds=time.monotonic() - started)
-        finally:
-            with self._lock:
-                self._progress.pop(lesson_id, None)
+        analysis = self._analyze(job.spec, lesson_folder(self.media_root, job.lesson_id) / "analysis", progress)
+        with self.store.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
+            # the transcript (ASR) stays with the analysis for the lesson page; other raw observations go
+            add_analyses(conn, [transcript_only(analysis)], keep_observations=True)
+            refresh_from_store(conn, job.lesson_id)
+            mark_finished_on(conn, [{"lesson_id": job.lesson_id, "state": JobState.DONE, "worker": self.worker,
+                                     "seconds": time.monotonic() - started}])
+
+
+def _elapsed(job: Job) -> float:
+    if job.state is not JobState.RUNNING or job.started_at is None:
+        return 0.0
+    started = job.started_at if job.started_at.tzinfo else job.started_at.replace(tzinfo=dt.UTC)
+    return max(0.0, (dt.datetime.now(dt.UTC) - started).total_seconds())

@@ -12,10 +12,13 @@ import attrs
 from sqlalchemy import Engine
 
 from lessonlens.core.analysis import Analysis
+from lessonlens.jobs.cluster import LESSON_THREADS
 from lessonlens.jobs.spec import LessonSpec
+from lessonlens.jobs.task import TaskOptions
 from lessonlens.pipeline.stages import ProgressEvent
 from lessonlens.store.api import Store
 from lessonlens.web.catalog import apply_retention, remove_abandoned_uploads, remove_orphans, sync_from_store
+from lessonlens.web.cluster import JobCluster
 from lessonlens.web.jobs import Analyzer, JobRunner
 from lessonlens.web.login_limit import LoginLimiter
 from lessonlens.web.settings import WebSettings
@@ -44,19 +47,16 @@ def analysis_runner(settings: WebSettings) -> Analyzer:
     return run
 
 
-def dask_hand_over(settings: WebSettings) -> Callable[[str], None] | None:
-    """With ``settings.scheduler``: run each job on that Dask cluster through ``lessonlens.jobs``."""
-    if not settings.scheduler:
+def job_cluster(settings: WebSettings) -> JobCluster | None:
+    """The Dask cluster jobs run on: ``settings.scheduler``'s, else an embedded LocalCluster of
+    ``settings.workers`` processes; None with ``workers == 0`` (jobs run in a thread of the server)."""
+    if not settings.scheduler and settings.workers == 0:
         return None
-    scheduler = settings.scheduler
-
-    def hand_over(lesson_id: str) -> None:
-        from lessonlens.jobs.runner import BatchOptions, run_jobs
-
-        options = BatchOptions(detectors=settings.detectors, interval=settings.interval, cache=False)
-        run_jobs(settings.db, jobs=[lesson_id], scheduler=scheduler, options=options)
-
-    return hand_over
+    threads = settings.lesson_threads or (None if settings.scheduler else LESSON_THREADS)
+    options = TaskOptions(detectors=settings.detectors, interval=settings.interval, cache=False, parallel=threads,
+                          keep_transcript=True)
+    return JobCluster(options, scheduler=settings.scheduler, workers=None if settings.scheduler else settings.workers,
+                      lesson_threads=settings.lesson_threads)
 
 
 @attrs.define
@@ -81,7 +81,8 @@ class Platform:
         store = Store.open(settings.db)
         settings.media.mkdir(parents=True, exist_ok=True)
 
-        runner = JobRunner(store, settings.media, analysis_runner(settings), dask_hand_over(settings))
+        cluster = job_cluster(settings)  # started by the runner (or the first job run): not by a page-only server
+        runner = JobRunner(store, settings.media, analysis_runner(settings), cluster)
         return cls(settings=settings, store=store, runner=runner,
                    limiter=LoginLimiter(store.engine, settings.login_attempts, settings.login_window_s))
 

@@ -41,9 +41,14 @@ class WebSettings:
     retention_days: float | None = None
     #: recordings already on the server that admins may register as lessons (None: registering is off)
     import_root: Path | None = attrs.field(default=None, converter=attrs.converters.optional(Path))
-    #: a Dask scheduler (``tcp://host:8786``): jobs run on that cluster (``lessonlens.jobs``) instead
-    #: of in the server's worker thread
+    #: a Dask scheduler (``tcp://host:8786``): jobs run on that cluster instead of an embedded one
     scheduler: str | None = None
+    #: worker processes of the embedded Dask LocalCluster jobs run on (one lesson each at a time;
+    #: None: as many as the machine's cores and memory fit); 0: no cluster, jobs run one at a time
+    #: in a thread of the server
+    workers: int | None = None
+    #: cores each lesson's analysis uses on the cluster (None: 2 on the embedded cluster)
+    lesson_threads: int | None = None
     #: run analysis jobs in a background thread of the server (False: only queue them)
     run_jobs: bool = True
 

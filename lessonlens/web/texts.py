@@ -52,6 +52,7 @@ TEXTS: dict[str, Text] = {
     "mode_mixed": Text(zh="混合型", en="mixed"),
     "retry": Text(zh="重新分析", en="Retry"),
     "progress": Text(zh="进度 {p}%（{step}）", en="progress {p}% ({step})"),
+    "running_for": Text(zh="在分析集群上，已用 {s} 秒", en="on the analysis cluster, {s} s so far"),
     "job_failed": Text(zh="分析失败：{error}", en="analysis failed: {error}"),
     "job_done": Text(zh="分析完成", en="analysis done"),
     "reload": Text(zh="查看结果", en="Show the results"),

@@ -67,6 +67,8 @@ def _lesson_ids() -> list[str]:
 def make_world(tmp: Path, **settings: Any) -> World:
     """Accounts of every role; teacher ``t1`` owns two lessons of the bundled samples: ``private``
     (shared with no one) and ``shared`` (with the observer ``obs``, the school and the region)."""
+    # jobs run where a test calls runner.run, in its thread, unless it asks for a cluster (workers, scheduler)
+    settings.setdefault("workers", None if settings.get("scheduler") else 0)
     p = Platform.open(WebSettings(db=str(tmp / "db.sqlite"), media=tmp / "media", run_jobs=False, **settings))
     diagnoser = Diagnoser()
     analyses = [attrs.evolve(a, findings=diagnoser.diagnose(a).findings) for a in samples.load_samples()]

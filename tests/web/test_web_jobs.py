@@ -87,9 +87,24 @@ def test_a_restart_queues_interrupted_jobs_again_within_their_attempts(tmp_path:
 
 
 def _serve(db: str, media: Path, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    # no --scheduler, no --workers: jobs run on the embedded LocalCluster (one worker on 2 cores)
     return subprocess.Popen([sys.executable, "-m", "lessonlens", "serve", "--db", db, "--media", str(media),
                              "--port", str(port), "--detectors", "speech,teacher-pose"], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _workers_of(server: subprocess.Popen[bytes]) -> list[Any]:
+    import psutil
+
+    try:
+        return [c for c in psutil.Process(server.pid).children(recursive=True)
+                if any("spawn_main" in part for part in c.cmdline())]
+    except psutil.NoSuchProcess:
+        return []
+
+
+def _gone(processes: list[Any]) -> bool:
+    return not any(p.is_running() and p.status() != "zombie" for p in processes)
 
 
 def _wait(predicate: Any, timeout: float, what: str) -> Any:
@@ -131,12 +146,26 @@ def test_a_server_killed_during_a_job_finishes_it_once_after_restart(tmp_path: P
             lesson_id = str(made.url).rsplit("/", 1)[1]
         with Store.open(db) as store:
             _wait(lambda: (j := get_job(store, lesson_id)) is not None and j.state.value == "running", 60, "running")
+            workers = _wait(lambda: _workers_of(server), 60, "the cluster's worker process")
             server.send_signal(signal.SIGKILL)
             server.wait(10)
             job = get_job(store, lesson_id)
             assert job is not None and job.state.value == "running"  # the table says where it stood
             with store.engine.connect() as conn:
                 assert conn.scalar(select(func.count()).select_from(analysis_table)) == 0  # nothing half-stored
+            _wait(lambda: _gone(workers), 30, "the killed server's worker processes to end")
+        # restarted, the job runs again (attempt 2); a clean stop (SIGTERM) in the middle of it puts
+        # it back in the queue without counting that attempt, and ends the cluster with the server
+        server = _serve(db, media, port, env)
+        with Store.open(db) as store:
+            _wait(lambda: (j := get_job(store, lesson_id)) is not None and j.state.value == "running"
+                  and j.attempts == 2, 60, "running again")
+            workers = _wait(lambda: _workers_of(server), 60, "the cluster's worker process")
+            server.send_signal(signal.SIGTERM)
+            server.wait(30)  # uvicorn shuts down gracefully, then re-raises the signal (-15)
+            job = get_job(store, lesson_id)
+            assert job is not None and job.state.value == "queued" and job.attempts == 1, job
+            assert _gone(workers)
         server = _serve(db, media, port, env)
         with Store.open(db) as store:
             done = _wait(lambda: (j := get_job(store, lesson_id)) is not None and j.state.value in ("done", "failed")
@@ -216,6 +245,50 @@ def test_jobs_can_run_on_a_dask_cluster(tmp_path: Path) -> None:
             assert "chart-timeline" in c.get(f"/lessons/{ids[0]}").text
             assert bad is not None and bad.state.value == "failed" and bad.error and "\n" not in bad.error
         p.close()
+
+
+def _cluster_processes() -> list[Any]:
+    """This process's Dask worker processes (multiprocessing spawn children)."""
+    import psutil
+
+    return [c for c in psutil.Process().children(recursive=True)
+            if any("spawn_main" in part for part in c.cmdline())]
+
+
+@pytest.mark.slow
+def test_jobs_run_on_the_embedded_local_cluster_by_default(tmp_path: Path) -> None:
+    """No ``--scheduler``: the platform starts a LocalCluster of its own with the runner, jobs run on
+    its worker processes (one lesson per worker at a time), results are stored by the server, a broken
+    recording fails with its one line, and closing the platform ends the worker processes."""
+    pytest.importorskip("distributed")
+    from report_support import write_video
+
+    from lessonlens.web.settings import WebSettings
+
+    assert WebSettings().workers is None and WebSettings().scheduler is None  # the default: embedded
+    video = write_video(tmp_path / "v.mp4", seconds=60).read_bytes()
+    world = make_world(tmp_path / "w", workers=1, detectors=("teacher-pose",))
+    p = world.platform
+    assert p.runner.cluster is not None and p.runner.cluster.embedded
+    p.runner.start()
+    ids = []
+    with client_for(world, "t1") as c:
+        for data in (video, BROKEN_MP4):
+            made = c.post("/upload", data={"_csrf_token": csrf(c), "title": "cluster"},
+                          files={"teacher": ("t.mp4", data, "video/mp4")}, follow_redirects=False)
+            ids.append(made.headers["location"].rsplit("/", 1)[1])
+        def finished() -> list[Any] | None:
+            jobs = [get_job(p.store, i) for i in ids]
+            return jobs if all(j is not None and j.state.value in ("done", "failed") for j in jobs) else None
+
+        good, bad = _wait(finished, 180, "both jobs")
+        assert good.state.value == "done" and good.worker.startswith("tcp://"), good  # a worker process
+        assert good.attempts == 1 and p.store.get(ids[0]) is not None
+        assert "chart-timeline" in c.get(f"/lessons/{ids[0]}").text
+        assert bad.state.value == "failed" and bad.error and "\n" not in bad.error
+        assert len(_cluster_processes()) == 1  # --workers 1
+    p.close()
+    _wait(lambda: not _cluster_processes(), 30, "the worker processes to end")
 
 
 @pytest.mark.slow
