@@ -261,9 +261,8 @@ def test_jobs_run_on_the_embedded_local_cluster_by_default(tmp_path: Path) -> No
     its worker processes (one lesson per worker at a time), results are stored by the server, a broken
     recording fails with its one line, and closing the platform ends the worker processes."""
     pytest.importorskip("distributed")
-    from report_support import write_video
-
     from lessonlens.web.settings import WebSettings
+    from tests.support.reports import write_video
 
     assert WebSettings().workers is None and WebSettings().scheduler is None  # the default: embedded
     video = write_video(tmp_path / "v.mp4", seconds=60).read_bytes()
