@@ -120,9 +120,21 @@ def run_lesson(spec: LessonSpec, options: TaskOptions) -> LessonOutcome:
 
 
 def transcript_only(analysis: Analysis) -> Analysis:
-    """The analysis with only its transcript among the observations: speech with text (ASR segments)."""
-    return attrs.evolve(analysis, observations=tuple(
-        o for o in analysis.observations if isinstance(o, SpeechObservation) and o.text.strip()))
+    """The analysis with only its transcript among the observations: speech with text (ASR segments),
+    each given the speaker (teacher, student, chorus) of the speech it overlaps most, when it has none."""
+    speech = [o for o in analysis.observations if isinstance(o, SpeechObservation)]
+    voiced = [o for o in speech if o.speaker and not o.text.strip()]
+
+    def speaker(line: SpeechObservation) -> str:
+        overlaps: dict[str, float] = {}
+        for o in voiced:
+            shared = min(line.end, o.end) - max(line.t, o.t)
+            if shared > 0:
+                overlaps[o.speaker] = overlaps.get(o.speaker, 0.0) + shared
+        return max(overlaps, key=lambda k: overlaps[k]) if overlaps else ""
+
+    lines = tuple(o if o.speaker else attrs.evolve(o, speaker=speaker(o)) for o in speech if o.text.strip())
+    return attrs.evolve(analysis, observations=lines)
 
 
 def analyse(spec: LessonSpec, options: TaskOptions) -> Analysis:

@@ -64,6 +64,23 @@ def _shot(driver: Any, name: str) -> None:
         driver.save_screenshot(str(Path(folder) / f"web-{name}.png"))
 
 
+TRANSCRIPT = ((4.0, "同学们好，今天我们学习分数。"), (21.5, "谁来说一说二分之一是什么意思？"),
+              (47.0, "把一个蛋糕平均分成两份，每份是它的二分之一。"), (63.0, "说得很好，请坐。"))
+
+
+def _add_transcript(db: str, lesson_id: str) -> None:
+    import attrs
+
+    from lessonlens.core.observations import SpeechObservation
+    from lessonlens.store import Store
+
+    with Store.open(db) as store:
+        analysis = store.get(lesson_id)
+        assert analysis is not None
+        lines = tuple(SpeechObservation(t=t, end=t + 6, text=text, detector="asr") for t, text in TRANSCRIPT)
+        store.add([attrs.evolve(analysis, observations=lines)], keep_observations=True)
+
+
 def test_upload_analyse_and_seek_then_a_colleague_is_refused(server: tuple[str, str], tmp_path: Path) -> None:
     needs_synth()
     server, db = server
@@ -120,6 +137,17 @@ def test_upload_analyse_and_seek_then_a_colleague_is_refused(server: tuple[str, 
             "return document.getElementById('lesson-video').currentSrc"))
         WebDriverWait(driver, 10).until(lambda d: abs(float(d.execute_script(
             "return document.getElementById('lesson-video').currentTime")) - before) < 2)
+        # the transcript, when ASR ran (here: lines put in the stored analysis, as the job keeps them):
+        # clicking a line plays the video from that line's time
+        _add_transcript(db, lesson_url.rsplit("/", 1)[1])
+        driver.get(lesson_url)
+        lines = WebDriverWait(driver, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#transcript [data-t]"))
+        assert [line.find_element(By.CSS_SELECTOR, ".said").text for line in lines] == [text for _, text in TRANSCRIPT]
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", lines[2])
+        lines[2].click()
+        WebDriverWait(driver, 10).until(lambda d: abs(float(d.execute_script(
+            "return document.getElementById('lesson-video').currentTime")) - TRANSCRIPT[2][0]) < 1.5)
+        WebDriverWait(driver, 10).until(lambda d: lines[2].get_attribute("aria-current") == "true")
         video_url = server + "/lessons/" + lesson_url.rsplit("/", 1)[1] + "/media/teacher"
         assert _status(driver, video_url) == 206
         driver.get(server + "/")

@@ -40,6 +40,7 @@ from lessonlens.web.platform import Platform
 from lessonlens.web.recording import serve_recording
 from lessonlens.web.roles import Account, Action, Capability, Role, can
 from lessonlens.web.texts import ui
+from lessonlens.web.transcript import transcript
 from lessonlens.web.uploads import parse_day
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -119,7 +120,7 @@ def _side(request: Request[Any, Any, Any], item: LessonItem) -> dict[str, Any]:
                for role in VIDEO_ROLES if role in item.roles]
     return {"lesson": item, "cameras": cameras, "job": p.runner.view(item.id), "analysed": item.analysed,
             "may_share": owner, "may_retry": owner, "shares": shares(p.engine, item.id) if owner else [],
-            "reload": False}
+            "reload": False, "transcript": []}
 
 
 @get("/lessons/{lesson_id:str}", guards=[signed_in], sync_to_thread=True)
@@ -138,7 +139,7 @@ def lesson_page(request: Request[Any, Any, Any], lesson_id: FromPath[str]) -> Te
         def t(key: str, **params: object) -> str:
             return report_ui(key, lang, **params)
 
-        merged = {**report.context, **values}
+        merged = {**report.context, **values, "transcript": transcript(analysis)}
         return render(request, "web_lesson.html.j2", **merged, report=report, title=report.title,
                       charts={c.id: c for c in report.charts}, chart_list=report.charts, t=t, for_print=False,
                       video="", seek_label=report_ui("seek_to", lang, t="{t}"))
