@@ -20,50 +20,16 @@ from lessonlens.core.extensions import ReportJob
 from lessonlens.plugins.reports.period import period_report
 from lessonlens.store.reflection_models import LessonReflection
 from lessonlens.store.results import LessonQuery
-from lessonlens.store.synthetic import synthetic_district
-from lessonlens.web.accounts import add_user, set_consent
-from lessonlens.web.catalog import set_owner, sync_from_store
 from lessonlens.web.dashboards.model import table_csv
 from lessonlens.web.dashboards.terms import parse_term, term_of
-from lessonlens.web.roles import Place, Role, View, may_see_view
-from tests.support.web import PASSWORD, World, client_for, csrf, make_world
-
-INJECTED = "=HYPERLINK(\"http://x\")"
-
-
-@attrs.frozen
-class Dash:
-    world: World
-    region: str
-    #: teacher account name -> synthetic teacher whose lessons it owns
-    owners: dict[str, str]
+from lessonlens.web.roles import Place, View, may_see_view
+from tests.support.dashboards import INJECTED, Dash, make_dash
+from tests.support.web import client_for, csrf
 
 
 @pytest.fixture(scope="module")
 def dash(tmp_path_factory: pytest.TempPathFactory) -> Dash:
-    """The bundled world plus a synthetic district in the researcher's region: schools S00, S01 and
-    one named like a formula, 4 teachers each; accounts own the lessons of three of S00's teachers."""
-    world = make_world(tmp_path_factory.mktemp("dash"))
-    p = world.platform
-    region = world.users["res"].region
-    analyses = synthetic_district(150, seed=5, n_schools=3, teachers_per_school=4, region=region)
-    analyses = [attrs.evolve(a, lesson=attrs.evolve(a.lesson, school=INJECTED)) if a.lesson.school == "S02" else a
-                for a in analyses]
-    p.store.add(analyses)
-    sync_from_store(p.engine)
-    owners = {}
-    for k, consent in ((0, "region"), (1, "school"), (2, "none")):
-        name = f"s00t{k}"
-        account = add_user(p.engine, name, Role.TEACHER, PASSWORD, display_name=f"教师甲{k}", school="S00",
-                           region=region)
-        set_consent(p.engine, account, consent)
-        owners[name] = f"T00-0{k}"
-        for a in analyses:
-            if a.lesson.teacher == f"T00-0{k}":
-                set_owner(p.engine, a.lesson.id, account)
-    add_user(p.engine, "lead_s00", Role.SCHOOL_LEAD, PASSWORD, school="S00")
-    add_user(p.engine, "admin2", Role.ADMIN, PASSWORD)
-    return Dash(world, region, owners)
+    return make_dash(tmp_path_factory.mktemp("dash"))
 
 
 def _rows(text: str) -> list[list[str]]:
