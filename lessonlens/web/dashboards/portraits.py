@@ -182,3 +182,16 @@ def choices(store: Store, query: LessonQuery) -> tuple[list[str], list[str]]:
     with store.engine.connect() as conn:
         rows = conn.execute(select(L.subject, L.grade).where(*conditions(query)).distinct()).all()
     return sorted({r[0] for r in rows if r[0]}), sorted({r[1] for r in rows if r[1]})
+
+
+def school_names(store: Store, query: LessonQuery) -> list[str]:
+    """The schools of the place's stored lessons (links from a region's portrait to its schools)."""
+    from sqlalchemy import select
+
+    from lessonlens.store.models import lesson_table, school_table
+    from lessonlens.store.queries import conditions
+
+    stmt = (select(school_table.c.name).where(school_table.c.id.in_(
+        select(lesson_table.c.school_id).where(*conditions(query)))).distinct())
+    with store.engine.connect() as conn:
+        return sorted(name for name in conn.scalars(stmt) if name)

@@ -22,7 +22,7 @@ from lessonlens.web.catalog import audit
 from lessonlens.web.dashboards.compare import compare
 from lessonlens.web.dashboards.growth import Growth, growth
 from lessonlens.web.dashboards.model import Section, find_table, table_csv
-from lessonlens.web.dashboards.portraits import MIN_TEACHERS, choices, portrait_view
+from lessonlens.web.dashboards.portraits import MIN_TEACHERS, choices, portrait_view, school_names
 from lessonlens.web.dashboards.terms import parse_term
 from lessonlens.web.dashboards.texts import dt_ui
 from lessonlens.web.pages import lang_of, platform, render
@@ -122,9 +122,7 @@ def _schools(request: Request[Any, Any, Any], account: Account, place: Place) ->
     """The schools a researcher or admin may open from a region's portrait."""
     if place.school or account.role is Role.SCHOOL_LEAD:
         return []
-    p = platform(request)
-    groups = p.store.portraits(("school",), LessonQuery(region=place.region or None), findings_limit=0)
-    return sorted(k[0] for k in groups)
+    return school_names(platform(request).store, LessonQuery(region=place.region or None))
 
 
 @get("/portraits", guards=[signed_in], sync_to_thread=True)
