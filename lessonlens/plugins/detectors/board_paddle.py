@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import yaml
 
 from lessonlens.media.models import download_allowed, require_model
 from lessonlens.media.vision import Image
@@ -40,6 +42,17 @@ _NO_PACKAGE = Text(zh="PaddleOCR 引擎需要 paddleocr 与 paddlepaddle（单�
                    en="the PaddleOCR engine needs paddleocr and paddlepaddle (in a separate environment): {install}")
 
 
+def model_name(folder: Path) -> str:
+    """The PaddleX model name an inference directory declares (``Global.model_name`` in its
+    ``inference.yml``; PaddleOCR refuses a name that does not match), else the folder's name."""
+    try:
+        declared = yaml.safe_load((folder / "inference.yml").read_text(encoding="utf-8"))
+        name = declared.get("Global", {}).get("model_name") if isinstance(declared, dict) else None
+    except (OSError, yaml.YAMLError, AttributeError):
+        name = None
+    return str(name) if name else folder.name
+
+
 def paddleocr_reader(options: Mapping[str, Any], detector: str) -> Any:
     """A PaddleOCR 3 pipeline (orientation models off: boards are upright) as ``image -> [(text, rect, score)]``."""
     try:
@@ -51,9 +64,9 @@ def paddleocr_reader(options: Mapping[str, Any], detector: str) -> Any:
     params: dict[str, Any] = {"use_doc_orientation_classify": False, "use_doc_unwarping": False,
                               "use_textline_orientation": False, "device": "cpu"}
     if det is not None:
-        params.update(text_detection_model_dir=str(det), text_detection_model_name=det.name)
+        params.update(text_detection_model_dir=str(det), text_detection_model_name=model_name(det))
     if rec is not None:
-        params.update(text_recognition_model_dir=str(rec), text_recognition_model_name=rec.name)
+        params.update(text_recognition_model_dir=str(rec), text_recognition_model_name=model_name(rec))
     if (det is None or rec is None) and not download_allowed(options):  # pragma: no cover - require_model raised
         raise PluginError(_NO_PACKAGE, detector=detector, install=BACKEND.install)
     engine = paddleocr.PaddleOCR(**params)

@@ -96,3 +96,15 @@ def test_the_cache_key_follows_the_backend_and_its_model_file(tmp_path: Path, mo
     model.write_bytes(b"second, replaced")
     assert cache_key(pose, media, (0.0, 6.0), {"backend": "rtmo"}) != rtmo
     assert cache_key(faces, media, (0.0, 6.0), {}) == cache_key(faces, media, (0.0, 6.0), {})
+
+
+def test_paddle_model_directories_are_named_as_their_inference_yml_says(tmp_path: Path) -> None:
+    from lessonlens.plugins.detectors.board_paddle import model_name
+
+    exported = tmp_path / "PP-OCRv5_mobile_det_infer"  # PaddleOCR's downloads are named like this
+    exported.mkdir()
+    (exported / "inference.yml").write_text("Global:\n  model_name: PP-OCRv5_mobile_det\nPreProcess: {}\n",
+                                            encoding="utf-8")
+    assert model_name(exported) == "PP-OCRv5_mobile_det"
+    (exported / "inference.yml").write_text("not: [valid", encoding="utf-8")
+    assert model_name(exported) == "PP-OCRv5_mobile_det_infer"

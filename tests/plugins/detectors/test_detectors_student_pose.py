@@ -242,6 +242,11 @@ def test_mmpose_backend_with_mmpose_installed(models_dir: Path) -> None:
 
     with pytest.raises(PluginError, match=r"mmpose-body\.py"):
         runner("mmpose", {})
+    config, checkpoint = models_dir / "mmpose-body.py", models_dir / "mmpose-body.pth"
+    config.write_text("data_mode = 'topdown'\n", encoding="utf-8")
+    checkpoint.write_bytes(b"weights")
+    with pytest.raises(PluginError, match=r"mmdet-person\.py"):  # top-down: a local person detector, no download
+        runner("mmpose", {})
 
 
 def test_track_over_frames_with_a_model_function() -> None:

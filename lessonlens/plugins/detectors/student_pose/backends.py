@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from lessonlens.media.models import require_model
+from lessonlens.media.models import require_model, unloadable
 from lessonlens.media.vision import Image, require
 from lessonlens.plugin import Backend, ModelFile, PluginError, Text
 from lessonlens.plugins.detectors.student_pose.cues import Person
@@ -50,6 +50,13 @@ MMPOSE_CONFIG = ModelFile(option="config", filename="mmpose-body.py", kind="file
 MMPOSE_WEIGHTS = ModelFile(option="checkpoint", filename="mmpose-body.pth", kind="file",
                            licence="Apache-2.0 (OpenMMLab weights; check the training datasets' terms)",
                            source="the checkpoint named in that config's README (download.openmmlab.com)")
+MMDET_CONFIG = ModelFile(option="det_config", filename="mmdet-person.py", kind="file", licence="Apache-2.0",
+                        source="an mmdet person detector config (e.g. mmpose's demo/mmdetection_cfg/"
+                               "rtmdet_m_640-8xb32_coco-person.py), for top-down mmpose configs")
+MMDET_WEIGHTS = ModelFile(option="det_checkpoint", filename="mmdet-person.pth", kind="file",
+                          licence="Apache-2.0 (OpenMMLab weights; COCO: CC BY 4.0 annotations)",
+                          source="the checkpoint of that detector config (download.openmmlab.com/mmdetection or "
+                                 "mmpose's rtmdet person models)")
 
 BACKENDS = (
     Backend("mediapipe", "mediapipe", "pip install 'lessonlens[vision]'", default=True),
@@ -58,7 +65,7 @@ BACKENDS = (
     Backend("rtmpose", "rtmlib", "pip install 'lessonlens[rtm]' (or pip install --no-deps rtmlib==0.0.16 beside "
             "the vision extra)", (YOLOX_FILE, RTMPOSE_FILE)),
     Backend("mmpose", "mmpose", "pip install 'lessonlens[mmpose]'; mim install mmcv (see docs/perception.md)",
-            (MMPOSE_CONFIG, MMPOSE_WEIGHTS),
+            (MMPOSE_CONFIG, MMPOSE_WEIGHTS, MMDET_CONFIG, MMDET_WEIGHTS),
             note=Text(zh="mmcv 需要从源码编译（几十分钟），建议单独的虚拟环境",
                       en="mmcv builds from source (tens of minutes): best in a separate virtual environment")),
 )
@@ -119,9 +126,13 @@ def rtmpose_runner(options: Mapping[str, Any]) -> PoseRunner:
 
 
 def mmpose_runner(options: Mapping[str, Any]) -> PoseRunner:
-    """mmpose's inferencer with a local config and checkpoint (and its default person detector)."""
+    """mmpose's ``MMPoseInferencer`` with a local config and checkpoint. A top-down config (RTMPose,
+    HRNet …) also needs a local mmdet person detector (``det_config`` + ``det_checkpoint``): without
+    one mmpose would download its default RTMDet, which only ``allow_download`` permits; a bottom-up
+    config (RTMO, DEKR …) needs none. Inputs are BGR arrays, as mmpose reads them."""
     try:
         apis = importlib.import_module("mmpose.apis")
+        from mmengine import Config
     except ImportError:
         raise PluginError(Text(zh="mmpose 后端需要 mmpose 与 mmcv：见 docs/perception.md 的安装步骤",
                                en="the mmpose backend needs mmpose and mmcv: see the install recipe in "
@@ -129,11 +140,29 @@ def mmpose_runner(options: Mapping[str, Any]) -> PoseRunner:
     backend = BY_NAME["mmpose"]
     config = require_model(NAME, backend, MMPOSE_CONFIG, options, check=True)
     weights = require_model(NAME, backend, MMPOSE_WEIGHTS, options, check=True)
-    inferencer = apis.MMPoseInferencer(pose2d=str(config), pose2d_weights=str(weights), device="cpu")
+    if config is None or weights is None:  # pragma: no cover - no download address for these
+        raise PluginError(_UNKNOWN, detector=NAME, name="mmpose", known=", ".join(RUNNERS))
+    try:
+        top_down = Config.fromfile(str(config)).get("data_mode", "topdown") == "topdown"
+    except Exception as exc:
+        raise unloadable(config, exc, "mmpose") from None
+    detector: dict[str, Any] = {}
+    if top_down:
+        det_config = require_model(NAME, backend, MMDET_CONFIG, options)
+        det_weights = require_model(NAME, backend, MMDET_WEIGHTS, options)
+        if det_config is not None and det_weights is not None:
+            detector = {"det_model": str(det_config), "det_weights": str(det_weights), "det_cat_ids": (0,)}
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            inferencer = apis.MMPoseInferencer(pose2d=str(config), pose2d_weights=str(weights), device="cpu",
+                                               **detector)
+    except Exception as exc:
+        raise unloadable(weights, exc, "mmpose") from None
     min_score = float(options.get("min_score", 0.2))
+    box_score = float(options.get("det_score", 0.3))
 
     def run(image: Image) -> list[Person]:
-        result = next(inferencer(np.ascontiguousarray(image[:, :, ::-1]), show=False))
+        result = next(inferencer(np.ascontiguousarray(image[:, :, ::-1]), show=False, bbox_thr=box_score))
         people = result["predictions"][0]
         if not people:
             return []
