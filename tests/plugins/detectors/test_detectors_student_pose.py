@@ -96,6 +96,52 @@ def test_cues_on_mediapipe_poses_of_real_photographs() -> None:
     cameraman = run(np.stack([camera] * 3, axis=-1))  # in profile, looking into his camera on the right
     assert len(cameraman) == 1
     assert posture(cameraman, 0).turned == "right"
+    mirrored = run(np.ascontiguousarray(np.stack([camera] * 3, axis=-1)[:, ::-1]))  # the same photo, flipped
+    assert len(mirrored) == 1 and posture(mirrored, 0).turned == "left"
+    import matplotlib.cbook
+    from PIL import Image
+
+    with Image.open(matplotlib.cbook.get_sample_data("grace_hopper.jpg")) as photo:  # a seated portrait
+        hopper = run(np.asarray(photo.convert("RGB")))
+    assert len(hopper) == 1 and posture(hopper, 0).behaviour == "listening"
+    assert not any(posture(p, 0).hand_raised for p in (astronaut, cameraman, mirrored, hopper))
+
+
+def test_postures_made_from_a_photographed_pose() -> None:
+    """The astronaut's real mediapipe keypoints (real body proportions), with one part moved to each posture."""
+    from skimage import data
+
+    from lessonlens.plugins.detectors.student_pose.backends import mediapipe_runner
+    from lessonlens.plugins.detectors.student_pose.cues import scale
+
+    (real,) = mediapipe_runner({"crops": "tiles", "tiles": "1x1"})(data.astronaut())
+    s = scale(real)
+    shoulder = real[K["left_shoulder"], :2]
+    nose = real[K["nose"], :2]
+
+    def moved(**at: tuple[float, float]) -> Person:
+        p = real.copy()
+        for name, (x, y) in at.items():
+            p[K[name]] = (x, y, 0.9)
+        return p
+
+    arm_up = moved(left_elbow=(shoulder[0] + 0.3 * s, shoulder[1] - 0.3 * s),
+                   left_wrist=(shoulder[0] + 0.25 * s, shoulder[1] - 1.0 * s))
+    assert posture([arm_up], 0).behaviour == "hand_raising"
+    desk = moved(left_elbow=(shoulder[0] + 0.15 * s, shoulder[1] + 0.5 * s),  # elbow on the desk, forearm upright
+                 left_wrist=(shoulder[0] + 0.2 * s, shoulder[1] - 0.45 * s))
+    assert posture([desk], 0).behaviour == "hand_raising"
+    chin = moved(left_elbow=(nose[0] + 0.05 * s, shoulder[1] + 0.5 * s), left_wrist=(nose[0], nose[1] + 0.3 * s))
+    assert not posture([chin], 0).hand_raised  # a chin resting on a hand
+    drop = (shoulder[1] - 0.1 * s) - nose[1]  # the head bowed until the nose is just above the shoulders
+    face = ("nose", "left_eye", "right_eye", "left_ear", "right_ear")
+    head = {n: (real[K[n], 0], real[K[n], 1] + drop) for n in face}
+    assert posture([moved(**head)], 0).behaviour == "reading_writing"
+    row = [real.copy() for _ in range(4)]
+    for i, p in enumerate(row):
+        p[:, 0] += 1.3 * s * i
+    row[2][:, 1] -= 1.0 * s  # the third student stands up
+    assert [posture(row, i).behaviour for i in range(4)] == ["listening", "listening", "answering", "listening"]
 
 
 def test_seats_keep_their_ids_while_a_student_stands_and_shares_follow() -> None:
