@@ -107,6 +107,36 @@ def test_cues_on_mediapipe_poses_of_real_photographs() -> None:
     assert not any(posture(p, 0).hand_raised for p in (astronaut, cameraman, mirrored, hopper))
 
 
+def test_mediapipe_runs_pose_again_only_where_the_picture_changed(tmp_path: Path) -> None:
+    """A real photo in an H.264 lesson: decoded samples of the unchanged scene reuse each crop's person
+    (codec noise stays under ``still``); a change beside her head runs Pose again on the crops it touches."""
+    from skimage import data
+
+    from lessonlens.media import frames_at
+    from lessonlens.plugins.detectors.student_pose.mediapipe_pose import MediapipePoses
+
+    canvas = np.full((720, 1280, 3), 90, np.uint8)
+    canvas[100:612, 384:896] = data.astronaut()
+    changed = canvas.copy()
+    changed[100:250, 750:896] = 255 - changed[100:250, 750:896]
+    video = write_video(tmp_path / "lesson.mp4", [canvas, canvas, changed], hold=2.0)
+    frames = [image for _, image in frames_at(str(video), [0.5, 1.5, 2.5, 3.5, 4.5], 0.0, size=1280)]
+    model = MediapipePoses({})
+    first = model(frames[0])
+    runs = model.pose_runs
+    assert len(first) == 1 and runs >= 1 and model.searches == 1
+    for image in frames[1:4]:
+        again = model(image)
+        assert len(again) == 1 and np.array_equal(again[0], first[0])
+    assert model.pose_runs == runs
+    model(frames[4])
+    assert runs < model.pose_runs <= 2 * runs
+    stills = MediapipePoses({"rescan": 1})  # lessonlens evaluate-frames: every still searched for faces
+    for image in frames[:3]:
+        stills(image)
+    assert stills.searches == 3
+
+
 def test_postures_made_from_a_photographed_pose() -> None:
     """The astronaut's real mediapipe keypoints (real body proportions), with one part moved to each posture."""
     from skimage import data

@@ -137,8 +137,8 @@ def track(frames: Iterable[tuple[float, Image]], model: PoseRunner, source: str 
 class StudentPoseDetector(Detector):
     """Options: ``backend`` (rtmo, rtmpose, mmpose, mediapipe), the backend's model options (``model``,
     ``det_model``, ``config``, ``checkpoint``), ``width`` (px the frames are decoded at, 1280),
-    ``min_score`` (a person's mean keypoint score to count), ``det_score``, ``tiles`` (mediapipe),
-    ``sampling`` (``exact`` or ``keyframe``)."""
+    ``min_score`` (a person's mean keypoint score to count), ``det_score``, ``crops``, ``tiles``,
+    ``rescan`` and ``still`` (mediapipe: see ``mediapipe_pose``), ``sampling`` (``exact`` or ``keyframe``)."""
 
     name = NAME
     roles = (MediaRole.STUDENTS,)
@@ -158,7 +158,7 @@ class StudentPoseDetector(Detector):
 
     def frame_reader(self, options: Mapping[str, Any] | None = None) -> Callable[[Image], list[StudentReading]]:
         """Each still frame read on its own (no seat history): what ``lessonlens evaluate-frames`` measures."""
-        chosen = dict(options or {})
+        chosen = {"rescan": 1, **dict(options or {})}  # every still is a new picture: search it for faces
         model = runner(str(chosen.get("backend", self.backend)), chosen)
 
         def read(image: Image) -> list[StudentReading]:

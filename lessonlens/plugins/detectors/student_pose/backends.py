@@ -24,7 +24,7 @@ from lessonlens.media.models import require_model, unloadable
 from lessonlens.media.vision import Image, require
 from lessonlens.plugin import Backend, ModelFile, PluginError, Text
 from lessonlens.plugins.detectors.student_pose.cues import Person
-from lessonlens.plugins.detectors.student_pose.cues import scale as cues_scale
+from lessonlens.plugins.detectors.student_pose.mediapipe_pose import mediapipe_runner
 
 NAME = "student-pose"
 PoseRunner = Callable[[Image], list[Person]]
@@ -167,81 +167,6 @@ def mmpose_runner(options: Mapping[str, Any]) -> PoseRunner:
         if not people:
             return []
         return _people([p["keypoints"] for p in people], [p["keypoint_scores"] for p in people], min_score)
-
-    return run
-
-
-#: mediapipe's 33 landmarks -> COCO-17
-_MP_INDEX = np.array([0, 2, 5, 7, 8, 11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28])
-
-
-def _mp_person(marks: Any, x0: int, y0: int, cw: int, ch: int) -> Person:
-    return np.array([(x0 + marks[i].x * cw, y0 + marks[i].y * ch, marks[i].visibility) for i in _MP_INDEX],
-                    dtype=np.float32)
-
-
-def _faces_on_tiles(detector: Any, image: Image, tile: int) -> list[tuple[float, float, float]]:
-    """Face centres and widths (pixels) from half-overlapping square tiles, duplicates merged."""
-    h, w = image.shape[:2]
-    step = max(1, tile // 2)
-    found: list[tuple[float, float, float, float]] = []
-    for y0 in range(0, max(1, h - step), step):
-        for x0 in range(0, max(1, w - step), step):
-            result = detector.process(np.ascontiguousarray(image[y0:y0 + tile, x0:x0 + tile]))
-            th, tw = min(tile, h - y0), min(tile, w - x0)
-            for d in result.detections or ():
-                box = d.location_data.relative_bounding_box
-                found.append((x0 + (box.xmin + box.width / 2) * tw, y0 + (box.ymin + box.height / 2) * th,
-                              box.width * tw, float(d.score[0])))
-    kept: list[tuple[float, float, float]] = []
-    for cx, cy, fw, _ in sorted(found, key=lambda f: -f[3]):
-        if all(abs(cx - k[0]) > 0.5 * k[2] or abs(cy - k[1]) > 0.5 * k[2] for k in kept):
-            kept.append((cx, cy, fw))
-    return kept
-
-
-def mediapipe_runner(options: Mapping[str, Any]) -> PoseRunner:
-    """mediapipe Pose, one person per crop. ``crops=faces`` (default): mediapipe's face detector on
-    ``tile``-px tiles, then Pose on a crop around each face (room above the head for a raised hand,
-    down to the desk); ``crops=tiles``: Pose on a grid of half-overlapping tiles (``tiles`` = "COLSxROWS")."""
-    mp = require("mediapipe", NAME, "mediapipe==0.10.21", "vision")
-    pose = mp.solutions.pose.Pose(static_image_mode=True, model_complexity=1, min_detection_confidence=0.5)
-    if str(options.get("crops", "faces")) == "tiles":
-        cols, rows = (int(v) for v in str(options.get("tiles", "4x2")).lower().split("x"))
-
-        def grid(image: Image) -> list[tuple[int, int, int, int]]:
-            h, w = image.shape[:2]
-            tw, th = int(2 * w / (cols + 1)), int(2 * h / (rows + 1))
-            return [(c * tw // 2, r * th // 2, tw, th) for r in range(rows) for c in range(cols)]
-
-        crops = grid
-    else:
-        faces = mp.solutions.face_detection.FaceDetection(model_selection=0, min_detection_confidence=0.5)
-        tile = int(options.get("tile", 200))
-
-        def around_faces(image: Image) -> list[tuple[int, int, int, int]]:
-            h, w = image.shape[:2]
-            boxes = []
-            for cx, cy, fw in _faces_on_tiles(faces, image, tile):
-                x0, y0 = max(0, int(cx - 2.2 * fw)), max(0, int(cy - 2.8 * fw))
-                boxes.append((x0, y0, min(w, int(cx + 2.2 * fw)) - x0, min(h, int(cy + 3.6 * fw)) - y0))
-            return boxes
-
-        crops = around_faces
-
-    def run(image: Image) -> list[Person]:
-        found: list[Person] = []
-        for x0, y0, cw, ch in crops(image):
-            crop = np.ascontiguousarray(image[y0:y0 + ch, x0:x0 + cw])
-            if crop.shape[0] < 16 or crop.shape[1] < 16:
-                continue
-            result = pose.process(crop)
-            if not result.pose_landmarks:
-                continue
-            p = _mp_person(result.pose_landmarks.landmark, x0, y0, crop.shape[1], crop.shape[0])
-            if all(float(np.hypot(*(p[0, :2] - q[0, :2]))) > 0.3 * max(8.0, cues_scale(q)) for q in found):
-                found.append(p)
-        return found
 
     return run
 
