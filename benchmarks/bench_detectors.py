@@ -177,12 +177,26 @@ def swappable_backends(repeat: int) -> list[tuple[str, float, int]]:
 
     rows: list[tuple[str, float, int]] = []
     classroom = student_frame(["front", "raised", "down", "side", "standing"] * 8)
-    run = backends.mediapipe_runner({"crops": "tiles", "tiles": "4x2"})
+    run = backends.mediapipe_runner({"crops": "tiles", "tiles": "4x2", "still": -1})
     rows.append(("student-pose: mediapipe Pose on 4x2 tiles of 1280x720", per_call(lambda: run(classroom),
                                                                                   max(3, repeat // 3)), INSTANTS))
-    around = backends.mediapipe_runner({})
-    rows.append(("student-pose: mediapipe faces on tiles, Pose around each face", per_call(
-        lambda: around(classroom), max(3, repeat // 3)), INSTANTS))
+    every = backends.mediapipe_runner({"rescan": 1, "still": -1})
+    rows.append(("student-pose: mediapipe faces on tiles + Pose on every crop (a still)", per_call(
+        lambda: every(classroom), max(3, repeat // 3)), 0))
+    lesson = lesson_samples()
+    remembering = backends.mediapipe_runner({})
+    remembering(lesson[0])
+    turn = iter(range(10**9))
+    rows.append(("student-pose: mediapipe over samples, 4 of 40 students change (default)", per_call(
+        lambda: remembering(lesson[1 + next(turn) % (len(lesson) - 1)]), max(3, repeat // 2)), INSTANTS))
+    print(f"(mediapipe over {remembering.calls} samples: {remembering.pose_runs} Pose runs on "
+          f"{len(remembering.boxes)} crops, {remembering.searches} face searches)")
+    stills = real_frames(3)
+    if stills:
+        real = backends.mediapipe_runner({"rescan": 1})
+        cycle = iter(range(10**9))
+        rows.append(("student-pose: mediapipe faces + Pose, real 1280x720 stills (cctv-heads)", per_call(
+            lambda: real(stills[next(cycle) % len(stills)]), max(2, repeat // 5)), 0))
     people = [np.array([(100 + 28 * c + 30 * dx, 200 + 90 * r + 30 * dy, 0.9) for dx, dy in
                         [(0, -0.6), (0.2, -0.7), (-0.2, -0.7), (0.35, -0.6), (-0.35, -0.6), (0.5, 0), (-0.5, 0),
                          (0.6, 0.8), (-0.6, 0.8), (0.5, 1.3), (-0.5, 1.3)] + [(0, 2)] * 6], np.float32)
@@ -209,6 +223,19 @@ def swappable_backends(repeat: int) -> list[tuple[str, float, int]]:
         top_down = backends.rtmpose_runner({})
         rows.append(("student-pose: yolox + rtmpose x8 boxes via rtmlib (test-built)", per_call(
             lambda: top_down(classroom), repeat), INSTANTS))
+        from lessonlens.plugins.detectors.student_pose import actions
+
+        onnx_models.action_head(folder / "ava-actions.onnx", 4)
+        (folder / "ava-actions.labels.txt").write_text("stand\nread\ntalk to\nhand wave\n", encoding="utf-8")
+        head, _ = actions.onnx_action_model({})
+        boxes_of = actions.person_boxes({})
+        clip = [classroom] * 8
+
+        def actions_clip() -> None:
+            head(clip, boxes_of(clip[4]))
+
+        rows.append(("student-actions: yolox + AVA head on an 8-frame 1280x720 clip (test-built)", per_call(
+            actions_clip, repeat), INSTANTS))
     if importlib.util.find_spec("funasr_onnx") is not None:
         from lessonlens.plugins.detectors import asr_funasr
 
@@ -218,7 +245,35 @@ def swappable_backends(repeat: int) -> list[tuple[str, float, int]]:
         rows.append(("asr funasr: Paraformer front end + decoding, 1 min audio (test-built)", per_call(
             lambda: list(asr_funasr.transcribe(model, minute, [(0.0, 20.0), (20.0, 40.0), (40.0, 60.0)])),
             max(3, repeat // 3)), 45))
+    if importlib.util.find_spec("funasr") is not None:
+        rows += automodel_rows(folder, repeat)
     return rows
+
+
+def automodel_rows(folder: Path, repeat: int) -> list[tuple[str, float, int]]:
+    """funasr's own AutoModel (asr backend funasr-torch) on the tests' 40k-parameter SenseVoiceSmall: the
+    loading, WavFrontend and decoding cost, not a real network's."""
+    from lessonlens.plugins.detectors import asr_automodel
+    from tests.plugins.detectors.test_audio_funasr_automodel import sensevoice_torch_dir
+
+    built = sensevoice_torch_dir(folder / "paraformer-zh")
+    model = asr_automodel.automodel({"funasr_model": str(built)}, "asr")
+    minute = (np.random.default_rng(0).standard_normal(16000 * 60) * 0.05).astype(np.float32)
+    return [("asr funasr-torch: AutoModel front end + decoding, 1 min audio (test-built)", per_call(
+        lambda: list(asr_automodel.transcribe(model, minute, [(0.0, 20.0), (20.0, 40.0), (40.0, 60.0)])),
+        max(3, repeat // 3)), 45)]
+
+
+def lesson_samples(count: int = 6, changes: int = 4) -> list[np.ndarray]:
+    """Samples of one 40-student classroom where ``changes`` students change posture between samples."""
+    rng = np.random.default_rng(1)
+    states = ["front", "raised", "down", "side", "standing"] * 8
+    frames = []
+    for _ in range(count):
+        frames.append(student_frame(states, seed=3))
+        for i in rng.choice(len(states), changes, replace=False):
+            states[i] = ["front", "raised", "down", "side"][int(rng.integers(4))]
+    return frames
 
 
 if __name__ == "__main__":
