@@ -14,7 +14,7 @@ import os
 import socket
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from lessonlens.diagnosis import Diagnoser, attach_findings
 from lessonlens.diagnosis.pack import default_rule_paths, rule_files
 from lessonlens.jobs.fingerprint import is_url
 from lessonlens.jobs.spec import LessonSpec
+from lessonlens.pipeline.stages import ProgressEvent, ignore_progress
 from lessonlens.store.ingest import PreparedLesson, prepare_lesson
 
 #: the Dask event topic a task announces its start on (the coordinator marks the job running)
@@ -137,8 +138,10 @@ def transcript_only(analysis: Analysis) -> Analysis:
     return attrs.evolve(analysis, observations=lines)
 
 
-def analyse(spec: LessonSpec, options: TaskOptions) -> Analysis:
-    """The lesson's analysis with its rubric results and findings (raises for bad input)."""
+def analyse(spec: LessonSpec, options: TaskOptions,
+            progress: Callable[[ProgressEvent], None] | None = None) -> Analysis:
+    """The lesson's analysis with its rubric results and findings (raises for bad input);
+    ``progress`` hears the pipeline's stages (as ``lessonlens.analyze``'s)."""
     import lessonlens
 
     with _local_files(spec) as local:
@@ -151,7 +154,7 @@ def analyse(spec: LessonSpec, options: TaskOptions) -> Analysis:
         analysis = lessonlens.analyze(
             local.media, lesson=spec.lesson, detectors=options.detectors, detector_options=detector_options,
             coder=options.coder, interval=options.interval, cache=options.cache, diagnose=False, report=False,
-            parallel=options.parallel)
+            parallel=options.parallel, progress=progress or ignore_progress)
         for rubric in local.rubrics:
             analysis = lessonlens.attach_rubric_result(
                 analysis, lessonlens.score(rubric.rubric, list(rubric.sheets), lesson=analysis))

@@ -123,7 +123,9 @@ def create_app(settings: WebSettings | None = None, platform: Platform | None = 
              status_code=200)(upload_routes.upload),
         post("/upload/sheet", guards=[requires(Capability.UPLOAD)], request_max_body_size=8 * 1024 * 1024,
              status_code=200)(upload_routes.upload_sheet),
-        post("/uploads", guards=[requires(Capability.UPLOAD)])(upload_routes.start_upload),
+        # the announcement carries the lesson.yaml, room layout and score sheets (base64)
+        post("/uploads", guards=[requires(Capability.UPLOAD)], request_max_body_size=16 * 1024 * 1024)(
+            upload_routes.start_upload),
         get("/uploads/{upload_id:str}", guards=[requires(Capability.UPLOAD)])(upload_routes.upload_status),
         put("/uploads/{upload_id:str}/{role:str}", guards=[requires(Capability.UPLOAD)],
             request_max_body_size=settings.upload_chunk + 65536)(upload_routes.put_chunk),

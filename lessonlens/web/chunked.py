@@ -22,15 +22,14 @@ import attrs
 
 from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import Text
-from lessonlens.core.lesson import LessonMeta, MediaSource
-from lessonlens.jobs.spec import LessonSpec
 from lessonlens.web.catalog import create_lesson
+from lessonlens.web.extras import NONE, Attachments, keep, lesson_of, moved
 from lessonlens.web.jobs import lesson_folder
 from lessonlens.web.media import ROLES, media_type, stored_name, suffix_ok
 from lessonlens.web.platform import Platform
 from lessonlens.web.roles import Account
 from lessonlens.web.texts import TEXTS
-from lessonlens.web.uploads import ANALYSIS_ROLE, UploadMeta, human_size, new_lesson_id, parse_day, save_layout
+from lessonlens.web.uploads import UploadMeta, form_fields, human_size, job_spec, new_lesson_id, parse_day
 
 _T = {
     "offset": Text(zh="分块起点 {got} 与已收到的 {have} 字节不符", en="chunk starts at {got}, {have} bytes are here"),
@@ -74,7 +73,7 @@ def _manifest(platform: Platform, upload_id: str, owner: Account) -> dict[str, A
 
 
 def start(platform: Platform, owner: Account, meta: UploadMeta, files: list[Announced],
-          layout: tuple[str, bytes] | None = None) -> str:
+          attachments: Attachments = NONE) -> str:
     """Check what will come and open an upload; return its id."""
     parse_day(meta.date)
     if not files:
@@ -92,8 +91,7 @@ def start(platform: Platform, owner: Account, meta: UploadMeta, files: list[Anno
     folder = _folder(platform, upload_id)
     folder.mkdir(parents=True)
     try:
-        if layout:
-            save_layout(folder, *layout)
+        keep(folder, attachments)  # lesson.yaml, room layout, score sheets: checked now, moved at the end
     except InputError:
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -181,17 +179,12 @@ def finish(platform: Platform, owner: Account, upload_id: str) -> str:
         name = stored_name(f["role"], f["name"])
         part.replace(target / name)
         media.append({"role": f["role"], "file": name, "size": f["size"], "type": kind})
-    lesson = LessonMeta(id=lesson_id, title=meta.title.strip()[:500], subject=meta.subject.strip()[:100],
-                        grade=meta.grade.strip()[:100], teacher=(meta.teacher.strip() or owner.label)[:200],
-                        school=owner.school, region=owner.region, date=parse_day(meta.date))
+    kept = moved(folder, target)
+    lesson = lesson_of(lesson_id, form_fields(meta), kept, owner.label, owner.school, owner.region,
+                       parse_day(meta.date))
     create_lesson(platform.engine, owner, lesson_id, title=lesson.title, teacher=lesson.teacher,
                   school=lesson.school, region=lesson.region, subject=lesson.subject, grade=lesson.grade,
                   date=lesson.date, media=media)
-    layout = None
-    if (folder / "layout.yaml").exists():
-        layout = str(target / "layout.yaml")
-        (folder / "layout.yaml").replace(layout)
     shutil.rmtree(folder, ignore_errors=True)
-    sources = tuple(MediaSource(str(target / str(m["file"])), ANALYSIS_ROLE[str(m["role"])]) for m in media)
-    platform.runner.submit(LessonSpec(lesson=lesson, media=sources, source=f"upload:{lesson_id}", layout=layout))
+    platform.runner.submit(job_spec(lesson, target, media, kept))
     return lesson_id

@@ -23,26 +23,22 @@ from lessonlens.web.jobs import Analyzer, JobRunner
 from lessonlens.web.login_limit import LoginLimiter
 from lessonlens.web.settings import WebSettings
 
-#: the detectors that read a room layout
-LAYOUT_DETECTORS = ("teacher-pose", "board-ocr")
+
+def task_options(settings: WebSettings, threads: int | None = None) -> TaskOptions:
+    """How a job analyses its lesson: the batch's task options from the server's settings; the
+    transcript (ASR) is kept with the stored analysis for the lesson page."""
+    return TaskOptions(detectors=settings.detectors, interval=settings.interval, cache=False, parallel=threads,
+                       keep_transcript=True)
 
 
 def analysis_runner(settings: WebSettings) -> Analyzer:
-    """The function a job calls: the whole pipeline (detect, code, measure, diagnose) on the lesson's files."""
+    """The function a job of the server's own thread calls: the batch's analysis of one lesson
+    (detect, code, measure; the raters' score sheets; diagnose), with the pipeline's progress."""
 
     def run(spec: LessonSpec, out: Path, progress: Callable[[ProgressEvent], None]) -> Analysis:
-        from lessonlens.perception import analyze
+        from lessonlens.jobs.task import analyse
 
-        options = None
-        if spec.layout:  # the room's zones for the detectors that read them (as ``analyze --layout``)
-            from lessonlens.media.layout import read_layout
-
-            zones = read_layout(spec.layout)
-            options = {name: {"layout": zones} for name in LAYOUT_DETECTORS}
-        return analyze(spec.media, lesson=spec.lesson,
-                       detectors=list(settings.detectors) if settings.detectors else None,
-                       interval=settings.interval, out_dir=out, cache=False, report=False, progress=progress,
-                       detector_options=options)
+        return analyse(spec, task_options(settings), progress)
 
     return run
 
@@ -53,10 +49,8 @@ def job_cluster(settings: WebSettings) -> JobCluster | None:
     if not settings.scheduler and settings.workers == 0:
         return None
     threads = settings.lesson_threads or (None if settings.scheduler else LESSON_THREADS)
-    options = TaskOptions(detectors=settings.detectors, interval=settings.interval, cache=False, parallel=threads,
-                          keep_transcript=True)
-    return JobCluster(options, scheduler=settings.scheduler, workers=None if settings.scheduler else settings.workers,
-                      lesson_threads=settings.lesson_threads)
+    return JobCluster(task_options(settings, threads), scheduler=settings.scheduler,
+                      workers=None if settings.scheduler else settings.workers, lesson_threads=settings.lesson_threads)
 
 
 @attrs.define

@@ -70,6 +70,14 @@ TEXTS: dict[str, Text] = {
     "layout": Text(zh="教室布局（可选，YAML：教师机位画面中的黑板、讲台区域）",
                    en="Room layout (optional, YAML: board and podium zones of the teacher camera)"),
     "camera": Text(zh="机位", en="Camera"),
+    "with_files": Text(zh="随录像提交（可选）", en="With the recordings (optional)"),
+    "lesson_yaml": Text(zh="课例信息 lesson.yaml（标题、教师、学科、年级、日期、各路录像的时间偏移 offsets；"
+                           "表单中填写的内容优先）",
+                        en="Lesson details lesson.yaml (title, teacher, subject, grade, date, the recordings' "
+                           "offsets; what the form says wins)"),
+    "rubric_sheets": Text(zh="评课评分表（CSV、XLSX 或 JSON，可多选）",
+                          en="Raters' score sheets (CSV, XLSX or JSON, several)"),
+    "rubric_of": Text(zh="评分表所用量规", en="Rubric of the score sheets"),
     "upload_help": Text(zh="至少一路录像或录音；每个文件须为视频（MP4、MOV、WebM、MKV、AVI）或音频（M4A、WAV、MP3、"
                             "FLAC、OGG），合计不超过 {limit}。",
                         en="At least one recording; each file a video (MP4, MOV, WebM, MKV, AVI) or audio (M4A, WAV, "

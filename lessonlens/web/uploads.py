@@ -14,10 +14,10 @@ from typing import Protocol
 import attrs
 
 from lessonlens.core.errors import InputError
-from lessonlens.core.i18n import Text
 from lessonlens.core.lesson import LessonMeta, MediaRole, MediaSource
 from lessonlens.jobs.spec import LessonSpec
 from lessonlens.web.catalog import create_lesson
+from lessonlens.web.extras import NONE, Attachments, Kept, keep, lesson_of
 from lessonlens.web.jobs import lesson_folder
 from lessonlens.web.media import ROLES, media_type, stored_name
 from lessonlens.web.platform import Platform
@@ -76,32 +76,10 @@ def new_lesson_id() -> str:
     return "L" + dt.date.today().strftime("%Y%m%d") + "-" + secrets.token_hex(4)
 
 
-#: largest room-layout file (a few zones of YAML)
-MAX_LAYOUT = 64 * 1024
-_LAYOUT_BIG = Text(zh="{name} 超过 64 KB，不像教室布局文件", en="{name} is over 64 KB: not a room layout")
-
-
-def save_layout(folder: Path, filename: str, data: bytes) -> Path:
-    """Check a room-layout YAML (the zones of the teacher camera's picture) and keep it as
-    ``layout.yaml`` in ``folder``; a bad one is an InputError naming the user's file."""
-    from lessonlens.media.layout import read_layout
-
-    if len(data) > MAX_LAYOUT:
-        raise InputError(_LAYOUT_BIG, name=filename)
-    path = folder / "layout.yaml"
-    path.write_bytes(data)
-    try:
-        read_layout(path)
-    except InputError as exc:
-        path.unlink(missing_ok=True)
-        raise InputError(Text(zh="{name}：{problem}", en="{name}: {problem}"), name=filename,
-                         problem=exc.message().replace(str(path), filename).removeprefix(filename + ": ")) from None
-    return path
-
-
 async def save_upload(platform: Platform, owner: Account, meta: UploadMeta,
-                      files: Sequence[tuple[str, Readable]], layout: tuple[str, bytes] | None = None) -> str:
+                      files: Sequence[tuple[str, Readable]], attachments: Attachments = NONE) -> str:
     """Store an upload as a new lesson of ``owner`` and queue its analysis; return the lesson id.
+    ``attachments``: its lesson.yaml, room layout and raters' score sheets (:mod:`lessonlens.web.extras`).
 
     Raises InputError (one line, nothing kept) for a missing, wrong-type or oversized file.
     """
@@ -116,6 +94,7 @@ async def save_upload(platform: Platform, owner: Account, meta: UploadMeta,
     total = 0
     media = []
     try:
+        kept = keep(folder, attachments)  # small files first: a bad one refuses the upload at once
         for role, upload in chosen:
             head = await upload.read(_HEAD)
             kind = media_type(role, upload.filename, head)
@@ -136,17 +115,25 @@ async def save_upload(platform: Platform, owner: Account, meta: UploadMeta,
             part.replace(folder / name)
             total += size
             media.append({"role": role, "file": name, "size": size, "type": kind})
-        layout_path = save_layout(folder, *layout) if layout else None
-        lesson = LessonMeta(id=lesson_id, title=meta.title.strip()[:500], subject=meta.subject.strip()[:100],
-                            grade=meta.grade.strip()[:100], teacher=(meta.teacher.strip() or owner.label)[:200],
-                            school=owner.school, region=owner.region, date=date)
+        lesson = lesson_of(lesson_id, form_fields(meta), kept, owner.label, owner.school, owner.region, date)
         create_lesson(platform.engine, owner, lesson_id, title=lesson.title, teacher=lesson.teacher,
                       school=lesson.school, region=lesson.region, subject=lesson.subject, grade=lesson.grade,
-                      date=date, media=media)
+                      date=lesson.date, media=media)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    sources = tuple(MediaSource(str(folder / str(m["file"])), ANALYSIS_ROLE[str(m["role"])]) for m in media)
-    platform.runner.submit(LessonSpec(lesson=lesson, media=sources, source=f"upload:{lesson_id}",
-                                      layout=str(layout_path) if layout_path else None))
+    platform.runner.submit(job_spec(lesson, folder, media, kept))
     return lesson_id
+
+
+def form_fields(meta: UploadMeta) -> dict[str, str]:
+    return {"title": meta.title, "subject": meta.subject, "grade": meta.grade, "teacher": meta.teacher}
+
+
+def job_spec(lesson: LessonMeta, folder: Path, media: Sequence[dict[str, object]], kept: Kept) -> LessonSpec:
+    """The analysis job of an uploaded lesson: its recordings (with the lesson.yaml's offsets), room
+    layout and score sheets, all in its folder."""
+    sources = tuple(MediaSource(str(folder / str(m["file"])), role, kept.offsets.get(role, 0.0))
+                    for m in media for role in (ANALYSIS_ROLE[str(m["role"])],))
+    return LessonSpec(lesson=lesson, media=sources, source=f"upload:{lesson.id}",
+                      layout=str(kept.layout) if kept.layout else None, rubrics=kept.rubrics)

@@ -209,3 +209,111 @@ def test_a_room_layout_goes_with_the_recordings_to_the_detectors(tmp_path: Path)
             "files": [{"role": "teacher", "name": "t.mp4", "size": 10}], "layout": {"name": "x.yaml", "text": "[1, 2"}})
         assert refused.status_code == 400 and "x.yaml" in refused.json()["detail"]
     world.platform.close()
+
+
+def _leaves(rubric: str) -> list[tuple[str, float]]:
+    from lessonlens.rubric.catalog import find_rubric_schema
+
+    schema = find_rubric_schema(rubric)
+    parents = {i.parent for i in schema.indicators}
+    return [(i.id, float(i.max_score or 0)) for i in schema.indicators if i.id not in parents]
+
+
+def _sheet(rater: str, share: float, rubric: str = "classroom-teaching") -> bytes:
+    rows = ["rater,indicator,score"] + [f"{rater},{ind},{round(top * share)}" for ind, top in _leaves(rubric)]
+    return ("\n".join(rows) + "\n").encode("utf-8")
+
+
+LESSON_YAML = ("title: 分数的意义\nsubject: 数学\ngrade: 五年级\ndate: 2026-11-20\nteacher: 王老师\n"
+               "offsets: {teacher: 0.5}\n").encode()
+
+
+def test_lesson_yaml_layout_and_score_sheets_go_with_the_recordings(tmp_path: Path) -> None:
+    """The batch folder's files, uploaded with the recording (form, resumable upload, API): lesson.yaml
+    fills what the form leaves empty and gives the offsets; raters' sheets are checked against the
+    rubric and scored by the job; each bad file is one line naming it, and nothing is kept."""
+    import base64
+
+    from tests.support.reports import write_video
+
+    world = make_world(tmp_path / "w", detectors=("teacher-pose",))
+    p = world.platform
+    video = write_video(tmp_path / "v.mp4", seconds=10).read_bytes()
+    sheets = [("王老师.csv", _sheet("王老师", 0.8)), ("李老师.csv", _sheet("李老师", 0.6))]
+
+    def lessons() -> list[str]:
+        folder = p.media / "lessons"
+        return sorted(x.name for x in folder.iterdir()) if folder.exists() else []
+
+    with client_for(world, "t1") as c:
+        def send(yaml: bytes = LESSON_YAML, named: str = "lesson.yaml", extra: Any = (), **fields: str) -> Any:
+            files = [("teacher", ("t.mp4", video, "video/mp4")), ("lesson_yaml", (named, yaml, "application/yaml")),
+                     *[("sheets", (n, d, "text/csv")) for n, d in sheets], *extra]
+            return c.post("/upload", data={"_csrf_token": csrf(c), "title": "", "teacher_name": "",
+                                           "rubric": "classroom-teaching", **fields},
+                          files=files, follow_redirects=False)
+
+        before = lessons()
+        for response, culprit in (
+            (send(b"title: x\nroom: 301\n"), "lesson.yaml"),                    # unknown field
+            (send(b"date: 2026-13-45\n"), "lesson.yaml"),                       # not a date
+            (send(b"offsets: {nose: 1}\n"), "lesson.yaml"),                     # not a recording role
+            (send(b"title: [1, 2\n"), "lesson.yaml"),                            # not YAML
+            (send(named="lesson.txt"), "lesson.txt"),                           # not a .yaml
+            (send(extra=[("sheets", ("赵老师.csv", "rater,indicator,score\n赵,achievement.focus,99\n".encode(),
+                                     "text/csv"))]), "赵老师.csv"),               # out of range
+            (send(extra=[("sheets", ("a.pdf", b"%PDF-1.4", "application/pdf"))]), "a.pdf"),
+            (send(rubric="../../etc/passwd"), "../../etc/passwd"),              # only registered rubrics
+        ):
+            assert response.status_code == 400, (culprit, response.status_code)
+            message = response.text.split('role="alert">')[1].split("</p>")[0]
+            assert culprit in message.replace("&#39;", "'") and "\n" not in message and "/tmp" not in message
+            assert lessons() == before  # nothing kept
+        made = send(subject="科学")
+        assert made.status_code == 303, made.text[:300]
+        lesson_id = made.headers["location"].rsplit("/", 1)[1]
+        job = get_job(p.store, lesson_id)
+        assert job is not None
+        meta = job.spec.lesson
+        # what the form says wins; lesson.yaml fills the rest; school and region are the teacher's
+        assert (meta.title, meta.subject, meta.grade, meta.teacher, str(meta.date)) == (
+            "分数的意义", "科学", "五年级", "王老师", "2026-11-20")
+        assert meta.school == world.users["t1"].school
+        assert [m.offset for m in job.spec.media] == [0.5]
+        assert [r.rubric for r in job.spec.rubrics] == ["classroom-teaching"]
+        assert [Path(s).parent for s in job.spec.rubrics[0].sheets] == [
+            p.media / "lessons" / lesson_id / "rubric" / "classroom-teaching"] * 2
+        p.runner.run(lesson_id)  # the job scores the sheets with the analysis and diagnoses with them
+        done = get_job(p.store, lesson_id)
+        assert done is not None and done.state.value == "done", done.error
+        stored = p.store.get(lesson_id)
+        assert stored is not None and [r.rubric for r in stored.rubric_results] == ["classroom-teaching"]
+        assert stored.lesson.title == "分数的意义"
+        # the same through a resumable upload (the small files travel with the announcement) ...
+        upload_id = c.post("/uploads", headers=_headers(c), json={
+            "files": [{"role": "teacher", "name": "t.mp4", "size": len(video)}], "title": "",
+            "rubric": "classroom-teaching",
+            "lesson_yaml": {"name": "lesson.yaml", "text": LESSON_YAML.decode()},
+            "sheets": [{"name": n, "data": base64.b64encode(d).decode()} for n, d in sheets]}).json()["id"]
+        assert _put(c, upload_id, "teacher", video, 0, len(video)).status_code == 200
+        chunked_id = c.post(f"/uploads/{upload_id}/finish", headers=_headers(c)).json()["lesson"]
+        chunked = get_job(p.store, chunked_id)
+        assert chunked is not None and chunked.spec.lesson.title == "分数的意义"
+        assert [m.offset for m in chunked.spec.media] == [0.5]
+        assert all(Path(s).is_file() and chunked_id in s for s in chunked.spec.rubrics[0].sheets)
+        refused = c.post("/uploads", headers=_headers(c), json={
+            "files": [{"role": "teacher", "name": "t.mp4", "size": 10}],
+            "sheets": [{"name": "x.csv", "data": base64.b64encode(b"rater,indicator,score\nx,nope,1\n").decode()}]})
+        assert refused.status_code == 400 and "x.csv" in refused.json()["detail"]
+        token = c.post("/account/tokens", data={"name": "s", "_csrf_token": csrf(c)}).text
+        bearer = token.split('id="new-token">')[1].split("<")[0]
+    # ... and through the API
+    with client_for(world) as api:
+        made_api = api.post("/api/lessons", headers={"Authorization": f"Bearer {bearer}"}, data={"title": "api"},
+                            files=[("teacher", ("t.mp4", video, "video/mp4")),
+                                   ("lesson_yaml", ("lesson.yaml", LESSON_YAML, "application/yaml")),
+                                   *[("sheets", (n, d, "text/csv")) for n, d in sheets]])
+        assert made_api.status_code == 201, made_api.text
+        api_job = get_job(p.store, made_api.json()["id"])
+        assert api_job is not None and api_job.spec.lesson.title == "api" and len(api_job.spec.rubrics[0].sheets) == 2
+    p.close()

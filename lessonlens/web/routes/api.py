@@ -22,6 +22,7 @@ from lessonlens.web.media import ROLES
 from lessonlens.web.pages import platform
 from lessonlens.web.roles import Account, Action, Capability, can
 from lessonlens.web.routes.lessons import _filters, _lesson
+from lessonlens.web.routes.upload import read_attachments
 from lessonlens.web.uploads import save_upload, upload_meta
 
 
@@ -149,8 +150,9 @@ def analysis(request: Request[Any, Any, Any], lesson_id: FromPath[str]) -> Respo
 
 
 async def upload(request: Request[Any, Any, Any]) -> Lesson:
-    """Multipart form: metadata fields (title, subject, grade, date, teacher) and one file per role
-    (teacher, students, board, mixed, audio)."""
+    """Multipart form: metadata fields (title, subject, grade, date, teacher_name), one file per role
+    (teacher, students, board, mixed, audio), and optionally ``lesson_yaml``, ``layout`` and raters'
+    score sheets (``sheets``, repeated) of ``rubric``."""
     import anyio.to_thread
 
     p, account = platform(request), current(request)
@@ -160,8 +162,7 @@ async def upload(request: Request[Any, Any, Any]) -> Lesson:
     files = [(role, f) for role in ROLES if isinstance(f := form.get(role), UploadFile)]
     values = {k: v for k, v in form.items() if isinstance(v, str)}
     try:
-        lesson_id = await save_upload(p, account, upload_meta(values),
-                                      files)
+        lesson_id = await save_upload(p, account, upload_meta(values), files, await read_attachments(form))
     finally:
         for _, f in files:
             await f.close()

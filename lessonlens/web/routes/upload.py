@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Any
 
 import anyio.to_thread
@@ -11,13 +13,15 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from lessonlens.core.errors import InputError
+from lessonlens.jobs.spec import DEFAULT_RUBRIC
 from lessonlens.web import chunked, sheets
 from lessonlens.web.auth import current
 from lessonlens.web.catalog import audit
+from lessonlens.web.extras import MAX_LAYOUT, MAX_LESSON_YAML, MAX_RUBRIC_SHEET, Attachments, rubric_ids
 from lessonlens.web.media import ROLES
 from lessonlens.web.pages import lang_of, platform, render
 from lessonlens.web.texts import TEXTS
-from lessonlens.web.uploads import MAX_LAYOUT, human_size, save_upload, upload_meta
+from lessonlens.web.uploads import human_size, save_upload, upload_meta
 
 
 def _form(request: Request[Any, Any, Any], error: str = "", values: dict[str, str] | None = None,
@@ -28,7 +32,8 @@ def _form(request: Request[Any, Any, Any], error: str = "", values: dict[str, st
     if not form["teacher"]:
         form["teacher"] = current(request).label
     return render(request, "upload.html.j2", status_code=status_code, roles=ROLES, form=form, error=error,
-                  limit=human_size(p.settings.max_upload), schemes=_schemes())
+                  limit=human_size(p.settings.max_upload), schemes=_schemes(), rubrics=rubric_ids(),
+                  rubric=(values or {}).get("rubric", DEFAULT_RUBRIC))
 
 
 def _schemes() -> list[str]:
@@ -41,18 +46,41 @@ def upload_page(request: Request[Any, Any, Any]) -> Template:
     return _form(request)
 
 
+async def _small(form: Any, name: str, limit: int) -> tuple[str, bytes] | None:
+    """A small attached file of the form (at most ``limit`` + 1 bytes are read: more is refused)."""
+    upload = form.get(name)
+    if isinstance(upload, UploadFile) and upload.filename:
+        try:
+            return upload.filename, await upload.read(limit + 1)
+        finally:
+            await upload.close()
+    return None
+
+
+async def read_attachments(form: Any) -> Attachments:
+    """The form's lesson.yaml, room layout and raters' score sheets (``sheets``, of ``rubric``)."""
+    sheets = []
+    for upload in form.getall("sheets", []):
+        if isinstance(upload, UploadFile) and upload.filename:
+            try:
+                sheets.append((upload.filename, await upload.read(MAX_RUBRIC_SHEET + 1)))
+            finally:
+                await upload.close()
+    rubric = form.get("rubric")
+    return Attachments(lesson_yaml=await _small(form, "lesson_yaml", MAX_LESSON_YAML),
+                       layout=await _small(form, "layout", MAX_LAYOUT), sheets=tuple(sheets),
+                       rubric=rubric if isinstance(rubric, str) and rubric else DEFAULT_RUBRIC)
+
+
 async def upload(request: Request[Any, Any, Any]) -> Template | Redirect:
     p, account = platform(request), current(request)
     form = await request.form()
     values = {k: v for k, v in form.items() if isinstance(v, str)}
     files = [(role, f) for role in ROLES if isinstance(f := form.get(role), UploadFile)]
     meta = upload_meta(values)
-    layout_file = form.get("layout")
     try:
-        layout = None
-        if isinstance(layout_file, UploadFile) and layout_file.filename:
-            layout = (layout_file.filename, await layout_file.read(MAX_LAYOUT + 1))
-        lesson_id = await save_upload(p, account, meta, files, layout)
+        attachments = await read_attachments(form)
+        lesson_id = await save_upload(p, account, meta, files, attachments)
     except InputError as exc:
         return _form(request, exc.message(lang_of(request)), values, status_code=400)
     finally:
@@ -95,16 +123,27 @@ async def start_upload(request: Request[Any, Any, Any]) -> Response[Any]:
     try:
         files = [chunked.Announced(role=str(f["role"]), name=str(f["name"]), size=int(f["size"]))
                  for f in body.get("files", [])]
-        fields = {k: str(v) for k, v in body.items() if k not in ("files", "layout")}
-        layout = body.get("layout")
-        layout_file = (str(layout["name"]), str(layout["text"]).encode("utf-8")) if layout else None
+        fields = {k: str(v) for k, v in body.items() if k not in ("files", "layout", "lesson_yaml", "sheets")}
         upload_id = await anyio.to_thread.run_sync(chunked.start, p, account, upload_meta(fields), files,
-                                                   layout_file)
+                                                   announced_attachments(body))
     except InputError as exc:
         return _chunk_error(exc, lang_of(request), 400)
-    except (KeyError, TypeError, ValueError, AttributeError):
+    except (KeyError, TypeError, ValueError, AttributeError, binascii.Error):
         return Response({"detail": "bad request"}, status_code=400)
     return Response({"id": upload_id, "chunk": p.settings.upload_chunk}, status_code=201)
+
+
+def announced_attachments(body: dict[str, Any]) -> Attachments:
+    """The attachments of a resumable upload's announcement: ``layout`` and ``lesson_yaml`` as
+    ``{name, text}``, ``sheets`` as ``[{name, data}]`` (base64: XLSX is binary), ``rubric``."""
+
+    def text_file(value: Any) -> tuple[str, bytes] | None:
+        return (str(value["name"]), str(value["text"]).encode("utf-8")) if value else None
+
+    sheets = tuple((str(s["name"]), base64.b64decode(str(s["data"]), validate=True))
+                   for s in body.get("sheets") or [])
+    return Attachments(lesson_yaml=text_file(body.get("lesson_yaml")), layout=text_file(body.get("layout")),
+                       sheets=sheets, rubric=str(body.get("rubric") or DEFAULT_RUBRIC))
 
 
 async def upload_status(request: Request[Any, Any, Any], upload_id: FromPath[str]) -> Response[Any]:

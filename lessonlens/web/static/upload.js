@@ -16,6 +16,13 @@
     for (var k in extra) { h[k] = extra[k]; }
     return h;
   }
+  function base64(buffer) {
+    var bytes = new Uint8Array(buffer), parts = [];
+    for (var i = 0; i < bytes.length; i += 32768) {
+      parts.push(String.fromCharCode.apply(null, bytes.subarray(i, i + 32768)));
+    }
+    return btoa(parts.join(""));
+  }
   function say(text) { if (line) { line.textContent = text; } }
   function wait(ms) { return new Promise(function (r) { setTimeout(r, ms); }); }
   function json(response) {
@@ -45,10 +52,22 @@
         var field = form.querySelector("[name=" + name + "]");
         body[name] = field ? field.value : "";
       });
-      var layout = form.querySelector("input[type=file][name=layout]");
-      var text = layout && layout.files && layout.files[0] ? layout.files[0].text() : Promise.resolve(null);
-      return text.then(function (content) {
-        if (content !== null) { body.layout = {name: layout.files[0].name, text: content}; }
+      var rubric = form.querySelector("[name=rubric]");
+      if (rubric) { body.rubric = rubric.value; }
+      // the small files that come with the recordings travel in the announcement, checked at once
+      var asText = ["layout", "lesson_yaml"].map(function (name) {
+        var input = form.querySelector("input[type=file][name=" + name + "]");
+        if (!input || !input.files || !input.files[0]) { return Promise.resolve(); }
+        var file = input.files[0];
+        return file.text().then(function (content) { body[name] = {name: file.name, text: content}; });
+      });
+      var sheets = form.querySelector("input[type=file][name=sheets]");
+      var asData = Array.prototype.map.call(sheets && sheets.files ? sheets.files : [], function (file) {
+        return file.arrayBuffer().then(function (buffer) { return {name: file.name, data: base64(buffer)}; });
+      });
+      return Promise.all(asText.concat([Promise.all(asData)])).then(function (done) {
+        var data = done[done.length - 1];
+        if (data.length) { body.sheets = data; }
         return fetch("/uploads", {method: "POST", headers: headers({"Content-Type": "application/json"}),
                                   body: JSON.stringify(body), credentials: "same-origin"});
       }).then(json)
