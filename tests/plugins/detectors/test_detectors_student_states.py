@@ -203,3 +203,24 @@ def test_a_camera_that_sees_no_student_is_unavailable(tmp_path: Path) -> None:
                             instants=(0.0, 6.0))
     with pytest.raises(MediaUnavailable, match="no student is visible"):
         list(get_manager().detector("student-states").detect(request))
+
+
+def test_a_student_standing_up_is_read_against_their_own_seat(tmp_path: Path) -> None:
+    # standing has no real labels (the sets have none): it is read from a head well above the seat
+    # where that student's head is found at the other instants, and tested here on drawn frames
+    from lessonlens.synth import scenes
+
+    seated = ["listening"] * 40
+    standing = list(seated)
+    standing[10] = standing[27] = "answering"  # rows 1 and 3, columns 2 and 3
+    video = write_video(tmp_path / "students.mp4", [classroom(seated), classroom(seated), classroom(standing),
+                                                    classroom(seated)], hold=6.0)
+    request = DetectRequest(lesson=LessonMeta(id="s"), media=(MediaSource(str(video), "students"),),
+                            instants=(0.0, 6.0, 12.0, 18.0))
+    found = list(get_manager().detector("student-states").detect(request))
+    up = [o for o in found if isinstance(o, StudentObservation) and o.standing]
+    assert {o.t for o in up} == {12.0} and len(up) == 2
+    columns = sorted(round(((o.box.x + o.box.w / 2) * scenes.W - 80) / 160) for o in up)
+    assert columns == [2, 3]
+    answering = [c for c in found if isinstance(c, BehaviourCue) and c.behaviour == "answering"]
+    assert [(c.t, c.share) for c in answering] == [(12.0, 0.05)]
