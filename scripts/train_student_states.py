@@ -61,15 +61,32 @@ def load_split(root: Path, name: str, split: str, cache: Path) -> list[tuple[np.
     return frames
 
 
-def synthetic_split(count: int, cache: Path, seed: int = 1) -> list[tuple[np.ndarray, np.ndarray]]:
+def load_source(root: Path, name: str, split: str) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(image at its own size, boxes (n, 5): cls, x, y, w, h in its pixels) per frame, in memory only."""
+    import cv2
+
+    frames = []
+    for image_path in sorted((root / name / split / "images").iterdir()):
+        image = np.ascontiguousarray(cv2.imread(str(image_path))[:, :, ::-1])
+        h, w = image.shape[:2]
+        rows = []
+        for line in (root / name / split / "labels" / f"{image_path.stem}.txt").read_text().split("\n"):
+            if line.strip():
+                c, xc, yc, bw, bh = (float(v) for v in line.split()[:5])
+                rows.append((c, xc * w, yc * h, bw * w, bh * h))
+        frames.append((image, np.array(rows, np.float32).reshape(-1, 5)))
+    return frames
+
+
+def synthetic_split(count: int, cache: Path, seed: int = 1, width: int = WIDTH) -> list[tuple[np.ndarray, np.ndarray]]:
     """Frames of lessonlens's own synthetic student camera with random states, fully labelled:
     heads (class by state) and raised hands (class 4), so the model keeps reading the synthetic lessons."""
     import cv2
 
     from lessonlens.synth import scenes
 
-    file = cache / f"synthetic-{count}-{seed}-{WIDTH}.npz"
-    if file.is_file():
+    file = cache / f"synthetic-{count}-{seed}-{width}.npz"
+    if width == WIDTH and file.is_file():
         data = np.load(file, allow_pickle=True)
         return list(zip(data["images"], data["boxes"], strict=True))
     rng = np.random.default_rng(seed)
@@ -95,11 +112,14 @@ def synthetic_split(count: int, cache: Path, seed: int = 1) -> list[tuple[np.nda
                 if state == "hand_raising":
                     x0, y0 = cx + 0.72 * size, top - 1.35 * size
                     rows.append((4, x0 + 0.2 * size, y0 + 0.45 * size, 0.42 * size, 0.9 * size))
-        scale = WIDTH / frame.shape[1]
-        small = cv2.resize(frame, (WIDTH, round(frame.shape[0] * scale)), interpolation=cv2.INTER_AREA)
+        scale = width / frame.shape[1]
+        small = frame if scale == 1 else cv2.resize(frame, (width, round(frame.shape[0] * scale)),
+                                                    interpolation=cv2.INTER_AREA)
         boxes = np.array(rows, np.float32)
         boxes[:, 1:] *= scale
         frames.append((small, boxes))
+    if width != WIDTH:
+        return frames
     images = np.empty(len(frames), dtype=object)
     images[:] = [f[0] for f in frames]
     boxes_ = np.empty(len(frames), dtype=object)
@@ -281,12 +301,13 @@ def export(model, cache: Path, out: Path) -> None:  # type: ignore[no-untyped-de
 CROP = (32, 40)  # width, height of a head crop for the state classifier
 
 
-def head_crop(cv2, image: np.ndarray, x: float, y: float, w: float, h: float) -> np.ndarray:  # type: ignore[no-untyped-def]
+def head_crop(cv2, image: np.ndarray, x: float, y: float, w: float, h: float,  # type: ignore[no-untyped-def]
+              size: tuple[int, int] = CROP) -> np.ndarray:
     """The region of one head (centre x, y; box w, h) with room below for hands and a phone, as the
-    classifier's input (CROP, RGB uint8). The same function runs in the detector."""
+    classifier's input (``size``, RGB uint8). The same function runs in the detector."""
     from lessonlens.plugins.detectors.student_states import head_region
 
-    return head_region(cv2, image, x, y, w, h)
+    return head_region(cv2, image, x, y, w, h, size)
 
 
 def head_samples(frames: list[tuple[np.ndarray, np.ndarray]]) -> list[tuple[np.ndarray, tuple[float, ...], int]]:
@@ -312,8 +333,15 @@ def train_heads(args: argparse.Namespace) -> None:
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     rng = np.random.default_rng(0)
-    heads = head_samples(load_split(args.data, "cctv-heads", "train", args.cache))
-    heads += head_samples(synthetic_split(args.synthetic, args.cache))
+    crop = tuple(int(v) for v in args.head_crop.split("x"))
+    if args.source:  # heads cut from the frames at their own size (the detector's ``source_crops``)
+        heads = head_samples(load_source(args.data, "cctv-heads", "train"))
+        from lessonlens.synth import scenes
+
+        heads += head_samples(synthetic_split(args.synthetic, args.cache, width=scenes.W))
+    else:
+        heads = head_samples(load_split(args.data, "cctv-heads", "train", args.cache))
+        heads += head_samples(synthetic_split(args.synthetic, args.cache))
     labels = np.array([c for _, _, c in heads])
     counts = np.bincount(labels, minlength=4).astype(float)
     weight = torch.tensor((counts.sum() / (4 * counts)) ** 0.5, dtype=torch.float32)
@@ -327,11 +355,11 @@ def train_heads(args: argparse.Namespace) -> None:
             image, (x, y, w, h), c = heads[int(i)]
             j = rng.uniform(-0.12, 0.12, 2)
             k = float(np.exp(rng.uniform(-0.15, 0.15)))
-            crop = head_crop(cv2, image, x + j[0] * w, y + j[1] * h, w * k, h * k).astype(np.float32) / 255
+            region = head_crop(cv2, image, x + j[0] * w, y + j[1] * h, w * k, h * k, crop).astype(np.float32) / 255
             if rng.random() < 0.5:
-                crop = crop[:, ::-1]
-            crop = np.clip((crop - 0.5) * rng.uniform(0.7, 1.3) + 0.5 + rng.uniform(-0.12, 0.12), 0, 1)
-            batch.append(crop.transpose(2, 0, 1))
+                region = region[:, ::-1]
+            region = np.clip((region - 0.5) * rng.uniform(0.7, 1.3) + 0.5 + rng.uniform(-0.12, 0.12), 0, 1)
+            batch.append(region.transpose(2, 0, 1))
             target.append(c)
         x_ = torch.from_numpy(np.ascontiguousarray(np.stack(batch)))
         loss = torch.nn.functional.cross_entropy(model(x_), torch.tensor(target), weight=weight)
@@ -342,7 +370,7 @@ def train_heads(args: argparse.Namespace) -> None:
         if step % 100 == 0 or step == args.steps - 1:
             print(f"step {step} loss {loss.item():.3f} ({time.time() - start:.0f} s)", flush=True)
     model.eval()
-    dummy = torch.zeros(1, 3, CROP[1], CROP[0])
+    dummy = torch.zeros(1, 3, crop[1], crop[0])
     torch.onnx.export(model, (dummy,), str(args.out), input_names=["crops"], output_names=["state"],
                       opset_version=17, dynamo=False, dynamic_axes={"crops": {0: "n"}})
     print("wrote", args.out, args.out.stat().st_size, "bytes", flush=True)
@@ -360,6 +388,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=MODEL / "student_states.onnx")
     parser.add_argument("--save-every", type=int, default=100, help="export the model every N steps")
     parser.add_argument("--threads", type=int, default=1, help="1: on a busy machine more threads spin and wait")
+    parser.add_argument("--source", action="store_true",
+                        help="heads: cut heads from the frames at their own size (ship with source_crops)")
+    parser.add_argument("--head-crop", default="32x40", help="heads: the classifier's input, WxH")
     parser.add_argument("--stage", choices=("frame", "heads"), default="frame",
                         help="frame: the heatmap network; heads: the head-state classifier on head crops")
     args = parser.parse_args()

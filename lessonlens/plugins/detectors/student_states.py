@@ -72,6 +72,7 @@ class Settings:
     hand: float = 0.3
     state_bias: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)  # added to the state logits
     owner: float = 0.15  # a weaker head peak may still own a raised hand (it is no student by itself)
+    source_crops: bool = False  # the head classifier reads heads from the frame at its own size, not at width
 
 
 @cache
@@ -135,6 +136,7 @@ class Maps:
     size: Floats
     scale: float
     small: Image
+    frame: Image  # the frame as given (the head classifier's source with ``source_crops``)
 
 
 class StateModel:
@@ -159,6 +161,11 @@ class StateModel:
         heads_file = Path(heads_path) if heads_path else HEADS_FILE
         self.classifier = (ort.InferenceSession(str(heads_file), options, providers=["CPUExecutionProvider"])
                            if heads_file.is_file() else None)
+        self.crop = HEAD_CROP
+        if self.classifier is not None:  # the classifier's input size: (n, 3, height, width)
+            shape = self.classifier.get_inputs()[0].shape
+            if isinstance(shape[2], int) and isinstance(shape[3], int):
+                self.crop = (shape[3], shape[2])
         self.settings = settings or shipped_settings()[0]
 
     def maps(self, rgb: Image) -> Maps:
@@ -171,15 +178,16 @@ class StateModel:
         padded = np.zeros((1, 3, -(-height // 32) * 32, -(-width // 32) * 32), np.float32)
         padded[0, :, :height, :width] = small.transpose(2, 0, 1) * np.float32(1 / 255)
         heat, state, size = self.session.run(None, {"image": padded})
-        return Maps(heat[0], state[0], size[0], scale, small)
+        return Maps(heat[0], state[0], size[0], scale, small, rgb)
 
     def read(self, maps: Maps) -> tuple[list[Head], list[Hand]]:
         """Heads and hands from the maps; each head's state from the classifier where it ships."""
         heads, hands = decode(self.cv2, maps.heat, maps.state, maps.size, maps.scale, self.settings)
         if self.classifier is None or not heads:
             return heads, hands
-        s = maps.scale
-        crops = np.stack([head_region(self.cv2, maps.small, h.x * s, h.y * s, h.w * s, h.h * s) for h in heads])
+        image, s = (maps.frame, 1.0) if self.settings.source_crops else (maps.small, maps.scale)
+        crops = np.stack([head_region(self.cv2, image, h.x * s, h.y * s, h.w * s, h.h * s, self.crop)
+                          for h in heads])
         logits = self.classifier.run(None, {"crops": crops.transpose(0, 3, 1, 2).astype(np.float32) / 255})[0]
         logits = logits + np.asarray(self.settings.state_bias, np.float32)
         probs = np.exp(logits - logits.max(axis=1, keepdims=True))
@@ -219,17 +227,18 @@ def _same_hand(weaker: Hand, stronger: Hand) -> bool:
     return abs(weaker.x - stronger.x) <= 0.6 * stronger.w and abs(weaker.y - stronger.y) <= 0.6 * stronger.h
 
 
-HEAD_CROP = (32, 40)  # width, height of the head-state classifier's input
+HEAD_CROP = (32, 40)  # width, height of the head-state classifier's input (unless its ONNX input says)
 
 
-def head_region(cv2: Any, image: Image, x: float, y: float, w: float, h: float) -> Image:
+def head_region(cv2: Any, image: Image, x: float, y: float, w: float, h: float,
+                size: tuple[int, int] = HEAD_CROP) -> Image:
     """One head's region for the state classifier: 1.6 head widths across, from 0.7 head heights
-    above its centre to 1.3 below (hands and a phone below the face), scaled to HEAD_CROP (RGB)."""
+    above its centre to 1.3 below (hands and a phone below the face), scaled to ``size`` (RGB)."""
     x0, x1 = x - 0.8 * w, x + 0.8 * w
     y0, y1 = y - 0.7 * h, y + 1.3 * h
-    matrix = np.array([[HEAD_CROP[0] / (x1 - x0), 0, -x0 * HEAD_CROP[0] / (x1 - x0)],
-                       [0, HEAD_CROP[1] / (y1 - y0), -y0 * HEAD_CROP[1] / (y1 - y0)]], np.float32)
-    crop: Image = cv2.warpAffine(image, matrix, HEAD_CROP, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    matrix = np.array([[size[0] / (x1 - x0), 0, -x0 * size[0] / (x1 - x0)],
+                       [0, size[1] / (y1 - y0), -y0 * size[1] / (y1 - y0)]], np.float32)
+    crop: Image = cv2.warpAffine(image, matrix, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     return crop
 
 
@@ -281,18 +290,29 @@ class Seat:
 
 
 def find_seats(frames: Sequence[Sequence[Head]], min_support: int) -> list[Seat]:
-    """Places where heads were found in at least ``min_support`` instants, back row first."""
-    points = sorted(((h.x, h.y, h.w) for heads in frames for h in heads), key=lambda p: -p[2])
-    clusters: list[list[tuple[float, float, float]]] = []
-    centres: list[tuple[float, float, float]] = []
-    for px, py, size in points:
-        for k, (cx, cy, cs) in enumerate(centres):
-            if abs(px - cx) < 0.5 * cs and abs(py - cy) < 0.5 * cs:
-                clusters[k].append((px, py, size))
-                break
+    """Places where heads were found in at least ``min_support`` instants, back row first.
+
+    Heads join the nearest place within half a head (its centre the running mean), largest first;
+    then two places less than half a head apart across and 0.6 of one up or down (a head bowed over
+    a book sits lower than the same head looking up) that are hardly ever both seen at one instant
+    are one student's seat. Two students are seen together; a standing head is further up.
+    """
+    points = sorted(((h.x, h.y, h.w, t) for t, heads in enumerate(frames) for h in heads), key=lambda p: -p[2])
+    clusters: list[list[tuple[float, float, float, int]]] = []
+    centres: list[list[float]] = []  # running mean x, y, size
+    for point in points:
+        px, py, size, _ = point
+        near = [(abs(px - c[0]) / c[2] + abs(py - c[1]) / c[2], k) for k, c in enumerate(centres)
+                if abs(px - c[0]) < 0.5 * c[2] and abs(py - c[1]) < 0.5 * c[2]]
+        if near:
+            k = min(near)[1]
+            clusters[k].append(point)
+            n = len(clusters[k])
+            centres[k] = [c + (v - c) / n for c, v in zip(centres[k], (px, py, size), strict=True)]
         else:
-            clusters.append([(px, py, size)])
-            centres.append((px, py, size))
+            clusters.append([point])
+            centres.append([px, py, size])
+    clusters = _merge_places(clusters)
     seats = []
     for cluster in clusters:
         if len(cluster) >= min_support:
@@ -302,6 +322,26 @@ def find_seats(frames: Sequence[Sequence[Head]], min_support: int) -> list[Seat]
                               float(np.median(arr[:, 2])), len(cluster)))
     seats.sort(key=lambda s: (s.y, s.x))
     return seats
+
+
+def _merge_places(clusters: list[list[tuple[float, float, float, int]]]) -> list[list[tuple[float, float, float, int]]]:
+    """Join places that are one student's (close, and seen together at under a tenth of their instants)."""
+    merged = True
+    while merged:
+        merged = False
+        centre = [np.median(np.array(c)[:, :3], axis=0) for c in clusters]
+        seen = [{p[3] for p in c} for c in clusters]
+        for a in range(len(clusters)):
+            for b in range(a + 1, len(clusters)):
+                size = max(centre[a][2], centre[b][2])
+                if abs(centre[a][0] - centre[b][0]) < 0.5 * size and abs(centre[a][1] - centre[b][1]) < 0.6 * size \
+                        and len(seen[a] & seen[b]) < 0.1 * min(len(seen[a]), len(seen[b])):
+                    clusters[a] = clusters[a] + clusters.pop(b)
+                    merged = True
+                    break
+            if merged:
+                break
+    return clusters
 
 
 @attrs.frozen
@@ -315,18 +355,41 @@ class SeatReading:
     confidence: float
 
 
-def _assign(seats: Sequence[Seat], heads: Sequence[Head]) -> tuple[list[int | None], list[int]]:
-    """Each seat's head at one instant (nearest within half a seat size) and the heads left over."""
-    candidates = sorted((np.hypot(h.x - s.x, h.y - s.y) / s.size, i, j)
-                        for i, s in enumerate(seats) for j, h in enumerate(heads)
-                        if abs(h.x - s.x) < 0.6 * s.size and abs(h.y - s.y) < 0.6 * s.size)
+#: Costs of explaining one instant's heads by the seats (in seat sizes): a head left unexplained,
+#: a seat whose student is seen (saved), and standing (rarer than sitting; see :func:`_assign`).
+_UNEXPLAINED, _SEEN, _STANDING = 1.0, 0.5, 0.25
+
+
+def _assign(seats: Sequence[Seat], heads: Sequence[Head]) -> tuple[list[int | None], list[bool]]:
+    """Each seat's head at one instant and whether that student stands, all heads explained jointly.
+
+    A head is a seat's student seated (within 0.6 of a seat size of the seat) or standing (0.6-2.2
+    seat sizes straight above it, as wide as that seat's head, nearest at about one seat size up).
+    One head per seat; the explanation
+    with the fewest heads left over and seats empty, then the nearest, is taken. Taken seat by seat,
+    a class standing up (a chorus) would read as seated one row back: each standing head lands on
+    the seat behind, and the back row's heads are left over.
+    """
+    if not seats or not heads:
+        return [None] * len(seats), [False] * len(seats)
+    cost = np.full((len(heads), len(seats) + len(heads)), 1e6)
+    up = np.zeros((len(heads), len(seats)), dtype=bool)
+    for j, h in enumerate(heads):
+        cost[j, len(seats) + j] = _UNEXPLAINED
+        for i, seat in enumerate(seats):
+            dx, dy = (h.x - seat.x) / seat.size, (h.y - seat.y) / seat.size
+            if abs(dx) < 0.6 and abs(dy) < 0.6:
+                cost[j, i] = float(np.hypot(dx, dy)) - _SEEN
+            elif abs(dx) < 0.5 and -2.2 < dy < -0.6 and h.w > 0.85 * seat.size:
+                cost[j, i] = _STANDING + abs(dx) + 0.5 * abs(dy + 1.0) - _SEEN  # typically a head higher
+                up[j, i] = True
     of_seat: list[int | None] = [None] * len(seats)
-    used: set[int] = set()
-    for _, i, j in candidates:
-        if of_seat[i] is None and j not in used:
+    standing = [False] * len(seats)
+    for j, i in enumerate(student_hands.min_cost_assignment(cost)):
+        if i < len(seats) and cost[j, i] < 1e6:
             of_seat[i] = j
-            used.add(j)
-    return of_seat, [j for j in range(len(heads)) if j not in used]
+            standing[i] = bool(up[j, i])
+    return of_seat, standing
 
 
 def track(frames: Sequence[tuple[list[Head], list[Hand]]], settings: Settings,
@@ -344,20 +407,12 @@ def track(frames: Sequence[tuple[list[Head], list[Hand]]], settings: Settings,
     standing = np.zeros((n, k), dtype=bool)
     boxes: dict[tuple[int, int], tuple[float, float, float, float]] = {}
     for t, (heads, hands) in enumerate(frames):
-        of_seat, left = _assign(seats, heads)
+        of_seat, up = _assign(seats, heads)
         for i, j in enumerate(of_seat):
             if j is not None:
                 probs[t, i] = heads[j].probs
                 boxes[t, i] = heads[j].box
-        for j in left:  # a head well above an empty seat: that student standing
-            h = heads[j]
-            for i, seat in enumerate(seats):
-                if of_seat[i] is None and abs(h.x - seat.x) < 0.5 * seat.size and \
-                        -2.2 * seat.size < h.y - seat.y < -0.6 * seat.size and h.w > 0.85 * seat.size:
-                    standing[t, i] = True
-                    probs[t, i] = h.probs
-                    boxes[t, i] = h.box
-                    break
+                standing[t, i] = up[i]
         for hand, at in zip(hands, _seats_of_hands(hands, seats), strict=True):
             if at is not None:
                 hand_score[t, at] = hand.score
@@ -464,7 +519,7 @@ class StudentStatesDetector(Detector):
 
     def fingerprint(self) -> str:
         settings = shipped_settings()[0]
-        return f"{NAME}/2:{self.model_path}:{model_digest()}:{attrs.astuple(settings)}"
+        return f"{NAME}/3:{self.model_path}:{model_digest()}:{attrs.astuple(settings)}"
 
     def reliability(self) -> dict[str, Any]:
         """Agreement measured on real labelled frames (the sets' test splits), per state."""
@@ -488,8 +543,9 @@ class StudentStatesDetector(Detector):
         frames: list[tuple[list[Head], list[Hand]]] = []
         size = (0, 0)
         total = len(request.instants)
+        size_wanted = None if model.settings.source_crops else model.settings.width
         for done, (t, rgb) in enumerate(frames_at(media.path, request.instants, media.offset,
-                                                  size=model.settings.width), start=1):
+                                                  size=size_wanted), start=1):
             size = (rgb.shape[1], rgb.shape[0])
             times.append(t)
             frames.append(model(rgb))

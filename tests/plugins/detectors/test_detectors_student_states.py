@@ -224,3 +224,28 @@ def test_a_student_standing_up_is_read_against_their_own_seat(tmp_path: Path) ->
     assert columns == [2, 3]
     answering = [c for c in found if isinstance(c, BehaviourCue) and c.behaviour == "answering"]
     assert [(c.t, c.share) for c in answering] == [(12.0, 0.05)]
+
+
+def test_a_head_bowed_lower_than_it_looks_up_is_one_seat() -> None:
+    # a student bowed over a book half the lesson: their head sits 0.45 of a head lower then
+    frames = [[head(100, 100 + (18 if t % 2 else 0), "down" if t % 2 else "front"), head(200, 100)]
+              for t in range(10)]
+    seats = ss.find_seats(frames, min_support=2)
+    assert len(seats) == 2 and [s.support for s in seats] == [10, 10]
+
+
+def test_a_whole_class_standing_up_is_read_as_standing() -> None:
+    # three rows in one column, rows 45 px apart; a chorus: everyone stands, heads 0.9 of a head up,
+    # so each standing head is near the seat behind (taken seat by seat: read seated one row back)
+    rows = [(100.0, 36.0), (145.0, 40.0), (190.0, 44.0)]
+    seated = [head(300, y, size=size) for y, size in rows]
+    standing = [head(300, y - 0.9 * size, size=size) for y, size in rows]
+    frames: list[tuple[list[ss.Head], list[ss.Hand]]] = [(seated, [])] * 4 + [(standing, [])] + [(seated, [])] * 3
+    seats, readings = ss.track(frames, SETTINGS)
+    assert len(seats) == 3
+    assert [r.standing for r in readings[4]] == [True, True, True]
+    assert not any(r.standing for t, row in enumerate(readings) if t != 4 for r in row)
+    # one student standing up with the class seated: theirs alone
+    one = [seated[0], standing[1], seated[2]]
+    _, readings = ss.track([(seated, [])] * 4 + [(one, [])], SETTINGS)
+    assert [r.standing for r in readings[4]] == [False, True, False]
