@@ -67,9 +67,12 @@ _T = {
 
 
 def read_manifest(path: str | Path) -> list[LessonSpec]:
-    """The lessons of a CSV or YAML manifest, or of a folder of lesson folders (checked, in order)."""
+    """The lessons of a CSV or YAML manifest, of a folder of lesson folders, or of one lesson folder
+    (a folder with its ``lesson.yaml``), checked, in order."""
     source = Path(path)
-    if source.is_dir():
+    if source.is_dir() and (source / "lesson.yaml").is_file():  # one lesson's folder
+        specs = [_folder_lesson(source)]
+    elif source.is_dir():
         specs = _folder_lessons(source)
     elif not os.path.lexists(source):
         raise InputError(_T["missing"], source)

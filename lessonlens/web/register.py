@@ -1,9 +1,9 @@
-"""Register lessons whose recordings are already on the server: a batch manifest (CSV/YAML) or a
-folder of lesson folders, as ``lessonlens batch`` reads them (:func:`lessonlens.jobs.read_manifest`),
-under the import folder the server was started with (``serve --import-root``). Each lesson gets a
-catalogue entry — owned by the teacher account of the same name and school, else by no one (private
-until an admin assigns it) — and an analysis job. The recordings stay where they are; the player
-reads them there.
+"""Register lessons whose recordings are already on the server: a batch manifest (CSV/YAML), a folder
+of lesson folders or one lesson folder, as ``lessonlens batch`` reads them
+(:func:`lessonlens.jobs.read_manifest`), under the import folder the server was started with
+(``serve --import-root``). Each lesson gets a catalogue entry — owned by the teacher account of the
+same name and school, else by no one (private until an admin assigns it) — and an analysis job. The
+recordings stay where they are; the player reads them there.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ _T = {
     "off": Text(zh="服务器未设置导入目录（lessonlens serve --import-root DIR）",
                 en="the server has no import folder (lessonlens serve --import-root DIR)"),
     "outside": Text(zh="{where} 不在导入目录 {root} 中", en="{where} is not inside the import folder {root}"),
-    "media": Text(zh="课例 {lesson} 的录像 {where} 不在导入目录中",
+    "media": Text(zh="课例 {lesson} 的文件 {where} 不在导入目录中",
                   en="lesson {lesson}: {where} is outside the import folder"),
 }
 
@@ -50,10 +50,12 @@ def register(platform: Platform, path: str) -> list[Registered]:
     if not inside(root, target):
         raise InputError(_T["outside"], where=path, root=str(root))
     specs = read_manifest(target.resolve())
-    for spec in specs:
-        for media in spec.media:
-            if "://" in media.path or not inside(root, Path(media.path)):
-                raise InputError(_T["media"], lesson=spec.lesson_id, where=media.path)
+    for spec in specs:  # recordings, room layouts and score sheets alike: nothing outside the folder
+        files = [m.path for m in spec.media] + ([spec.layout] if spec.layout else []) + [
+            sheet for r in spec.rubrics for sheet in r.sheets]
+        for file in files:
+            if "://" in file or not inside(root, Path(file)):
+                raise InputError(_T["media"], lesson=spec.lesson_id, where=file)
     teachers: dict[tuple[str, str], Account] = {}
     for account in users(platform.engine):
         if account.role is Role.TEACHER and account.active:

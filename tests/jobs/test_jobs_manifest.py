@@ -101,3 +101,6 @@ def test_a_folder_of_lesson_folders(tmp_path: Path) -> None:
     (two / "video.mp4").write_text("x")
     with pytest.raises(InputError, match=r"more than one recording for role mixed: video\.mkv, video\.mp4"):
         read_manifest(tmp_path)
+    # one lesson's own folder (it holds its lesson.yaml) is that one lesson
+    (alone,) = read_manifest(one)
+    assert alone == first

@@ -175,6 +175,44 @@ def test_admins_register_recordings_already_on_the_server(tmp_path: Path) -> Non
     world.platform.close()
 
 
+def test_admins_register_one_lesson_folder_with_its_layout_and_sheets(tmp_path: Path) -> None:
+    """A lesson folder as a batch has it (lesson.yaml, the recording, layout.yaml, rubric/<id>/ sheets)
+    is registered by its path; a lesson.yaml pointing its layout outside the import folder is refused."""
+    from tests.support.reports import write_video
+
+    root = tmp_path / "recordings"
+    folder = root / "wang-2026-11-20"
+    (folder / "rubric" / "classroom-teaching").mkdir(parents=True)
+    write_video(folder / "teacher.mp4", seconds=10)
+    world = make_world(tmp_path / "w", import_root=root, detectors=("teacher-pose",))
+    t1 = world.users["t1"]
+    (folder / "lesson.yaml").write_text(f"title: 分数\nteacher: {t1.label}\nschool: {t1.school}\nsubject: 数学\n",
+                                        encoding="utf-8")
+    (folder / "layout.yaml").write_text("zones:\n  board: [0.1, 0, 0.9, 0.4]\n", encoding="utf-8")
+    (folder / "rubric" / "classroom-teaching" / "王.csv").write_bytes(_sheet("王", 0.8))
+    other = root / "sneaky"
+    other.mkdir()
+    write_video(other / "teacher.mp4", seconds=5)
+    (other / "lesson.yaml").write_text(f"title: x\nlayout: {tmp_path / 'w' / 'db.sqlite'}\n", encoding="utf-8")
+    with client_for(world, "admin") as c:
+        done = c.post("/admin/register", data={"_csrf_token": csrf(c), "path": "wang-2026-11-20"})
+        assert done.status_code == 200 and "wang-2026-11-20" in done.text
+        refused = c.post("/admin/register", data={"_csrf_token": csrf(c), "path": "sneaky"})
+        assert refused.status_code == 400 and "db.sqlite" in refused.text
+    job = get_job(world.platform.store, "wang-2026-11-20")
+    assert job is not None and job.spec.layout == str((folder / "layout.yaml").absolute())
+    assert [r.rubric for r in job.spec.rubrics] == ["classroom-teaching"]
+    assert get_job(world.platform.store, "sneaky") is None
+    world.platform.runner.run("wang-2026-11-20")
+    done_job = get_job(world.platform.store, "wang-2026-11-20")
+    assert done_job is not None and done_job.state.value == "done", done_job.error
+    stored = world.platform.store.get("wang-2026-11-20")
+    assert stored is not None and [r.rubric for r in stored.rubric_results] == ["classroom-teaching"]
+    with client_for(world, "t1") as c:  # the teacher of that name and school owns it
+        assert c.get("/lessons/wang-2026-11-20").status_code == 200
+    world.platform.close()
+
+
 def test_a_room_layout_goes_with_the_recordings_to_the_detectors(tmp_path: Path) -> None:
     from tests.support.reports import write_video
 
