@@ -51,9 +51,9 @@ def register(platform: Platform, path: str) -> list[Registered]:
         raise InputError(_T["outside"], where=path, root=str(root))
     specs = read_manifest(target.resolve())
     for spec in specs:  # recordings, room layouts and score sheets alike: nothing outside the folder
-        files = [m.path for m in spec.media] + ([spec.layout] if spec.layout else []) + [
+        paths = [m.path for m in spec.media] + ([spec.layout] if spec.layout else []) + [
             sheet for r in spec.rubrics for sheet in r.sheets]
-        for file in files:
+        for file in paths:
             if "://" in file or not inside(root, Path(file)):
                 raise InputError(_T["media"], lesson=spec.lesson_id, where=file)
     teachers: dict[tuple[str, str], Account] = {}
