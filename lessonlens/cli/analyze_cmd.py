@@ -104,6 +104,9 @@ def add_to(app: typer.Typer) -> None:
         no_report: Annotated[bool, typer.Option("--no-report", help="不生成报告 / no report.")] = False,
         parallel: Annotated[int | None, typer.Option(
             "--parallel", min=1, max=8, help="同时运行的检测器数 / detectors run at once.")] = None,
+        threads: Annotated[int | None, typer.Option(
+            "--threads", min=1, max=256, help="本节课最多使用的核数（检测器的原生线程合计，默认为全部核）/ the most "
+            "cores the lesson's detectors use at once (their native threads together; default: every core).")] = None,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不显示进度 / no progress bars.")] = False,
         sampling: Annotated[str, typer.Option(
             "--sampling", help="取帧：exact 为每个采样时刻的准确画面，keyframe 为最近的关键帧（长 GOP 时更快，"
@@ -137,7 +140,7 @@ def add_to(app: typer.Typer) -> None:
                 teacher=teacher, students=students, board=board, audio=audio, video=video,
                 offsets=parse_offsets(offset or []), lesson=meta, detectors=_names(detectors or []), coder=coder,
                 interval=interval, out_dir=out, cache=cache, report=not no_report, progress=progress,
-                warn=warnings.append, on_detector=runs.append, parallel=parallel,
+                warn=warnings.append, on_detector=runs.append, parallel=parallel, threads=threads,
                 detector_options=detector_options or None, sampling=cast(Sampling, sampling),
             )
         for message in warnings:

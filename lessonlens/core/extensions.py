@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 import attrs
 
 from lessonlens.core.analysis import Analysis
+from lessonlens.core.cores import available_cores
 from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import Text
 from lessonlens.core.lesson import LessonMeta, MediaRole, MediaSource
@@ -33,13 +34,20 @@ def _no_progress(done: int, total: int) -> None:
 
 @attrs.frozen
 class DetectRequest:
-    """What a detector is asked to look at: its media, the instants, and a progress callback."""
+    """What a detector is asked to look at: its media, the instants, and a progress callback.
+
+    ``threads`` is the detector's thread budget: the most cores its native libraries may use at once
+    (its share of the lesson's ``--threads``; every core when the request is made without one). A
+    detector passes it to each library when it creates a session or a decoder
+    (:mod:`lessonlens.media.threads`; docs/plugins.md).
+    """
 
     lesson: LessonMeta
     media: tuple[MediaSource, ...]
     instants: tuple[float, ...]
     options: dict[str, Any] = attrs.field(factory=dict)
     progress: Callable[[int, int], None] = _no_progress
+    threads: int = attrs.field(factory=available_cores)
 
 
 @attrs.frozen

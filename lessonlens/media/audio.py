@@ -17,23 +17,26 @@ from lessonlens.core.errors import InputError
 from lessonlens.media.errors import NO_AUDIO, NO_SAMPLES, MediaUnavailable
 from lessonlens.media.open import one_line, open_container
 from lessonlens.media.probe import check_file, probe
+from lessonlens.media.threads import decoder_threads
 
 Samples = npt.NDArray[np.float32]
 SPEECH_RATE = 16000
 
 
-def iter_audio(path: str | Path, rate: int = SPEECH_RATE, mono: bool = True) -> Iterator[Samples]:
+def iter_audio(path: str | Path, rate: int = SPEECH_RATE, mono: bool = True,
+               threads: int | None = None) -> Iterator[Samples]:
     """The first audio track resampled to ``rate``, as consecutive ``(channels, n)`` blocks.
 
     A file without audio raises :class:`MediaUnavailable`; one whose audio cannot be decoded at all
-    an :class:`InputError`. Damaged packets after some good audio end the read early.
+    an :class:`InputError`. Damaged packets after some good audio end the read early. ``threads``
+    bounds the decoder's threads (None: FFmpeg's choice).
     """
     file = check_file(path)
     with open_container(file) as container:
         if not container.streams.audio:
             raise MediaUnavailable(NO_AUDIO, file)
         stream = container.streams.audio[0]
-        stream.thread_type = "AUTO"
+        decoder_threads(stream, threads)
         resampler = av.AudioResampler(format="fltp", layout="mono" if mono else stream.layout.name, rate=rate)
         produced = 0
         try:
@@ -54,7 +57,7 @@ def length_hint(path: str | Path, rate: int = SPEECH_RATE) -> int:
     return int((info.duration or 0.0) * rate)
 
 
-def read_audio(path: str | Path, rate: int = SPEECH_RATE, mono: bool = True) -> Samples:
+def read_audio(path: str | Path, rate: int = SPEECH_RATE, mono: bool = True, threads: int | None = None) -> Samples:
     """The first audio track resampled to ``rate``: shape ``(n,)`` if ``mono`` else ``(channels, n)``.
 
     Errors as :func:`iter_audio`. The samples fill one preallocated array (a 45-minute stereo lesson
@@ -62,7 +65,7 @@ def read_audio(path: str | Path, rate: int = SPEECH_RATE, mono: bool = True) -> 
     """
     out: Samples | None = None
     filled = 0
-    for block in iter_audio(path, rate, mono):
+    for block in iter_audio(path, rate, mono, threads):
         if out is None:
             out = np.empty((block.shape[0], length_hint(path, rate) + rate), dtype=np.float32)
         n = block.shape[1]
@@ -77,8 +80,11 @@ def read_audio(path: str | Path, rate: int = SPEECH_RATE, mono: bool = True) -> 
     return samples[0] if mono else samples
 
 
-def mono_and_levels(path: str | Path, channel: int, frame: int = 512, rate: int = SPEECH_RATE
-                    ) -> tuple[Samples, npt.NDArray[np.float64] | None, npt.NDArray[np.float64] | None]:
+Levels = npt.NDArray[np.float64]
+
+
+def mono_and_levels(path: str | Path, channel: int, frame: int = 512, rate: int = SPEECH_RATE,
+                    threads: int | None = None) -> tuple[Samples, Levels | None, Levels | None]:
     """The mono mix and, when the file has several channels, the level (dB) of each ``frame``-sample
     frame of ``channel`` and of the mean of the others, without ever holding every channel.
 
@@ -116,7 +122,7 @@ def mono_and_levels(path: str | Path, channel: int, frame: int = 512, rate: int 
             powers[i].append(np.einsum("ij,ij->i", frames[i], frames[i], dtype=np.float64) / frame)
         carry = pair[:, whole:]
 
-    for block in iter_audio(path, rate, mono=False):
+    for block in iter_audio(path, rate, mono=False, threads=threads):
         staged.append(block)
         if sum(b.shape[1] for b in staged) >= 1 << 16:
             flush()

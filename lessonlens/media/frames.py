@@ -34,6 +34,7 @@ from lessonlens.media.errors import NO_FRAMES, NO_VIDEO, MediaUnavailable
 from lessonlens.media.open import open_container
 from lessonlens.media.packets import DecodeStats, PacketReader
 from lessonlens.media.probe import check_file
+from lessonlens.media.threads import decoder_threads
 
 Frame = npt.NDArray[np.uint8]
 Sampling = Literal["exact", "keyframe"]
@@ -63,6 +64,7 @@ def frames_at(
     size: int | tuple[int, int] | None = None,
     stats: DecodeStats | None = None,
     sampling: Sampling = "exact",
+    threads: int | None = None,
 ) -> Iterator[tuple[float, Frame]]:
     """``(t, RGB frame of shape (h, w, 3))`` for each lesson instant the recording covers.
 
@@ -71,6 +73,7 @@ def frames_at(
     fewer frames rather than repeated ones. ``size`` downscales: ``(w, h)`` or the long side in px.
     ``stats``, if given, counts the decoding work. ``sampling`` is ``"exact"`` (the frame on screen
     at each instant) or ``"keyframe"`` (the nearest keyframe: cheaper with long GOPs, not exact).
+    ``threads`` bounds the decoder's threads (the detector's ``DetectRequest.threads``; None: one per core).
     """
     if sampling not in SAMPLINGS:
         raise ValueError(f"sampling must be one of {', '.join(SAMPLINGS)}, got {sampling!r}")
@@ -79,7 +82,7 @@ def frames_at(
         if not container.streams.video:
             raise MediaUnavailable(NO_VIDEO, file)
         stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
+        decoder_threads(stream, threads)
         reader = PacketReader(container, stream, stats or DecodeStats())
         targets = [(t, t - offset) for t in sorted(instants) if t - offset >= 0]
         sampler = _Exact(reader) if sampling == "exact" else _Keyframes(reader)

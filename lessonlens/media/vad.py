@@ -20,6 +20,7 @@ import numpy.typing as npt
 from lessonlens.columnar.runs import runs
 from lessonlens.core.errors import PluginError
 from lessonlens.core.i18n import Text
+from lessonlens.media.threads import available_cores, ort_options
 
 FRAME = 512  # samples per VAD frame at 16 kHz (32 ms)
 CONTEXT = 64
@@ -69,9 +70,7 @@ class SileroVad:
         except ModuleNotFoundError:
             raise PluginError(_NO_ORT) from None
         self.path = silero_model_path(path)
-        options = ort.SessionOptions()
-        options.inter_op_num_threads = 1
-        options.intra_op_num_threads = 1
+        options = ort_options(1)  # the model is tiny: pieces of the lesson run on threads instead
         try:
             self._session: Any = ort.InferenceSession(str(self.path), sess_options=options,
                                                       providers=["CPUExecutionProvider"])
@@ -83,15 +82,16 @@ class SileroVad:
         """One probability per frame: frame ``i`` covers samples ``[i*512, (i+1)*512)``.
 
         The lesson is cut into one-minute pieces run on ``workers`` threads (onnxruntime releases
-        the GIL); each piece starts :data:`WARM_UP` frames early with a fresh state, and those
-        frames' outputs are dropped. The pieces do not depend on ``workers``, so neither do the
-        results (about 0.7 % of frames fall on the other side of 0.5 than in one unbroken run).
+        the GIL; default: the cores, at most 4; a detector passes its thread budget); each piece
+        starts :data:`WARM_UP` frames early with a fresh state, and those frames' outputs are dropped.
+        The pieces do not depend on ``workers``, so neither do the results (about 0.7 % of frames
+        fall on the other side of 0.5 than in one unbroken run).
         """
         count = (audio.size + FRAME - 1) // FRAME
         if count == 0:
             return np.zeros(0, dtype=np.float32)
         out = np.empty(count, dtype=np.float32)
-        workers = workers or min(4, os.cpu_count() or 1)
+        workers = workers or min(4, available_cores())
         piece = PIECE
         starts = list(range(0, count, piece))
         if workers == 1 or len(starts) == 1:

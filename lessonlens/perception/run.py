@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -22,6 +21,7 @@ from typing import Any
 import attrs
 
 from lessonlens.core.analysis import Analysis, Provenance
+from lessonlens.core.cores import available_cores
 from lessonlens.core.errors import InputError, PluginError
 from lessonlens.core.extensions import Detector, DetectRequest
 from lessonlens.core.i18n import Text
@@ -33,6 +33,7 @@ from lessonlens.core.version import __version__
 from lessonlens.files.documents import save
 from lessonlens.files.gates import check_output_dir
 from lessonlens.media import SAMPLINGS, MediaUnavailable, Sampling, file_fingerprint, probe
+from lessonlens.media.threads import native_threads
 from lessonlens.perception.cache import ObservationCache, cache_key, default_cache_dir
 from lessonlens.perception.meta import read_lesson_meta
 from lessonlens.pipeline.stages import (
@@ -78,6 +79,10 @@ class DetectorRun:
     observations: int
     cached: bool = False
     skipped: str = ""
+    #: CPU seconds of the whole process while it ran (its own when detectors run one at a time)
+    cpu: float = 0.0
+    #: its thread budget (``DetectRequest.threads``)
+    threads: int = 0
 
 
 def media_sources(teacher: str | Path | None = None, students: str | Path | None = None,
@@ -141,6 +146,7 @@ def analyze(
     parallel: int | None = None,
     sampling: Sampling = "exact",
     manager: PluginManager | None = None,
+    threads: int | None = None,
 ) -> Analysis:
     """Analyse a recorded lesson: detect, code, measure (and diagnose); write ``out_dir`` when given.
 
@@ -150,8 +156,11 @@ def analyze(
     registered detector with media to read; ``cache`` is True (the user cache directory), a
     directory, or False. ``out_dir`` receives ``analysis.json`` (atomically) and, when the report
     renderers are installed, ``report.html``. ``warn`` receives each warning line, ``on_detector``
-    each detector's :class:`DetectorRun` (time, observation count, cache hit). ``parallel`` is how many
-    detectors run at once (default: the number of cores, at most 4; 1 runs them one after another).
+    each detector's :class:`DetectorRun` (time, observation count, cache hit). ``threads`` is the
+    lesson's thread budget, the most cores its detectors' native libraries use at once (default: the
+    cores this process may use); ``parallel`` is how many detectors run at once (default: the budget,
+    at most 4; never more than the budget; 1 runs them one after another). Each detector gets an
+    equal share of the budget as ``DetectRequest.threads`` (:mod:`lessonlens.media.threads`).
     ``sampling="keyframe"`` lets the camera detectors take the keyframe nearest each instant instead of
     the exact frame (cheaper with long GOPs; passed as their ``sampling`` option).
 
@@ -197,21 +206,26 @@ def analyze(
     if sampling not in SAMPLINGS:
         raise InputError(_BAD_SAMPLING, value=sampling, choices=", ".join(SAMPLINGS))
 
+    budget = max(1, threads if threads is not None else available_cores())
+    # Detectors spend their time in native code (decoders, onnxruntime, TFLite) that releases the
+    # GIL, so running two at once on two cores shortens the wall time by a fifth to a third (measured).
+    workers = max(1, min(parallel if parallel is not None else budget, budget, len(names), 4))
+    share = max(1, budget // workers)
+
     def one(name: str) -> tuple[DetectorRun, list[Observation]]:
         detector = manager.detector(name)
         options = dict((detector_options or {}).get(name, {}))
         if sampling != "exact" and set(detector.roles) & CAMERA_ROLES:
             options.setdefault("sampling", sampling)
-        return _run_detector(detector, meta, sources, instants, options, store, explicit, progress, warning)
+        return _run_detector(detector, meta, sources, instants, options, store, explicit, progress, warning,
+                             share)
 
-    # Detectors spend their time in native code (decoders, onnxruntime, TFLite) that releases the
-    # GIL, so running two at once on two cores shortens the wall time by a fifth to a third (measured).
-    workers = max(1, min(parallel if parallel is not None else (os.cpu_count() or 1), len(names), 4))
-    if workers == 1:
-        results = [one(name) for name in names]
-    else:
-        with ThreadPoolExecutor(workers) as pool:
-            results = list(pool.map(one, names))
+    with native_threads(budget):
+        if workers == 1:
+            results = [one(name) for name in names]
+        else:
+            with ThreadPoolExecutor(workers) as pool:
+                results = list(pool.map(one, names))
     for name, (run, found) in zip(names, results, strict=True):
         runs.append(run)
         if on_detector is not None:
@@ -292,40 +306,46 @@ def _coverage(sources: Sequence[MediaSource], total: float, interval: float, war
 
 def _run_detector(detector: Detector, lesson: LessonMeta, sources: Sequence[MediaSource],
                   instants: Sequence[float], options: dict[str, Any], store: ObservationCache | None,
-                  explicit: bool, progress: ProgressCallback, warning: Warn) -> tuple[DetectorRun, list[Observation]]:
+                  explicit: bool, progress: ProgressCallback, warning: Warn,
+                  threads: int) -> tuple[DetectorRun, list[Observation]]:
     chosen = media_for(detector, sources)
     if not chosen:
         raise InputError(_NO_DETECTOR_MEDIA, name=detector.name,
                          roles="/".join(r.value for r in detector.roles))
     stage = f"detect:{detector.name}"
     progress(ProgressEvent(stage, 0, len(instants)))
-    clock = time.perf_counter()
+    clock, cpu = time.perf_counter(), time.process_time()
     key = cache_key(detector, chosen, instants, options) if store is not None else ""
     cached = store.get(detector.name, key) if store is not None else None
     if cached is not None:
         progress(ProgressEvent(stage, len(instants), len(instants), finished=True))
-        return DetectorRun(detector.name, time.perf_counter() - clock, len(cached), cached=True), list(cached)
+        return DetectorRun(detector.name, time.perf_counter() - clock, len(cached), cached=True,
+                           cpu=time.process_time() - cpu, threads=threads), list(cached)
 
     def report(done: int, total: int) -> None:
         progress(ProgressEvent(stage, done, total))
 
-    request = DetectRequest(lesson=lesson, media=chosen, instants=tuple(instants), options=options, progress=report)
+    request = DetectRequest(lesson=lesson, media=chosen, instants=tuple(instants), options=options, progress=report,
+                            threads=threads)
     try:
         found = list(detector.detect(request))
     except MediaUnavailable as exc:
         warning(f"{detector.name}: {exc.message()}")
         progress(ProgressEvent(stage, len(instants), len(instants), finished=True))
-        return DetectorRun(detector.name, time.perf_counter() - clock, 0, skipped=exc.message("en")), []
+        return DetectorRun(detector.name, time.perf_counter() - clock, 0, skipped=exc.message("en"),
+                           cpu=time.process_time() - cpu, threads=threads), []
     except PluginError as exc:  # a model or package that is not installed
         if explicit:
             raise
         warning(f"{detector.name}: {exc.message()}")
         progress(ProgressEvent(stage, len(instants), len(instants), finished=True))
-        return DetectorRun(detector.name, time.perf_counter() - clock, 0, skipped=exc.message("en")), []
+        return DetectorRun(detector.name, time.perf_counter() - clock, 0, skipped=exc.message("en"),
+                           cpu=time.process_time() - cpu, threads=threads), []
     if store is not None:
         store.put(detector.name, key, lesson.id, found)
     progress(ProgressEvent(stage, len(instants), len(instants), finished=True))
-    return DetectorRun(detector.name, time.perf_counter() - clock, len(found)), found
+    return DetectorRun(detector.name, time.perf_counter() - clock, len(found), cpu=time.process_time() - cpu,
+                       threads=threads), found
 
 
 def _diagnosed(analysis: Analysis, progress: ProgressCallback) -> Analysis:

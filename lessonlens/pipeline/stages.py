@@ -13,6 +13,7 @@ from typing import Any
 import attrs
 
 from lessonlens.core.analysis import Analysis, Provenance
+from lessonlens.core.cores import available_cores
 from lessonlens.core.errors import InputError, PluginError
 from lessonlens.core.extensions import CodeRequest, Detector, DetectRequest
 from lessonlens.core.i18n import Text
@@ -78,8 +79,10 @@ def detect(
     detectors: Sequence[str],
     manager: PluginManager | None = None,
     progress: ProgressCallback = ignore_progress,
+    threads: int | None = None,
 ) -> tuple[Observation, ...]:
-    """Run the named detectors over the media, in order; each reports progress as ``detect:<name>``."""
+    """Run the named detectors over the media, in order; each reports progress as ``detect:<name>``
+    and may use ``threads`` cores (``DetectRequest.threads``; default: the cores this process may use)."""
     manager = manager or get_manager()
     observations: list[Observation] = []
     for name in detectors:
@@ -93,7 +96,8 @@ def detect(
         def report(done: int, total: int, stage: str = stage) -> None:
             progress(ProgressEvent(stage, done, total))
 
-        request = DetectRequest(lesson=lesson, media=chosen, instants=tuple(instants), progress=report)
+        request = DetectRequest(lesson=lesson, media=chosen, instants=tuple(instants), progress=report,
+                                threads=threads or available_cores())
         observations.extend(detector.detect(request))
         progress(ProgressEvent(stage, len(instants), len(instants), finished=True))
     observations.sort(key=lambda o: o.t)

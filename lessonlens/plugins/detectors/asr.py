@@ -33,6 +33,7 @@ from lessonlens.core.lesson import MediaRole, MediaSource
 from lessonlens.core.observations import GenericObservation, Observation, SpeechObservation
 from lessonlens.media import probe, read_audio
 from lessonlens.media.errors import NO_AUDIO, MediaUnavailable
+from lessonlens.media.threads import available_cores
 from lessonlens.media.vad import SileroVad
 from lessonlens.plugins.detectors import asr_automodel, asr_funasr
 
@@ -154,7 +155,7 @@ class AsrDetector(Detector):
     def fingerprint(self) -> str:
         return f"{NAME}/1:{self.backend}:{self.model_path or 'whisper-base'}:{self.language}:{self.compute_type}"
 
-    def model(self, model_path: str | None, compute_type: str) -> Any:
+    def model(self, model_path: str | None, compute_type: str, threads: int | None = None) -> Any:
         try:
             from faster_whisper import WhisperModel
         except ModuleNotFoundError:
@@ -162,10 +163,12 @@ class AsrDetector(Detector):
         folder = Path(model_path) if model_path else packaged_model_dir()
         if not (folder / "model.bin").is_file() or not (folder / "config.json").is_file():
             raise PluginError(_BAD_DIR, folder)
-        key = f"{folder}:{compute_type}"
+        threads = threads or available_cores()
+        key = f"{folder}:{compute_type}:{threads}"
         if self._model is None or self._loaded != key:
+            # CTranslate2's own pool (cpu_threads overrides OMP_NUM_THREADS); one model replica at a time
             self._model = WhisperModel(str(folder), device="cpu", compute_type=compute_type,
-                                       cpu_threads=os.cpu_count() or 1)
+                                       cpu_threads=threads, num_workers=1)
             self._loaded = key
         return self._model
 
@@ -175,17 +178,19 @@ class AsrDetector(Detector):
         backend = str(request.options.get("backend", self.backend))
         if backend in ("funasr", "funasr-torch"):
             if backend == "funasr":  # funasr-onnx
-                model, transcribe = asr_funasr.recogniser(request.options, NAME), asr_funasr.transcribe
+                model, transcribe = asr_funasr.recogniser(request.options, NAME, request.threads), asr_funasr.transcribe
             else:  # funasr's own AutoModel
-                model, transcribe = asr_automodel.automodel(request.options, NAME), asr_automodel.transcribe
-            audio = read_audio(source.path)
-            stretches = asr_funasr.pieces(audio, SileroVad(), float(request.options.get("max_piece", 20.0)))
+                model, transcribe = (asr_automodel.automodel(request.options, NAME, request.threads),
+                                     asr_automodel.transcribe)
+            audio = read_audio(source.path, threads=request.threads)
+            stretches = asr_funasr.pieces(audio, SileroVad(), float(request.options.get("max_piece", 20.0)),
+                                          threads=request.threads)
             yield from transcribe(model, audio, stretches, language)
             return
         if backend != "whisper":
             raise PluginError(_BAD_BACKEND, name=backend)
-        whisper = self.model(model_path, compute_type)
-        audio = read_audio(source.path)
+        whisper = self.model(model_path, compute_type, request.threads)
+        audio = read_audio(source.path, threads=request.threads)
         found, _ = whisper.transcribe(audio, language=language or None, beam_size=1, vad_filter=True,
                                       condition_on_previous_text=False,
                                       initial_prompt="以下是普通话课堂的句子。" if language == "zh" else None)

@@ -43,15 +43,16 @@ _NO_PACKAGE = Text(zh="funasr-torch 后端需要 funasr：pip install 'lessonlen
                       "(or use backend=funasr, the ONNX models)")
 
 
-def automodel(options: Mapping[str, Any], detector: str) -> Any:
-    """A funasr ``AutoModel`` on the checked model directory (CPU, no update check, no progress bars)."""
+def automodel(options: Mapping[str, Any], detector: str, threads: int | None = None) -> Any:
+    """A funasr ``AutoModel`` on the checked model directory (CPU, no update check, no progress bars),
+    on ``threads`` torch threads (its ``ncpu``; the ``threads`` option overrides)."""
     try:
         funasr = importlib.import_module("funasr")
     except ImportError:
         raise PluginError(_NO_PACKAGE) from None
     folder = require_model(detector, BACKEND, MODEL_DIR, options)
     source = str(folder) if folder is not None else MODEL_DIR.download_url
-    threads = int(options.get("threads", min(4, os.cpu_count() or 1)))
+    threads = int(options.get("threads", threads or min(4, os.cpu_count() or 1)))
     level = logging.getLogger().level
     try:
         with contextlib.redirect_stdout(io.StringIO()):  # funasr prints its version and download notes

@@ -46,9 +46,10 @@ Segment = tuple[float, float, str, float]  # start, end (s in the file), text, c
 
 
 def pieces(audio: npt.NDArray[np.float32], vad: SileroVad, max_piece: float = 20.0,
-           pad: float = 0.2) -> list[tuple[float, float]]:
-    """Speech stretches (s) found by Silero VAD, padded a little and cut to at most ``max_piece``."""
-    mask = speech_mask(vad.probabilities(audio))
+           pad: float = 0.2, threads: int | None = None) -> list[tuple[float, float]]:
+    """Speech stretches (s) found by Silero VAD (on ``threads`` threads), padded a little and cut to at
+    most ``max_piece``."""
+    mask = speech_mask(vad.probabilities(audio, workers=threads))
     step = FRAME / 16000
     total = len(audio) / 16000
     out: list[tuple[float, float]] = []
@@ -61,8 +62,9 @@ def pieces(audio: npt.NDArray[np.float32], vad: SileroVad, max_piece: float = 20
     return out
 
 
-def recogniser(options: Mapping[str, Any], detector: str) -> Any:
-    """A funasr-onnx Paraformer or SenseVoiceSmall on the model directory (checked first)."""
+def recogniser(options: Mapping[str, Any], detector: str, threads: int = 2) -> Any:
+    """A funasr-onnx Paraformer or SenseVoiceSmall on the model directory (checked first), its
+    onnxruntime session using ``threads`` cores."""
     try:
         funasr = importlib.import_module("funasr_onnx")
     except ImportError:
@@ -74,8 +76,8 @@ def recogniser(options: Mapping[str, Any], detector: str) -> Any:
     quantize = folder is not None and not (folder / "model.onnx").is_file()
     with contextlib.redirect_stdout(io.StringIO()):
         if folder is not None and (folder / SENSEVOICE_BPE).is_file():
-            return funasr.SenseVoiceSmall(source, quantize=quantize, intra_op_num_threads=2)
-        return funasr.Paraformer(source, quantize=quantize, intra_op_num_threads=2)
+            return funasr.SenseVoiceSmall(source, quantize=quantize, intra_op_num_threads=max(1, threads))
+        return funasr.Paraformer(source, quantize=quantize, intra_op_num_threads=max(1, threads))
 
 
 def _text(result: Any) -> str:

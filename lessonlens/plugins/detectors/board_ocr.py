@@ -50,11 +50,16 @@ class Line:
     score: float
 
 
-def rapidocr_reader(det_model: str | None = None, rec_model: str | None = None, side: int = 960) -> Reader:
-    """A rapidocr engine (angle classifier off: boards are upright) as ``image -> [(text, rect, score)]``."""
+def rapidocr_reader(det_model: str | None = None, rec_model: str | None = None, side: int = 960,
+                    threads: int | None = None) -> Reader:
+    """A rapidocr engine (angle classifier off: boards are upright) as ``image -> [(text, rect, score)]``;
+    its onnxruntime sessions use at most ``threads`` cores (None: onnxruntime's default, every core)."""
     module = require("rapidocr", NAME, "rapidocr", "ocr")
     params: dict[str, Any] = {"Global.use_cls": False, "Global.log_level": "error",
                               "Det.limit_type": "max", "Det.limit_side_len": side}
+    if threads is not None:
+        params.update({"EngineConfig.onnxruntime.intra_op_num_threads": max(1, threads),
+                       "EngineConfig.onnxruntime.inter_op_num_threads": 1})
     for key, path in (("Det.model_path", det_model), ("Rec.model_path", rec_model)):
         if path:
             if not Path(path).is_file():
@@ -245,14 +250,16 @@ class BoardOcrDetector(Detector):
         if engine == "paddleocr":
             read: Reader = board_paddle.paddleocr_reader(options, NAME)
         elif engine == "rapidocr":
-            read = rapidocr_reader(options.get("det_model", self.det_model), options.get("rec_model", self.rec_model))
+            read = rapidocr_reader(options.get("det_model", self.det_model), options.get("rec_model", self.rec_model),
+                                   threads=request.threads)
         else:
             raise PluginError(_ENGINE, name=engine)
         reader = BoardReader(read, float(options.get("min_change", self.min_change)),
                              min_gap=float(options.get("min_gap", self.min_gap)))
         frames: Iterable[tuple[float, Image]] = frames_at(media.path, request.instants, media.offset,
                                                           size=int(options.get("width", self.width)),
-                                                          sampling=options.get("sampling", "exact"))
+                                                          sampling=options.get("sampling", "exact"),
+                                                          threads=request.threads)
         board_zone = layout.box("board")
         if not boards and board_zone is not None:
             frames = _crop_to(frames, board_zone)

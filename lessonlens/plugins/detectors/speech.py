@@ -75,9 +75,9 @@ class SpeechDetector(Detector):
         if self._vad is None or (model_path and self._vad.path != silero_model_path(model_path)):
             self._vad = SileroVad(model_path)
         # the mono mix, and the levels of the lapel channel and of the rest, read in one streaming pass
-        mono, lapel, room = mono_and_levels(source.path, lapel_channel, FRAME)
+        mono, lapel, room = mono_and_levels(source.path, lapel_channel, FRAME, threads=request.threads)
         report(total // 5, total)
-        probs = self._vad.probabilities(mono)
+        probs = self._vad.probabilities(mono, workers=request.threads)
         report(total // 2, total)
         turns = speaker_turns(mono, probs, lapel, room, SpeakerSettings(threshold=threshold))
         end = (request.instants[-1] + 60.0) if request.instants else float("inf")

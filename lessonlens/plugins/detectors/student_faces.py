@@ -389,11 +389,12 @@ class StudentFacesDetector(Detector):
         picks = sorted({instants[int(i)] for i in np.linspace(0, len(instants) - 1, count)} if instants else set())
         finder = FaceFinder()
         try:
-            scans = [frame for _, frame in frames_at(media.path, picks, media.offset, size=width)]
+            scans = [frame for _, frame in frames_at(media.path, picks, media.offset, size=width,
+                                                     threads=request.threads)]
             seats = seat_scan(finder, scans, options.get("tile", self.tile))
             del scans
             frames = frames_at(media.path, instants, media.offset, size=width,
-                               sampling=options.get("sampling", "exact"))
+                               sampling=options.get("sampling", "exact"), threads=request.threads)
             yield from classify(finder, profiles, frames, seats, media.role.value, request.progress, len(instants))
         finally:
             finder.close()

@@ -44,6 +44,7 @@ from lessonlens.core.lesson import MediaRole
 from lessonlens.core.observations import BehaviourCue, Box, FaceObservation, Observation, StudentObservation
 from lessonlens.core.readings import StudentReading
 from lessonlens.media import MediaUnavailable, frames_at
+from lessonlens.media.threads import ort_options
 from lessonlens.media.vision import MISSING_MODEL, Image, require
 from lessonlens.plugins.detectors import student_hands
 
@@ -150,13 +151,12 @@ class StateModel:
     def __init__(self, path: str | Path | None = None, settings: Settings | None = None, threads: int = 1,
                  heads_path: str | Path | None = None) -> None:
         ort = require("onnxruntime", NAME, "onnxruntime", "vision")
+        self.threads = threads
         self.cv2 = require("cv2", NAME, "opencv-python-headless<5", "vision")
         file = Path(path) if path else MODEL_FILE
         if not file.is_file():
             raise PluginError(MISSING_MODEL, path=file, detector=NAME, package="lessonlens")
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
+        options = ort_options(threads)
         self.session = ort.InferenceSession(str(file), options, providers=["CPUExecutionProvider"])
         heads_file = Path(heads_path) if heads_path else HEADS_FILE
         self.classifier = (ort.InferenceSession(str(heads_file), options, providers=["CPUExecutionProvider"])
@@ -504,7 +504,8 @@ def student_behaviour(state: str, raised: bool, standing: bool) -> str | None:
 
 
 class StudentStatesDetector(Detector):
-    """Options: ``model_path`` (another ONNX file of the same form), ``threads`` (onnxruntime threads)."""
+    """Options: ``model_path`` (another ONNX file of the same form), ``threads`` (onnxruntime threads, 1 by
+    default: the model is small; never more than the request's thread budget)."""
 
     name = NAME
     roles = (MediaRole.STUDENTS,)
@@ -536,8 +537,8 @@ class StudentStatesDetector(Detector):
 
     def detect(self, request: DetectRequest) -> Iterator[Observation]:
         options: Mapping[str, Any] = request.options
-        model = StateModel(options.get("model_path", self.model_path), threads=int(options.get("threads",
-                                                                                               self.threads)))
+        threads = min(request.threads, int(options.get("threads", self.threads)))
+        model = StateModel(options.get("model_path", self.model_path), threads=threads)
         media = request.media[0]
         times: list[float] = []
         frames: list[tuple[list[Head], list[Hand]]] = []
@@ -545,7 +546,7 @@ class StudentStatesDetector(Detector):
         total = len(request.instants)
         size_wanted = None if model.settings.source_crops else model.settings.width
         for done, (t, rgb) in enumerate(frames_at(media.path, request.instants, media.offset,
-                                                  size=size_wanted), start=1):
+                                                  size=size_wanted, threads=request.threads), start=1):
             size = (rgb.shape[1], rgb.shape[0])
             times.append(t)
             frames.append(model(rgb))

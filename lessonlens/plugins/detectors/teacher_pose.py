@@ -147,7 +147,7 @@ class TeacherPoseDetector(Detector):
         model, close = task_pose_model(model_path) if model_path else bundled_pose_model()
         try:
             frames = frames_at(media.path, request.instants, media.offset, size=width,
-                               sampling=request.options.get("sampling", "exact"))
+                               sampling=request.options.get("sampling", "exact"), threads=request.threads)
             yield from self.track(frames, model,
                                   layout, min_move, media.role.value, request.progress, len(request.instants))
         finally:

@@ -172,9 +172,9 @@ class StudentPoseDetector(Detector):
     def detect(self, request: DetectRequest) -> Iterator[Observation]:
         options: Mapping[str, Any] = request.options
         media = request.media[0]
-        model = runner(str(options.get("backend", self.backend)), options)
+        model = runner(str(options.get("backend", self.backend)), options, request.threads)
         frames = frames_at(media.path, request.instants, media.offset, size=int(options.get("width", self.width)),
-                           sampling=options.get("sampling", "exact"))
+                           sampling=options.get("sampling", "exact"), threads=request.threads)
         yield from track(frames, model, media.role.value, request.progress, len(request.instants))
 
 

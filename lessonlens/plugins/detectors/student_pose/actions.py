@@ -35,6 +35,7 @@ import numpy.typing as npt
 
 from lessonlens.media import frames_at
 from lessonlens.media.models import require_model, unloadable
+from lessonlens.media.threads import bounded_session
 from lessonlens.media.vision import Image, require
 from lessonlens.plugin import (
     Backend,
@@ -102,8 +103,8 @@ def cue_of(label: str) -> str | None:
     return CUES.get(key)
 
 
-def onnx_action_model(options: Mapping[str, Any]) -> tuple[ActionModel, list[str]]:
-    """The ONNX action head and its labels."""
+def onnx_action_model(options: Mapping[str, Any], threads: int | None = None) -> tuple[ActionModel, list[str]]:
+    """The ONNX action head and its labels (its session using at most ``threads`` cores)."""
     import onnxruntime as ort
 
     backend = BACKENDS[0]
@@ -112,7 +113,8 @@ def onnx_action_model(options: Mapping[str, Any]) -> tuple[ActionModel, list[str
     if path is None or labels_path is None:  # pragma: no cover - no download address for these
         raise PluginError(_BAD_BACKEND, name="onnx")
     labels = [line.strip() for line in Path(labels_path).read_text(encoding="utf-8").splitlines() if line.strip()]
-    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    session = (bounded_session(str(path), threads) if threads is not None
+               else ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]))
     _, _, frames, height, width = session.get_inputs()[0].shape
 
     def run(clip: Clip, boxes: Boxes) -> npt.NDArray[np.float32]:
@@ -132,9 +134,10 @@ def onnx_action_model(options: Mapping[str, Any]) -> tuple[ActionModel, list[str
     return run, labels
 
 
-def mmaction2_action_model(options: Mapping[str, Any]) -> tuple[ActionModel, list[str]]:
+def mmaction2_action_model(options: Mapping[str, Any], threads: int | None = None) -> tuple[ActionModel, list[str]]:
     """mmaction2's own AVA detector from a local config and checkpoint, and its labels (in the order
-    of the head's classes 1, 2 …; column 0 is the head's reserved one)."""
+    of the head's classes 1, 2 …; column 0 is the head's reserved one); torch's intra-op pool (process-wide)
+    set to ``threads``."""
     try:
         import torch
         from mmaction.registry import MODELS
@@ -166,6 +169,8 @@ def mmaction2_action_model(options: Mapping[str, Any]) -> tuple[ActionModel, lis
     except Exception as exc:
         raise unloadable(checkpoint, exc, "mmaction2") from None
     network.eval()
+    if threads is not None:
+        torch.set_num_threads(max(1, threads))
     frames = next((int(step["clip_len"]) for step in cfg.get("val_pipeline", None) or []
                    if step.get("type") == "SampleAVAFrames"), 8)
     preprocess = cfg.model.get("data_preprocessor", {})
@@ -192,7 +197,7 @@ def mmaction2_action_model(options: Mapping[str, Any]) -> tuple[ActionModel, lis
     return run, labels
 
 
-def person_boxes(options: Mapping[str, Any]) -> Callable[[Image], Boxes]:
+def person_boxes(options: Mapping[str, Any], threads: int | None = None) -> Callable[[Image], Boxes]:
     """YOLOX person boxes through rtmlib (the student-pose rtmpose backend's detector file)."""
     rtmlib = require("rtmlib", NAME, "rtmlib", "rtm")
     path = require_model(NAME, BACKENDS[0], YOLOX_FILE, options)
@@ -200,6 +205,8 @@ def person_boxes(options: Mapping[str, Any]) -> Callable[[Image], Boxes]:
         detector = rtmlib.YOLOX(str(path) if path is not None else YOLOX_FILE.download_url,
                                 model_input_size=(640, 640), score_thr=float(options.get("det_score", 0.3)),
                                 backend="onnxruntime", device="cpu")
+    if threads is not None and path is not None:
+        detector.session = bounded_session(str(path), threads)
 
     def boxes(image: Image) -> Boxes:
         found = np.asarray(detector(np.ascontiguousarray(image[:, :, ::-1])), np.float32).reshape(-1, 4)
@@ -251,18 +258,18 @@ class StudentActionsDetector(Detector):
         options: Mapping[str, Any] = request.options
         backend = str(options.get("backend", "onnx"))
         if backend == "onnx":
-            model, labels = onnx_action_model(options)
+            model, labels = onnx_action_model(options, request.threads)
         elif backend == "mmaction2":
-            model, labels = mmaction2_action_model(options)
+            model, labels = mmaction2_action_model(options, request.threads)
         else:
             raise PluginError(_BAD_BACKEND, name=backend)
-        boxes_of = person_boxes(options)
+        boxes_of = person_boxes(options, request.threads)
         span, count = float(options.get("span", 2.0)), int(options.get("frames", 8))
         threshold, width = float(options.get("threshold", 0.5)), int(options.get("width", 1280))
         media = request.media[0]
         offsets = np.linspace(-span / 2, span / 2, count)
         wanted = sorted({round(max(0.0, t + o), 3) for t in request.instants for o in offsets})
-        decoded = dict(frames_at(media.path, wanted, media.offset, size=width))
+        decoded = dict(frames_at(media.path, wanted, media.offset, size=width, threads=request.threads))
         for done, t in enumerate(request.instants, start=1):
             clip = [decoded[k] for k in sorted({round(max(0.0, t + o), 3) for o in offsets}) if k in decoded]
             if clip:

@@ -15,12 +15,15 @@ from __future__ import annotations
 import contextlib
 import importlib
 import io
+import sys
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from lessonlens.media.models import require_model, unloadable
+from lessonlens.media.threads import bounded_session
 from lessonlens.media.vision import Image, require
 from lessonlens.plugin import Backend, ModelFile, PluginError, Text
 from lessonlens.plugins.detectors.student_pose.cues import Person
@@ -87,13 +90,21 @@ def _model_path(backend: Backend, spec: ModelFile, options: Mapping[str, Any]) -
     return str(path) if path is not None else spec.download_url
 
 
-def rtmo_runner(options: Mapping[str, Any]) -> PoseRunner:
+def bound(tool: Any, path: str, threads: int | None) -> None:
+    """Give an rtmlib model an onnxruntime session using at most ``threads`` cores (rtmlib makes its
+    own with onnxruntime's default, one thread per core, and has no option for it)."""
+    if threads is not None and Path(path).is_file():
+        tool.session = bounded_session(path, threads)
+
+
+def rtmo_runner(options: Mapping[str, Any], threads: int | None = None) -> PoseRunner:
     """RTMO through rtmlib (input 1x3x640x640 raw BGR pixels; outputs ``dets`` Nx5, ``keypoints`` Nx17x3)."""
     rtmlib = require("rtmlib", NAME, "rtmlib", "rtm")
     path = _model_path(BY_NAME["rtmo"], RTMO_FILE, options)
     with contextlib.redirect_stdout(io.StringIO()):  # rtmlib prints "load ... with onnxruntime backend"
         model = rtmlib.RTMO(path, model_input_size=(640, 640), score_thr=float(options.get("det_score", 0.3)),
                             backend="onnxruntime", device="cpu")
+    bound(model, path, threads)
     min_score = float(options.get("min_score", 0.2))
 
     def run(image: Image) -> list[Person]:
@@ -103,7 +114,7 @@ def rtmo_runner(options: Mapping[str, Any]) -> PoseRunner:
     return run
 
 
-def rtmpose_runner(options: Mapping[str, Any]) -> PoseRunner:
+def rtmpose_runner(options: Mapping[str, Any], threads: int | None = None) -> PoseRunner:
     """YOLOX person boxes, then RTMPose (input 1x3x256x192 normalised BGR; SimCC outputs) on each box."""
     rtmlib = require("rtmlib", NAME, "rtmlib", "rtm")
     backend = BY_NAME["rtmpose"]
@@ -112,6 +123,8 @@ def rtmpose_runner(options: Mapping[str, Any]) -> PoseRunner:
         detector = rtmlib.YOLOX(det_path, model_input_size=(640, 640), score_thr=float(options.get("det_score", 0.3)),
                                 backend="onnxruntime", device="cpu")
         pose = rtmlib.RTMPose(pose_path, model_input_size=(192, 256), backend="onnxruntime", device="cpu")
+    bound(detector, det_path, threads)
+    bound(pose, pose_path, threads)
     min_score = float(options.get("min_score", 0.2))
 
     def run(image: Image) -> list[Person]:
@@ -125,7 +138,7 @@ def rtmpose_runner(options: Mapping[str, Any]) -> PoseRunner:
     return run
 
 
-def mmpose_runner(options: Mapping[str, Any]) -> PoseRunner:
+def mmpose_runner(options: Mapping[str, Any], threads: int | None = None) -> PoseRunner:
     """mmpose's ``MMPoseInferencer`` with a local config and checkpoint. A top-down config (RTMPose,
     HRNet …) also needs a local mmdet person detector (``det_config`` + ``det_checkpoint``): without
     one mmpose would download its default RTMDet, which only ``allow_download`` permits; a bottom-up
@@ -158,6 +171,9 @@ def mmpose_runner(options: Mapping[str, Any]) -> PoseRunner:
                                                **detector)
     except Exception as exc:
         raise unloadable(weights, exc, "mmpose") from None
+    torch = sys.modules.get("torch")
+    if threads is not None and torch is not None:  # mmpose runs on torch: its intra-op pool, process-wide
+        torch.set_num_threads(max(1, threads))
     min_score = float(options.get("min_score", 0.2))
     box_score = float(options.get("det_score", 0.3))
 
@@ -171,13 +187,19 @@ def mmpose_runner(options: Mapping[str, Any]) -> PoseRunner:
     return run
 
 
-RUNNERS: dict[str, Callable[[Mapping[str, Any]], PoseRunner]] = {
-    "rtmo": rtmo_runner, "rtmpose": rtmpose_runner, "mmpose": mmpose_runner, "mediapipe": mediapipe_runner,
+def _mediapipe(options: Mapping[str, Any], threads: int | None = None) -> PoseRunner:
+    """mediapipe runs its models on one thread on desktops: ``threads`` needs nothing there."""
+    return mediapipe_runner(options)
+
+
+RUNNERS: dict[str, Callable[[Mapping[str, Any], int | None], PoseRunner]] = {
+    "rtmo": rtmo_runner, "rtmpose": rtmpose_runner, "mmpose": mmpose_runner, "mediapipe": _mediapipe,
 }
 
 
-def runner(name: str, options: Mapping[str, Any]) -> PoseRunner:
-    """The pose model of backend ``name`` (PluginError naming the backends when unknown)."""
+def runner(name: str, options: Mapping[str, Any], threads: int | None = None) -> PoseRunner:
+    """The pose model of backend ``name`` (PluginError naming the backends when unknown), its native
+    libraries using at most ``threads`` cores (None: their defaults)."""
     if name not in RUNNERS:
         raise PluginError(_UNKNOWN, detector=NAME, name=name, known=", ".join(RUNNERS))
-    return RUNNERS[name](options)
+    return RUNNERS[name](options, threads)
