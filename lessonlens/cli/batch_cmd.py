@@ -42,6 +42,11 @@ WORKERS = typer.Option(None, "--workers", min=1, help="本机工作进程数（�
                                                        "one lesson each at a time (default: cores / 2).")
 SCHEDULER = typer.Option(None, "--scheduler", help="Dask 调度器地址 / address of a running Dask scheduler, "
                                                    "e.g. tcp://10.0.0.5:8786.")
+THREADS = typer.Option(
+    None, "--threads-per-lesson", "--lesson-threads", min=1, max=256,
+    help="每节课的线程预算：其检测器同时使用的核数（默认：本机集群为核数/工作进程数，否则 2；集群上为工作进程的线程数）"
+         " / a lesson's thread budget, the cores its detectors use at once (default: the cores divided among "
+         "--workers, else 2; on a cluster each worker's --nthreads).")
 JSON_OUT = typer.Option(False, "--json", help="结束时以 JSON 输出汇总 / print the summary as JSON.")
 QUIET = typer.Option(False, "--quiet", "-q", help="不显示进度 / no progress bar.")
 
@@ -77,7 +82,7 @@ def batch_progress(enabled: bool) -> Iterator[Callable[[BatchProgress], None]]:
 
 
 def batch_options(detectors: str | None, coder: str, interval: float, out: Path | None, no_cache: bool,
-                  cache_dir: Path | None, force: bool, lesson_threads: int | None, no_diagnose: bool = False,
+                  cache_dir: Path | None, force: bool, threads_per_lesson: int | None, no_diagnose: bool = False,
                   ) -> BatchOptions:
     from lessonlens.jobs.runner import BatchOptions
 
@@ -87,7 +92,7 @@ def batch_options(detectors: str | None, coder: str, interval: float, out: Path 
     return BatchOptions(detectors=names or None, coder=coder, interval=interval,
                         cache=False if no_cache else (str(cache_dir) if cache_dir else True),
                         diagnose=not no_diagnose, out_dir=str(out) if out else None, force=force,
-                        lesson_threads=lesson_threads)
+                        threads_per_lesson=threads_per_lesson)
 
 
 def print_summary(summary: BatchSummary, as_json: bool) -> None:
@@ -95,6 +100,10 @@ def print_summary(summary: BatchSummary, as_json: bool) -> None:
     if as_json:
         doc = converter.unstructure(summary)
         doc["failed"] = list(summary.failed)
+        usage = doc.pop("usage")  # per lesson it would be too long for a district: the totals instead
+        doc["threads_per_lesson"] = list(summary.threads_per_lesson)
+        doc["cpu_seconds"] = round(summary.cpu_seconds, 3)
+        doc["peak_threads"] = max((u["peak_threads"] for u in usage), default=0)
         typer.echo(json.dumps(doc, ensure_ascii=False, indent=2))
     else:
         lang = current_lang()
@@ -136,8 +145,7 @@ def add_to(app: typer.Typer) -> None:
         no_cache: Annotated[bool, typer.Option("--no-cache", help="不用检测缓存 / no detector cache.")] = False,
         force: Annotated[bool, typer.Option("--force", help="已入库的课例也重新分析 / analyse stored lessons "
                                                             "again.")] = False,
-        lesson_threads: Annotated[int | None, typer.Option(
-            "--lesson-threads", min=1, help="每节课的核数（本机集群，默认 2）/ cores per lesson (default 2).")] = None,
+        threads_per_lesson: int | None = THREADS,
         as_json: bool = JSON_OUT,
         quiet: bool = QUIET,
     ) -> None:
@@ -145,7 +153,7 @@ def add_to(app: typer.Typer) -> None:
         import lessonlens
         from lessonlens.jobs.manifest import read_manifest
 
-        options = batch_options(detectors, coder, interval, out, no_cache, cache_dir, force, lesson_threads)
+        options = batch_options(detectors, coder, interval, out, no_cache, cache_dir, force, threads_per_lesson)
         specs = read_manifest(manifest)  # a bad manifest fails in one line, before any progress bar
         # the embedded cluster's worker processes inherit the filtered stderr (mediapipe's native log lines)
         with native_logs_filtered(), batch_progress(not quiet) as progress:

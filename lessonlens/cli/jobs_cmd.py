@@ -15,6 +15,7 @@ from lessonlens.cli.batch_cmd import (
     JSON_OUT,
     QUIET,
     SCHEDULER,
+    THREADS,
     WORKERS,
     batch_options,
     batch_progress,
@@ -95,6 +96,7 @@ def add_to(app: typer.Typer) -> None:
         detectors: Annotated[str | None, typer.Option("--detectors", help="检测器 / detectors.")] = None,
         out: Annotated[Path | None, typer.Option("--out", "-o", help="analysis.json 输出目录 / output folder.")] = None,
         no_cache: Annotated[bool, typer.Option("--no-cache", help="不用检测缓存 / no detector cache.")] = False,
+        threads_per_lesson: int | None = THREADS,
         as_json: bool = JSON_OUT,
         quiet: bool = QUIET,
     ) -> None:
@@ -109,7 +111,7 @@ def add_to(app: typer.Typer) -> None:
         typer.echo(_T["requeued"].format(current_lang(), n=len(again)), err=True)
         if no_run or not again:
             return
-        options = batch_options(detectors, "platform-9", 6.0, out, no_cache, None, True, None)
+        options = batch_options(detectors, "platform-9", 6.0, out, no_cache, None, True, threads_per_lesson)
         with native_logs_filtered(), batch_progress(not quiet) as progress:
             summary = run_jobs(db, [j.id for j in again], workers=workers, scheduler=scheduler, options=options,
                                progress=progress, info=lambda line: typer.echo(line, err=True))
@@ -123,13 +125,14 @@ def add_to(app: typer.Typer) -> None:
         detectors: Annotated[str | None, typer.Option("--detectors", help="检测器 / detectors.")] = None,
         out: Annotated[Path | None, typer.Option("--out", "-o", help="analysis.json 输出目录 / output folder.")] = None,
         no_cache: Annotated[bool, typer.Option("--no-cache", help="不用检测缓存 / no detector cache.")] = False,
+        threads_per_lesson: int | None = THREADS,
         as_json: bool = JSON_OUT,
         quiet: bool = QUIET,
     ) -> None:
         """运行所有排队中的任务（如网页提交的）/ run every queued job (e.g. those the web application submitted)."""
         from lessonlens.jobs import run_jobs
 
-        options = batch_options(detectors, "platform-9", 6.0, out, no_cache, None, True, None)
+        options = batch_options(detectors, "platform-9", 6.0, out, no_cache, None, True, threads_per_lesson)
         with native_logs_filtered(), batch_progress(not quiet) as progress:
             summary = run_jobs(db, None, workers=workers, scheduler=scheduler, options=options,
                                progress=progress, info=lambda line: typer.echo(line, err=True))

@@ -1,28 +1,31 @@
 """The Dask client a batch runs on: one given, a scheduler's address, or an embedded LocalCluster.
 
-The embedded cluster has one single-threaded worker process per lesson slot; a slot has
-``lesson_threads`` cores (2 by default) for the detectors' own threads, and a memory limit of the
-machine's memory shared among the workers (a lesson needs at most ~1.5 GB). Each worker offers one
-``lesson`` resource and each lesson task asks for it, so a worker never runs two lessons at once.
+The embedded cluster has one worker process per lesson slot, with as many threads as a lesson's
+thread budget (``threads_per_lesson``: 2 by default, or the cores divided among ``workers``), and a
+memory limit of the machine's memory shared among the workers (a lesson needs at most ~1.5 GB). Each
+worker offers one ``lesson`` resource and each lesson task asks for it, so a worker never runs two
+lessons at once; its detectors keep to the budget (:mod:`lessonlens.media.threads`), and its process
+starts with the BLAS/OpenMP thread variables set to it (Dask's ``pre-spawn-environ``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import attrs
 
+from lessonlens.core.cores import available_cores
 from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import Text
+from lessonlens.media.threads import thread_environment
 
 #: the Dask worker resource a lesson task holds
 RESOURCE = "lesson"
-#: cores each lesson gets on the embedded cluster unless told otherwise
+#: cores each lesson gets on the embedded cluster unless told otherwise (or given a number of workers)
 LESSON_THREADS = 2
 #: the memory one lesson may use at most (worker memory limits are at least this)
 LESSON_MEMORY = int(1.5 * 2**30)
@@ -48,11 +51,11 @@ class ClusterInfo:
     slots: int
 
 
-def local_workers(lesson_threads: int = LESSON_THREADS) -> int:
-    """How many lessons this machine analyses at once: its cores / ``lesson_threads``, bounded by memory."""
+def local_workers(threads_per_lesson: int = LESSON_THREADS) -> int:
+    """How many lessons this machine analyses at once: its cores / ``threads_per_lesson``, bounded by memory."""
     import psutil
 
-    by_cores = (os.cpu_count() or 1) // max(1, lesson_threads)
+    by_cores = available_cores() // max(1, threads_per_lesson)
     by_memory = int(psutil.virtual_memory().total // (LESSON_MEMORY + 2**29))
     return max(1, min(by_cores, by_memory))
 
@@ -65,12 +68,21 @@ def _dashboard_wanted() -> bool:
     return True
 
 
+def local_layout(workers: int | None, threads_per_lesson: int | None) -> tuple[int, int]:
+    """(worker processes, threads per lesson) of an embedded cluster: the cores shared among the
+    workers when only their number is given, else :data:`LESSON_THREADS` per lesson."""
+    if threads_per_lesson is None:
+        threads_per_lesson = max(1, available_cores() // workers) if workers else LESSON_THREADS
+    return workers or local_workers(threads_per_lesson), threads_per_lesson
+
+
 @contextmanager
 def dask_client(client: Any = None, scheduler: str | None = None, workers: int | None = None,
-                lesson_threads: int | None = None, worker_losses: int = 2) -> Iterator[Any]:
+                threads_per_lesson: int | None = None, worker_losses: int = 2) -> Iterator[Any]:
     """Yield a ``distributed.Client``: ``client`` as it is, one connected to ``scheduler``, or one on
-    a new LocalCluster of ``workers`` processes (closed afterwards). ``worker_losses`` is how many
-    times the embedded scheduler lets a lesson's worker die before the lesson fails."""
+    a new LocalCluster of ``workers`` processes with ``threads_per_lesson`` threads each (closed
+    afterwards; :func:`local_layout`). ``worker_losses`` is how many times the embedded scheduler lets
+    a lesson's worker die before the lesson fails."""
     if client is not None:
         yield client
         return
@@ -92,15 +104,17 @@ def dask_client(client: Any = None, scheduler: str | None = None, workers: int |
         finally:
             connected.close()  # type: ignore[no-untyped-call]
         return
-    threads = lesson_threads or LESSON_THREADS
-    n = workers or local_workers(threads)
+    n, threads = local_layout(workers, threads_per_lesson)
     import psutil
 
     memory = max(LESSON_MEMORY + 2**29, int(psutil.virtual_memory().total // n))
-    # native libraries (onnxruntime, OpenCV, BLAS) size their thread pools from these
-    env = {name: str(threads) for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
-    with dask.config.set({"distributed.scheduler.allowed-failures": worker_losses}):
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, memory_limit=memory,
+    # BLAS/OpenMP read these when they load: set before each worker process starts (the nanny sets
+    # them in its own process too, as Dask's defaults already do with OMP_NUM_THREADS=1)
+    env = thread_environment(threads)
+    spawn_env = {**dask.config.get("distributed.nanny.pre-spawn-environ", default={}), **env}
+    with dask.config.set({"distributed.scheduler.allowed-failures": worker_losses,
+                          "distributed.nanny.pre-spawn-environ": spawn_env}):
+        cluster = LocalCluster(n_workers=n, threads_per_worker=threads, processes=True, memory_limit=memory,
                                resources={RESOURCE: 1}, env=env, silence_logs=logging.ERROR,
                                dashboard_address=":0" if _dashboard_wanted() else None)  # type: ignore[no-untyped-call]
     try:

@@ -40,6 +40,7 @@ from lessonlens.jobs.table import (
     submit_jobs_on,
 )
 from lessonlens.jobs.task import START_TOPIC, LessonOutcome, TaskOptions, run_lesson
+from lessonlens.jobs.usage import LessonUsage
 from lessonlens.store.api import Store, open_store
 from lessonlens.store.db import WRITE
 from lessonlens.store.ingest import chunks, write_lessons
@@ -72,8 +73,9 @@ class BatchOptions:
     out_dir: str | None = None
     #: analyse lessons again even when their result is stored for the same inputs and detectors
     force: bool = False
-    #: cores per lesson (embedded cluster: threads of the detectors; default 2)
-    lesson_threads: int | None = None
+    #: a lesson's thread budget, the cores its detectors use at once (None: on the embedded cluster the
+    #: cores divided among ``workers``, else 2; on a cluster each worker's threads / its lesson slots)
+    threads_per_lesson: int | None = None
     #: how many times a lesson's worker may die before the lesson fails (embedded cluster)
     worker_losses: int = 2
 
@@ -115,6 +117,18 @@ class BatchSummary:
     scheduler: str
     dashboard: str
     db: str
+    #: where each analysed (or failed) lesson's CPU went on its worker, in the order they finished
+    usage: tuple[LessonUsage, ...] = ()
+
+    @property
+    def cpu_seconds(self) -> float:
+        """CPU seconds of the workers' processes while they analysed the lessons (the sum)."""
+        return sum(u.cpu for u in self.usage)
+
+    @property
+    def threads_per_lesson(self) -> tuple[int, ...]:
+        """The thread budgets the lessons had (one value unless workers differ)."""
+        return tuple(sorted({u.threads for u in self.usage}))
 
     @property
     def failed(self) -> tuple[str, ...]:
@@ -218,22 +232,21 @@ def run_specs(store: Store, specs: Sequence[LessonSpec], label: str, *, client: 
                        failed=len(failures), progress=progress, clock=clock)
     info_out = None
     if todo:
-        with dask_client(client, scheduler, workers, options.lesson_threads, options.worker_losses) as dask:
+        with dask_client(client, scheduler, workers, options.threads_per_lesson, options.worker_losses) as dask:
             info_out = cluster_info(dask, embedded=client is None and not scheduler)
             if info_out.dashboard:
                 info(f"Dask dashboard: {info_out.dashboard}")
             tracker.slots = info_out.slots
             tracker.run(dask, todo, task, TaskOptions(
                 detectors=options.detectors, coder=options.coder, interval=options.interval, cache=options.cache,
-                diagnose=options.diagnose, parallel=options.lesson_threads or (2 if info_out.embedded else None),
-                lang=lang), info_out.resources)
+                diagnose=options.diagnose, lang=lang, threads=options.threads_per_lesson), info_out.resources)
     failures.update(tracker.failures)
     return BatchSummary(
         batch=label, lessons=len(specs), analysed=tuple(tracker.analysed), skipped=skipped,
         failures=tuple(Failure(i, failures[i]) for i in ids if i in failures),
         seconds=time.perf_counter() - clock, analysis_seconds=tracker.analysis_seconds,
         workers=info_out.workers if info_out else 0, scheduler=info_out.scheduler if info_out else "",
-        dashboard=info_out.dashboard if info_out else "", db=store.display_url)
+        dashboard=info_out.dashboard if info_out else "", db=store.display_url, usage=tuple(tracker.usage))
 
 
 class _Tracker:
@@ -251,6 +264,7 @@ class _Tracker:
         self.analysed: list[str] = []
         self.failures: dict[str, str] = {}
         self.analysis_seconds = 0.0
+        self.usage: list[LessonUsage] = []
         self.starts: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self.running: set[str] = set()
         self.finished: set[str] = set()
@@ -353,6 +367,8 @@ class _Tracker:
             self.finished.add(outcome.lesson_id)
             self.running.discard(outcome.lesson_id)
             self.analysis_seconds += outcome.seconds
+            if outcome.usage is not None:
+                self.usage.append(outcome.usage)
             row: dict[str, Any] = {"lesson_id": outcome.lesson_id, "worker": outcome.worker,
                                    "seconds": outcome.seconds}
             if outcome.prepared is not None and outcome.ok:

@@ -17,20 +17,26 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from lessonlens.core.analysis import Analysis
+from lessonlens.core.cores import available_cores
 from lessonlens.core.errors import LessonlensError
 from lessonlens.core.i18n import current_lang
 from lessonlens.core.observations import SpeechObservation
 from lessonlens.diagnosis import Diagnoser, attach_findings
 from lessonlens.diagnosis.pack import default_rule_paths, rule_files
+from lessonlens.jobs.cluster import RESOURCE
 from lessonlens.jobs.fingerprint import is_url
 from lessonlens.jobs.spec import LessonSpec
+from lessonlens.jobs.usage import DetectorUse, LessonUsage, measure
 from lessonlens.pipeline.stages import ProgressEvent, ignore_progress
 from lessonlens.store.ingest import PreparedLesson, prepare_lesson
+
+if TYPE_CHECKING:
+    from lessonlens.perception.run import DetectorRun
 
 #: the Dask event topic a task announces its start on (the coordinator marks the job running)
 START_TOPIC = "lessonlens-job-start"
@@ -48,12 +54,14 @@ class TaskOptions:
     #: the detector cache: True (the worker's user cache), a folder every worker can reach, or False
     cache: bool | str = True
     diagnose: bool = True
-    #: detectors run at once within a lesson (the cores a lesson has); None: analyze's default
+    #: detectors run at once within a lesson; None: analyze's default (as many as the budget allows)
     parallel: int | None = None
     lang: str = ""
     #: keep the transcript (speech observations with text, from ASR) in the stored document; the
     #: other raw observations are dropped as always
     keep_transcript: bool = False
+    #: the lesson's thread budget (cores its detectors use at once); None: :func:`worker_threads`
+    threads: int | None = None
 
 
 @attrs.frozen
@@ -66,6 +74,8 @@ class LessonOutcome:
     worker: str = ""
     started: float = 0.0
     seconds: float = 0.0
+    #: where the worker's CPU went (None for outcomes made by the coordinator, e.g. a lost worker)
+    usage: LessonUsage | None = None
 
     @property
     def ok(self) -> bool:
@@ -87,6 +97,20 @@ def worker_name() -> str:
         return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def worker_threads() -> int:
+    """A lesson's thread budget on this worker when the batch sets none: the worker's threads
+    (``dask worker --nthreads``) divided among the lessons it runs at once (its ``lesson`` resources,
+    else one per thread); off a Dask worker, the cores this process may use."""
+    try:
+        from distributed import get_worker
+
+        state = get_worker().state
+    except (ImportError, ValueError):
+        return available_cores()
+    slots = int(state.total_resources.get(RESOURCE, 0)) or state.nthreads
+    return max(1, state.nthreads // max(1, slots))
+
+
 def _announce(lesson_id: str, worker: str, started: float) -> None:
     try:
         from distributed import get_worker
@@ -101,23 +125,26 @@ def run_lesson(spec: LessonSpec, options: TaskOptions) -> LessonOutcome:
     started = time.time()
     worker = worker_name()
     _announce(spec.lesson_id, worker, started)
-    clock = time.perf_counter()
     lang = options.lang or current_lang()
-    try:
-        analysis = analyse(spec, options)
-        if options.keep_transcript:
-            prepared = prepare_lesson(transcript_only(analysis), keep_observations=True)
-        else:
-            prepared = prepare_lesson(analysis)
-    except LessonlensError as exc:
-        return LessonOutcome(spec.lesson_id, error=exc.message(lang), worker=worker, started=started,
-                             seconds=time.perf_counter() - clock)
-    except Exception as exc:  # a bug or a library failing on odd input: still this lesson's problem only
-        detail = " ".join(str(exc).split()) or "-"
-        return LessonOutcome(spec.lesson_id, error=f"{type(exc).__name__}: {detail}", worker=worker,
-                             started=started, seconds=time.perf_counter() - clock)
-    return LessonOutcome(spec.lesson_id, prepared, worker=worker, started=started,
-                         seconds=time.perf_counter() - clock)
+    threads = options.threads or worker_threads()
+    runs: list[DetectorRun] = []
+    prepared: PreparedLesson | None = None
+    error = ""
+    with measure() as measured:
+        try:
+            analysis = analyse(spec, attrs.evolve(options, threads=threads), on_detector=runs.append)
+            if options.keep_transcript:
+                prepared = prepare_lesson(transcript_only(analysis), keep_observations=True)
+            else:
+                prepared = prepare_lesson(analysis)
+        except LessonlensError as exc:
+            error = exc.message(lang)
+        except Exception as exc:  # a bug or a library failing on odd input: still this lesson's problem only
+            error = f"{type(exc).__name__}: {' '.join(str(exc).split()) or '-'}"
+    usage = LessonUsage(spec.lesson_id, threads, measured.seconds, measured.cpu, measured.peak_threads,
+                        measured.by_thread, tuple(DetectorUse(r.name, r.seconds, r.cpu, r.threads) for r in runs))
+    return LessonOutcome(spec.lesson_id, prepared if not error else None, error=error, worker=worker,
+                         started=started, seconds=measured.seconds, usage=usage)
 
 
 def transcript_only(analysis: Analysis) -> Analysis:
@@ -139,9 +166,11 @@ def transcript_only(analysis: Analysis) -> Analysis:
 
 
 def analyse(spec: LessonSpec, options: TaskOptions,
-            progress: Callable[[ProgressEvent], None] | None = None) -> Analysis:
+            progress: Callable[[ProgressEvent], None] | None = None,
+            on_detector: Callable[[DetectorRun], None] | None = None) -> Analysis:
     """The lesson's analysis with its rubric results and findings (raises for bad input);
-    ``progress`` hears the pipeline's stages (as ``lessonlens.analyze``'s)."""
+    ``progress`` hears the pipeline's stages (as ``lessonlens.analyze``'s), ``on_detector`` receives
+    each detector's run (time, CPU, thread budget)."""
     import lessonlens
 
     with _local_files(spec) as local:
@@ -154,7 +183,8 @@ def analyse(spec: LessonSpec, options: TaskOptions,
         analysis = lessonlens.analyze(
             local.media, lesson=spec.lesson, detectors=options.detectors, detector_options=detector_options,
             coder=options.coder, interval=options.interval, cache=options.cache, diagnose=False, report=False,
-            parallel=options.parallel, progress=progress or ignore_progress)
+            parallel=options.parallel, progress=progress or ignore_progress, threads=options.threads,
+            on_detector=on_detector)
         for rubric in local.rubrics:
             analysis = lessonlens.attach_rubric_result(
                 analysis, lessonlens.score(rubric.rubric, list(rubric.sheets), lesson=analysis))

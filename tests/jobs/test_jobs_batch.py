@@ -60,7 +60,7 @@ def test_real_lessons_one_corrupt_then_a_rerun_skips_them(tmp_path: Path) -> Non
     manifest = write_manifest(tmp_path / "term.csv", rows)
     db = str(tmp_path / "lessons.sqlite")
     options = BatchOptions(detectors=("teacher-pose", "speech"), cache=False,
-                           out_dir=str(tmp_path / "out"), lesson_threads=1)
+                           out_dir=str(tmp_path / "out"), threads_per_lesson=1)
     seen: list[Any] = []
 
     first = lessonlens.batch(manifest, db=db, workers=2, options=options, progress=seen.append)
