@@ -73,7 +73,8 @@ def frames_at(
     fewer frames rather than repeated ones. ``size`` downscales: ``(w, h)`` or the long side in px.
     ``stats``, if given, counts the decoding work. ``sampling`` is ``"exact"`` (the frame on screen
     at each instant) or ``"keyframe"`` (the nearest keyframe: cheaper with long GOPs, not exact).
-    ``threads`` bounds the decoder's threads (the detector's ``DetectRequest.threads``; None: one per core).
+    ``threads`` bounds the decoder's and the RGB conversion's threads (the detector's
+    ``DetectRequest.threads``; None: FFmpeg's choice, one per core).
     """
     if sampling not in SAMPLINGS:
         raise ValueError(f"sampling must be one of {', '.join(SAMPLINGS)}, got {sampling!r}")
@@ -89,7 +90,8 @@ def frames_at(
         width, height = frame_size(stream.width, stream.height, size)
         yielded = 0
         for t, frame in sampler.run(targets):
-            image = frame.to_ndarray(format="rgb24", width=width, height=height)
+            # swscale converts (and scales) with its own threads: 0 would be one per core
+            image = frame.to_ndarray(format="rgb24", width=width, height=height, threads=threads or 0)
             reader.stats.converted += 1
             yielded += 1
             yield t, image

@@ -8,7 +8,8 @@ otherwise, so one "single-threaded" batch worker would use every core:
 - onnxruntime: :func:`ort_options` (``intra_op_num_threads`` = the share, ``inter_op_num_threads`` = 1,
   sequential execution, no spinning of idle pool threads);
 - FFmpeg decoders (PyAV): :func:`decoder_threads` (the codec context's ``thread_count``; 0 would be
-  one thread per core);
+  one thread per core), and swscale's conversion to RGB (``VideoFrame.reformat(threads=)``, 0: one
+  per core) — both done by :func:`lessonlens.media.frames_at` given ``threads``;
 - CTranslate2 (faster-whisper): ``cpu_threads``; rapidocr: its ``EngineConfig.onnxruntime`` keys;
 - OpenCV, BLAS/OpenMP (numpy, through threadpoolctl) and torch (if loaded) hold process-wide pools:
   :func:`native_threads` bounds them while a lesson's detectors run (``analyze`` does it).
