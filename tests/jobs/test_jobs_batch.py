@@ -68,6 +68,12 @@ def test_real_lessons_one_corrupt_then_a_rerun_skips_them(tmp_path: Path) -> Non
     assert first.failed == ("corrupt",) and str(bad) in first.failures[0].error
     assert "\n" not in first.failures[0].error and first.workers == 2
     assert counts(db) == (5, 5)
+    # a budget of 1 thread: each lesson's detectors got 1, and the worker used about one core for it
+    assert first.threads_per_lesson == (1,) and len(first.usage) == 6 and first.cpu_seconds > 0
+    for usage in first.usage:
+        assert usage.cpu <= 1.2 * usage.seconds + 0.3, usage
+        if usage.lesson_id != "corrupt":
+            assert [(d.name, d.threads) for d in usage.detectors] == [("teacher-pose", 1), ("speech", 1)]
     assert seen[-1].done == 5 and seen[-1].failed == 1 and seen[-1].running == 0 and seen[-1].eta == 0
     with open_store(db) as store:
         stored = store.get("wang-li-03")
