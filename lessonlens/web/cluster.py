@@ -62,7 +62,7 @@ class JobCluster:
     def _open(self) -> None:
         try:
             client = self._stack.enter_context(dask_client(scheduler=self.scheduler, workers=self.workers,
-                                                           lesson_threads=self.lesson_threads))
+                                                           threads_per_lesson=self.lesson_threads))
             info = cluster_info(client, embedded=self.embedded)
         except BaseException as exc:  # no cluster: each job fails with this one line
             self._error = exc

@@ -12,7 +12,6 @@ import attrs
 from sqlalchemy import Engine
 
 from lessonlens.core.analysis import Analysis
-from lessonlens.jobs.cluster import LESSON_THREADS
 from lessonlens.jobs.spec import LessonSpec
 from lessonlens.jobs.task import TaskOptions
 from lessonlens.pipeline.stages import ProgressEvent
@@ -25,9 +24,10 @@ from lessonlens.web.settings import WebSettings
 
 
 def task_options(settings: WebSettings, threads: int | None = None) -> TaskOptions:
-    """How a job analyses its lesson: the batch's task options from the server's settings; the
+    """How a job analyses its lesson: the batch's task options from the server's settings, with a
+    thread budget of ``threads`` (None: its worker's, or every core in the server's thread); the
     transcript (ASR) is kept with the stored analysis for the lesson page."""
-    return TaskOptions(detectors=settings.detectors, interval=settings.interval, cache=False, parallel=threads,
+    return TaskOptions(detectors=settings.detectors, interval=settings.interval, cache=False, threads=threads,
                        keep_transcript=True)
 
 
@@ -48,8 +48,8 @@ def job_cluster(settings: WebSettings) -> JobCluster | None:
     ``settings.workers`` processes; None with ``workers == 0`` (jobs run in a thread of the server)."""
     if not settings.scheduler and settings.workers == 0:
         return None
-    threads = settings.lesson_threads or (None if settings.scheduler else LESSON_THREADS)
-    return JobCluster(task_options(settings, threads), scheduler=settings.scheduler,
+    # each lesson's thread budget: the setting, else its worker's threads per lesson slot (jobs.task.worker_threads)
+    return JobCluster(task_options(settings, settings.lesson_threads), scheduler=settings.scheduler,
                       workers=None if settings.scheduler else settings.workers, lesson_threads=settings.lesson_threads)
 
 
