@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lessonlens.core.i18n import Text
+from lessonlens.core.plugins import get_manager
 
 LANG_COOKIE = "ll_lang"
 
@@ -30,7 +31,6 @@ TEXTS: dict[str, Text] = {
     "date": Text(zh="日期", en="Date"),
     "date_from": Text(zh="起始日期", en="From"),
     "date_to": Text(zh="截止日期", en="To"),
-    "mode": Text(zh="教学模式", en="Teaching mode"),
     "finding": Text(zh="诊断发现", en="Finding"),
     "any": Text(zh="全部", en="Any"),
     "filter": Text(zh="筛选", en="Filter"),
@@ -46,10 +46,6 @@ TEXTS: dict[str, Text] = {
     "state_done": Text(zh="已完成", en="done"),
     "state_failed": Text(zh="失败", en="failed"),
     "state_none": Text(zh="未分析", en="not analysed"),
-    "mode_practice": Text(zh="练习型", en="practice"),
-    "mode_lecture": Text(zh="讲授型", en="lecture"),
-    "mode_dialogue": Text(zh="对话型", en="dialogue"),
-    "mode_mixed": Text(zh="混合型", en="mixed"),
     "retry": Text(zh="重新分析", en="Retry"),
     "progress": Text(zh="进度 {p}%（{step}）", en="progress {p}% ({step})"),
     "transcript": Text(zh="课堂实录（语音识别）", en="Transcript (speech recognition)"),
@@ -189,6 +185,17 @@ TEXTS: dict[str, Text] = {
 
 def ui(key: str, lang: str, **params: object) -> str:
     return TEXTS[key].format(lang, **params)
+
+
+def mode_labels(lang: str) -> dict[str, str]:
+    """The teaching modes and their labels, as the metric that fills ``mode`` declares them (one source)."""
+    field = get_manager().metric_fields().get("mode")
+    return {mode: text.get(lang) for mode, text in field.values.items()} if field else {}
+
+
+def metric_name(metric_id: str, lang: str) -> str:
+    """A metric's label (with its symbol) as its metric declares it: the column and heading of ``mode``."""
+    return get_manager().metric_label(metric_id, unit=False).get(lang)
 
 
 def pick_lang(value: str | None) -> str:

@@ -368,6 +368,22 @@ def test_overview_shows_aggregates_of_the_scope_only(world: World, tmp_path: Pat
     small.platform.close()
 
 
+def test_mode_labels_are_the_mode_metrics_own(world: World) -> None:
+    """The lesson list's mode filter and column and the overview's heading read the labels the metric
+    that fills ``mode`` declares (no copy in the platform's texts)."""
+    from lessonlens.core.plugins import get_manager
+
+    field = get_manager().metric_fields()["mode"]
+    with client_for(world, "res") as c:
+        page = c.get("/").text
+        for mode, label in field.values.items():
+            assert f'<option value="{mode}"' in page and f">{label.zh}</option>" in page
+        assert f"<th>{field.label.zh}</th>" in page and page.count(field.label.zh) == 2  # filter and column
+        assert '<option value="lecture" selected>' in c.get("/?mode=lecture").text
+        assert "selected" not in c.get("/?mode=bogus").text.split('name="mode"')[1].split("</select>")[0]
+        assert f"<h2>{field.label.zh}</h2>" in c.get("/overview").text
+
+
 def test_a_teacher_sets_and_withdraws_consent_to_be_named(tmp_path: Path) -> None:
     """The teacher's own setting on /account and in the API; only teachers have it; CSRF applies; audited."""
     from lessonlens.web.accounts import get_user

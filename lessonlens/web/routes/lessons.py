@@ -39,13 +39,12 @@ from lessonlens.web.pages import lang_of, platform, render
 from lessonlens.web.platform import Platform
 from lessonlens.web.recording import serve_recording
 from lessonlens.web.roles import Account, Action, Capability, Role, can
-from lessonlens.web.texts import ui
+from lessonlens.web.texts import metric_name, mode_labels, ui
 from lessonlens.web.transcript import transcript
 from lessonlens.web.uploads import parse_day
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,199}$")
-MODES = ("practice", "lecture", "dialogue", "mixed")
 
 
 def _lesson(request: Request[Any, Any, Any], lesson_id: FromPath[str], action: Action) -> LessonItem:
@@ -60,6 +59,7 @@ def _lesson(request: Request[Any, Any, Any], lesson_id: FromPath[str], action: A
 # -- the list ----------------------------------------------------------------------------------
 def _filters(request: Request[Any, Any, Any]) -> ListFilters:
     q = request.query_params
+    modes = mode_labels("en")  # the ids the mode metric declares
 
     def day(key: str) -> Any:
         try:
@@ -69,7 +69,7 @@ def _filters(request: Request[Any, Any, Any]) -> ListFilters:
 
     return ListFilters(text=q.get("q", "")[:200], teacher=q.get("teacher", ""), school=q.get("school", ""),
                        subject=q.get("subject", ""), grade=q.get("grade", ""),
-                       mode=q.get("mode", "") if q.get("mode", "") in MODES else "", finding=q.get("finding", ""),
+                       mode=q.get("mode", "") if q.get("mode", "") in modes else "", finding=q.get("finding", ""),
                        date_from=day("from"), date_to=day("to"))
 
 
@@ -109,7 +109,7 @@ def lesson_list(request: Request[Any, Any, Any]) -> Template:
 
     return render(request, "lessons.html.j2", filters=filters, page=page, page_url=page_url,
                   choices=filter_choices(p.engine, account), state_label=state_label,
-                  group=_group_line(p, account, lang))
+                  group=_group_line(p, account, lang), modes=mode_labels(lang), mode_title=metric_name("mode", lang))
 
 
 # -- one lesson --------------------------------------------------------------------------------

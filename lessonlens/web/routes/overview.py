@@ -14,7 +14,7 @@ from lessonlens.store.results import LessonQuery
 from lessonlens.web.auth import current, requires
 from lessonlens.web.pages import lang_of, platform, render
 from lessonlens.web.roles import Capability, Role
-from lessonlens.web.texts import ui
+from lessonlens.web.texts import metric_name, mode_labels, ui
 
 #: the metrics the overview shows (ids of the store's indexed metrics)
 SHOWN = ("rt", "ch", "participation_mean", "attention_mean", "consistency_mean", "longest_lecture",
@@ -41,12 +41,9 @@ def overview(request: Request[Any, Any, Any]) -> Template:
             metrics.append({"label": METRIC_BY_ID[metric_id].label.get(lang), "n": stats.n, "mean": stats.mean,
                             "p10": stats.percentiles.get(10), "p50": stats.percentiles.get(50),
                             "p90": stats.percentiles.get(90)})
-    modes = [{"label": ui(f"mode_{m}", lang) if f"mode_{m}" in _MODES else m, "n": n}
-             for m, n in portrait.modes.items()]
+    labels = mode_labels(lang)
+    modes = [{"label": labels.get(m, m), "n": n} for m, n in portrait.modes.items()]
     findings = [{"title": f.title.get(lang) or f.title.get("zh-CN") or f.finding_id, "lessons": f.lessons,
                  "share": f.share} for f in portrait.findings]
     return render(request, "overview.html.j2", scope=scope, portrait=portrait, small="", metrics=metrics,
-                  modes=modes, findings=findings)
-
-
-_MODES = {"mode_practice", "mode_lecture", "mode_dialogue", "mode_mixed"}
+                  modes=modes, findings=findings, mode_title=metric_name("mode", lang))
