@@ -45,8 +45,7 @@ _UNKNOWN_MODE = Text(zh="未知", en="unknown")
 _LIST_HEAD = (
     Text(zh="课例", en="lesson"), Text(zh="日期", en="date"), Text(zh="教师", en="teacher"),
     Text(zh="学校", en="school"), Text(zh="学科", en="subject"), Text(zh="年级", en="grade"),
-    Text(zh="教学模式", en="mode"),
-)
+)  # then the metrics' own labels: mode, Rt, Ch
 
 
 def _modes() -> dict[str, Text]:
@@ -187,7 +186,7 @@ def add_to(app: typer.Typer) -> None:
             _json(records)
             return
         table = Table()
-        for head in (*_LIST_HEAD, _short("rt"), _short("ch")):
+        for head in (*_LIST_HEAD, _short("mode"), _short("rt"), _short("ch")):
             table.add_column(head.get(current_lang()))
         for r in records:
             table.add_row(r.lesson_id, str(r.date or ""), r.teacher, r.school, r.subject, r.grade, _mode(r.mode),

@@ -30,6 +30,9 @@ _SECONDS = {"duration", "longest_lecture"}
 
 
 def ui(key: str, lang: str, **params: object) -> str:
+    """A report text; a metric id (``mode``, ``duration``) is the metric's own label, never a copy here."""
+    if key not in labels.UI and key in labels.metric_ids():
+        return labels.metric_name(key).get(lang)
     return labels.UI[key].format(lang, **params)
 
 

@@ -88,12 +88,10 @@ UI: dict[str, Text] = {
     "subject": Text(zh="学科", en="Subject"),
     "grade": Text(zh="年级", en="Grade"),
     "date": Text(zh="日期", en="Date"),
-    "duration": Text(zh="时长", en="Duration"),
     "lesson": Text(zh="课例", en="Lesson"),
     "lessons": Text(zh="课例数", en="Lessons"),
     "period": Text(zh="时间范围", en="Period"),
     "key_metrics": Text(zh="关键指标", en="Key metrics"),
-    "mode": Text(zh="教学模式", en="Teaching mode"),
     "charts": Text(zh="七种教学行为分析图", en="The seven behaviour charts"),
     "charts_any": Text(zh="教学行为分析图", en="Behaviour charts"),
     "findings": Text(zh="诊断与建议", en="Findings and suggestions"),
@@ -202,7 +200,9 @@ COLUMNS: dict[str, Text] = {
     "date": Text(zh="日期", en="date"),
     "month": Text(zh="月份", en="month"),
     "teacher": Text(zh="教师", en="teacher"),
-    "mode": Text(zh="教学模式", en="mode"),
+    # a column that is a metric id (rt, ch, mode, ...) is headed by the metric's own label (column_label);
+    # n_t / n_s here are the Rt-Ch curve's running counts up to t, not the lesson's totals the metric
+    # ids n_t / n_s name, hence headers of their own
     "n_t": Text(zh="T 累计", en="T count"),
     "n_s": Text(zh="S 累计", en="S count"),
     "indicator": Text(zh="指标", en="indicator"),
@@ -217,6 +217,11 @@ COLUMNS: dict[str, Text] = {
     "count": Text(zh="课例数", en="lessons"),
     **BEHAVIOURS,
 }
+
+
+def metric_ids() -> set[str]:
+    """The ids the registered metrics declare (their labels are theirs: see :func:`metric_name`)."""
+    return set(get_manager().metric_fields())
 
 
 def metric_name(metric_id: str) -> Text:
