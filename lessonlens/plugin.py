@@ -33,7 +33,7 @@ from lessonlens.columnar.columns import (
     time_gaps,
     timeline_columns,
 )
-from lessonlens.columnar.runs import runs
+from lessonlens.columnar.runs import row_runs, runs
 from lessonlens.columnar.stacks import StackedColumns, by_grid, stack_columns
 from lessonlens.core.analysis import Analysis
 from lessonlens.core.errors import InputError, LessonlensError, PluginError
@@ -192,6 +192,7 @@ __all__ = [
     "read_code_sheet",
     "read_text",
     "read_xlsx_sheet",
+    "row_runs",
     "rubric_tree",
     "runs",
     "sheet_interval",

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from lessonlens.columnar.columns import BoolArray, FloatArray, IntArray, positive_option, time_gaps
+from lessonlens.columnar.runs import row_runs
 from lessonlens.columnar.stacks import StackedColumns, by_grid
 from lessonlens.core.extensions import Metric, MetricField
 from lessonlens.core.hookspecs import hookimpl
@@ -27,36 +28,12 @@ from lessonlens.core.timeline import STUDENT_BEHAVIOURS, TEACHER_BEHAVIOURS, Cod
 MIN_SHARE = 0.1
 
 
-def all_runs(rows: BoolArray, gaps: BoolArray) -> tuple[IntArray, IntArray, IntArray]:
-    """Runs of True along each row of ``rows`` (behaviours x samples), all rows at once:
-    (row, start, end exclusive), ordered by row then time. A gap splits a run."""
-    k, n = rows.shape
-    padded = np.zeros((k, n + 2), dtype=np.int8)  # a False before and after each row
-    padded[:, 1:-1] = rows
-    flat = padded.ravel()
-    # edges of the rows laid end to end (the pads keep rows apart); along a row starts and ends alternate
-    row, at = np.divmod((flat[1:] != flat[:-1]).nonzero()[0], n + 2)
-    row, starts, ends = row[0::2], at[0::2], at[1::2]
-    if gaps.any():
-        cut = rows & gaps[None, :]
-        cut[:, 1:] &= rows[:, :-1]
-        cut[:, 0] = False
-        row_c, at_c = cut.nonzero()
-        if at_c.size:
-            rows_all = np.concatenate((row, row_c))
-            order_s = np.lexsort((np.concatenate((starts, at_c)), rows_all))
-            order_e = np.lexsort((np.concatenate((ends, at_c)), rows_all))
-            row, starts = rows_all[order_s], np.concatenate((starts, at_c))[order_s]
-            ends = np.concatenate((ends, at_c))[order_e]
-    return row, starts, ends
-
-
 def episodes_by_lesson(stack: StackedColumns, names: list[str], rows: BoolArray,
                        gaps: BoolArray) -> list[dict[str, Episodes]]:
     """Per lesson, the episodes of each behaviour (``rows``: lessons x behaviours x samples) that has
     runs; their time ranges are made as objects only when read."""
     lessons, k, n = rows.shape
-    row, starts, ends = all_runs(rows.reshape(lessons * k, n), gaps)
+    row, starts, ends = row_runs(rows.reshape(lessons * k, n), gaps)
     found: list[dict[str, Episodes]] = [{} for _ in range(lessons)]
     if starts.size == 0:
         return found
