@@ -10,9 +10,7 @@ workers can read. A folder holds one folder per lesson with role-named recording
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -21,9 +19,10 @@ from typing import Any
 from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import Text
 from lessonlens.core.lesson import MediaRole, MediaSource
-from lessonlens.files.gates import check_input, read_input_text
+from lessonlens.files.gates import check_input
 from lessonlens.jobs.spec import DEFAULT_RUBRIC, LessonSpec, RubricSheets
 from lessonlens.perception.meta import lesson_meta_from_mapping
+from lessonlens.tables.read import read_tables
 from lessonlens.tables.safety import MAX_SHEET_BYTES
 from lessonlens.tables.yaml_files import read_yaml_file
 
@@ -53,7 +52,6 @@ _T = {
                      en="a YAML manifest must be a list of lessons (or lessons: a list)"),
     "not_mapping": Text(zh="第 {row} 项应为“列: 值”的映射", en="item {row} must be a mapping of column: value"),
     "not_yaml": Text(zh="不是有效的 YAML：{error}", en="not valid YAML: {error}"),
-    "not_csv": Text(zh="无法读取 CSV：{error}", en="cannot read the CSV: {error}"),
     "no_id": Text(zh="第 {row} 行没有 lesson_id", en="row {row} has no lesson_id"),
     "duplicate": Text(zh="lesson_id {id} 出现了两次（第 {first} 行与第 {row} 行）",
                       en="lesson_id {id} appears twice (rows {first} and {row})"),
@@ -93,14 +91,11 @@ def _regular(path: Path) -> bool:
 
 
 def _csv_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
-    text = read_input_text(path, MAX_SHEET_BYTES)  # a regular file of a sheet's size, never a FIFO
-    try:
-        reader = csv.DictReader(io.StringIO(text, newline=""))
-        _check_columns(path, reader.fieldnames or ())
-        return [(i, {k: v for k, v in row.items() if k is not None}) for i, row in enumerate(reader, start=2)
-                if any((v or "").strip() for v in row.values() if isinstance(v, str))]
-    except csv.Error as exc:
-        raise InputError(_T["not_csv"], path, error=exc) from None
+    """The rows of a CSV manifest by line number, read like every sheet (tables.read: the input gate and
+    size limit, UTF-8 or GB18030, the separator of the header line)."""
+    table = read_tables(path)[0]
+    _check_columns(path, [n for n in table.header if n])
+    return [(number, {k: v for k, v in zip(table.header, cells, strict=False) if k}) for number, cells in table.rows]
 
 
 def _yaml_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:

@@ -38,6 +38,15 @@ def test_a_csv_manifest_with_every_column(tmp_path: Path) -> None:
     assert [m.role for m in second.media] == [MediaRole.MIXED] and second.lesson.teacher == ""
 
 
+def test_a_csv_manifest_is_read_like_every_sheet(tmp_path: Path) -> None:
+    """GB18030 as Chinese Excel saves it, a semicolon separator, padded header cells: tables.read's rules."""
+    path = tmp_path / "term.csv"
+    path.write_bytes("lesson_id ; teacher;video\n\nL1;王老师;v.mp4\n".encode("gb18030"))
+    (spec,) = read_manifest(path)
+    assert spec.lesson.id == "L1" and spec.lesson.teacher == "王老师" and spec.source == f"{path}:3"
+    assert [m.path for m in spec.media] == [str(tmp_path / "v.mp4")]
+
+
 def test_a_yaml_manifest_takes_the_same_keys(tmp_path: Path) -> None:
     path = tmp_path / "term.yaml"
     path.write_text(yaml.safe_dump({"lessons": [
