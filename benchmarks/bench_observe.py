@@ -20,7 +20,6 @@ import datetime as dt
 import os
 import random
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,6 +31,8 @@ from typing import Any
 import httpx
 from sqlalchemy import func, insert, select
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository: tests.support
+
 from lessonlens import samples
 from lessonlens.store.observe_models import ObserveNote, ObserveScore
 from lessonlens.store.platform_models import ApiToken, WebUser
@@ -42,6 +43,7 @@ from lessonlens.web.passwords import hash_password
 from lessonlens.web.platform import Platform
 from lessonlens.web.roles import Role
 from lessonlens.web.settings import WebSettings
+from tests.support.net import free_port
 
 RUBRIC = "classroom-teaching"
 SCORES, NOTES = 20, 5
@@ -74,17 +76,11 @@ def _prepare(db: str, media: Path, n: int) -> tuple[int, list[tuple[int, str]]]:
     return event, [(ids[f"obs{k:05d}"], t) for k, t in enumerate(tokens)]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 class Server:
     """``lessonlens serve`` in its own process, restartable on the same port."""
 
     def __init__(self, db: str, media: Path) -> None:
-        self.db, self.media, self.port = db, media, _free_port()
+        self.db, self.media, self.port = db, media, free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -231,7 +227,6 @@ def main() -> None:
     root = Path(tempfile.mkdtemp(prefix="lessonlens-bench-observe-"))
     db = args.db or str(root / "db.sqlite")
     if args.postgres:
-        sys.path.insert(0, str(Path(__file__).parents[1]))
         from tests.support.store import new_postgres_database
 
         db = new_postgres_database()

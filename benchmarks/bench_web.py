@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -25,6 +24,8 @@ from pathlib import Path
 import httpx
 from sqlalchemy import insert
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository: tests.support
+
 from lessonlens.store.platform_models import LessonShare
 from lessonlens.store.synthetic import synthetic_district
 from lessonlens.web.accounts import add_user, new_token
@@ -32,6 +33,7 @@ from lessonlens.web.catalog import sync_from_store
 from lessonlens.web.platform import Platform
 from lessonlens.web.roles import Role
 from lessonlens.web.settings import WebSettings
+from tests.support.net import free_port
 
 PASSWORD = "benchmark password"
 
@@ -54,12 +56,6 @@ def _prepare(root: Path, n: int) -> tuple[str, list[str], str]:
     print(f"store: {n} lessons added, catalogued and shared in {time.perf_counter() - started:.1f} s")
     platform.close()
     return str(root / "db.sqlite"), [a.lesson.id for a in analyses], token
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _measure(name: str, call: Callable[[int], int], requests: int, clients: int) -> None:
@@ -86,7 +82,7 @@ def main() -> None:
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="lessonlens-bench-web-"))
     db, ids, token = _prepare(root, args.lessons)
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}
     server = subprocess.Popen([sys.executable, "-m", "lessonlens", "serve", "--db", db, "--media",
                                str(root / "media"), "--port", str(port), "--no-jobs"], env=env,

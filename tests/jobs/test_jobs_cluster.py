@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -21,17 +20,12 @@ from lessonlens.core.errors import LessonlensError
 from lessonlens.jobs import BatchOptions, JobState, list_jobs
 from lessonlens.store import open_store
 from tests.support.batch import SECONDS_ENV, register_stand_in, stored_now, tiny_video, write_manifest
+from tests.support.net import free_port
 from tests.support.synth import needs_synth, short_lesson
 
 pytestmark = pytest.mark.slow
 
 DASK = str(Path(sys.executable).parent / "dask")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Cluster:

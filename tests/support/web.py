@@ -6,7 +6,6 @@ server answers and a browser sign-in."""
 from __future__ import annotations
 
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -129,13 +128,6 @@ def client_for(world: World, name: str | None = None) -> Iterator[TestClient[Any
 def page_text_has_no_markup(html: str) -> bool:
     """The attack string never appears unescaped."""
     return "<script>window.pwned" not in html and "<img src=x" not in html and not re.search(r"onerror=\"window", html)
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 nobody listens on now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def run_cli(*args: str, env: dict[str, str]) -> None:

@@ -17,9 +17,10 @@ from typing import Any
 
 import pytest
 
+from tests.support.net import free_port
 from tests.support.reports import browser, console_errors, needs_browser
 from tests.support.synth import needs_synth, short_lesson
-from tests.support.web import free_port, run_cli, sign_in_browser, wait_until_serving
+from tests.support.web import run_cli, sign_in_browser, wait_until_serving
 
 pytest.importorskip("litestar", reason="the web extra is not installed")
 

@@ -122,8 +122,9 @@ def test_a_server_killed_during_a_job_finishes_it_once_after_restart(tmp_path: P
 
     from lessonlens.store import Store
     from lessonlens.store.models import analysis_table
+    from tests.support.net import free_port
     from tests.support.synth import needs_synth, short_lesson
-    from tests.support.web import PASSWORD, free_port, run_cli
+    from tests.support.web import PASSWORD, run_cli
 
     needs_synth()
     import httpx
@@ -298,7 +299,8 @@ def test_a_server_killed_during_an_upload_resumes_it_after_restart(tmp_path: Pat
 
     import httpx
 
-    from tests.support.web import PASSWORD, free_port, run_cli
+    from tests.support.net import free_port
+    from tests.support.web import PASSWORD, run_cli
 
     # the server checks only the first bytes of an upload; the rest need not be a playable movie here
     video = b"\x00\x00\x00\x18ftypmp42" + os.urandom(400_000)
