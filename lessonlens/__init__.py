@@ -21,9 +21,13 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from lessonlens.columnar.columns import TimelineColumns as TimelineColumns
     from lessonlens.columnar.columns import columnar_timeline as columnar_timeline
-    from lessonlens.core.analysis import Analysis, Provenance
-    from lessonlens.core.documents import dumps, to_dict
-    from lessonlens.core.errors import InputError, LessonlensError, PluginError, SchemaVersionError
+    from lessonlens.core.analysis import Analysis
+    from lessonlens.core.analysis import Provenance as Provenance
+    from lessonlens.core.documents import dumps
+    from lessonlens.core.documents import to_dict as to_dict
+    from lessonlens.core.errors import InputError, LessonlensError
+    from lessonlens.core.errors import PluginError as PluginError
+    from lessonlens.core.errors import SchemaVersionError as SchemaVersionError
     from lessonlens.core.extensions import Coder as Coder
     from lessonlens.core.extensions import CodeRequest as CodeRequest
     from lessonlens.core.extensions import Detector as Detector
@@ -35,23 +39,34 @@ if TYPE_CHECKING:
     from lessonlens.core.hookspecs import hookimpl as hookimpl
     from lessonlens.core.lazy import LazyTuple as LazyTuple
     from lessonlens.core.lesson import LessonMeta, MediaRole, MediaSource
-    from lessonlens.core.metrics import Metrics, MetricValues, Series, TimeRange
-    from lessonlens.core.plugins import get_manager
-    from lessonlens.core.rubric import RubricResult, RubricSchema, ScoreSheet, TimedNote
-    from lessonlens.core.timeline import CodedSample, CodedTimeline, CodingScheme
+    from lessonlens.core.metrics import Metrics
+    from lessonlens.core.metrics import MetricValues as MetricValues
+    from lessonlens.core.metrics import Series as Series
+    from lessonlens.core.metrics import TimeRange as TimeRange
+    from lessonlens.core.plugins import get_manager as get_manager
+    from lessonlens.core.rubric import RubricResult, RubricSchema, ScoreSheet
+    from lessonlens.core.rubric import TimedNote as TimedNote
+    from lessonlens.core.timeline import CodedSample, CodedTimeline
+    from lessonlens.core.timeline import CodingScheme as CodingScheme
     from lessonlens.core.version import __version__
-    from lessonlens.diagnosis import Diagnoser, Diagnosis, check_rules, diagnose, load_rules
+    from lessonlens.diagnosis import Diagnoser, Diagnosis, diagnose, load_rules
+    from lessonlens.diagnosis import check_rules as check_rules
     from lessonlens.files.documents import load, loads, save
     from lessonlens.perception.evaluate import evaluate
     from lessonlens.perception.run import analyze
     from lessonlens.pipeline.measure import measure, measure_many, read_coded_sheet
-    from lessonlens.pipeline.measure import measure as metrics
+    from lessonlens.pipeline.measure import measure as metrics  # noqa: F401  (an alias of measure, kept for compatibility)
     from lessonlens.pipeline.reporting import report
-    from lessonlens.pipeline.stages import analyze_media, code, compute_metrics, compute_metrics_many, detect
-    from lessonlens.rubric.charts import matrix_chart, radar_charts
-    from lessonlens.rubric.facts import rubric_facts
+    from lessonlens.pipeline.stages import analyze_media as analyze_media
+    from lessonlens.pipeline.stages import code as code
+    from lessonlens.pipeline.stages import compute_metrics
+    from lessonlens.pipeline.stages import compute_metrics_many as compute_metrics_many
+    from lessonlens.pipeline.stages import detect as detect
+    from lessonlens.rubric.charts import matrix_chart as matrix_chart
+    from lessonlens.rubric.charts import radar_charts as radar_charts
+    from lessonlens.rubric.facts import rubric_facts as rubric_facts
+    from lessonlens.rubric.scoring import attach_rubric_result as attach_rubric_result
     from lessonlens.rubric.scoring import (
-        attach_rubric_result,
         list_rubric_schemas,
         load_rubric_schema,
         read_score_sheets,
@@ -132,16 +147,17 @@ _SOURCES: dict[str, str] = {
     "metrics": "lessonlens.pipeline.measure:measure",
 }
 
-#: the user API; the plugin-author names in ``_SOURCES`` stay importable from here for compatibility
+#: the user API (36 names): analyse, measure, diagnose, score and report lessons, and the documents they give.
+#: Every other name in ``_SOURCES`` stays importable from here for compatibility but is documented in its
+#: subsystem: the stage functions (``lessonlens.pipeline.stages``: detect, code, compute_metrics_many ...),
+#: rubric charts and facts (``lessonlens.rubric``), the document parts (``lessonlens.core``), and the
+#: plugin-author names (``lessonlens.plugin``).
 __all__ = [
-    "Analysis", "CodedSample", "CodedTimeline", "CodingScheme", "Diagnoser", "Diagnosis", "Finding", "InputError",
-    "LessonMeta", "LessonlensError", "MediaRole", "MediaSource", "MetricValues", "Metrics", "PluginError",
-    "Provenance", "RubricResult", "RubricSchema", "SchemaVersionError", "ScoreSheet", "Series", "Severity",
-    "TimeRange", "TimedNote", "__version__", "analyze", "analyze_media", "attach_rubric_result", "batch", "check_rules",
-    "code", "compute_metrics", "compute_metrics_many", "detect", "diagnose", "dumps", "evaluate", "get_manager",
-    "list_rubric_schemas", "load", "load_rubric_schema", "load_rules", "loads", "matrix_chart", "measure",
-    "measure_many", "metrics", "radar_charts", "read_coded_sheet", "read_score_sheets", "report", "rubric_facts",
-    "save", "score", "to_dict", "write_rubric_template",
+    "Analysis", "CodedSample", "CodedTimeline", "Diagnoser", "Diagnosis", "Finding", "InputError", "LessonMeta",
+    "LessonlensError", "MediaRole", "MediaSource", "Metrics", "RubricResult", "RubricSchema", "ScoreSheet",
+    "Severity", "__version__", "analyze", "batch", "compute_metrics", "diagnose", "dumps", "evaluate",
+    "list_rubric_schemas", "load", "load_rubric_schema", "load_rules", "loads", "measure", "measure_many",
+    "read_coded_sheet", "read_score_sheets", "report", "save", "score", "write_rubric_template",
 ]
 
 

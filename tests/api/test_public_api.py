@@ -19,6 +19,19 @@ def test_every_public_name_resolves() -> None:
     assert lessonlens.hookimpl is lessonlens.plugin.hookimpl  # plugin-author names stay importable from here
 
 
+def test_the_user_api_is_small_and_the_rest_stays_importable() -> None:
+    """About 35 user names; the stage functions, rubric charts and document parts left out of ``__all__``
+    still resolve (compatibility) and are the same objects as in their subsystem modules."""
+    from lessonlens.pipeline import stages
+    from lessonlens.rubric import charts, facts
+
+    assert len(lessonlens.__all__) == len(set(lessonlens.__all__)) <= 36
+    assert {"analyze", "measure", "diagnose", "score", "report", "load", "save", "Analysis"} <= set(lessonlens.__all__)
+    assert not {"detect", "code", "compute_metrics_many", "matrix_chart", "hookimpl"} & set(lessonlens.__all__)
+    assert lessonlens.compute_metrics_many is stages.compute_metrics_many and lessonlens.detect is stages.detect
+    assert lessonlens.matrix_chart is charts.matrix_chart and lessonlens.rubric_facts is facts.rubric_facts
+
+
 def test_import_lessonlens_loads_no_video_decoding_numpy_plugins_or_perception() -> None:
     code = "import json, sys, lessonlens; print(json.dumps(sorted(sys.modules)))"
     loaded = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
