@@ -18,6 +18,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -91,6 +92,8 @@ def real_student_rows(repeat: int) -> list[tuple[str, float, int]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=10)
+    parser.add_argument("--networks", action="store_true",
+                        help="also time the real FunASR networks at their published sizes (random weights; slow)")
     repeat = parser.parse_args().repeat
     rows: list[tuple[str, float, int]] = []
 
@@ -247,6 +250,8 @@ def swappable_backends(repeat: int) -> list[tuple[str, float, int]]:
             max(3, repeat // 3)), 45))
     if importlib.util.find_spec("funasr") is not None:
         rows += automodel_rows(folder, repeat)
+        if "--networks" in sys.argv:
+            rows += funasr_network_rows(folder)
     return rows
 
 
@@ -262,6 +267,68 @@ def automodel_rows(folder: Path, repeat: int) -> list[tuple[str, float, int]]:
     return [("asr funasr-torch: AutoModel front end + decoding, 1 min audio (test-built)", per_call(
         lambda: list(asr_automodel.transcribe(model, minute, [(0.0, 20.0), (20.0, 40.0), (40.0, 60.0)])),
         max(3, repeat // 3)), 45)]
+
+
+#: the published sizes of the FunASR networks (SenseVoiceSmall 234.0 M parameters, Paraformer-large 220.1 M)
+SANM = {"output_size": 512, "attention_heads": 4, "linear_units": 2048, "num_blocks": 50, "input_layer": "pe",
+        "pos_enc_class": "SinusoidalPositionEncoder", "normalize_before": True, "kernel_size": 11, "sanm_shfit": 0,
+        "selfattention_layer_type": "sanm"}
+
+
+def funasr_network_rows(folder: Path) -> list[tuple[str, float, int]]:
+    """The real FunASR networks' CPU cost per minute of audio: SenseVoiceSmall and Paraformer-large built
+    at their published sizes with random weights (no weights here; the cost does not depend on their
+    values), fed by funasr's WavFrontend, three 20-s pieces. ``--networks`` runs it (slow, ~1 GB)."""
+    import torch
+    from funasr.frontends.wav_frontend import WavFrontend
+    from funasr.register import tables
+
+    shift, scale = " ".join(["-8.0"] * 560), " ".join(["0.25"] * 560)
+    cmvn = folder / "am.mvn"
+    cmvn.write_text("<Nnet>\n<Splice> 560 560\n[ 0 ]\n<AddShift> 560 560\n"
+                    f"<LearnRateCoef> 0 [ {shift} ]\n<Rescale> 560 560\n<LearnRateCoef> 0 [ {scale} ]\n</Nnet>\n",
+                    encoding="utf-8")
+    frontend = WavFrontend(cmvn_file=str(cmvn), window="hamming", n_mels=80, frame_length=25, frame_shift=10,
+                           lfr_m=7, lfr_n=6, dither=0.0)
+    minute = (np.random.default_rng(0).standard_normal(16000 * 60) * 0.05).astype(np.float32)
+    pieces = [torch.from_numpy(minute[i * 320000:(i + 1) * 320000]) for i in range(3)]
+    torch.manual_seed(0)
+    sensevoice = tables.model_classes["SenseVoiceSmall"](
+        encoder="SenseVoiceEncoderSmall", encoder_conf={**SANM, "tp_blocks": 20}, input_size=560,
+        vocab_size=25055).eval()
+    paraformer = tables.model_classes["Paraformer"](
+        encoder="SANMEncoder", encoder_conf=SANM, decoder="ParaformerSANMDecoder",
+        decoder_conf={"attention_heads": 4, "linear_units": 2048, "num_blocks": 16, "att_layer_num": 16,
+                      "kernel_size": 11, "sanm_shfit": 0},
+        predictor="CifPredictorV2", predictor_conf={"idim": 512, "threshold": 1.0, "l_order": 1, "r_order": 1,
+                                                    "tail_threshold": 0.45},
+        input_size=560, vocab_size=8404, ctc_weight=0.0).eval()
+    sizes = [sum(p.numel() for p in m.parameters()) / 1e6 for m in (sensevoice, paraformer)]
+
+    def features(piece: Any) -> tuple[Any, Any]:
+        feats, lengths = frontend(piece[None], torch.tensor([len(piece)]))
+        return feats, lengths
+
+    def run_sensevoice() -> None:
+        with torch.no_grad():
+            for piece in pieces:
+                feats, lengths = features(piece)
+                query = sensevoice.embed(torch.tensor([[0, 1, 2, 14]]))  # language, event, emotion, text norm
+                out, _ = sensevoice.encoder(torch.cat([query, feats], dim=1), lengths + 4)
+                sensevoice.ctc.log_softmax(out).argmax(-1)
+
+    def run_paraformer() -> None:
+        with torch.no_grad():
+            for piece in pieces:
+                feats, lengths = features(piece)
+                out, out_lengths = paraformer.encode(feats, lengths)
+                acoustic, tokens, _, _ = paraformer.calc_predictor(out, out_lengths)
+                paraformer.cal_decoder_with_predictor(out, out_lengths, acoustic, tokens.round().long())
+
+    return [(f"asr SenseVoiceSmall network ({sizes[0]:.1f} M, random weights), 1 min audio", per_call(
+                run_sensevoice, 2), 45),
+            (f"asr Paraformer-large network ({sizes[1]:.1f} M, random weights), 1 min audio", per_call(
+                run_paraformer, 2), 45)]
 
 
 def lesson_samples(count: int = 6, changes: int = 4) -> list[np.ndarray]:
