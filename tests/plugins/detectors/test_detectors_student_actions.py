@@ -57,3 +57,20 @@ def test_missing_action_model_and_the_mmaction2_recipe(tmp_path: Path, models_di
                            options={"backend": "mmaction2"})
     with pytest.raises(PluginError, match="export"):
         list(detector.detect(export))
+
+
+def test_person_boxes_keep_their_ids_across_instants() -> None:
+    from lessonlens.plugins.detectors.student_pose.actions import box_ids
+    from lessonlens.plugins.detectors.student_pose.seats import SeatTracker
+
+    def boxes(*rows: tuple[float, float]) -> np.ndarray:  # (left, top) of 100x230-px seated people
+        return np.array([[x, y, x + 100, y + 230] for x, y in rows], np.float32)
+
+    tracker = SeatTracker()
+    assert box_ids(tracker, boxes((40, 200), (360, 200), (680, 200))) == ["box-01", "box-02", "box-03"]
+    assert box_ids(tracker, boxes((42, 204), (362, 198), (678, 202))) == ["box-01", "box-02", "box-03"]
+    assert box_ids(tracker, boxes((38, 201), (681, 199), (361, 202))) == ["box-01", "box-03", "box-02"]
+    # the middle student stands up (box 150 px higher), the right one is hidden, someone new appears far right
+    assert box_ids(tracker, boxes((40, 200), (358, 50), (1000, 200))) == ["box-01", "box-02", "box-04"]
+    assert box_ids(tracker, boxes((40, 200), (360, 201), (680, 200), (1001, 200))) == [
+        "box-01", "box-02", "box-03", "box-04"]

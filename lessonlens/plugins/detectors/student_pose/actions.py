@@ -18,8 +18,9 @@ Backends (option ``backend``):
 AVA labels → platform-9 student codes (:data:`CUES`; a school's own model may add e.g. ``raise hand``):
 ``stand`` → ``answering``; ``raise hand`` / ``hand wave`` → ``hand_raising``; ``talk to …`` →
 ``peer_interaction``; ``read``, ``write`` → ``reading_writing``; ``listen to …``, ``watch (a person)``
-→ ``listening``. Emits per person a ``BehaviourCue`` ``actor="student:box-NN"`` (boxes are numbered
-per instant, left to right, not tracked) and per code the class ``share``, like ``student-pose``.
+→ ``listening``. Emits per person a ``BehaviourCue`` ``actor="student:box-NN"`` (each box kept across
+instants by ``student-pose``'s seat tracker: :func:`box_ids`) and per code the class ``share``, like
+``student-pose``.
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ from lessonlens.plugin import (
     Text,
 )
 from lessonlens.plugins.detectors.student_pose.backends import YOLOX_FILE
+from lessonlens.plugins.detectors.student_pose.cues import Frame
+from lessonlens.plugins.detectors.student_pose.seats import SeatTracker
 
 NAME = "student-actions"
 ACTION_MODEL = ModelFile(
@@ -215,9 +218,33 @@ def person_boxes(options: Mapping[str, Any], threads: int | None = None) -> Call
     return boxes
 
 
+def box_ids(tracker: SeatTracker, boxes: Boxes) -> list[str]:
+    """A lasting id per person box (``box-01`` … in order of first sighting), by the seat tracker of
+    ``student-pose``: a box's upper-body middle (a fifth down from its top) and half its width stand in
+    for the shoulders' middle and width; a box that stands up keeps its seat, its usual height unmoved."""
+    if not len(boxes):
+        return []
+    widths = (boxes[:, 2] - boxes[:, 0]).astype(np.float64)
+    mids = np.stack([(boxes[:, 0] + boxes[:, 2]) / 2, boxes[:, 1] + 0.2 * (boxes[:, 3] - boxes[:, 1])], axis=1)
+    frame = Frame(0.5 * widths, mids.astype(np.float32), np.ones(len(boxes), bool))
+    ids = []
+    for (x, y), w, seat in zip(mids, widths, tracker.place(frame), strict=True):
+        if seat is None:  # pragma: no cover - every box has a width
+            ids.append("box-00")
+            continue
+        stood = seat.usual_y() is not None and y < seat.y() - 0.7 * seat.scale()
+        seat.xs.append(float(x))
+        if not stood or not seat.ys:
+            seat.ys.append(float(y))
+            seat.scales.append(0.5 * float(w))
+        ids.append(seat.id.replace("seat-", "box-"))
+    return ids
+
+
 def cues_at(t: float, boxes: Boxes, scores: npt.NDArray[np.float32], labels: Sequence[str], threshold: float,
-            source: str = "") -> list[Observation]:
-    """Per person the best-scoring classroom cue above ``threshold`` (else listening), and the shares."""
+            source: str = "", ids: Sequence[str] | None = None) -> list[Observation]:
+    """Per person the best-scoring classroom cue above ``threshold`` (else listening), and the shares;
+    ``ids`` name the people (default: ``box-01`` … left to right)."""
     found: list[Observation] = []
     counts: dict[str, list[float]] = {}
     for k in range(len(boxes)):
@@ -227,7 +254,8 @@ def cues_at(t: float, boxes: Boxes, scores: npt.NDArray[np.float32], labels: Seq
             if code is not None and float(scores[k, c]) >= threshold:
                 best, confidence = code, float(scores[k, c])
                 break
-        found.append(BehaviourCue(t=t, source=source, detector=NAME, actor=f"student:box-{k + 1:02d}",
+        who = ids[k] if ids is not None else f"box-{k + 1:02d}"
+        found.append(BehaviourCue(t=t, source=source, detector=NAME, actor=f"student:{who}",
                                   behaviour=best, confidence=round(confidence, 3)))
         counts.setdefault(best, []).append(confidence)
     for code, values in sorted(counts.items()):
@@ -270,11 +298,13 @@ class StudentActionsDetector(Detector):
         offsets = np.linspace(-span / 2, span / 2, count)
         wanted = sorted({round(max(0.0, t + o), 3) for t in request.instants for o in offsets})
         decoded = dict(frames_at(media.path, wanted, media.offset, size=width, threads=request.threads))
+        tracker = SeatTracker()
         for done, t in enumerate(request.instants, start=1):
             clip = [decoded[k] for k in sorted({round(max(0.0, t + o), 3) for o in offsets}) if k in decoded]
             if clip:
                 middle = clip[len(clip) // 2]
                 boxes = boxes_of(middle)
                 if len(boxes):
-                    yield from cues_at(t, boxes, model(clip, boxes), labels, threshold, media.role.value)
+                    yield from cues_at(t, boxes, model(clip, boxes), labels, threshold, media.role.value,
+                                       box_ids(tracker, boxes))
             request.progress(done, len(request.instants))

@@ -63,8 +63,12 @@ class SeatTracker:
 
     def assign(self, people: Sequence[Person], frame: Frame | None = None) -> list[Seat | None]:
         """The seat of each person (None: too little of the body seen to place it)."""
-        f = frame or frame_of(people, self.th)
-        chosen: list[Seat | None] = [None] * len(people)
+        return self.place(frame or frame_of(people, self.th))
+
+    def place(self, f: Frame) -> list[Seat | None]:
+        """The seat of each place of a frame (its people's scales and shoulders' middles; None where
+        the scale is 0), new seats for the unmatched."""
+        chosen: list[Seat | None] = [None] * len(f.scales)
         placed = np.flatnonzero(f.scales > 0)
         if len(self.seats) and len(placed):
             sx = np.array([seat.x() for seat in self.seats])
