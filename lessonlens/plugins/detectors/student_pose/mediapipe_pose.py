@@ -14,7 +14,8 @@ it need not: seats do not move, and most students do not move between two sample
   more, H.264 noise of a still scene by a few); an unchanged crop keeps its person.
 
 One Pose and one face-detector graph serve every crop (built once per runner). mediapipe 0.10.21's
-solutions do not expose a thread count; its XNNPACK graphs use what the machine offers.
+solutions have no thread setting and run on one thread here (CPU time below wall time), so a
+lesson's thread budget needs nothing from them.
 """
 
 from __future__ import annotations
