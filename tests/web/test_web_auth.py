@@ -82,6 +82,19 @@ def test_every_page_route_for_every_role(world: World) -> None:
                 assert c.get("/lessons/no-such-lesson").status_code == 404
                 assert c.post("/admin/users/1/disable", data={"_csrf_token": token}).status_code in (403, 404) \
                     or name == "admin"
+            # POST routes by role: allowed ones answer (here 400: the input is empty), denied ones 403
+            token = csrf(c)
+            for path, allowed, kwargs in (
+                ("/upload", name in {"t1", "t2"}, {"data": {"_csrf_token": token}}),
+                ("/upload/sheet", name in {"t1", "t2"}, {"data": {"_csrf_token": token}}),
+                ("/uploads", name in {"t1", "t2"}, {"json": {"files": []}, "headers": {"x-csrftoken": token}}),
+                ("/admin/register", name == "admin", {"data": {"_csrf_token": token, "path": "x"}}),
+                ("/admin/users", name == "admin", {"data": {"_csrf_token": token, "name": ""}}),
+            ):
+                status = c.post(path, follow_redirects=False, **kwargs).status_code
+                assert status == (400 if allowed else 403), (name, path, status)
+            consent = c.post("/account/consent", data={"_csrf_token": token, "consent": "none"}).status_code
+            assert consent == 200, (name, consent)  # everyone's own setting (only teachers may agree)
     with client_for(world) as anonymous:
         for path in ("/", "/upload", "/account", "/admin/users", f"/lessons/{shared}",
                      f"/lessons/{shared}/analysis.json"):
@@ -263,6 +276,20 @@ def test_user_typed_text_is_escaped_everywhere(tmp_path: Path) -> None:
             page = c.get(path)
             assert page.status_code == 200 and page_text_has_no_markup(page.text), path
         assert "&lt;script&gt;" in c.get(f"/lessons/{lesson_id}").text
+        # text from an uploaded lesson.yaml, and the names of refused files, are escaped too
+        import json
+
+        yaml = f"title: {json.dumps(ATTACK)}\nsubject: {json.dumps(ATTACK)}\n".encode()
+        from_yaml = _upload(c, {"teacher": ("t.mp4", video, "video/mp4"),
+                                "lesson_yaml": ("lesson.yaml", yaml, "application/yaml")}, teacher_name="t1")
+        assert from_yaml.status_code == 303
+        yaml_lesson = from_yaml.headers["location"].rsplit("/", 1)[1]
+        for path in ("/", f"/lessons/{yaml_lesson}"):
+            page = c.get(path).text
+            assert page_text_has_no_markup(page) and "&lt;script&gt;" in page, path
+        refused = _upload(c, {"teacher": ("t.mp4", video, "video/mp4"),
+                              "sheets": (ATTACK + ".pdf", b"%PDF-1.4", "application/pdf")})
+        assert refused.status_code == 400 and page_text_has_no_markup(refused.text)
     with client_for(world, "x1") as c:
         assert page_text_has_no_markup(c.get("/").text)
         assert page_text_has_no_markup(c.get(f"/lessons/{lesson_id}").text)
