@@ -31,6 +31,7 @@ from lessonlens.web.catalog import create_lesson, set_owner, share, sync_from_st
 from lessonlens.web.platform import Platform
 from lessonlens.web.roles import Account, Role
 from lessonlens.web.settings import WebSettings
+from tests.support.net import free_port as free_port  # the one helper, also here for older imports
 
 PASSWORD = "correct horse battery"
 

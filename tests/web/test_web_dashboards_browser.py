@@ -19,8 +19,9 @@ from typing import Any
 
 import pytest
 
+from tests.support.net import free_port
 from tests.support.reports import browser, console_errors, needs_browser
-from tests.support.web import free_port, sign_in_browser, wait_until_serving
+from tests.support.web import sign_in_browser, wait_until_serving
 
 pytest.importorskip("litestar", reason="the web extra is not installed")
 
