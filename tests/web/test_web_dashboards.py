@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import func, select
 
 from lessonlens.core.extensions import ReportJob
+from lessonlens.core.rubric import RubricResult, TimedNote
 from lessonlens.plugins.reports.period import period_report
 from lessonlens.store.reflection_models import LessonReflection
 from lessonlens.store.results import LessonQuery
@@ -170,12 +171,26 @@ def _save(c: Any, lesson: str, text: str, goals: str = "", token: bool = True) -
     return c.post(f"/reflections/{lesson}", json={"text": text, "goals": goals}, headers=headers)
 
 
+def _with_comments(dash: Dash, lesson_id: str) -> None:
+    """Store an observation result with a comment and a note with the lesson (as an event does)."""
+    store = dash.world.platform.store
+    analysis = store.get(lesson_id)
+    assert analysis is not None
+    result = RubricResult(rubric="classroom-teaching", kind="teaching", lesson=lesson_id, raters=("obs",),
+                          indicators=(), comments={"achievement.focus": ("目标清楚，但练习偏少",)},
+                          notes=(TimedNote(t=754.0, text="学生齐答", rater="obs"),))
+    store.add([attrs.evolve(analysis, rubric_results=(result,))])
+
+
 def test_reflection_is_the_teachers_and_read_where_the_lesson_is_shared(dash: Dash) -> None:
     world = dash.world
     private, shared = world.lessons["private"], world.lessons["shared"]
+    _with_comments(dash, shared)
     with client_for(world, "t1") as c:
         box = c.get(f"/reflections/{shared}").text
         assert 'data-editable="true"' in box and "观课人评语" in box
+        # the observers' comments and notes, by the rubric's and the indicator's names
+        assert "目标清楚，但练习偏少" in box and "目标落实" in box and "12:34" in box and "obs: 学生齐答" in box
         assert _save(c, shared, "first").status_code == 200
         saved = _save(c, shared, "提问更开放 <b>x</b>", "多让学生追问\n\n减少齐答")
         assert saved.status_code == 200 and saved.json()["goals_term"]
@@ -218,3 +233,17 @@ def test_goals_show_in_the_next_terms_growth(dash: Dash) -> None:
     assert parse_term(following.id) == following
     assert term_of(dt.date(2027, 1, 31)).id == "2026-autumn" and term_of(dt.date(2027, 2, 1)).id == "2027-spring"
     assert term_of(dt.date(2026, 8, 1)).next().id == "2027-spring"
+
+
+def test_the_views_speak_english_too(dash: Dash) -> None:
+    with client_for(dash.world, "res") as c:
+        c.get("/lang/en")
+        portrait = c.get(f"/portraits?region={dash.region}").text
+        assert f"Portrait of {dash.region}" in portrait and "Norms by subject and grade" in portrait
+        assert "Data (CSV)" in portrait and "区域画像" not in portrait
+        assert "Teachers of" in c.get("/compare").text
+        assert _rows(c.get(f"/portraits/csv/norms?region={dash.region}").text)[0][:2] == ["subject", "grade"]
+    with client_for(dash.world, "s00t0") as c:
+        c.get("/lang/en")
+        growth = c.get("/growth").text
+        assert "My growth" in growth and "Goals set for next term" in growth and "个人成长" not in growth

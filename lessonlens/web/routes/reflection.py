@@ -13,6 +13,7 @@ from litestar.params import FromPath, JSONBody
 from litestar.response import Template
 
 from lessonlens.core.errors import InputError
+from lessonlens.core.i18n import pick
 from lessonlens.plugins.reports.svg import clock
 from lessonlens.web import reflection
 from lessonlens.web.auth import current, signed_in
@@ -32,14 +33,28 @@ def _lesson(request: Request[Any, Any, Any], lesson_id: str) -> tuple[LessonItem
     return item, known is not None and may_reflect(account, known)
 
 
+def _names(rubric: str, lang: str) -> tuple[str, dict[str, str]]:
+    """A rubric's name and its indicators' names in ``lang`` (ids where the schema is not known)."""
+    from lessonlens.plugin import find_rubric_schema
+
+    try:
+        schema = find_rubric_schema(rubric)
+    except InputError:
+        return rubric, {}
+    return pick(schema.name, lang) or rubric, {i.id: pick(i.name, lang) for i in schema.indicators}
+
+
 def _comments(request: Request[Any, Any, Any], lesson_id: str) -> list[dict[str, Any]]:
     """The observers' comments and notes of the rubric results stored with the lesson."""
     analysis = platform(request).store.get(lesson_id)
+    lang = lang_of(request)
     out: list[dict[str, Any]] = []
     for result in analysis.rubric_results if analysis else ():
+        rubric, names = _names(result.rubric, lang)
         for indicator, texts in result.comments.items():
-            out.extend({"rubric": result.rubric, "where": indicator, "text": text} for text in texts if text)
-        out.extend({"rubric": result.rubric, "where": clock(n.t), "text": f"{n.rater}: {n.text}"}
+            where = names.get(indicator, indicator)
+            out.extend({"rubric": rubric, "where": where, "text": text} for text in texts if text)
+        out.extend({"rubric": rubric, "where": clock(n.t), "text": f"{n.rater}: {n.text}"}
                    for n in sorted(result.notes, key=lambda n: n.t) if n.text)
     return out
 
