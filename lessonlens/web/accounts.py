@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import Text
-from lessonlens.store.db import WRITE
+from lessonlens.store.db import WRITE, read_only
 from lessonlens.store.platform_models import ApiToken, WebSession, WebUser
 from lessonlens.web.passwords import MIN_LENGTH, dummy_verify, hash_password, verify_password
 from lessonlens.web.roles import Account, Consent, Role
@@ -217,7 +217,8 @@ def new_token(engine: Engine, account: Account, name: str = "") -> str:
 
 
 def token_account(engine: Engine, token: str) -> Account | None:
-    with engine.connect() as conn, Session(bind=conn) as session:
+    # one SELECT on every API request: outside a transaction (no BEGIN/ROLLBACK round trips on PostgreSQL)
+    with engine.connect().execution_options(**read_only(engine)) as conn, Session(bind=conn) as session:
         user = session.scalar(select(WebUser).join(ApiToken, ApiToken.user_id == WebUser.id)
                               .where(ApiToken.token_hash == token_hash(token), ApiToken.revoked_at.is_(None)))
         return None if user is None or not user.active else account_of(user)

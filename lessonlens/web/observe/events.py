@@ -24,12 +24,12 @@ from lessonlens.core.i18n import Text
 from lessonlens.core.rubric import ScoreSheet, TimedNote
 from lessonlens.rubric.catalog import find_rubric_schema
 from lessonlens.rubric.tree import RubricTree, rubric_tree
-from lessonlens.store.db import WRITE
+from lessonlens.store.db import WRITE, read_only
 from lessonlens.store.observe_models import ObserveEvent, ObserveInvite, ObserveNote, ObserveScore
 from lessonlens.store.platform_models import WebLesson, WebUser
 from lessonlens.web.accounts import now
 from lessonlens.web.catalog import facts as lesson_facts
-from lessonlens.web.roles import Account, EventFacts, Role, may_open_event
+from lessonlens.web.roles import Account, EventFacts, LessonFacts, Role, may_open_event
 
 _T = {
     "no_rubric": Text(zh="请至少选择一个量规", en="choose at least one rubric"),
@@ -198,6 +198,10 @@ def _event(conn: Connection, row: Any, moment: dt.datetime, only: int | None = N
         stmt = stmt.where(ObserveInvite.user_id == only)
     people = conn.execute(stmt).all()
     invitees = tuple(Invitee(user_id=u, name=n, label=d or n, submitted_at=_aware(s)) for u, n, d, s in people)
+    return _assemble(row, known, invitees, moment)
+
+
+def _assemble(row: Any, known: LessonFacts, invitees: tuple[Invitee, ...], moment: dt.datetime) -> Event:
     deadline = _aware(row.deadline)
     event_facts = EventFacts(lesson=known, created_by=row.created_by,
                              invited=frozenset(i.user_id for i in invitees),
@@ -219,9 +223,32 @@ def _select() -> Any:
 def get_event(engine: Engine, event_id: int, only: int | None = None) -> Event | None:
     """The event; with ``only``, its invitees narrowed to that user (enough to decide what they may
     do, and cheap when hundreds are invited: what every autosave asks)."""
+    if only is not None:
+        return _light_event(engine, event_id, only)
     with engine.connect() as conn:
         row = conn.execute(_select().where(ObserveEvent.id == event_id)).first()
         return None if row is None else _event(conn, row, now(), only)
+
+
+def _light_event(engine: Engine, event_id: int, user_id: int) -> Event | None:
+    """The event with only ``user_id``'s invitation, in one query and outside a transaction (one round
+    trip on PostgreSQL instead of eight). Its lesson facts carry no shares: the observation rules
+    (:func:`lessonlens.web.roles.may_observe`) read only the lesson's owner."""
+    stmt = (_select().add_columns(WebLesson.owner_id, WebLesson.school, WebLesson.region, WebLesson.subject,
+                                  ObserveInvite.user_id.label("invitee"), WebUser.name, WebUser.display_name,
+                                  ObserveInvite.submitted_at)
+            .outerjoin(ObserveInvite, (ObserveInvite.event_id == ObserveEvent.id) & (ObserveInvite.user_id == user_id))
+            .outerjoin(WebUser, WebUser.id == ObserveInvite.user_id)
+            .where(ObserveEvent.id == event_id))
+    with engine.connect().execution_options(**read_only(engine)) as conn:
+        row = conn.execute(stmt).first()
+    if row is None:
+        return None
+    known = LessonFacts(owner_id=row.owner_id, school=row.school, region=row.region, subject=row.subject)
+    invitees = () if row.invitee is None else (
+        Invitee(user_id=row.invitee, name=row.name, label=row.display_name or row.name,
+                submitted_at=_aware(row.submitted_at)),)
+    return _assemble(row, known, invitees, now())
 
 
 def events_for(engine: Engine, account: Account) -> list[Event]:
