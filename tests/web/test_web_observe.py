@@ -267,3 +267,13 @@ def test_the_page_equals_lessonlens_rubric_score_on_the_exported_sheets(world: W
     result = next(r for r in stored.rubric_results if r.rubric == RUBRIC)
     assert result.raters == ("obs", "t2", "res")
     assert "rubric.indicator_low" in {f.rule for f in stored.findings}
+    # an edit after submitting (before the deadline) reaches the stored result at once
+    leaf = next(iter(_scores(0)))
+    before = next(i.mean for i in result.indicators if i.id == leaf)
+    with client_for(world) as c:
+        assert c.put(f"/api/observe/{event_id}/scores", headers=headers["obs"],
+                     json={"rubric": RUBRIC, "indicator": leaf, "score": 0}).status_code == 200
+    edited = world.platform.store.get(world.lessons["shared"])
+    assert edited is not None
+    after = next(i.mean for r in edited.rubric_results if r.rubric == RUBRIC for i in r.indicators if i.id == leaf)
+    assert after == pytest.approx(before - _scores(0)[leaf] / 3)

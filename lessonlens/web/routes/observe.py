@@ -260,7 +260,19 @@ def _save_score(request: Request[Any, Any, Any], event_id: int, data: dict[str, 
                               set_score="score" in data, comment=None if comment is None else str(comment))
     except InputError as exc:
         raise Refused(detail=exc.message(lang_of(request))) from None
+    _restore_if_submitted(request, event)
     return Saved(saved_at=stamp)
+
+
+def _restore_if_submitted(request: Request[Any, Any, Any], event: ev.Event) -> None:
+    """An observer who already submitted changed a score, comment or note: the result stored with the
+    lesson follows at once (the edit counts, as the submission did), not only on a second submit."""
+    if current(request).id not in event.facts.submitted:
+        return
+    p = platform(request)
+    fresh = ev.get_event(p.engine, event.id)
+    if fresh is not None:
+        store_results(p.store, fresh)
 
 
 def _save_note(request: Request[Any, Any, Any], event_id: int, data: NoteIn) -> Saved:
@@ -271,6 +283,7 @@ def _save_note(request: Request[Any, Any, Any], event_id: int, data: NoteIn) -> 
                              data.rubric, data.indicator)
     except InputError as exc:
         raise Refused(detail=exc.message(lang_of(request))) from None
+    _restore_if_submitted(request, event)
     return Saved(saved_at=stamp)
 
 
@@ -299,6 +312,7 @@ def save_note(request: Request[Any, Any, Any], event_id: FromPath[int], data: JS
 def delete_note(request: Request[Any, Any, Any], event_id: FromPath[int], client_id: FromPath[str]) -> Saved:
     event = _event(request, event_id, ObserveAction.SCORE, light=True)
     ev.delete_note(platform(request).engine, event, current(request).id, client_id)
+    _restore_if_submitted(request, event)
     return Saved(saved_at=now())
 
 
