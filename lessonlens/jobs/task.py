@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 
 #: the Dask event topic a task announces its start on (the coordinator marks the job running)
 START_TOPIC = "lessonlens-job-start"
+#: the Dask event topic a task reports its pipeline's stages on (``TaskOptions.report_progress``)
+PROGRESS_TOPIC = "lessonlens-job-progress"
 #: the detectors that read the room layout option (as ``lessonlens analyze --layout``)
 LAYOUT_DETECTORS = ("teacher-pose", "board-ocr")
 
@@ -62,6 +64,8 @@ class TaskOptions:
     keep_transcript: bool = False
     #: the lesson's thread budget (cores its detectors use at once); None: :func:`worker_threads`
     threads: int | None = None
+    #: report the pipeline's stages as Dask events (:data:`PROGRESS_TOPIC`, at most twice a second)
+    report_progress: bool = False
 
 
 @attrs.frozen
@@ -120,6 +124,26 @@ def _announce(lesson_id: str, worker: str, started: float) -> None:
         pass
 
 
+def _reporter(lesson_id: str) -> Callable[[ProgressEvent], None] | None:
+    """Progress of the lesson's pipeline as Dask events of the worker (None off a Dask worker)."""
+    try:
+        from distributed import get_worker
+
+        worker = get_worker()
+    except (ImportError, ValueError):
+        return None
+    last = [0.0]
+
+    def report(event: ProgressEvent) -> None:
+        moment = time.monotonic()
+        if moment - last[0] >= 0.5 or event.finished:
+            last[0] = moment
+            worker.log_event(PROGRESS_TOPIC, {"lesson_id": lesson_id, "stage": event.stage, "done": event.done,
+                                              "total": event.total})
+
+    return report
+
+
 def run_lesson(spec: LessonSpec, options: TaskOptions) -> LessonOutcome:
     """Analyse one lesson; never raises for a problem of the lesson itself."""
     started = time.time()
@@ -132,7 +156,8 @@ def run_lesson(spec: LessonSpec, options: TaskOptions) -> LessonOutcome:
     error = ""
     with measure() as measured:
         try:
-            analysis = analyse(spec, attrs.evolve(options, threads=threads), on_detector=runs.append)
+            progress = _reporter(spec.lesson_id) if options.report_progress else None
+            analysis = analyse(spec, attrs.evolve(options, threads=threads), progress, on_detector=runs.append)
             if options.keep_transcript:
                 prepared = prepare_lesson(transcript_only(analysis), keep_observations=True)
             else:

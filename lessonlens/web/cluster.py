@@ -7,7 +7,8 @@ job is the batch's own task (:func:`lessonlens.jobs.task.run_lesson`), which ana
 a worker and returns its store rows; the server then stores them and marks the job in one
 transaction (:mod:`lessonlens.web.jobs`). The cluster starts with the server, in the background
 (pages are served at once), and is closed with it; its worker processes end with the server even
-when it is killed (they watch their parent), and the job table says where each lesson stood.
+when it is killed (they watch their parent), and the job table says where each lesson stood. The
+workers report each job's pipeline stages as Dask events, so the lesson page shows its progress.
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ import contextlib
 import logging
 import threading
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from lessonlens.core.errors import LessonlensError
 from lessonlens.core.i18n import Text
 from lessonlens.jobs.cluster import RESOURCE, ClusterInfo, cluster_info, dask_client
 from lessonlens.jobs.spec import LessonSpec
-from lessonlens.jobs.task import LessonOutcome, TaskOptions, run_lesson
+from lessonlens.jobs.task import PROGRESS_TOPIC, LessonOutcome, TaskOptions, run_lesson
 
 _LOST = Text(zh="分析该课例的 Dask 工作进程失联（内存不足或崩溃）：{error}",
              en="the Dask worker analysing it was lost (out of memory or crashed): {error}")
@@ -48,6 +50,8 @@ class JobCluster:
         self._closed = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        #: hears each job's pipeline stages: (lesson id, stage, fraction done)
+        self.on_progress: Callable[[str, str, float], None] | None = None
 
     @property
     def embedded(self) -> bool:
@@ -64,6 +68,7 @@ class JobCluster:
             client = self._stack.enter_context(dask_client(scheduler=self.scheduler, workers=self.workers,
                                                            threads_per_lesson=self.lesson_threads))
             info = cluster_info(client, embedded=self.embedded)
+            client.subscribe_topic(PROGRESS_TOPIC, self._progress)
         except BaseException as exc:  # no cluster: each job fails with this one line
             self._error = exc
             _log.error("analysis cluster: %s", exc)
@@ -74,6 +79,14 @@ class JobCluster:
                 self._stack.close()
             self._client, self._info = client, info
             self._ready.set()
+
+    def _progress(self, event: Any) -> None:
+        """A worker's progress event (``(time, message)``), handed to :attr:`on_progress`."""
+        msg = event[1] if isinstance(event, tuple) else event
+        if self.on_progress is not None and isinstance(msg, dict) and msg.get("lesson_id"):
+            total = int(msg.get("total") or 0)
+            self.on_progress(str(msg["lesson_id"]), str(msg.get("stage", "")),
+                             int(msg.get("done") or 0) / total if total else 0.0)
 
     def wait_ready(self, timeout: float | None = None) -> ClusterInfo:
         """The cluster's workers and slots once it runs; raises the reason it could not start."""

@@ -9,7 +9,7 @@ restart, queues it again (the attempt it lost is counted) and runs it, or marks 
 has used :data:`MAX_ATTEMPTS`; a server stopped cleanly puts its running jobs back in the queue
 without counting the attempt. A finished analysis is stored and its job marked done in one
 transaction, so a kill at any moment leaves either both or neither. Progress within a run (stage,
-fraction; on a cluster only the time spent) lives in memory only.
+fraction: a cluster's workers report them as Dask events) lives in memory only.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ class JobView:
     progress: float = 0.0
     #: seconds since the job started (a running job)
     elapsed: float = 0.0
-    #: the job runs on the Dask cluster (no per-stage progress there)
+    #: the job runs on the Dask cluster (its stage is known once the worker reports the first)
     on_cluster: bool = False
 
 
@@ -101,6 +101,12 @@ class JobRunner:
         self._progress: dict[str, tuple[str, float]] = {}
         self._lock = threading.Lock()
         self.worker = f"web:{socket.gethostname()}:{os.getpid()}"
+        if cluster is not None:
+            cluster.on_progress = self._set_progress
+
+    def _set_progress(self, lesson_id: str, step: str, share: float) -> None:
+        with self._lock:
+            self._progress[lesson_id] = (step, share)
 
     # -- the table ---------------------------------------------------------------------------
     def submit(self, spec: LessonSpec) -> int:
@@ -244,9 +250,7 @@ class JobRunner:
             moment = time.monotonic()
             if moment - last[0] >= 0.2 or event.finished:
                 last[0] = moment
-                with self._lock:
-                    self._progress[job.lesson_id] = (event.stage,
-                                                     event.done / event.total if event.total else 0.0)
+                self._set_progress(job.lesson_id, event.stage, event.done / event.total if event.total else 0.0)
 
         analysis = self._analyze(job.spec, lesson_folder(self.media_root, job.lesson_id) / "analysis", progress)
         with self.store.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():

@@ -28,7 +28,7 @@ def task_options(settings: WebSettings, threads: int | None = None) -> TaskOptio
     thread budget of ``threads`` (None: its worker's, or every core in the server's thread); the
     transcript (ASR) is kept with the stored analysis for the lesson page."""
     return TaskOptions(detectors=settings.detectors, interval=settings.interval, cache=False, threads=threads,
-                       keep_transcript=True)
+                       keep_transcript=True, report_progress=True)
 
 
 def analysis_runner(settings: WebSettings) -> Analyzer:

@@ -55,6 +55,7 @@ TEXTS: dict[str, Text] = {
     "speaker_student": Text(zh="学生", en="student"),
     "speaker_chorus": Text(zh="齐声", en="chorus"),
     "running_for": Text(zh="在分析集群上，已用 {s} 秒", en="on the analysis cluster, {s} s so far"),
+    "elapsed": Text(zh="已用 {s} 秒", en="{s} s so far"),
     "job_failed": Text(zh="分析失败：{error}", en="analysis failed: {error}"),
     "job_done": Text(zh="分析完成", en="analysis done"),
     "reload": Text(zh="查看结果", en="Show the results"),

@@ -277,11 +277,17 @@ def test_jobs_run_on_the_embedded_local_cluster_by_default(tmp_path: Path) -> No
             made = c.post("/upload", data={"_csrf_token": csrf(c), "title": "cluster"},
                           files={"teacher": ("t.mp4", data, "video/mp4")}, follow_redirects=False)
             ids.append(made.headers["location"].rsplit("/", 1)[1])
+        steps: set[str] = set()
+
         def finished() -> list[Any] | None:
+            view = p.runner.view(ids[0])
+            if view is not None and view.state == "running" and view.step:
+                steps.add(view.step)  # the worker reports the pipeline's stages as Dask events
             jobs = [get_job(p.store, i) for i in ids]
             return jobs if all(j is not None and j.state.value in ("done", "failed") for j in jobs) else None
 
         good, bad = _wait(finished, 180, "both jobs")
+        assert steps, "no progress heard from the worker"
         assert good.state.value == "done" and good.worker.startswith("tcp://"), good  # a worker process
         assert good.attempts == 1 and p.store.get(ids[0]) is not None
         assert "chart-timeline" in c.get(f"/lessons/{ids[0]}").text
