@@ -130,8 +130,11 @@ class JobRunner:
 
     def recover(self) -> list[str]:
         """After a restart: the platform's jobs left ``running`` lost their worker; queue them again
-        (or fail them when they used their attempts) and queue every ``queued`` one."""
+        (or fail them when they used their attempts) and queue every ``queued`` one. A job another
+        live server process of this machine runs (several uvicorn workers) is left to it."""
         for job in list_jobs(self.store, JobState.RUNNING, batch=BATCH):
+            if self._sibling_runs(job.worker):
+                continue
             if job.attempts >= MAX_ATTEMPTS:
                 mark_failed(self.store, job.lesson_id, "the server stopped during this analysis "
                                                        f"{job.attempts} times", worker=self.worker)
@@ -144,6 +147,20 @@ class JobRunner:
         for job in waiting:
             self._queue.put(job.lesson_id)
         return [job.lesson_id for job in waiting]
+
+    def _sibling_runs(self, worker: str) -> bool:
+        """Whether ``worker`` (``web:HOST:PID``) is another server process of this host, still alive."""
+        kind, _, rest = worker.partition(":")
+        host, _, pid = rest.rpartition(":")
+        if kind != "web" or host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+            return False
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:  # alive, another user's
+            return True
+        return True
 
     # -- the workers -------------------------------------------------------------------------
     def start(self) -> None:

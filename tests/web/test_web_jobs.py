@@ -66,6 +66,23 @@ def test_a_restart_queues_interrupted_jobs_again_within_their_attempts(tmp_path:
     first, second = get_job(again.store, ids[0]), get_job(again.store, ids[1])
     assert first is not None and first.state.value == "queued" and first.attempts == 1
     assert second is not None and second.state.value == "failed" and "stopped" in second.error
+    # a job another live server process of this machine runs (a sibling uvicorn worker) is left to it
+    import socket
+
+    sibling = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        with again.store.engine.begin() as conn:
+            from lessonlens.store.models import job_table
+
+            conn.execute(job_table.update().where(job_table.c.lesson_id == ids[0]).values(
+                state="running", worker=f"web:{socket.gethostname()}:{sibling.pid}"))
+        assert again.runner.recover() == []
+        still = get_job(again.store, ids[0])
+        assert still is not None and still.state.value == "running"
+    finally:
+        sibling.kill()
+        sibling.wait(10)
+    assert again.runner.recover() == [ids[0]]  # once that process is gone, the job is queued again
     # an upload killed before its row was written left a folder: removed once it is old
     orphan = again.media / "lessons" / "L-cut-off"
     orphan.mkdir(parents=True)
