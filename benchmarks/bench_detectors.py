@@ -194,6 +194,7 @@ def swappable_backends(repeat: int) -> list[tuple[str, float, int]]:
         lambda: remembering(lesson[1 + next(turn) % (len(lesson) - 1)]), max(3, repeat // 2)), INSTANTS))
     print(f"(mediapipe over {remembering.calls} samples: {remembering.pose_runs} Pose runs on "
           f"{len(remembering.boxes)} crops, {remembering.searches} face searches)")
+    rows += held_real_rows(Path(tempfile.mkdtemp()))
     stills = real_frames(3)
     if stills:
         real = backends.mediapipe_runner({"rescan": 1})
@@ -329,6 +330,62 @@ def funasr_network_rows(folder: Path) -> list[tuple[str, float, int]]:
                 run_sensevoice, 2), 45),
             (f"asr Paraformer-large network ({sizes[1]:.1f} M, random weights), 1 min audio", per_call(
                 run_paraformer, 2), 45)]
+
+
+def held_real_frames(tmp: Path, held: int = 3) -> list[np.ndarray]:
+    """Real classroom stills (raised-hands and cctv-heads test frames at 1280x720), each held for ``held``
+    one-second samples of an H.264 video and decoded again: a lesson where the scene changes every
+    ``held`` samples, with real codec noise in between."""
+    import cv2
+
+    from lessonlens.media import frames_at
+    from tests.support.vision_scenes import write_video
+
+    stills = []
+    for folder in (REAL / "raised-hands" / "test" / "images", REAL / "cctv-heads" / "test" / "images"):
+        for path in sorted(folder.iterdir())[:5] if folder.is_dir() else []:
+            image = cv2.imread(str(path))[:, :, ::-1]
+            stills.append(np.ascontiguousarray(cv2.resize(image, (1280, 720), interpolation=cv2.INTER_AREA)))
+    if not stills:
+        return []
+    video = write_video(tmp / "held.mp4", stills, hold=float(held), fps=1)
+    return [image for _, image in frames_at(str(video), [k + 0.5 for k in range(held * len(stills))], 0.0,
+                                            size=1280)]
+
+
+def held_real_rows(tmp: Path) -> list[tuple[str, float, int]]:
+    """The mediapipe backend over real stills held three samples each: every crop every time (what it
+    did before) against the default (faces every 5 samples, Pose on changed crops), and how often the
+    two read the same postures."""
+    import time as clock
+
+    from lessonlens.plugins.detectors.student_pose import backends
+    from lessonlens.plugins.detectors.student_pose.cues import posture
+
+    samples = held_real_frames(tmp)
+    if not samples:
+        return []
+    read: dict[str, list[list[str]]] = {}
+    rows = []
+    for name, options in (("every crop", {"rescan": 1, "still": -1}), ("default", {})):
+        model = backends.mediapipe_runner(options)
+        start, start_cpu = clock.perf_counter(), clock.process_time()
+        people = [model(image) for image in samples]
+        wall = (clock.perf_counter() - start) / len(samples) * 1000
+        CPU[wall] = (clock.process_time() - start_cpu) / len(samples) * 1000
+        read[name] = [sorted(posture(p, i).behaviour for i in range(len(p))) for p in people]
+        rows.append((f"student-pose: mediapipe on real stills held 3 samples each, {name} "
+                     f"({model.pose_runs} Pose runs, {model.searches} searches)", wall, 0))
+    from collections import Counter
+
+    for name, found in read.items():
+        steady = sum(found[k] == found[k + 1] == found[k + 2] for k in range(0, len(found) - 2, 3))
+        totals = Counter(code for sample in found for code in sample)
+        print(f"(held real stills, {name}: the same postures on all 3 samples of a scene in {steady} of "
+              f"{len(found) // 3} scenes; postures over all samples {dict(sorted(totals.items()))})")
+    same = sum(a == b for a, b in zip(read["every crop"], read["default"], strict=True))
+    print(f"(the two read the very same postures at {same} of {len(samples)} samples)")
+    return rows
 
 
 def lesson_samples(count: int = 6, changes: int = 4) -> list[np.ndarray]:

@@ -8,7 +8,8 @@ it need not: seats do not move, and most students do not move between two sample
 
 - searches for faces every ``rescan`` calls (5; 1 for still frames), keeping a seat's crop box when
   its face is found again in about the same place (so what is remembered for it stays valid), and
-  sooner when a crop changed a lot (someone stood up or sat down);
+  sooner when a crop changed a lot (someone stood up or sat down: at the next call; a third of the
+  crops at once, the camera or the whole class: at this one);
 - runs Pose on a crop only when its picture changed since it last ran (a pixel of its 16×16 grey
   thumbnail moved by more than ``still`` grey levels, 12: a raised forearm moves several by far
   more, H.264 noise of a still scene by a few); an unchanged crop keeps its person.
@@ -38,6 +39,9 @@ _MP_INDEX = np.array([0, 2, 5, 7, 8, 11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27,
 #: a crop whose thumbnail changed on average by more than ``MOVED * still / 4`` grey levels (someone
 #: stood up, sat down, walked in) starts a face search at the next call
 MOVED = 5.0
+#: when more than this share of the crops changed that much at once (the camera moved, the class
+#: stood up), faces are searched at once rather than at the next call
+SCENE = 0.3
 
 
 def _mp_person(marks: Any, x0: int, y0: int, cw: int, ch: int) -> Person:
@@ -126,9 +130,20 @@ class MediapipePoses:
             return [(c * tw // 2, r * th // 2, tw, th) for r in range(rows) for c in range(cols)]
         return [around_face(cx, cy, fw, w, h) for cx, cy, fw in faces_on_tiles(self.faces, image, self.tile)]
 
+    def moved(self, image: Image) -> float:
+        """The share of the remembered crops whose picture changed a lot on average (see ``MOVED``)."""
+        changed = 0
+        for x0, y0, cw, ch in self.boxes:
+            last = self.memory.get((x0, y0, cw, ch))
+            crop = image[y0:y0 + ch, x0:x0 + cw]
+            if last is not None and min(crop.shape[:2]) >= 16:
+                changed += float(np.abs(last[0] - thumb(np.ascontiguousarray(crop))).mean()) > MOVED * self.still / 4
+        return changed / max(1, len(self.boxes))
+
     def __call__(self, image: Image) -> list[Person]:
         size = (int(image.shape[0]), int(image.shape[1]))
-        if self.search_soon or self.calls % self.rescan == 0 or size != self.shape:
+        if (self.search_soon or self.calls % self.rescan == 0 or size != self.shape
+                or self.moved(image) > SCENE):
             found = self.crops(image)
             self.boxes = steady(self.boxes, found) if size == self.shape else found
             self.memory = {k: v for k, v in self.memory.items() if k in set(self.boxes)}
