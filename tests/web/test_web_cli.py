@@ -51,3 +51,13 @@ def test_users_commands(tmp_path: Path) -> None:
         assert authenticate(store.engine, "zhang", "a new password") is not None
     with pytest.raises(InputError):
         raise users("password", "nobody", "--password", PASSWORD).exception  # type: ignore[attr-defined,misc]
+
+
+def test_serve_takes_workers_or_a_scheduler_not_both(tmp_path: Path) -> None:
+    runner = CliRunner()
+    both = runner.invoke(app, ["serve", "--db", str(tmp_path / "db.sqlite"), "--scheduler", "tcp://127.0.0.1:9",
+                               "--workers", "2"])
+    assert both.exit_code == 2 and "--workers" in both.output
+    assert not (tmp_path / "db.sqlite").exists()  # refused before anything was made
+    helped = runner.invoke(app, ["serve", "--help"], env={"COLUMNS": "200"})
+    assert "--workers" in helped.output and "--min-group" in helped.output
