@@ -2,8 +2,9 @@
 process: a teacher opens their growth page from the navigation (the period report's charts, this
 term's lessons); a researcher opens the region's portrait, follows a chart's CSV link and reads the
 figures, and on the comparison page sees the teacher who consented named and the one who did not
-nowhere; a teacher writes a reflection and goals that autosave, survive closing the browser and a
-network drop, and show on the next term's growth page.
+nowhere; a teacher writes a reflection and goals that autosave, survive closing the browser, a
+network drop and the server killed (SIGKILL) and restarted under the open page, and show on the next
+term's growth page.
 
 ``LESSONLENS_SCREENSHOTS=DIR`` also saves the growth and portrait pages as PNG.
 """
@@ -11,17 +12,15 @@ network drop, and show on the next term's growth page.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.net import free_port
 from tests.support.reports import browser, console_errors, needs_browser
-from tests.support.web import sign_in_browser, wait_until_serving
+from tests.support.serve import Serve
+from tests.support.web import sign_in_browser
 
 pytest.importorskip("litestar", reason="the web extra is not installed")
 
@@ -29,24 +28,18 @@ pytestmark = [pytest.mark.slow, needs_browser]
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Serve, Any]]:
     from tests.support.dashboards import make_dash
 
     root = tmp_path_factory.mktemp("dash-serve")
     dash = make_dash(root)
     dash.world.platform.close()
-    env = {**os.environ, "LESSONLENS_LANG": "zh-CN", "PYTHONPATH": str(Path(__file__).parents[2])}
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "lessonlens", "serve", "--db", str(root / "db.sqlite"), "--media", str(root / "media"),
-         "--port", str(port), "--no-jobs"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+    serve = Serve(root)
     try:
-        wait_until_serving(process, base)
-        yield base, dash
+        serve.start()
+        yield serve, dash
     finally:
-        process.terminate()
-        process.wait(timeout=20)
+        serve.stop()
 
 
 def _shot(driver: Any, name: str) -> None:
@@ -69,11 +62,12 @@ def _fetch(driver: Any, url: str) -> str:
         "fetch(arguments[0], {credentials: 'same-origin'}).then(function (r) { return r.text(); }).then(done);", url))
 
 
-def test_growth_portrait_csv_and_consent(server: tuple[str, Any], tmp_path: Path) -> None:
+def test_growth_portrait_csv_and_consent(server: tuple[Serve, Any], tmp_path: Path) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    base, dash = server
+    serve, dash = server
+    base = serve.base
     with browser(tmp_path / "t") as t:
         sign_in_browser(t, base, "s00t0")
         _nav(t, "我的成长")
@@ -116,7 +110,7 @@ def _saved(driver: Any) -> None:
     WebDriverWait(driver, 20).until(lambda d: _box_state(d) == ("ok", "0"))
 
 
-def test_reflection_autosaves_and_its_goals_reach_the_next_term(server: tuple[str, Any], tmp_path: Path) -> None:
+def test_reflection_autosaves_and_its_goals_reach_the_next_term(server: tuple[Serve, Any], tmp_path: Path) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -124,7 +118,8 @@ def test_reflection_autosaves_and_its_goals_reach_the_next_term(server: tuple[st
     from lessonlens.store.results import LessonQuery
     from lessonlens.web.dashboards.terms import term_of
 
-    base, dash = server
+    serve, dash = server
+    base = serve.base
     with open_store(dash.world.platform.settings.db) as store:  # the store the server uses
         lesson = next(r for r in store.lessons(LessonQuery(teacher=dash.owners["s00t1"])) if r.date)
     assert lesson.date is not None
@@ -145,13 +140,22 @@ def test_reflection_autosaves_and_its_goals_reach_the_next_term(server: tuple[st
         assert "未连接" in a.find_element(By.CSS_SELECTOR, "#reflection .save-status").text
         a.set_network_conditions(offline=False, latency=0, download_throughput=-1, upload_throughput=-1)
         _saved(a)
-        assert [e for e in console_errors(a) if "ERR_INTERNET_DISCONNECTED" not in e] == []
+        # the server is killed (SIGKILL): a goal typed meanwhile waits, and is saved once it is back
+        serve.kill()
+        goals = a.find_element(By.ID, "reflection-goals")
+        goals.send_keys("\n提问后等待三秒")
+        WebDriverWait(a, 20).until(lambda d: _box_state(d)[0] == "retry")
+        serve.start()
+        _saved(a)
+        assert [e for e in console_errors(a) if "ERR_INTERNET_DISCONNECTED" not in e
+                and "ERR_CONNECTION_REFUSED" not in e] == []
     with browser(tmp_path / "b") as b:  # a new browser: everything acknowledged is there
         sign_in_browser(b, base, "s00t1")
         b.get(url)
         box = WebDriverWait(b, 20).until(lambda d: d.find_element(By.ID, "reflection-text"))
         assert box.get_attribute("value") == "学生讨论时间不足，下次先布置任务再讲解。（补充）"
-        assert b.find_element(By.ID, "reflection-goals").get_attribute("value") == "每节课至少两次小组讨论"
+        goals_box = b.find_element(By.ID, "reflection-goals")
+        assert goals_box.get_attribute("value") == "每节课至少两次小组讨论\n提问后等待三秒"
         b.get(f"{base}/growth?term={term_of(lesson.date).next().id}")
         goals = b.find_element(By.ID, "term-goals").text
-        assert "每节课至少两次小组讨论" in goals
+        assert "每节课至少两次小组讨论" in goals and "提问后等待三秒" in goals

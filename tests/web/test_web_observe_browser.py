@@ -1,7 +1,8 @@
 """Online observation in real Debian chromium against a real ``lessonlens serve`` process: three
 observers in three browser sessions score one lesson on the classroom-teaching rubric (blind).
 The first closes the browser half-way and, reopening, finds every score, comment and note; its
-note's time seeks the video; a comment typed while the network is down is sent once it is back.
+note's time seeks the video; a comment typed while the network is down is sent once it is back,
+and one typed while the server is killed (SIGKILL) is sent once it has restarted.
 After two have submitted, the third sees nothing of theirs until it submits; then its page shows
 the matrix of three raters with ICC(2,k), and the first observer's open event page updates to
 three raters and the new ICC without a reload.
@@ -14,17 +15,15 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.net import free_port
 from tests.support.reports import browser, console_errors, needs_browser, write_video
-from tests.support.web import sign_in_browser, wait_until_serving
+from tests.support.serve import Serve
+from tests.support.web import sign_in_browser
 
 pytest.importorskip("litestar", reason="the web extra is not installed")
 
@@ -46,7 +45,7 @@ def _scores(k: int) -> dict[str, float]:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Serve, int]]:
     """The accounts and lessons of the permission tests, a recording on the shared lesson, an event
     opened by the school lead; then ``lessonlens serve`` on that store in its own process."""
     from sqlalchemy import update
@@ -68,18 +67,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]
     event_id = create_event(world.platform.engine, world.users["lead"], lesson_id, rubrics=[RUBRIC],
                             observers=list(OBSERVERS), title="公开课观评", blind=True)
     world.platform.close()
-    env = {**os.environ, "LESSONLENS_LANG": "zh-CN", "PYTHONPATH": str(Path(__file__).parents[2])}
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "lessonlens", "serve", "--db", str(root / "db.sqlite"), "--media", str(root / "media"),
-         "--port", str(port), "--no-jobs"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+    serve = Serve(root)
     try:
-        wait_until_serving(process, base)
-        yield base, event_id
+        serve.start()
+        yield serve, event_id
     finally:
-        process.terminate()
-        process.wait(timeout=20)
+        serve.stop()
 
 
 def _saved(driver: Any) -> None:
@@ -135,13 +128,14 @@ def _raters_and_icc(driver: Any) -> tuple[int, str]:
 
 
 def test_three_observers_score_blind_with_autosave_notes_and_live_aggregate(
-        server: tuple[str, int], tmp_path: Path) -> None:
+        server: tuple[Serve, int], tmp_path: Path) -> None:
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import WebDriverWait
 
-    base, event_id = server
+    serve, event_id = server
+    base = serve.base
     score_url = f"{base}/observe/{event_id}/score"
     first = _scores(0)
     half = len(first) // 2
@@ -199,6 +193,16 @@ def test_three_observers_score_blind_with_autosave_notes_and_live_aggregate(
                                    == "retry")
         assert "未连接" in a.find_element(By.ID, "save-status").text
         a.set_network_conditions(offline=False, latency=0, download_throughput=-1, upload_throughput=-1)
+        _saved(a)
+        # the server is killed (SIGKILL) and restarted under the open page: a comment typed meanwhile
+        # waits, and is saved once it is back
+        serve.kill()
+        restarted = a.find_element(By.CSS_SELECTOR, f'.point[data-indicator="{leaves[2]}"] .comment-input')
+        restarted.send_keys("重启时写的评语", Keys.TAB)
+        WebDriverWait(a, 20).until(lambda d: d.find_element(By.ID, "observe").get_attribute("data-save-state")
+                                   == "retry")
+        serve.start()
+        _saved(a)
         _fill(a, first)
         _saved(a)
         _submit(a, base, event_id)
@@ -231,6 +235,7 @@ def test_three_observers_score_blind_with_autosave_notes_and_live_aggregate(
             assert all(name in labels for name in OBSERVERS)
             assert c.find_element(By.CSS_SELECTOR, ".observe-results .reading").text
             assert "断网时写的评语" in c.find_element(By.ID, "observe-results").text
+            assert "重启时写的评语" in c.find_element(By.ID, "observe-results").text
             _shot(c, "event")
             assert console_errors(c) == []
         WebDriverWait(a, 20).until(lambda d: _raters_and_icc(d)[0] == 3)
