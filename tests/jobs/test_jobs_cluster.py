@@ -96,6 +96,9 @@ def test_batch_command_on_a_dask_scheduler_and_worker(tmp_path: Path, cluster: C
     assert sorted(summary["analysed"]) == ["A0", "A1"] and summary["failed"] == ["gone"]
     assert summary["scheduler"] == cluster.address and summary["workers"] == 1
     assert summary["failures"][0]["error"] == f"{tmp_path / 'missing.m4a'}: file not found"
+    # the worker (--nthreads 1, one lesson slot) gives each lesson a budget of 1 thread; totals, not per lesson
+    assert summary["threads_per_lesson"] == [1] and summary["cpu_seconds"] > 0 and summary["peak_threads"] >= 1
+    assert "usage" not in summary
 
     listed = lessonlens_cli(env, "jobs", "list", "--state", "failed", "--db", db, "--json")
     assert listed.returncode == 0, listed.stderr
