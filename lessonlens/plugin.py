@@ -97,6 +97,7 @@ from lessonlens.rubric.tree import OVERALL, RubricTree, rubric_tree
 from lessonlens.tables.coded_sheets import (
     Sheet,
     SheetRow,
+    header_cells,
     parse_rows,
     parse_times,
     read_code_sheet,
@@ -180,6 +181,7 @@ __all__ = [
     "columnar_timeline",
     "find_rubric_schema",
     "float_tuple",
+    "header_cells",
     "hookimpl",
     "matrix_chart",
     "neutralise_row",

@@ -98,6 +98,13 @@ def read_text(path: str | Path) -> str:
         raise InputError(_UNREADABLE, file, error=exc) from None
 
 
+def header_cells(text: str, source: str | Path = "") -> tuple[str, ...]:
+    """The first non-blank row of sheet ``text`` split like every row (the header's separator, quoting),
+    lower-cased: what a coder looks at to tell a table from a bare code sequence."""
+    first = next(_row_reader(text, source), None)
+    return tuple(c.lower() for c in first.cells) if first else ()
+
+
 def _row_reader(text: str, source: str | Path) -> Iterator[SheetRow]:
     """The non-blank rows of CSV (or tab-separated) text, cells stripped, with their line numbers."""
     for line, cells in csv_rows(text, source, delimiter_of(text.split("\n", 1)[0])):

@@ -30,7 +30,7 @@ from lessonlens.core.hookspecs import hookimpl
 from lessonlens.core.i18n import Text
 from lessonlens.core.observations import BehaviourCue, SpeechObservation
 from lessonlens.core.timeline import Code, CodedSample, CodedTimeline, CodingScheme, Evidence
-from lessonlens.plugin import columnar_timeline, parse_rows, read_code_sheet, read_text, sheet_interval
+from lessonlens.plugin import columnar_timeline, header_cells, parse_rows, read_code_sheet, read_text, sheet_interval
 
 SCHEME = CodingScheme(
     id="itias",
@@ -77,11 +77,6 @@ def itias_code(cell: str) -> str | None:
     except ValueError:
         return None
     return str(int(value)) if value.is_integer() and 1 <= value <= 18 else None
-
-
-def _is_table(first_line: str) -> bool:
-    cells = [c.strip().lower() for c in first_line.split(",")]
-    return "code" in cells or "t" in cells or "编码" in cells
 
 
 def read_sequence(path: str | Path, interval: float | None = None, coder: str = "itias") -> CodedTimeline:
@@ -164,10 +159,10 @@ class ItiasCoder(Coder):
 
     def read_sheet(self, path: str | Path, interval: float | None = None) -> CodedTimeline:
         text = read_text(path)
-        first = next((line for line in text.splitlines() if line.strip()), "")
-        if _is_table(first):
+        head = header_cells(text, path)
+        if {"code", "t", "编码"} & set(head):  # a t,code table, else a bare code sequence
             return read_code_sheet(path, SCHEME, itias_code, interval, coder=self.name)
-        if not first:
+        if not head:
             parse_rows(text, path)  # raises: the sheet is empty
         return read_sequence(path, interval, coder=self.name)
 
