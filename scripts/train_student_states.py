@@ -9,6 +9,12 @@ hand centres). Trained on the ``train`` splits of the two real sets in
     pip install torch==2.13.0   # CPU build; only needed to train, never to run lessonlens
     python scripts/train_student_states.py --data ../shared/data/real-classroom --steps 1500
     python scripts/train_student_states.py --data ../shared/data/real-classroom --tune
+    python scripts/train_student_states.py --stage heads [--source --head-crop 48x60] [--context 1.5] [--balance 1]
+
+The head-state classifier's variants (crops at source resolution, a wider region, class weights)
+were tried in issue 13 and did not beat the shipped one on ``valid`` (docs/perception.md); a
+classifier trained with ``--source`` or ``--context`` ships with ``source_crops`` / ``context`` set
+in ``models/student_states.json``.
 
 The network's input is the frame scaled to ``WIDTH`` px wide (RGB, 0..1); outputs at stride 4:
 ``heat`` (2 channels, sigmoid: head centre, raised-hand centre), ``state`` (4 logits at head centres),
@@ -302,12 +308,12 @@ CROP = (32, 40)  # width, height of a head crop for the state classifier
 
 
 def head_crop(cv2, image: np.ndarray, x: float, y: float, w: float, h: float,  # type: ignore[no-untyped-def]
-              size: tuple[int, int] = CROP) -> np.ndarray:
+              size: tuple[int, int] = CROP, context: float = 1.0) -> np.ndarray:
     """The region of one head (centre x, y; box w, h) with room below for hands and a phone, as the
     classifier's input (``size``, RGB uint8). The same function runs in the detector."""
     from lessonlens.plugins.detectors.student_states import head_region
 
-    return head_region(cv2, image, x, y, w, h, size)
+    return head_region(cv2, image, x, y, w, h, size, context)
 
 
 def head_samples(frames: list[tuple[np.ndarray, np.ndarray]]) -> list[tuple[np.ndarray, tuple[float, ...], int]]:
@@ -344,7 +350,7 @@ def train_heads(args: argparse.Namespace) -> None:
         heads += head_samples(synthetic_split(args.synthetic, args.cache))
     labels = np.array([c for _, _, c in heads])
     counts = np.bincount(labels, minlength=4).astype(float)
-    weight = torch.tensor((counts.sum() / (4 * counts)) ** 0.5, dtype=torch.float32)
+    weight = torch.tensor((counts.sum() / (4 * counts)) ** args.balance, dtype=torch.float32)
     model = build_classifier()
     opt = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=3e-3, total_steps=args.steps, pct_start=0.1)
@@ -355,7 +361,8 @@ def train_heads(args: argparse.Namespace) -> None:
             image, (x, y, w, h), c = heads[int(i)]
             j = rng.uniform(-0.12, 0.12, 2)
             k = float(np.exp(rng.uniform(-0.15, 0.15)))
-            region = head_crop(cv2, image, x + j[0] * w, y + j[1] * h, w * k, h * k, crop).astype(np.float32) / 255
+            region = head_crop(cv2, image, x + j[0] * w, y + j[1] * h, w * k, h * k, crop,
+                               args.context).astype(np.float32) / 255
             if rng.random() < 0.5:
                 region = region[:, ::-1]
             region = np.clip((region - 0.5) * rng.uniform(0.7, 1.3) + 0.5 + rng.uniform(-0.12, 0.12), 0, 1)
@@ -391,6 +398,10 @@ def main() -> None:
     parser.add_argument("--source", action="store_true",
                         help="heads: cut heads from the frames at their own size (ship with source_crops)")
     parser.add_argument("--head-crop", default="32x40", help="heads: the classifier's input, WxH")
+    parser.add_argument("--balance", type=float, default=0.5,
+                        help="heads: class weights (count share)^-balance: 0 none, 1 fully balanced")
+    parser.add_argument("--context", type=float, default=1.0,
+                        help="heads: the region around a head, in multiples of the detector's (ship as context)")
     parser.add_argument("--stage", choices=("frame", "heads"), default="frame",
                         help="frame: the heatmap network; heads: the head-state classifier on head crops")
     args = parser.parse_args()

@@ -74,6 +74,7 @@ class Settings:
     state_bias: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)  # added to the state logits
     owner: float = 0.15  # a weaker head peak may still own a raised hand (it is no student by itself)
     source_crops: bool = False  # the head classifier reads heads from the frame at its own size, not at width
+    context: float = 1.0  # the head classifier's region, in multiples of head_region's
 
 
 @cache
@@ -186,8 +187,8 @@ class StateModel:
         if self.classifier is None or not heads:
             return heads, hands
         image, s = (maps.frame, 1.0) if self.settings.source_crops else (maps.small, maps.scale)
-        crops = np.stack([head_region(self.cv2, image, h.x * s, h.y * s, h.w * s, h.h * s, self.crop)
-                          for h in heads])
+        crops = np.stack([head_region(self.cv2, image, h.x * s, h.y * s, h.w * s, h.h * s, self.crop,
+                                      self.settings.context) for h in heads])
         logits = self.classifier.run(None, {"crops": crops.transpose(0, 3, 1, 2).astype(np.float32) / 255})[0]
         logits = logits + np.asarray(self.settings.state_bias, np.float32)
         probs = np.exp(logits - logits.max(axis=1, keepdims=True))
@@ -231,11 +232,12 @@ HEAD_CROP = (32, 40)  # width, height of the head-state classifier's input (unle
 
 
 def head_region(cv2: Any, image: Image, x: float, y: float, w: float, h: float,
-                size: tuple[int, int] = HEAD_CROP) -> Image:
+                size: tuple[int, int] = HEAD_CROP, context: float = 1.0) -> Image:
     """One head's region for the state classifier: 1.6 head widths across, from 0.7 head heights
-    above its centre to 1.3 below (hands and a phone below the face), scaled to ``size`` (RGB)."""
-    x0, x1 = x - 0.8 * w, x + 0.8 * w
-    y0, y1 = y - 0.7 * h, y + 1.3 * h
+    above its centre to 1.3 below (hands and a phone below the face), all ``context`` times as
+    large (shoulders turned to a neighbour), scaled to ``size`` (RGB)."""
+    x0, x1 = x - 0.8 * context * w, x + 0.8 * context * w
+    y0, y1 = y - 0.7 * context * h, y + 1.3 * context * h
     matrix = np.array([[size[0] / (x1 - x0), 0, -x0 * size[0] / (x1 - x0)],
                        [0, size[1] / (y1 - y0), -y0 * size[1] / (y1 - y0)]], np.float32)
     crop: Image = cv2.warpAffine(image, matrix, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)

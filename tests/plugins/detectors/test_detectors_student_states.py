@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import attrs
 import numpy as np
 import pytest
 
@@ -249,3 +250,22 @@ def test_a_whole_class_standing_up_is_read_as_standing() -> None:
     one = [seated[0], standing[1], seated[2]]
     _, readings = ss.track([(seated, [])] * 4 + [(one, [])], SETTINGS)
     assert [r.standing for r in readings[4]] == [False, True, False]
+
+
+def test_the_head_region_follows_size_and_context() -> None:
+    cv2 = pytest.importorskip("cv2")
+    columns = np.tile(np.arange(400, dtype=np.uint8)[None, :, None] // 2, (400, 1, 3))  # value = x / 2
+    for context, left in ((1.0, 100 - 16), (2.0, 100 - 32)):
+        crop = ss.head_region(cv2, columns, 100, 100, 20, 20, (48, 60), context)
+        assert crop.shape == (60, 48, 3)
+        assert abs(int(crop[30, 0, 0]) - left // 2) <= 1
+
+
+def test_heads_read_from_the_frame_at_its_own_size() -> None:
+    # source_crops: the classifier's crops come from the frame as given, not the 768-px one
+    settings = attrs.evolve(ss.shipped_settings()[0], source_crops=True)
+    frame = classroom(["listening"] * 40)
+    heads, _ = ss.StateModel(settings=settings)(frame)
+    scaled, _ = ss.StateModel()(frame)
+    assert [(h.x, h.y) for h in heads] == [(h.x, h.y) for h in scaled]
+    assert sum(h.score >= settings.head for h in heads) >= 34
