@@ -87,6 +87,9 @@ def test_growth_portrait_csv_and_consent(server: tuple[Serve, Any], tmp_path: Pa
         body = _fetch(r, str(link.get_attribute("href")))
         assert body.lstrip("\ufeff").startswith("指标代码,指标") and "\nrt," in body.replace("\r\n", "\n")
         _shot(r, "portrait")
+        r.set_window_size(768, 1024)  # a tablet: the charts and tables fit, no sideways scrolling
+        assert r.execute_script("return document.documentElement.scrollWidth <= window.innerWidth + 1")
+        r.set_window_size(1280, 1000)
         r.find_element(By.LINK_TEXT, "S00").click()  # a school of the region
         WebDriverWait(r, 20).until(lambda d: "S00" in d.find_element(By.TAG_NAME, "h1").text)
         assert console_errors(r) == []

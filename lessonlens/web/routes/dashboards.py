@@ -15,6 +15,7 @@ from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath
 from litestar.response import Template
 
+from lessonlens.core.errors import InputError
 from lessonlens.plugins.reports.model import DataTable
 from lessonlens.store.results import LessonQuery
 from lessonlens.web.auth import current, signed_in
@@ -93,7 +94,7 @@ def _place(request: Request[Any, Any, Any], view: View) -> tuple[Account, Place,
     def day(key: str) -> Any:
         try:
             return parse_day(asked[key])
-        except Exception:  # a bad date in a filter is ignored, as in the lesson list
+        except InputError:  # a bad date in a filter is ignored, as in the lesson list
             return None
 
     query = LessonQuery(region=place.region or None, school=place.school or None,
