@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import numpy as np
 import pytest
 from sqlalchemy import func, select
 
@@ -21,6 +22,7 @@ from lessonlens.core.rubric import RubricResult, TimedNote
 from lessonlens.plugins.reports.period import period_report
 from lessonlens.store.reflection_models import LessonReflection
 from lessonlens.store.results import LessonQuery
+from lessonlens.store.synthetic import synthetic_analysis
 from lessonlens.web.dashboards.model import table_csv
 from lessonlens.web.dashboards.terms import parse_term, term_of
 from lessonlens.web.roles import Place, View, may_see_view
@@ -247,3 +249,32 @@ def test_the_views_speak_english_too(dash: Dash) -> None:
         c.get("/lang/en")
         growth = c.get("/growth").text
         assert "My growth" in growth and "Goals set for next term" in growth and "个人成长" not in growth
+
+
+def test_growth_places_the_term_in_the_regions_norm(dash: Dash) -> None:
+    store = dash.world.platform.store
+    lessons = store.lessons(LessonQuery(teacher=dash.owners["s00t0"]))
+    term = sorted({term_of(r.date) for r in lessons if r.date}, reverse=True)[0]
+    inside = [r for r in lessons if r.date and term.start <= r.date <= term.end]
+    subject, grade = inside[0].subject, inside[0].grade  # a synthetic teacher keeps one subject and grade
+    with client_for(dash.world, "s00t0") as c:  # alone in their subject and grade: no norm to show
+        page = c.get("/growth", params={"term": term.id}).text
+        assert "section-norm_position" in page and "不显示统计" in page
+        assert c.get("/growth/csv/norm_position", params={"term": term.id}).status_code == 404
+    # three more teachers of the subject and grade in the region (no accounts), inside the term
+    rng = np.random.default_rng(9)
+    store.add([synthetic_analysis(rng, f"N-{k}", f"N-teacher-{k % 3}", "S09", dash.region, subject, grade,
+                                  term.start + dt.timedelta(days=10 + k)) for k in range(6)])
+    norm = store.norms(LessonQuery(region=dash.region, subject=subject, grade=grade)).get(subject, grade)
+    assert norm is not None
+    with client_for(dash.world, "s00t0") as c:
+        page = c.get("/growth", params={"term": term.id}).text
+        assert f"{subject}{grade}常模" in page and "N-teacher" not in page
+        rows = _rows(c.get("/growth/csv/norm_position", params={"term": term.id}).text)
+    assert rows[0] == ["指标代码", "指标", "课例数", "本人平均", "P10", "中位数", "P90", "百分位"]
+    rt = next(row for row in rows if row[0] == "rt")
+    mine = sum(r.metrics["rt"] or 0.0 for r in inside) / len(inside)
+    assert int(rt[2]) == len(inside) and float(rt[3]) == pytest.approx(mine)
+    assert float(rt[5]) == pytest.approx(norm.metrics["rt"].percentiles[50])
+    rank = norm.percentile_rank("rt", mine)
+    assert rank is not None and float(rt[7]) == pytest.approx(rank) and 0 <= rank <= 100

@@ -1,23 +1,29 @@
 """A teacher's growth over a term: the period report of their own analysed lessons, built live from
 the store (so a lesson analysed a minute ago, or an observation event's rubric result just stored
-with it, is in it), with the goals they set in their reflections of the term before."""
+with it, is in it), where the term's lessons stand in the region's norm of their subject and grade,
+and the goals they set in their reflections of the term before."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from pathlib import Path
 
 import attrs
 from sqlalchemy import Engine, select
 
 from lessonlens.core.extensions import ReportJob
-from lessonlens.plugins.reports.model import Report
+from lessonlens.plugins.reports.model import DataTable, Report
 from lessonlens.plugins.reports.period import period_report
 from lessonlens.store.api import Store
+from lessonlens.store.indexed import METRIC_BY_ID
 from lessonlens.store.models import lesson_table
 from lessonlens.store.platform_models import WebLesson
 from lessonlens.store.results import LessonQuery
+from lessonlens.web.dashboards.model import Section
+from lessonlens.web.dashboards.portraits import MIN_TEACHERS, NORM_METRICS, large_enough
 from lessonlens.web.dashboards.terms import Term, term_of
+from lessonlens.web.dashboards.texts import dt_ui
 from lessonlens.web.reflection import Goal, goals_for
 from lessonlens.web.roles import Account
 
@@ -40,6 +46,8 @@ class Growth:
     report: Report | None
     goals_for_term: tuple[Goal, ...]
     goals_next: tuple[Goal, ...]
+    #: the term's means against the region's norm of the teacher's subject and grade (None: no lessons)
+    norm: Section | None = None
 
 
 def own_lessons(engine: Engine, account: Account) -> list[OwnLesson]:
@@ -52,7 +60,39 @@ def own_lessons(engine: Engine, account: Account) -> list[OwnLesson]:
     return sorted(found, key=lambda x: (x.date is None, x.date or dt.date.min, x.id))
 
 
-def growth(store: Store, account: Account, term: Term | None, lang: str, today: dt.date | None = None) -> Growth:
+def norm_position(store: Store, lesson_ids: tuple[str, ...], lang: str, min_lessons: int) -> Section | None:
+    """The mean of each norm metric over the teacher's lessons of their most frequent subject and grade,
+    beside the region's norm of that subject and grade (P10, median, P90) and where the mean falls in
+    it (percentile). The norm is shown only for a large enough group (lessons and teachers)."""
+    records = store.lessons(LessonQuery(lesson_ids=lesson_ids))
+    if not records:
+        return None
+    (region, subject, grade), _ = Counter((r.region, r.subject, r.grade) for r in records).most_common(1)[0]
+    mine = [r for r in records if (r.region, r.subject, r.grade) == (region, subject, grade)]
+    query = LessonQuery(region=region or None, subject=subject, grade=grade)
+    group = store.portrait(query, findings_limit=0)
+    title = dt_ui("norm_position", lang, subject=subject, grade=grade, region=region)
+    if not large_enough(group.n_lessons, group.n_teachers, min_lessons):
+        return Section("norm_position", title, note=dt_ui("dash_group_small", lang, min=min_lessons, t=MIN_TEACHERS))
+    norm = store.norms(query).get(subject, grade)
+    rows = []
+    for metric in NORM_METRICS:
+        values = [v for v in (r.metrics.get(metric) for r in mine) if v is not None]
+        stats = norm.metrics.get(metric) if norm else None
+        if not values or stats is None or not stats.n:
+            continue
+        mean = sum(values) / len(values)
+        rank = norm.percentile_rank(metric, mean) if norm else None
+        rows.append((metric, METRIC_BY_ID[metric].label.get(lang), len(values), mean, stats.percentiles.get(10),
+                     stats.percentiles.get(50), stats.percentiles.get(90), rank))
+    table = DataTable("norm_position", title, ("metric_id", "metric", "lessons", "mine", "p10", "p50", "p90",
+                                               "percentile"), tuple(rows))
+    return Section("norm_position", title, table=table, hidden=("metric_id",),
+                   note=dt_ui("norm_note", lang, n=group.n_lessons, t=group.n_teachers))
+
+
+def growth(store: Store, account: Account, term: Term | None, lang: str, today: dt.date | None = None,
+           min_lessons: int = 5) -> Growth:
     """The teacher's ``term`` (default: the latest term with a lesson, else the current one)."""
     lessons = own_lessons(store.engine, account)
     terms = tuple(sorted({term_of(x.date) for x in lessons if x.date}, reverse=True))
@@ -65,5 +105,6 @@ def growth(store: Store, account: Account, term: Term | None, lang: str, today: 
         job = ReportJob(report="period", analyses=tuple(analyses), lang=lang,
                         title=chosen.label(lang), options={"goals": [g.text for g in goals]})
         report = period_report(job, Path("/nonexistent/period.html"))
+    norm = norm_position(store, tuple(x.id for x in inside), lang, min_lessons) if inside else None
     return Growth(term=chosen, terms=terms, lessons=inside, report=report, goals_for_term=tuple(goals),
-                  goals_next=tuple(goals_for(store.engine, account.id, chosen.next())))
+                  goals_next=tuple(goals_for(store.engine, account.id, chosen.next())), norm=norm)

@@ -36,6 +36,8 @@ COLUMNS: dict[str, Text] = {
     "rubric": Text(zh="量规", en="rubric"),
     "metric_id": Text(zh="指标代码", en="metric id"),
     "share_of_lessons": Text(zh="占课例比例", en="share of lessons"),
+    "mine": Text(zh="本人平均", en="mine (mean)"),
+    "percentile": Text(zh="百分位", en="percentile"),
 }
 
 

@@ -62,6 +62,11 @@ DASHBOARD_TEXTS: dict[str, Text] = {
     "goals_next": Text(zh="为下学期设定的目标", en="Goals set for next term"),
     "no_goals": Text(zh="暂无目标", en="no goals"),
     "rubric_trend": Text(zh="量规总分得分率", en="Rubric overall score share"),
+    "norm_position": Text(zh="本学期在{region}{subject}{grade}常模中的位置", en="This term against the norm of "
+                          "{subject} {grade} in {region}"),
+    "norm_note": Text(zh="常模：{n} 节课、{t} 位教师（含本人）；百分位 = 本学期平均值在常模中的位置",
+                      en="norm: {n} lessons of {t} teachers (yours included); percentile = where this term's "
+                         "mean falls in the norm"),
     # reflection
     "reflection": Text(zh="教学反思", en="Reflection"),
     "reflection_hint": Text(zh="读完分析和观课人的评语后写下您的反思（自动保存；课例分享后，可查看课例的人也能读到）。",

@@ -47,7 +47,8 @@ def _growth(request: Request[Any, Any, Any]) -> Growth:
     if not may_see_view(account, View.GROWTH):
         raise PermissionDeniedException()
     term = parse_term(request.query_params.get("term", ""))
-    return growth(platform(request).store, account, term, lang_of(request))
+    p = platform(request)
+    return growth(p.store, account, term, lang_of(request), min_lessons=p.settings.min_group)
 
 
 @get("/growth", guards=[signed_in], sync_to_thread=True)
@@ -63,7 +64,8 @@ def growth_page(request: Request[Any, Any, Any]) -> Template:
         return report_ui(key, lang, **params)
 
     values: dict[str, Any] = {"g": g, "term_label": g.term.label(lang), "t": t, "for_print": False, "video": "",
-                              "query": urlencode({"term": g.term.id})}
+                              "query": urlencode({"term": g.term.id}), "base": "/growth",
+                              "lang_sections": _shown((g.norm,) if g.norm else (), lang)}
     if report is None:
         return render(request, "growth.html.j2", report=None, **values)
     context = {**report.context, "goals": []}  # the page shows the term's goals itself, with their lessons
@@ -75,7 +77,8 @@ def growth_page(request: Request[Any, Any, Any]) -> Template:
 @get("/growth/csv/{table_id:str}", guards=[signed_in], sync_to_thread=True)
 def growth_csv(request: Request[Any, Any, Any], table_id: FromPath[str]) -> Response[bytes]:
     g = _growth(request)
-    found = next((t for t in g.report.all_tables() if t.id == table_id), None) if g.report else None
+    tables = [*(g.report.all_tables() if g.report else ()), *(g.norm.tables if g.norm else ())]
+    found = next((t for t in tables if t.id == table_id), None)
     return _csv(found, lang_of(request), f"growth-{g.term.id}")
 
 
