@@ -8,15 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-LESSONLENS = Path(sys.executable).with_name("lessonlens")
-
-
-def run(*args: str, lang: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "LESSONLENS_PLUGINS": ""}
-    env.pop("LESSONLENS_LANG", None)
-    if lang:
-        env["LESSONLENS_LANG"] = lang
-    return subprocess.run([str(LESSONLENS), *args], capture_output=True, text=True, env=env, check=False)
+from tests.support.cli import LESSONLENS, run
 
 
 def test_version() -> None:
@@ -53,6 +45,7 @@ def test_module_entry_point_works_too() -> None:
 
 
 SCHOOL_TYPO = '''
+from tests.support.cli import LESSONLENS, run
 from lessonlens.plugin import hookimpl
 
 

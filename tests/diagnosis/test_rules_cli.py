@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,18 +10,10 @@ import pytest
 from lessonlens.core.analysis import Analysis
 from lessonlens.files.documents import load, save
 from lessonlens.samples import sample_path
+from tests.support.cli import run
 from tests.support.rules import archetypes
 
-LESSONLENS = Path(sys.executable).with_name("lessonlens")
 pytestmark = pytest.mark.slow  # each test starts the command line a few times
-
-
-def run(*args: str, lang: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "LESSONLENS_PLUGINS": ""}
-    env.pop("LESSONLENS_LANG", None)
-    if lang:
-        env["LESSONLENS_LANG"] = lang
-    return subprocess.run([str(LESSONLENS), *args], capture_output=True, text=True, env=env, check=False)
 
 
 def test_diagnose_coded_csv_as_json_with_explanation() -> None:

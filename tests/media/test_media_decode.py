@@ -10,6 +10,7 @@ import pytest
 from lessonlens.core.errors import InputError
 from lessonlens.media import DecodeStats, MediaUnavailable, file_fingerprint, frames_at, probe, read_audio
 from lessonlens.media.encode import write_audio, write_video
+from tests.support.media import remux
 
 FPS = 10
 RATE = 16000
@@ -122,20 +123,6 @@ def test_bad_media_is_one_clear_input_error_naming_the_file(tmp_path: Path, cont
         assert message.startswith(str(path)) and problem in message and "\n" not in message
 
 
-def _remux(source: Path, target: Path, fmt: str) -> Path:
-    """The same packets in another container (no re-encoding)."""
-    import av
-
-    with av.open(str(source)) as src, av.open(str(target), "w", format=fmt) as dst:
-        streams = {s.index: dst.add_stream_from_template(s) for s in src.streams}
-        for packet in src.demux():
-            if packet.dts is None:
-                continue
-            packet.stream = streams[packet.stream.index]
-            dst.mux(packet)
-    return target
-
-
 def test_truncated_mp4_without_its_index_is_a_clear_error(clip: Path, tmp_path: Path) -> None:
     cut = tmp_path / "cut.mp4"
     cut.write_bytes(clip.read_bytes()[: clip.stat().st_size // 2])  # the index (moov) is at the end
@@ -146,7 +133,7 @@ def test_truncated_mp4_without_its_index_is_a_clear_error(clip: Path, tmp_path: 
 
 def test_truncated_stream_yields_what_it_holds_and_seeks_exactly(clip: Path, tmp_path: Path) -> None:
     # MPEG-TS has no index: seeking by time is approximate, and a cut file just ends early
-    whole = _remux(clip, tmp_path / "clip.ts", "mpegts")
+    whole = remux(clip, tmp_path / "clip.ts", "mpegts")
     got = {t: _level(img) for t, img in frames_at(whole, [1.0, 5.0, 12.0, 19.5])}
     assert got == pytest.approx({1.0: 20, 5.0: 100, 12.0: 240, 19.5: (2 * 195) % 250}, abs=3)
     cut = tmp_path / "cut.ts"

@@ -21,22 +21,12 @@ from lessonlens.media import DecodeStats, frames_at, probe
 from lessonlens.media.encode import write_video
 from lessonlens.media.stamp import camera_frames, read_stamp
 from lessonlens.perception import analyze
+from tests.support.media import remux
 
 FPS = 25
 SECONDS = 24
 SIX_S = [i * 6.0 for i in range(4)]  # the default sampling grid
 OFF_GRID = [i * 6.0 + 1.3 for i in range(4)]  # a camera whose clock is not on the keyframes
-
-
-def _remux(source: Path, target: Path, fmt: str, options: dict[str, str] | None = None) -> Path:
-    with av.open(str(source)) as src, av.open(str(target), "w", format=fmt, options=options or {}) as dst:
-        streams = {s.index: dst.add_stream_from_template(s) for s in src.streams}
-        for packet in src.demux():
-            if packet.dts is None:
-                continue
-            packet.stream = streams[packet.stream.index]
-            dst.mux(packet)
-    return target
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +38,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     for name, gop, bframes in (("gop250", 10.0, 0), ("gop50", 2.0, 0), ("gop250b", 10.0, 2)):
         made[name] = write_video(folder / f"{name}.mp4", camera_frames(FPS * SECONDS, 320, 180), FPS,
                                  gop_seconds=gop, preset="veryfast", bframes=bframes)
-    made["gop250b.ts"] = _remux(made["gop250b"], folder / "gop250b.ts", "mpegts")
+    made["gop250b.ts"] = remux(made["gop250b"], folder / "gop250b.ts", "mpegts")
     return made
 
 
@@ -142,7 +132,7 @@ def test_unknown_sampling_is_refused(files: dict[str, Path]) -> None:
 
 def _claim(source: Path, target: Path, seconds: float) -> Path:
     """``source`` in Matroska with a header (Segment Info's Duration) that claims ``seconds``."""
-    _remux(source, target, "matroska")
+    remux(source, target, "matroska")
     data = bytearray(target.read_bytes())
     at = data.find(b"\x44\x89\x88")  # Duration, an 8-byte float in milliseconds
     assert at > 0
@@ -169,7 +159,7 @@ def test_a_header_lying_about_the_duration_is_not_believed(files: dict[str, Path
 def test_a_recording_cut_short_ends_where_its_packets_end(files: dict[str, Path], tmp_path: Path, fmt: str,
                                                           options: dict[str, str]) -> None:
     # the header (and an MP4's index, written first) still says 24 s
-    whole = _remux(files["gop50"], tmp_path / f"whole.{fmt}", fmt, options)
+    whole = remux(files["gop50"], tmp_path / f"whole.{fmt}", fmt, options)
     cut = tmp_path / f"cut.{fmt}"
     cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
     info = probe(cut)

@@ -28,11 +28,6 @@ ROLES = ("admin", "res", "res_other", "lead", "lead_other", "t1", "t2", "obs", "
 VIEW_SHARED = {"t1", "obs", "lead", "res", "admin"}
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> World:
-    return make_world(tmp_path_factory.mktemp("web"))
-
-
 def _video(path: Path, seconds: int = 30) -> Path:
     from tests.support.reports import write_video
 

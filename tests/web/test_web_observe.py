@@ -21,15 +21,10 @@ from lessonlens.store.observe_models import ObserveNote, ObserveScore
 from lessonlens.web.accounts import new_token
 from lessonlens.web.observe import events as ev
 from lessonlens.web.roles import Account, EventFacts, LessonFacts, ObserveAction, Role, may_observe
-from tests.support.web import World, client_for, csrf, make_world
+from tests.support.web import World, client_for, csrf
 
 RUBRIC = "classroom-teaching"
 OBSERVERS = ("obs", "t2", "res")
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> World:
-    return make_world(tmp_path_factory.mktemp("observe"))
 
 
 def _event(world: World, blind: bool = True, deadline: dt.datetime | None = None) -> int:
