@@ -162,7 +162,9 @@ def rtch_chart(points: Sequence[tuple[str, Metrics]], lang: str, colors: Sequenc
     title = chart_title("rtch", lang)
     drawn = rtch_svg(drawn_points, modes, title, path=path)
     data = DataTable("rtch", title, ("lesson", "rt", "ch", "mode"), tuple(rows))
-    return Chart("rtch", title, drawn, (data,), caption("rtch", lang))
+    field = get_manager().metric_fields().get("mode")
+    names = {mode: text.get(lang) for mode, text in field.values.items()} if field is not None else {}
+    return Chart("rtch", title, drawn, (data,), caption("rtch", lang, **names) if len(names) == 4 else "")
 
 
 def behaviour_charts(metrics: Metrics, lang: str, name: str, unavailable: Sequence[str] = ()) -> list[Chart]:

@@ -77,8 +77,9 @@ CAPTIONS: dict[str, Text] = {
     "st": Text(zh="曲线偏向 T 轴说明教师行为多，偏向 S 轴说明学生行为多；转折越多，师生交互越多。",
                en="Towards the T axis: more teacher behaviour; towards S: more student behaviour; "
                "more turns: more interaction."),
-    "rtch": Text(zh="Rt ≤ 0.3 练习型；Rt ≥ 0.7 讲授型；Ch ≥ 0.4 对话型；其余为混合型。",
-                 en="Rt ≤ 0.3 practice; Rt ≥ 0.7 lecture; Ch ≥ 0.4 dialogue; otherwise mixed."),
+    # the modes' names are the S-T metric's own value labels (filled in by behaviour.rtch_chart)
+    "rtch": Text(zh="Rt ≤ 0.3 {practice}；Rt ≥ 0.7 {lecture}；Ch ≥ 0.4 {dialogue}；其余为{mixed}。",
+                 en="Rt ≤ 0.3 {practice}; Rt ≥ 0.7 {lecture}; Ch ≥ 0.4 {dialogue}; otherwise {mixed}."),
 }
 
 UI: dict[str, Text] = {
