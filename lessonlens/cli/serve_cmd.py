@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 from pathlib import Path
 from typing import Annotated
 
@@ -66,6 +68,12 @@ def add_to(app: typer.Typer) -> None:
             typer.echo(f"lessonlens: {_T['missing'].get()}", err=True)
             raise typer.Exit(2) from None
         from lessonlens.store.db import default_path
+
+        # the embedded Dask cluster's scheduler and workers say a lot at INFO: only problems here
+        # (importing distributed sets its loggers' levels, so quiet them after)
+        with contextlib.suppress(ImportError):
+            import distributed  # noqa: F401
+        logging.getLogger("distributed").setLevel(logging.WARNING)
 
         settings = WebSettings(
             db=db, media=media or default_path().parent / "media", max_upload=max_upload_mb * 1024 * 1024,

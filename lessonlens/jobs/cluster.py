@@ -78,11 +78,12 @@ def local_layout(workers: int | None, threads_per_lesson: int | None) -> tuple[i
 
 @contextmanager
 def dask_client(client: Any = None, scheduler: str | None = None, workers: int | None = None,
-                threads_per_lesson: int | None = None, worker_losses: int = 2) -> Iterator[Any]:
+                threads_per_lesson: int | None = None, worker_losses: int = 2, dashboard: bool = True) -> Iterator[Any]:
     """Yield a ``distributed.Client``: ``client`` as it is, one connected to ``scheduler``, or one on
     a new LocalCluster of ``workers`` processes with ``threads_per_lesson`` threads each (closed
     afterwards; :func:`local_layout`). ``worker_losses`` is how many times the embedded scheduler lets
-    a lesson's worker die before the lesson fails."""
+    a lesson's worker die before the lesson fails; ``dashboard=False`` starts the embedded cluster
+    without its dashboard (a web server should not open a second port)."""
     if client is not None:
         yield client
         return
@@ -116,7 +117,7 @@ def dask_client(client: Any = None, scheduler: str | None = None, workers: int |
                           "distributed.nanny.pre-spawn-environ": spawn_env}):
         cluster = LocalCluster(n_workers=n, threads_per_worker=threads, processes=True, memory_limit=memory,
                                resources={RESOURCE: 1}, env=env, silence_logs=logging.ERROR,
-                               dashboard_address=":0" if _dashboard_wanted() else None)  # type: ignore[no-untyped-call]
+                               dashboard_address=":0" if dashboard and _dashboard_wanted() else None)  # type: ignore[no-untyped-call]
     try:
         with Client(cluster) as embedded:  # type: ignore[no-untyped-call]
             yield embedded

@@ -66,7 +66,7 @@ class JobCluster:
     def _open(self) -> None:
         try:
             client = self._stack.enter_context(dask_client(scheduler=self.scheduler, workers=self.workers,
-                                                           threads_per_lesson=self.lesson_threads))
+                                                           threads_per_lesson=self.lesson_threads, dashboard=False))
             info = cluster_info(client, embedded=self.embedded)
             client.subscribe_topic(PROGRESS_TOPIC, self._progress)
         except BaseException as exc:  # no cluster: each job fails with this one line
