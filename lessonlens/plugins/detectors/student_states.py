@@ -327,23 +327,35 @@ def find_seats(frames: Sequence[Sequence[Head]], min_support: int) -> list[Seat]
 
 
 def _merge_places(clusters: list[list[tuple[float, float, float, int]]]) -> list[list[tuple[float, float, float, int]]]:
-    """Join places that are one student's (close, and seen together at under a tenth of their instants)."""
-    merged = True
-    while merged:
-        merged = False
-        centre = [np.median(np.array(c)[:, :3], axis=0) for c in clusters]
-        seen = [{p[3] for p in c} for c in clusters]
-        for a in range(len(clusters)):
-            for b in range(a + 1, len(clusters)):
-                size = max(centre[a][2], centre[b][2])
-                if abs(centre[a][0] - centre[b][0]) < 0.5 * size and abs(centre[a][1] - centre[b][1]) < 0.6 * size \
-                        and len(seen[a] & seen[b]) < 0.1 * min(len(seen[a]), len(seen[b])):
-                    clusters[a] = clusters[a] + clusters.pop(b)
-                    merged = True
-                    break
-            if merged:
-                break
-    return clusters
+    """Join places that are one student's (close, and seen together at under a tenth of their instants).
+
+    Largest place first, each takes in the smaller ones that qualify; single sightings (stray peaks)
+    are left alone, they never make a seat.
+    """
+    order = sorted(range(len(clusters)), key=lambda k: -len(clusters[k]))
+    kept: list[list[tuple[float, float, float, int]]] = []
+    taken = [len(clusters[k]) < 2 for k in range(len(clusters))]
+    medians = [np.median(np.array(c)[:, :3], axis=0) if len(c) >= 2 else None for c in clusters]
+    for a in order:
+        if taken[a]:
+            continue
+        taken[a] = True
+        place, centre, seen = list(clusters[a]), medians[a], {p[3] for p in clusters[a]}
+        assert centre is not None
+        for b in order:
+            other = medians[b]
+            if taken[b] or other is None:
+                continue
+            size = max(centre[2], other[2])
+            if abs(centre[0] - other[0]) < 0.5 * size and abs(centre[1] - other[1]) < 0.6 * size:
+                seen_b = {p[3] for p in clusters[b]}
+                if len(seen & seen_b) < 0.1 * min(len(seen), len(seen_b)):
+                    place += clusters[b]
+                    seen |= seen_b
+                    centre = np.median(np.array(place)[:, :3], axis=0)
+                    taken[b] = True
+        kept.append(place)
+    return kept + [c for c in clusters if len(c) < 2]
 
 
 @attrs.frozen
@@ -522,7 +534,7 @@ class StudentStatesDetector(Detector):
 
     def fingerprint(self) -> str:
         settings = shipped_settings()[0]
-        return f"{NAME}/3:{self.model_path}:{model_digest()}:{attrs.astuple(settings)}"
+        return f"{NAME}/4:{self.model_path}:{model_digest()}:{attrs.astuple(settings)}"
 
     def reliability(self) -> dict[str, Any]:
         """Agreement measured on real labelled frames (the sets' test splits), per state."""

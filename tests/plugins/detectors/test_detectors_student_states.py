@@ -233,6 +233,9 @@ def test_a_head_bowed_lower_than_it_looks_up_is_one_seat() -> None:
               for t in range(10)]
     seats = ss.find_seats(frames, min_support=2)
     assert len(seats) == 2 and [s.support for s in seats] == [10, 10]
+    # stray single peaks (one instant each, anywhere) make no seat and join none
+    stray = [[*heads, head(50 + 37 * t, 300 - 11 * t)] for t, heads in enumerate(frames)]
+    assert sorted((s.x, s.support) for s in ss.find_seats(stray, min_support=2)) == [(100, 10), (200, 10)]
 
 
 def test_a_whole_class_standing_up_is_read_as_standing() -> None:
