@@ -357,6 +357,12 @@ def test_downloads_and_the_english_switch(world: World) -> None:
         page = c.get(f"/lessons/{shared}").text
         assert '<html lang="en">' in page and "Key metrics" in page and "Downloads" in page
         assert 'Sign out' in c.get("/").text
+    with client_for(world, "t2") as c:  # a teacher's pages added later, in English too
+        c.get("/lang/en")
+        account = c.get("/account").text
+        assert "Your name in rankings and comparisons" in account and "Nobody (the default)" in account
+        upload = c.get("/upload").text
+        assert "Lesson details lesson.yaml" in upload and "Raters' score sheets" in upload.replace("&#39;", "'")
     with client_for(world, "obs_other") as c:
         for name in ("report.pdf", "charts.zip", "report.html", "analysis.json"):
             assert c.get(f"/lessons/{shared}/{name}").status_code == 404
