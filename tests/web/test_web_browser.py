@@ -65,6 +65,25 @@ def _shot(driver: Any, name: str) -> None:
         driver.save_screenshot(str(Path(folder) / f"web-{name}.png"))
 
 
+def _score_sheet(path: Path) -> Path:
+    """A rater's sheet of the classroom-teaching rubric as XLSX (binary: it travels base64)."""
+    from openpyxl import Workbook
+
+    from lessonlens.rubric.catalog import find_rubric_schema
+
+    schema = find_rubric_schema("classroom-teaching")
+    parents = {i.parent for i in schema.indicators}
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["rater", "indicator", "score"])
+    for indicator in schema.indicators:
+        if indicator.id not in parents:
+            sheet.append(["王老师", indicator.id, round(float(indicator.max_score or 0) * 0.8)])
+    book.save(path)
+    return path
+
+
 TRANSCRIPT = ((4.0, "同学们好，今天我们学习分数。"), (21.5, "谁来说一说二分之一是什么意思？"),
               (47.0, "把一个蛋糕平均分成两份，每份是它的二分之一。"), (63.0, "说得很好，请坐。"))
 
@@ -102,6 +121,9 @@ def test_upload_analyse_and_seek_then_a_colleague_is_refused(server: tuple[str, 
         driver.find_element(By.NAME, "teacher").send_keys(str(lesson.teacher))
         driver.find_element(By.NAME, "students").send_keys(str(lesson.students))
         driver.find_element(By.NAME, "audio").send_keys(str(lesson.audio))
+        # with the lesson's lesson.yaml (its grade and date fill the empty fields) and a rater's sheet
+        driver.find_element(By.NAME, "lesson_yaml").send_keys(str(lesson.meta))
+        driver.find_element(By.NAME, "sheets").send_keys(str(_score_sheet(tmp_path / "王老师.xlsx")))
         started = time.monotonic()
         # the page's script sends the files in 512 KB chunks (resumable), then opens the lesson
         driver.find_element(By.CSS_SELECTOR, "form.upload button[type=submit]").click()
@@ -181,4 +203,8 @@ def test_upload_analyse_and_seek_then_a_colleague_is_refused(server: tuple[str, 
     with Store.open(db) as store:  # the files went in resumable chunks, not the no-script form post
         lesson_id = lesson_url.rsplit("/", 1)[1]
         assert "chunked" in {e.detail for e in audit_events(store.engine, lesson_id) if e.action == "uploaded"}
+        stored = store.get(lesson_id)  # the sheet (sent base64 with the announcement) was scored by the job
+        assert stored is not None and [r.rubric for r in stored.rubric_results] == ["classroom-teaching"]
+        assert (stored.lesson.title, stored.lesson.grade, str(stored.lesson.date)) == ("合成示例课", "五年级",
+                                                                                      "2026-09-01")
     print(f"upload -> analysed and shown in {analysed_in:.1f} s")
