@@ -11,7 +11,7 @@ from litestar.response import Template
 from lessonlens.web.auth import current
 from lessonlens.web.platform import Platform
 from lessonlens.web.roles import Account, Capability, Role, can
-from lessonlens.web.texts import LANG_COOKIE, pick_lang, ui
+from lessonlens.web.texts import LANG_COOKIE, pick_lang, step_label, ui
 
 
 def platform(request: Request[Any, Any, Any]) -> Platform:
@@ -41,6 +41,7 @@ def context(request: Request[Any, Any, Any]) -> dict[str, Any]:
         "lang": lang, "tr": tr, "user": account,
         "role_label": role_name(account.role, lang) if account else "",
         "role_name": lambda role: role_name(role, lang),
+        "step_label": lambda step: step_label(step, lang),
         "may_upload": bool(account and can(account, Capability.UPLOAD)),
         "may_manage": bool(account and can(account, Capability.MANAGE_USERS)),
         "may_aggregate": bool(account and can(account, Capability.AGGREGATES)),

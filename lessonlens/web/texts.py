@@ -56,6 +56,11 @@ TEXTS: dict[str, Text] = {
     "speaker_chorus": Text(zh="齐声", en="chorus"),
     "running_for": Text(zh="在分析集群上，已用 {s} 秒", en="on the analysis cluster, {s} s so far"),
     "elapsed": Text(zh="已用 {s} 秒", en="{s} s so far"),
+    "step_detect": Text(zh="检测：{name}", en="detecting: {name}"),
+    "step_code": Text(zh="行为编码", en="coding behaviour"),
+    "step_metrics": Text(zh="计算指标", en="measuring"),
+    "step_diagnose": Text(zh="诊断", en="diagnosing"),
+    "step_report": Text(zh="生成报告", en="writing the report"),
     "job_failed": Text(zh="分析失败：{error}", en="analysis failed: {error}"),
     "job_done": Text(zh="分析完成", en="analysis done"),
     "reload": Text(zh="查看结果", en="Show the results"),
@@ -212,3 +217,11 @@ TEXTS.update(OBSERVE_TEXTS)
 from lessonlens.web.dashboards.texts import DASHBOARD_TEXTS  # noqa: E402
 
 TEXTS.update(DASHBOARD_TEXTS)
+
+
+def step_label(step: str, lang: str) -> str:
+    """A pipeline stage (``detect:teacher-pose``, ``code``, ``metrics`` …) as the job's progress line says it."""
+    kind, _, name = step.partition(":")
+    if kind == "detect" and name:
+        return ui("step_detect", lang, name=name)
+    return ui(f"step_{kind}", lang) if f"step_{kind}" in TEXTS else step

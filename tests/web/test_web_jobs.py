@@ -384,3 +384,20 @@ def test_a_server_killed_during_an_upload_resumes_it_after_restart(tmp_path: Pat
     finally:
         server.kill()
         server.wait(10)
+
+
+def test_a_running_job_shows_its_stage_in_words(tmp_path: Path) -> None:
+    world = make_world(tmp_path)
+    p = world.platform
+    with client_for(world, "t1") as c:
+        made = c.post("/upload", data={"_csrf_token": csrf(c), "title": "进度"},
+                      files={"teacher": ("t.mp4", BROKEN_MP4, "video/mp4")}, follow_redirects=False)
+        lesson_id = made.headers["location"].rsplit("/", 1)[1]
+        mark_running(p.store, lesson_id)
+        p.runner._set_progress(lesson_id, "detect:teacher-pose", 0.3)  # what a worker's event reports
+        status = c.get(f"/lessons/{lesson_id}/status").text
+        assert "进度 30%（检测：teacher-pose）" in status and "<progress" in status
+        p.runner._set_progress(lesson_id, "metrics", 1.0)
+        c.get("/lang/en")
+        assert "progress 100% (measuring)" in c.get(f"/lessons/{lesson_id}/status").text
+    p.close()
