@@ -8,8 +8,10 @@ PostgreSQL (a school or district server) is reached through psycopg 3.
 from __future__ import annotations
 
 import os
+import sqlite3
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,8 @@ BUSY_TIMEOUT_S = 60.0
 #: execution option that makes a SQLite transaction take the write lock when it begins
 WRITE = "lessonlens_write"
 _HOLDS_LOCK = "lessonlens_holds_write_lock"
+#: ``PRAGMA application_id`` of a lessonlens store ("LLNS"): also the first write of a new file
+APPLICATION_ID = 0x4C4C4E53
 
 _BAD_URL = Text(zh="无法识别的数据库地址 {url}：{error}", en="not a usable database URL {url}: {error}")
 _NO_PSYCOPG = Text(
@@ -86,8 +90,8 @@ def _sqlite_engine(url: URL) -> Engine:
         # let SQLAlchemy, not the sqlite3 module, decide when transactions begin (see _on_begin)
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+        _enter_wal(cursor)
         cursor.execute("PRAGMA foreign_keys=ON")
         # in WAL mode NORMAL is corruption-safe; only the last commits may roll back on power loss
         cursor.execute("PRAGMA synchronous=NORMAL")
@@ -119,6 +123,28 @@ def _sqlite_engine(url: URL) -> Engine:
             writers.release()
 
     return engine
+
+
+def _enter_wal(cursor: Any) -> None:
+    """Put the database in WAL mode, first giving a new (empty) file its first page.
+
+    A WAL database whose file is still empty is only readable once its first write is
+    checkpointed: processes opening a new store at once (batch workers, web processes) met
+    "database is locked" on their very first read while another one migrated it. So a new file
+    is written in rollback mode first (its application id), then switched to WAL; the few
+    instants in which another process does the same are retried up to the busy timeout.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            if cursor.execute("PRAGMA page_count").fetchone()[0] == 0:
+                cursor.execute(f"PRAGMA application_id={APPLICATION_ID}")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def read_only(engine: Engine) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from lessonlens.core.errors import InputError, LessonlensError
 from lessonlens.store import default_path, open_store, resolve_url
-from lessonlens.store.db import display_url
+from lessonlens.store.db import APPLICATION_ID, display_url, make_engine
 
 
 def test_urls(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -32,6 +32,20 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path: Path) -> None:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 60000
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert conn.execute(text("PRAGMA application_id")).scalar() == APPLICATION_ID
+
+
+def test_a_new_store_file_is_written_before_it_turns_wal(tmp_path: Path) -> None:
+    # an empty WAL file is unreadable to other processes until its first checkpoint: the first
+    # page goes to the file itself, so a second process opening it at once can read it
+    path = tmp_path / "new.sqlite"
+    engine = make_engine(resolve_url(str(path)))
+    with engine.connect():
+        pass
+    engine.dispose()
+    assert path.stat().st_size > 0
+    header = path.read_bytes()[:100]
+    assert header[18:20] == bytes([2, 2])  # WAL read/write versions in the file header
 
 
 def test_the_default_store_is_created_on_first_use(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
