@@ -337,8 +337,8 @@ def train_heads(args: argparse.Namespace) -> None:
     import torch
 
     torch.set_num_threads(args.threads)
-    torch.manual_seed(0)
-    rng = np.random.default_rng(0)
+    torch.manual_seed(args.seed)
+    rng = np.random.default_rng(args.seed)
     crop = tuple(int(v) for v in args.head_crop.split("x"))
     if args.source:  # heads cut from the frames at their own size (the detector's ``source_crops``)
         heads = head_samples(load_source(args.data, "cctv-heads", "train"))
@@ -398,6 +398,7 @@ def main() -> None:
     parser.add_argument("--source", action="store_true",
                         help="heads: cut heads from the frames at their own size (ship with source_crops)")
     parser.add_argument("--head-crop", default="32x40", help="heads: the classifier's input, WxH")
+    parser.add_argument("--seed", type=int, default=0, help="heads: the random seed of the run")
     parser.add_argument("--balance", type=float, default=0.5,
                         help="heads: class weights (count share)^-balance: 0 none, 1 fully balanced")
     parser.add_argument("--context", type=float, default=1.0,
