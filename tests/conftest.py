@@ -8,6 +8,9 @@ import pytest
 
 from lessonlens.core.plugins import reset_manager
 
+#: fixtures every folder may use: ``store`` (an empty store on SQLite and on PostgreSQL)
+pytest_plugins = ("tests.support.store",)
+
 
 @pytest.fixture(autouse=True)
 def _isolated_plugins(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,14 +24,7 @@ from lessonlens.jobs import (
     submit_job,
     submit_jobs,
 )
-from lessonlens.store import Store, migrate, open_store
-from tests.support.store import BACKENDS, database_url
-
-
-@pytest.fixture(params=BACKENDS)
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    with open_store(database_url(request.param, tmp_path)) as opened:
-        yield opened
+from lessonlens.store import Store, migrate
 
 
 def spec(lesson_id: str, path: str = "/media/t.mp4") -> LessonSpec:

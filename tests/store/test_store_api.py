@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterator
-from pathlib import Path
 
 import attrs
 import numpy as np
@@ -17,16 +15,9 @@ from lessonlens.core.errors import InputError
 from lessonlens.core.metrics import CurveSummary
 from lessonlens.core.observations import Keypoint, PoseObservation
 from lessonlens.core.rubric import IndicatorResult, RubricResult
-from lessonlens.store import METRIC_IDS, LessonQuery, Store, open_store
+from lessonlens.store import METRIC_IDS, LessonQuery, Store
 from lessonlens.store.models import analysis_table, finding_table, lesson_table, rubric_table, teacher_table
 from lessonlens.store.synthetic import synthetic_district
-from tests.support.store import BACKENDS, database_url
-
-
-@pytest.fixture(params=BACKENDS)
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    with open_store(database_url(request.param, tmp_path)) as opened:
-        yield opened
 
 
 def lesson(lesson_id: str, teacher: str = "王老师", date: dt.date | None = dt.date(2026, 9, 1), rt: float = 0.5,

@@ -17,7 +17,9 @@ import shutil
 import subprocess
 import tempfile
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -89,3 +91,13 @@ def database_url(backend: str, tmp_path: Path) -> str:
 
 
 BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    """An open, empty lesson store, once on SQLite and once on PostgreSQL (a fixture of every folder:
+    tests/conftest.py loads this module as a pytest plugin)."""
+    from lessonlens.store import open_store
+
+    with open_store(database_url(request.param, tmp_path)) as opened:
+        yield opened
