@@ -276,40 +276,45 @@ def _cluster_processes() -> list[Any]:
 @pytest.mark.slow
 def test_jobs_run_on_the_embedded_local_cluster_by_default(tmp_path: Path) -> None:
     """No ``--scheduler``: the platform starts a LocalCluster of its own with the runner, jobs run on
-    its worker processes (one lesson per worker at a time), results are stored by the server, a broken
-    recording fails with its one line, and closing the platform ends the worker processes."""
+    its worker processes, as many at once as it has lesson slots (here 2 workers: never 3 at once),
+    results are stored by the server, a broken recording fails with its one line, the workers report
+    progress, and closing the platform ends the worker processes."""
     pytest.importorskip("distributed")
     from lessonlens.web.settings import WebSettings
     from tests.support.reports import write_video
 
     assert WebSettings().workers is None and WebSettings().scheduler is None  # the default: embedded
     video = write_video(tmp_path / "v.mp4", seconds=60).read_bytes()
-    world = make_world(tmp_path / "w", workers=1, detectors=("teacher-pose",))
+    world = make_world(tmp_path / "w", workers=2, detectors=("teacher-pose",))
     p = world.platform
     assert p.runner.cluster is not None and p.runner.cluster.embedded
     p.runner.start()
     ids = []
     with client_for(world, "t1") as c:
-        for data in (video, BROKEN_MP4):
+        for data in (video, video, BROKEN_MP4):
             made = c.post("/upload", data={"_csrf_token": csrf(c), "title": "cluster"},
                           files={"teacher": ("t.mp4", data, "video/mp4")}, follow_redirects=False)
             ids.append(made.headers["location"].rsplit("/", 1)[1])
         steps: set[str] = set()
+        at_once = [0]
 
         def finished() -> list[Any] | None:
             view = p.runner.view(ids[0])
             if view is not None and view.state == "running" and view.step:
                 steps.add(view.step)  # the worker reports the pipeline's stages as Dask events
             jobs = [get_job(p.store, i) for i in ids]
+            at_once[0] = max(at_once[0], sum(j is not None and j.state.value == "running" for j in jobs))
             return jobs if all(j is not None and j.state.value in ("done", "failed") for j in jobs) else None
 
-        good, bad = _wait(finished, 180, "both jobs")
+        first, second, bad = _wait(finished, 240, "the jobs")
         assert steps, "no progress heard from the worker"
-        assert good.state.value == "done" and good.worker.startswith("tcp://"), good  # a worker process
-        assert good.attempts == 1 and p.store.get(ids[0]) is not None
+        assert at_once[0] == 2, at_once  # two slots: two lessons at once, never three
+        for good, lesson_id in ((first, ids[0]), (second, ids[1])):
+            assert good.state.value == "done" and good.worker.startswith("tcp://"), good  # a worker process
+            assert good.attempts == 1 and p.store.get(lesson_id) is not None
         assert "chart-timeline" in c.get(f"/lessons/{ids[0]}").text
         assert bad.state.value == "failed" and bad.error and "\n" not in bad.error
-        assert len(_cluster_processes()) == 1  # --workers 1
+        assert len(_cluster_processes()) == 2  # --workers 2
     p.close()
     _wait(lambda: not _cluster_processes(), 30, "the worker processes to end")
 
