@@ -21,6 +21,7 @@ from lessonlens.core.i18n import Text
 from lessonlens.files.gates import check_input
 from lessonlens.media.errors import EMPTY, MISSING, NO_STREAMS, UNREADABLE
 from lessonlens.media.open import MAX_MEDIA_BYTES, open_container
+from lessonlens.media.rotation import displayed, first_frame_turns
 
 #: Packets read at most to find where the streams end (a long GOP of video and its audio).
 END_PACKETS = 6000
@@ -31,7 +32,9 @@ TRUST_HEADER = 1.0
 @attrs.frozen
 class MediaInfo:
     """A probed media file; video fields are ``None`` without a video stream, audio ones without audio.
-    ``duration`` is where the streams end (measured), ``claimed_duration`` what the header says."""
+    ``duration`` is where the streams end (measured), ``claimed_duration`` what the header says.
+    ``width`` and ``height`` are the picture as shown: turned by ``rotation`` (counter-clockwise
+    quarter turns a phone's display matrix asks for) when it has one."""
 
     path: str
     file_size: int
@@ -46,6 +49,7 @@ class MediaInfo:
     audio_codec: str | None = None
     streams: tuple[str, ...] = ()
     claimed_duration: float | None = None
+    rotation: int = 0
 
     @property
     def has_video(self) -> bool:
@@ -112,6 +116,8 @@ def probe(path: str | Path) -> MediaInfo:
         if video is not None and min(video.width, video.height) < MIN_SIDE:
             raise InputError(_TOO_SMALL, file, width=video.width, height=video.height, side=MIN_SIDE)
         fps = float(video.average_rate) if video is not None and video.average_rate else None
+        turns = first_frame_turns(container, video) if video is not None else 0
+        width, height = displayed(video.width, video.height, turns) if video is not None else (None, None)
         claimed = max(durations) if durations else None
         measured = streams_end(container, [s for s in (video, audio) if s is not None], claimed)
         return MediaInfo(
@@ -120,8 +126,9 @@ def probe(path: str | Path) -> MediaInfo:
             format=container.format.name,
             duration=_sane_duration(file, _believed(claimed, measured), video),
             claimed_duration=claimed,
-            width=video.width if video is not None else None,
-            height=video.height if video is not None else None,
+            width=width,
+            height=height,
+            rotation=turns,
             fps=fps,
             video_codec=video.codec_context.name if video is not None else None,
             audio_rate=audio.rate if audio is not None else None,

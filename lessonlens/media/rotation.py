@@ -1,0 +1,50 @@
+"""A phone's recording shown upright: the display rotation its container asks for, applied.
+
+Phones record the sensor's landscape picture and store how it is to be shown (a display matrix:
+90° for a phone held upright). Players turn the picture; so must the detectors, or a student filmed
+in portrait lies on their side. Only quarter turns are applied (a mirrored matrix is taken as its
+rotation; no camera writes anything else).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import av
+import numpy as np
+import numpy.typing as npt
+
+Image = npt.NDArray[np.uint8]
+
+
+def quarter_turns(frame: Any) -> int:
+    """Counter-clockwise quarter turns (0-3) that show a decoded ``frame`` upright."""
+    try:
+        degrees = frame.rotation  # PyAV: the display matrix' counter-clockwise angle, 0 without one
+    except (AttributeError, ValueError, av.FFmpegError):  # pragma: no cover - an odd side-data block
+        return 0
+    return round(float(degrees or 0) / 90) % 4
+
+
+def first_frame_turns(container: Any, stream: Any) -> int:
+    """The quarter turns of a video stream, from its first decodable frame (0 when none decodes)."""
+    try:
+        container.seek(0, stream=stream, backward=True, any_frame=False)
+        for frame in container.decode(stream):
+            return quarter_turns(frame)
+    except (av.FFmpegError, ValueError, OverflowError):
+        return 0
+    return 0
+
+
+def displayed(width: int, height: int, turns: int) -> tuple[int, int]:
+    """The (width, height) shown after ``turns`` quarter turns."""
+    return (height, width) if turns % 2 else (width, height)
+
+
+def upright(image: Image, turns: int) -> Image:
+    """``image`` turned ``turns`` quarter turns counter-clockwise (contiguous, as detectors expect)."""
+    if turns % 4 == 0:
+        return image
+    turned: Image = np.ascontiguousarray(np.rot90(image, k=turns % 4))
+    return turned
