@@ -8,7 +8,7 @@ import os
 import pytest
 
 from lessonlens.core.cores import available_cores
-from lessonlens.jobs.cluster import LESSON_THREADS, dask_client, local_layout, local_workers
+from lessonlens.jobs.cluster import LESSON_THREADS, WORKER_MALLOC, dask_client, local_layout, local_workers
 from lessonlens.jobs.task import worker_threads
 
 
@@ -25,9 +25,9 @@ def test_the_embedded_cluster_shares_the_cores_among_its_workers() -> None:
 def test_workers_start_with_the_budget_and_give_it_to_each_lesson() -> None:
     pytest.importorskip("distributed")
     with dask_client(workers=1, threads_per_lesson=2) as client:
-        env = client.run(lambda: tuple(os.environ.get(v) for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-                                                                    "MKL_NUM_THREADS")))
-        assert list(env.values()) == [("2", "2", "2")]
+        names = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "MALLOC_MMAP_THRESHOLD_")
+        env = client.run(lambda: tuple(os.environ.get(v) for v in names))
+        assert list(env.values()) == [("2", "2", "2", WORKER_MALLOC["MALLOC_MMAP_THRESHOLD_"])]
         workers = client.scheduler_info()["workers"].values()
         assert [(w["nthreads"], w["resources"]) for w in workers] == [(2, {"lesson": 1})]
         assert client.submit(worker_threads, resources={"lesson": 1}, pure=False).result() == 2
