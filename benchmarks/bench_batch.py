@@ -36,7 +36,7 @@ from lessonlens.core.hookspecs import hookimpl
 from lessonlens.core.lesson import LessonMeta, MediaRole, MediaSource
 from lessonlens.core.observations import BehaviourCue, Observation
 from lessonlens.core.plugins import get_manager
-from lessonlens.jobs import BatchOptions, BatchSummary, LessonOutcome, LessonSpec, TaskOptions, batch
+from lessonlens.jobs import BatchOptions, BatchSummary, LessonOutcome, LessonSpec, TaskOptions, batch, run_lesson
 from lessonlens.jobs.cluster import dask_client
 from lessonlens.media.encode import write_video
 from lessonlens.store.ingest import prepare_lesson
@@ -67,8 +67,11 @@ def run_real(specs: list[LessonSpec], workers: int, threads: int, folder: Path) 
         client.wait_for_workers(workers)
         started = time.perf_counter() - clock
         # warm-up: every worker imports the detectors' libraries and loads the models once
-        warm = [LessonSpec(LessonMeta(f"warm-{w}"), specs[0].media) for w in range(workers)]
-        batch(warm, client=client, db=str(folder / f"warm{workers}.sqlite"), options=options)
+        task = TaskOptions(cache=False, threads=threads)
+        warm = [client.submit(run_lesson, LessonSpec(LessonMeta(f"warm-{i}"), specs[0].media), task, workers=[address],
+                              resources={"lesson": 1}, pure=False)
+                for i, address in enumerate(client.scheduler_info()["workers"])]
+        assert all(outcome.ok for outcome in client.gather(warm))
         env = client.run(lambda: os.environ.get("OMP_NUM_THREADS", "-"))
         clock = time.perf_counter()
         summary = batch(specs, client=client, db=str(folder / f"real{workers}.sqlite"), options=options)
@@ -86,7 +89,8 @@ def cpu_report(summary: BatchSummary) -> None:
     cpu = sum(u.cpu for u in usage) / n
     cores = [u.cores for u in usage]
     print(f"  per lesson: budget {'/'.join(map(str, summary.threads_per_lesson))} thread(s); wall {wall:.2f} s, "
-          f"CPU {cpu:.2f} s = {cpu / wall:.2f} cores (lessons {min(cores):.2f}-{max(cores):.2f}); "
+          f"CPU {cpu:.2f} s ({min(u.cpu for u in usage):.2f}-{max(u.cpu for u in usage):.2f}) = {cpu / wall:.2f} "
+          f"cores (lessons {min(cores):.2f}-{max(cores):.2f}); "
           f"at most {max(u.peak_threads for u in usage)} threads in a worker process")
     names: dict[str, tuple[int, float]] = {}
     for u in usage:
