@@ -93,8 +93,12 @@ class JobCluster:
         self.start()
         if not self._ready.wait(timeout):
             raise TimeoutError("the analysis cluster did not start in time")
-        if self._error is not None:
-            raise self._error
+        if self._error is not None:  # this job fails with the reason; the next one tries again
+            error = self._error
+            with self._lock:
+                self._error, self._thread, self._stack = None, None, contextlib.ExitStack()
+                self._ready.clear()
+            raise error
         if self._closed.is_set() or self._info is None:
             raise LessonlensError(_CLOSED)
         return self._info
@@ -104,8 +108,8 @@ class JobCluster:
         included). Raises when the cluster is unreachable or closed (the server is stopping)."""
         info = self.wait_ready()
         extra = {"resources": {RESOURCE: 1}} if info.resources else {}
-        future = self._client.submit(run_lesson, spec, self.options, key=f"web-{spec.lesson_id}-{uuid.uuid4().hex[:8]}",
-                                     pure=False, **extra)
+        key = f"web-{spec.lesson_id}-{uuid.uuid4().hex[:8]}"
+        future = self._client.submit(run_lesson, spec, self.options, key=key, pure=False, **extra)
         try:
             result = future.result()
         except Exception as exc:
