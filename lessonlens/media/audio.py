@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
@@ -25,7 +26,8 @@ SPEECH_RATE = 16000
 
 def iter_audio(path: str | Path, rate: int = SPEECH_RATE, mono: bool = True,
                threads: int | None = None) -> Iterator[Samples]:
-    """The first audio track resampled to ``rate``, as consecutive ``(channels, n)`` blocks.
+    """The first audio track resampled to ``rate``, as consecutive ``(channels, n)`` blocks, on the
+    clock of the file's picture (sample 0 is shown with the first frame; see :class:`_Align`).
 
     A file without audio raises :class:`MediaUnavailable`; one whose audio cannot be decoded at all
     an :class:`InputError`. Damaged packets after some good audio end the read early. ``threads``
@@ -38,17 +40,55 @@ def iter_audio(path: str | Path, rate: int = SPEECH_RATE, mono: bool = True,
         stream = container.streams.audio[0]
         decoder_threads(stream, threads)
         resampler = av.AudioResampler(format="fltp", layout="mono" if mono else stream.layout.name, rate=rate)
+        origin = picture_start(container)
+        align: _Align | None = None
         produced = 0
         try:
             for frame in container.decode(stream):
+                if align is None:
+                    lead = frame.time - origin if origin is not None and frame.time is not None else 0.0
+                    align = _Align(round(lead * rate))
                 for block in resampler.resample(frame):
                     produced += 1
-                    yield _floats(block)
+                    yield from align(_floats(block))
         except av.FFmpegError as exc:
             if produced == 0:
                 raise InputError(NO_SAMPLES, file, error=one_line(exc)) from None
         for block in resampler.resample(None):
-            yield _floats(block)
+            yield from (align or _Align(0))(_floats(block))
+
+
+def picture_start(container: Any) -> float | None:
+    """Where the file's clock starts (s on the container's timestamps): its first picture, which
+    :func:`~lessonlens.media.frames.frames_at` counts from; None for a file without video."""
+    if not container.streams.video:
+        return None
+    video = container.streams.video[0]
+    if video.start_time is None or video.time_base is None:
+        return None
+    return float(video.start_time * video.time_base)
+
+
+class _Align:
+    """Puts the audio on the picture's clock: a track that starts after the first picture is
+    preceded by silence, one that starts before it loses what comes before (a recorder's audio
+    may start seconds off its video; players line them up by their timestamps, and so does this)."""
+
+    def __init__(self, lead: int) -> None:
+        self.pad = max(0, lead)  # samples of silence still to add
+        self.cut = max(0, -lead)  # samples still to drop
+
+    def __call__(self, block: Samples) -> Iterator[Samples]:
+        if self.pad:
+            silence = np.zeros((block.shape[0], self.pad), dtype=np.float32)
+            self.pad = 0
+            yield silence
+        if self.cut:
+            dropped = min(self.cut, block.shape[1])
+            self.cut -= dropped
+            block = block[:, dropped:]
+        if block.shape[1]:
+            yield block
 
 
 def length_hint(path: str | Path, rate: int = SPEECH_RATE) -> int:

@@ -105,12 +105,15 @@ def probe(path: str | Path) -> MediaInfo:
         audio = container.streams.audio[0] if container.streams.audio else None
         if video is None and audio is None:
             raise InputError(NO_STREAMS, file)
+        origin = _origin([s for s in (video, audio) if s is not None])
         durations = []
-        if container.duration:
-            durations.append(container.duration / 1_000_000)
+        if container.duration:  # from the container's start: the earliest stream's
+            first = container.start_time / 1_000_000 if container.start_time is not None else 0.0
+            durations.append(container.duration / 1_000_000 + first - min(origin.values()))
         for stream in (video, audio):
             if stream is not None and stream.duration and stream.time_base:
-                durations.append(float(stream.duration * stream.time_base))
+                start = float((stream.start_time or 0) * stream.time_base)
+                durations.append(float(stream.duration * stream.time_base) + start - origin[stream.index])
         if video is not None and video.width == 0:
             raise InputError(UNREADABLE, file, error="video stream with no picture size")
         if video is not None and min(video.width, video.height) < MIN_SIDE:
@@ -149,8 +152,9 @@ def _believed(claimed: float | None, measured: float | None) -> float | None:
 
 
 def streams_end(container: Any, streams: list[Any], claimed: float | None = None) -> float | None:
-    """Where ``streams`` really end (s from each stream's start), from their last packets; None when
-    the container cannot seek or the end is further than :data:`END_PACKETS` packets from a keyframe.
+    """Where ``streams`` really end (s from the first picture, else from each stream's start), from
+    their last packets; None when the container cannot seek or the end is further than
+    :data:`END_PACKETS` packets from a keyframe.
 
     A file cut short whose index (an MP4's ``moov`` written first) still lists the lost part has no
     packets at its indexed end: then the last time with packets is found by bisection (a seek each).
@@ -170,10 +174,19 @@ def streams_end(container: Any, streams: list[Any], claimed: float | None = None
     return _end_from(container, streams, int(low * 1_000_000)) if low > 0 else None
 
 
+def _origin(streams: list[Any]) -> dict[int, float]:
+    """Each stream's zero (s on its timestamps): the first picture's time for all when there is
+    video (the audio is put on that clock), else each stream's own start."""
+    starts = {s.index: float((s.start_time or 0) * s.time_base) if s.time_base is not None else 0.0 for s in streams}
+    video = [s.index for s in streams if s.type == "video"]
+    return {index: starts[video[0]] for index in starts} if video else starts
+
+
 def _end_from(container: Any, streams: list[Any], offset: int, packets: int = END_PACKETS) -> float | None:
     """The latest packet end after seeking to ``offset`` (µs), reading to the end (None: no packet, or
     more than ``packets`` of them, or the container cannot seek)."""
     wanted = {s.index for s in streams}
+    origin = _origin(streams)
     end: float | None = None
     try:
         container.seek(offset, backward=True, any_frame=False)
@@ -181,7 +194,7 @@ def _end_from(container: Any, streams: list[Any], offset: int, packets: int = EN
             if packet.pts is None or packet.stream.index not in wanted or packet.stream.time_base is None:
                 continue
             stream = packet.stream
-            t = float((packet.pts + (packet.duration or 0) - (stream.start_time or 0)) * stream.time_base)
+            t = float((packet.pts + (packet.duration or 0)) * stream.time_base) - origin.get(stream.index, 0.0)
             end = t if end is None else max(end, t)
             if count + 1 >= packets:
                 return end if packets == 1 else None
