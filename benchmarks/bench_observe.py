@@ -8,6 +8,7 @@ keep retrying, and every save acknowledged before the kill must survive.
     .venv/bin/python benchmarks/bench_observe.py [--observers 300] [--pause 2 6] [--kill-at 20]
     .venv/bin/python benchmarks/bench_observe.py --postgres          # a throwaway PostgreSQL cluster
     .venv/bin/python benchmarks/bench_observe.py --db postgresql://user@host/db
+    .venv/bin/python benchmarks/bench_observe.py --postgres --processes 2   # uvicorn --workers 2 (ASGI factory)
 
 Loopback only; every loop is bounded (a save is retried for at most ``--give-up`` seconds).
 """
@@ -79,8 +80,8 @@ def _prepare(db: str, media: Path, n: int) -> tuple[int, list[tuple[int, str]]]:
 class Server:
     """``lessonlens serve`` in its own process, restartable on the same port."""
 
-    def __init__(self, db: str, media: Path) -> None:
-        self.db, self.media, self.port = db, media, free_port()
+    def __init__(self, db: str, media: Path, processes: int = 1) -> None:
+        self.db, self.media, self.port, self.processes = db, media, free_port(), processes
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -89,9 +90,15 @@ class Server:
 
     def start(self) -> None:
         env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}
-        self.process = subprocess.Popen([sys.executable, "-m", "lessonlens", "serve", "--db", self.db, "--media",
-                                         str(self.media), "--port", str(self.port), "--no-jobs"], env=env,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        command = [sys.executable, "-m", "lessonlens", "serve", "--db", self.db, "--media", str(self.media),
+                   "--port", str(self.port), "--no-jobs"]
+        if self.processes > 1:  # the production command line (docs/web.md): uvicorn's worker processes
+            env |= {"LESSONLENS_DB": self.db, "LESSONLENS_MEDIA": str(self.media), "LESSONLENS_JOBS": "0"}
+            command = [sys.executable, "-m", "uvicorn", "--factory", "lessonlens.web.asgi:app", "--host",
+                       "127.0.0.1", "--port", str(self.port), "--workers", str(self.processes), "--log-level",
+                       "warning"]
+        self.process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                        start_new_session=True)
         for _ in range(600):
             try:
                 httpx.get(self.base + "/login", timeout=1)
@@ -102,7 +109,7 @@ class Server:
 
     def kill(self) -> None:
         assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
+        os.killpg(self.process.pid, signal.SIGKILL)  # uvicorn's worker processes too
         self.process.wait(20)
 
     def stop(self) -> None:
@@ -223,6 +230,8 @@ def main() -> None:
     parser.add_argument("--give-up", type=float, default=120.0, help="seconds a save is retried at most")
     parser.add_argument("--db", default=None, help="store URL (default: a new SQLite file)")
     parser.add_argument("--postgres", action="store_true", help="a throwaway PostgreSQL cluster")
+    parser.add_argument("--processes", type=int, default=1,
+                        help="server processes (>1: uvicorn --workers N with the ASGI factory)")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="lessonlens-bench-observe-"))
     db = args.db or str(root / "db.sqlite")
@@ -232,11 +241,11 @@ def main() -> None:
         db = new_postgres_database()
     media = root / "media"
     event, people = _prepare(db, media, args.observers)
-    server = Server(db, media)
+    server = Server(db, media, args.processes)
     server.start()
     backend = "PostgreSQL" if db.startswith("postgresql") else "SQLite"
     print(f"{args.observers} observers × ({SCORES} scores + {NOTES} notes), pauses {args.pause[0]:g}–{args.pause[1]:g}"
-          f" s; uvicorn 1 process, {backend}, {os.cpu_count()} cores (client on the same machine)")
+          f" s; uvicorn {args.processes} process(es), {backend}, {os.cpu_count()} cores (client on the same machine)")
     try:
         run, wall = asyncio.run(_load(server, event, people, tuple(args.pause), args.give_up, args.kill_at))
     finally:
