@@ -11,6 +11,7 @@ import datetime as dt
 import io
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote_plus
 
 import attrs
 import numpy as np
@@ -116,6 +117,10 @@ def test_portraits_aggregate_only_above_the_minimum_group(dash: Dash) -> None:
         assert c.get(f"/portraits/csv/nope?region={dash.region}").status_code == 404
     with client_for(dash.world, "lead_other") as c:
         assert "不显示统计" in c.get("/portraits").text  # a school with no lessons
+    with client_for(dash.world, "admin") as c:  # the district, with a link to each region and school
+        district = c.get("/portraits").text
+        assert "全区画像" in district and f'href="/portraits?region={quote_plus(dash.region)}"' in district
+        assert "href=\"/portraits?region=&amp;school=S00\"" in district
 
 
 def test_csv_cells_that_look_like_formulas_are_neutralised(dash: Dash) -> None:

@@ -195,3 +195,14 @@ def school_names(store: Store, query: LessonQuery) -> list[str]:
         select(lesson_table.c.school_id).where(*conditions(query)))).distinct())
     with store.engine.connect() as conn:
         return sorted(name for name in conn.scalars(stmt) if name)
+
+
+def region_names(store: Store) -> list[str]:
+    """Every region of the stored lessons (links from the district's portrait, for admins)."""
+    from sqlalchemy import select
+
+    from lessonlens.store.models import lesson_table, region_table
+
+    stmt = select(region_table.c.name).where(region_table.c.id.in_(select(lesson_table.c.region_id))).distinct()
+    with store.engine.connect() as conn:
+        return sorted(name for name in conn.scalars(stmt) if name)

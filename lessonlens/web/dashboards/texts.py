@@ -21,6 +21,7 @@ DASHBOARD_TEXTS: dict[str, Text] = {
     "show": Text(zh="查看", en="Show"),
     "csv": Text(zh="下载数据（CSV）", en="Data (CSV)"),
     "schools_of_region": Text(zh="本区域学校", en="Schools of the region"),
+    "regions_of_district": Text(zh="各区域", en="Regions"),
     # portraits
     "portrait_note": Text(zh="本范围内全部已分析课例的汇总：不显示单节课或教师姓名；每个统计组至少 {min} 节课、"
                              "{t} 位教师，否则不显示。",

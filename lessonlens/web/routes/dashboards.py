@@ -23,7 +23,7 @@ from lessonlens.web.catalog import audit
 from lessonlens.web.dashboards.compare import compare
 from lessonlens.web.dashboards.growth import Growth, growth
 from lessonlens.web.dashboards.model import Section, find_table, table_csv
-from lessonlens.web.dashboards.portraits import MIN_TEACHERS, choices, portrait_view, school_names
+from lessonlens.web.dashboards.portraits import MIN_TEACHERS, choices, portrait_view, region_names, school_names
 from lessonlens.web.dashboards.terms import parse_term
 from lessonlens.web.dashboards.texts import dt_ui
 from lessonlens.web.pages import lang_of, platform, render
@@ -139,7 +139,8 @@ def portraits_page(request: Request[Any, Any, Any]) -> Template:
     return render(request, "portrait.html.j2", view=view, heading=_place_name(place, lang), params=params,
                   query=urlencode(params), subjects=subjects, grades=grades, base="/portraits",
                   note=dt_ui("portrait_note", lang, min=p.settings.min_group, t=MIN_TEACHERS),
-                  schools=_schools(request, account, place), place=place, lang_sections=_shown(view.sections, lang))
+                  schools=_schools(request, account, place), place=place, lang_sections=_shown(view.sections, lang),
+                  regions=region_names(p.store) if account.role is Role.ADMIN and place == Place() else [])
 
 
 @get("/portraits/csv/{table_id:str}", guards=[signed_in], sync_to_thread=True)
