@@ -49,6 +49,10 @@ def test_every_page_route_for_every_role(world: World) -> None:
                 ("/admin/users", name == "admin", 200), ("/admin/audit", name == "admin", 200),
                 ("/admin/register", name == "admin", 200),
                 ("/overview", name in {"admin", "res", "res_other", "lead", "lead_other"}, 200),
+                # the dashboards (issue 17; roles.may_see_view): a teacher's own growth, portraits, comparisons
+                ("/growth", name in {"t1", "t2"}, 200),
+                ("/portraits", name in {"admin", "res", "res_other", "lead", "lead_other"}, 200),
+                ("/compare", name in {"admin", "res", "res_other", "lead", "lead_other"}, 200),
             ]
             for lesson_id, viewers in ((private, {"t1"}), (shared, VIEW_SHARED), (pending, {"t1"})):
                 analysed = lesson_id != pending
@@ -56,10 +60,11 @@ def test_every_page_route_for_every_role(world: World) -> None:
                 downloads = ("/analysis.json", *(("/report.html",) if name not in viewers else ()))
                 for suffix in ("", "/status", *(downloads if analysed else ())):
                     routes.append((f"/lessons/{lesson_id}{suffix}", name in viewers, 200))
+                routes.append((f"/reflections/{lesson_id}", name in viewers, 200))  # the lesson page's box
             for path, allowed, ok in routes:
                 status = c.get(path).status_code
                 assert _expect(status, allowed, ok), (name, path, status)
-                if not allowed and path.startswith("/lessons/"):
+                if not allowed and path.startswith(("/lessons/", "/reflections/")):
                     assert status == 404, (name, path)  # a hidden lesson is exactly like a missing one
             # the list shows exactly the lessons the role may open
             listed = c.get("/").text
