@@ -103,12 +103,15 @@ def check_offsets(offsets: Mapping[str, float]) -> None:
 
 
 def probed(media: Sequence[MediaSource]) -> list[MediaSource]:
-    """The sources with their durations, every file checked (InputError naming the first bad one)."""
+    """The sources with their durations, every file checked (InputError naming the first bad one).
+    A single recording (``MIXED``) that holds only sound is the lesson's audio: an audio-only lesson."""
     if not media:
         raise InputError(_NO_MEDIA)
     out = []
     for source in media:
         info = probe(source.path)
+        if source.role is MediaRole.MIXED and not info.has_video and info.has_audio:
+            source = attrs.evolve(source, role=MediaRole.AUDIO)
         if source.role not in (MediaRole.AUDIO,) and not info.has_video:
             raise InputError(_NO_VIDEO_FOR, source.path, role=source.role.value)
         out.append(attrs.evolve(source, duration=info.duration))
