@@ -89,8 +89,13 @@ def _formatted(text: Text, params: dict[str, object]) -> Text:
 
 
 def read_text(path: str | Path) -> str:
-    """The text of a sheet, through the input gate (a regular file of at most ``MAX_SHEET_BYTES``)."""
+    """The text of a sheet, through the input gate (a regular file of at most ``MAX_SHEET_BYTES``);
+    an XLSX workbook's first worksheet as CSV text."""
     file = Path(path)
+    if file.suffix.lower() in (".xlsx", ".xlsm"):
+        from lessonlens.tables.xlsx_sheet import xlsx_text  # it builds on this module's Sheet
+
+        return xlsx_text(file)
     data = read_input_bytes(file, MAX_SHEET_BYTES)
     try:
         return decode_sheet(data)

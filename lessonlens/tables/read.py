@@ -17,6 +17,7 @@ from lessonlens.files.gates import check_input, read_input_bytes
 from lessonlens.tables.problems import Problem, RubricProblems
 from lessonlens.tables.safety import MAX_SHEET_BYTES, XLSX_ERRORS, check_xlsx, csv_rows, restore
 from lessonlens.tables.text import decode_sheet, delimiter_of
+from lessonlens.tables.times import typed_cell
 
 _NOT_TEXT = Text(zh="无法按 UTF-8 或 GB18030 编码读取该 CSV 文件",
                  en="cannot read this CSV file as UTF-8 or GB18030 text")
@@ -95,7 +96,7 @@ def _xlsx_tables(file: Path) -> Iterator[Table]:
     try:
         tables = []
         for ws in book.worksheets:
-            rows = ((i, tuple(r)) for i, r in enumerate(ws.iter_rows(values_only=True), start=1))
+            rows = ((i, tuple(typed_cell(c) for c in r)) for i, r in enumerate(ws.iter_rows(), start=1))
             tables.append(_table(str(file), ws.title, rows))
     except XLSX_ERRORS as exc:  # a broken worksheet inside a sound archive
         raise RubricProblems([Problem(_BAD_XLSX, str(file), params={"error": exc})]) from None

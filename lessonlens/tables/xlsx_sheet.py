@@ -3,6 +3,8 @@ their numbers)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,7 @@ from lessonlens.core.i18n import Text
 from lessonlens.files.gates import check_input
 from lessonlens.tables.coded_sheets import Sheet, SheetRow
 from lessonlens.tables.safety import MAX_SHEET_BYTES, XLSX_ERRORS, check_xlsx, restore
+from lessonlens.tables.times import typed_cell
 
 _MISSING = Text(zh="文件不存在", en="file not found")
 _BAD_XLSX = Text(zh="不是有效的 XLSX 工作簿：{error}", en="not a valid XLSX workbook: {error}")
@@ -31,8 +34,8 @@ def cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-def read_xlsx_sheet(path: str | Path) -> Sheet:
-    """Header (lower-cased) and non-blank rows of the first worksheet; trailing empty cells dropped."""
+def _xlsx_rows(path: str | Path) -> list[SheetRow]:
+    """The non-blank rows of the first worksheet as text cells, trailing empty cells dropped."""
     file = Path(path)
     if not os.path.lexists(file):
         raise InputError(_MISSING, file)
@@ -46,8 +49,8 @@ def read_xlsx_sheet(path: str | Path) -> Sheet:
         raise InputError(_BAD_XLSX, file, error=exc) from None
     try:
         rows = []
-        for number, values in enumerate(book.worksheets[0].iter_rows(values_only=True), start=1):
-            cells = [cell_text(restore(v)) for v in values]
+        for number, values in enumerate(book.worksheets[0].iter_rows(), start=1):
+            cells = [cell_text(restore(typed_cell(v))) for v in values]
             while cells and not cells[-1]:
                 cells.pop()
             if cells:
@@ -56,6 +59,26 @@ def read_xlsx_sheet(path: str | Path) -> Sheet:
         raise InputError(_BAD_XLSX, file, error=exc) from None
     finally:
         book.close()
+    return rows
+
+
+def xlsx_text(path: str | Path) -> str:
+    """The first worksheet as CSV text, one line per worksheet row (so errors name the row), for the
+    readers of coded sheets that take text (S-T, FIAS, ITIAS, platform-9 saved from Excel as XLSX)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    line = 0
+    for row in _xlsx_rows(path):
+        out.write("\n" * (row.line - line - 1))
+        writer.writerow(row.cells)
+        line = row.line
+    return out.getvalue()
+
+
+def read_xlsx_sheet(path: str | Path) -> Sheet:
+    """Header (lower-cased) and non-blank rows of the first worksheet; trailing empty cells dropped."""
+    file = Path(path)
+    rows = _xlsx_rows(file)
     if len(rows) < 2:
         raise InputError(_EMPTY, file)
     header = tuple(c.lower() for c in rows[0].cells)

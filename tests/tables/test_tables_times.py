@@ -30,3 +30,47 @@ def test_coded_sheets_accept_a_full_width_colon_like_score_sheets(tmp_path: Path
     sheet.write_text("t,code\n0:00,T\n0:x0,S\n", encoding="utf-8")
     with pytest.raises(InputError, match="0:x0"):
         read_coded_sheet(sheet, scheme="st")
+
+
+def test_full_width_digits_and_point_read_as_ascii() -> None:
+    assert parse_seconds("１２：３０") == 750 and parse_seconds("１：０２．５") == 62.5
+
+
+def _excel_times(path: Path, header: tuple[str, ...], rows: list[tuple[object, ...]], fmt: str) -> Path:
+    """An XLSX whose first column holds time cells shown as ``fmt`` (what Excel makes of ``0:30``)."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+        sheet.cell(sheet.max_row, 1).number_format = fmt
+    book.save(path)
+    return path
+
+
+def test_excel_time_cells_typed_as_minutes_and_seconds_read_as_in_a_csv(tmp_path: Path) -> None:
+    """``0:30`` typed into Excel is stored as 0 h 30 min (format h:mm); the rater meant 30 s, as
+    the same text in a CSV file reads. A cell that shows seconds (h:mm:ss) is taken literally."""
+    typed = [(dt.time(0, 0), "T"), (dt.time(0, 30), "S"), (dt.time(1, 0), "T"), (dt.timedelta(hours=75), "S"),
+             (dt.timedelta(hours=76), "T")]
+    sheet = _excel_times(tmp_path / "st.xlsx", ("t", "code"), typed, "h:mm")
+    # 75:00 and past: Excel shows [h]:mm (a timedelta) or, reformatted, h:mm (a date on its calendar)
+    assert [s.t for s in read_coded_sheet(sheet, scheme="st").samples] == [0.0, 30.0, 60.0, 4500.0, 4560.0]
+    literal = [(dt.time(0, 0, 0), "T"), (dt.time(0, 0, 30), "S"), (dt.time(0, 1, 0), "T")]
+    sheet = _excel_times(tmp_path / "st-seconds.xlsx", ("t", "code"), literal, "h:mm:ss")
+    assert [s.t for s in read_coded_sheet(sheet, scheme="st").samples] == [0.0, 30.0, 60.0]
+
+
+def test_score_sheet_times_in_excel_read_as_typed(tmp_path: Path) -> None:
+    from lessonlens.rubric.sheet_io import parse_time
+    from lessonlens.tables.read import read_tables
+
+    rows: list[tuple[object, ...]] = [(dt.time(12, 30), "王老师", "questioning.feedback", 3),
+                                      (dt.timedelta(minutes=3, seconds=5), "王老师", "questioning.design", 4)]
+    sheet = _excel_times(tmp_path / "王老师.xlsx", ("时间 time", "评分者 rater", "指标 indicator", "得分 score"),
+                         rows, "h:mm")
+    [table] = read_tables(sheet)
+    assert [parse_time(cells[0]) for _, cells in table.rows] == [750.0, 185.0]  # 3:05 has seconds: as stored
