@@ -25,7 +25,6 @@ from lessonlens.core.analysis import Analysis
 from lessonlens.core.cores import available_cores
 from lessonlens.core.errors import LessonlensError
 from lessonlens.core.i18n import current_lang
-from lessonlens.core.observations import SpeechObservation
 from lessonlens.diagnosis import Diagnoser, attach_findings
 from lessonlens.diagnosis.pack import default_rule_paths, rule_files
 from lessonlens.jobs.cluster import RESOURCE
@@ -59,9 +58,6 @@ class TaskOptions:
     #: detectors run at once within a lesson; None: analyze's default (as many as the budget allows)
     parallel: int | None = None
     lang: str = ""
-    #: keep the transcript (speech observations with text, from ASR) in the stored document; the
-    #: other raw observations are dropped as always
-    keep_transcript: bool = False
     #: the lesson's thread budget (cores its detectors use at once); None: :func:`worker_threads`
     threads: int | None = None
     #: report the pipeline's stages as Dask events (:data:`PROGRESS_TOPIC`, at most twice a second)
@@ -87,7 +83,7 @@ class LessonOutcome:
 
     @property
     def document(self) -> str:
-        """The analysis as JSON (raw detector observations left out), or "" for a failed lesson."""
+        """The analysis as JSON (raw detector observations but the transcript left out), or "" for a failed lesson."""
         return str(self.prepared.analysis["document"]) if self.prepared is not None else ""
 
 
@@ -158,10 +154,8 @@ def run_lesson(spec: LessonSpec, options: TaskOptions) -> LessonOutcome:
         try:
             progress = _reporter(spec.lesson_id) if options.report_progress else None
             analysis = analyse(spec, attrs.evolve(options, threads=threads), progress, on_detector=runs.append)
-            if options.keep_transcript:
-                prepared = prepare_lesson(transcript_only(analysis), keep_observations=True)
-            else:
-                prepared = prepare_lesson(analysis)
+            # the stored document keeps the transcript (ASR) and drops the other raw observations
+            prepared = prepare_lesson(analysis)
         except LessonlensError as exc:
             error = exc.message(lang)
         except Exception as exc:  # a bug or a library failing on odd input: still this lesson's problem only
@@ -170,24 +164,6 @@ def run_lesson(spec: LessonSpec, options: TaskOptions) -> LessonOutcome:
                         measured.by_thread, tuple(DetectorUse(r.name, r.seconds, r.cpu, r.threads) for r in runs))
     return LessonOutcome(spec.lesson_id, prepared if not error else None, error=error, worker=worker,
                          started=started, seconds=measured.seconds, usage=usage)
-
-
-def transcript_only(analysis: Analysis) -> Analysis:
-    """The analysis with only its transcript among the observations: speech with text (ASR segments),
-    each given the speaker (teacher, student, chorus) of the speech it overlaps most, when it has none."""
-    speech = [o for o in analysis.observations if isinstance(o, SpeechObservation)]
-    voiced = [o for o in speech if o.speaker and not o.text.strip()]
-
-    def speaker(line: SpeechObservation) -> str:
-        overlaps: dict[str, float] = {}
-        for o in voiced:
-            shared = min(line.end, o.end) - max(line.t, o.t)
-            if shared > 0:
-                overlaps[o.speaker] = overlaps.get(o.speaker, 0.0) + shared
-        return max(overlaps, key=lambda k: overlaps[k]) if overlaps else ""
-
-    lines = tuple(o if o.speaker else attrs.evolve(o, speaker=speaker(o)) for o in speech if o.text.strip())
-    return attrs.evolve(analysis, observations=lines)
 
 
 def analyse(spec: LessonSpec, options: TaskOptions,

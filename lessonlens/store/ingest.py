@@ -27,6 +27,7 @@ from lessonlens.store.models import (
     teacher_table,
 )
 from lessonlens.store.results import AddResult
+from lessonlens.store.transcript import transcript_only
 
 T = TypeVar("T")
 _NOT_JSON = Text(zh="分析结果无法存为 JSON：{error}", en="the analysis cannot be stored as JSON: {error}")
@@ -106,9 +107,10 @@ class PreparedLesson:
 
 
 def prepare_lesson(analysis: Analysis, keep_observations: bool = False) -> PreparedLesson:
-    """The store rows of ``analysis`` (raw detector observations dropped unless ``keep_observations``)."""
+    """The store rows of ``analysis``: of its raw detector observations only the transcript (ASR
+    segments, :func:`transcript_only`) is kept, all of them with ``keep_observations``."""
     if analysis.observations and not keep_observations:
-        analysis = attrs.evolve(analysis, observations=())
+        analysis = transcript_only(analysis)
     m = analysis.lesson
     metrics = analysis.metrics
     return PreparedLesson(
@@ -129,8 +131,9 @@ def add_analyses(conn: Connection, analyses: Iterable[Analysis], now: dt.datetim
     """Insert or replace the records of ``analyses`` on ``conn`` (the caller owns the transaction).
 
     Re-adding a lesson id replaces its analysis, rubric results and findings and keeps ``added_at``;
-    when the same id comes twice, the last one wins. Raw detector observations are dropped unless
-    ``keep_observations``: they can run to megabytes per lesson and the coded timeline keeps its evidence.
+    when the same id comes twice, the last one wins. Raw detector observations other than the
+    transcript are dropped unless ``keep_observations``: they can run to megabytes per lesson and the
+    coded timeline keeps its evidence.
     """
     by_id = {analysis.lesson.id: analysis for analysis in analyses}
     return write_lessons(conn, [prepare_lesson(a, keep_observations) for a in by_id.values()], now)

@@ -42,7 +42,6 @@ from lessonlens.jobs.table import (
     retry,
     submit_job,
 )
-from lessonlens.jobs.task import transcript_only
 from lessonlens.pipeline.stages import ProgressEvent
 from lessonlens.store.api import Store
 from lessonlens.store.db import WRITE
@@ -272,7 +271,7 @@ class JobRunner:
         analysis = self._analyze(job.spec, lesson_folder(self.media_root, job.lesson_id) / "analysis", progress)
         with self.store.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
             # the transcript (ASR) stays with the analysis for the lesson page; other raw observations go
-            add_analyses(conn, [transcript_only(analysis)], keep_observations=True)
+            add_analyses(conn, [analysis])
             refresh_from_store(conn, job.lesson_id)
             mark_finished_on(conn, [{"lesson_id": job.lesson_id, "state": JobState.DONE, "worker": self.worker,
                                      "seconds": time.monotonic() - started}])

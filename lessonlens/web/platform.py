@@ -25,10 +25,10 @@ from lessonlens.web.settings import WebSettings
 
 def task_options(settings: WebSettings, threads: int | None = None) -> TaskOptions:
     """How a job analyses its lesson: the batch's task options from the server's settings, with a
-    thread budget of ``threads`` (None: its worker's, or every core in the server's thread); the
-    transcript (ASR) is kept with the stored analysis for the lesson page."""
+    thread budget of ``threads`` (None: its worker's, or every core in the server's thread). The
+    transcript (ASR) is kept with the stored analysis, as by every way into the store."""
     return TaskOptions(detectors=settings.detectors, interval=settings.interval, cache=False, threads=threads,
-                       keep_transcript=True, report_progress=True)
+                       report_progress=True)
 
 
 def analysis_runner(settings: WebSettings) -> Analyzer:

@@ -1,5 +1,5 @@
 """The lesson's transcript for its page: the ASR segments kept with the stored analysis (the job keeps
-speech observations with text, :func:`lessonlens.jobs.task.transcript_only`), in time order, each a
+speech observations with text, :func:`lessonlens.store.transcript.transcript_only`), in time order, each a
 button that seeks the video (the report's script seeks any element with ``data-t``)."""
 
 from __future__ import annotations
