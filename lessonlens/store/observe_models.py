@@ -29,6 +29,9 @@ class ObserveEvent(Base):
     blind: Mapped[bool] = mapped_column(Boolean, default=True)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("web_user.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    #: JSON list of the groups invited: ``{"scope": "school"|"region", "place": …, "subject": …}``; a
+    #: teacher who matches one later is invited when they next look (revision ``0008_observe_groups``)
+    groups: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class ObserveInvite(Base):

@@ -272,3 +272,38 @@ def test_the_page_equals_lessonlens_rubric_score_on_the_exported_sheets(world: W
     assert edited is not None
     after = next(i.mean for r in edited.rubric_results if r.rubric == RUBRIC for i in r.indicators if i.id == leaf)
     assert after == pytest.approx(before - _scores(0)[leaf] / 3)
+
+
+def test_group_invitations_reach_teachers_who_join_later(world: World) -> None:
+    from sqlalchemy import update
+
+    from lessonlens.store.platform_models import WebUser
+    from lessonlens.web.accounts import add_user
+
+    engine = world.platform.engine
+    school = world.users["lead"].school
+    event_id = ev.create_event(engine, world.users["lead"], world.lessons["shared"], rubrics=[RUBRIC],
+                               observers=["obs"], title="数学组观评", groups=[("school", "数学")])
+    leaf = next(iter(_scores(0)))
+    body = {"rubric": RUBRIC, "indicator": leaf, "score": 1}
+    with client_for(world, "t2") as c:  # t2 teaches no 数学 yet: not invited
+        assert "数学组观评" not in c.get("/observe/invitations").text
+        assert c.post(f"/observe/{event_id}/save", json=body, headers={"x-csrftoken": csrf(c)}).status_code == 404
+    with engine.begin() as conn:  # now t2 teaches 数学 too
+        conn.execute(update(WebUser).where(WebUser.name == "t2").values(subjects="数学"))
+    add_user(engine, "newcomer", Role.TEACHER, "correct horse battery", school=school, subjects=["数学"])
+    add_user(engine, "elsewhere", Role.TEACHER, "correct horse battery", school="另一所学校", subjects=["数学"])
+    for name in ("t2", "newcomer"):  # invited when they next look, and may score
+        with client_for(world, name) as c:
+            assert "数学组观评" in c.get("/observe/invitations").text
+            assert c.get("/observe/invitations").text.count("数学组观评") == 1  # joining twice is joining once
+            assert c.post(f"/observe/{event_id}/save", json=body, headers={"x-csrftoken": csrf(c)}).status_code == 200
+    for name in ("elsewhere", "t1"):  # another school; the lesson's own teacher is never a rater
+        with client_for(world, name) as c:
+            assert "数学组观评" not in c.get("/observe/invitations").text
+    with engine.begin() as conn:
+        conn.execute(update(WebUser).where(WebUser.name == "t1").values(subjects="数学"))
+    with client_for(world, "t1") as c:
+        assert "数学组观评" not in c.get("/observe/invitations").text
+    event = ev.get_event(engine, event_id)
+    assert event is not None and {i.name for i in event.invitees} == {"obs", "t2", "newcomer"}

@@ -149,11 +149,48 @@ def _group_members(conn: Connection, by: Account, scope: str, subject: str) -> l
             if not subject or subject in {s.strip() for s in (subjects or "").split(",")}]
 
 
+def _in_group(account: Account, group: dict[str, str]) -> bool:
+    """Whether a teacher account belongs to a stored group (its place and subject as the opener chose)."""
+    place = account.school if group.get("scope") == "school" else account.region
+    subject = group.get("subject", "")
+    return bool(place) and place == group.get("place") and (not subject or subject in account.subjects)
+
+
+def _open(deadline: dt.datetime | None, moment: dt.datetime) -> bool:
+    return deadline is None or moment < deadline
+
+
+def join_groups(engine: Engine, account: Account) -> int:
+    """Invite ``account`` to the open events whose stored groups it belongs to and that do not invite
+    it yet (a teacher who joined the school, region or subject after the event was opened; never the
+    lesson's own teacher). Idempotent; returns how many invitations were added."""
+    if not account.active or account.role is not Role.TEACHER:
+        return 0
+    moment = now()
+    invited = select(ObserveInvite.event_id).where(ObserveInvite.user_id == account.id)
+    stmt = (select(ObserveEvent.id, ObserveEvent.groups, ObserveEvent.deadline, WebLesson.owner_id)
+            .join(WebLesson, WebLesson.id == ObserveEvent.lesson_id)
+            .where(ObserveEvent.groups != "", ObserveEvent.id.not_in(invited)))
+    with engine.connect() as conn:
+        rows = conn.execute(stmt).all()
+    joining = [event_id for event_id, groups, deadline, owner in rows
+               if owner != account.id and _open(_aware(deadline), moment)
+               and any(_in_group(account, g) for g in json.loads(groups or "[]"))]
+    if not joining:
+        return 0
+    with engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
+        stmt = _insert(conn, ObserveInvite).values([{"event_id": e, "user_id": account.id, "invited_at": moment}
+                                                    for e in joining])
+        conn.execute(stmt.on_conflict_do_nothing(index_elements=["event_id", "user_id"]))
+    return len(joining)
+
+
 def create_event(engine: Engine, by: Account, lesson_id: str, *, rubrics: Sequence[str], observers: Sequence[str],
                  title: str = "", deadline: dt.datetime | None = None, blind: bool = True,
                  groups: Sequence[tuple[str, str]] = ()) -> int:
     """Open an event; ``observers`` are account names, ``groups`` (scope, subject) pairs expanded to
-    the teachers of that subject in the opener's school or region at this moment."""
+    the teachers of that subject in the opener's school or region at this moment — and remembered, so
+    teachers who match later are invited when they next look (:func:`join_groups`)."""
     chosen = [r for r in dict.fromkeys(r.strip() for r in rubrics) if r]
     if not chosen:
         raise InputError(_T["no_rubric"])
@@ -164,6 +201,8 @@ def create_event(engine: Engine, by: Account, lesson_id: str, *, rubrics: Sequen
         if known is None or not may_open_event(by, known):
             raise InputError(_T["lesson"], lesson=lesson_id)
         user_ids: list[int] = []
+        standing = [{"scope": scope, "place": by.school if scope == "school" else by.region,
+                     "subject": subject.strip()} for scope, subject in groups if scope in GROUP_SCOPES]
         for name in dict.fromkeys(n.strip() for n in observers):
             if not name:
                 continue
@@ -180,7 +219,9 @@ def create_event(engine: Engine, by: Account, lesson_id: str, *, rubrics: Sequen
         stamp = now()
         event_id = conn.execute(insert(ObserveEvent).values(
             lesson_id=lesson_id, title=title.strip()[:500], rubrics=",".join(chosen), deadline=deadline,
-            blind=blind, created_by=by.id, created_at=stamp).returning(ObserveEvent.id)).scalar_one()
+            blind=blind, created_by=by.id, created_at=stamp,
+            groups=json.dumps([g for g in standing if g["place"]], ensure_ascii=False) if standing else "",
+        ).returning(ObserveEvent.id)).scalar_one()
         conn.execute(insert(ObserveInvite), [{"event_id": event_id, "user_id": u, "invited_at": stamp}
                                              for u in user_ids])
     return int(event_id)

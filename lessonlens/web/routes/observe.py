@@ -79,6 +79,7 @@ def observe_home(request: Request[Any, Any, Any]) -> Template:
     from lessonlens.rubric.scoring import list_rubric_schemas
 
     account, lang = current(request), lang_of(request)
+    ev.join_groups(platform(request).engine, account)
     found = ev.events_for(platform(request).engine, account)
     lessons = _openable(request, account)
     rubrics = [(e.id, pick(e.name, lang) if e.name else e.id) for e in list_rubric_schemas() if not e.problems]
@@ -90,6 +91,7 @@ def observe_home(request: Request[Any, Any, Any]) -> Template:
 def invitations(request: Request[Any, Any, Any]) -> Template:
     """The home page's list of events waiting for this observer's scores (loaded by htmx)."""
     account = current(request)
+    ev.join_groups(platform(request).engine, account)
     pending = [e for e in ev.events_for(platform(request).engine, account)
                if account.id in e.facts.invited and account.id not in e.facts.submitted and e.open]
     return render(request, "_observe_invitations.html.j2", pending=pending, when=_when)
