@@ -9,8 +9,7 @@ import yaml
 
 from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import Text
-from lessonlens.files.gates import read_input_text
-from lessonlens.tables.yaml_files import MAX_YAML_BYTES, LimitedSafeLoader, LimitError
+from lessonlens.tables.yaml_files import LimitedSafeLoader, LimitError, read_yaml_text
 
 
 class LineDict(dict[str, Any]):
@@ -78,7 +77,7 @@ class YamlFileError(Exception):
 def read_yaml(path: Path) -> Any:
     """The document in ``path``; mappings are :class:`LineDict`, sequences :class:`LineList`."""
     try:
-        text = read_input_text(path, MAX_YAML_BYTES)  # a regular file, within the size limit
+        text = read_yaml_text(path)  # a regular file, within the size limit, UTF-8 or GB18030
     except InputError as exc:
         raise YamlFileError(0, _both(exc.text, exc.params)) from None
     try:

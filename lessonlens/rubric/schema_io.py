@@ -19,11 +19,10 @@ from lessonlens.core.documents import from_dict
 from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import LANGS, Text, normalize_lang
 from lessonlens.core.rubric import Band, Indicator, RubricSchema
-from lessonlens.files.gates import read_input_text
 from lessonlens.files.json_gate import load_json
 from lessonlens.rubric.tree import OVERALL
 from lessonlens.tables.problems import Problem, raise_errors
-from lessonlens.tables.yaml_files import MAX_YAML_BYTES, load_yaml
+from lessonlens.tables.yaml_files import load_yaml, read_yaml_text
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 #: a rubric id is one segment of fact names (``rubric.<rubric_id>.<indicator_id>.share``): no dots
@@ -105,7 +104,7 @@ def check_rubric_schema_file(path: str | Path) -> tuple[RubricSchema | None, lis
     file = Path(path)
     source = str(file)
     try:  # through the input gate, within the YAML/JSON limits (alias bombs, depth, size)
-        text = read_input_text(file, MAX_YAML_BYTES)
+        text = read_yaml_text(file)
         data = load_json(text, source) if file.suffix.lower() == ".json" else load_yaml(text, source)
     except InputError as exc:
         return None, [Problem(exc.text, source, params=exc.params)]

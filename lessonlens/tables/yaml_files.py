@@ -13,7 +13,7 @@ import yaml
 
 from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import Text
-from lessonlens.files.gates import MIB, read_input_text
+from lessonlens.files.gates import MIB, read_input_bytes
 from lessonlens.files.json_gate import MAX_DEPTH, TOO_DEEP
 
 #: rubric schemas, rule packs, layouts and lesson files are a few KB; 4 MB leaves room for big ones
@@ -21,6 +21,8 @@ MAX_YAML_BYTES = 4 * MIB
 #: nodes a YAML document may have once its aliases are expanded (the shipped ones have < 3,000)
 MAX_YAML_NODES = 200_000
 
+NOT_TEXT = Text(zh="无法按 UTF-8、UTF-16 或 GB18030 编码读取该文本文件",
+                en="cannot read this file as UTF-8, UTF-16 or GB18030 text")
 NOT_YAML = Text(zh="不是有效的 YAML：{error}", en="not valid YAML: {error}")
 TOO_MANY = Text(zh="别名展开后超过 {limit} 个节点（疑似别名炸弹）",
                 en="expands to more than {limit} nodes through aliases (an alias bomb?)")
@@ -47,15 +49,31 @@ class LimitedSafeLoader(yaml.SafeLoader):
         try:
             if self._depth > MAX_DEPTH:
                 raise LimitError(TOO_DEEP, limit=MAX_DEPTH)
-            return super().compose_node(parent, index)
+            node = super().compose_node(parent, index)
         finally:
             self._depth -= 1
+        if isinstance(node, yaml.MappingNode):
+            _no_duplicate_keys(node)
+        return node
 
     def get_single_node(self) -> Any:
         node = super().get_single_node()
         if node is not None:
             expanded_size(node)
         return node
+
+
+def _no_duplicate_keys(node: yaml.MappingNode) -> None:
+    """A key given twice in one mapping is an error at its second line (YAML 1.2 forbids it, and
+    PyYAML would silently keep the last value: a rubric's second ``weight:`` would win unseen)."""
+    seen: set[tuple[str, str]] = set()
+    for key, _ in node.value:
+        if not isinstance(key, yaml.ScalarNode) or key.tag == "tag:yaml.org,2002:merge":
+            continue
+        if (key.tag, key.value) in seen:
+            raise yaml.constructor.ConstructorError(
+                "while reading a mapping", node.start_mark, f"duplicate key '{key.value}'", key.start_mark)
+        seen.add((key.tag, key.value))
 
 
 def expanded_size(root: yaml.Node, limit: int = MAX_YAML_NODES) -> int:
@@ -112,7 +130,24 @@ def yaml_problem(exc: yaml.YAMLError) -> str:
     return " ".join(str(exc).split())
 
 
+#: what a YAML file may be saved as: UTF-8 (with or without a BOM), UTF-16 with its BOM (Notepad's
+#: "Unicode") or GB18030 (Notepad's "ANSI" on a Chinese Windows, as CSV files are read too)
+YAML_ENCODINGS = ("utf-8-sig", "utf-16", "gb18030")
+
+
+def read_yaml_text(path: str | Path) -> str:
+    """The text of a YAML (or JSON) file, through the input gate, in the first of
+    :data:`YAML_ENCODINGS` that decodes it (UTF-16 only with its byte-order mark)."""
+    data = read_input_bytes(path, MAX_YAML_BYTES)
+    encodings = YAML_ENCODINGS if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig", "gb18030")
+    for encoding in encodings:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise InputError(NOT_TEXT, path)
+
+
 def read_yaml_file(path: str | Path, loader: type[LimitedSafeLoader] = LimitedSafeLoader) -> Any:
     """The YAML document in the file ``path``, through the input gate and within the limits."""
-    text = read_input_text(path, MAX_YAML_BYTES, ("utf-8-sig",))
-    return load_yaml(text, path, loader)
+    return load_yaml(read_yaml_text(path), path, loader)
