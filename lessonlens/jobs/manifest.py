@@ -1,4 +1,4 @@
-"""Reading a batch: a manifest (CSV, or YAML with the same keys) or a folder of lesson folders.
+"""Reading a batch: a manifest (CSV or XLSX, or YAML with the same keys) or a folder of lesson folders.
 
 A manifest has one lesson per row with the columns of :data:`COLUMNS` (any subset; empty cells
 allowed). Media paths are relative to the manifest, absolute, or fsspec URLs (``s3://…``) that the
@@ -45,8 +45,8 @@ _FOLDER_EXTRA = ("offsets", "layout")
 
 _T = {
     "missing": Text(zh="批量清单不存在", en="batch manifest not found"),
-    "format": Text(zh="批量清单应为 .csv、.yaml/.yml 文件或课例文件夹所在的目录",
-                   en="a batch manifest must be a .csv or .yaml/.yml file, or a folder of lesson folders"),
+    "format": Text(zh="批量清单应为 .csv、.xlsx、.yaml/.yml 文件或课例文件夹所在的目录",
+                   en="a batch manifest must be a .csv, .xlsx or .yaml/.yml file, or a folder of lesson folders"),
     "unknown": Text(zh="未知列 {names}（可用：{known}）", en="unknown column(s) {names} (known: {known})"),
     "not_list": Text(zh="YAML 清单应为课例列表（或 lessons: 列表）",
                      en="a YAML manifest must be a list of lessons (or lessons: a list)"),
@@ -65,7 +65,7 @@ _T = {
 
 
 def read_manifest(path: str | Path) -> list[LessonSpec]:
-    """The lessons of a CSV or YAML manifest, of a folder of lesson folders, or of one lesson folder
+    """The lessons of a CSV, XLSX or YAML manifest, of a folder of lesson folders, or of one lesson folder
     (a folder with its ``lesson.yaml``), checked, in order."""
     source = Path(path)
     if source.is_dir() and (source / "lesson.yaml").is_file():  # one lesson's folder
@@ -74,7 +74,7 @@ def read_manifest(path: str | Path) -> list[LessonSpec]:
         specs = _folder_lessons(source)
     elif not os.path.lexists(source):
         raise InputError(_T["missing"], source)
-    elif _regular(source) and source.suffix.lower() == ".csv":
+    elif _regular(source) and source.suffix.lower() in (".csv", ".xlsx", ".xlsm"):  # the first worksheet
         specs = _rows_to_specs(source, _csv_rows(source))
     elif source.suffix.lower() in (".yaml", ".yml"):
         specs = _rows_to_specs(source, _yaml_rows(source))
@@ -91,8 +91,9 @@ def _regular(path: Path) -> bool:
 
 
 def _csv_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
-    """The rows of a CSV manifest by line number, read like every sheet (tables.read: the input gate and
-    size limit, UTF-8 or GB18030, the separator of the header line)."""
+    """The rows of a CSV or XLSX manifest by line number, read like every sheet (tables.read: the input
+    gate and size limit, UTF-8 or GB18030, the separator of the header line; an XLSX's first worksheet,
+    names merged over several rows filled down)."""
     table = read_tables(path)[0]
     _check_columns(path, [n for n in table.header if n])
     return [(number, {k: v for k, v in zip(table.header, cells, strict=False) if k}) for number, cells in table.rows]
@@ -125,6 +126,8 @@ def _check_columns(path: Path, names: Iterable[str]) -> None:
 def _text(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, dt.datetime) and value.time() == dt.time():
+        return value.date().isoformat()  # a date cell of a spreadsheet
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value).strip()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +10,7 @@ import attrs
 from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import Text
 from lessonlens.core.lesson import LessonMeta
+from lessonlens.tables.times import parse_date
 from lessonlens.tables.yaml_files import read_yaml_file
 
 _MISSING = Text(zh="课堂信息文件不存在", en="lesson metadata file not found")
@@ -46,8 +46,8 @@ def lesson_meta_from_mapping(data: dict[str, Any], source: str | Path, default_i
         if name in values:
             values[name] = str(values[name])
     try:
-        if "date" in values and not isinstance(values["date"], dt.date):
-            values["date"] = dt.date.fromisoformat(str(values["date"]))
+        if "date" in values:  # 2026-11-03, Excel's 2026/11/3 in CSV, a date cell, 2026年11月3日
+            values["date"] = parse_date(values["date"])
         if "duration" in values:
             values["duration"] = float(values["duration"])
             if values["duration"] <= 0:

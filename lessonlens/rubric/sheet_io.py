@@ -34,7 +34,7 @@ from lessonlens.rubric.tree import OVERALL, RubricTree
 from lessonlens.tables.problems import Problem, RubricProblems, raise_errors
 from lessonlens.tables.read import Table, read_tables
 from lessonlens.tables.safety import MAX_SHEET_BYTES
-from lessonlens.tables.times import parse_seconds
+from lessonlens.tables.times import parse_datetime, parse_seconds
 
 #: field -> header words that name it (compared lower-case)
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -185,14 +185,9 @@ def parse_time(cell: Any) -> float | None:
 
 
 def parse_made_at(cell: Any) -> dt.datetime | None:
-    if isinstance(cell, dt.datetime):
-        return cell
-    if isinstance(cell, dt.date):
-        return dt.datetime(cell.year, cell.month, cell.day)
-    text = _text(cell).replace("/", "-").replace("T", " ")
-    if not text:
-        return None
-    return dt.datetime.fromisoformat(text)
+    """When a sheet was filled in: a date cell, ``2026-11-03``, Excel's ``2026/11/3 9:05`` ... (the
+    tables' one reader of dates, :func:`~lessonlens.tables.times.parse_datetime`)."""
+    return parse_datetime(_text(cell) if isinstance(cell, str) else cell)
 
 
 # -- building sheets from tables ------------------------------------------------------------

@@ -18,6 +18,7 @@ from lessonlens.tables.problems import Problem, RubricProblems
 from lessonlens.tables.safety import MAX_SHEET_BYTES, XLSX_ERRORS, check_xlsx, csv_rows, restore
 from lessonlens.tables.text import decode_sheet, delimiter_of
 from lessonlens.tables.times import typed_cell
+from lessonlens.tables.xlsx_merges import column_merges, filled_down
 
 _NOT_TEXT = Text(zh="无法按 UTF-8 或 GB18030 编码读取该 CSV 文件",
                  en="cannot read this CSV file as UTF-8 or GB18030 text")
@@ -96,7 +97,8 @@ def _xlsx_tables(file: Path) -> Iterator[Table]:
     try:
         tables = []
         for ws in book.worksheets:
-            rows = ((i, tuple(typed_cell(c) for c in r)) for i, r in enumerate(ws.iter_rows(), start=1))
+            typed = ((i, tuple(typed_cell(c) for c in r)) for i, r in enumerate(ws.iter_rows(), start=1))
+            rows = filled_down(typed, column_merges(file, ws))  # a name merged over several rows
             tables.append(_table(str(file), ws.title, rows))
     except XLSX_ERRORS as exc:  # a broken worksheet inside a sound archive
         raise RubricProblems([Problem(_BAD_XLSX, str(file), params={"error": exc})]) from None

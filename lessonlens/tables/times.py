@@ -67,3 +67,37 @@ def typed_cell(cell: Any) -> Any:
             return value
         minutes = value.hour * 60 + value.minute
     return f"{minutes // 60}:{minutes % 60:02d}"
+
+
+_DATE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]+(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.\d*)?)?)?")
+
+
+def parse_datetime(cell: Any) -> dt.datetime | None:
+    """A date (and time) as people and spreadsheets write them: a date cell, ISO ``2026-11-03``,
+    Chinese Excel's ``2026/11/3 9:05`` (what it saves in CSV), ``2026.11.3``, ``2026年11月3日``;
+    ``None`` for an empty cell; ``ValueError`` for anything else (an impossible date too)."""
+    if isinstance(cell, dt.datetime):
+        return cell
+    if isinstance(cell, dt.date):
+        return dt.datetime(cell.year, cell.month, cell.day)
+    if cell is None or isinstance(cell, bool | int | float):
+        if cell is None:
+            return None
+        raise ValueError(cell)
+    text = unicodedata.normalize("NFKC", str(cell)).strip()
+    if not text:
+        return None
+    text = text.replace("年", "-").replace("月", "-").replace("日", " ").replace("号", " ").strip()
+    found = _DATE.fullmatch(text)
+    if found is None:
+        return dt.datetime.fromisoformat(text)  # the rest of ISO 8601 (a time zone ...), else ValueError
+    year, month, day, hour, minute, second = (int(p) if p else 0 for p in found.groups())
+    return dt.datetime(year, month, day, hour, minute, second)
+
+
+def parse_date(cell: Any) -> dt.date | None:
+    """The day of :func:`parse_datetime` (a time, if any, dropped)."""
+    if isinstance(cell, dt.date) and not isinstance(cell, dt.datetime):
+        return cell
+    moment = parse_datetime(cell)
+    return None if moment is None else moment.date()

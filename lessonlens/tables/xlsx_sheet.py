@@ -15,6 +15,7 @@ from lessonlens.files.gates import check_input
 from lessonlens.tables.coded_sheets import Sheet, SheetRow
 from lessonlens.tables.safety import MAX_SHEET_BYTES, XLSX_ERRORS, check_xlsx, restore
 from lessonlens.tables.times import typed_cell
+from lessonlens.tables.xlsx_merges import column_merges, filled_down
 
 _MISSING = Text(zh="文件不存在", en="file not found")
 _BAD_XLSX = Text(zh="不是有效的 XLSX 工作簿：{error}", en="not a valid XLSX workbook: {error}")
@@ -49,8 +50,10 @@ def _xlsx_rows(path: str | Path) -> list[SheetRow]:
         raise InputError(_BAD_XLSX, file, error=exc) from None
     try:
         rows = []
-        for number, values in enumerate(book.worksheets[0].iter_rows(), start=1):
-            cells = [cell_text(restore(typed_cell(v))) for v in values]
+        sheet = book.worksheets[0]
+        typed = ((i, tuple(typed_cell(c) for c in r)) for i, r in enumerate(sheet.iter_rows(), start=1))
+        for number, values in filled_down(typed, column_merges(file, sheet)):
+            cells = [cell_text(restore(v)) for v in values]
             while cells and not cells[-1]:
                 cells.pop()
             if cells:

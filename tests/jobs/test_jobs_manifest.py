@@ -81,7 +81,7 @@ def test_other_files_are_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="not found"):
         read_manifest(tmp_path / "none.csv")
     (tmp_path / "m.txt").write_text("x")
-    with pytest.raises(InputError, match=r"\.csv or \.yaml"):
+    with pytest.raises(InputError, match=r"\.csv, \.xlsx or \.yaml"):
         read_manifest(tmp_path / "m.txt")
 
 

@@ -74,3 +74,23 @@ def test_score_sheet_times_in_excel_read_as_typed(tmp_path: Path) -> None:
                          rows, "h:mm")
     [table] = read_tables(sheet)
     assert [parse_time(cells[0]) for _, cells in table.rows] == [750.0, 185.0]  # 3:05 has seconds: as stored
+
+
+def test_dates_as_people_and_spreadsheets_write_them() -> None:
+    from lessonlens.tables.times import parse_date, parse_datetime
+
+    assert parse_datetime("2026/11/3 9:05") == dt.datetime(2026, 11, 3, 9, 5)  # Chinese Excel's CSV
+    assert parse_datetime("2026-11-03T09:05:30") == dt.datetime(2026, 11, 3, 9, 5, 30)
+    assert parse_date("2026年11月3日") == parse_date("2026.11.3") == dt.date(2026, 11, 3)
+    assert parse_date("２０２６／１１／３") == dt.date(2026, 11, 3)  # full-width, as typed with a Chinese IME
+    assert parse_date(dt.datetime(2026, 11, 3, 8)) == dt.date(2026, 11, 3) and parse_date(" ") is None
+    for bad in ("2026-13-01", "2026/2/30", "next week", 46329, True):
+        with pytest.raises(ValueError):
+            parse_datetime(bad)
+
+
+def test_a_score_sheet_made_at_as_excel_saves_it(tmp_path: Path) -> None:
+    from lessonlens.rubric.sheet_io import parse_made_at
+
+    assert parse_made_at("2026/11/3 9:05") == dt.datetime(2026, 11, 3, 9, 5)
+    assert parse_made_at("2026-11-03") == dt.datetime(2026, 11, 3)
