@@ -51,6 +51,9 @@ def add_to(app: typer.Typer) -> None:
                                                          "folder of recordings admins may register.")] = None,
         min_group: Annotated[int, typer.Option("--min-group", min=1, help="汇总统计的最小组规模 / smallest group "
                                                "whose aggregates are shown.")] = 5,
+        job_grace: Annotated[float, typer.Option("--job-grace", min=1, help="运行中的任务无心跳多少秒后重新排队 / "
+                                                 "seconds without a heartbeat before a running job counts as "
+                                                 "lost and is queued again.")] = 60.0,
         no_jobs: Annotated[bool, typer.Option("--no-jobs", help="不在本进程运行分析任务 / do not run "
                                               "analysis jobs in this process.")] = False,
     ) -> None:
@@ -79,7 +82,7 @@ def add_to(app: typer.Typer) -> None:
             db=db, media=media or default_path().parent / "media", max_upload=max_upload_mb * 1024 * 1024,
             secure_cookies=secure_cookies, run_jobs=not no_jobs, retention_days=retention_days,
             upload_chunk=upload_chunk_kb * 1024, scheduler=scheduler, workers=workers, import_root=import_root,
-            min_group=min_group,
+            min_group=min_group, job_grace_s=job_grace,
             detectors=tuple(d.strip() for d in detectors.split(",") if d.strip()) if detectors else None)
         platform = Platform.open(settings)
         if demo:

@@ -31,7 +31,9 @@ from lessonlens.jobs.fingerprint import inputs_fingerprint, pipeline_fingerprint
 from lessonlens.jobs.manifest import read_manifest
 from lessonlens.jobs.spec import LessonSpec
 from lessonlens.jobs.table import (
+    HEARTBEAT,
     Fingerprints,
+    Heartbeat,
     JobState,
     fingerprints_on,
     list_jobs,
@@ -78,6 +80,8 @@ class BatchOptions:
     threads_per_lesson: int | None = None
     #: how many times a lesson's worker may die before the lesson fails (embedded cluster)
     worker_losses: int = 2
+    #: seconds between the heartbeats this process writes for its running jobs (``jobs.table.HEARTBEAT``)
+    heartbeat: float = HEARTBEAT
 
 
 @attrs.frozen
@@ -237,9 +241,12 @@ def run_specs(store: Store, specs: Sequence[LessonSpec], label: str, *, client: 
             if info_out.dashboard:
                 info(f"Dask dashboard: {info_out.dashboard}")
             tracker.slots = info_out.slots
-            tracker.run(dask, todo, task, TaskOptions(
-                detectors=options.detectors, coder=options.coder, interval=options.interval, cache=options.cache,
-                diagnose=options.diagnose, lang=lang, threads=options.threads_per_lesson), info_out.resources)
+            # the running jobs' heartbeat, so a web server restarting elsewhere leaves them to this batch
+            with Heartbeat(store, tracker.running.copy, options.heartbeat, name="lessonlens-batch-heartbeat"):
+                tracker.run(dask, todo, task, TaskOptions(
+                    detectors=options.detectors, coder=options.coder, interval=options.interval,
+                    cache=options.cache, diagnose=options.diagnose, lang=lang, threads=options.threads_per_lesson),
+                    info_out.resources)
     failures.update(tracker.failures)
     return BatchSummary(
         batch=label, lessons=len(specs), analysed=tuple(tracker.analysed), skipped=skipped,

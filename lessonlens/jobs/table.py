@@ -1,7 +1,10 @@
 """The jobs table: submit lessons, follow their state, mark them, retry them.
 
 One row per lesson id (``store.models.JobRow``). A job goes ``queued -> running -> done | failed``;
-``attempts`` counts its starts (a worker lost mid-lesson starts it again). Every function takes an
+``attempts`` counts its starts (a worker lost mid-lesson starts it again). Whoever runs a job (a web
+server, ``lessonlens batch``) writes its ``heartbeat_at`` every :data:`HEARTBEAT` seconds
+(:class:`Heartbeat`); a ``running`` job silent for :data:`STALE_AFTER` seconds has lost its runner
+(:func:`stale_jobs`), one beaten recently is still running somewhere, maybe on another machine. Every function takes an
 open :class:`~lessonlens.store.api.Store` and runs in one transaction of its own; the ``*_on``
 variants work on a connection whose transaction the caller owns (the batch runner stores a
 lesson's result and marks its job done in one transaction).
@@ -17,12 +20,14 @@ lesson's result and marks its job done in one transaction).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+import logging
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import StrEnum
 from typing import Any
 
 import attrs
-from sqlalchemy import Connection, bindparam, func, select, update
+from sqlalchemy import Connection, bindparam, func, or_, select, update
 
 from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import Text
@@ -34,6 +39,13 @@ from lessonlens.store.models import job_table
 
 #: longest error line kept (the rest is cut with an ellipsis)
 ERROR_CHARS = 500
+#: seconds between the heartbeats of a running job, written by whoever runs it
+HEARTBEAT = 10.0
+#: the grace period: a running job with no heartbeat for this many seconds has lost whoever ran it
+#: (a machine that died, a killed server) and may be queued again; well above :data:`HEARTBEAT`
+#: and the clock differences of the machines sharing the database
+STALE_AFTER = 60.0
+_log = logging.getLogger(__name__)
 _NO_JOB = Text(zh="没有任务 {ids}", en="no job {ids}")
 
 
@@ -63,6 +75,8 @@ class Job:
     finished_at: dt.datetime | None = None
     seconds: float | None = None
     output: str = ""
+    #: a running job's last heartbeat (:class:`Heartbeat`)
+    heartbeat_at: dt.datetime | None = None
 
 
 @attrs.frozen
@@ -92,7 +106,7 @@ def _job(row: Any) -> Job:
                attempts=row.attempts, error=row.error, worker=row.worker, media_fingerprint=row.media_fingerprint,
                pipeline_fingerprint=row.pipeline_fingerprint, submitted_at=_utc(row.submitted_at),
                started_at=_utc(row.started_at), finished_at=_utc(row.finished_at), seconds=row.seconds,
-               output=row.output)
+               output=row.output, heartbeat_at=_utc(row.heartbeat_at))
 
 
 def _write(store: Store) -> Connection:
@@ -115,7 +129,8 @@ def submit_jobs_on(conn: Connection, specs: Sequence[LessonSpec], batch: str = "
         rows.append({"lesson_id": spec.lesson_id, "batch": batch, "state": JobState.QUEUED.value,
                      "spec": spec_to_json(spec), "media_fingerprint": prints.media,
                      "pipeline_fingerprint": prints.pipeline, "attempts": 0, "error": "", "worker": "",
-                     "submitted_at": at, "started_at": None, "finished_at": None, "seconds": None, "output": ""})
+                     "submitted_at": at, "started_at": None, "finished_at": None, "seconds": None, "output": "",
+                     "heartbeat_at": None})
     new = [r for r in rows if r["lesson_id"] not in existing]
     old = [{**r, "key": r["lesson_id"]} for r in rows if r["lesson_id"] in existing]
     if new:
@@ -199,10 +214,76 @@ def _update_many(conn: Connection, rows: Sequence[dict[str, Any]], values: dict[
 
 
 def mark_running_on(conn: Connection, started: Iterable[tuple[str, str, dt.datetime]]) -> None:
-    """(lesson id, worker, start time) for jobs that started: state running, one more attempt."""
+    """(lesson id, worker, start time) for jobs that started: state running, one more attempt, the
+    first heartbeat now."""
+    beat = now()
     rows = [{"key": lesson_id, "w": worker, "at": at} for lesson_id, worker, at in started]
     _update_many(conn, rows, {"state": JobState.RUNNING.value, "worker": bindparam("w"), "started_at": bindparam("at"),
-                              "attempts": job_table.c.attempts + 1, "error": ""})
+                              "attempts": job_table.c.attempts + 1, "error": "", "heartbeat_at": beat})
+
+
+def beat_on(conn: Connection, lesson_ids: Iterable[str]) -> None:
+    """The heartbeat of these jobs, now (only those still ``running``)."""
+    at = now()
+    ids = sorted(set(lesson_ids))
+    for part in chunks(ids):
+        conn.execute(update(job_table).where(job_table.c.lesson_id.in_(part),
+                                             job_table.c.state == JobState.RUNNING.value).values(heartbeat_at=at))
+
+
+def stale_jobs(store: Store, after: float = STALE_AFTER, *, batch: str | None = None) -> list[Job]:
+    """The ``running`` jobs (of ``batch``) with no heartbeat for ``after`` seconds (their start is
+    taken for jobs that never beat: rows from before revision ``0008_job_heartbeat``)."""
+    limit = now() - dt.timedelta(seconds=after)
+    last = func.coalesce(job_table.c.heartbeat_at, job_table.c.started_at)
+    query = select(job_table).where(job_table.c.state == JobState.RUNNING.value,
+                                    or_(last.is_(None), last < limit))
+    if batch is not None:
+        query = query.where(job_table.c.batch == batch)
+    with store.engine.connect() as conn:
+        return [_job(row) for row in conn.execute(query.order_by(job_table.c.id))]
+
+
+class Heartbeat:
+    """A daemon thread that writes the heartbeat of the jobs ``running()`` names every ``every``
+    seconds, then calls ``also()`` (e.g. a server's look for stale jobs), until :meth:`stop`.
+    A failed write (the database busy or away) is tried again at the next beat."""
+
+    def __init__(self, store: Store, running: Callable[[], Iterable[str]], every: float = HEARTBEAT,
+                 also: Callable[[], object] | None = None, name: str = "lessonlens-heartbeat") -> None:
+        self.store = store
+        self.running = running
+        self.every = every
+        self.also = also
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
+
+    def start(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join(5)
+
+    def __enter__(self) -> Heartbeat:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.every):
+            try:
+                ids = list(self.running())
+                if ids:
+                    with _write(self.store) as conn, conn.begin():
+                        beat_on(conn, ids)
+                if self.also is not None:
+                    self.also()
+            except Exception:  # the next beat tries again; a job goes stale only after many misses
+                _log.warning("job heartbeat", exc_info=True)
 
 
 def mark_finished_on(conn: Connection, finished: Iterable[Mapping[str, Any]]) -> None:
@@ -247,5 +328,5 @@ def retry(store: Store, jobs: Sequence[int | str] = (), *, failed: bool = False)
     with _write(store) as conn, conn.begin():
         _update_many(conn, [{"key": lesson_id} for lesson_id in sorted(chosen)],
                      {"state": JobState.QUEUED.value, "error": "", "attempts": 0, "submitted_at": now(),
-                      "started_at": None, "finished_at": None, "seconds": None})
+                      "started_at": None, "finished_at": None, "seconds": None, "heartbeat_at": None})
     return list_jobs(store, lesson_ids=sorted(chosen))

@@ -36,6 +36,7 @@ def settings_from_env() -> WebSettings:
         retention_days=float(env["LESSONLENS_RETENTION_DAYS"]) if env.get("LESSONLENS_RETENTION_DAYS") else None,
         min_group=int(env.get("LESSONLENS_MIN_GROUP") or MIN_GROUP),
         workers=int(env["LESSONLENS_WORKERS"]) if env.get("LESSONLENS_WORKERS") else None,
+        job_grace_s=float(env.get("LESSONLENS_JOB_GRACE") or 60.0),
     )
 
 

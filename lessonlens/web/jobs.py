@@ -4,10 +4,14 @@
 slot at once) or, without one, one at a time in a thread of the server.
 
 The table, not the threads, is the truth: a job is claimed with a conditional UPDATE (several
-server processes may share the table); a server killed mid-job finds the job ``running`` at its
-restart, queues it again (the attempt it lost is counted) and runs it, or marks it failed once it
-has used :data:`MAX_ATTEMPTS`; a server stopped cleanly puts its running jobs back in the queue
-without counting the attempt. A finished analysis is stored and its job marked done in one
+server processes may share the table), and while it runs the server writes its heartbeat
+(:class:`lessonlens.jobs.table.Heartbeat`; ``lessonlens batch`` does the same for the jobs it runs).
+A job left ``running`` by a process that is gone is queued again (the attempt it lost is counted) and
+run, or marked failed once it has used :data:`MAX_ATTEMPTS`: at once when that process was a server
+of this machine (its process id is checked), else once its heartbeat is older than the grace period
+(``WebSettings.job_grace_s``), so a job another machine still runs is left to it. A running server
+looks for such jobs at every heartbeat. A server stopped cleanly puts its running jobs back in the
+queue without counting the attempt. A finished analysis is stored and its job marked done in one
 transaction, so a kill at any moment leaves either both or neither. Progress within a run (stage,
 fraction: a cluster's workers report them as Dask events) lives in memory only.
 """
@@ -31,6 +35,8 @@ from lessonlens.core.analysis import Analysis
 from lessonlens.core.errors import LessonlensError
 from lessonlens.jobs.spec import LessonSpec
 from lessonlens.jobs.table import (
+    STALE_AFTER,
+    Heartbeat,
     Job,
     JobState,
     get_job,
@@ -40,6 +46,7 @@ from lessonlens.jobs.table import (
     mark_running_on,
     now,
     retry,
+    stale_jobs,
     submit_job,
 )
 from lessonlens.pipeline.stages import ProgressEvent
@@ -89,8 +96,14 @@ class JobRunner:
     """Queues analysis jobs in the jobs table and runs them: on ``cluster`` (as many at once as it
     has lesson slots), else one at a time in a thread of this process with ``analyze``."""
 
-    def __init__(self, store: Store, media_root: Path, analyze: Analyzer, cluster: JobCluster | None = None) -> None:
+    def __init__(self, store: Store, media_root: Path, analyze: Analyzer, cluster: JobCluster | None = None,
+                 grace: float = STALE_AFTER) -> None:
         self.store = store
+        #: seconds without a heartbeat before another process's running job counts as lost
+        self.grace = grace
+        #: jobs this process runs now (their heartbeat is written every ``grace / 6`` seconds)
+        self._running: set[str] = set()
+        self._heartbeat: Heartbeat | None = None
         self.media_root = media_root
         self._analyze = analyze
         self.cluster = cluster
@@ -128,38 +141,61 @@ class JobRunner:
                        on_cluster=self.cluster is not None)
 
     def recover(self) -> list[str]:
-        """After a restart: the platform's jobs left ``running`` lost their worker; queue them again
-        (or fail them when they used their attempts) and queue every ``queued`` one. A job another
-        live server process of this machine runs (several uvicorn workers) is left to it."""
+        """After a restart: queue again the platform's jobs left ``running`` by a process that is gone
+        (:meth:`requeue_lost`) and queue every ``queued`` one; return the lessons queued."""
+        self.requeue_lost()
+        waiting = sorted(list_jobs(self.store, JobState.QUEUED, batch=BATCH), key=lambda j: j.id)
+        for job in waiting:
+            self._queue.put(job.lesson_id)
+        return [job.lesson_id for job in waiting]
+
+    def _lost(self, job: Job) -> bool:
+        """Whether whoever ran ``job`` is gone: a server process of this machine that no longer
+        exists, else (another machine, a batch's worker) no heartbeat for :attr:`grace` seconds."""
+        if job.lesson_id in self._running:
+            return False
+        local = self._local_pid(job.worker)
+        if local is not None:  # this process (a run of an earlier platform in it), or a dead one
+            return local == os.getpid() or not _alive(local)
+        return True  # chosen by stale_jobs: silent for the grace period
+
+    def requeue_lost(self) -> list[str]:
+        """Queue again (or fail, after :data:`MAX_ATTEMPTS`) the platform's ``running`` jobs whose
+        runner is gone (:meth:`_lost`); return the lessons queued again. A job another live server
+        process of this machine runs (several uvicorn workers), or any process that keeps its heartbeat
+        (another machine's server, ``lessonlens batch``), is left to it."""
+        candidates = {j.lesson_id: j for j in stale_jobs(self.store, self.grace, batch=BATCH)}
         for job in list_jobs(self.store, JobState.RUNNING, batch=BATCH):
-            if self._sibling_runs(job.worker):
+            if self._local_pid(job.worker) is not None:  # this machine's servers: their process says
+                candidates[job.lesson_id] = job
+        queued: list[str] = []
+        for job in sorted(candidates.values(), key=lambda j: j.id):
+            if not self._lost(job):
                 continue
             if job.attempts >= MAX_ATTEMPTS:
                 mark_failed(self.store, job.lesson_id, "the server stopped during this analysis "
                                                        f"{job.attempts} times", worker=self.worker)
             else:
                 with self.store.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
-                    conn.execute(update(job_table).where(job_table.c.lesson_id == job.lesson_id,
-                                                         job_table.c.state == JobState.RUNNING.value)
-                                 .values(state=JobState.QUEUED.value))
-        waiting = sorted(list_jobs(self.store, JobState.QUEUED, batch=BATCH), key=lambda j: j.id)
-        for job in waiting:
-            self._queue.put(job.lesson_id)
-        return [job.lesson_id for job in waiting]
+                    # only if it is still the same run: its runner may have finished it meanwhile
+                    result = conn.execute(update(job_table).where(
+                        job_table.c.lesson_id == job.lesson_id, job_table.c.state == JobState.RUNNING.value,
+                        job_table.c.attempts == job.attempts).values(state=JobState.QUEUED.value, heartbeat_at=None))
+                if result.rowcount == 1:
+                    queued.append(job.lesson_id)
+        return queued
 
-    def _sibling_runs(self, worker: str) -> bool:
-        """Whether ``worker`` (``web:HOST:PID``) is another server process of this host, still alive."""
+    @staticmethod
+    def _local_pid(worker: str) -> int | None:
+        """The process id of ``worker`` when it names a server process of this machine (``web:HOST:PID``)."""
         kind, _, rest = worker.partition(":")
         host, _, pid = rest.rpartition(":")
-        if kind != "web" or host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
-            return False
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:  # alive, another user's
-            return True
-        return True
+        return int(pid) if kind == "web" and host == socket.gethostname() and pid.isdigit() else None
+
+    def _watch(self) -> None:
+        """At every heartbeat: queue again the jobs whose runner is gone (a machine that died)."""
+        for lesson_id in self.requeue_lost():
+            self._queue.put(lesson_id)
 
     # -- the workers -------------------------------------------------------------------------
     def start(self) -> None:
@@ -169,6 +205,8 @@ class JobRunner:
         self._stopping.clear()
         if self.cluster is not None:
             self.cluster.start()
+        self._heartbeat = Heartbeat(self.store, self._running.copy, max(0.2, self.grace / 6), also=self._watch,
+                                    name="lessonlens-jobs-heartbeat").start()
         self._spawn(self._first)
 
     def _spawn(self, target: Callable[[], None]) -> None:
@@ -192,6 +230,9 @@ class JobRunner:
         """Stop taking jobs, close the cluster (its running analyses end), and put this process's
         running jobs back in the queue without counting the attempt: they run again at the next start."""
         self._stopping.set()
+        if self._heartbeat is not None:
+            self._heartbeat.stop()
+            self._heartbeat = None
         if self.cluster is not None:
             self.cluster.close()
         if not self._threads:
@@ -230,7 +271,11 @@ class JobRunner:
     def run(self, lesson_id: str) -> None:
         """Run a queued job to its end (done, or failed with a one-line error)."""
         job = get_job(self.store, lesson_id)
-        if job is None or not self._claim(lesson_id):
+        if job is None:
+            return
+        self._running.add(lesson_id)  # before the claim: the heartbeat's watch never takes it for lost
+        if not self._claim(lesson_id):
+            self._running.discard(lesson_id)
             return
         started = time.monotonic()
         try:
@@ -243,6 +288,7 @@ class JobRunner:
                 return  # the cluster closed under it: stop() queues the job again
             mark_failed(self.store, lesson_id, one_line(exc), worker=self.worker, seconds=time.monotonic() - started)
         finally:
+            self._running.discard(lesson_id)
             with self._lock:
                 self._progress.pop(lesson_id, None)
 
@@ -275,6 +321,16 @@ class JobRunner:
             refresh_from_store(conn, job.lesson_id)
             mark_finished_on(conn, [{"lesson_id": job.lesson_id, "state": JobState.DONE, "worker": self.worker,
                                      "seconds": time.monotonic() - started}])
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
 
 
 def _elapsed(job: Job) -> float:

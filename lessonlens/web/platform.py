@@ -76,7 +76,7 @@ class Platform:
         settings.media.mkdir(parents=True, exist_ok=True)
 
         cluster = job_cluster(settings)  # started by the runner (or the first job run): not by a page-only server
-        runner = JobRunner(store, settings.media, analysis_runner(settings), cluster)
+        runner = JobRunner(store, settings.media, analysis_runner(settings), cluster, grace=settings.job_grace_s)
         return cls(settings=settings, store=store, runner=runner,
                    limiter=LoginLimiter(store.engine, settings.login_attempts, settings.login_window_s))
 

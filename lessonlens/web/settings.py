@@ -51,6 +51,9 @@ class WebSettings:
     lesson_threads: int | None = None
     #: run analysis jobs in a background thread of the server (False: only queue them)
     run_jobs: bool = True
+    #: the grace period: seconds without a heartbeat before a job another machine ran counts as lost
+    #: and is queued again (``lessonlens.jobs.table.STALE_AFTER``; the heartbeat comes every sixth of it)
+    job_grace_s: float = 60.0
 
     def secret(self) -> str:
         """The CSRF signing secret, made once and kept in the media folder (so restarts keep forms valid)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -57,9 +58,12 @@ def test_a_restart_queues_interrupted_jobs_again_within_their_attempts(tmp_path:
                           files={"teacher": ("t.mp4", BROKEN_MP4, "video/mp4")}, follow_redirects=False)
             ids.append(made.headers["location"].rsplit("/", 1)[1])
     store = world.platform.store
-    mark_running(store, ids[0])  # the server died while this one ran ...
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait(30)  # a server process of this machine that is gone (its job's heartbeat is still fresh)
+    dead_server = f"web:{socket.gethostname()}:{ended.pid}"
+    mark_running(store, ids[0], worker=dead_server)  # the server died while this one ran ...
     for _ in range(MAX_ATTEMPTS):
-        mark_running(store, ids[1])  # ... and this one has died with it too often
+        mark_running(store, ids[1], worker=dead_server)  # ... and this one has died with it too often
     world.platform.close()
     again = Platform.open(world.platform.settings)
     assert again.runner.recover() == [ids[0]]
@@ -67,8 +71,6 @@ def test_a_restart_queues_interrupted_jobs_again_within_their_attempts(tmp_path:
     assert first is not None and first.state.value == "queued" and first.attempts == 1
     assert second is not None and second.state.value == "failed" and "stopped" in second.error
     # a job another live server process of this machine runs (a sibling uvicorn worker) is left to it
-    import socket
-
     sibling = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
         with again.store.engine.begin() as conn:
