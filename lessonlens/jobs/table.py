@@ -233,7 +233,7 @@ def beat_on(conn: Connection, lesson_ids: Iterable[str]) -> None:
 
 def stale_jobs(store: Store, after: float = STALE_AFTER, *, batch: str | None = None) -> list[Job]:
     """The ``running`` jobs (of ``batch``) with no heartbeat for ``after`` seconds (their start is
-    taken for jobs that never beat: rows from before revision ``0008_job_heartbeat``)."""
+    taken for jobs that never beat: rows from before revision ``0009_job_heartbeat``)."""
     limit = now() - dt.timedelta(seconds=after)
     last = func.coalesce(job_table.c.heartbeat_at, job_table.c.started_at)
     query = select(job_table).where(job_table.c.state == JobState.RUNNING.value,

@@ -162,7 +162,7 @@ class JobRow(Base):
     submitted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    #: a running job's last sign of life from whoever runs it (revision ``0008_job_heartbeat``;
+    #: a running job's last sign of life from whoever runs it (revision ``0009_job_heartbeat``;
     #: :func:`lessonlens.jobs.table.stale_jobs`)
     heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     #: seconds the analysis itself took on the worker

@@ -2,8 +2,8 @@
 server, ``lessonlens batch``), so a restarting server re-queues only jobs nobody has beaten for the
 grace period (``lessonlens.jobs.table.STALE_AFTER``), not those another machine still runs.
 
-Revision ID: 0008_job_heartbeat
-Revises: 0007_reflection
+Revision ID: 0009_job_heartbeat
+Revises: 0008_observe_groups
 Create Date: 2026-12-07
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_job_heartbeat"
-down_revision = "0007_reflection"
+revision = "0009_job_heartbeat"
+down_revision = "0008_observe_groups"
 branch_labels = None
 depends_on = None
 
