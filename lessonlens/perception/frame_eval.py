@@ -128,9 +128,11 @@ class LabelledFrame:
 
 
 def _image_size(path: Path) -> tuple[int, int]:
+    """The picture's size as :func:`read_rgb` gives it: a phone photo's EXIF orientation applied
+    (labelling tools show it upright, and the labels' fractions are of that picture)."""
     import cv2  # the vision extra: the harness runs vision detectors anyway
 
-    image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
     if image is None:
         raise InputError(_T["bad_image"], path=path)
     return int(image.shape[1]), int(image.shape[0])
