@@ -38,12 +38,10 @@ def detect_scheme(path: str | Path, manager: PluginManager | None = None) -> str
     """The scheme of a sheet: every registered coder rates the sheet's header and first row
     (:meth:`~lessonlens.core.extensions.Coder.matches_sheet`); the one surest alone wins."""
     manager = manager or get_manager()
-    if Path(path).suffix.lower() in (".xlsx", ".xlsm"):
-        head = SheetHead(Path(path), ())
-    else:
-        rows = head_rows(read_text(path), path, 2)  # the header and the first row: not the whole sheet
-        first = tuple(rows[1].cells) if len(rows) > 1 else ()
-        head = SheetHead(Path(path), tuple(c.lower() for c in rows[0].cells), first)
+    # the header and the first row (an XLSX's first worksheet too): not the whole sheet
+    rows = head_rows(read_text(path), path, 2)
+    first = tuple(rows[1].cells) if len(rows) > 1 else ()
+    head = SheetHead(Path(path), tuple(c.lower() for c in rows[0].cells), first)
     coders = [reg.item for reg in manager.registry.coders.values()]
     ratings = [(coder.matches_sheet(head), coder.scheme.id) for coder in coders]
     for level in sorted({rating for rating, _ in ratings if rating > 0}, reverse=True):

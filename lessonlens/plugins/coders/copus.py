@@ -195,13 +195,12 @@ class CopusCoder(Coder):
         return read_copus_sheet(path, SCHEME, coder=self.name)
 
     def matches_sheet(self, head: SheetHead) -> int:
-        """A workbook (the one scheme whose sheets may be XLSX), or ``interval``/``time`` then
-        ``S.``/``I.`` columns."""
-        if head.path.suffix.lower() in (".xlsx", ".xlsm"):
-            return 3
+        """``interval``/``time`` then ``S.``/``I.`` columns; a workbook no other scheme claims
+        (COPUS observers fill XLSX templates) is rated low rather than not at all."""
         columns = head.header
-        return 3 if columns and columns[0] in ("interval", "time") and any(
-            c.startswith(("s.", "i.")) for c in columns) else 0
+        if columns and columns[0] in ("interval", "time") and any(c.startswith(("s.", "i.")) for c in columns):
+            return 3
+        return 1 if head.path.suffix.lower() in (".xlsx", ".xlsm") else 0
 
 
 @hookimpl
