@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import Text
 from lessonlens.store.db import WRITE, read_only
-from lessonlens.store.platform_models import ApiToken, WebSession, WebUser
+from lessonlens.store.platform_models import ApiToken, WebLesson, WebSession, WebUser
 from lessonlens.web.passwords import MIN_LENGTH, dummy_verify, hash_password, verify_password
 from lessonlens.web.roles import Account, Consent, Role
 
@@ -107,6 +107,18 @@ def add_user(engine: Engine, name: str, role: str | Role, password: str, *, disp
 def users(engine: Engine) -> list[Account]:
     with engine.connect() as conn, Session(bind=conn) as session:
         return [account_of(row) for row in session.scalars(select(WebUser).order_by(WebUser.name))]
+
+
+def taught_subjects(engine: Engine) -> dict[int, frozenset[str]]:
+    """Account id -> the subjects of the lessons it owns (what a teacher teaches, beside the subjects
+    of their account: :func:`lessonlens.web.roles.may_name_teacher`'s ``teaches``)."""
+    found: dict[int, set[str]] = {}
+    with engine.connect() as conn:
+        for owner, subject in conn.execute(select(WebLesson.owner_id, WebLesson.subject).distinct()
+                                           .where(WebLesson.owner_id.is_not(None), WebLesson.subject != "")):
+            if owner is not None:
+                found.setdefault(owner, set()).add(subject)
+    return {owner: frozenset(subjects) for owner, subjects in found.items()}
 
 
 def get_user(engine: Engine, user_id: int) -> Account | None:

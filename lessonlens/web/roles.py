@@ -15,10 +15,11 @@ aggregates are shown, and only for groups of at least the minimum size (:func:`g
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from enum import StrEnum
 
 import attrs
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select
+from sqlalchemy import ColumnElement, and_, exists, false, literal, or_, select
 
 from lessonlens.store.platform_models import LessonShare, WebLesson, WebUser
 
@@ -161,14 +162,16 @@ def visible_clause(account: Account) -> ColumnElement[bool]:
 _SCHOOL_PEERS = frozenset({Role.SCHOOL_LEAD, Role.TEACHER})
 
 
-def may_name_teacher(viewer: Account, teacher: Account) -> bool:
+def may_name_teacher(viewer: Account, teacher: Account, teaches: Collection[str] = frozenset()) -> bool:
     """Whether ``viewer`` may see ``teacher`` named (name, display name, their own row) in a ranking
     or comparison of teachers. Everyone sees themselves; anyone else only as far as the teacher agreed
     (:class:`Consent`): ``school`` — the school leads and teachers of the teacher's school; ``region``
-    — also the researchers of the teacher's region and the admins. Observers, other schools and other
-    regions never; nobody sees a disabled account or a non-teacher named. Without consent a view shows
-    the teacher only inside aggregates (:func:`group_shown`). :func:`nameable_clause` is the same rule
-    as SQL."""
+    — also the admins, and the researchers of the teacher's region who cover a subject the teacher
+    teaches (as a researcher sees the region's lessons of their subjects only). What a teacher teaches:
+    the subjects of their account and ``teaches``, those of the lessons they own
+    (:func:`lessonlens.web.accounts.taught_subjects`). Observers, other schools and other regions never;
+    nobody sees a disabled account or a non-teacher named. Without consent a view shows the teacher
+    only inside aggregates (:func:`group_shown`). :func:`nameable_clause` is the same rule as SQL."""
     if not viewer.active:
         return False
     if viewer.id == teacher.id:
@@ -181,11 +184,13 @@ def may_name_teacher(viewer: Account, teacher: Account) -> bool:
         return False
     if viewer.role is Role.ADMIN:
         return True
-    return viewer.role is Role.RESEARCHER and bool(viewer.region) and viewer.region == teacher.region
+    return (viewer.role is Role.RESEARCHER and bool(viewer.region) and viewer.region == teacher.region
+            and bool(viewer.subjects & (teacher.subjects | frozenset(teaches))))
 
 
 def nameable_clause(viewer: Account) -> ColumnElement[bool]:
-    """A WHERE clause on ``web_user`` selecting exactly the accounts ``may_name_teacher(viewer, …)`` allows."""
+    """A WHERE clause on ``web_user`` selecting exactly the accounts ``may_name_teacher(viewer, …)``
+    allows (with ``teaches`` the subjects of the lessons each owns)."""
     if not viewer.active:
         return false()
     teacher = and_(WebUser.active.is_(True), WebUser.role == Role.TEACHER.value)
@@ -196,8 +201,14 @@ def nameable_clause(viewer: Account) -> ColumnElement[bool]:
     region = and_(teacher, WebUser.ranking_consent == Consent.REGION.value)
     if viewer.role is Role.ADMIN:
         opens.append(region)
-    elif viewer.role is Role.RESEARCHER and viewer.region:
-        opens.append(and_(region, WebUser.region == viewer.region))
+    elif viewer.role is Role.RESEARCHER and viewer.region and viewer.subjects:
+        subjects = sorted(viewer.subjects)
+        # the account's own subjects are stored comma-separated: ",数学,语文," contains ",数学,"
+        listed = literal(",") + WebUser.subjects + literal(",")
+        teaches = or_(exists(select(WebLesson.id).where(WebLesson.owner_id == WebUser.id,
+                                                        WebLesson.subject.in_(subjects))),
+                      *[listed.contains(f",{subject},", autoescape=True) for subject in subjects])
+        opens.append(and_(region, WebUser.region == viewer.region, teaches))
     return or_(*opens)
 
 

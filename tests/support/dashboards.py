@@ -1,7 +1,8 @@
 """Test support for the dashboards: the web world of :func:`tests.support.web.make_world` plus a
 synthetic district in the researcher's region — schools S00, S01 and one named like a spreadsheet
 formula, four teachers each — and three teacher accounts of S00 owning the lessons of T00-00 (who
-consents to be named in the region), T00-01 (in the school) and T00-02 (to no one)."""
+consents to be named in the region), T00-01 (in the school) and T00-02 (to no one); a second
+researcher of the region, ``res_yuwen``, covers 语文, the subject T00-00 teaches (``res`` covers 数学)."""
 
 from __future__ import annotations
 
@@ -46,4 +47,5 @@ def make_dash(tmp: Path) -> Dash:
             if a.lesson.teacher == owners[name]:
                 set_owner(p.engine, a.lesson.id, account)
     add_user(p.engine, "lead_s00", Role.SCHOOL_LEAD, PASSWORD, school="S00")
+    add_user(p.engine, "res_yuwen", Role.RESEARCHER, PASSWORD, region=region, subjects=["语文"])
     return Dash(world, region, owners)

@@ -133,12 +133,16 @@ def test_csv_cells_that_look_like_formulas_are_neutralised(dash: Dash) -> None:
 
 
 def test_comparison_names_only_teachers_who_consented(dash: Dash) -> None:
-    with client_for(dash.world, "res") as c:  # a researcher: only region consent names
+    with client_for(dash.world, "res_yuwen") as c:  # a researcher of 语文: only region consent names
         page = c.get(f"/compare?region={dash.region}").text
         assert "教师甲0" in page and "教师甲1" not in page and "教师甲2" not in page
         table = _rows(c.get(f"/compare/csv/teachers?region={dash.region}").text)
         assert table[1][0] == "教师甲0"
         assert "其他" in table[-1][0]  # everyone else, together (a large enough group)
+    with client_for(dash.world, "res") as c:  # 数学's researcher: 教师甲0 teaches 语文, so is not named
+        page = c.get(f"/compare?region={dash.region}").text
+        assert "教师甲" not in page
+        assert "其他" in _rows(c.get(f"/compare/csv/teachers?region={dash.region}").text)[-1][0]
     with client_for(dash.world, "lead_s00") as c:  # the school's lead: school consent too
         page = c.get("/compare").text
         assert "教师甲0" in page and "教师甲1" in page and "教师甲2" not in page

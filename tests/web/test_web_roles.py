@@ -126,11 +126,12 @@ def test_the_list_filter_agrees_with_the_rule_for_every_role(tmp_path: Path) -> 
 
 
 # -- teachers named in rankings: the teacher's consent -----------------------------------------
-#: who sees OWNER (teacher of 一小, 海淀) named in a ranking, for each consent (besides OWNER itself)
+#: who sees OWNER (teacher of 一小, 海淀, who teaches 数学) named in a ranking, for each consent
+#: (besides OWNER itself): researchers as for OWNER's lessons, by region and subject
 NAMED_TO = {
     Consent.NONE: set(),
     Consent.SCHOOL: {"other_teacher", "lead"},
-    Consent.REGION: {"other_teacher", "lead", "admin", "researcher", "researcher_other_subject"},
+    Consent.REGION: {"other_teacher", "lead", "admin", "researcher"},
 }
 
 
@@ -139,12 +140,24 @@ def test_who_sees_a_teacher_named_in_a_ranking(person: str, consent: Consent) ->
     import attrs
 
     teacher, viewer = attrs.evolve(OWNER, consent=consent), PEOPLE[person]
-    assert may_name_teacher(viewer, teacher) is (person == "owner" or person in NAMED_TO[consent])
+    teaches = {"数学"}  # the subject of OWNER's lessons (VIEWERS)
+    expected = person == "owner" or person in NAMED_TO[consent]
+    assert may_name_teacher(viewer, teacher, teaches) is expected
+    # the same when the subject is the teacher account's own rather than their lessons'
+    assert may_name_teacher(viewer, attrs.evolve(teacher, subjects=frozenset(teaches))) is expected
+    # a researcher names only teachers of their subjects (as they see only those lessons)
+    assert may_name_teacher(viewer, teacher, {"语文"}) is (
+        person == "owner" or person in NAMED_TO[consent] - {"researcher"}
+        or (person == "researcher_other_subject" and consent is Consent.REGION))
+    # as for lessons, researchers see a region's teachers by region and subject (admins all of them)
+    if consent is Consent.REGION and viewer.role is Role.RESEARCHER:
+        assert may_name_teacher(viewer, teacher, teaches) is may(viewer, Action.VIEW, LessonFacts(
+            owner_id=OWNER.id, school="一小", region="海淀", subject="数学", shares=(Share(scope="region"),)))
     # a disabled viewer sees nobody named; a disabled teacher is named to nobody but themselves
-    assert not may_name_teacher(attrs.evolve(viewer, active=False), teacher)
-    assert may_name_teacher(viewer, attrs.evolve(teacher, active=False)) is (person == "owner")
+    assert not may_name_teacher(attrs.evolve(viewer, active=False), teacher, teaches)
+    assert may_name_teacher(viewer, attrs.evolve(teacher, active=False), teaches) is (person == "owner")
     # consent is a teacher's: a lead or researcher is never named in a ranking of teachers
-    assert may_name_teacher(viewer, attrs.evolve(teacher, role=Role.SCHOOL_LEAD)) is (person == "owner")
+    assert may_name_teacher(viewer, attrs.evolve(teacher, role=Role.SCHOOL_LEAD), teaches) is (person == "owner")
 
 
 def test_group_size_floor() -> None:
@@ -153,40 +166,56 @@ def test_group_size_floor() -> None:
 
 def test_the_naming_filter_agrees_with_the_rule(tmp_path: Path) -> None:
     """Every consent of a real store's teachers, for every viewer: the accounts the SQL filter selects
-    are exactly those ``may_name_teacher`` allows; withdrawing consent takes effect at once."""
+    are exactly those ``may_name_teacher`` allows (with the subjects of the lessons each teacher
+    owns); researchers name the teachers of their region who teach their subjects (by their lessons
+    or their account); withdrawing consent takes effect at once."""
     from lessonlens.core.errors import InputError
-    from lessonlens.web.accounts import add_user, get_user, set_consent, users
+    from lessonlens.web.accounts import add_user, get_user, set_consent, taught_subjects, users
+    from lessonlens.web.catalog import create_lesson
     from tests.support.web import make_world
 
     world = make_world(tmp_path)
     p = world.platform
-    t3 = add_user(p.engine, "t3", Role.TEACHER, "correct horse battery", school="另一所学校",
-                  region=world.users["t1"].region)
+    region = world.users["t1"].region  # t1 owns two 数学 lessons; t2 one of 英语; t3 teaches 数学 and 科学 (account)
+    t3 = add_user(p.engine, "t3", Role.TEACHER, "correct horse battery", school="另一所学校", region=region,
+                  subjects=["数学", "科学"])
+    create_lesson(p.engine, world.users["t2"], "t2-english", title="Unit 3", subject="英语")
+    for name, subjects in (("res_en", ["英语"]), ("res_part", ["学"]), ("res_pct", ["%"])):
+        add_user(p.engine, name, Role.RESEARCHER, "correct horse battery", region=region, subjects=subjects)
     set_consent(p.engine, world.users["t1"], Consent.SCHOOL)
     set_consent(p.engine, world.users["t2"], "region")
     set_consent(p.engine, t3, Consent.REGION)
     everyone = users(p.engine)
     assert {a.name: a.consent for a in everyone if a.role is Role.TEACHER} == {
         "t1": Consent.SCHOOL, "t2": Consent.REGION, "t3": Consent.REGION}
+    assert taught_subjects(p.engine)[world.users["t2"].id] == {"英语"}
 
     def named(viewer_name: str) -> set[str]:
-        viewer = next(a for a in users(p.engine) if a.name == viewer_name)
+        accounts = users(p.engine)
+        taught = taught_subjects(p.engine)
+        viewer = next(a for a in accounts if a.name == viewer_name)
         with p.engine.connect() as conn:
             listed = set(conn.scalars(select(WebUser.name).where(nameable_clause(viewer))))
-        assert listed == {a.name for a in users(p.engine) if may_name_teacher(viewer, a)}, viewer_name
+        assert listed == {a.name for a in accounts if may_name_teacher(viewer, a, taught.get(a.id, frozenset()))}, (
+            viewer_name)
         return listed
 
     table = {a.name: named(a.name) for a in everyone}
     assert table["t1"] == {"t1", "t2"}            # a colleague of the same school (t2 agreed)
     assert table["lead"] == {"lead", "t1", "t2"}  # the school's lead
     assert table["lead_other"] == {"lead_other", "t3"}
-    assert table["res"] == {"res", "t2", "t3"}    # t1 agreed to the school only
+    assert table["res"] == {"res", "t3"}          # 数学: t3 (t1 agreed to the school only; t2 teaches 英语)
+    assert table["res_en"] == {"res_en", "t2"}    # 英语: t2, by the lesson they own
+    assert table["res_part"] == {"res_part"}      # "学" is not "数学" or "科学"
+    assert table["res_pct"] == {"res_pct"}        # a LIKE wildcard in a subject matches only itself
     assert table["res_other"] == {"res_other"}    # another region
     assert table["admin"] == {"admin", "t2", "t3"}
     assert table["obs"] == {"obs"}
+    set_consent(p.engine, world.users["t1"], "region")  # t1's 数学 lessons: now named to 数学's researcher
+    assert named("res") == {"res", "t1", "t3"} and named("res_en") == {"res_en", "t2"}
     # withdrawing: at once, for every viewer
     set_consent(p.engine, world.users["t2"], "none")
-    assert named("lead") == {"lead", "t1"} and named("res") == {"res", "t3"}
+    assert named("lead") == {"lead", "t1"} and named("res_en") == {"res_en"}
     account = get_user(p.engine, world.users["t2"].id)
     assert account is not None and account.consent is Consent.NONE
     with pytest.raises(InputError):
