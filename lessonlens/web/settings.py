@@ -47,7 +47,9 @@ class WebSettings:
     #: None: as many as the machine's cores and memory fit); 0: no cluster, jobs run one at a time
     #: in a thread of the server
     workers: int | None = None
-    #: cores each lesson's analysis uses on the cluster (None: 2 on the embedded cluster)
+    #: each lesson's thread budget, the cores its detectors use at once (None: as ``lessonlens batch
+    #: --threads-per-lesson``: the cores / ``workers`` on the embedded cluster, else 2; a cluster worker's
+    #: threads per lesson slot)
     lesson_threads: int | None = None
     #: run analysis jobs in a background thread of the server (False: only queue them)
     run_jobs: bool = True
