@@ -19,7 +19,7 @@ from lessonlens.core.i18n import Text
 from lessonlens.core.timeline import CodedSample, CodedTimeline, CodingScheme
 from lessonlens.files.gates import read_input_bytes
 from lessonlens.tables.safety import MAX_SHEET_BYTES, csv_rows
-from lessonlens.tables.text import decode_sheet, delimiter_of
+from lessonlens.tables.text import ZIP_MAGIC, decode_sheet, delimiter_of
 from lessonlens.tables.times import parse_seconds
 
 _EMPTY = Text(zh="文件为空，没有编码数据", en="the sheet is empty: no coded rows")
@@ -92,11 +92,11 @@ def read_text(path: str | Path) -> str:
     """The text of a sheet, through the input gate (a regular file of at most ``MAX_SHEET_BYTES``);
     an XLSX workbook's first worksheet as CSV text."""
     file = Path(path)
-    if file.suffix.lower() in (".xlsx", ".xlsm"):
+    data = read_input_bytes(file, MAX_SHEET_BYTES)
+    if data.startswith(ZIP_MAGIC):  # a workbook, whatever its name says
         from lessonlens.tables.xlsx_sheet import xlsx_text  # it builds on this module's Sheet
 
         return xlsx_text(file)
-    data = read_input_bytes(file, MAX_SHEET_BYTES)
     try:
         return decode_sheet(data)
     except UnicodeDecodeError as exc:

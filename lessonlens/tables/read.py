@@ -5,6 +5,7 @@ A table is a header and its rows, each row keeping its number in the file so mes
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from lessonlens.core.i18n import Text
 from lessonlens.files.gates import check_input, read_input_bytes
 from lessonlens.tables.problems import Problem, RubricProblems
 from lessonlens.tables.safety import MAX_SHEET_BYTES, XLSX_ERRORS, check_xlsx, csv_rows, restore
-from lessonlens.tables.text import decode_sheet, delimiter_of
+from lessonlens.tables.text import decode_sheet, delimiter_of, is_workbook
 from lessonlens.tables.times import typed_cell
 from lessonlens.tables.xlsx_merges import column_merges, filled_down
 
@@ -43,7 +44,7 @@ def read_tables(path: str | Path) -> list[Table]:
     file = Path(path)
     try:
         check_input(file, MAX_SHEET_BYTES)
-        if file.suffix.lower() in (".xlsx", ".xlsm"):
+        if is_workbook(file):
             check_xlsx(file)
             return list(_xlsx_tables(file))
         return [_csv_table(file)]
@@ -91,7 +92,8 @@ def _xlsx_tables(file: Path) -> Iterator[Table]:
     except ImportError:  # pragma: no cover - openpyxl is a base dependency
         raise RubricProblems([Problem(_NO_OPENPYXL, str(file))]) from None
     try:
-        book = openpyxl.load_workbook(file, read_only=True, data_only=True)
+        data = io.BytesIO(read_input_bytes(file, MAX_SHEET_BYTES))  # openpyxl refuses a workbook named .csv
+        book = openpyxl.load_workbook(data, read_only=True, data_only=True)
     except XLSX_ERRORS as exc:
         raise RubricProblems([Problem(_BAD_XLSX, str(file), params={"error": exc})]) from None
     try:

@@ -11,7 +11,7 @@ from typing import Any
 
 from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import Text
-from lessonlens.files.gates import check_input
+from lessonlens.files.gates import check_input, read_input_bytes
 from lessonlens.tables.coded_sheets import Sheet, SheetRow
 from lessonlens.tables.safety import MAX_SHEET_BYTES, XLSX_ERRORS, check_xlsx, restore
 from lessonlens.tables.times import typed_cell
@@ -45,7 +45,8 @@ def _xlsx_rows(path: str | Path) -> list[SheetRow]:
     import openpyxl
 
     try:
-        book = openpyxl.load_workbook(file, read_only=True, data_only=True)
+        data = io.BytesIO(read_input_bytes(file, MAX_SHEET_BYTES))  # openpyxl refuses a workbook named .csv
+        book = openpyxl.load_workbook(data, read_only=True, data_only=True)
     except XLSX_ERRORS as exc:
         raise InputError(_BAD_XLSX, file, error=exc) from None
     try:
@@ -71,9 +72,11 @@ def xlsx_text(path: str | Path) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     line = 0
-    for row in _xlsx_rows(path):
+    rows = _xlsx_rows(path)
+    width = len(rows[0].cells) if rows else 0  # the header's: empty cells at a row's end are cells too
+    for row in rows:
         out.write("\n" * (row.line - line - 1))
-        writer.writerow(row.cells)
+        writer.writerow(row.cells + ("",) * (width - len(row.cells)))
         line = row.line
     return out.getvalue()
 

@@ -45,3 +45,20 @@ def test_an_st_sheet_in_xlsx_with_a_merged_code(tmp_path: Path) -> None:
     assert detect_scheme(tmp_path / "st.xlsx") == "st"
     timeline = lessonlens.read_coded_sheet(tmp_path / "st.xlsx")
     assert [s.st for s in timeline.samples] == list("TTTTSSSS")
+
+
+def test_a_sheet_whose_name_lies_is_read_as_what_it_is(tmp_path: Path) -> None:
+    """A workbook saved (or renamed, as chat apps do) as ``.csv`` and a CSV named ``.xlsx``;
+    Excel's "Unicode text" (UTF-16, tab-separated) too."""
+    from lessonlens.tables.read import read_tables
+
+    workbook = _as_xlsx(SAMPLE, tmp_path / "lesson.csv")
+    assert lessonlens.measure(workbook).scalars == lessonlens.measure(SAMPLE).scalars
+    text = SAMPLE.read_text(encoding="utf-8")
+    (tmp_path / "gb.xlsx").write_bytes(text.encode("gb18030"))
+    assert lessonlens.measure(tmp_path / "gb.xlsx").scalars == lessonlens.measure(SAMPLE).scalars
+    (tmp_path / "unicode.txt").write_text(text.replace(",", "\t"), encoding="utf-16")
+    assert lessonlens.measure(tmp_path / "unicode.txt", scheme="platform-9").scalars == \
+        lessonlens.measure(SAMPLE).scalars
+    [table] = read_tables(_as_xlsx(SAMPLE, tmp_path / "scores.csv"))
+    assert table.header[0] == "t" and len(table.rows) == len(text.splitlines()) - 1

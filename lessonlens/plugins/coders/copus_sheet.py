@@ -16,7 +16,7 @@ from pathlib import Path
 from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import Text
 from lessonlens.core.timeline import CodedSample, CodedTimeline, CodingScheme
-from lessonlens.plugin import Sheet, SheetRow, parse_rows, read_text, read_xlsx_sheet
+from lessonlens.plugin import Sheet, SheetRow, parse_rows, read_text
 
 TICKED = frozenset({"1", "x", "✓", "✔", "√", "1.0"})
 NOT_TICKED = frozenset({"0", "", "0.0"})
@@ -42,9 +42,7 @@ _TIME_STEP = Text(zh="起始分钟 {value} 不是 2 的倍数", en="start minute
 
 
 def _sheet(path: str | Path) -> Sheet:
-    if Path(path).suffix.lower() in (".xlsx", ".xlsm"):
-        return read_xlsx_sheet(path)
-    return parse_rows(read_text(path), path)
+    return parse_rows(read_text(path), path)  # an XLSX (by its content) as its first worksheet's rows
 
 
 def _header_error(sheet: Sheet, column: int, problem: Text, **params: object) -> InputError:
