@@ -34,7 +34,7 @@ from lessonlens.media.errors import NO_FRAMES, NO_VIDEO, MediaUnavailable
 from lessonlens.media.open import open_container
 from lessonlens.media.packets import DecodeStats, PacketReader
 from lessonlens.media.probe import check_file
-from lessonlens.media.rotation import displayed, quarter_turns, upright
+from lessonlens.media.rotation import displayed, quarter_turns, square_pixels, upright
 from lessonlens.media.threads import decoder_threads
 
 Frame = npt.NDArray[np.uint8]
@@ -72,7 +72,8 @@ def frames_at(
     ``offset`` is the recording's start on the lesson clock (lesson time = file time + offset);
     instants before its start or after its end are skipped, so a camera that stopped early yields
     fewer frames rather than repeated ones. ``size`` downscales: ``(w, h)`` or the long side in px.
-    A recording with a display rotation (a phone held upright) is returned as shown, upright.
+    A recording with a display rotation (a phone held upright) is returned as shown, upright, and
+    one with non-square pixels (DV, broadcast) stretched to square ones.
     ``stats``, if given, counts the decoding work. ``sampling`` is ``"exact"`` (the frame on screen
     at each instant) or ``"keyframe"`` (the nearest keyframe: cheaper with long GOPs, not exact).
     ``threads`` bounds the decoder's and the RGB conversion's threads (the detector's
@@ -90,10 +91,12 @@ def frames_at(
         targets = [(t, t - offset) for t in sorted(instants) if t - offset >= 0]
         sampler = _Exact(reader) if sampling == "exact" else _Keyframes(reader)
         yielded = 0
+        aspect = stream.sample_aspect_ratio
         for t, frame in sampler.run(targets):
-            # a phone's display rotation is applied: the picture is scaled, then turned upright
+            # as shown: non-square pixels stretched, scaled, then turned upright (a phone's rotation)
             turns = quarter_turns(frame)
-            width, height = displayed(*frame_size(*displayed(frame.width, frame.height, turns), size), turns)
+            shown = displayed(*square_pixels(frame.width, frame.height, aspect), turns)
+            width, height = displayed(*frame_size(*shown, size), turns)
             # swscale converts (and scales) with its own threads: 0 would be one per core
             image = frame.to_ndarray(format="rgb24", width=width, height=height, threads=threads or 0)
             reader.stats.converted += 1

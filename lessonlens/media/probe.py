@@ -21,7 +21,7 @@ from lessonlens.core.i18n import Text
 from lessonlens.files.gates import check_input
 from lessonlens.media.errors import EMPTY, MISSING, NO_STREAMS, UNREADABLE
 from lessonlens.media.open import MAX_MEDIA_BYTES, open_container
-from lessonlens.media.rotation import displayed, first_frame_turns
+from lessonlens.media.rotation import displayed, first_frame_turns, square_pixels
 
 #: Packets read at most to find where the streams end (a long GOP of video and its audio).
 END_PACKETS = 6000
@@ -33,8 +33,9 @@ TRUST_HEADER = 1.0
 class MediaInfo:
     """A probed media file; video fields are ``None`` without a video stream, audio ones without audio.
     ``duration`` is where the streams end (measured), ``claimed_duration`` what the header says.
-    ``width`` and ``height`` are the picture as shown: turned by ``rotation`` (counter-clockwise
-    quarter turns a phone's display matrix asks for) when it has one."""
+    ``width`` and ``height`` are the picture as shown: with square pixels (a 720×576 DV picture of
+    64:45 pixels is 1024×576) and turned by ``rotation`` (counter-clockwise quarter turns a phone's
+    display matrix asks for) when it has one."""
 
     path: str
     file_size: int
@@ -120,7 +121,8 @@ def probe(path: str | Path) -> MediaInfo:
             raise InputError(_TOO_SMALL, file, width=video.width, height=video.height, side=MIN_SIDE)
         fps = float(video.average_rate) if video is not None and video.average_rate else None
         turns = first_frame_turns(container, video) if video is not None else 0
-        width, height = displayed(video.width, video.height, turns) if video is not None else (None, None)
+        width, height = (displayed(*square_pixels(video.width, video.height, video.sample_aspect_ratio), turns)
+                         if video is not None else (None, None))
         claimed = max(durations) if durations else None
         measured = streams_end(container, [s for s in (video, audio) if s is not None], claimed)
         return MediaInfo(

@@ -1,9 +1,11 @@
-"""A phone's recording shown upright: the display rotation its container asks for, applied.
+"""A recording's picture as players show it: upright, with square pixels.
 
 Phones record the sensor's landscape picture and store how it is to be shown (a display matrix:
 90° for a phone held upright). Players turn the picture; so must the detectors, or a student filmed
 in portrait lies on their side. Only quarter turns are applied (a mirrored matrix is taken as its
-rotation; no camera writes anything else).
+rotation; no camera writes anything else). DV and broadcast recordings store wide pictures in
+narrow pixels (720×576 shown as 1024×576: a sample aspect ratio of 64:45); they are stretched back,
+or every face and body would be squeezed.
 """
 
 from __future__ import annotations
@@ -35,6 +37,18 @@ def first_frame_turns(container: Any, stream: Any) -> int:
     except (av.FFmpegError, ValueError, OverflowError):
         return 0
     return 0
+
+
+def square_pixels(width: int, height: int, aspect: Any) -> tuple[int, int]:
+    """The (width, height) of a picture of ``width`` × ``height`` samples shown with square pixels:
+    ``aspect`` is the stream's sample aspect ratio (None or 0: square already)."""
+    try:
+        ratio = float(aspect) if aspect else 1.0
+    except (TypeError, ValueError, ZeroDivisionError):
+        ratio = 1.0
+    if not 0.1 <= ratio <= 10 or abs(ratio - 1.0) < 1e-3:  # absent, or a nonsense value: as stored
+        return width, height
+    return max(2, round(width * ratio / 2) * 2), height
 
 
 def displayed(width: int, height: int, turns: int) -> tuple[int, int]:

@@ -60,3 +60,30 @@ def test_a_rotated_phone_video_is_read_upright(tmp_path: Path, rotation: int, co
     assert next(iter(frames_at(clip, [0.0], size=32)))[1].shape == ((32, 24, 3) if portrait else (24, 32, 3))
     assert next(iter(frames_at(clip, [0.0], size=(info.width // 2, info.height // 2))))[1].shape[:2] == (
         info.height // 2, info.width // 2)
+
+
+def test_non_square_pixels_are_stretched_as_players_show_them(tmp_path: Path) -> None:
+    """A 16:9 DV/broadcast picture stored as 720x576 samples of 64:45 is shown 1024x576."""
+    from fractions import Fraction
+
+    clip = tmp_path / "dv.mp4"
+    with av.open(str(clip), "w") as out:
+        stream = out.add_stream("libx264", rate=5)
+        stream.width, stream.height, stream.pix_fmt = 72, 56, "yuv420p"
+        stream.codec_context.sample_aspect_ratio = Fraction(64, 45)
+        image = np.zeros((56, 72, 3), np.uint8)
+        image[:, 18:54] = 255  # the middle half of the stored width
+        for i in range(5):
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+            frame.pts = i
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    info = probe(clip)
+    assert (info.width, info.height) == (102, 56)
+    [(_, shown)] = list(frames_at(clip, [0.0]))
+    assert shown.shape == (56, 102, 3)
+    bright = np.flatnonzero(shown[28, :, 0] > 128)
+    assert abs(len(bright) - 51) <= 3  # still the middle half, now of the shown width
+    assert next(iter(frames_at(clip, [0.0], size=52)))[1].shape == (28, 52, 3)
