@@ -123,7 +123,10 @@ def dask_client(client: Any = None, scheduler: str | None = None, workers: int |
                           "distributed.nanny.pre-spawn-environ": spawn_env}):
         cluster = LocalCluster(n_workers=n, threads_per_worker=threads, processes=True, memory_limit=memory,
                                resources={RESOURCE: 1}, env=env, silence_logs=logging.ERROR,
-                               dashboard_address=":0" if dashboard and _dashboard_wanted() else None)  # type: ignore[no-untyped-call]
+                               # the scheduler's HTTP routes always start (on 8787 unless told): a free
+                               # port on loopback, with the dashboard's pages only when wanted
+                               dashboard_address="127.0.0.1:0",
+                               scheduler_kwargs={"dashboard": dashboard and _dashboard_wanted()})  # type: ignore[no-untyped-call]
     try:
         with Client(cluster) as embedded:  # type: ignore[no-untyped-call]
             yield embedded
