@@ -97,13 +97,26 @@ def frames_at(
             turns = quarter_turns(frame)
             shown = displayed(*square_pixels(frame.width, frame.height, aspect), turns)
             width, height = displayed(*frame_size(*shown, size), turns)
-            # swscale converts (and scales) with its own threads: 0 would be one per core
-            image = frame.to_ndarray(format="rgb24", width=width, height=height, threads=threads or 0)
+            image = _rgb(frame, width, height, threads)
             reader.stats.converted += 1
             yielded += 1
             yield t, upright(image, turns)
         if yielded == 0 and reader.errors:
             raise InputError(NO_FRAMES, file, error=reader.errors[0])
+
+
+def _rgb(frame: Any, width: int, height: int, threads: int | None) -> Frame:
+    """The frame as RGB of ``width`` x ``height``. An interlaced frame (1080i/576i: its two fields
+    filmed 1/50 s apart) has its fields blended, or moving people are combed into stripes: swscale
+    scales each field on its own to ``height`` lines, interleaved, and each pair is averaged."""
+    # swscale converts (and scales) with its own threads: 0 would be one per core
+    if not getattr(frame, "interlaced_frame", False):
+        image: Frame = frame.to_ndarray(format="rgb24", width=width, height=height, threads=threads or 0)
+        return image
+    fields = frame.to_ndarray(format="rgb24", width=width, height=2 * height, threads=threads or 0)
+    pairs = fields.reshape(height, 2, width, 3).astype(np.uint16)
+    blended: Frame = ((pairs[:, 0] + pairs[:, 1] + 1) >> 1).astype(np.uint8)
+    return blended
 
 
 class _Exact:
