@@ -39,7 +39,9 @@ def iter_audio(path: str | Path, rate: int = SPEECH_RATE, mono: bool = True,
             raise MediaUnavailable(NO_AUDIO, file)
         stream = container.streams.audio[0]
         decoder_threads(stream, threads)
-        resampler = av.AudioResampler(format="fltp", layout="mono" if mono else stream.layout.name, rate=rate)
+        # packed samples: PyAV's to_ndarray of a planar frame of 8 or more channels (a multitrack
+        # recorder's WAV) reads past FFmpeg's 8 plane pointers and crashes the process
+        resampler = av.AudioResampler(format="flt", layout="mono" if mono else stream.layout.name, rate=rate)
         origin = picture_start(container)
         align: _Align | None = None
         produced = 0
@@ -178,4 +180,7 @@ def mono_and_levels(path: str | Path, channel: int, frame: int = 512, rate: int 
 
 
 def _floats(frame: av.AudioFrame) -> Samples:
-    return np.asarray(frame.to_ndarray(), dtype=np.float32)
+    """A packed float frame as ``(channels, n)`` samples."""
+    channels = max(1, frame.layout.nb_channels)
+    packed = np.asarray(frame.to_ndarray(), dtype=np.float32).reshape(-1, channels)
+    return np.ascontiguousarray(packed.T)
