@@ -72,8 +72,17 @@ _TOO_SMALL = Text(zh="画面 {width}×{height} 过小（至少 {side}×{side}）
                   en="the picture is {width}×{height}, smaller than {side}×{side}")
 _TOO_LONG = Text(zh="时长 {hours:.1f} 小时，超过上限 {limit:g} 小时",
                  en="lasts {hours:.1f} hours, past the limit of {limit:g}")
+_STILL = Text(zh="这是一张图片（{format}），不是录像；真实课堂画面的评测请用 lessonlens evaluate-frames",
+              en="is a still picture ({format}), not a recording; to measure detectors on photos use "
+                 "lessonlens evaluate-frames")
 _LYING = Text(zh="文件头声称时长 {claimed:.0f} 秒，但视频只有 {frames} 帧：文件头有误",
               en="the header claims {claimed:.0f} s but the video holds {frames} frames: a wrong header")
+
+
+def _still_image(container: Any) -> bool:
+    """Whether FFmpeg read the file as a picture (JPEG, PNG, BMP ...), not a recording."""
+    name = str(container.format.name)
+    return name == "image2" or name.endswith("_pipe")
 
 
 def check_file(path: str | Path) -> Path:
@@ -106,6 +115,8 @@ def probe(path: str | Path) -> MediaInfo:
         audio = container.streams.audio[0] if container.streams.audio else None
         if video is None and audio is None:
             raise InputError(NO_STREAMS, file)
+        if audio is None and _still_image(container):
+            raise InputError(_STILL, file, format=container.format.name)
         origin = _origin([s for s in (video, audio) if s is not None])
         durations = []
         if container.duration:  # from the container's start: the earliest stream's

@@ -149,3 +149,13 @@ def test_fingerprint_follows_content(clip: Path, tmp_path: Path) -> None:
     assert file_fingerprint(copy) == file_fingerprint(clip)
     copy.write_bytes(clip.read_bytes() + b"\x00")
     assert file_fingerprint(copy) != file_fingerprint(clip)
+
+
+def test_a_still_picture_is_not_a_recording(tmp_path: Path) -> None:
+    """A photo given as a camera's recording is refused by name (it was analysed as a 0-s lesson)."""
+    from PIL import Image
+
+    for name in ("photo.jpg", "photo.png"):
+        Image.fromarray(np.zeros((48, 64, 3), np.uint8)).save(tmp_path / name)
+        with pytest.raises(InputError, match="still picture"):
+            probe(tmp_path / name)
