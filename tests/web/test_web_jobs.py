@@ -148,7 +148,7 @@ def test_a_server_killed_during_a_job_finishes_it_once_after_restart(tmp_path: P
     needs_synth()
     import httpx
 
-    lesson = short_lesson()
+    lesson = short_lesson(0.5, 2)  # the half-minute lesson the batch tests share (killed well before its end)
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
     db, media = str(tmp_path / "db.sqlite"), tmp_path / "media"
     run_cli("users", "add", "wang", "--role", "teacher", "--password", PASSWORD, "--db", db, env=env)
@@ -245,7 +245,7 @@ def test_jobs_can_run_on_a_dask_cluster(tmp_path: Path) -> None:
     distributed = pytest.importorskip("distributed")
     from tests.support.reports import write_video
 
-    video = write_video(tmp_path / "v.mp4", seconds=60).read_bytes()
+    video = write_video(tmp_path / "v.mp4", seconds=24).read_bytes()
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
                                   dashboard_address=None) as cluster:
         world = make_world(tmp_path / "w", scheduler=cluster.scheduler_address, detectors=("teacher-pose",))
@@ -286,7 +286,7 @@ def test_jobs_run_on_the_embedded_local_cluster_by_default(tmp_path: Path) -> No
     from tests.support.reports import write_video
 
     assert WebSettings().workers is None and WebSettings().scheduler is None  # the default: embedded
-    video = write_video(tmp_path / "v.mp4", seconds=60).read_bytes()
+    video = write_video(tmp_path / "v.mp4", seconds=24).read_bytes()
     world = make_world(tmp_path / "w", workers=2, detectors=("teacher-pose",))
     p = world.platform
     assert p.runner.cluster is not None and p.runner.cluster.embedded
@@ -359,12 +359,12 @@ def test_a_server_killed_during_an_upload_resumes_it_after_restart(tmp_path: Pat
                 "title": "kill", "files": [{"role": "teacher", "name": "t.mp4", "size": size}]}).json()["id"]
             chunk = 60_000
             assert put(c, upload_id, 0, video[:chunk], chunk - 1).json() == {"received": chunk}
-            sent = threading.Event()
+            sent, killed = threading.Event(), threading.Event()
 
             def slow() -> Any:
                 yield video[chunk: chunk + 8000]
                 sent.set()
-                time.sleep(30)  # the server dies while it waits for the rest of this chunk
+                killed.wait(30)  # the server dies while it waits for the rest of this chunk
                 yield video[chunk + 8000: 2 * chunk]
 
             def stream() -> None:
@@ -377,6 +377,8 @@ def test_a_server_killed_during_an_upload_resumes_it_after_restart(tmp_path: Pat
             time.sleep(0.5)
             server.send_signal(signal.SIGKILL)
             server.wait(10)
+            killed.set()  # the rest of the chunk meets a closed connection (and the client stops waiting)
+            worker.join(30)
         server = serve()
         with httpx.Client(base_url=base, timeout=30, follow_redirects=True) as c:
             _wait(lambda: _up(c), 60, "the restarted server")
