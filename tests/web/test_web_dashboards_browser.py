@@ -77,8 +77,8 @@ def test_growth_portrait_csv_and_consent(server: tuple[Serve, Any], tmp_path: Pa
         assert "仅本人可见" in t.find_element(By.TAG_NAME, "main").text
         _shot(t, "growth")
         assert console_errors(t) == []
-    with browser(tmp_path / "r") as r:
-        sign_in_browser(r, base, "res")
+    with browser(tmp_path / "r") as r:  # the region's researcher of 语文, the subject 教师甲0 teaches
+        sign_in_browser(r, base, "res_yuwen")
         _nav(r, "学校与区域画像")
         WebDriverWait(r, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#section-metrics table"))
         text = r.find_element(By.TAG_NAME, "main").text
