@@ -35,7 +35,8 @@ class MediaInfo:
     ``duration`` is where the streams end (measured), ``claimed_duration`` what the header says.
     ``width`` and ``height`` are the picture as shown: with square pixels (a 720×576 DV picture of
     64:45 pixels is 1024×576) and turned by ``rotation`` (counter-clockwise quarter turns a phone's
-    display matrix asks for) when it has one."""
+    display matrix asks for) when it has one. ``video_end`` and ``audio_end`` are where each track
+    ends (None when unknown): a recorder's sound can stop long before its picture, or go on after it."""
 
     path: str
     file_size: int
@@ -51,6 +52,8 @@ class MediaInfo:
     streams: tuple[str, ...] = ()
     claimed_duration: float | None = None
     rotation: int = 0
+    video_end: float | None = None
+    audio_end: float | None = None
 
     @property
     def has_video(self) -> bool:
@@ -119,13 +122,15 @@ def probe(path: str | Path) -> MediaInfo:
             raise InputError(_STILL, file, format=container.format.name)
         origin = _origin([s for s in (video, audio) if s is not None])
         durations = []
+        headers: dict[int, float] = {}  # each stream's end by its header
         if container.duration:  # from the container's start: the earliest stream's
             first = container.start_time / 1_000_000 if container.start_time is not None else 0.0
             durations.append(container.duration / 1_000_000 + first - min(origin.values()))
         for stream in (video, audio):
             if stream is not None and stream.duration and stream.time_base:
                 start = float((stream.start_time or 0) * stream.time_base)
-                durations.append(float(stream.duration * stream.time_base) + start - origin[stream.index])
+                headers[stream.index] = float(stream.duration * stream.time_base) + start - origin[stream.index]
+                durations.append(headers[stream.index])
         if video is not None and video.width == 0:
             raise InputError(UNREADABLE, file, error="video stream with no picture size")
         if video is not None and min(video.width, video.height) < MIN_SIDE:
@@ -135,12 +140,23 @@ def probe(path: str | Path) -> MediaInfo:
         width, height = (displayed(*square_pixels(video.width, video.height, video.sample_aspect_ratio), turns)
                          if video is not None else (None, None))
         claimed = max(durations) if durations else None
-        measured = streams_end(container, [s for s in (video, audio) if s is not None], claimed)
+        ends: dict[int, float] = {}
+        measured = streams_end(container, [s for s in (video, audio) if s is not None], claimed, ends)
+        duration = _sane_duration(file, _believed(claimed, measured), video)
+
+        def end_of(stream: Any) -> float | None:
+            """A stream's end: seen in the last packets, else its header's (a track that ends much
+            earlier has no packets there), never past the file's duration."""
+            if stream is None:
+                return None
+            found = ends.get(stream.index, headers.get(stream.index))
+            return None if found is None else min(found, duration) if duration is not None else found
+
         return MediaInfo(
             path=str(file),
             file_size=os.path.getsize(file),
             format=container.format.name,
-            duration=_sane_duration(file, _believed(claimed, measured), video),
+            duration=duration,
             claimed_duration=claimed,
             width=width,
             height=height,
@@ -151,6 +167,8 @@ def probe(path: str | Path) -> MediaInfo:
             audio_channels=audio.channels if audio is not None else None,
             audio_codec=audio.codec_context.name if audio is not None else None,
             streams=tuple(f"{s.type}:{s.codec_context.name}" for s in container.streams),
+            video_end=end_of(video),
+            audio_end=end_of(audio),
         )
 
 
@@ -164,7 +182,8 @@ def _believed(claimed: float | None, measured: float | None) -> float | None:
     return measured
 
 
-def streams_end(container: Any, streams: list[Any], claimed: float | None = None) -> float | None:
+def streams_end(container: Any, streams: list[Any], claimed: float | None = None,
+                each: dict[int, float] | None = None) -> float | None:
     """Where ``streams`` really end (s from the first picture, else from each stream's start), from
     their last packets; None when the container cannot seek or the end is further than
     :data:`END_PACKETS` packets from a keyframe.
@@ -172,7 +191,7 @@ def streams_end(container: Any, streams: list[Any], claimed: float | None = None
     A file cut short whose index (an MP4's ``moov`` written first) still lists the lost part has no
     packets at its indexed end: then the last time with packets is found by bisection (a seek each).
     """
-    end = _end_from(container, streams, 2**62)
+    end = _end_from(container, streams, 2**62, each=each)
     if end is not None or not claimed:
         return end
     low, high = 0.0, claimed
@@ -184,7 +203,7 @@ def streams_end(container: Any, streams: list[Any], claimed: float | None = None
             high = middle
         else:
             low = middle
-    return _end_from(container, streams, int(low * 1_000_000)) if low > 0 else None
+    return _end_from(container, streams, int(low * 1_000_000), each=each) if low > 0 else None
 
 
 def _origin(streams: list[Any]) -> dict[int, float]:
@@ -195,9 +214,10 @@ def _origin(streams: list[Any]) -> dict[int, float]:
     return {index: starts[video[0]] for index in starts} if video else starts
 
 
-def _end_from(container: Any, streams: list[Any], offset: int, packets: int = END_PACKETS) -> float | None:
+def _end_from(container: Any, streams: list[Any], offset: int, packets: int = END_PACKETS,
+              each: dict[int, float] | None = None) -> float | None:
     """The latest packet end after seeking to ``offset`` (µs), reading to the end (None: no packet, or
-    more than ``packets`` of them, or the container cannot seek)."""
+    more than ``packets`` of them, or the container cannot seek); ``each`` gets each stream's."""
     wanted = {s.index for s in streams}
     origin = _origin(streams)
     end: float | None = None
@@ -209,6 +229,8 @@ def _end_from(container: Any, streams: list[Any], offset: int, packets: int = EN
             stream = packet.stream
             t = float((packet.pts + (packet.duration or 0)) * stream.time_base) - origin.get(stream.index, 0.0)
             end = t if end is None else max(end, t)
+            if each is not None:
+                each[stream.index] = max(t, each.get(stream.index, t))
             if count + 1 >= packets:
                 return end if packets == 1 else None
     except (av.FFmpegError, OverflowError, ValueError):

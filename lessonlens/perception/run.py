@@ -33,6 +33,7 @@ from lessonlens.core.version import __version__
 from lessonlens.files.documents import save
 from lessonlens.files.gates import check_output_dir
 from lessonlens.media import SAMPLINGS, MediaUnavailable, Sampling, file_fingerprint, probe
+from lessonlens.media.probe import MediaInfo
 from lessonlens.media.threads import native_threads
 from lessonlens.perception.cache import ObservationCache, cache_key, default_cache_dir
 from lessonlens.perception.meta import read_lesson_meta
@@ -59,6 +60,9 @@ _NO_DETECTOR_MEDIA = Text(zh="检测器 {name} 需要 {roles} 角色的媒体，
 _NOTHING_OBSERVED = Text(zh="没有任何检测器能运行：{reasons}", en="no detector could run: {reasons}")
 _SHORT = Text(zh="{role} 录制只覆盖到第 {end:.0f} 秒（课长 {total:.0f} 秒），之后无法观察",
               en="the {role} recording covers only up to {end:.0f} s of {total:.0f} s; later instants are unobserved")
+_TRACK_SHORT = Text(zh="{track}只到第 {end:.0f} 秒（文件长 {whole:.0f} 秒），之后无法观察",
+                    en="its {track} stops at {end:.0f} s of {whole:.0f} s; later instants are unobserved")
+_TRACKS = {"audio": Text(zh="声音", en="sound"), "video": Text(zh="画面", en="picture")}
 _LATE = Text(zh="{role} 录制从第 {start:.0f} 秒才开始，之前无法观察",
              en="the {role} recording starts only at {start:.0f} s; earlier instants are unobserved")
 _BAD_SAMPLING = Text(zh="未知的取帧方式 {value}（可选：{choices}）", en="unknown sampling {value} (choose: {choices})")
@@ -105,6 +109,11 @@ def check_offsets(offsets: Mapping[str, float]) -> None:
 def probed(media: Sequence[MediaSource]) -> list[MediaSource]:
     """The sources with their durations, every file checked (InputError naming the first bad one).
     A single recording (``MIXED``) that holds only sound is the lesson's audio: an audio-only lesson."""
+    return [source for source, _ in probed_info(media)]
+
+
+def probed_info(media: Sequence[MediaSource]) -> list[tuple[MediaSource, MediaInfo]]:
+    """:func:`probed`'s sources, each with what its file holds (where each track ends)."""
     if not media:
         raise InputError(_NO_MEDIA)
     out = []
@@ -114,7 +123,7 @@ def probed(media: Sequence[MediaSource]) -> list[MediaSource]:
             source = attrs.evolve(source, role=MediaRole.AUDIO)
         if source.role not in (MediaRole.AUDIO,) and not info.has_video:
             raise InputError(_NO_VIDEO_FOR, source.path, role=source.role.value)
-        out.append(attrs.evolve(source, duration=info.duration))
+        out.append((attrs.evolve(source, duration=info.duration), info))
     return out
 
 
@@ -190,7 +199,8 @@ def analyze(
     check_offsets(offsets or {})
     if not (isinstance(interval, int | float) and 0 < interval <= MAX_INTERVAL):
         raise InputError(_BAD_INTERVAL, value=interval, limit=MAX_INTERVAL)
-    sources = probed([*media, *media_sources(teacher, students, board, audio, video, offsets)])
+    infos = probed_info([*media, *media_sources(teacher, students, board, audio, video, offsets)])
+    sources = [source for source, _ in infos]
     meta = _lesson(lesson, sources)
     total = meta.duration or max(float(s.duration or 0.0) + s.offset for s in sources)
     if total <= 0:
@@ -198,6 +208,7 @@ def analyze(
     meta = attrs.evolve(meta, duration=round(total, 3))
     instants = sampling_instants(total, interval)
     unavailable = _coverage(sources, total, interval, warning)
+    unavailable += _track_coverage(infos, total, interval, warning)
     explicit = detectors is not None
     names = list(detectors) if detectors is not None else default_detectors(sources, manager)
     store = None
@@ -304,6 +315,25 @@ def _coverage(sources: Sequence[MediaSource], total: float, interval: float, war
         if start > interval:
             gaps.append(f"{s.role.value}@0-{start:.0f}")
             warning(f"{s.path}: " + _LATE.format(role=s.role.value, start=start))
+    return gaps
+
+
+def _track_coverage(infos: Sequence[tuple[MediaSource, MediaInfo]], total: float, interval: float,
+                    warning: Warn) -> list[str]:
+    """``<role>.<track>@<end>-<to>`` (and a warning) for a recording whose sound or picture stops
+    more than an interval before the recording itself (a recorder's audio that gave out: its
+    silence would otherwise be read as a silent class)."""
+    gaps = []
+    for source, info in infos:
+        ends = [("audio", info.audio_end, source.role in (MediaRole.AUDIO, MediaRole.MIXED)),
+                ("video", info.video_end, source.role is not MediaRole.AUDIO)]
+        whole = float(source.duration or 0.0)
+        for track, end, used in ends:
+            if not used or end is None or end >= whole - interval:
+                continue  # the track lasts as long as the file: _coverage speaks for the file
+            start, stop = source.offset + end, min(total, source.offset + whole)
+            gaps.append(f"{source.role.value}.{track}@{start:.0f}-{stop:.0f}")
+            warning(f"{source.path}: " + _TRACK_SHORT.format(track=_TRACKS[track].get(), end=end, whole=whole))
     return gaps
 
 

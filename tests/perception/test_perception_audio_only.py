@@ -34,3 +34,39 @@ def test_a_single_sound_recording_is_the_lessons_audio(tmp_path: Path) -> None:
     assert source.duration == pytest.approx(3.0, abs=0.1)
     with pytest.raises(InputError, match="no video"):  # a camera's file must hold a picture
         probed(media_sources(students=sound))
+
+
+def _clip(path: Path, video_seconds: int, audio_seconds: int) -> Path:
+    with av.open(str(path), "w", format="mp4") as out:
+        video = out.add_stream("libx264", rate=2)
+        video.width, video.height, video.pix_fmt = 32, 32, "yuv420p"
+        sound = out.add_stream("aac", rate=16000, layout="mono")
+        for i in range(video_seconds * 2):
+            frame = av.VideoFrame.from_ndarray(np.zeros((32, 32, 3), np.uint8), format="rgb24")
+            frame.pts = i
+            for packet in video.encode(frame):
+                out.mux(packet)
+        for packet in video.encode():
+            out.mux(packet)
+        for k in range(0, audio_seconds * 16000, 1024):
+            block = av.AudioFrame.from_ndarray(np.zeros((1, 1024), np.float32), format="fltp", layout="mono")
+            block.sample_rate, block.pts = 16000, k
+            for packet in sound.encode(block):
+                out.mux(packet)
+        for packet in sound.encode():
+            out.mux(packet)
+    return path
+
+
+@pytest.mark.parametrize(("video", "sound", "gap"), [(20, 5, "mixed.audio@5-20"), (8, 20, "mixed.video@8-20"),
+                                                     (20, 20, None)])
+def test_a_track_that_stops_early_is_unobserved_not_silent(tmp_path: Path, video: int, sound: int,
+                                                           gap: str | None) -> None:
+    """A recorder whose sound gave out after 5 s of a 20-s lesson: the rest is not a silent class."""
+    from lessonlens.perception.run import _track_coverage, probed_info
+
+    infos = probed_info(media_sources(video=_clip(tmp_path / "lesson.mp4", video, sound)))
+    warnings: list[str] = []
+    gaps = _track_coverage(infos, 20.0, 6.0, warnings.append)
+    assert gaps == ([gap] if gap else []) and len(warnings) == len(gaps)
+    assert all(str(tmp_path / "lesson.mp4") in w for w in warnings)
