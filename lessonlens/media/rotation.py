@@ -10,6 +10,7 @@ or every face and body would be squeezed.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import av
@@ -28,14 +29,26 @@ def quarter_turns(frame: Any) -> int:
     return round(float(degrees or 0) / 90) % 4
 
 
+#: packets read at most for a first frame (a damaged stream must not be decoded to its end)
+FIRST_FRAME_PACKETS = 600
+
+
 def first_frame_turns(container: Any, stream: Any) -> int:
-    """The quarter turns of a video stream, from its first decodable frame (0 when none decodes)."""
+    """The quarter turns of a video stream, from its first decodable frame (0 when none decodes
+    within :data:`FIRST_FRAME_PACKETS` packets)."""
     try:
         container.seek(0, stream=stream, backward=True, any_frame=False)
-        for frame in container.decode(stream):
-            return quarter_turns(frame)
+        for count, packet in enumerate(container.demux(stream)):
+            for frame in stream.codec_context.decode(packet):
+                turns = quarter_turns(frame)
+                stream.codec_context.flush_buffers()
+                return turns
+            if count >= FIRST_FRAME_PACKETS:
+                break
     except (av.FFmpegError, ValueError, OverflowError):
-        return 0
+        pass
+    with contextlib.suppress(av.FFmpegError, ValueError):  # the decoder is used again after the probe
+        stream.codec_context.flush_buffers()
     return 0
 
 

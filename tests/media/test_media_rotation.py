@@ -87,3 +87,25 @@ def test_non_square_pixels_are_stretched_as_players_show_them(tmp_path: Path) ->
     bright = np.flatnonzero(shown[28, :, 0] > 128)
     assert abs(len(bright) - 51) <= 3  # still the middle half, now of the shown width
     assert next(iter(frames_at(clip, [0.0], size=52)))[1].shape == (28, 52, 3)
+
+
+def test_a_video_track_of_undecodable_packets_has_no_rotation(tmp_path: Path) -> None:
+    """Finding the rotation decodes the first frame; a track of garbage (800 packets, past the
+    600 read at most) gives none, and no error."""
+    from lessonlens.media import rotation
+
+    good = _phone_clip(tmp_path / "good.mkv", 0, "matroska")
+    bad = tmp_path / "garbage.mkv"
+    noise = np.random.default_rng(1)
+    with av.open(str(good)) as src, av.open(str(bad), "w", format="matroska") as dst:
+        stream = dst.add_stream_from_template(src.streams.video[0])
+        for packet in src.demux(src.streams.video[0]):
+            if packet.dts is None:
+                continue
+            for _ in range(80):  # many packets of noise, keyframe flags kept
+                junk = av.Packet(noise.integers(0, 256, 64, dtype=np.uint8).tobytes())
+                junk.pts = junk.dts = packet.dts * 80 + _
+                junk.time_base, junk.stream, junk.is_keyframe = packet.time_base, stream, packet.is_keyframe
+                dst.mux(junk)
+    with av.open(str(bad)) as container:
+        assert rotation.first_frame_turns(container, container.streams.video[0]) == 0
