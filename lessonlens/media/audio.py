@@ -16,7 +16,7 @@ import numpy.typing as npt
 
 from lessonlens.core.errors import InputError
 from lessonlens.media.errors import NO_AUDIO, NO_SAMPLES, MediaUnavailable
-from lessonlens.media.open import one_line, open_container
+from lessonlens.media.open import one_line, open_container, picture_stream
 from lessonlens.media.probe import check_file, probe
 from lessonlens.media.threads import decoder_threads
 
@@ -63,9 +63,9 @@ def iter_audio(path: str | Path, rate: int = SPEECH_RATE, mono: bool = True,
 def picture_start(container: Any) -> float | None:
     """Where the file's clock starts (s on the container's timestamps): its first picture, which
     :func:`~lessonlens.media.frames.frames_at` counts from; None for a file without video."""
-    if not container.streams.video:
+    video = picture_stream(container)
+    if video is None:
         return None
-    video = container.streams.video[0]
     if video.start_time is None or video.time_base is None:
         return None
     return float(video.start_time * video.time_base)

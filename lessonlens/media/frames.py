@@ -31,7 +31,7 @@ import numpy.typing as npt
 
 from lessonlens.core.errors import InputError
 from lessonlens.media.errors import NO_FRAMES, NO_VIDEO, MediaUnavailable
-from lessonlens.media.open import open_container
+from lessonlens.media.open import open_container, picture_stream
 from lessonlens.media.packets import DecodeStats, PacketReader
 from lessonlens.media.probe import check_file
 from lessonlens.media.rotation import displayed, quarter_turns, square_pixels, upright
@@ -83,9 +83,9 @@ def frames_at(
         raise ValueError(f"sampling must be one of {', '.join(SAMPLINGS)}, got {sampling!r}")
     file = check_file(path)
     with open_container(file) as container:
-        if not container.streams.video:
+        stream = picture_stream(container)
+        if stream is None:
             raise MediaUnavailable(NO_VIDEO, file)
-        stream = container.streams.video[0]
         decoder_threads(stream, threads)
         reader = PacketReader(container, stream, stats or DecodeStats())
         targets = [(t, t - offset) for t in sorted(instants) if t - offset >= 0]

@@ -33,3 +33,12 @@ def open_container(path: Path) -> Iterator[Any]:
         yield container
     finally:
         container.close()
+
+
+def picture_stream(container: Any) -> Any | None:
+    """The first video stream that is a recording: an audio file's cover art (an MP3's or M4A's
+    attached picture, one still JPEG) is not a camera."""
+    for stream in container.streams.video:
+        if not int(stream.disposition) & int(av.stream.Disposition.attached_pic):
+            return stream
+    return None

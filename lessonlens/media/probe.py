@@ -20,7 +20,7 @@ from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import Text
 from lessonlens.files.gates import check_input
 from lessonlens.media.errors import EMPTY, MISSING, NO_STREAMS, UNREADABLE
-from lessonlens.media.open import MAX_MEDIA_BYTES, open_container
+from lessonlens.media.open import MAX_MEDIA_BYTES, open_container, picture_stream
 from lessonlens.media.rotation import displayed, first_frame_turns, square_pixels
 
 #: Packets read at most to find where the streams end (a long GOP of video and its audio).
@@ -114,7 +114,7 @@ def probe(path: str | Path) -> MediaInfo:
     """Read a media file's header (and, where the header is silent, its stream lengths)."""
     file = check_file(path)
     with open_container(file) as container:
-        video = container.streams.video[0] if container.streams.video else None
+        video = picture_stream(container)  # cover art is not a picture stream
         audio = container.streams.audio[0] if container.streams.audio else None
         if video is None and audio is None:
             raise InputError(NO_STREAMS, file)

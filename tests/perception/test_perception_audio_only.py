@@ -70,3 +70,31 @@ def test_a_track_that_stops_early_is_unobserved_not_silent(tmp_path: Path, video
     gaps = _track_coverage(infos, 20.0, 6.0, warnings.append)
     assert gaps == ([gap] if gap else []) and len(warnings) == len(gaps)
     assert all(str(tmp_path / "lesson.mp4") in w for w in warnings)
+
+
+def test_a_recording_with_cover_art_is_sound_only(tmp_path: Path) -> None:
+    """A phone recorder's M4A (or an MP3) carries its cover picture as a video stream marked as an
+    attached picture: that is not a camera (vision detectors ran on the cover, 'picture stops at 0 s')."""
+    from lessonlens.media import MediaUnavailable, frames_at, probe, read_audio
+
+    sound = _sound(tmp_path / "plain.m4a")
+    covered = tmp_path / "录音 with cover.m4a"
+    with av.open(str(sound)) as src, av.open(str(covered), "w", format="mp4") as out:
+        audio = out.add_stream_from_template(src.streams.audio[0])
+        cover = out.add_stream("mjpeg", rate=1)
+        cover.width, cover.height, cover.pix_fmt = 32, 32, "yuvj420p"
+        cover.disposition = av.stream.Disposition.attached_pic
+        picture = av.VideoFrame.from_ndarray(np.zeros((32, 32, 3), np.uint8), format="rgb24")
+        for packet in [*cover.encode(picture.reformat(format="yuvj420p")), *cover.encode()]:
+            out.mux(packet)
+        for packet in src.demux(src.streams.audio[0]):
+            if packet.dts is not None:
+                packet.stream = audio
+                out.mux(packet)
+    info = probe(covered)
+    assert not info.has_video and info.has_audio and "video:mjpeg" in info.streams
+    with pytest.raises(MediaUnavailable):
+        list(frames_at(covered, [0.0]))
+    assert len(read_audio(covered)) == pytest.approx(3 * 16000, abs=1100)
+    [source] = probed(media_sources(video=covered))
+    assert source.role is MediaRole.AUDIO
