@@ -22,7 +22,10 @@ interaction; group work (peers talking, heads down over exercises) for patrollin
 
 Signals that were not observed (no teacher camera, no audio: ``CodeRequest.unavailable``) are
 unknown, never "absent": without audio the speaking terms drop out and confidence falls; an
-instant with no evidence at all is never defaulted to lecturing. The weights are
+instant with no evidence at all is never defaulted to lecturing. Unobserved ranges
+(``mixed.audio@5-12``, ``teacher@30-60``: :mod:`.coverage`) are read per instant: speech is unknown
+inside those of the sound, and an instant where no teacher source (teacher camera, board text, sound,
+a teacher cue) was observed leaves the teacher uncoded; a students camera alone codes the students only. The weights are
 :class:`FusionSettings`, overridable per lesson with ``CodeRequest.options["fusion"]``.
 """
 
@@ -48,8 +51,10 @@ from lessonlens.core.observations import (
 )
 from lessonlens.core.timeline import STUDENT_BEHAVIOURS, TEACHER_BEHAVIOURS, CodedSample, Evidence
 from lessonlens.plugin import runs
+from lessonlens.plugins.coders.coverage import AUDIO_ROLES, BOARD_CAMERA_ROLES, TEACHER_CAMERA_ROLES, gaps, observed
 
 Floats = npt.NDArray[np.float64]
+Mask = npt.NDArray[np.bool_]
 LOW_LEVEL = (PoseObservation, PositionObservation, BoardTextObservation, SpeechObservation, FaceObservation,
              StudentObservation)
 #: A student's platform-9 behaviour from the head state (standing and a raised hand come first).
@@ -276,11 +281,13 @@ def _beside(values: Floats) -> Floats:
     return out
 
 
-def teacher_scores(windows: Sequence[_Window], students: Floats, cue_votes: Floats, speech_known: bool,
+def teacher_scores(windows: Sequence[_Window], students: Floats, cue_votes: Floats, speech_known: bool | Mask,
                    board_known: bool, interval: float, w: TeacherWeights | None = None) -> Floats:
-    """(instants, 4) scores in TEACHER_BEHAVIOURS order from the windows' evidence and student shares."""
+    """(instants, 4) scores in TEACHER_BEHAVIOURS order from the windows' evidence and student shares;
+    ``speech_known`` for the whole lesson or per instant (the speaking terms count only where True)."""
     w = w or TeacherWeights()
     n = len(windows)
+    heard = np.broadcast_to(np.asarray(speech_known, dtype=bool), (n,))
     zone = np.array([w.zone or "" for w in windows])
     seen = (zone != "").astype(float)
     at_board = (zone == "board").astype(float)
@@ -316,14 +323,17 @@ def teacher_scores(windows: Sequence[_Window], students: Floats, cue_votes: Floa
         # text appearing is strong evidence wherever the pose put the teacher, unless among the desks
         scores[:, 1] += w.board_text * added * np.maximum(at_board, w.board_text_off_board * (1 - away))
         scores[:, 0] -= w.lecture_text_penalty * added
-    if speech_known:
+    if heard.any():
+        on: Floats = heard.astype(np.float64)
+
         def seconds(field: str, full: float) -> Floats:
-            return np.minimum(np.array([getattr(w, field) for w in windows]) / (full * interval), 1.0)
+            part: Floats = on * np.minimum(np.array([getattr(w, field) for w in windows]) / (full * interval), 1.0)
+            return part
 
         talk, student = seconds("teacher_talk", w.teacher_talk_full), seconds("student_talk", w.student_talk_full)
         chorus, group = seconds("chorus", w.chorus_full), seconds("group", w.group_full)
-        question = np.array([w.question for w in windows], dtype=float)
-        evaluated = np.array([w.evaluation for w in windows], dtype=float)
+        question = on * np.array([w.question for w in windows], dtype=float)
+        evaluated = on * np.array([w.evaluation for w in windows], dtype=float)
         asked = np.maximum(question, np.concatenate([[0.0], question[:-1]])) if n else question  # just asked
         # a dialogue: the teacher's turns around a student's answer belong to the interaction too
         answer = np.maximum(student, chorus)
@@ -334,7 +344,7 @@ def teacher_scores(windows: Sequence[_Window], students: Floats, cue_votes: Floa
         scores[:, 3] += (w.interact_asked * asked + w.interact_student * student + w.interact_nearby * nearby
                          + w.interact_chorus * chorus + w.interact_evaluated * evaluated
                          - w.interact_group_penalty * group)
-        scores[:, 2] += w.patrol_group_talk * group + w.patrol_away_quiet * away * (1 - talk)
+        scores[:, 2] += w.patrol_group_talk * group + w.patrol_away_quiet * on * away * (1 - talk)
     scores += cue_votes
     return np.clip(scores, 0.0, None)
 
@@ -424,17 +434,21 @@ def state_shares(request: CodeRequest) -> Floats | None:
     return out
 
 
-def student_shares(windows: Sequence[_Window], cue_shares: Floats, speech_known: bool,
+def student_shares(windows: Sequence[_Window], cue_shares: Floats, speech_known: bool | Mask,
                    settings: FusionSettings) -> Floats:
-    """(instants, 5) shares (rows of NaN where unknown), audio-adjusted.
+    """(instants, 5) shares (rows of NaN where unknown), audio-adjusted where speech is known (for
+    the whole lesson or per instant).
 
     Not smoothed over time: each share is already a mean over the class, and a hand raised for
     four seconds is one sample long and real.
     """
     shares = cue_shares.copy()
-    if speech_known:
+    heard = np.broadcast_to(np.asarray(speech_known, dtype=bool), (len(windows),))
+    if heard.any():
         ans, peer, listen = (STUDENT_BEHAVIOURS.index(b) for b in ("answering", "peer_interaction", "listening"))
         for i, w in enumerate(windows):
+            if not heard[i]:
+                continue
             lift: dict[int, float] = {}
             # many voices while the camera sees the class turned to each other: group talk, not a chorus
             in_groups = not np.isnan(shares[i]).any() and shares[i][peer] >= 0.4
@@ -460,6 +474,28 @@ def student_shares(windows: Sequence[_Window], cue_shares: Floats, speech_known:
     return out
 
 
+def coverage(request: CodeRequest) -> tuple[Mask, Mask]:
+    """Per instant, whether speech is known and whether any source of teacher evidence was observed.
+
+    Speech is known where the lesson was heard (speech observations, ``speech`` not unavailable) and
+    outside the unobserved ranges of the sound (``audio@…``, ``mixed.audio@…``); the teacher camera
+    (pose, position) and the board (text) count where they gave observations and outside their
+    recordings' unobserved ranges. A students camera alone is no teacher source.
+    """
+    obs, n = request.observations, len(request.instants)
+    ranges = gaps(request.unavailable)
+    names = {u.strip().lower() for u in request.unavailable}
+    heard = not (names & SPEECH_SIGNALS) and any(isinstance(o, SpeechObservation) for o in obs)
+    speech: Mask = (observed(request.instants, ranges, AUDIO_ROLES, "audio") if heard
+                    else np.zeros(n, dtype=bool))
+    seen = speech.copy()
+    if any(isinstance(o, PoseObservation | PositionObservation) and o.person == "teacher" for o in obs):
+        seen |= observed(request.instants, ranges, TEACHER_CAMERA_ROLES, "video")
+    if any(isinstance(o, BoardTextObservation) for o in obs):
+        seen |= observed(request.instants, ranges, BOARD_CAMERA_ROLES, "video")
+    return speech, seen
+
+
 def has_low_level(observations: Sequence[Observation]) -> bool:
     return any(isinstance(o, LOW_LEVEL) or (isinstance(o, GenericObservation) and o.kind_name == "speech_act")
                for o in observations)
@@ -472,22 +508,22 @@ def fuse(request: CodeRequest, samples: Sequence[CodedSample],
     if not has_low_level(request.observations) or not samples:
         return tuple(samples)
     settings = settings or FusionSettings(**request.options.get("fusion", {}))
-    unavailable = {u.lower() for u in request.unavailable}
-    speech_known = not (unavailable & SPEECH_SIGNALS) and any(
-        isinstance(o, SpeechObservation) for o in request.observations)
+    speech_known, teacher_seen = coverage(request)
     board_known = any(isinstance(o, BoardTextObservation) for o in request.observations)
     windows = _windows(request)
     votes, cue_shares = _cue_votes(samples)
+    teacher_seen |= votes.max(axis=1) > 0  # a teacher cue (action recognition) is teacher evidence too
     seen = state_shares(request)
     if seen is not None:  # per-student states: count them, instead of the cues' votes
         cue_shares = seen
     students = student_shares(windows, cue_shares, speech_known, settings)
     scores = teacher_scores(windows, students, votes, speech_known, board_known, request.interval,
                             settings.weights)
-    known = scores.max(axis=1) >= settings.min_evidence
-    gaps = short_gaps(known, settings.max_gap)
-    scores[gaps] = settings.min_evidence  # nothing seen: every behaviour alike, the neighbours decide
-    labels = viterbi(scores, settings.switch_cost, known | gaps)
+    # no teacher source observed at an instant (no teacher camera, no sound then): the teacher is unknown
+    known = (scores.max(axis=1) >= settings.min_evidence) & teacher_seen
+    filled = short_gaps(known, settings.max_gap) & teacher_seen
+    scores[filled] = settings.min_evidence  # nothing seen: every behaviour alike, the neighbours decide
+    labels = viterbi(scores, settings.switch_cost, known | filled)
     totals = scores.sum(axis=1)
     fused = []
     for i, sample in enumerate(samples):
@@ -495,7 +531,7 @@ def fuse(request: CodeRequest, samples: Sequence[CodedSample],
         shares = ({b: round(float(v), 4) for b, v in zip(STUDENT_BEHAVIOURS, students[i], strict=True) if v > 0}
                   if not np.isnan(students[i]).any() else {})
         confidence = float(scores[i, labels[i]] / totals[i]) if teacher and totals[i] > 0 else 0.0
-        if not speech_known:
+        if not speech_known[i]:
             confidence *= 0.8  # half the senses missing: say so in the confidence
         fused.append(attrs.evolve(sample, teacher=teacher, students=shares, st=st(teacher, shares),
                                   confidence=round(confidence, 4),
