@@ -9,6 +9,12 @@ code video cannot see), never "not ticked". Sheets (CSV/XLSX) are read by :mod:`
 The automatic draft (:class:`CopusCoder`) condenses the platform-9 coding of the same observations
 (six-second samples, the platform's own coder) plus speech, per 2-minute window, with the mapping
 of :data:`DRAFT_MAPPING`; the codes in :data:`NOT_FROM_VIDEO` are left uncoded, never guessed.
+A COPUS tick says a code occurred at least once in the interval, so where part of a window's sound
+was not recorded (``audio@…``/``mixed.audio@…`` ranges of ``CodeRequest.unavailable``, read per
+instant by :mod:`.coverage`) the window is coded only from what was observed: what was heard still
+ticks a code, but a speech-based code nobody was heard doing (``I.PQ``, ``S.SQ``, ``I.AnQ``) is left
+uncoded, not "not ticked" (``I.PQ`` falls back to the video rule, as in a window not heard at all).
+The platform-9 samples it condenses are masked the same way by that coder.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from lessonlens.core.observations import SpeechObservation
 from lessonlens.core.plugins import get_manager
 from lessonlens.core.timeline import Code, CodedSample, CodedTimeline, CodingScheme, Evidence
 from lessonlens.plugins.coders.copus_sheet import read_copus_sheet
+from lessonlens.plugins.coders.coverage import sound_recorded
 
 #: COPUS codes ticked per 2-minute interval
 INTERVAL = 120.0
@@ -116,8 +123,10 @@ _CLASS = ("chorus",)
 
 
 def window_ticks(samples: Sequence[CodedSample], speech: Sequence[SpeechObservation], heard: bool,
-                  student_share: float, min_samples: int) -> tuple[dict[str, bool], tuple[Evidence, ...]]:
-    """The draft ticks of one window from its platform-9 samples and its speech."""
+                  student_share: float, min_samples: int,
+                  whole: bool = True) -> tuple[dict[str, bool], tuple[Evidence, ...]]:
+    """The draft ticks of one window from its platform-9 samples and its speech (``heard``: some of
+    the window's sound was recorded and analysed; ``whole``: all of it)."""
     ticks: dict[str, bool] = {}
     evidence: list[Evidence] = []
     seen_teacher = [s.teacher for s in samples if s.teacher is not None]
@@ -135,8 +144,8 @@ def window_ticks(samples: Sequence[CodedSample], speech: Sequence[SpeechObservat
             ticks[code] = count >= min_samples if code != "S.AnQ" else count >= 1
             if ticks[code]:
                 evidence.append(Evidence("platform-9", "behaviour", f"{code}: {count} x {behaviour}"))
+    interaction = seen_teacher.count("teacher_student_interaction")
     if seen_teacher and not heard:
-        interaction = seen_teacher.count("teacher_student_interaction")
         ticks["I.PQ"] = interaction >= min_samples
     if heard:
         teacher_q = [s for s in speech if s.speaker == "teacher" and _QUESTION.search(s.text)]
@@ -157,6 +166,15 @@ def window_ticks(samples: Sequence[CodedSample], speech: Sequence[SpeechObservat
         for found, code in ((teacher_q, "I.PQ"), (student_q, "S.SQ"), (answered, "S.AnQ")):
             if found:
                 evidence.append(Evidence(found[0].detector, "speech", f"{code}: {found[0].text[:40]}", found[0].t))
+        if not whole:  # part of the window unheard: nobody heard is not nobody said it
+            for code in ("S.SQ", "I.AnQ"):
+                if not ticks[code]:
+                    del ticks[code]
+            if not ticks["I.PQ"]:
+                if seen_teacher:
+                    ticks["I.PQ"] = interaction >= min_samples
+                else:
+                    del ticks["I.PQ"]
     # a code ticked at first and then ruled out (S.Ind with students talking) keeps no evidence
     return ticks, tuple(e for e in evidence if ticks.get(e.detail.split(":", 1)[0]))
 
@@ -180,13 +198,16 @@ class CopusCoder(Coder):
         share = float(request.options.get("student_share", 0.25))
         least = int(request.options.get("min_samples", 2))
         end = (request.instants[-1] + request.interval) if request.instants else 0.0
+        recorded = sound_recorded(request.unavailable, request.instants)
         samples = []
         start = 0.0
         while start < end - 1e-9:
             stop = start + INTERVAL
             inside = [s for s in fine.samples if start <= s.t < stop]
             said = [s for s in speech if start <= s.t < stop]
-            ticks, evidence = window_ticks(inside, said, heard, share, least)
+            known = [bool(r) for t, r in zip(request.instants, recorded, strict=True) if start <= t < stop]
+            ticks, evidence = window_ticks(inside, said, heard and (any(known) or not known), share, least,
+                                           whole=all(known))
             samples.append(CodedSample(t=start, ticks=ticks, evidence=evidence))
             start = stop
         return CodedTimeline(scheme=SCHEME.id, interval=INTERVAL, samples=tuple(samples), coder=self.name)

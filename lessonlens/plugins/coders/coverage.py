@@ -59,3 +59,9 @@ def observed(instants: Sequence[float], ranges: Sequence[Gap], roles: Collection
         if gap.role in roles and gap.track in ("", track):
             seen &= ~((t >= gap.start) & (t <= gap.end))
     return seen
+
+
+def sound_recorded(unavailable: Sequence[str], instants: Sequence[float]) -> Mask:
+    """Per instant, whether the lesson's sound was recorded there: outside the ranges of ``audio`` and
+    ``mixed`` (or their ``.audio`` track). Where it was not, silence is unknown, not a finding."""
+    return observed(instants, gaps(unavailable), AUDIO_ROLES, "audio")

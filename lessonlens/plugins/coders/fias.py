@@ -6,6 +6,9 @@ Sheets are ``t,code`` with codes 1..10 (Flanders coded every 3 s; the scheme's d
 
 Coding from observations is a rough approximation from speech transcripts: teacher questions are 4,
 praise 2, other teacher talk 5; student talk right after a question is 8, otherwise 9; no speech 10.
+Every category is talk or silence, so an instant whose sound was not recorded (an ``audio@…`` or
+``mixed.audio@…`` range in ``CodeRequest.unavailable``, read by :mod:`.coverage`) is coded only from
+speech observed there (a camera's own sound), else left uncoded: never 10.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from lessonlens.core.i18n import Text
 from lessonlens.core.observations import SpeechObservation
 from lessonlens.core.timeline import Code, CodedSample, CodedTimeline, CodingScheme, Evidence
 from lessonlens.plugin import read_code_sheet
+from lessonlens.plugins.coders.coverage import sound_recorded
 
 SCHEME = CodingScheme(
     id="fias",
@@ -69,8 +73,9 @@ class FiasCoder(Coder):
         speech = sorted((o for o in request.observations if isinstance(o, SpeechObservation)), key=lambda o: o.t)
         samples: list[CodedSample] = []
         previous: str | None = None
-        for t in request.instants:
-            code, evidence = self._code_at(t, speech, previous, heard=bool(speech))
+        recorded = sound_recorded(request.unavailable, request.instants)
+        for t, sound in zip(request.instants, recorded, strict=True):
+            code, evidence = self._code_at(t, speech, previous, heard=bool(speech) and bool(sound))
             samples.append(CodedSample(t=t, code=code, st=mapping.get(code) if code else None, evidence=evidence))
             previous = code
         return CodedTimeline(scheme=SCHEME.id, interval=request.interval, samples=tuple(samples),

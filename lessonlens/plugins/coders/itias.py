@@ -14,6 +14,9 @@ student answering a question still open 9, a student question 11, other student 
 12; silence within five samples of an unanswered question 14, silence with most students
 reading/writing 15. Confusion (13) and the
 technology codes (16-18) need an observer (no detector sees them): they are never guessed.
+Silence (14, 15) is a finding only where the sound was recorded: an instant inside an ``audio@…`` or
+``mixed.audio@…`` range of ``CodeRequest.unavailable`` (read by :mod:`.coverage`) is coded only from
+speech observed there, else left uncoded.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from lessonlens.core.i18n import Text
 from lessonlens.core.observations import BehaviourCue, SpeechObservation
 from lessonlens.core.timeline import Code, CodedSample, CodedTimeline, CodingScheme, Evidence
 from lessonlens.plugin import columnar_timeline, header_cells, parse_rows, read_code_sheet, read_text, sheet_interval
+from lessonlens.plugins.coders.coverage import sound_recorded
 
 SCHEME = CodingScheme(
     id="itias",
@@ -123,8 +127,10 @@ class ItiasCoder(Coder):
                    and o.behaviour == "reading_writing" and (o.share or 0.0) >= 0.5]
         samples: list[CodedSample] = []
         asked: float | None = None  # when the teacher's question still awaiting an answer was asked
-        for t in request.instants:
-            code, evidence = self._code_at(t, speech, writing, asked, request.interval)
+        recorded = sound_recorded(request.unavailable, request.instants)
+        for t, sound in zip(request.instants, recorded, strict=True):
+            code, evidence = self._code_at(t, speech, writing, asked, request.interval,
+                                           heard=bool(speech) and bool(sound))
             if code in ("4", "5"):
                 asked = t
             elif code is not None and code not in ("9", "14"):  # anything else moves the class on
@@ -135,7 +141,7 @@ class ItiasCoder(Coder):
 
     @staticmethod
     def _code_at(t: float, speech: Sequence[SpeechObservation], writing: Sequence[BehaviourCue], asked: float | None,
-                 interval: float) -> tuple[str | None, tuple[Evidence, ...]]:
+                 interval: float, heard: bool) -> tuple[str | None, tuple[Evidence, ...]]:
         talking = [s for s in speech if s.t <= t < max(s.end, s.t + 1e-9)]
         if talking:
             turn = talking[-1]
@@ -148,7 +154,7 @@ class ItiasCoder(Coder):
                 return "11", evidence
             # answering the teacher's open question is a response (9); speaking up unasked is active (10)
             return ("9" if asked is not None else "10"), evidence
-        if not speech:
+        if not heard:  # silence (13-15) is a finding only where the sound was analysed and recorded
             return None, ()
         near = [w for w in writing if abs(w.t - t) <= interval / 2]
         if near:

@@ -51,7 +51,13 @@ from lessonlens.core.observations import (
 )
 from lessonlens.core.timeline import STUDENT_BEHAVIOURS, TEACHER_BEHAVIOURS, CodedSample, Evidence
 from lessonlens.plugin import runs
-from lessonlens.plugins.coders.coverage import AUDIO_ROLES, BOARD_CAMERA_ROLES, TEACHER_CAMERA_ROLES, gaps, observed
+from lessonlens.plugins.coders.coverage import (
+    BOARD_CAMERA_ROLES,
+    TEACHER_CAMERA_ROLES,
+    gaps,
+    observed,
+    sound_recorded,
+)
 
 Floats = npt.NDArray[np.float64]
 Mask = npt.NDArray[np.bool_]
@@ -486,8 +492,7 @@ def coverage(request: CodeRequest) -> tuple[Mask, Mask]:
     ranges = gaps(request.unavailable)
     names = {u.strip().lower() for u in request.unavailable}
     heard = not (names & SPEECH_SIGNALS) and any(isinstance(o, SpeechObservation) for o in obs)
-    speech: Mask = (observed(request.instants, ranges, AUDIO_ROLES, "audio") if heard
-                    else np.zeros(n, dtype=bool))
+    speech: Mask = sound_recorded(request.unavailable, request.instants) if heard else np.zeros(n, dtype=bool)
     seen = speech.copy()
     if any(isinstance(o, PoseObservation | PositionObservation) and o.person == "teacher" for o in obs):
         seen |= observed(request.instants, ranges, TEACHER_CAMERA_ROLES, "video")

@@ -4,6 +4,8 @@ Sheets are ``t,code`` with S/T, or a single column of S/T letters at a fixed int
 observation samples every 30 s, which is the scheme's default). Coding from observations: teacher
 speech at the instant is T, student or choral speech S; without speech the teacher's behaviour cue
 decides (lecturing and board writing T, the rest S), overridable with ``options["st_mapping"]``.
+Silence is never coded, so an instant whose sound was not recorded (``audio@…`` ranges) is already
+coded only from what was observed there: its speech, else the teacher's cue, else nothing.
 """
 
 from __future__ import annotations

@@ -62,6 +62,11 @@ instant, taken from the first rule that applies:
    ``s_observing``;
 4. nothing observed: unknown (``None``), never a made-up code.
 
+Where the sound was not recorded (an ``audio@…`` or ``mixed.audio@…`` range in
+``CodeRequest.unavailable``, read per instant by :mod:`.coverage`) the instant is coded only from what
+was observed: speech heard there (rule 2) and the picture (rules 1, 3), never silence
+(``s_thinking``), as in a lesson whose speech was not analysed.
+
 Demonstration, experiment and the student's own dialogue need a detector that sees them (rule 1)
 or a hand-coded sheet. Every coded sample keeps the observations that decided it as evidence.
 """
@@ -91,6 +96,7 @@ from lessonlens.core.observations import (
 )
 from lessonlens.core.timeline import Code, CodedSample, CodedTimeline, CodingScheme, Evidence
 from lessonlens.plugin import read_code_sheet
+from lessonlens.plugins.coders.coverage import sound_recorded
 
 Category = Literal["teacher_verbal", "teacher_activity", "student_verbal", "student_activity"]
 CATEGORIES: tuple[Category, ...] = ("teacher_verbal", "teacher_activity", "student_verbal", "student_activity")
@@ -299,9 +305,10 @@ class VerbalActivityCoder(Coder):
         turns = _turns(request.observations)
         heard = bool(turns) and not ({u.lower() for u in request.unavailable} & _SPEECH_SIGNALS)
         windows = _windows(request.observations, request.instants, request.interval / 2)
+        recorded = sound_recorded(request.unavailable, request.instants)
         samples = []
-        for t, window in zip(request.instants, windows, strict=True):
-            code, confidence, evidence = self._decide(t, window, turns, heard, request.interval)
+        for t, window, sound in zip(request.instants, windows, recorded, strict=True):
+            code, confidence, evidence = self._decide(t, window, turns, heard and bool(sound), request.interval)
             samples.append(CodedSample(t=t, code=code, st=mapping.get(code) if code else None,
                                        confidence=round(confidence, 4), evidence=evidence))
         return CodedTimeline(scheme=SCHEME.id, interval=request.interval, samples=tuple(samples),
