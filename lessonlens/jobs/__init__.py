@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         Fingerprints,
         Job,
         JobState,
+        claim_jobs,
         get_job,
         job_counts,
         list_jobs,
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
     from lessonlens.jobs.task import LessonOutcome, TaskOptions, run_lesson
 
 _LAZY = {
-    **dict.fromkeys(("Fingerprints", "Job", "JobState", "get_job", "job_counts", "list_jobs", "mark_done",
+    **dict.fromkeys(("Fingerprints", "Job", "JobState", "claim_jobs", "get_job", "job_counts", "list_jobs", "mark_done",
                      "mark_failed", "mark_running", "retry", "submit_job", "submit_jobs"), "table"),
     "read_manifest": "manifest",
     **dict.fromkeys(("BatchOptions", "BatchProgress", "BatchSummary", "Failure", "batch", "run_jobs"), "runner"),
@@ -52,7 +53,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "DEFAULT_RUBRIC", "BatchOptions", "BatchProgress", "BatchSummary", "Failure", "Fingerprints", "Job", "JobState",
-    "LessonOutcome", "LessonSpec", "RubricSheets", "TaskOptions", "batch", "get_job", "job_counts", "list_jobs",
-    "mark_done", "mark_failed", "mark_running", "read_manifest", "retry", "run_jobs", "run_lesson",
+    "LessonOutcome", "LessonSpec", "RubricSheets", "TaskOptions", "batch", "claim_jobs", "get_job", "job_counts",
+    "list_jobs", "mark_done", "mark_failed", "mark_running", "read_manifest", "retry", "run_jobs", "run_lesson",
     "spec_from_json", "spec_to_json", "submit_job", "submit_jobs",
 ]

@@ -12,7 +12,9 @@ run. A lesson whose worker dies is started again on another worker by the schedu
 from __future__ import annotations
 
 import contextlib
+import os
 import queue
+import socket
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -35,10 +37,13 @@ from lessonlens.jobs.table import (
     Fingerprints,
     Heartbeat,
     JobState,
+    claim_on,
     fingerprints_on,
+    get_job,
     list_jobs,
     mark_finished_on,
-    mark_running_on,
+    mark_started_on,
+    record_fingerprints_on,
     submit_jobs_on,
 )
 from lessonlens.jobs.task import START_TOPIC, LessonOutcome, TaskOptions, run_lesson
@@ -173,20 +178,33 @@ def batch(manifest: str | Path | Sequence[LessonSpec], client: Any = None, db: s
 def run_jobs(db: str | None = None, jobs: Sequence[int | str] | None = None, client: Any = None, *,
              workers: int | None = None, scheduler: str | None = None, options: BatchOptions | None = None,
              progress: Progress | None = None, info: Info | None = None, task: Task = run_lesson) -> BatchSummary:
-    """Analyse the queued jobs of the jobs table (or the jobs named, whatever their state), e.g. those
-    the web application submitted or ``lessonlens jobs retry`` queued again."""
+    """Analyse the queued jobs of the jobs table (or the jobs named: queued, done or failed), e.g. those
+    the web application submitted or ``lessonlens jobs retry`` queued again. Each is claimed first
+    (:func:`~lessonlens.jobs.table.claim_on`): one a web server or another ``run_jobs`` took meanwhile,
+    or a named one running elsewhere, is left to it."""
     with open_store(db) as store:
         if jobs:
-            from lessonlens.jobs.table import get_job
-
             chosen = [j for j in (get_job(store, x) for x in jobs) if j is not None]
         else:
             chosen = list_jobs(store, JobState.QUEUED)
-        specs = [j.spec for j in sorted(chosen, key=lambda j: j.id)]
+        worker = taker()
+        with store.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
+            again: dict[str, list[LessonSpec]] = {}
+            for job in chosen:
+                if job.state in (JobState.DONE, JobState.FAILED):
+                    again.setdefault(job.batch, []).append(job.spec)
+            for name, group in again.items():
+                submit_jobs_on(conn, group, name)
+            taken = set(claim_on(conn, [j.lesson_id for j in chosen], worker))
+        specs = [j.spec for j in sorted(chosen, key=lambda j: j.id) if j.lesson_id in taken]
         options = attrs.evolve(options or BatchOptions(), force=True)
-        batches = {j.lesson_id: j.batch for j in chosen}
         return run_specs(store, specs, "jobs", client=client, workers=workers, scheduler=scheduler,
-                         options=options, progress=progress, info=info, task=task, batches=batches)
+                         options=options, progress=progress, info=info, task=task, claimed=worker)
+
+
+def taker() -> str:
+    """How this process names itself as the taker of the jobs it claims (``batch:HOST:PID``)."""
+    return f"batch:{socket.gethostname()}:{os.getpid()}"
 
 
 def _stored(store: Store, lesson_ids: Sequence[str]) -> set[str]:
@@ -200,8 +218,9 @@ def _stored(store: Store, lesson_ids: Sequence[str]) -> set[str]:
 def run_specs(store: Store, specs: Sequence[LessonSpec], label: str, *, client: Any = None,
               workers: int | None = None, scheduler: str | None = None, options: BatchOptions = BatchOptions(),
               progress: Progress | None = None, info: Info | None = None, task: Task = run_lesson,
-              batches: dict[str, str] | None = None) -> BatchSummary:
-    """The batch itself on an open store (see :func:`batch`)."""
+              claimed: str | None = None) -> BatchSummary:
+    """The batch itself on an open store (see :func:`batch`). ``claimed``: the taker that already
+    claimed the specs' jobs (``run_jobs``); else they are queued and claimed here, in one transaction."""
     progress = progress or _ignore
     info = info or _ignore
     clock = time.perf_counter()
@@ -225,15 +244,16 @@ def run_specs(store: Store, specs: Sequence[LessonSpec], label: str, *, client: 
                     and states.get(i) == (JobState.DONE, prints[i]))
     todo = [s for s in specs if s.lesson_id not in skipped and s.lesson_id not in failures]
     with store.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
-        queued = [s for s in specs if s.lesson_id not in skipped]
-        by_batch: dict[str, list[LessonSpec]] = {}
-        for spec in queued:
-            by_batch.setdefault((batches or {}).get(spec.lesson_id, label), []).append(spec)
-        for name, group in by_batch.items():
-            submit_jobs_on(conn, group, name, prints)
+        if claimed is None:
+            submit_jobs_on(conn, [s for s in specs if s.lesson_id not in skipped], label, prints)
+            # in the transaction that queued them: no other taker can get them first
+            claim_on(conn, [s.lesson_id for s in todo], taker())
+        else:
+            record_fingerprints_on(conn, {s.lesson_id: prints[s.lesson_id] for s in specs})
         mark_finished_on(conn, [{"lesson_id": i, "state": JobState.FAILED, "error": e} for i, e in failures.items()])
     tracker = _Tracker(store, options, total=len(todo) + len(failures), skipped=len(skipped),
                        failed=len(failures), progress=progress, clock=clock)
+    tracker.claimed = frozenset(s.lesson_id for s in todo)
     info_out = None
     if todo:
         with dask_client(client, scheduler, workers, options.threads_per_lesson, options.worker_losses) as dask:
@@ -241,8 +261,9 @@ def run_specs(store: Store, specs: Sequence[LessonSpec], label: str, *, client: 
             if info_out.dashboard:
                 info(f"Dask dashboard: {info_out.dashboard}")
             tracker.slots = info_out.slots
-            # the running jobs' heartbeat, so a web server restarting elsewhere leaves them to this batch
-            with Heartbeat(store, tracker.running.copy, options.heartbeat, name="lessonlens-batch-heartbeat"):
+            # the claimed jobs' heartbeat (waiting for a worker or running), so a web server elsewhere
+            # leaves them to this batch
+            with Heartbeat(store, tracker.unfinished, options.heartbeat, name="lessonlens-batch-heartbeat"):
                 tracker.run(dask, todo, task, TaskOptions(
                     detectors=options.detectors, coder=options.coder, interval=options.interval,
                     cache=options.cache, diagnose=options.diagnose, lang=lang, threads=options.threads_per_lesson),
@@ -275,11 +296,18 @@ class _Tracker:
         self.starts: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self.running: set[str] = set()
         self.finished: set[str] = set()
+        #: the lessons whose jobs this batch claimed, and those a worker started at least once
+        self.claimed: frozenset[str] = frozenset()
+        self.started: set[str] = set()
         #: Dask key -> lesson id
         self.keys: dict[str, str] = {}
         self.submitted = 0.0
         #: lessons the cluster runs at once (its workers)
         self.slots = 0
+
+    def unfinished(self) -> list[str]:
+        """The claimed jobs not finished yet (their heartbeat is this batch's to write)."""
+        return [i for i in self.claimed if i not in self.finished]
 
     def report(self) -> None:
         now = time.perf_counter()
@@ -343,7 +371,7 @@ class _Tracker:
             with contextlib.suppress(Exception):  # the scheduler may be gone
                 client.unsubscribe_topic(START_TOPIC)
 
-    def _started(self) -> list[tuple[str, str, Any]]:
+    def _started(self) -> list[tuple[str, str, Any, bool]]:
         import datetime as dt
 
         started = []
@@ -354,16 +382,20 @@ class _Tracker:
                 break
             msg = event[1] if isinstance(event, tuple) else event
             if isinstance(msg, dict) and msg.get("lesson_id") not in self.finished:
-                self.running.add(msg["lesson_id"])
-                started.append((msg["lesson_id"], str(msg.get("worker", "")),
-                                dt.datetime.fromtimestamp(float(msg.get("t", time.time())), dt.UTC)))
+                lesson_id = msg["lesson_id"]
+                self.running.add(lesson_id)
+                # a start after the first: its worker died and the scheduler started it anew
+                started.append((lesson_id, str(msg.get("worker", "")),
+                                dt.datetime.fromtimestamp(float(msg.get("t", time.time())), dt.UTC),
+                                lesson_id in self.started))
+                self.started.add(lesson_id)
         return started
 
     def flush_starts(self) -> None:
         started = self._started()
         if started:
             with self.store.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
-                mark_running_on(conn, started)
+                mark_started_on(conn, started)
 
     def write(self, outcomes: Sequence[LessonOutcome]) -> None:
         """Store the lessons that succeeded and mark every job, all in one transaction."""
@@ -385,7 +417,7 @@ class _Tracker:
                 row.update(state=JobState.FAILED, error=outcome.error or "-")
             rows.append(row)
         with self.store.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
-            mark_running_on(conn, started)
+            mark_started_on(conn, started)
             write_lessons(conn, prepared)
             mark_finished_on(conn, rows)
         for row in rows:

@@ -1,7 +1,9 @@
 """The jobs table: submit lessons, follow their state, mark them, retry them.
 
 One row per lesson id (``store.models.JobRow``). A job goes ``queued -> running -> done | failed``;
-``attempts`` counts its starts (a worker lost mid-lesson starts it again). Whoever runs a job (a web
+every taker (a web server, ``run_jobs``, ``batch``) moves it from ``queued`` to ``running`` with
+:func:`claim_on` alone, so no job is taken twice; ``attempts`` counts its starts (a worker lost
+mid-lesson starts it again). Whoever runs a job (a web
 server, ``lessonlens batch``) writes its ``heartbeat_at`` every :data:`HEARTBEAT` seconds
 (:class:`Heartbeat`); a ``running`` job silent for :data:`STALE_AFTER` seconds has lost its runner
 (:func:`stale_jobs`), one beaten recently is still running somewhere, maybe on another machine. Every function takes an
@@ -213,13 +215,49 @@ def _update_many(conn: Connection, rows: Sequence[dict[str, Any]], values: dict[
         conn.execute(update(job_table).where(job_table.c.lesson_id == bindparam("key")).values(values), list(rows))
 
 
-def mark_running_on(conn: Connection, started: Iterable[tuple[str, str, dt.datetime]]) -> None:
-    """(lesson id, worker, start time) for jobs that started: state running, one more attempt, the
-    first heartbeat now."""
+def claim_on(conn: Connection, lesson_ids: Iterable[str], worker: str) -> list[str]:
+    """Take these jobs for ``worker`` if they are still ``queued``; return the lesson ids taken.
+
+    The one way a job goes from ``queued`` to ``running`` (web servers, ``run_jobs``, ``batch``): a
+    conditional ``UPDATE ... WHERE state = 'queued' ... RETURNING``, atomic on SQLite (one writer at a
+    time) and PostgreSQL (a second taker waits for the row lock, then finds it no longer queued), so two
+    takers never both get a job. A taken job is ``running``, one more attempt, started and beaten now."""
+    at = now()
+    taken: list[str] = []
+    for part in chunks(sorted(set(lesson_ids))):
+        taken.extend(conn.scalars(
+            update(job_table).where(job_table.c.lesson_id.in_(part), job_table.c.state == JobState.QUEUED.value)
+            .values(state=JobState.RUNNING.value, worker=worker, attempts=job_table.c.attempts + 1, error="",
+                    started_at=at, heartbeat_at=at, finished_at=None, seconds=None)
+            .returning(job_table.c.lesson_id)))
+    return sorted(taken)
+
+
+def claim_jobs(store: Store, lesson_ids: Iterable[str], worker: str = "") -> list[str]:
+    """:func:`claim_on` in a transaction of its own."""
+    with _write(store) as conn, conn.begin():
+        return claim_on(conn, lesson_ids, worker)
+
+
+def mark_started_on(conn: Connection, started: Iterable[tuple[str, str, dt.datetime, bool]]) -> None:
+    """(lesson id, worker, start time, again) for claimed jobs a worker started: its worker, start and a
+    heartbeat now; ``again`` (a lesson started anew after its worker died) counts one more attempt.
+    Only ``running`` jobs change: this records a start, it never takes a job (:func:`claim_on` does)."""
     beat = now()
-    rows = [{"key": lesson_id, "w": worker, "at": at} for lesson_id, worker, at in started]
-    _update_many(conn, rows, {"state": JobState.RUNNING.value, "worker": bindparam("w"), "started_at": bindparam("at"),
-                              "attempts": job_table.c.attempts + 1, "error": "", "heartbeat_at": beat})
+    for again in (False, True):
+        rows = [{"key": lesson_id, "w": worker, "at": at} for lesson_id, worker, at, a in started if a is again]
+        values: dict[str, Any] = {"worker": bindparam("w"), "started_at": bindparam("at"), "heartbeat_at": beat}
+        if again:
+            values["attempts"] = job_table.c.attempts + 1
+        if rows:
+            conn.execute(update(job_table).where(job_table.c.lesson_id == bindparam("key"),
+                                                 job_table.c.state == JobState.RUNNING.value).values(values), rows)
+
+
+def record_fingerprints_on(conn: Connection, fingerprints: Mapping[str, Fingerprints]) -> None:
+    """What the results of these lessons' jobs will be made from (see :func:`fingerprints_on`)."""
+    _update_many(conn, [{"key": k, "m": f.media, "p": f.pipeline} for k, f in sorted(fingerprints.items())],
+                 {"media_fingerprint": bindparam("m"), "pipeline_fingerprint": bindparam("p")})
 
 
 def beat_on(conn: Connection, lesson_ids: Iterable[str]) -> None:
@@ -298,9 +336,9 @@ def mark_finished_on(conn: Connection, finished: Iterable[Mapping[str, Any]]) ->
                               "worker": func.coalesce(func.nullif(bindparam("w"), ""), job_table.c.worker)})
 
 
-def mark_running(store: Store, lesson_id: str, worker: str = "") -> None:
-    with _write(store) as conn, conn.begin():
-        mark_running_on(conn, [(lesson_id, worker, now())])
+def mark_running(store: Store, lesson_id: str, worker: str = "") -> bool:
+    """Take one queued job (:func:`claim_jobs`); whether it was taken."""
+    return bool(claim_jobs(store, [lesson_id], worker))
 
 
 def mark_done(store: Store, lesson_id: str, *, worker: str = "", seconds: float | None = None,

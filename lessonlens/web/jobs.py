@@ -39,12 +39,11 @@ from lessonlens.jobs.table import (
     Heartbeat,
     Job,
     JobState,
+    claim_jobs,
     get_job,
     list_jobs,
     mark_failed,
     mark_finished_on,
-    mark_running_on,
-    now,
     retry,
     stale_jobs,
     submit_job,
@@ -259,14 +258,7 @@ class JobRunner:
 
     def _claim(self, lesson_id: str) -> bool:
         """Take a queued job for this process (several server processes may share the table)."""
-        with self.store.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
-            result = conn.execute(update(job_table).where(job_table.c.lesson_id == lesson_id,
-                                                          job_table.c.state == JobState.QUEUED.value)
-                                  .values(state=JobState.RUNNING.value))
-            if result.rowcount != 1:
-                return False
-            mark_running_on(conn, [(lesson_id, self.worker, now())])
-        return True
+        return bool(claim_jobs(self.store, [lesson_id], self.worker))
 
     def run(self, lesson_id: str) -> None:
         """Run a queued job to its end (done, or failed with a one-line error)."""

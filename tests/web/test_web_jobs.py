@@ -19,6 +19,7 @@ import pytest
 
 from lessonlens.jobs import get_job
 from lessonlens.jobs.table import mark_running
+from lessonlens.store.models import job_table
 from lessonlens.web.catalog import remove_abandoned_uploads, remove_orphans
 from lessonlens.web.jobs import MAX_ATTEMPTS
 from lessonlens.web.platform import Platform
@@ -62,8 +63,11 @@ def test_a_restart_queues_interrupted_jobs_again_within_their_attempts(tmp_path:
     ended.wait(30)  # a server process of this machine that is gone (its job's heartbeat is still fresh)
     dead_server = f"web:{socket.gethostname()}:{ended.pid}"
     mark_running(store, ids[0], worker=dead_server)  # the server died while this one ran ...
-    for _ in range(MAX_ATTEMPTS):
-        mark_running(store, ids[1], worker=dead_server)  # ... and this one has died with it too often
+    for n in range(MAX_ATTEMPTS):  # ... and this one has died with it too often (queued again each time)
+        if n:
+            with store.engine.begin() as conn:
+                conn.execute(job_table.update().where(job_table.c.lesson_id == ids[1]).values(state="queued"))
+        assert mark_running(store, ids[1], worker=dead_server)
     world.platform.close()
     again = Platform.open(world.platform.settings)
     assert again.runner.recover() == [ids[0]]
@@ -74,8 +78,6 @@ def test_a_restart_queues_interrupted_jobs_again_within_their_attempts(tmp_path:
     sibling = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
         with again.store.engine.begin() as conn:
-            from lessonlens.store.models import job_table
-
             conn.execute(job_table.update().where(job_table.c.lesson_id == ids[0]).values(
                 state="running", worker=f"web:{socket.gethostname()}:{sibling.pid}"))
         assert again.runner.recover() == []
