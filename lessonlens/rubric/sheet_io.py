@@ -120,7 +120,7 @@ def read_score_file(path: str | Path, tree: RubricTree) -> tuple[list[ScoreSheet
     used = 0
     for table in tables:
         used += reader.add_table(table, quiet=len(tables) > 1)
-    if not used:
+    if not used and not any(not p.warning for p in reader.problems):  # one line per file, not two
         first = tables[0] if tables else None
         reader.problems.append(Problem(NO_COLUMNS if first and first.header else NO_TABLE, str(file),
                                        sheet=first.sheet if first else None))
@@ -257,7 +257,7 @@ class _SheetBuilder:
         long_layout = "indicator" in cols.fields or ("time" in cols.fields and not cols.leaves)
         wide_layout = bool(cols.leaves)
         if not (long_layout or wide_layout):
-            if not quiet:
+            if not quiet and any(cell.strip() for cell in table.header):  # an empty file: "no score table"
                 self.problem(NO_COLUMNS, table, row=table.header_row)
             return 0
         for _, title in cols.unknown:

@@ -175,7 +175,12 @@ def test_every_wide_layout_problem(tmp_path: Path) -> None:
     assert _lines(no_rater) == [f"{no_rater}: row 1: several rows of scores but no rater column"]
     unknown = tmp_path / "unknown.csv"
     unknown.write_text("foo,bar\n1,2\n", encoding="utf-8")
-    assert "cannot read the header" in _lines(unknown)[0]
+    assert _lines(unknown) == [f"{unknown}: row 1: cannot read the header: need indicator and score columns (one row "
+                               "per indicator) or rater and one column per observation point (one row per rater)"]
+    for name, text in {"empty.csv": "", "blank.csv": "\n\n"}.items():  # one line each, no "row 0"
+        empty = tmp_path / name
+        empty.write_text(text, encoding="utf-8")
+        assert _lines(empty) == [f"{empty}: the file holds no score table"]
 
 
 def test_missing_files_and_problems_of_several_files_together(tmp_path: Path) -> None:
