@@ -184,7 +184,6 @@ TEXTS: dict[str, Text] = {
     "overview_note": Text(zh="本范围内全部已分析课例的汇总（不显示单节课或教师姓名；课例少于最小组规模时不显示）。",
                           en="All analysed lessons of this scope, as aggregates only (no single lesson or teacher "
                              "name; nothing below the minimum group size)."),
-    "frequent_findings": Text(zh="常见诊断发现", en="Most frequent findings"),
     "district": Text(zh="全区", en="the district"),
 }
 

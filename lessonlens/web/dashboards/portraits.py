@@ -113,7 +113,7 @@ def _rubrics(portrait: Portrait, lang: str) -> list[Section]:
 def _findings(portrait: Portrait, lang: str) -> Section:
     rows = tuple((f.finding_id, f.rule, f.severity, f.title.get(lang) or f.title.get("zh-CN") or f.finding_id,
                   f.lessons, f.share) for f in portrait.findings)
-    table = DataTable("findings", dt_ui("dash_findings", lang),
+    table = DataTable("findings", dt_ui("frequent_findings", lang),
                       ("finding_id", "rule", "severity", "finding", "lessons", "share_of_lessons"), rows)
     return Section("findings", table.title, table=table, hidden=("finding_id", "rule", "severity"))
 

@@ -42,7 +42,7 @@ DASHBOARD_TEXTS: dict[str, Text] = {
     "modes": Text(zh="教学模式分布", en="Teaching modes"),
     "rubric_shares": Text(zh="量规得分率", en="Rubric score shares"),
     "rubric_note": Text(zh="得分率 = 得分 / 满分", en="share = score / maximum"),
-    "dash_findings": Text(zh="常见诊断发现", en="Most frequent findings"),
+    "frequent_findings": Text(zh="常见诊断发现", en="Most frequent findings"),  # also the overview page's
     "norms": Text(zh="学科年级常模", en="Norms by subject and grade"),
     "schools": Text(zh="各校概况", en="Schools"),
     # comparison
