@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import yaml
 
 from lessonlens.core.errors import InputError, PluginError
 from lessonlens.core.extensions import Backend, Detector, ModelFile
@@ -132,6 +133,8 @@ def check_model(spec: ModelFile, path: Path, backend: str = "") -> None:
                 _check_onnx(onnx[0], spec.outputs)
             if "model.pt" in spec.files:
                 _check_torch(path / "model.pt")
+            if "inference.pdiparams" in spec.files:
+                _check_paddle(path)
         elif spec.kind == "onnx":
             _check_onnx(path, spec.outputs)
         elif not path.is_file() or path.stat().st_size == 0:
@@ -161,6 +164,32 @@ def _check_torch(path: Path) -> None:
     import torch  # only the funasr-torch backend's model directories hold a model.pt
 
     torch.load(str(path), map_location="cpu", weights_only=True)
+
+
+def _check_paddle(folder: Path) -> None:
+    """A PaddleX inference directory: ``inference.yml`` naming the model and its pre- and post-processing,
+    the graph (``inference.json``, or ``inference.pdmodel`` of older exports) and, where paddle is
+    installed, both loaded by paddle's own predictor."""
+    try:
+        config = yaml.safe_load((folder / "inference.yml").read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ValueError(f"inference.yml is not YAML ({type(exc).__name__})") from None
+    if not isinstance(config, dict) or not isinstance(config.get("Global"), dict) \
+            or not config["Global"].get("model_name") or "PreProcess" not in config or "PostProcess" not in config:
+        raise ValueError("inference.yml lacks Global.model_name, PreProcess or PostProcess")
+    graphs = [folder / n for n in ("inference.json", "inference.pdmodel") if (folder / n).is_file()]
+    if not graphs:
+        raise ValueError("no inference.json (or inference.pdmodel)")
+    if importlib.util.find_spec("paddle") is None:  # checked again where the backend runs
+        return
+    from paddle import inference  # only in the paddleocr environment (docs/perception.md)
+
+    settings = inference.Config(str(graphs[0]), str(folder / "inference.pdiparams"))
+    settings.disable_glog_info()
+    try:
+        inference.create_predictor(settings)
+    except Exception as exc:
+        raise ValueError(f"{graphs[0].name} + inference.pdiparams do not load: {exc}") from None
 
 
 def require_model(detector: str, backend: Backend, spec: ModelFile, options: Mapping[str, Any] | None = None,

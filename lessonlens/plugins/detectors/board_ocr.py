@@ -248,7 +248,7 @@ class BoardOcrDetector(Detector):
         media = boards[0] if boards else request.media[0]
         engine = str(options.get("backend", options.get("engine", "rapidocr")))
         if engine == "paddleocr":
-            read: Reader = board_paddle.paddleocr_reader(options, NAME)
+            read: Reader = board_paddle.paddleocr_reader(options, NAME, threads=request.threads)
         elif engine == "rapidocr":
             read = rapidocr_reader(options.get("det_model", self.det_model), options.get("rec_model", self.rec_model),
                                    threads=request.threads)

@@ -1,17 +1,18 @@
-"""PaddleOCR 3.x for the ``board-ocr`` detector (``engine=paddleocr``), with local model directories.
+"""PaddleOCR 3.x for the ``board-ocr`` detector (``backend=paddleocr``), with local model directories.
 
 paddleocr 3 (paddlex) pulls numpy 2, which mediapipe 0.10.21 (the ``vision`` extra) cannot load, and,
 with numpy held back, pins an older opencv-contrib-python than the one mediapipe and the vision
 extra share; so it lives in a separate virtual environment (``lessonlens[ocr,paddleocr]`` without
 ``vision``: see docs/perception.md). rapidocr, which runs the same PP-OCR models as ONNX,
-stays the default. Model directories are PaddleX inference exports (``inference.yml`` and
-``inference.pdiparams``, e.g. PP-OCRv5_server_det / PP-OCRv5_server_rec); nothing is downloaded
-unless the user allows it.
+stays the default. Model directories are PaddleX inference exports (``inference.yml``,
+``inference.json`` and ``inference.pdiparams``, e.g. PP-OCRv5_server_det / PP-OCRv5_server_rec); nothing
+is downloaded unless the user allows it. Its tests run in ``.venv-paddleocr`` (``.ci/envs/paddleocr.sh``).
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from lessonlens.media.models import download_allowed, require_model
+from lessonlens.media.models import download_allowed, require_model, unloadable
 from lessonlens.media.vision import Image
 from lessonlens.plugin import Backend, ModelFile, PluginError, Text
 
@@ -53,23 +54,52 @@ def model_name(folder: Path) -> str:
     return str(name) if name else folder.name
 
 
-def paddleocr_reader(options: Mapping[str, Any], detector: str) -> Any:
-    """A PaddleOCR 3 pipeline (orientation models off: boards are upright) as ``image -> [(text, rect, score)]``."""
+def _post_process(folder: Path) -> str:
+    try:
+        declared = yaml.safe_load((folder / "inference.yml").read_text(encoding="utf-8"))
+        return str(declared["PostProcess"]["name"])
+    except (OSError, yaml.YAMLError, KeyError, TypeError):
+        return ""
+
+
+def _require_kind(folder: Path | None, post_process: str, role: str) -> None:
+    """PaddleX reads a detection directory with DB post-processing and a recognition one with CTC
+    decoding; a directory of the other kind would load, then fail on the first picture."""
+    if folder is None:
+        return
+    found = _post_process(folder)
+    if found != post_process:
+        raise unloadable(folder, ValueError(f"not a text {role} model (inference.yml's PostProcess is "
+                                            f"{found or 'missing'}, not {post_process})"), BACKEND.name)
+
+
+def paddleocr_reader(options: Mapping[str, Any], detector: str, threads: int | None = None) -> Any:
+    """A PaddleOCR 3 pipeline (orientation models off: boards are upright) as ``image -> [(text, rect, score)]``;
+    paddle's CPU predictors use at most ``threads`` cores (None: paddleocr's default, 10)."""
+    if not download_allowed(options):  # PaddleX otherwise probes its model hosters (minutes when offline)
+        os.environ.setdefault("PADDLE_PDX_DISABLE_MODEL_SOURCE_CHECK", "True")
     try:
         paddleocr = importlib.import_module("paddleocr")
     except ImportError:
         raise PluginError(_NO_PACKAGE, detector=detector, install=BACKEND.install) from None
     det = require_model(detector, BACKEND, DET_DIR, options)
     rec = require_model(detector, BACKEND, REC_DIR, options)
+    _require_kind(det, "DBPostProcess", "detection")
+    _require_kind(rec, "CTCLabelDecode", "recognition")
     params: dict[str, Any] = {"use_doc_orientation_classify": False, "use_doc_unwarping": False,
                               "use_textline_orientation": False, "device": "cpu"}
+    if threads is not None:
+        params["cpu_threads"] = max(1, threads)
     if det is not None:
         params.update(text_detection_model_dir=str(det), text_detection_model_name=model_name(det))
     if rec is not None:
         params.update(text_recognition_model_dir=str(rec), text_recognition_model_name=model_name(rec))
     if (det is None or rec is None) and not download_allowed(options):  # pragma: no cover - require_model raised
         raise PluginError(_NO_PACKAGE, detector=detector, install=BACKEND.install)
-    engine = paddleocr.PaddleOCR(**params)
+    try:
+        engine = paddleocr.PaddleOCR(**params)
+    except Exception as exc:  # PaddleX refuses the directories (a model name it does not know, a bad config)
+        raise unloadable(f"{det}, {rec}", exc, BACKEND.name) from None
 
     def read(image: Image) -> list[tuple[str, Rect, float]]:
         lines = []

@@ -47,14 +47,6 @@ def test_paddleocr_engine_without_paddle_names_the_separate_environment(tmp_path
     assert "paddleocr" in message and "separate environment" in message and "\n" not in message
 
 
-def test_paddleocr_with_paddle_installed_needs_local_model_directories(models_dir: Path) -> None:
-    pytest.importorskip("paddleocr", reason="paddleocr lives in its own environment (docs/perception.md)")
-    from lessonlens.plugins.detectors.board_paddle import paddleocr_reader
-
-    with pytest.raises(PluginError, match="PP-OCRv5_server_det"):
-        paddleocr_reader({}, "board-ocr")
-
-
 def test_models_add_installs_a_model_directory_after_checking_it(tmp_path: Path, models_dir: Path) -> None:
     pytest.importorskip("onnx")
     from tests.support import onnx_models
@@ -108,3 +100,21 @@ def test_paddle_model_directories_are_named_as_their_inference_yml_says(tmp_path
     assert model_name(exported) == "PP-OCRv5_mobile_det"
     (exported / "inference.yml").write_text("not: [valid", encoding="utf-8")
     assert model_name(exported) == "PP-OCRv5_mobile_det_infer"
+
+
+def test_models_add_refuses_an_incomplete_paddle_directory_anywhere(tmp_path: Path, models_dir: Path) -> None:
+    """Without paddle (this environment) the directory's layout is still checked; where paddle is
+    installed its files are also loaded (tests/plugins/detectors/test_detectors_board_paddle.py)."""
+    detectors = [reg.item for reg in get_manager().registry.detectors.values()]
+    source = tmp_path / "PP-OCRv5_mobile_det_infer"
+    source.mkdir()
+    (source / "inference.pdiparams").write_bytes(b"\0" * 64)
+    (source / "inference.yml").write_text("Global:\n  model_name: PP-OCRv5_mobile_det\nPreProcess: {}\n"
+                                          "PostProcess: {name: DBPostProcess}\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"no inference\.json"):
+        add_model(source, detectors, "board-ocr.paddle_det_model")
+    (source / "inference.json").write_text("{}", encoding="utf-8")
+    (source / "inference.yml").write_text("Global: {}\n", encoding="utf-8")
+    with pytest.raises(InputError, match="model_name"):
+        add_model(source, detectors, "board-ocr.paddle_det_model")
+    assert not (models_dir / "PP-OCRv5_server_det").exists()

@@ -1,0 +1,108 @@
+"""Tiny PaddleOCR inference models with the exact signatures of PP-OCRv5's detection and recognition
+networks, built with paddle and saved as PaddleX loads a local model directory
+(``inference.json`` + ``inference.pdiparams`` from ``paddle.jit.save``, and ``inference.yml`` naming
+the model and its pre- and post-processing).
+
+Their outputs are known, so a test runs PaddleX's real loading, DB resize/normalise, DB box
+extraction, recognition resize and CTC decoding (with the dictionary in ``inference.yml``):
+
+- det: ``x`` [N,3,H,W] -> [N,1,H,W]: the probability map is high where the (de-normalised) picture is
+  brighter than ``LEVEL`` (chalk on a dark board), closed (max- then min-pooled) so one text line is one
+  solid region, as DB nets draw it;
+- rec: ``x`` [N,3,48,W] -> [N,T,classes] softmax, the same for every input: CTC decodes it to ``text``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import paddle
+import yaml
+from paddle.static import InputSpec
+
+MEAN, STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)  # PP-OCR's NormalizeImage
+LEVEL = 0.6  # grey level (0..1) above which the det map says "text"
+STEPS = 40  # timesteps of the rec output (PP-OCRv5 rec: image width / 8 at 48x320)
+DICTIONARY = list("第二章一元二次方程因式分解答案")
+
+
+class _Det(paddle.nn.Layer):
+    def __init__(self) -> None:
+        super().__init__()
+        self.grey = paddle.nn.Conv2D(3, 1, 1)
+        self.pool = paddle.nn.MaxPool2D((17, 61), stride=1, padding=(8, 30))
+
+    def forward(self, x: Any) -> Any:
+        text = paddle.nn.functional.sigmoid(self.grey(x))
+        return -self.pool(-self.pool(text))  # a closing: the gaps between glyphs of a line filled, no wider
+
+
+class _Rec(paddle.nn.Layer):
+    def __init__(self, classes: int) -> None:
+        super().__init__()
+        self.pool = paddle.nn.AdaptiveAvgPool2D((1, STEPS))
+        self.logits = self.create_parameter([1, STEPS, classes])
+
+    def forward(self, x: Any) -> Any:
+        features = self.pool(x).mean(axis=1).transpose([0, 2, 1])  # N, T, 1: the input's shape only
+        return paddle.nn.functional.softmax(features * 0.0 + self.logits, axis=-1)
+
+
+def _yml(folder: Path, config: dict[str, Any]) -> None:
+    (folder / "inference.yml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False),
+                                          encoding="utf-8")
+
+
+def det_model(folder: Path, name: str = "PP-OCRv5_mobile_det", sharpness: float = 40.0) -> Path:
+    """A text detection directory whose probability map is ``sigmoid(sharpness * (grey - LEVEL))``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    net = _Det()
+    # x_c = (v_c - mean_c) / std_c, so sum_c std_c x_c / 3 + mean(mean) = grey (the mean of v_c)
+    std = np.asarray(STD, np.float32)
+    net.grey.weight.set_value((sharpness / 3 * std).reshape(1, 3, 1, 1))
+    net.grey.bias.set_value(np.asarray([sharpness * (float(np.mean(MEAN)) - LEVEL)], np.float32))
+    net.eval()
+    paddle.jit.save(net, str(folder / "inference"), input_spec=[InputSpec([None, 3, None, None], "float32", "x")])
+    _yml(folder, {
+        "Global": {"model_name": name},
+        "PreProcess": {"transform_ops": [
+            {"DecodeImage": {"channel_first": False, "img_mode": "BGR"}},
+            {"DetLabelEncode": None},
+            {"DetResizeForTest": {"resize_long": 960}},
+            {"NormalizeImage": {"mean": list(MEAN), "std": list(STD), "scale": "1./255.", "order": "hwc"}},
+            {"ToCHWImage": None},
+            {"KeepKeys": {"keep_keys": ["image", "shape", "polys", "ignore_tags"]}},
+        ]},
+        "PostProcess": {"name": "DBPostProcess", "thresh": 0.3, "box_thresh": 0.6, "max_candidates": 1000,
+                        "unclip_ratio": 1.5},
+    })
+    return folder
+
+
+def rec_model(folder: Path, text: str, name: str = "PP-OCRv5_mobile_rec",
+              dictionary: list[str] = DICTIONARY) -> Path:
+    """A text recognition directory whose CTC output decodes to ``text`` (characters of ``dictionary``)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    classes = ["blank", *dictionary, " "]  # CTCLabelDecode: blank first, the space last
+    logits = np.zeros((1, STEPS, len(classes)), np.float32)
+    logits[0, :, 0] = 10.0
+    for i, char in enumerate(text):  # char, char, blank, blank, ...: CTC keeps one of each
+        logits[0, 3 * i:3 * i + 2] = 0.0
+        logits[0, 3 * i:3 * i + 2, classes.index(char)] = 10.0
+    net = _Rec(len(classes))
+    net.logits.set_value(logits)
+    net.eval()
+    paddle.jit.save(net, str(folder / "inference"), input_spec=[InputSpec([None, 3, 48, None], "float32", "x")])
+    _yml(folder, {
+        "Global": {"model_name": name},
+        "PreProcess": {"transform_ops": [
+            {"DecodeImage": {"channel_first": False, "img_mode": "BGR"}},
+            {"MultiLabelEncode": {"gtc_encode": "NRTRLabelEncode"}},
+            {"RecResizeImg": {"image_shape": [3, 48, 320]}},
+            {"KeepKeys": {"keep_keys": ["image", "label_ctc", "label_gtc", "length", "valid_ratio"]}},
+        ]},
+        "PostProcess": {"name": "CTCLabelDecode", "character_dict": dictionary},
+    })
+    return folder
