@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from lessonlens.cli.models_cmd import parse_detector_options
 from lessonlens.cli.native_logs import native_logs_filtered
 from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import Text, current_lang
@@ -39,6 +42,10 @@ _T = {
     "any_hand": Text(zh="任一举手（逐帧）：精确率 {p}，召回率 {r}（{pos}/{n} 帧有举手）",
                      en="any hand raised (per frame): precision {p}, recall {r} ({pos}/{n} frames with a hand)"),
     "students": Text(zh="学生检出", en="students found"),
+    "other_detector": Text(zh="--detector-option {option}：这里只评测检测器 {name}",
+                           en="--detector-option {option}: only detector {name} is measured here"),
+    "no_options": Text(zh="检测器 {name} 的逐帧读取不接受选项（--detector-option）",
+                       en="detector {name} takes no options frame by frame (--detector-option)"),
 }
 
 
@@ -94,6 +101,9 @@ def add_to(app: typer.Typer) -> None:
         detector: Annotated[str, typer.Option("--detector", help="学生检测器 / student detector.")] = "student-states",
         prior_from: Annotated[Path | None, typer.Option(
             "--prior-from", help="拟合常数先验的训练集目录 / train split for the constant prior.")] = None,
+        detector_option: Annotated[list[str] | None, typer.Option(
+            "--detector-option", help="检测器.选项=值，可多次（如 student-pose.backend=yolo-pose）/ "
+                                      "DETECTOR.OPTION=VALUE, repeatable.")] = None,
         as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出 / print JSON.")] = False,
         out: Annotated[Path | None, typer.Option("-o", "--out", help="写入 JSON 文件 / write JSON here.")] = None,
     ) -> None:
@@ -105,6 +115,14 @@ def add_to(app: typer.Typer) -> None:
         make = getattr(plugin, "frame_reader", None)
         if make is None:
             raise InputError(_T["no_reader"], name=detector)
+        options = parse_detector_options(detector_option or [])
+        for name, chosen in options.items():
+            if name != detector:
+                raise InputError(_T["other_detector"], option=f"{name}.{next(iter(chosen))}", name=detector)
+        if detector in options:
+            if "options" not in inspect.signature(make).parameters:
+                raise InputError(_T["no_options"], name=detector)
+            make = partial(make, options[detector])
         with native_logs_filtered():
             result = evaluate_frames(folder, _Lazy(make), detector, labels, class_map, prior_from)
         data: dict[str, Any] = attrs.asdict(result)

@@ -8,6 +8,9 @@ pre-processing and post-processing code and check the decoded result:
   letterboxed 640x640 input, so decoding undoes the letterbox exactly;
 - RTMPose: each keypoint's SimCC x (y) curve is the crop's brightness profile over columns (rows),
   so a bright vertical and horizontal stripe decode to where they are in the picture;
+- YOLO pose: each anchor's box centre and keypoints are a constant plus the (column, row) of the
+  reddest spot of the letterboxed input, and its score is scaled by the input's largest red value
+  (1.0 only for RGB in 0..1), so decoding must undo the letterbox and feed RGB / 255;
 - YOLOX: constant person boxes (the ``dets``/``labels`` form with NMS inside);
 - Paraformer: constant token logits for ``N`` tokens (the text is known), ``token_num`` = N.
 """
@@ -64,6 +67,47 @@ def rtmo(path: Path, keypoints: Floats, boxes: Floats) -> Path:
         [_const("axes_rows", np.array([1, 2], np.int64)), _const("axes_cols", np.array([1, 3], np.int64)),
          _const("zero", np.zeros(1, np.int64)), _const("mask", mask),
          _const("base", keypoints[None].astype(np.float32)), _const("boxes", boxes[None].astype(np.float32))])
+    return _save(graph, path)
+
+
+def yolo_pose(path: Path, anchors: Floats, size: int = 640) -> Path:
+    """YOLOv8/YOLO11 pose (Ultralytics' raw export): ``images`` 1x3xSxS -> ``output0`` 1x56xN.
+
+    ``anchors`` (N, 56): cx, cy, w, h, score, 17 x (x, y, visibility); the x and y values (box centre
+    and keypoints) are relative to the reddest spot of the input, in input pixels."""
+    n = len(anchors)
+    rows_x = [0] + [5 + 3 * k for k in range(17)]
+    mask_x, mask_y, mask_s = (np.zeros((1, 56, n), np.float32) for _ in range(3))
+    mask_x[0, rows_x] = 1
+    mask_y[0, [r + 1 for r in rows_x]] = 1
+    mask_s[0, 4] = 1
+    nodes = [
+        helper.make_node("Slice", ["images", "c0", "c1", "c_axis"], ["red"]),  # (1, 1, S, S)
+        helper.make_node("ReduceSum", ["red", "axes_rows"], ["cols"], keepdims=0),  # (1, S)
+        helper.make_node("ReduceSum", ["red", "axes_cols"], ["rows"], keepdims=0),
+        helper.make_node("ArgMax", ["cols"], ["ax_i"], axis=1, keepdims=0),
+        helper.make_node("ArgMax", ["rows"], ["ay_i"], axis=1, keepdims=0),
+        helper.make_node("Cast", ["ax_i"], ["ax"], to=TensorProto.FLOAT),
+        helper.make_node("Cast", ["ay_i"], ["ay"], to=TensorProto.FLOAT),
+        helper.make_node("ReduceMax", ["red"], ["rmax"], keepdims=0),
+        helper.make_node("Mul", ["ax", "mask_x"], ["sx"]),
+        helper.make_node("Mul", ["ay", "mask_y"], ["sy"]),
+        helper.make_node("Add", ["base", "sx"], ["b1"]),
+        helper.make_node("Add", ["b1", "sy"], ["b2"]),
+        helper.make_node("Sub", ["rmax", "one"], ["rm1"]),
+        helper.make_node("Mul", ["rm1", "mask_s"], ["ds"]),
+        helper.make_node("Add", ["ds", "one"], ["factor"]),
+        helper.make_node("Mul", ["b2", "factor"], ["output0"]),
+    ]
+    graph = helper.make_graph(
+        nodes, "yolo_pose",
+        [helper.make_tensor_value_info("images", TensorProto.FLOAT, [1, 3, size, size])],
+        [helper.make_tensor_value_info("output0", TensorProto.FLOAT, [1, 56, n])],
+        [_const("c0", np.array([0], np.int64)), _const("c1", np.array([1], np.int64)),
+         _const("c_axis", np.array([1], np.int64)),
+         _const("axes_rows", np.array([1, 2], np.int64)), _const("axes_cols", np.array([1, 3], np.int64)),
+         _const("mask_x", mask_x), _const("mask_y", mask_y), _const("mask_s", mask_s),
+         _const("one", np.ones((), np.float32)), _const("base", anchors.T[None].astype(np.float32))])
     return _save(graph, path)
 
 

