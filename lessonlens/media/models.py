@@ -27,7 +27,7 @@ from typing import Any
 import attrs
 import yaml
 
-from lessonlens.core.errors import InputError, PluginError
+from lessonlens.core.errors import MAX_LINE, InputError, PluginError
 from lessonlens.core.extensions import Backend, Detector, ModelFile
 from lessonlens.core.i18n import Text
 from lessonlens.media.fingerprint import file_fingerprint
@@ -36,15 +36,23 @@ ENV_DIR = "LESSONLENS_MODELS"
 ENV_DOWNLOAD = "LESSONLENS_ALLOW_DOWNLOAD"
 
 _MISSING = Text(
-    zh="检测器 {detector}（{backend}）需要模型文件 {filename}：运行 lessonlens models add {filename}，"
-       "或用 --detector-option {detector}.{option}=路径；获取：{source}；已查找：{looked}",
-    en="detector {detector} ({backend}) needs the model file {filename}: run lessonlens models add {filename}, "
-       "or pass --detector-option {detector}.{option}=PATH; get it from {source}; looked in {looked}",
+    zh="检测器 {detector}（{backend}）需要模型文件 {filename}，在 {looked} 中未找到；获取：{source}，"
+       "然后运行 lessonlens models add 文件 --as {target}",
+    en="detector {detector} ({backend}) needs the model file {filename}, not found in {looked}; get it from {source}, "
+       "then run lessonlens models add FILE --as {target}",
+)
+#: the same when the source does not fit on the line (``lessonlens models`` lists every file's source)
+_MISSING_SHORT = Text(
+    zh="检测器 {detector}（{backend}）需要模型文件 {filename}，在 {looked} 中未找到；获取途径见 lessonlens models，"
+       "然后运行 lessonlens models add 文件 --as {target}",
+    en="detector {detector} ({backend}) needs {filename}, not found in {looked}; get it (see lessonlens models), "
+       "then run lessonlens models add FILE --as {target}",
 )
 _NO_FILE = Text(
-    zh="检测器 {detector} 的 {option} 指向的模型不存在；请确认路径，或运行 lessonlens models add 文件 安装模型",
+    zh="检测器 {detector} 的 {option} 指向的模型不存在；请确认路径，或运行 lessonlens models add 文件 --as {target} "
+       "安装模型",
     en="detector {detector}: the model named by {option} does not exist; check the path, or install the model "
-       "with: lessonlens models add FILE",
+       "with: lessonlens models add FILE --as {target}",
 )
 _CORRUPT = Text(
     zh="模型无法加载（{why}）；文件可能已损坏或不是 {backend} 模型，请重新下载并运行：lessonlens models add 文件",
@@ -201,14 +209,28 @@ def require_model(detector: str, backend: Backend, spec: ModelFile, options: Map
     if path is None or not path.exists():
         if download_allowed(options) and spec.download_url:
             return None
+        target = f"{detector}.{backend.name}.{spec.option}"
         if options and options.get(spec.option):
-            raise PluginError(_NO_FILE, str(options[spec.option]), detector=detector, option=spec.option)
-        raise PluginError(_MISSING, detector=detector, backend=backend.name, filename=spec.filename,
-                          option=spec.option, source=spec.source,
-                          looked=", ".join(str(d) for d in models_dirs()))
+            raise PluginError(_NO_FILE, str(options[spec.option]), detector=detector, option=spec.option,
+                              target=target)
+        raise missing_model(detector, backend.name, spec, target)
     if check:
         check_model(spec, path, backend.name)
     return path
+
+
+def missing_model(detector: str, backend: str, spec: ModelFile, target: str) -> PluginError:
+    """The one-line error for a model file that is nowhere: the file, the folders looked in (the one
+    ``models add`` installs into when both do not fit), where to get it when the line has room (else
+    ``lessonlens models`` says), and last the ``models add`` command that installs it."""
+    dirs = [str(d) for d in models_dirs()]
+    params = {"detector": detector, "backend": backend, "filename": spec.filename, "source": spec.source,
+              "target": target}
+    tries = [(text, looked) for looked in (", ".join(dirs), dirs[0]) for text in (_MISSING, _MISSING_SHORT)]
+    for text, looked in tries:
+        if all(len(text.format(lang, looked=looked, **params)) <= MAX_LINE for lang in ("zh-CN", "en")):
+            return PluginError(text, looked=looked, **params)
+    return PluginError(_MISSING_SHORT, looked=dirs[0], **params)  # cut in the middle: the command stays
 
 
 def chosen_backend(detector: Detector, options: Mapping[str, Any] | None = None) -> Backend | None:

@@ -118,3 +118,37 @@ def test_models_add_refuses_an_incomplete_paddle_directory_anywhere(tmp_path: Pa
     with pytest.raises(InputError, match="model_name"):
         add_model(source, detectors, "board-ocr.paddle_det_model")
     assert not (models_dir / "PP-OCRv5_server_det").exists()
+
+
+@pytest.mark.parametrize("models_env", ["short", "long"])
+def test_every_missing_model_error_is_whole_and_ends_with_the_command_that_installs_it(
+        tmp_path: Path, models_dir: Path, monkeypatch: pytest.MonkeyPatch, models_env: str) -> None:
+    """For each backend's each model file: one line (in both languages) naming the file and where it
+    was looked for, uncut, ending with the ``models add --as`` command, and that command's target
+    installs it; a models folder with a very long path cuts the line in the middle, never the command."""
+    from lessonlens.core.errors import MAX_LINE
+    from lessonlens.media.models import require_model
+
+    if models_env == "long":  # a models folder with a long path: the line must still hold the command
+        monkeypatch.setenv("LESSONLENS_MODELS", str(tmp_path / ("a-school-shared-drive-" * 3) / "models"))
+    detectors = [reg.item for reg in get_manager().registry.detectors.values()]
+    specs = [(d, b, s) for d in detectors for b in d.backends for s in b.models]
+    assert len(specs) >= 15
+    for detector, backend, spec in specs:
+        with pytest.raises(PluginError) as missing:
+            require_model(detector.name, backend, spec, {})
+        target = f"{detector.name}.{backend.name}.{spec.option}"
+        for lang in ("en", "zh-CN"):
+            line = missing.value.message(lang)
+            assert len(line) <= MAX_LINE and "\n" not in line, line
+            assert line.endswith(f"--as {target}"), line  # even a line cut in the middle keeps the command
+            if models_env == "short":
+                assert "…" not in line and spec.filename in line and str(models_dir) in line, line
+        fake = tmp_path / "downloaded.bin"
+        fake.write_bytes(b"x")
+        if spec.kind == "file":  # any file: installed under the name the backend looks for
+            assert add_model(fake, detectors, target, tmp_path / "installed").name == spec.filename
+        else:  # understood (no "say which with --as"), then refused because it does not load
+            with pytest.raises(InputError) as refused:
+                add_model(fake, detectors, target, tmp_path / "installed")
+            assert "--as" not in refused.value.message("en")

@@ -51,7 +51,7 @@ def test_missing_action_model_and_the_mmaction2_recipe(tmp_path: Path, models_di
     video = write_video(tmp_path / "s.mp4", [np.zeros((360, 640, 3), np.uint8)], hold=2.0)
     detector = get_manager().detector("student-actions")
     request = DetectRequest(lesson=LessonMeta(id="t"), media=(MediaSource(str(video), "students"),), instants=(0.0,))
-    with pytest.raises(PluginError, match="lessonlens models add ava-actions"):
+    with pytest.raises(PluginError, match=r"lessonlens models add FILE --as student-actions\.onnx\.action_model"):
         list(detector.detect(request))
     export = DetectRequest(lesson=LessonMeta(id="t"), media=request.media, instants=(0.0,),
                            options={"backend": "mmaction2"})
