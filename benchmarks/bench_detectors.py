@@ -175,9 +175,11 @@ def swappable_backends(repeat: int) -> list[tuple[str, float, int]]:
 
     import numpy as np
 
+    from lessonlens.media.models import locate
     from lessonlens.plugins.detectors.student_pose import backends, observations_at
     from lessonlens.plugins.detectors.student_pose.seats import SeatTracker
 
+    real_yolo = locate(backends.YOLO_POSE_FILE, {})  # the user's, before the tests' models folder replaces it
     rows: list[tuple[str, float, int]] = []
     classroom = student_frame(["front", "raised", "down", "side", "standing"] * 8)
     run = backends.mediapipe_runner({"crops": "tiles", "tiles": "4x2", "still": -1})
@@ -220,6 +222,20 @@ def swappable_backends(repeat: int) -> list[tuple[str, float, int]]:
     boxes = np.array([[40 + 70 * i, 100, 100 + 70 * i, 300, 0.9] for i in range(8)], np.float32)
     onnx_models.yolox(folder / "yolox-humanart-640x640.onnx", boxes)
     onnx_models.rtmpose(folder / "rtmpose-body7-256x192.onnx")
+    if real_yolo is not None and real_yolo.exists() and stills:
+        yolo = backends.yolo_pose_runner({"model": str(real_yolo)}, threads=1)
+        cycle = iter(range(10**9))
+        rows.append((f"student-pose: yolo-pose, real weights ({real_yolo.stat().st_size / 1e6:.1f} MB), real "
+                     "1280x720 stills, 1 thread", per_call(lambda: yolo(stills[next(cycle) % len(stills)]),
+                                                           max(3, repeat // 2)), INSTANTS))
+    anchors = np.zeros((8400, 56), np.float32)
+    anchors[:, 2:4] = 40
+    anchors[:40, 4] = 0.9  # 40 people, the rest below the score
+    anchors[:, 0] = np.arange(8400) % 640
+    onnx_models.yolo_pose(folder / "yolo-pose.onnx", anchors)
+    test_built = backends.yolo_pose_runner({}, threads=1)
+    rows.append(("student-pose: yolo-pose decoding + NMS of 40 people, 1280x720 (test-built model)", per_call(
+        lambda: test_built(classroom), repeat), INSTANTS))
     if importlib.util.find_spec("rtmlib") is not None:
         rtmo = backends.rtmo_runner({})
         rows.append(("student-pose: rtmo via rtmlib, 1280x720 (test-built model)", per_call(
