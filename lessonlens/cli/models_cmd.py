@@ -26,6 +26,8 @@ _T = {
     "licence": Text(zh="许可与来源", en="Licence and source"),
     "present": Text(zh="已就绪", en="present"),
     "missing": Text(zh="缺少", en="missing"),
+    "install": Text(zh="安装：lessonlens models add 文件 --as {target}",
+                    en="install: lessonlens models add FILE --as {target}"),
     "no_package": Text(zh="未安装：{install}", en="not installed: {install}"),
     "mismatch": Text(zh="校验和不符", en="checksum differs"),
     "looked": Text(zh="查找顺序：--detector-option 检测器.选项=路径，然后 {dirs}",
@@ -89,7 +91,8 @@ def add_to(app: typer.Typer) -> None:
                 if r.checksum_ok is False:
                     status += f"\n[red]{_T['mismatch'].get(lang)}[/red]"
             else:
-                status = f"[yellow]{_T['missing'].get(lang)}[/yellow]"
+                status = f"[yellow]{_T['missing'].get(lang)}[/yellow]\n" + escape(
+                    _T["install"].format(lang, target=r.target))
             if not r.installed:
                 status += "\n" + escape(_T["no_package"].format(lang, install=installs[(r.detector, r.backend)]))
             table.add_row(r.detector, r.backend, f"{r.filename}\n({r.option})", status,

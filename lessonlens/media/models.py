@@ -85,6 +85,7 @@ class ModelStatus:
     sha256: str = ""
     checksum_ok: bool | None = None  # against the known checksum, when one is known
     installed: bool = False  # whether the backend's Python package is importable
+    target: str = ""  # what ``lessonlens models add FILE --as TARGET`` installs this file with
 
 
 def user_models_dir() -> Path:
@@ -209,7 +210,7 @@ def require_model(detector: str, backend: Backend, spec: ModelFile, options: Map
     if path is None or not path.exists():
         if download_allowed(options) and spec.download_url:
             return None
-        target = f"{detector}.{backend.name}.{spec.option}"
+        target = add_target(detector, backend.name, spec)
         if options and options.get(spec.option):
             raise PluginError(_NO_FILE, str(options[spec.option]), detector=detector, option=spec.option,
                               target=target)
@@ -217,6 +218,11 @@ def require_model(detector: str, backend: Backend, spec: ModelFile, options: Map
     if check:
         check_model(spec, path, backend.name)
     return path
+
+
+def add_target(detector: str, backend: str, spec: ModelFile) -> str:
+    """The ``--as`` value that installs a file for this backend's ``spec``, whatever the file is called."""
+    return f"{detector}.{backend}.{spec.option}"
 
 
 def missing_model(detector: str, backend: str, spec: ModelFile, target: str) -> PluginError:
@@ -289,7 +295,8 @@ def model_statuses(detectors: Iterable[Detector], options: Mapping[str, Mapping[
                     detector=detector.name, backend=backend.name, option=spec.option, filename=spec.filename,
                     licence=spec.licence, source=spec.source, path=str(shown), present=present,
                     size=_size(shown) if present else None, sha256=digest,
-                    checksum_ok=(digest == spec.sha256) if digest and spec.sha256 else None, installed=installed))
+                    checksum_ok=(digest == spec.sha256) if digest and spec.sha256 else None, installed=installed,
+                    target=add_target(detector.name, backend.name, spec)))
     return rows
 
 

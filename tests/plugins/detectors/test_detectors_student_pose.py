@@ -284,6 +284,8 @@ def test_models_command_lists_and_adds(tmp_path: Path, models_dir: Path, capsys:
     assert code == 0, out
     rows = {(r["detector"], r["backend"], r["option"]): r for r in json.loads(out)["models"]}
     assert rows[("student-pose", "rtmo", "model")]["present"] is False
+    assert rows[("student-pose", "rtmo", "model")]["target"] == "student-pose.rtmo.model"  # what --as takes
+    assert rows[("student-pose", "rtmpose", "det_model")]["target"] == "student-pose.rtmpose.det_model"
     built, _ = _rtmo_model(tmp_path / "end2end.onnx")
     code, out = _cli(capsys, monkeypatch, "models", "add", str(built))
     assert code == 2 and "--as" in out and out.count("\n") == 1
@@ -452,6 +454,20 @@ def test_yolo_pose_missing_corrupt_and_models_add(tmp_path: Path, models_dir: Pa
     assert code == 0, out
     assert (models_dir / "yolo-pose.onnx").read_bytes() == built.read_bytes()
     assert len(runner("yolo-pose", {})(_red_dot_frame())) == 2
+    detection = tmp_path / "yolo11n.onnx"  # a detection-only YOLO (84 channels): loads, then one line naming it
+    from onnx import TensorProto, helper, numpy_helper
+
+    graph = helper.make_graph(
+        [helper.make_node("ReduceMean", ["images"], ["m"], keepdims=0), helper.make_node("Mul", ["m", "zero"], ["z"]),
+         helper.make_node("Add", ["boxes", "z"], ["output0"])], "yolo_detect",
+        [helper.make_tensor_value_info("images", TensorProto.FLOAT, [1, 3, 640, 640])],
+        [helper.make_tensor_value_info("output0", TensorProto.FLOAT, [1, 84, 10])],
+        [numpy_helper.from_array(np.zeros((), np.float32), "zero"),
+         numpy_helper.from_array(np.zeros((1, 84, 10), np.float32), "boxes")])
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8), str(detection))
+    with pytest.raises(PluginError) as layout:
+        runner("yolo-pose", {"model": str(detection)})(_red_dot_frame())
+    assert layout.value.path == str(detection) and "1x84x10" in layout.value.message("en")
 
 
 def test_evaluate_frames_passes_detector_options(tmp_path: Path, models_dir: Path,

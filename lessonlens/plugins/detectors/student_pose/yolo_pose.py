@@ -167,11 +167,15 @@ class YoloPose:
         self.iou = float(options.get("iou", 0.6))
         self.tiles = parse_tiles(options.get("tiles"))
         self.input = self.session.get_inputs()[0].name
+        self.path = str(path)
 
     def _window(self, image: Image) -> tuple[Boxes, npt.NDArray[np.float32], npt.NDArray[np.float32]]:
         tensor, ratio, (px, py) = letterbox(image, self.size)
         output = self.session.run(None, {self.input: tensor})[0]
-        boxes, scores, kps = decode(output, self.det_score, self.iou)
+        try:
+            boxes, scores, kps = decode(output, self.det_score, self.iou)
+        except PluginError as exc:  # not a pose model (a detection-only YOLO, say): name the file
+            raise PluginError(exc.text, self.path, **exc.params) from None
         boxes = (boxes - np.array([px, py, px, py], dtype=np.float32)) / ratio
         kps = kps.copy()
         kps[:, :, 0] = (kps[:, :, 0] - px) / ratio
