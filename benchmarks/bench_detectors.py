@@ -5,8 +5,9 @@
 
 Frames are composed from scikit-image's photos like the tests' classrooms (tests/support/vision_scenes.py).
 Each line: what runs, ms per call (median), calls in a typical 45-min lesson, projected seconds.
-The student detectors are also timed on real classroom frames (``../shared/data/real-classroom``,
-cctv-heads/test scaled to 1280x720) when that folder exists.
+board-ocr's paddleocr backend is timed by bench_paddleocr.py in its own environment (run from here
+when .venv-paddleocr exists). The student detectors are also timed on real classroom frames
+(``../shared/data/real-classroom``, cctv-heads/test scaled to 1280x720) when that folder exists.
 """
 
 from __future__ import annotations
@@ -93,7 +94,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=10)
     parser.add_argument("--networks", action="store_true",
-                        help="also time the real FunASR networks at their published sizes (random weights; slow)")
+                        help="also time the real FunASR (and PP-OCRv5) networks at their published sizes "
+                        "(random weights; slow)")
     repeat = parser.parse_args().repeat
     rows: list[tuple[str, float, int]] = []
 
@@ -160,6 +162,22 @@ def main() -> None:
 
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (figures scale with it)")
     print(f"peak RSS {peak:.0f} MiB")
+    paddle_rows(repeat)
+
+
+def paddle_rows(repeat: int) -> None:
+    """board-ocr's paddleocr backend lives in .venv-paddleocr (numpy 2): its rows come from
+    bench_paddleocr.py run there, when that environment exists (bash .ci/envs/paddleocr.sh builds it)."""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    python = root / ".venv-paddleocr" / "bin" / "python"
+    if not python.exists():
+        print("(board-ocr paddleocr: no .venv-paddleocr; bash .ci/envs/paddleocr.sh builds it)")
+        return
+    print("board-ocr paddleocr (benchmarks/bench_paddleocr.py in .venv-paddleocr):")
+    subprocess.run([str(python), str(root / "benchmarks" / "bench_paddleocr.py"), "--repeat", str(max(3, repeat // 2)),
+                    *(["--networks"] if "--networks" in sys.argv else [])], check=False, cwd=root)
 
 
 def swappable_backends(repeat: int) -> list[tuple[str, float, int]]:

@@ -6,9 +6,10 @@ the model and its pre- and post-processing).
 Their outputs are known, so a test runs PaddleX's real loading, DB resize/normalise, DB box
 extraction, recognition resize and CTC decoding (with the dictionary in ``inference.yml``):
 
-- det: ``x`` [N,3,H,W] -> [N,1,H,W]: the probability map is high where the (de-normalised) picture is
-  brighter than ``LEVEL`` (chalk on a dark board), closed (max- then min-pooled) so one text line is one
-  solid region, as DB nets draw it;
+- det: ``x`` [N,3,H,W] -> [N,1,H,W] (H, W multiples of 32, as DB's resize makes them): the probability
+  map is high where the (de-normalised) picture is brighter than ``LEVEL`` (chalk on a dark board),
+  taken at half resolution and upsampled (nearest, as DB's neck does), then closed (max- then
+  min-pooled) so one text line is one solid region, as DB nets draw it;
 - rec: ``x`` [N,3,48,W] -> [N,T,classes] softmax, the same for every input: CTC decodes it to ``text``.
 """
 
@@ -32,27 +33,69 @@ class _Det(paddle.nn.Layer):
     def __init__(self) -> None:
         super().__init__()
         self.grey = paddle.nn.Conv2D(3, 1, 1)
-        self.pool = paddle.nn.MaxPool2D((17, 61), stride=1, padding=(8, 30))
+        # a 17x61 max filter as two separable ones (13x fewer comparisons than one 17x61 pool)
+        self.rows = paddle.nn.MaxPool2D((17, 1), stride=1, padding=(8, 0))
+        self.cols = paddle.nn.MaxPool2D((1, 61), stride=1, padding=(0, 30))
+
+    def _max(self, x: Any) -> Any:
+        return self.cols(self.rows(x))
 
     def forward(self, x: Any) -> Any:
         text = paddle.nn.functional.sigmoid(self.grey(x))
-        return -self.pool(-self.pool(text))  # a closing: the gaps between glyphs of a line filled, no wider
+        # at half resolution and back with a nearest x2 upsample, as DB's FPN neck does (the op paddle 3.3's
+        # oneDNN executor cannot run: the reader falls back to oneDNN off, as it must for the real models)
+        half = paddle.nn.functional.avg_pool2d(text, 2, stride=2)
+        text = paddle.nn.functional.interpolate(half, scale_factor=2, mode="nearest")
+        return -self._max(-self._max(text))  # a closing: the gaps between glyphs of a line filled, no wider
 
 
 class _Rec(paddle.nn.Layer):
     def __init__(self, classes: int) -> None:
         super().__init__()
-        self.pool = paddle.nn.AdaptiveAvgPool2D((1, STEPS))
         self.logits = self.create_parameter([1, STEPS, classes])
 
     def forward(self, x: Any) -> Any:
-        features = self.pool(x).mean(axis=1).transpose([0, 2, 1])  # N, T, 1: the input's shape only
+        # the input's first STEPS columns (the rec resize makes lines >= 320 px wide), as N, T, 1; an adaptive
+        # pool here fails in paddle's oneDNN kernels for some widths (330)
+        features = x[:, :1, 0, :STEPS].transpose([0, 2, 1])
         return paddle.nn.functional.softmax(features * 0.0 + self.logits, axis=-1)
 
 
-def _yml(folder: Path, config: dict[str, Any]) -> None:
+def write_config(folder: Path, config: dict[str, Any]) -> None:
+    """``inference.yml``, as PaddleX's exports write it."""
     (folder / "inference.yml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False),
                                           encoding="utf-8")
+
+
+def det_config(name: str = "PP-OCRv5_mobile_det") -> dict[str, Any]:
+    """The ``inference.yml`` of a PP-OCRv5 detection export (DB resize, ImageNet normalisation, DB boxes)."""
+    return {
+        "Global": {"model_name": name},
+        "PreProcess": {"transform_ops": [
+            {"DecodeImage": {"channel_first": False, "img_mode": "BGR"}},
+            {"DetLabelEncode": None},
+            {"DetResizeForTest": {"resize_long": 960}},
+            {"NormalizeImage": {"mean": list(MEAN), "std": list(STD), "scale": "1./255.", "order": "hwc"}},
+            {"ToCHWImage": None},
+            {"KeepKeys": {"keep_keys": ["image", "shape", "polys", "ignore_tags"]}},
+        ]},
+        "PostProcess": {"name": "DBPostProcess", "thresh": 0.3, "box_thresh": 0.6, "max_candidates": 1000,
+                        "unclip_ratio": 1.5},
+    }
+
+
+def rec_config(name: str = "PP-OCRv5_mobile_rec", dictionary: list[str] = DICTIONARY) -> dict[str, Any]:
+    """The ``inference.yml`` of a PP-OCRv5 recognition export (resize to 48 px high, CTC with ``dictionary``)."""
+    return {
+        "Global": {"model_name": name},
+        "PreProcess": {"transform_ops": [
+            {"DecodeImage": {"channel_first": False, "img_mode": "BGR"}},
+            {"MultiLabelEncode": {"gtc_encode": "NRTRLabelEncode"}},
+            {"RecResizeImg": {"image_shape": [3, 48, 320]}},
+            {"KeepKeys": {"keep_keys": ["image", "label_ctc", "label_gtc", "length", "valid_ratio"]}},
+        ]},
+        "PostProcess": {"name": "CTCLabelDecode", "character_dict": dictionary},
+    }
 
 
 def det_model(folder: Path, name: str = "PP-OCRv5_mobile_det", sharpness: float = 40.0) -> Path:
@@ -65,19 +108,7 @@ def det_model(folder: Path, name: str = "PP-OCRv5_mobile_det", sharpness: float 
     net.grey.bias.set_value(np.asarray([sharpness * (float(np.mean(MEAN)) - LEVEL)], np.float32))
     net.eval()
     paddle.jit.save(net, str(folder / "inference"), input_spec=[InputSpec([None, 3, None, None], "float32", "x")])
-    _yml(folder, {
-        "Global": {"model_name": name},
-        "PreProcess": {"transform_ops": [
-            {"DecodeImage": {"channel_first": False, "img_mode": "BGR"}},
-            {"DetLabelEncode": None},
-            {"DetResizeForTest": {"resize_long": 960}},
-            {"NormalizeImage": {"mean": list(MEAN), "std": list(STD), "scale": "1./255.", "order": "hwc"}},
-            {"ToCHWImage": None},
-            {"KeepKeys": {"keep_keys": ["image", "shape", "polys", "ignore_tags"]}},
-        ]},
-        "PostProcess": {"name": "DBPostProcess", "thresh": 0.3, "box_thresh": 0.6, "max_candidates": 1000,
-                        "unclip_ratio": 1.5},
-    })
+    write_config(folder, det_config(name))
     return folder
 
 
@@ -95,14 +126,5 @@ def rec_model(folder: Path, text: str, name: str = "PP-OCRv5_mobile_rec",
     net.logits.set_value(logits)
     net.eval()
     paddle.jit.save(net, str(folder / "inference"), input_spec=[InputSpec([None, 3, 48, None], "float32", "x")])
-    _yml(folder, {
-        "Global": {"model_name": name},
-        "PreProcess": {"transform_ops": [
-            {"DecodeImage": {"channel_first": False, "img_mode": "BGR"}},
-            {"MultiLabelEncode": {"gtc_encode": "NRTRLabelEncode"}},
-            {"RecResizeImg": {"image_shape": [3, 48, 320]}},
-            {"KeepKeys": {"keep_keys": ["image", "label_ctc", "label_gtc", "length", "valid_ratio"]}},
-        ]},
-        "PostProcess": {"name": "CTCLabelDecode", "character_dict": dictionary},
-    })
+    write_config(folder, rec_config(name, dictionary))
     return folder

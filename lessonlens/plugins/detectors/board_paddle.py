@@ -42,6 +42,11 @@ BACKEND = Backend("paddleocr", "paddleocr", "python -m venv ocr-venv && ocr-venv
 _NO_PACKAGE = Text(zh="PaddleOCR 引擎需要 paddleocr 与 paddlepaddle（单独的虚拟环境）：{install}",
                    en="the PaddleOCR engine needs paddleocr and paddlepaddle (in a separate environment): {install}")
 
+_ONEDNN_BUG = "ConvertPirAttribute2RuntimeAttribute"
+_FAILED = Text(zh="PaddleOCR 识别板书画面失败（{why}）：请确认模型目录来自 PaddleOCR 3 的导出",
+               en="PaddleOCR failed on a board picture ({why}): check that the model directories are PaddleOCR 3 "
+                  "exports")
+
 
 def model_name(folder: Path) -> str:
     """The PaddleX model name an inference directory declares (``Global.model_name`` in its
@@ -73,7 +78,7 @@ def _require_kind(folder: Path | None, post_process: str, role: str) -> None:
                                             f"{found or 'missing'}, not {post_process})"), BACKEND.name)
 
 
-def paddleocr_reader(options: Mapping[str, Any], detector: str, threads: int | None = None) -> Any:
+def paddleocr_reader(options: Mapping[str, Any], detector: str, threads: int | None = None) -> PaddleReader:
     """A PaddleOCR 3 pipeline (orientation models off: boards are upright) as ``image -> [(text, rect, score)]``;
     paddle's CPU predictors use at most ``threads`` cores (None: paddleocr's default, 10)."""
     if not download_allowed(options):  # PaddleX otherwise probes its model hosters (minutes when offline)
@@ -96,18 +101,45 @@ def paddleocr_reader(options: Mapping[str, Any], detector: str, threads: int | N
         params.update(text_recognition_model_dir=str(rec), text_recognition_model_name=model_name(rec))
     if (det is None or rec is None) and not download_allowed(options):  # pragma: no cover - require_model raised
         raise PluginError(_NO_PACKAGE, detector=detector, install=BACKEND.install)
-    try:
-        engine = paddleocr.PaddleOCR(**params)
-    except Exception as exc:  # PaddleX refuses the directories (a model name it does not know, a bad config)
-        raise unloadable(f"{det}, {rec}", exc, BACKEND.name) from None
+    return PaddleReader(paddleocr, params, f"{det}, {rec}")
 
-    def read(image: Image) -> list[tuple[str, Rect, float]]:
+
+class PaddleReader:
+    """A PaddleOCR 3 pipeline as ``image -> [(text, rect, score)]`` (rects in the image's pixels).
+
+    paddle 3.3's oneDNN executor cannot run the ``nearest_interp`` of PP-OCR's detection neck
+    ("ConvertPirAttribute2RuntimeAttribute not support ArrayAttribute<DoubleAttribute>", Paddle issue
+    79749, PaddleOCR issue 17869); on that error the pipeline is built again with oneDNN off
+    (``onednn`` turns False) and the picture read again.
+    """
+
+    def __init__(self, paddleocr: Any, params: dict[str, Any], models: str) -> None:
+        self.paddleocr, self.params, self.models = paddleocr, params, models
+        self.onednn = True
+        self.engine = self._build()
+
+    def _build(self) -> Any:
+        try:
+            return self.paddleocr.PaddleOCR(**self.params, **({} if self.onednn else {"enable_mkldnn": False}))
+        except Exception as exc:  # PaddleX refuses the directories (a model name it does not know, a bad config)
+            raise unloadable(self.models, exc, BACKEND.name) from None
+
+    def _predict(self, image: Image) -> Any:
+        try:
+            return self.engine.predict(np.ascontiguousarray(image[:, :, ::-1]))
+        except Exception as exc:
+            if self.onednn and _ONEDNN_BUG in str(exc):
+                self.onednn = False
+                self.engine = self._build()
+                return self._predict(image)
+            why = " ".join(f"{type(exc).__name__}: {exc}".split())[:160]  # one line, not paddle's C++ trace
+            raise PluginError(_FAILED, self.models, why=why) from None
+
+    def __call__(self, image: Image) -> list[tuple[str, Rect, float]]:
         lines = []
-        for page in engine.predict(np.ascontiguousarray(image[:, :, ::-1])):
+        for page in self._predict(image):
             for text, poly, score in zip(page["rec_texts"], page["rec_polys"], page["rec_scores"], strict=True):
                 pts = np.asarray(poly)
                 rect = (int(pts[:, 0].min()), int(pts[:, 1].min()), int(pts[:, 0].max()), int(pts[:, 1].max()))
                 lines.append((str(text), rect, float(score)))
         return lines
-
-    return read

@@ -61,6 +61,8 @@ def test_paddleocr_reads_each_drawn_line_where_it_is(models: tuple[Path, Path]) 
         assert rect[0] <= ink[0] and rect[1] <= ink[1] and rect[2] >= ink[2] and rect[3] >= ink[3]
         assert max(ink[0] - rect[0], ink[1] - rect[1], rect[2] - ink[2], rect[3] - ink[3]) < 45
     assert read(board_frame([])) == []  # a bare board: the map is low everywhere, no box
+    # paddle 3.3.1's oneDNN cannot run the det's nearest upsample (as in PP-OCRv5's neck): it fell back
+    assert read.onednn is False
 
 
 def test_board_ocr_runs_paddleocr_on_a_board_video_from_installed_models(
@@ -135,3 +137,16 @@ def test_a_recognition_directory_given_as_the_detection_one_is_one_line(models_d
         paddleocr_reader({"paddle_det_model": str(models[1]), "paddle_rec_model": str(models[1])}, "board-ocr")
     message = error.value.message("en")
     assert message.startswith(str(models[1])) and "not a text detection model" in message and "\n" not in message
+
+
+def test_a_dictionary_shorter_than_the_network_fails_in_one_line(tmp_path: Path, models_dir: Path,
+                                                                 models: tuple[Path, Path]) -> None:
+    """The wrong inference.yml beside a recognition network loads, then fails on the first picture."""
+    rec = shutil.copytree(models[1], tmp_path / "PP-OCRv5_mobile_rec_infer")
+    paddle_models.write_config(rec, paddle_models.rec_config(dictionary=["一"]))
+    read = paddleocr_reader({"paddle_det_model": str(models[0]), "paddle_rec_model": str(rec)}, "board-ocr")
+    with pytest.raises(PluginError) as error:
+        read(board_frame(LINES[:1]))
+    assert error.value.path == f"{models[0]}, {rec}"  # the line names both directories (shortened when long)
+    message = error.value.message("en")
+    assert "list index out of range" in message and "PaddleOCR 3 exports" in message and "\n" not in message
