@@ -2,11 +2,12 @@
 
 paddleocr 3 (paddlex) pulls numpy 2, which mediapipe 0.10.21 (the ``vision`` extra) cannot load, and,
 with numpy held back, pins an older opencv-contrib-python than the one mediapipe and the vision
-extra share; so it lives in a separate virtual environment (``lessonlens[ocr,paddleocr]`` without
-``vision``: see docs/perception.md). rapidocr, which runs the same PP-OCR models as ONNX,
-stays the default. Model directories are PaddleX inference exports (``inference.yml``,
-``inference.json`` and ``inference.pdiparams``, e.g. PP-OCRv5_server_det / PP-OCRv5_server_rec); nothing
-is downloaded unless the user allows it. Its tests run in ``.venv-paddleocr`` (``.ci/envs/paddleocr.sh``).
+extra share; so it lives in a separate virtual environment (``lessonlens[paddleocr]``, without
+``vision`` and without ``ocr``, whose rapidocr would add a second OpenCV build: see docs/perception.md).
+rapidocr, which runs the same PP-OCR models as ONNX, stays the default. Model directories are
+PaddleX inference exports (``inference.yml``, ``inference.json`` and ``inference.pdiparams``, e.g.
+PP-OCRv5_server_det / PP-OCRv5_server_rec); nothing is downloaded unless the user allows it.
+Its tests run in ``.venv-paddleocr`` (``.ci/envs/paddleocr.sh``).
 """
 
 from __future__ import annotations
@@ -34,11 +35,11 @@ REC_DIR = ModelFile(option="paddle_rec_model", filename="PP-OCRv5_server_rec", k
                     licence="Apache-2.0 (PaddleOCR)",
                     source="PaddleOCR's PP-OCRv5_server_rec (or _mobile_rec) inference model, unpacked")
 NOTE = Text(zh="paddleocr 3（paddlex）会把 numpy 升到 2（mediapipe 0.10.21 无法加载），"
-               "并固定较旧的 opencv-contrib-python：请单独建一个不含 vision 的虚拟环境",
+               "并固定较旧的 opencv-contrib-python：请单独建一个不含 vision 与 ocr 的虚拟环境",
             en="paddleocr 3 (paddlex) pulls numpy 2, which mediapipe 0.10.21 (vision) cannot load, and pins an older "
-               "opencv-contrib-python: use a separate virtual environment without the vision extra")
+               "opencv-contrib-python: use a separate virtual environment without the vision and ocr extras")
 BACKEND = Backend("paddleocr", "paddleocr", "python -m venv ocr-venv && ocr-venv/bin/pip install "
-                  "'lessonlens[ocr,paddleocr]'", (DET_DIR, REC_DIR), note=NOTE)
+                  "'lessonlens[paddleocr]'", (DET_DIR, REC_DIR), note=NOTE)
 _NO_PACKAGE = Text(zh="PaddleOCR 引擎需要 paddleocr 与 paddlepaddle（单独的虚拟环境）：{install}",
                    en="the PaddleOCR engine needs paddleocr and paddlepaddle (in a separate environment): {install}")
 

@@ -9,7 +9,9 @@ paddleocr 3 needs numpy 2, so these tests run in an environment of their own
 
 from __future__ import annotations
 
+import json
 import shutil
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +19,7 @@ import pytest
 
 pytest.importorskip("paddleocr", reason="paddleocr lives in its own environment: bash .ci/envs/paddleocr.sh")
 
+from lessonlens.cli import main
 from lessonlens.core.errors import InputError, PluginError
 from lessonlens.core.extensions import DetectRequest
 from lessonlens.core.lesson import LessonMeta, MediaSource
@@ -65,12 +68,29 @@ def test_paddleocr_reads_each_drawn_line_where_it_is(models: tuple[Path, Path]) 
     assert read.onednn is False
 
 
+def _cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, str]:
+    """``lessonlens ARGS`` in this process, as the console script runs it: (exit code, stdout + stderr)."""
+    monkeypatch.setattr(sys, "argv", ["lessonlens", "--lang", "en", *args])
+    capsys.readouterr()
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out = capsys.readouterr()
+    return code, out.out + out.err
+
+
 def test_board_ocr_runs_paddleocr_on_a_board_video_from_installed_models(
-        tmp_path: Path, models_dir: Path, models: tuple[Path, Path]) -> None:
-    detectors = [reg.item for reg in get_manager().registry.detectors.values()]
-    installed = [add_model(models[0], detectors, "board-ocr.paddle_det_model"),
-                 add_model(models[1], detectors, "board-ocr.paddle_rec_model")]
-    assert [p.name for p in installed] == ["PP-OCRv5_server_det", "PP-OCRv5_server_rec"]  # where it looks
+        tmp_path: Path, models_dir: Path, models: tuple[Path, Path], capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    for folder, option in zip(models, ("paddle_det_model", "paddle_rec_model"), strict=True):
+        code, out = _cli(capsys, monkeypatch, "models", "add", str(folder), "--as", f"board-ocr.{option}")
+        assert code == 0, out
+    assert (models_dir / "PP-OCRv5_server_det" / "inference.pdiparams").is_file()  # where the backend looks
+    code, out = _cli(capsys, monkeypatch, "models", "--json")
+    rows = [r for r in json.loads(out)["models"] if r["backend"] == "paddleocr"]
+    assert len(rows) == 2 and all(r["present"] and r["installed"] and len(r["sha256"]) == 64 for r in rows)
     video = write_video(tmp_path / "board.mp4", [board_frame(LINES[:1]), board_frame(LINES[:2])])
     request = DetectRequest(lesson=LessonMeta(id="p"), media=(MediaSource(str(video), "board"),),
                             instants=(0.0, 6.0, 9.0), options={"backend": "paddleocr"}, threads=2)
