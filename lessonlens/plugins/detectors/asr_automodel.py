@@ -7,7 +7,7 @@ pulls transformers, modelscope and hydra (which holds omegaconf below 2.4), so i
 (``lessonlens[funasr-torch]``), not part of ``all``; funasr-onnx (``backend=funasr``) is the lighter
 way to the same models. As on that path the lesson is cut at pauses by Silero VAD; each piece is one
 ``generate`` call, and where the model returns token timestamps (``[[start_ms, end_ms], ...]``:
-SenseVoice, timestamped Paraformers) the segment is trimmed to the first and last token.
+SenseVoice, the Paraformers) the segment is trimmed to the first and last token.
 """
 
 from __future__ import annotations
@@ -75,16 +75,31 @@ def trimmed(start: float, end: float, stamps: Sequence[Sequence[float]] | None) 
     return start + first, min(end, start + last)
 
 
+def stamped(model: Any) -> bool:
+    """Whether to ask ``model`` for token timestamps. funasr 1.4's plain Paraformer (not SeACo/BiCif, which
+    stamp always) fails when asked with a SentencePiece tokenizer (an UnboundLocalError in its
+    ``inference``: English Paraformers), so that one is asked for text only and its pieces stay whole."""
+    tokenizer = getattr(model, "kwargs", {}).get("tokenizer")
+    if not hasattr(tokenizer, "bpemodel"):
+        return True
+    try:
+        plain = importlib.import_module("funasr.models.paraformer.model").Paraformer.inference
+    except (ImportError, AttributeError):
+        return True
+    return getattr(type(getattr(model, "model", None)), "inference", None) is not plain
+
+
 def transcribe(model: Any, audio: npt.NDArray[np.float32], stretches: list[tuple[float, float]],
                language: str = "zh") -> Iterator[Segment]:
     """One segment per stretch with speech, in order (SenseVoice's ``<|zh|>``-style tags removed)."""
+    stamps = stamped(model)
     for start, end in stretches:
         piece = np.ascontiguousarray(audio[int(start * 16000):int(end * 16000)], dtype=np.float32)
         if piece.size < 1600:
             continue
         with contextlib.redirect_stdout(io.StringIO()):
             results = model.generate(input=piece, language=language or "auto", use_itn=True,
-                                     output_timestamp=True, disable_pbar=True)
+                                     output_timestamp=stamps, disable_pbar=True)
         result = results[0] if results else {}
         text = TAGS.sub("", str(result.get("text", ""))).strip()
         if text:
