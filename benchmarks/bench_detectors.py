@@ -291,17 +291,22 @@ def swappable_backends(repeat: int) -> list[tuple[str, float, int]]:
 
 
 def automodel_rows(folder: Path, repeat: int) -> list[tuple[str, float, int]]:
-    """funasr's own AutoModel (asr backend funasr-torch) on the tests' 40k-parameter SenseVoiceSmall: the
-    loading, WavFrontend and decoding cost, not a real network's."""
+    """funasr's own AutoModel (asr backend funasr-torch) on the tests' hand-weighted SenseVoiceSmall and
+    Paraformer (1k parameters, a token per stretch of sound, with token timestamps): the loading,
+    WavFrontend, decoding and timestamp cost, not a real network's."""
     from lessonlens.plugins.detectors import asr_automodel
-    from tests.plugins.detectors.test_audio_funasr_automodel import sensevoice_torch_dir
+    from tests.plugins.detectors.test_audio_funasr_automodel import paraformer_torch_dir, sensevoice_torch_dir
 
-    built = sensevoice_torch_dir(folder / "paraformer-zh")
-    model = asr_automodel.automodel({"funasr_model": str(built)}, "asr")
     minute = (np.random.default_rng(0).standard_normal(16000 * 60) * 0.05).astype(np.float32)
-    return [("asr funasr-torch: AutoModel front end + decoding, 1 min audio (test-built)", per_call(
-        lambda: list(asr_automodel.transcribe(model, minute, [(0.0, 20.0), (20.0, 40.0), (40.0, 60.0)])),
-        max(3, repeat // 3)), 45)]
+    rows = []
+    for name, build in (("SenseVoiceSmall", sensevoice_torch_dir), ("Paraformer", paraformer_torch_dir)):
+        built = build(folder / f"funasr-torch-{name}")
+        model = asr_automodel.automodel({"funasr_model": str(built)}, "asr")
+        rows.append((f"asr funasr-torch: AutoModel {name} front end + decoding, 1 min audio (test-built)", per_call(
+            lambda model=model: list(asr_automodel.transcribe(model, minute, [(0.0, 20.0), (20.0, 40.0),
+                                                                              (40.0, 60.0)])),
+            max(3, repeat // 3)), 45))
+    return rows
 
 
 #: the published sizes of the FunASR networks (SenseVoiceSmall 234.0 M parameters, Paraformer-large 220.1 M)
