@@ -15,8 +15,8 @@ pip=("$venv/bin/pip" install -q --disable-pip-version-check)
 # torch first and pinned on every install line: the CPU build (a plain torch requirement pulls GBs of CUDA)
 "${pip[@]}" 'torch==2.13.0'
 "${pip[@]}" -e '.[funasr-torch,audio]' 'torch==2.13.0' 'pytest>=8'
-# Silero VAD's ONNX model ships in the silero-vad wheel, whose metadata requires torch's extras: as in
-# scripts/install.sh, that one package is installed without its deps
+# Silero VAD's ONNX model ships in the silero-vad wheel; as in scripts/install.sh it goes in without its
+# deps (torch is here already, and pip must not touch it)
 "${pip[@]}" --no-deps 'silero-vad==6.2.3'
 "$venv/bin/python" -c 'import funasr, torch; print("funasr", funasr.__version__, "torch", torch.__version__)'
 
