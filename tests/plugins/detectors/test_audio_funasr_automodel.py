@@ -221,6 +221,7 @@ def test_automodel_directory_transcribes_each_spoken_stretch(tmp_path: Path, mod
     assert [(o.kind_name, o.data["act"]) for o in acts] == [("speech_act", "question")] * 2
     # digital silence: the tags alone, no segment
     model = asr_automodel.automodel({}, "asr")
+    assert asr_automodel.stamped(model)  # a SentencePiece model, but SenseVoice gives its timestamps
     assert list(asr_automodel.transcribe(model, np.zeros(32000, dtype=np.float32), [(0.0, 2.0)])) == []
 
 
