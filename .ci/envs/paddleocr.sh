@@ -14,7 +14,9 @@ python3 -m venv "$VENV"
   'paddleocr==3.7.0' 'paddlex==3.7.2' 'paddlepaddle==3.3.1' \
   'pytest>=8' 'Pillow>=10' 'scikit-image>=0.22'  # the tests draw boards (tests/support/vision_scenes.py)
 
-report="$(mktemp -d)/paddleocr.xml"
+reports="$(mktemp -d)"
+trap 'rm -rf "$reports"' EXIT
+report="$reports/paddleocr.xml"
 PADDLE_PDX_DISABLE_MODEL_SOURCE_CHECK=True "$VENV/bin/python" -m pytest -p no:cacheprovider \
   --junitxml="$report" tests/plugins/detectors/test_detectors_board_paddle.py
 "$VENV/bin/python" - "$report" <<'EOF'

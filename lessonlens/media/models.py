@@ -20,6 +20,7 @@ import hashlib
 import importlib.util
 import os
 import shutil
+import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -191,7 +192,9 @@ def _check_paddle(folder: Path) -> None:
         raise ValueError("no inference.json (or inference.pdmodel)")
     if importlib.util.find_spec("paddle") is None:  # checked again where the backend runs
         return
-    from paddle import inference  # only in the paddleocr environment (docs/perception.md)
+    with warnings.catch_warnings():  # paddle warns at import that ccache (for C++ extensions) is absent
+        warnings.filterwarnings("ignore", message="No ccache found")
+        from paddle import inference  # only in the paddleocr environment (docs/perception.md)
 
     settings = inference.Config(str(graphs[0]), str(folder / "inference.pdiparams"))
     settings.disable_glog_info()

@@ -13,7 +13,9 @@ Its tests run in ``.venv-paddleocr`` (``.ci/envs/paddleocr.sh``).
 from __future__ import annotations
 
 import importlib
+import logging
 import os
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -85,9 +87,12 @@ def paddleocr_reader(options: Mapping[str, Any], detector: str, threads: int | N
     if not download_allowed(options):  # PaddleX otherwise probes its model hosters (minutes when offline)
         os.environ.setdefault("PADDLE_PDX_DISABLE_MODEL_SOURCE_CHECK", "True")
     try:
-        paddleocr = importlib.import_module("paddleocr")
+        with warnings.catch_warnings():  # paddle warns at import that ccache (for C++ extensions) is absent
+            warnings.filterwarnings("ignore", message="No ccache found")
+            paddleocr = importlib.import_module("paddleocr")
     except ImportError:
         raise PluginError(_NO_PACKAGE, detector=detector, install=BACKEND.install) from None
+    logging.getLogger("paddlex").setLevel(logging.WARNING)  # not a "Creating model" line per model on stderr
     det = require_model(detector, BACKEND, DET_DIR, options)
     rec = require_model(detector, BACKEND, REC_DIR, options)
     _require_kind(det, "DBPostProcess", "detection")
