@@ -51,6 +51,12 @@ from lessonlens.plugin import (
 )
 from lessonlens.plugins.detectors.student_pose.backends import YOLOX_FILE
 from lessonlens.plugins.detectors.student_pose.cues import Frame
+from lessonlens.plugins.detectors.student_pose.openmmlab import (
+    check_checkpoint,
+    check_fit,
+    numpy_allowed,
+    read_config,
+)
 from lessonlens.plugins.detectors.student_pose.seats import SeatTracker
 
 NAME = "student-actions"
@@ -92,6 +98,9 @@ _NO_MMACTION = Text(
        "scripts/export_mmaction2_ava.py 把模型导出为 ONNX，再用 backend=onnx 运行",
     en="the mmaction2 backend needs mmaction2, mmcv and mmdet: {install}; or export the model to ONNX with "
        "scripts/export_mmaction2_ava.py where they are installed, then use backend=onnx")
+_LABELS = Text(zh="动作标签文件有 {found} 行，而模型有 {classes} 个类别：每个类别一行，按输出顺序",
+               en="the action labels file has {found} lines but the model has {classes} classes: one line a class, "
+                  "in output order")
 _BAD_BACKEND = Text(zh="检测器 student-actions 没有名为 {name} 的后端；可用：onnx, mmaction2",
                     en="detector student-actions has no backend {name}; available: onnx, mmaction2")
 
@@ -139,13 +148,13 @@ def onnx_action_model(options: Mapping[str, Any], threads: int | None = None) ->
 
 def mmaction2_action_model(options: Mapping[str, Any], threads: int | None = None) -> tuple[ActionModel, list[str]]:
     """mmaction2's own AVA detector from a local config and checkpoint, and its labels (in the order
-    of the head's classes 1, 2 …; column 0 is the head's reserved one); torch's intra-op pool (process-wide)
-    set to ``threads``."""
+    of the head's classes: 1, 2 … when column 0 is the head's reserved background class); torch's
+    intra-op pool (process-wide) set to ``threads``. Each file is read or loaded first, so a bad one is
+    named (:mod:`.openmmlab`)."""
     try:
         import torch
         from mmaction.registry import MODELS
         from mmaction.structures import ActionDataSample
-        from mmengine import Config
         from mmengine.registry import init_default_scope
         from mmengine.runner import load_checkpoint
         from mmengine.structures import InstanceData
@@ -158,20 +167,24 @@ def mmaction2_action_model(options: Mapping[str, Any], threads: int | None = Non
     if config is None or checkpoint is None or labels_path is None:  # pragma: no cover - no download address
         raise PluginError(_BAD_BACKEND, name="mmaction2")
     labels = [line.strip() for line in Path(labels_path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    cfg = read_config(config, "mmaction2")
+    shapes = check_checkpoint(checkpoint, "mmaction2")
     try:
-        cfg = Config.fromfile(str(config))
         init_default_scope(cfg.get("default_scope", "mmaction"))
         if cfg.model.get("backbone", {}).get("pretrained"):
             cfg.model.backbone.pretrained = None  # the checkpoint holds every weight: nothing is downloaded
         network = MODELS.build(cfg.model)
     except Exception as exc:
         raise unloadable(config, exc, "mmaction2") from None
-    try:
-        with contextlib.redirect_stdout(io.StringIO()):
-            load_checkpoint(network, str(checkpoint), map_location="cpu")
-    except Exception as exc:
-        raise unloadable(checkpoint, exc, "mmaction2") from None
+    check_fit(network, shapes, checkpoint, "mmaction2")
+    with contextlib.redirect_stdout(io.StringIO()), numpy_allowed():
+        load_checkpoint(network, str(checkpoint), map_location="cpu")
     network.eval()
+    head = network.roi_head.bbox_head
+    first = 1 if getattr(head, "background_class", True) else 0
+    classes = int(head.num_classes) - first
+    if len(labels) != classes:
+        raise PluginError(_LABELS, str(labels_path), found=len(labels), classes=classes)
     if threads is not None:
         torch.set_num_threads(max(1, threads))
     frames = next((int(step["clip_len"]) for step in cfg.get("val_pipeline", None) or []
@@ -194,7 +207,7 @@ def mmaction2_action_model(options: Mapping[str, Any], threads: int | None = Non
         sample.set_metainfo({"img_shape": (size[1], size[0])})
         with torch.no_grad():
             result = network(tensor, [sample], mode="predict")
-        scores: npt.NDArray[np.float32] = result[0].pred_instances.scores.numpy()[:, 1:]
+        scores: npt.NDArray[np.float32] = result[0].pred_instances.scores.numpy()[:, first:]
         return scores
 
     return run, labels

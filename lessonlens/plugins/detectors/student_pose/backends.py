@@ -29,6 +29,12 @@ from lessonlens.media.vision import Image, require
 from lessonlens.plugin import Backend, ModelFile, PluginError, Text
 from lessonlens.plugins.detectors.student_pose.cues import Person
 from lessonlens.plugins.detectors.student_pose.mediapipe_pose import mediapipe_runner
+from lessonlens.plugins.detectors.student_pose.openmmlab import (
+    check_checkpoint,
+    check_fit,
+    numpy_allowed,
+    read_config,
+)
 from lessonlens.plugins.detectors.student_pose.yolo_pose import YoloPose
 
 NAME = "student-pose"
@@ -150,37 +156,42 @@ def rtmpose_runner(options: Mapping[str, Any], threads: int | None = None) -> Po
 
 def mmpose_runner(options: Mapping[str, Any], threads: int | None = None) -> PoseRunner:
     """mmpose's ``MMPoseInferencer`` with a local config and checkpoint. A top-down config (RTMPose,
-    HRNet …) also needs a local mmdet person detector (``det_config`` + ``det_checkpoint``): without
-    one mmpose would download its default RTMDet, which only ``allow_download`` permits; a bottom-up
-    config (RTMO, DEKR …) needs none. Inputs are BGR arrays, as mmpose reads them."""
+    HRNet …) also needs a local mmdet person detector (``det_config`` + ``det_checkpoint``); a bottom-up
+    config (RTMO, DEKR …) needs none. Each file is read or loaded first, so a bad one is named; the
+    checkpoints' numpy ``meta`` is allowed (:mod:`.openmmlab`). Inputs are BGR arrays, as mmpose reads
+    them. Where the detector finds nobody, mmpose poses the whole picture: that "person" is dropped."""
     try:
         apis = importlib.import_module("mmpose.apis")
-        from mmengine import Config
     except ImportError:
         raise PluginError(Text(zh="mmpose 后端需要 mmpose 与 mmcv：见 docs/perception.md 的安装步骤",
                                en="the mmpose backend needs mmpose and mmcv: see the install recipe in "
                                   "docs/perception.md"), detector=NAME) from None
     backend = BY_NAME["mmpose"]
-    config = require_model(NAME, backend, MMPOSE_CONFIG, options, check=True)
-    weights = require_model(NAME, backend, MMPOSE_WEIGHTS, options, check=True)
+    config = require_model(NAME, backend, MMPOSE_CONFIG, options)
+    weights = require_model(NAME, backend, MMPOSE_WEIGHTS, options)
     if config is None or weights is None:  # pragma: no cover - no download address for these
         raise PluginError(_UNKNOWN, detector=NAME, name="mmpose", known=", ".join(RUNNERS))
-    try:
-        top_down = Config.fromfile(str(config)).get("data_mode", "topdown") == "topdown"
-    except Exception as exc:
-        raise unloadable(config, exc, "mmpose") from None
+    top_down = read_config(config, "mmpose").get("data_mode", "topdown") == "topdown"
+    shapes = check_checkpoint(weights, "mmpose")
     detector: dict[str, Any] = {}
-    if top_down:
+    det_shapes: tuple[Path, dict[str, tuple[int, ...]]] | None = None
+    if top_down:  # no download address: a missing detector is an error naming its file
         det_config = require_model(NAME, backend, MMDET_CONFIG, options)
         det_weights = require_model(NAME, backend, MMDET_WEIGHTS, options)
         if det_config is not None and det_weights is not None:
+            read_config(det_config, "mmdet")
+            det_shapes = det_weights, check_checkpoint(det_weights, "mmdet")
             detector = {"det_model": str(det_config), "det_weights": str(det_weights), "det_cat_ids": (0,)}
     try:
-        with contextlib.redirect_stdout(io.StringIO()):
+        with contextlib.redirect_stdout(io.StringIO()), numpy_allowed():
             inferencer = apis.MMPoseInferencer(pose2d=str(config), pose2d_weights=str(weights), device="cpu",
                                                **detector)
     except Exception as exc:
-        raise unloadable(weights, exc, "mmpose") from None
+        raise unloadable(config, exc, "mmpose") from None
+    pose = inferencer.inferencer
+    check_fit(pose.model, shapes, weights, "mmpose")
+    if det_shapes is not None and getattr(pose, "detector", None) is not None:
+        check_fit(pose.detector.model, det_shapes[1], det_shapes[0], "mmdet")
     torch = sys.modules.get("torch")
     if threads is not None and torch is not None:  # mmpose runs on torch: its intra-op pool, process-wide
         torch.set_num_threads(max(1, threads))
@@ -188,8 +199,10 @@ def mmpose_runner(options: Mapping[str, Any], threads: int | None = None) -> Pos
     box_score = float(options.get("det_score", 0.3))
 
     def run(image: Image) -> list[Person]:
-        result = next(inferencer(np.ascontiguousarray(image[:, :, ::-1]), show=False, bbox_thr=box_score))
-        people = result["predictions"][0]
+        h, w = image.shape[:2]
+        with contextlib.redirect_stdout(io.StringIO()):
+            result = next(inferencer(np.ascontiguousarray(image[:, :, ::-1]), show=False, bbox_thr=box_score))
+        people = [p for p in result["predictions"][0] if not (top_down and _whole_picture(p, w, h))]
         if not people:
             return []
         return _people([p["keypoints"] for p in people], [p["keypoint_scores"] for p in people], min_score)
@@ -209,6 +222,14 @@ def yolo_pose_runner(options: Mapping[str, Any], threads: int | None = None) -> 
     except Exception as exc:
         raise unloadable(path, exc, "yolo-pose") from None
     return model
+
+
+def _whole_picture(prediction: Mapping[str, Any], width: int, height: int) -> bool:
+    """mmpose's stand-in when its detector found nobody: the box [0, 0, w, h] scored exactly 1."""
+    box = np.asarray(prediction.get("bbox", ()), np.float64).reshape(-1)[:4]
+    score = np.asarray(prediction.get("bbox_score", 0.0), np.float64).reshape(-1)
+    return (len(box) == 4 and bool(np.allclose(box, (0, 0, width, height))) and len(score) > 0
+            and float(score[0]) == 1.0)
 
 
 def _mediapipe(options: Mapping[str, Any], threads: int | None = None) -> PoseRunner:
