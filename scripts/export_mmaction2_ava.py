@@ -60,6 +60,58 @@ class _SpatialPool(nn.Module):
         return x.amax(dim=(3, 4), keepdim=True) if self.use_max else x.mean(dim=(3, 4), keepdim=True)
 
 
+class _RoiAlignFunction(torch.autograd.Function):
+    """mmcv's ``roi_align`` when run; written as ONNX's standard ``RoiAlign`` (opset 16) when exported.
+
+    mmcv 2.1's own symbolic writes ``Squeeze`` with an ``axes`` attribute (invalid from opset 13) and
+    moves the boxes by half a pixel itself, which opset 16's default ``half_pixel`` mode does again."""
+
+    @staticmethod
+    def forward(ctx: Any, features: torch.Tensor, rois: torch.Tensor, height: int, width: int, spatial_scale: float,
+                sampling_ratio: int, pool_mode: str, aligned: bool) -> torch.Tensor:
+        from mmcv.ops import roi_align
+
+        result: torch.Tensor = roi_align(features, rois, (height, width), spatial_scale, sampling_ratio, pool_mode,
+                                         aligned)
+        return result
+
+    @staticmethod
+    def symbolic(g: Any, features: Any, rois: Any, height: int, width: int, spatial_scale: float, sampling_ratio: int,
+                 pool_mode: str, aligned: bool) -> Any:
+        batch = g.op("Gather", rois, g.op("Constant", value_t=torch.tensor(0, dtype=torch.long)), axis_i=1)
+        batch = g.op("Cast", batch, to_i=7)  # INT64
+        boxes = g.op("Gather", rois, g.op("Constant", value_t=torch.tensor([1, 2, 3, 4], dtype=torch.long)), axis_i=1)
+        return g.op("RoiAlign", features, boxes, batch, output_height_i=height, output_width_i=width,
+                    spatial_scale_f=spatial_scale, sampling_ratio_i=max(0, sampling_ratio), mode_s=pool_mode,
+                    coordinate_transformation_mode_s="half_pixel" if aligned else "output_half_pixel")
+
+
+class _RoiAlign(nn.Module):
+    """An mmcv ``RoIAlign`` that exports as ONNX ``RoiAlign`` (:class:`_RoiAlignFunction`)."""
+
+    def __init__(self, layer: nn.Module) -> None:
+        super().__init__()
+        self.height, self.width = (int(v) for v in layer.output_size)
+        self.spatial_scale = float(layer.spatial_scale)
+        self.sampling_ratio = int(layer.sampling_ratio)
+        self.pool_mode = str(layer.pool_mode)
+        self.aligned = bool(layer.aligned)
+
+    def forward(self, features: torch.Tensor, rois: torch.Tensor) -> torch.Tensor:
+        result: torch.Tensor = _RoiAlignFunction.apply(features, rois, self.height, self.width, self.spatial_scale,
+                                                       self.sampling_ratio, self.pool_mode, self.aligned)
+        return result
+
+
+def _exportable_roi_align(module: nn.Module) -> None:
+    """Swap every mmcv ``RoIAlign`` under ``module`` for :class:`_RoiAlign`."""
+    for name, child in list(module.named_children()):
+        if type(child).__name__ == "RoIAlign" and type(child).__module__.startswith("mmcv."):
+            setattr(module, name, _RoiAlign(child))
+        else:
+            _exportable_roi_align(child)
+
+
 def _static_pool(pool: nn.Module, kind: type[nn.Module]) -> nn.Module:
     """An adaptive pool with ``None`` sizes (which the TorchScript ONNX exporter cannot write) as
     a plain reduction; anything else unchanged."""
@@ -77,6 +129,7 @@ class ActionHead(nn.Module):
         super().__init__()
         self.backbone = detector.backbone
         self.extractor = detector.roi_head.bbox_roi_extractor
+        _exportable_roi_align(self.extractor)
         head = detector.roi_head.bbox_head
         head.temporal_pool = _static_pool(head.temporal_pool, _TemporalPool)
         head.spatial_pool = _static_pool(head.spatial_pool, _SpatialPool)
@@ -168,7 +221,10 @@ def load_mmaction2(config: Path, checkpoint: Path) -> tuple[nn.Module, Any]:
     if cfg.model.get("backbone", {}).get("pretrained"):
         cfg.model.backbone.pretrained = None  # the checkpoint has every weight; nothing is downloaded
     detector = MODELS.build(cfg.model)
-    load_checkpoint(detector, str(checkpoint), map_location="cpu")
+    from lessonlens.plugins.detectors.student_pose.openmmlab import numpy_allowed
+
+    with numpy_allowed():  # OpenMMLab checkpoints keep numpy arrays in their meta (torch >= 2.6 refuses them)
+        load_checkpoint(detector, str(checkpoint), map_location="cpu")
     return detector.eval(), cfg
 
 
