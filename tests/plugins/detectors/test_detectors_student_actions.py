@@ -53,6 +53,8 @@ def test_missing_action_model_and_the_mmaction2_recipe(tmp_path: Path, models_di
     request = DetectRequest(lesson=LessonMeta(id="t"), media=(MediaSource(str(video), "students"),), instants=(0.0,))
     with pytest.raises(PluginError, match=r"lessonlens models add FILE --as student-actions\.onnx\.action_model"):
         list(detector.detect(request))
+    if importlib.util.find_spec("mmaction") is not None:  # where it is installed: the mmaction2 tests' file
+        return
     export = DetectRequest(lesson=LessonMeta(id="t"), media=request.media, instants=(0.0,),
                            options={"backend": "mmaction2"})
     with pytest.raises(PluginError, match="export"):

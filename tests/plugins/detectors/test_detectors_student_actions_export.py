@@ -1,7 +1,8 @@
 """scripts/export_mmaction2_ava.py: an AVA detector with mmaction2's layout exported to the ONNX file the
 ``student-actions`` detector loads, installed with ``lessonlens models add`` and run on a video.
 
-mmaction2 itself needs mmcv (a source build), so the network here is a small one with mmaction2's
+This runs without mmaction2 (mmcv is a source build; mmaction2's own SlowOnly detector and its export
+are in test_detectors_student_actions_mmaction2.py): the network here is a small one with mmaction2's
 layout and signatures: ``backbone`` (a Conv3d), ``roi_head.bbox_roi_extractor(feats, rois) ->
 (roi_feats, feats)`` (each box's mean feature, standing in for RoIAlign), ``roi_head.bbox_head`` with
 ``AdaptiveAvgPool3d((1, None, None))`` / ``AdaptiveMaxPool3d((None, 1, 1))`` pools and ``fc_cls`` over
@@ -137,49 +138,3 @@ def test_exported_detector_gives_each_person_the_cue_of_its_action(tmp_path: Pat
     codes = ["answering", "reading_writing", "peer_interaction", "hand_raising"]
     assert own == [(t, f"student:box-{k + 1:02d}", code) for t in (3.0, 9.0) for k, code in enumerate(codes)]
     assert all(o.confidence > 0.9 for o in found if o.actor.startswith("student:"))
-
-
-MMACTION2 = ("mmaction", "mmcv", "mmdet", "mmengine", "rtmlib")
-
-
-@pytest.mark.skipif(any(importlib.util.find_spec(m) is None for m in MMACTION2),
-                    reason="mmaction2, mmcv and mmdet are not installed (a source build: docs/perception.md)")
-def test_mmaction2_backend_agrees_with_its_onnx_export(tmp_path: Path, models_dir: Path) -> None:
-    """mmaction2's own SlowOnly AVA detector (random weights) in-process, and the same checkpoint exported
-    by the script and run by the onnx backend, give every person the same cue."""
-    import mmaction
-    from mmaction.registry import MODELS
-    from mmengine import Config
-    from mmengine.registry import init_default_scope
-
-    found = sorted((Path(mmaction.__file__).parent / ".mim" / "configs" / "detection").rglob("slowonly_*ava21-rgb.py"))
-    if not found:
-        pytest.skip("mmaction2's configs are not installed with the package")
-    models = models_dir
-    cfg = Config.fromfile(str(found[0]))
-    init_default_scope("mmaction")
-    cfg.model.backbone.pretrained = None
-    torch.manual_seed(0)
-    network = MODELS.build(cfg.model).eval()
-    checkpoint = models / "ava-actions.pth"
-    torch.save({"state_dict": network.state_dict()}, checkpoint)
-    label_map = tmp_path / "label_map.txt"
-    names = ["stand", "read", "talk to (e.g., self, a person, a group)", "hand wave", "listen to (a person)"]
-    label_map.write_text("".join(f"{i}: {names[(i - 1) % 5]} {i}\n" for i in range(1, 81)), encoding="utf-8")
-    script = _script()
-    assert script.main([str(found[0]), str(checkpoint), "--label-map", str(label_map),
-                        "--out", str(models / "ava-actions.onnx"), "--height", "256", "--width", "455"]) == 0
-    boxes = np.array([[20 + 160 * i, 100, 120 + 160 * i, 330, 0.9] for i in range(4)], np.float32)
-    onnx_models.yolox(models / "yolox-humanart-640x640.onnx", boxes)
-    scene = np.full((720, 1280, 3), 128, np.uint8)
-    for i, colour in enumerate(COLOURS):
-        scene[:, 320 * i + 20:320 * i + 300] = colour
-    video = write_video(tmp_path / "students.mp4", [scene, scene])
-    results = []
-    for options in ({"backend": "onnx"}, {"backend": "mmaction2", "action_config": str(found[0])}):
-        request = DetectRequest(lesson=LessonMeta(id="t"), media=(MediaSource(str(video), "students"),),
-                                instants=(6.0,), options={**options, "threshold": 0.0})
-        cues = [o for o in get_manager().detector("student-actions").detect(request) if isinstance(o, BehaviourCue)]
-        results.append([(o.actor, o.behaviour, o.confidence) for o in cues if o.actor.startswith("student:")])
-    assert [r[:2] for r in results[0]] == [r[:2] for r in results[1]] and len(results[0]) == 4
-    assert all(abs(a[2] - b[2]) < 0.01 for a, b in zip(*results, strict=True))

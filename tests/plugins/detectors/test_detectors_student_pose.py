@@ -314,19 +314,6 @@ def test_mmpose_backend_without_mmpose_names_the_recipe() -> None:
         runner("mmpose", {})
 
 
-def test_mmpose_backend_with_mmpose_installed(models_dir: Path) -> None:
-    pytest.importorskip("mmpose", reason="mmpose needs mmcv (a long source build): see docs/perception.md")
-    from lessonlens.plugins.detectors.student_pose.backends import runner
-
-    with pytest.raises(PluginError, match=r"mmpose-body\.py"):
-        runner("mmpose", {})
-    config, checkpoint = models_dir / "mmpose-body.py", models_dir / "mmpose-body.pth"
-    config.write_text("data_mode = 'topdown'\n", encoding="utf-8")
-    checkpoint.write_bytes(b"weights")
-    with pytest.raises(PluginError, match=r"mmdet-person\.py"):  # top-down: a local person detector, no download
-        runner("mmpose", {})
-
-
 def test_track_over_frames_with_a_model_function() -> None:
     frames = [(0.0, np.zeros((720, 1280, 3), np.uint8)), (6.0, np.zeros((720, 1280, 3), np.uint8))]
     shown = iter([[LISTENING], [HEAD_DOWN]])
