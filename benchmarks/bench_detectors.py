@@ -96,8 +96,14 @@ def main() -> None:
     parser.add_argument("--networks", action="store_true",
                         help="also time the real FunASR (and PP-OCRv5) networks at their published sizes "
                         "(random weights; slow)")
-    repeat = parser.parse_args().repeat
+    parser.add_argument("--openmmlab", action="store_true",
+                        help="only the mmpose / mmaction2 rows (their own venv: docs/perception.md)")
+    args = parser.parse_args()
+    repeat = args.repeat
     rows: list[tuple[str, float, int]] = []
+    if args.openmmlab:
+        table(openmmlab_rows(repeat))
+        return
 
     import cv2
 
@@ -151,7 +157,10 @@ def main() -> None:
                  INSTANTS))
 
     rows += swappable_backends(repeat)
+    table(rows)
 
+
+def table(rows: list[tuple[str, float, int]]) -> None:
     print(f"{'what':66} {'ms/call':>8} {'cpu ms':>7} {'calls':>6} {'45-min s':>9}")
     for what, ms, calls in rows:
         print(f"{what:66} {ms:8.1f} {CPU.get(ms, float('nan')):7.1f} {calls:6d} {ms * calls / 1000:9.1f}")
@@ -287,6 +296,64 @@ def swappable_backends(repeat: int) -> list[tuple[str, float, int]]:
         rows += automodel_rows(folder, repeat)
         if "--networks" in sys.argv:
             rows += funasr_network_rows(folder)
+    rows += openmmlab_rows(repeat)
+    return rows
+
+
+def openmmlab_rows(repeat: int) -> list[tuple[str, float, int]]:
+    """The mmpose and mmaction2 backends (where mmcv, mmdet, mmpose / mmaction2 are installed: their own
+    venv, docs/perception.md) on a 1280x720 classroom, one thread: the tests' tiny models
+    (tests/support/mm_models.py), and the real networks of the packages' own configs with random
+    weights (the cost does not depend on the weights' values): RTMDet-tiny finding one person (its
+    final layers set as in the tests) + RTMPose-m, RTMPose-m per further person box, SlowOnly-R50 AVA
+    on an 8-box clip."""
+    import importlib.util
+    import os
+    import tempfile
+
+    have = {m: importlib.util.find_spec(m) is not None for m in ("mmcv", "mmdet", "mmpose", "mmaction", "rtmlib")}
+    rows: list[tuple[str, float, int]] = []
+    if not (have["mmcv"] and have["mmdet"]):
+        return rows
+    import torch
+
+    from tests.support import mm_models
+
+    torch.set_num_threads(1)
+    folder = Path(tempfile.mkdtemp())
+    os.environ["LESSONLENS_MODELS"] = str(folder)
+    classroom = student_frame(["front", "raised", "down", "side", "standing"] * 8)
+    slow = max(2, repeat // 5)
+    if have["mmpose"]:
+        from lessonlens.plugins.detectors.student_pose import backends
+
+        mm_models.rtmdet_person(folder, 0.8)
+        mm_models.regression_pose(folder, np.zeros((17, 2)), (0, 0, 1280, 1280))
+        tiny = backends.runner("mmpose", {}, 1)
+        rows.append(("student-pose: mmpose tiny RTMDet + regression pose (test-built)", per_call(
+            lambda: tiny(classroom), repeat), INSTANTS))
+        real = mm_models.real_mmpose(folder)
+        full = backends.runner("mmpose", {}, 1)
+        rows.append((f"student-pose: mmpose RTMDet-tiny + RTMPose-m, 1 person ({real} M, random)", per_call(
+            lambda: full(classroom), slow), INSTANTS))
+        per_box = mm_models.topdown_per_box(folder)
+        boxes = np.array([[40 + 150 * i, 150, 160 + 150 * i, 500] for i in range(8)], np.float32)
+        rows.append(("student-pose: mmpose RTMPose-m on 8 person boxes (random)", per_call(
+            lambda: per_box(classroom, boxes), slow), INSTANTS))
+    if have["mmaction"]:
+        from lessonlens.plugins.detectors.student_pose import actions
+
+        boxes = np.array([[40 + 150 * i, 150, 160 + 150 * i, 500] for i in range(8)], np.float32)
+        clip = [classroom] * 8
+        (folder / "ava-actions.labels.txt").write_text("".join(f"action {i}\n" for i in range(80)), encoding="utf-8")
+        mm_models.slowonly_ava(folder)
+        head, _ = actions.mmaction2_action_model({}, 1)
+        rows.append(("student-actions: mmaction2 tiny SlowOnly, 8 boxes (test-built)", per_call(
+            lambda: head(clip, boxes), repeat), INSTANTS))
+        size = mm_models.real_slowonly(folder)
+        head, _ = actions.mmaction2_action_model({}, 1)
+        rows.append((f"student-actions: mmaction2 SlowOnly-R50 AVA, 8 boxes ({size} M, random)",
+                     per_call(lambda: head(clip, boxes), slow), INSTANTS))
     return rows
 
 

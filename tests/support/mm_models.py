@@ -19,6 +19,8 @@ as OpenMMLab's published checkpoints carry, and ``state_dict``):
 
 from __future__ import annotations
 
+import contextlib
+import io
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -159,7 +161,8 @@ def slowonly_ava(folder: Path, scores: Sequence[float] | None = None, seed: int 
     init_default_scope("mmaction")
     torch.manual_seed(seed)
     model = MODELS.build(Config.fromfile(str(config)).model)
-    model.init_weights()
+    with contextlib.redirect_stdout(io.StringIO()):  # mmengine prints each weight's initialisation
+        model.init_weights()
     if scores is not None:
         p = np.clip(np.asarray(scores, np.float64), 1e-6, 1 - 1e-6)
         with torch.no_grad():

@@ -73,15 +73,16 @@ MM_CONFIG = ModelFile(
 MM_CHECKPOINT = ModelFile(
     option="action_checkpoint", filename="ava-actions.pth", kind="file", licence="Apache-2.0 (mmaction2 model zoo)",
     source="the checkpoint on the config's mmaction2 model-zoo page (download.openmmlab.com/mmaction/v1.0/detection/…)")
-MM_INSTALL = "pip install 'lessonlens[mmaction2]' && mim install mmengine 'mmcv>=2.0,<2.2' mmdet (docs/perception.md)"
+MM_INSTALL = ("a venv of their own with mmcv 2.1.0 built from source (MMCV_WITH_OPS=1, about 20 min on 2 cores), "
+              "mmdet 3.3.0 and mmaction2 1.2.0: docs/perception.md, 'mmpose and mmaction2: the measured recipe'")
 BACKENDS = (
     Backend("onnx", "rtmlib", "pip install --no-deps rtmlib==0.0.16 (YOLOX person boxes)",
             (ACTION_MODEL, ACTION_LABELS, YOLOX_FILE), default=True,
             note=Text(zh="mmaction2 模型可用 scripts/export_mmaction2_ava.py 导出为 ONNX 后在此运行",
                       en="export mmaction2 models with scripts/export_mmaction2_ava.py, then run them here")),
     Backend("mmaction2", "mmaction", MM_INSTALL, (MM_CONFIG, MM_CHECKPOINT, ACTION_LABELS, YOLOX_FILE),
-            note=Text(zh="mmcv 需从源码编译（数十分钟）：请用单独的环境",
-                      en="mmcv builds from source (tens of minutes): use a separate environment")),
+            note=Text(zh="mmcv 需从源码编译（双核约 20 分钟）：请用单独的环境",
+                      en="mmcv builds from source (about 20 min on 2 cores): use a separate environment")),
 )
 
 #: action label (lower case, up to the first " (") -> platform-9 student code

@@ -83,10 +83,11 @@ BACKENDS = (
             "the vision extra)", (YOLOX_FILE, RTMPOSE_FILE)),
     Backend("yolo-pose", "onnxruntime", "pip install 'lessonlens[vision]' (onnxruntime; no ultralytics at run time)",
             (YOLO_POSE_FILE,)),
-    Backend("mmpose", "mmpose", "pip install 'lessonlens[mmpose]'; mim install mmcv (see docs/perception.md)",
+    Backend("mmpose", "mmpose", "a venv of their own with mmcv 2.1.0 built from source, mmdet 3.3.0 and mmpose "
+            "1.3.2: docs/perception.md, 'mmpose and mmaction2: the measured recipe'",
             (MMPOSE_CONFIG, MMPOSE_WEIGHTS, MMDET_CONFIG, MMDET_WEIGHTS),
-            note=Text(zh="mmcv 需要从源码编译（几十分钟），建议单独的虚拟环境",
-                      en="mmcv builds from source (tens of minutes): best in a separate virtual environment")),
+            note=Text(zh="mmcv 需要从源码编译（双核约 20 分钟），建议单独的虚拟环境",
+                      en="mmcv builds from source (about 20 min on 2 cores): best in a separate virtual environment")),
 )
 BY_NAME = {b.name: b for b in BACKENDS}
 
