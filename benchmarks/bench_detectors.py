@@ -158,6 +158,7 @@ def main() -> None:
 
     rows += swappable_backends(repeat)
     table(rows)
+    paddle_rows(repeat)
 
 
 def table(rows: list[tuple[str, float, int]]) -> None:
@@ -171,7 +172,6 @@ def table(rows: list[tuple[str, float, int]]) -> None:
 
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (figures scale with it)")
     print(f"peak RSS {peak:.0f} MiB")
-    paddle_rows(repeat)
 
 
 def paddle_rows(repeat: int) -> None:
