@@ -10,7 +10,9 @@ extraction, recognition resize and CTC decoding (with the dictionary in ``infere
   map is high where the (de-normalised) picture is brighter than ``LEVEL`` (chalk on a dark board),
   taken at half resolution and upsampled (nearest, as DB's neck does), then closed (max- then
   min-pooled) so one text line is one solid region, as DB nets draw it;
-- rec: ``x`` [N,3,48,W] -> [N,T,classes] softmax, the same for every input: CTC decodes it to ``text``.
+- rec: ``x`` [N,3,48,W] -> [N,T,classes] softmax, the same for every input: CTC decodes it to ``text``;
+- colour rec: the same signature, reading the colour of a line's chalk (``CHALK``): CTC decodes each
+  crop to its colour's name and ``色`` (``白色``, ``粉色``, ``黄色``), so a test sees which crop went where.
 """
 
 from __future__ import annotations
@@ -24,9 +26,11 @@ import yaml
 from paddle.static import InputSpec
 
 MEAN, STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)  # PP-OCR's NormalizeImage
-LEVEL = 0.6  # grey level (0..1) above which the det map says "text"
+LEVEL = 0.45  # grey level (0..1) above which the det map says "text"
 STEPS = 40  # timesteps of the rec output (PP-OCRv5 rec: image width / 8 at 48x320)
 DICTIONARY = list("第二章一元二次方程因式分解答案")
+#: chalk colours (RGB) the colour rec tells apart, all brighter than LEVEL: its dictionary is 白 粉 黄 色
+CHALK = {"白": (236, 236, 228), "粉": (250, 150, 150), "黄": (250, 240, 120)}
 
 
 class _Det(paddle.nn.Layer):
@@ -59,6 +63,48 @@ class _Rec(paddle.nn.Layer):
         # pool here fails in paddle's oneDNN kernels for some widths (330)
         features = x[:, :1, 0, :STEPS].transpose([0, 2, 1])
         return paddle.nn.functional.softmax(features * 0.0 + self.logits, axis=-1)
+
+
+class _ColourRec(paddle.nn.Layer):
+    """Crops come in as PaddleOCR reads pictures, BGR, normalised to (v/255 - 0.5) / 0.5. Two features,
+    each a crop's largest (red - blue) and (green - blue) in v/255 units, score the three colours:
+    white has neither, pink only the first, yellow both."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.score = paddle.nn.Linear(2, 6)  # -> blank, 白, 粉, 黄, 色, space (CTCLabelDecode adds it)
+        self.base = self.create_parameter([1, STEPS, 6])
+        self.where = self.create_parameter([1, STEPS, 1])  # 1 at the timesteps that say the colour
+
+    def forward(self, x: Any) -> Any:
+        red_blue = ((x[:, 2] - x[:, 0]) * 0.5).max(axis=[1, 2])
+        green_blue = ((x[:, 1] - x[:, 0]) * 0.5).max(axis=[1, 2])
+        colour = self.score(paddle.stack([red_blue, green_blue], axis=1)).unsqueeze(1)  # N, 1, 6
+        return paddle.nn.functional.softmax(self.base + self.where * colour, axis=-1)
+
+
+def colour_rec_model(folder: Path, name: str = "PP-OCRv5_mobile_rec") -> Path:
+    """A recognition directory that reads each line as its chalk's colour (``CHALK``) and ``色``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    net = _ColourRec()
+    # logits of blank, 白, 粉, 黄, 色, space from (red - blue, green - blue): white near (0, 0), pink (0.4, 0),
+    # yellow (0.5, 0.47)
+    net.score.weight.set_value(np.array([[0, -20, 20, 0, 0, 0], [0, 0, -20, 20, 0, 0]], np.float32))
+    net.score.bias.set_value(np.array([0, 10, 0, -5, 0, 0], np.float32))
+    base = np.zeros((1, STEPS, 6), np.float32)
+    base[0, :, 0] = 10.0  # blank ...
+    base[0, 0:2, 0] = -20.0  # ... but the colour at t = 0, 1
+    base[0, 3:5] = -10.0
+    base[0, 3:5, 4] = 10.0  # and 色 at t = 3, 4
+    where = np.zeros((1, STEPS, 1), np.float32)
+    where[0, 0:2] = 1.0
+    net.base.set_value(base)
+    net.where.set_value(where)
+    net.eval()
+    paddle.jit.save(net, str(folder / "inference"), input_spec=[InputSpec([None, 3, 48, None], "float32", "x")])
+    config = rec_config(name, [*CHALK, "色"])
+    write_config(folder, config)
+    return folder
 
 
 def write_config(folder: Path, config: dict[str, Any]) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image, ImageDraw, ImageFont
 
 pytest.importorskip("paddleocr", reason="paddleocr lives in its own environment: bash .ci/envs/paddleocr.sh")
 
@@ -28,7 +29,7 @@ from lessonlens.core.plugins import get_manager
 from lessonlens.media.models import add_model
 from lessonlens.plugins.detectors.board_paddle import paddleocr_reader
 from tests.support import paddle_models
-from tests.support.vision_scenes import board_frame, write_video
+from tests.support.vision_scenes import board_frame, cjk_font, write_video
 
 KNOWN = "一元二次方程"  # what the tiny recogniser reads on every line
 LINES = ("第二章 一元二次方程", "x² + 2x - 3 = 0", "因式分解 (x+3)(x-1)=0")
@@ -41,8 +42,23 @@ def models(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
             paddle_models.rec_model(folder / "PP-OCRv5_mobile_rec_infer", KNOWN))
 
 
+@pytest.fixture(scope="module")
+def colour_rec(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return paddle_models.colour_rec_model(tmp_path_factory.mktemp("paddle") / "PP-OCRv5_mobile_rec_infer")
+
+
 def _options(models: tuple[Path, Path]) -> dict[str, str]:
     return {"paddle_det_model": str(models[0]), "paddle_rec_model": str(models[1])}
+
+
+def chalk_board(lines: list[tuple[str, str]], text_px: int = 46) -> np.ndarray:  # type: ignore[type-arg]
+    """A 1280x720 board like ``board_frame``'s, each line in a chalk colour of ``paddle_models.CHALK``."""
+    image = Image.new("RGB", (1280, 720), (52, 78, 60))
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(str(cjk_font()), text_px)
+    for i, (text, colour) in enumerate(lines):
+        draw.text((90, 70 + i * int(text_px * 1.7)), text, fill=paddle_models.CHALK[colour], font=font)
+    return np.asarray(image, dtype=np.uint8).copy()
 
 
 def _ink_rect(board: np.ndarray, line: int, text_px: int = 46) -> tuple[int, int, int, int]:  # type: ignore[type-arg]
@@ -52,12 +68,14 @@ def _ink_rect(board: np.ndarray, line: int, text_px: int = 46) -> tuple[int, int
     return int(xs.min()), int(ys.min()) + top, int(xs.max()) + 1, int(ys.max()) + 1 + top
 
 
-def test_paddleocr_reads_each_drawn_line_where_it_is(models: tuple[Path, Path]) -> None:
-    read = paddleocr_reader(_options(models), "board-ocr", threads=2)
-    board = board_frame(LINES)
+def test_paddleocr_reads_each_drawn_line_where_it_is(models: tuple[Path, Path], colour_rec: Path) -> None:
+    read = paddleocr_reader({"paddle_det_model": str(models[0]), "paddle_rec_model": str(colour_rec)}, "board-ocr",
+                            threads=2)
+    board = chalk_board(list(zip(LINES, ("粉", "白", "黄"), strict=True)))
     found = sorted(read(board), key=lambda line: line[1][1])
-    assert [text for text, _, _ in found] == [KNOWN] * len(LINES)  # CTC decoding with inference.yml's dictionary
-    assert all(score > 0.99 for _, _, score in found)
+    # each line's own crop reached the recogniser: it reads that line's chalk colour
+    assert [text for text, _, _ in found] == ["粉色", "白色", "黄色"]
+    assert all(score > 0.95 for _, _, score in found)
     for index, (_, rect, _) in enumerate(found):
         ink = _ink_rect(board, index)
         # DB boxes hold the line's chalk, grown by DB's unclip ratio (1.5), no more
@@ -66,6 +84,11 @@ def test_paddleocr_reads_each_drawn_line_where_it_is(models: tuple[Path, Path]) 
     assert read(board_frame([])) == []  # a bare board: the map is low everywhere, no box
     # paddle 3.3.1's oneDNN cannot run the det's nearest upsample (as in PP-OCRv5's neck): it fell back
     assert read.onednn is False
+
+
+def test_ctc_decoding_uses_the_dictionary_of_inference_yml(models: tuple[Path, Path]) -> None:
+    read = paddleocr_reader(_options(models), "board-ocr", threads=2)
+    assert [text for text, _, _ in read(board_frame(LINES[:2]))] == [KNOWN, KNOWN]
 
 
 def _cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, str]:
@@ -82,22 +105,23 @@ def _cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *a
 
 
 def test_board_ocr_runs_paddleocr_on_a_board_video_from_installed_models(
-        tmp_path: Path, models_dir: Path, models: tuple[Path, Path], capsys: pytest.CaptureFixture[str],
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    for folder, option in zip(models, ("paddle_det_model", "paddle_rec_model"), strict=True):
+        tmp_path: Path, models_dir: Path, models: tuple[Path, Path], colour_rec: Path,
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    for folder, option in zip((models[0], colour_rec), ("paddle_det_model", "paddle_rec_model"), strict=True):
         code, out = _cli(capsys, monkeypatch, "models", "add", str(folder), "--as", f"board-ocr.{option}")
         assert code == 0, out
     assert (models_dir / "PP-OCRv5_server_det" / "inference.pdiparams").is_file()  # where the backend looks
     code, out = _cli(capsys, monkeypatch, "models", "--json")
     rows = [r for r in json.loads(out)["models"] if r["backend"] == "paddleocr"]
     assert len(rows) == 2 and all(r["present"] and r["installed"] and len(r["sha256"]) == 64 for r in rows)
-    video = write_video(tmp_path / "board.mp4", [board_frame(LINES[:1]), board_frame(LINES[:2])])
+    lines = [(LINES[0], "白"), (LINES[1], "粉")]
+    video = write_video(tmp_path / "board.mp4", [chalk_board(lines[:1]), chalk_board(lines)])
     request = DetectRequest(lesson=LessonMeta(id="p"), media=(MediaSource(str(video), "board"),),
                             instants=(0.0, 6.0, 9.0), options={"backend": "paddleocr"}, threads=2)
     found = [o for o in get_manager().detector("board-ocr").detect(request) if isinstance(o, BoardTextObservation)]
     assert [o.t for o in found] == [0.0, 6.0]  # read where the board changed only
-    assert [o.text for o in found] == [KNOWN, f"{KNOWN}\n{KNOWN}"]
-    assert [o.added_chars for o in found] == [0, len(KNOWN)]
+    assert [o.text for o in found] == ["白色", "白色\n粉色"]  # through H.264 and the changed region's crop
+    assert [o.added_chars for o in found] == [0, 2]
     second = found[1].box  # the region read: the new line, widened to the whole line above it that it touches
     assert second is not None and 0.04 < second.y < 0.12 and 0.28 < second.y + second.h < 0.4
 
