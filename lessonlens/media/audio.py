@@ -131,52 +131,85 @@ def mono_and_levels(path: str | Path, channel: int, frame: int = 512, rate: int 
     frame of ``channel`` and of the mean of the others, without ever holding every channel.
 
     Levels are None for a single channel, or when ``channel`` is a copy of the others (a stereo
-    file made from one microphone): there is then no separate microphone to compare.
+    file made from one microphone): there is then no separate microphone to compare. A long lesson
+    is better read with :func:`mono_chunks`, which never holds the whole mono track either.
     """
     mono = np.empty(length_hint(path, rate) + rate, dtype=np.float32)
     filled = 0
-    powers: list[list[npt.NDArray[np.float64]]] = [[], []]
-    carry: Samples | None = None  # samples of a frame not yet complete, per compared signal (2, k)
-    checked, is_copy, several = 0, True, False
-    staged: list[Samples] = []
-
-    def flush() -> None:
-        nonlocal mono, filled, carry, checked, is_copy, several
-        chunk = np.concatenate(staged, axis=1)
-        staged.clear()
-        n = chunk.shape[1]
+    levels = ChannelLevels(channel, frame, rate)
+    for chunk in mono_chunks(path, levels, rate, threads):
+        n = chunk.size
         if filled + n > mono.size:
             mono = np.concatenate([mono, np.empty(max(n, mono.size // 4), np.float32)])
-        mono[filled: filled + n] = chunk.mean(axis=0)
+        mono[filled: filled + n] = chunk
         filled += n
-        if chunk.shape[0] < 2 or not 0 <= channel < chunk.shape[0]:
+    lapel, room = levels.result()
+    return mono[:filled], lapel, room
+
+
+def mono_chunks(path: str | Path, levels: ChannelLevels, rate: int = SPEECH_RATE,
+                threads: int | None = None) -> Iterator[Samples]:
+    """The mono mix as consecutive chunks (of at least 65 536 samples but the last), feeding each
+    chunk's channels to ``levels`` on the way. Errors as :func:`iter_audio`."""
+    staged: list[Samples] = []
+    waiting = 0
+    for block in iter_audio(path, rate, mono=False, threads=threads):
+        staged.append(block)
+        waiting += block.shape[1]
+        if waiting >= 1 << 16:
+            yield _flush(staged, levels)
+            waiting = 0
+    if staged:
+        yield _flush(staged, levels)
+
+
+def _flush(staged: list[Samples], levels: ChannelLevels) -> Samples:
+    chunk = np.concatenate(staged, axis=1)
+    staged.clear()
+    levels.add(chunk)
+    mono: Samples = chunk.mean(axis=0)
+    return mono
+
+
+class ChannelLevels:
+    """The level (dB) of each ``frame``-sample frame of one channel (the teacher's lapel microphone)
+    and of the mean of the others (the room), fed chunk by chunk (see :func:`mono_and_levels`)."""
+
+    def __init__(self, channel: int, frame: int = 512, rate: int = SPEECH_RATE) -> None:
+        self.channel, self.frame, self.rate = channel, frame, rate
+        self._powers: list[list[npt.NDArray[np.float64]]] = [[], []]
+        self._carry: Samples | None = None  # samples of a frame not yet complete, per compared signal (2, k)
+        self._checked, self._is_copy, self._several = 0, True, False
+
+    def add(self, chunk: Samples) -> None:
+        """The next ``(channels, n)`` samples."""
+        if chunk.shape[0] < 2 or not 0 <= self.channel < chunk.shape[0]:
             return
-        several = True
-        pair = np.stack([chunk[channel], np.delete(chunk, channel, axis=0).mean(axis=0)])
-        if checked < 30 * rate:
-            is_copy = is_copy and bool(np.allclose(pair[0], pair[1], atol=1e-3))
-            checked += n
-        if carry is not None:
-            pair = np.concatenate([carry, pair], axis=1)
+        self._several = True
+        pair = np.stack([chunk[self.channel], np.delete(chunk, self.channel, axis=0).mean(axis=0)])
+        if self._checked < 30 * self.rate:
+            self._is_copy = self._is_copy and bool(np.allclose(pair[0], pair[1], atol=1e-3))
+            self._checked += chunk.shape[1]
+        if self._carry is not None:
+            pair = np.concatenate([self._carry, pair], axis=1)
+        frame = self.frame
         whole = pair.shape[1] // frame * frame
         frames = pair[:, :whole].reshape(2, -1, frame)
         for i in range(2):
-            powers[i].append(np.einsum("ij,ij->i", frames[i], frames[i], dtype=np.float64) / frame)
-        carry = pair[:, whole:]
+            self._powers[i].append(np.einsum("ij,ij->i", frames[i], frames[i], dtype=np.float64) / frame)
+        self._carry = pair[:, whole:]
 
-    for block in iter_audio(path, rate, mono=False, threads=threads):
-        staged.append(block)
-        if sum(b.shape[1] for b in staged) >= 1 << 16:
-            flush()
-    if staged:
-        flush()
-    if not several or is_copy:
-        return mono[:filled], None, None
-    if carry is not None and carry.shape[1]:
-        for i in range(2):
-            powers[i].append(np.array([float(np.sum(carry[i].astype(np.float64) ** 2)) / frame]))
-    lapel, room = (10 * np.log10(np.concatenate(p) + 1e-10) for p in powers)
-    return mono[:filled], lapel, room
+    def result(self) -> tuple[Levels | None, Levels | None]:
+        """Lapel and room levels per frame; None, None for one channel or a copied channel."""
+        if not self._several or self._is_copy:
+            return None, None
+        carry = self._carry
+        if carry is not None and carry.shape[1]:
+            for i in range(2):
+                self._powers[i].append(np.array([float(np.sum(carry[i].astype(np.float64) ** 2)) / self.frame]))
+            self._carry = None
+        lapel, room = (10 * np.log10(np.concatenate(p) + 1e-10) for p in self._powers)
+        return lapel, room
 
 
 def _floats(frame: av.AudioFrame) -> Samples:

@@ -31,7 +31,7 @@ the synthetic lesson's espeak-ng voices and are settings, not constants: real cl
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import attrs
 import numpy as np
@@ -80,19 +80,44 @@ def _two_means(values: Floats) -> tuple[float, float]:
     return lo, hi
 
 
+#: features of the given frames of the lesson (their indices, ascending)
+FeaturesOf = Callable[[npt.NDArray[np.intp]], FrameFeatures]
+
+
 def speaker_turns(mono: npt.NDArray[np.float32], probs: npt.NDArray[np.float32],
                   lapel_levels: Floats | None = None, room_levels: Floats | None = None,
                   settings: SpeakerSettings | None = None) -> list[Turn]:
     """Speaker turns of 16-kHz ``mono`` audio given its VAD speech probability per frame and, with a
-    lapel microphone, the per-frame levels (dB, :func:`frame_levels`) of the lapel and room channels."""
+    lapel microphone, the per-frame levels (dB, :func:`frame_levels`) of the lapel and room channels.
+
+    A long lesson need not be held whole: :func:`turns_from_frames` takes per-frame arrays and the
+    features of the frames it asks for (:mod:`lessonlens.media.speechtrack` reads them block by block).
+    """
+    return turns_from_frames(probs, frame_levels(mono, len(probs)), lambda frames: frame_features(mono, frames),
+                             lapel_levels, room_levels, settings)
+
+
+def feature_frames(vad: npt.NDArray[np.bool_], levels: Floats, settings: SpeakerSettings) -> npt.NDArray[np.intp]:
+    """The frames whose features :func:`turns_from_frames` asks for: in speech (``vad``, the
+    :func:`speech_mask`), or loud (``loud_db`` above the lesson's noise floor), every ``stride``-th."""
+    loud = levels > np.percentile(levels, 10) + settings.loud_db
+    return np.flatnonzero(vad | loud)[:: settings.stride]
+
+
+def turns_from_frames(probs: npt.NDArray[np.float32], levels: Floats, features_of: FeaturesOf,
+                      lapel_levels: Floats | None = None, room_levels: Floats | None = None,
+                      settings: SpeakerSettings | None = None) -> list[Turn]:
+    """Speaker turns from per-frame arrays: the VAD speech probability and the mono level (dB) of
+    each frame, the lapel and room levels with a lapel microphone, and ``features_of``, which gives
+    the :func:`frame_features` of the frames asked for (:func:`feature_frames`)."""
     s = settings or SpeakerSettings()
     vad = speech_mask(probs, threshold=s.threshold)
-    levels = frame_levels(mono, len(probs))
-    loud = levels > np.percentile(levels, 10) + s.loud_db
-    candidates = np.flatnonzero(vad | loud)[:: s.stride]
+    if not len(levels):
+        return []
+    candidates = feature_frames(vad, levels, s)
     if not len(candidates):
         return []
-    feats = frame_features(mono, candidates)
+    feats = features_of(candidates)
     keep_frame = vad[candidates] | (feats.periodicity >= s.voiced)
     frames = candidates[keep_frame]
     if not len(frames):

@@ -88,40 +88,56 @@ class SileroVad:
         fall on the other side of 0.5 than in one unbroken run).
         """
         count = (audio.size + FRAME - 1) // FRAME
-        if count == 0:
+        return self.span(audio, 0, 0, count, workers)
+
+    def span(self, audio: Floats, offset: int, first: int, last: int, workers: int | None = None) -> Floats:
+        """Probabilities of frames ``[first, last)`` of a lesson of which ``audio`` holds the samples
+        from ``offset`` on: the same as :meth:`probabilities` of the whole lesson gives them, when
+        ``first`` is a multiple of :data:`PIECE` (a piece boundary) and ``audio`` holds the
+        :data:`WARM_UP` frames and :data:`CONTEXT` samples before ``first`` (or the lesson's start)
+        and every sample up to frame ``last``'s end (or the lesson's end). A long lesson is read and
+        run block by block this way (:mod:`lessonlens.media.speechtrack`) without ever holding it whole.
+        """
+        if last <= first:
             return np.zeros(0, dtype=np.float32)
-        out = np.empty(count, dtype=np.float32)
+        if first % PIECE:
+            raise ValueError(f"frame {first} is not on a piece boundary")
+        if offset > max(0, (first - WARM_UP) * FRAME - CONTEXT):
+            raise ValueError("the audio starts after the piece's warm-up")
+        out = np.empty(last - first, dtype=np.float32)
         workers = workers or min(4, available_cores())
-        piece = PIECE
-        starts = list(range(0, count, piece))
+        starts = list(range(first, last, PIECE))
         if workers == 1 or len(starts) == 1:
-            self._run(audio, 0, count, out)
+            for s in starts:
+                self._run(audio, offset, s, min(last, s + PIECE), first, out)
         else:
-            with ThreadPoolExecutor(workers) as pool:
-                list(pool.map(lambda s: self._run(audio, s, min(count, s + piece), out), starts))
+            with ThreadPoolExecutor(min(workers, len(starts))) as pool:
+                list(pool.map(lambda s: self._run(audio, offset, s, min(last, s + PIECE), first, out), starts))
         return out
 
-    def _run(self, audio: Floats, first: int, last: int, out: Floats) -> None:
-        """Probabilities of frames ``[first, last)`` into ``out``, warming the state up beforehand."""
+    def _run(self, audio: Floats, offset: int, first: int, last: int, base: int, out: Floats) -> None:
+        """Probabilities of frames ``[first, last)`` into ``out`` (whose item 0 is frame ``base``),
+        warming the state up beforehand."""
         h = np.zeros((1, 1, 128), dtype=np.float32)
         c = np.zeros((1, 1, 128), dtype=np.float32)
         begin = max(0, first - WARM_UP)
         for lo in range(begin, last, self.block):
             hi = min(last, lo + self.block)
             probs, h, c = self._session.run(["speech_probs", "hn", "cn"],
-                                            {"input": _frames_with_context(audio, lo, hi), "h": h, "c": c})
+                                            {"input": _frames_with_context(audio, lo, hi, offset), "h": h, "c": c})
             probs = np.asarray(probs).reshape(-1)
             keep = max(lo, first)
-            out[keep:hi] = probs[keep - lo:]
+            out[keep - base:hi - base] = probs[keep - lo:]
 
 
-def _frames_with_context(audio: Floats, first: int, last: int) -> Floats:
-    """Frames ``[first, last)`` as rows of 576 samples: each frame with the 64 samples before it."""
+def _frames_with_context(audio: Floats, first: int, last: int, offset: int = 0) -> Floats:
+    """Frames ``[first, last)`` as rows of 576 samples: each frame with the 64 samples before it
+    (``audio`` holds the samples from ``offset`` on; zeros outside it)."""
     start = first * FRAME - CONTEXT
     segment = np.zeros((last - first) * FRAME + CONTEXT, dtype=np.float32)
-    lo, hi = max(0, start), min(audio.size, last * FRAME)
+    lo, hi = max(offset, start), min(offset + audio.size, last * FRAME)
     if hi > lo:
-        segment[lo - start: hi - start] = audio[lo:hi]
+        segment[lo - start: hi - start] = audio[lo - offset:hi - offset]
     windows = np.lib.stride_tricks.sliding_window_view(segment, CONTEXT + FRAME)[::FRAME]
     return np.ascontiguousarray(windows)
 

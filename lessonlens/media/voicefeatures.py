@@ -47,8 +47,11 @@ def frame_levels(audio: npt.NDArray[np.float32], count: int, block: int = 1 << 1
     return levels
 
 
-def frame_features(audio: npt.NDArray[np.float32], frames: npt.NDArray[np.intp], block: int = 512) -> FrameFeatures:
-    """Features of the given frame indices of 16-kHz mono ``audio``."""
+def frame_features(audio: npt.NDArray[np.float32], frames: npt.NDArray[np.intp], block: int = 512,
+                   offset: int = 0) -> FrameFeatures:
+    """Features of the given frame indices of 16-kHz mono ``audio``, which holds the lesson's samples
+    from ``offset`` on (zeros outside it: it must hold each frame's window, or reach the lesson's ends).
+    Each frame's features depend on its window alone, so a lesson read block by block gives the same."""
     half = (WINDOW - FRAME) // 2
     offsets = np.arange(WINDOW) - half
     taper = np.hanning(WINDOW).astype(np.float32)
@@ -63,7 +66,7 @@ def frame_features(audio: npt.NDArray[np.float32], frames: npt.NDArray[np.intp],
     for first in range(0, len(frames), block):
         idx = frames[first: first + block]
         # the 1024 samples around each frame, gathered from the audio (zeros beyond its ends)
-        where = idx[:, None] * FRAME + offsets[None, :]
+        where = idx[:, None] * FRAME + offsets[None, :] - offset
         inside = (where >= 0) & (where < audio.size)
         x = np.where(inside, audio[np.clip(where, 0, max(0, audio.size - 1))], np.float32(0)) * taper
         spectrum = np.fft.rfft(x, n=2 * WINDOW, axis=1)

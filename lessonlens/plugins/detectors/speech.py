@@ -2,10 +2,12 @@
 
 Voice activity comes from Silero VAD (ONNX, run by onnxruntime; the model ships in the
 ``silero-vad`` wheel), the speaker from level, pitch and periodicity features
-(:mod:`lessonlens.media.speakers` documents the method). The audio is the ``audio`` recording if
-there is one, else the teacher camera's sound (a lapel microphone is usually wired there), else a
-mixed recording, else the student camera's. A file with two or more channels is taken to carry
-the teacher's lapel microphone on channel ``lapel_channel`` (default 0; -1: there is none).
+(:mod:`lessonlens.media.speakers` documents the method), read block by block into per-frame arrays
+(:mod:`lessonlens.media.speechtrack`): memory does not grow with the lesson's length. The audio is
+the ``audio`` recording if there is one, else the teacher camera's sound (a lapel microphone is
+usually wired there), else a mixed recording, else the student camera's. A file with two or more
+channels is taken to carry the teacher's lapel microphone on channel ``lapel_channel`` (default 0;
+-1: there is none).
 
 Options (``request.options`` or the constructor): ``model_path`` (a Silero sequence ONNX file),
 ``lapel_channel``, ``threshold`` (VAD probability, default 0.5).
@@ -22,10 +24,10 @@ from lessonlens.core.i18n import Text
 from lessonlens.core.lesson import MediaRole, MediaSource
 from lessonlens.core.observations import Observation, SpeechObservation
 from lessonlens.media import probe
-from lessonlens.media.audio import mono_and_levels
 from lessonlens.media.errors import NO_AUDIO, MediaUnavailable
-from lessonlens.media.speakers import SpeakerSettings, speaker_turns
-from lessonlens.media.vad import FRAME, SileroVad, silero_model_path
+from lessonlens.media.speakers import SpeakerSettings
+from lessonlens.media.speechtrack import read_track, track_turns
+from lessonlens.media.vad import SileroVad, silero_model_path
 
 NAME = "speech"
 VERSION = "1"
@@ -74,12 +76,12 @@ class SpeechDetector(Detector):
         source = audio_source(request.media)
         if self._vad is None or (model_path and self._vad.path != silero_model_path(model_path)):
             self._vad = SileroVad(model_path)
-        # the mono mix, and the levels of the lapel channel and of the rest, read in one streaming pass
-        mono, lapel, room = mono_and_levels(source.path, lapel_channel, FRAME, threads=request.threads)
-        report(total // 5, total)
-        probs = self._vad.probabilities(mono, workers=request.threads)
-        report(total // 2, total)
-        turns = speaker_turns(mono, probs, lapel, room, SpeakerSettings(threshold=threshold))
+        settings = SpeakerSettings(threshold=threshold)
+        # one streaming pass, block by block: per 32-ms frame the VAD probability, the levels of the mix,
+        # the lapel channel and the rest, and the voice features; never the whole track
+        track = read_track(source.path, self._vad, lapel_channel, settings, threads=request.threads,
+                           progress=lambda done: report(int(total * 0.9 * done), total))
+        turns = track_turns(track, settings, threads=request.threads)
         end = (request.instants[-1] + 60.0) if request.instants else float("inf")
         for turn in turns:
             t, until = turn.start + source.offset, turn.end + source.offset
