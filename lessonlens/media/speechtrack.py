@@ -7,15 +7,16 @@ Silero VAD probability, the mono level, the lapel and room levels, and the voice
 periodicity, level) of the frames that may be asked for. That is ~60 bytes a frame at most (a
 12-hour lesson: under 100 MB), against 64 kB of samples a second.
 
-Each block is one or more whole VAD pieces (:data:`~lessonlens.media.vad.PIECE`), read with the
-warm-up frames and context before it and the half feature window after it, so the probabilities,
-levels and features are those of the whole-track run, bit for bit
-(:meth:`~lessonlens.media.vad.SileroVad.span`). Which frames need features depends on the whole
-lesson (its noise floor), so each block keeps the features of every frame that could be asked for:
-near a frame the VAD accepts, near the block's ends, or loud against the quietest block seen so far
-less a margin. Should a later, quieter block lower the lesson's floor under that (rare: ``refills``
-says), the missing frames are computed in a second decoding pass: the result never differs from the
-whole-track one.
+Each block is one or more whole VAD pieces (:data:`~lessonlens.media.vad.PIECE`; with one thread,
+the unbroken run's model state is carried over instead), read with the warm-up frames and context
+before it and the half feature window after it, so the probabilities, levels and features are
+those of the whole-track run, bit for bit (:class:`~lessonlens.media.vad.VadStream`).
+
+Which frames need features depends on the whole lesson (its noise floor), so each block keeps the
+features of every frame that could be asked for: near a frame the VAD accepts, near the block's
+ends, or loud against the quietest block seen so far less a margin. Should a later, quieter block
+lower the lesson's floor under that (rare: ``refills`` says), the missing frames are computed in a
+second decoding pass: the result never differs from the whole-track one.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import numpy.typing as npt
 
 from lessonlens.media.audio import SPEECH_RATE, ChannelLevels, Levels, Samples, length_hint, mono_chunks
 from lessonlens.media.speakers import SpeakerSettings, Turn, turns_from_frames
-from lessonlens.media.vad import CONTEXT, FRAME, PIECE, WARM_UP, SileroVad
+from lessonlens.media.vad import CONTEXT, FRAME, PIECE, WARM_UP, SileroVad, VadStream
 from lessonlens.media.voicefeatures import WINDOW, FrameFeatures, frame_features, frame_levels
 
 Floats = npt.NDArray[np.float64]
@@ -68,9 +69,12 @@ class SpeechTrack:
 
 
 def read_track(path: str | Path, vad: SileroVad, channel: int, settings: SpeakerSettings | None = None,
-               threads: int | None = None, progress: Callable[[float], None] | None = None) -> SpeechTrack:
+               threads: int | None = None, progress: Callable[[float], None] | None = None,
+               block_pieces: int | None = None) -> SpeechTrack:
     """The speech track of ``path``'s first audio track, decoded once, block by block (``threads``:
-    the decoder's and the VAD's thread budget; ``progress`` gets the share read so far)."""
+    the decoder's and the VAD's thread budget; ``progress`` gets the share read so far). A block is
+    about ``block_pieces`` VAD pieces of a minute (default: one per thread, two at least); the
+    result does not depend on it."""
     s = settings or SpeakerSettings()
     levels_of = ChannelLevels(channel, FRAME, SPEECH_RATE)
     expected = max(1, length_hint(path))
@@ -80,8 +84,9 @@ def read_track(path: str | Path, vad: SileroVad, channel: int, settings: Speaker
     features: list[FrameFeatures] = []
     floor = np.inf
     total = [0]
-    for audio, offset, first, last in _blocks(path, levels_of, threads, total):
-        p = vad.span(audio, offset, first, last, workers=threads)
+    stream = VadStream(vad, threads)
+    for audio, offset, first, last in _blocks(path, levels_of, threads, total, stream.block_frames(block_pieces)):
+        p = stream.run(audio, offset, first, last)
         lv = frame_levels(audio[first * FRAME - offset:], last - first)
         floor = min(floor, float(np.percentile(lv, 10)))
         raw = p >= s.threshold
@@ -126,19 +131,18 @@ def features_of(track: SpeechTrack, wanted: Frames, threads: int | None = None) 
 
 def _second_pass(path: str, wanted: Frames, threads: int | None) -> FrameFeatures:
     parts: list[FrameFeatures] = []
-    for audio, offset, first, last in _blocks(path, ChannelLevels(-1), threads, [0]):
+    for audio, offset, first, last in _blocks(path, ChannelLevels(-1), threads, [0], 2 * PIECE):
         inside = wanted[(wanted >= first) & (wanted < last)]
         if len(inside):
             parts.append(frame_features(audio, inside, block=FEATURE_ROWS, offset=offset))
     return _join_features(parts)
 
 
-def _blocks(path: str | Path, levels: ChannelLevels, threads: int | None,
-            total: list[int]) -> Iterator[tuple[Samples, int, int, int]]:
+def _blocks(path: str | Path, levels: ChannelLevels, threads: int | None, total: list[int],
+            block: int) -> Iterator[tuple[Samples, int, int, int]]:
     """``(audio, offset, first, last)``: frames ``[first, last)`` to process, ``audio`` holding the
     samples from ``offset`` on, i.e. the VAD's warm-up and context before ``first`` and the feature
     window after ``last`` (or the lesson's ends). ``total[0]`` ends as the lesson's sample count."""
-    block = PIECE * max(2, threads or 2)  # one VAD piece per thread, two at least
     buffer: Samples = np.zeros(0, dtype=np.float32)
     offset = first = have = 0
     pending: list[Samples] = []

@@ -81,46 +81,28 @@ class SileroVad:
     def probabilities(self, audio: Floats, workers: int | None = None) -> Floats:
         """One probability per frame: frame ``i`` covers samples ``[i*512, (i+1)*512)``.
 
-        The lesson is cut into one-minute pieces run on ``workers`` threads (onnxruntime releases
-        the GIL; default: the cores, at most 4; a detector passes its thread budget); each piece
-        starts :data:`WARM_UP` frames early with a fresh state, and those frames' outputs are dropped.
-        The pieces do not depend on ``workers``, so neither do the results (about 0.7 % of frames
-        fall on the other side of 0.5 than in one unbroken run).
+        With several ``workers`` (default: the cores, at most 4; a detector passes its thread
+        budget) the lesson is cut into one-minute pieces run on that many threads (onnxruntime
+        releases the GIL); each piece starts :data:`WARM_UP` frames early with a fresh state, and
+        those frames' outputs are dropped. The pieces do not depend on the number of workers, so
+        neither do the results (about 0.7 % of frames fall on the other side of 0.5 than in one
+        unbroken run). One worker runs the lesson unbroken, carrying the model's state throughout.
+        A lesson read block by block gets the same probabilities from :class:`VadStream`.
         """
         count = (audio.size + FRAME - 1) // FRAME
-        return self.span(audio, 0, 0, count, workers)
+        return VadStream(self, workers).run(audio, 0, 0, count)
 
-    def span(self, audio: Floats, offset: int, first: int, last: int, workers: int | None = None) -> Floats:
-        """Probabilities of frames ``[first, last)`` of a lesson of which ``audio`` holds the samples
-        from ``offset`` on: the same as :meth:`probabilities` of the whole lesson gives them, when
-        ``first`` is a multiple of :data:`PIECE` (a piece boundary) and ``audio`` holds the
-        :data:`WARM_UP` frames and :data:`CONTEXT` samples before ``first`` (or the lesson's start)
-        and every sample up to frame ``last``'s end (or the lesson's end). A long lesson is read and
-        run block by block this way (:mod:`lessonlens.media.speechtrack`) without ever holding it whole.
-        """
-        if last <= first:
-            return np.zeros(0, dtype=np.float32)
-        if first % PIECE:
-            raise ValueError(f"frame {first} is not on a piece boundary")
-        if offset > max(0, (first - WARM_UP) * FRAME - CONTEXT):
-            raise ValueError("the audio starts after the piece's warm-up")
-        out = np.empty(last - first, dtype=np.float32)
-        workers = workers or min(4, available_cores())
-        starts = list(range(first, last, PIECE))
-        if workers == 1 or len(starts) == 1:
-            for s in starts:
-                self._run(audio, offset, s, min(last, s + PIECE), first, out)
-        else:
-            with ThreadPoolExecutor(min(workers, len(starts))) as pool:
-                list(pool.map(lambda s: self._run(audio, offset, s, min(last, s + PIECE), first, out), starts))
-        return out
-
-    def _run(self, audio: Floats, offset: int, first: int, last: int, base: int, out: Floats) -> None:
+    def _run(self, audio: Floats, offset: int, first: int, last: int, base: int, out: Floats,
+             state: tuple[Floats, Floats] | None = None) -> tuple[Floats, Floats]:
         """Probabilities of frames ``[first, last)`` into ``out`` (whose item 0 is frame ``base``),
-        warming the state up beforehand."""
-        h = np.zeros((1, 1, 128), dtype=np.float32)
-        c = np.zeros((1, 1, 128), dtype=np.float32)
-        begin = max(0, first - WARM_UP)
+        from ``state`` (the LSTM's h and c) carried on, else from a fresh state warmed up on the
+        :data:`WARM_UP` frames before; returns the state after the last frame."""
+        if state is None:
+            h = np.zeros((1, 1, 128), dtype=np.float32)
+            c = np.zeros((1, 1, 128), dtype=np.float32)
+            begin = max(0, first - WARM_UP)
+        else:
+            (h, c), begin = state, first
         for lo in range(begin, last, self.block):
             hi = min(last, lo + self.block)
             probs, h, c = self._session.run(["speech_probs", "hn", "cn"],
@@ -128,6 +110,63 @@ class SileroVad:
             probs = np.asarray(probs).reshape(-1)
             keep = max(lo, first)
             out[keep - base:hi - base] = probs[keep - lo:]
+        return h, c
+
+
+class VadStream:
+    """Silero VAD over a lesson read block by block (:mod:`lessonlens.media.speechtrack`), giving
+    the probabilities :meth:`SileroVad.probabilities` gives the whole lesson with as many ``workers``.
+
+    With several workers, blocks are whole one-minute pieces (:meth:`block_frames`), each piece
+    warmed up afresh; with one, the model's state is carried from block to block, whose lengths are
+    multiples of the model's call (``SileroVad.block`` frames) so the calls are those of the
+    unbroken run.
+    """
+
+    def __init__(self, vad: SileroVad, workers: int | None = None) -> None:
+        self.vad = vad
+        self.workers = workers or min(4, available_cores())
+        self._state: tuple[Floats, Floats] | None = None
+        self._next = 0
+
+    @property
+    def unbroken(self) -> bool:
+        return self.workers == 1
+
+    def block_frames(self, pieces: int | None = None) -> int:
+        """Frames per block: ``pieces`` pieces' worth (default: one per worker, two at least)."""
+        frames = PIECE * (pieces or max(2, self.workers))
+        if self.unbroken:
+            return -(-frames // self.vad.block) * self.vad.block
+        return frames
+
+    def run(self, audio: Floats, offset: int, first: int, last: int) -> Floats:
+        """Probabilities of frames ``[first, last)``, the next block, of a lesson of which ``audio``
+        holds the samples from ``offset`` on: the :data:`WARM_UP` frames and :data:`CONTEXT` samples
+        before ``first`` (or from the lesson's start) and every sample to frame ``last``'s end (or
+        to the lesson's end)."""
+        if first != self._next:
+            raise ValueError(f"frame {first} is not the next block's first ({self._next})")
+        if offset > max(0, (first - WARM_UP) * FRAME - CONTEXT):
+            raise ValueError("the audio starts after the block's warm-up")
+        self._next = last
+        out = np.empty(max(0, last - first), dtype=np.float32)
+        if last <= first:
+            return out
+        if self.unbroken:
+            if first % self.vad.block:
+                raise ValueError(f"frame {first} is not on a call boundary of the unbroken run")
+            self._state = self.vad._run(audio, offset, first, last, first, out, self._state)
+            return out
+        if first % PIECE:
+            raise ValueError(f"frame {first} is not on a piece boundary")
+        starts = list(range(first, last, PIECE))
+        if len(starts) == 1:
+            self.vad._run(audio, offset, first, last, first, out)
+        else:
+            with ThreadPoolExecutor(min(self.workers, len(starts))) as pool:
+                list(pool.map(lambda s: self.vad._run(audio, offset, s, min(last, s + PIECE), first, out), starts))
+        return out
 
 
 def _frames_with_context(audio: Floats, first: int, last: int, offset: int = 0) -> Floats:
