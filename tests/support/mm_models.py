@@ -236,3 +236,28 @@ def real_slowonly(folder: Path) -> float:
     model = MODELS.build(Config.fromfile(str(folder / "ava-actions.py")).model)
     _save(model, folder / "ava-actions.pth", {})
     return _millions(model)
+
+
+RTMO_T = """\
+_base_ = 'mmpose::body_2d_keypoint/rtmo/body7/rtmo-t_8xb32-600e_body7-416x416.py'
+model = dict(init_cfg=None, backbone=dict(init_cfg=None))
+"""
+
+
+def rtmo_nobody(folder: Path) -> tuple[Path, Path]:
+    """``mmpose-body.py`` and ``.pth``: mmpose's RTMO-t (bottom-up: no person detector), its classifier
+    set to score every prior about 2e-9, so it finds nobody."""
+    import torch
+    from mmengine import Config
+    from mmpose.models import build_pose_estimator
+    from mmpose.utils import register_all_modules
+
+    config = folder / "mmpose-body.py"
+    config.write_text(RTMO_T, encoding="utf-8")
+    register_all_modules()
+    model = build_pose_estimator(Config.fromfile(str(config)).model)
+    with torch.no_grad():
+        for conv in model.head.head_module.out_cls:
+            conv.weight.zero_()
+            conv.bias.fill_(-20.0)
+    return config, _save(model, folder / "mmpose-body.pth", {"mmengine_version": "0.10.7"})

@@ -83,6 +83,15 @@ def test_an_empty_picture_gives_nobody_not_a_whole_picture_person(models_dir: Pa
     assert len(runner("mmpose", {"det_score": 0.1})(_frame())) == 1
 
 
+def test_a_bottom_up_config_needs_no_person_detector(models_dir: Path) -> None:
+    """mmpose's own RTMO-t config (bottom-up): no det_config / det_checkpoint asked for; its classifier
+    finds nobody, and nobody is what the backend reports (no whole-picture stand-in)."""
+    from lessonlens.plugins.detectors.student_pose.backends import runner
+
+    mm_models.rtmo_nobody(models_dir)
+    assert runner("mmpose", {})(_frame()) == []
+
+
 def test_the_plugin_reads_a_video_with_mmpose(tmp_path: Path, models_dir: Path) -> None:
     truth = _models(models_dir)
     video = write_video(tmp_path / "students.mp4", [_frame(), _frame()], hold=3.0)
