@@ -21,7 +21,7 @@ second decoding pass: the result never differs from the whole-track one.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +29,11 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from lessonlens.media.audio import SPEECH_RATE, ChannelLevels, Levels, Samples, length_hint, mono_chunks
+from lessonlens.media.audio import SPEECH_RATE, ChannelLevels, Levels, length_hint, mono_chunks
+from lessonlens.media.audioblocks import blocks
 from lessonlens.media.speakers import SpeakerSettings, Turn, turns_from_frames
-from lessonlens.media.vad import CONTEXT, FRAME, PIECE, WARM_UP, SileroVad, VadStream
-from lessonlens.media.voicefeatures import WINDOW, FrameFeatures, frame_features, frame_levels
+from lessonlens.media.vad import FRAME, PIECE, SileroVad, VadStream
+from lessonlens.media.voicefeatures import FrameFeatures, frame_features, frame_levels
 
 Floats = npt.NDArray[np.float64]
 Frames = npt.NDArray[np.intp]
@@ -43,7 +44,6 @@ NEAR = 10
 MARGIN_DB = 6.0
 #: frames whose features are computed at once (512 rows of FFT work arrays are ~70 MB, 128 a quarter)
 FEATURE_ROWS = 128
-AHEAD = (WINDOW - FRAME) // 2  # samples after a frame its feature window reads
 
 
 @attrs.frozen
@@ -85,7 +85,8 @@ def read_track(path: str | Path, vad: SileroVad, channel: int, settings: Speaker
     floor = np.inf
     total = [0]
     stream = VadStream(vad, threads)
-    for audio, offset, first, last in _blocks(path, levels_of, threads, total, stream.block_frames(block_pieces)):
+    chunks = mono_chunks(path, levels_of, SPEECH_RATE, threads)
+    for audio, offset, first, last in blocks(chunks, total, stream.block_frames(block_pieces)):
         p = stream.run(audio, offset, first, last)
         lv = frame_levels(audio[first * FRAME - offset:], last - first)
         floor = min(floor, float(np.percentile(lv, 10)))
@@ -131,38 +132,12 @@ def features_of(track: SpeechTrack, wanted: Frames, threads: int | None = None) 
 
 def _second_pass(path: str, wanted: Frames, threads: int | None) -> FrameFeatures:
     parts: list[FrameFeatures] = []
-    for audio, offset, first, last in _blocks(path, ChannelLevels(-1), threads, [0], 2 * PIECE):
+    chunks = mono_chunks(path, ChannelLevels(-1), SPEECH_RATE, threads)
+    for audio, offset, first, last in blocks(chunks, [0], 2 * PIECE):
         inside = wanted[(wanted >= first) & (wanted < last)]
         if len(inside):
             parts.append(frame_features(audio, inside, block=FEATURE_ROWS, offset=offset))
     return _join_features(parts)
-
-
-def _blocks(path: str | Path, levels: ChannelLevels, threads: int | None, total: list[int],
-            block: int) -> Iterator[tuple[Samples, int, int, int]]:
-    """``(audio, offset, first, last)``: frames ``[first, last)`` to process, ``audio`` holding the
-    samples from ``offset`` on, i.e. the VAD's warm-up and context before ``first`` and the feature
-    window after ``last`` (or the lesson's ends). ``total[0]`` ends as the lesson's sample count."""
-    buffer: Samples = np.zeros(0, dtype=np.float32)
-    offset = first = have = 0
-    pending: list[Samples] = []
-    for chunk in mono_chunks(path, levels, SPEECH_RATE, threads):
-        pending.append(chunk)
-        have += chunk.size
-        if have < (first + block) * FRAME + AHEAD:
-            continue
-        buffer = np.concatenate([buffer, *pending])
-        pending.clear()
-        while have >= (first + block) * FRAME + AHEAD:
-            yield buffer, offset, first, first + block
-            first += block
-            keep = max(0, (first - WARM_UP) * FRAME - CONTEXT)  # before AHEAD samples before first, too
-            buffer, offset = buffer[keep - offset:], keep
-    buffer = np.concatenate([buffer, *pending])
-    total[0] = have
-    count = (have + FRAME - 1) // FRAME
-    if count > first:
-        yield buffer, offset, first, count
 
 
 def _near(mask: npt.NDArray[np.bool_], reach: int) -> npt.NDArray[np.bool_]:

@@ -119,3 +119,43 @@ def test_a_file_of_silence_and_an_empty_track(tmp_path: Path, vad: SileroVad) ->
     track = read_track(path, vad, 0)
     assert len(track.probs) == -(-3 * RATE // FRAME)
     assert track_turns(track) == []
+
+
+def test_the_vad_and_the_stretches_of_a_file_read_block_by_block(seams: Path, vad: SileroVad) -> None:
+    """What the asr detector's FunASR backends use: the VAD over the file and the samples of its
+    speech stretches, equal to those of the whole ``read_audio`` track."""
+    from lessonlens.media import read_audio
+    from lessonlens.media.audioblocks import speech_probabilities, stretch_samples
+    from lessonlens.plugins.detectors.asr_funasr import pieces, pieces_of_file
+
+    audio = read_audio(seams)
+    for threads in (1, 2):
+        probs, samples = speech_probabilities(seams, vad, threads)
+        assert samples == audio.size and np.array_equal(probs, vad.probabilities(audio, workers=threads))
+    stretches = pieces_of_file(str(seams), vad, threads=2)
+    assert stretches == pieces(audio, vad, threads=2) and len(stretches) >= 5
+    assert any(a < SEAM < b for a, b in stretches)
+    # overlapping stretches, one across the 120-s block seam, one running past the end
+    asked = [*stretches, (110.0, 125.0), (111.0, 112.0), (129.0, 140.0)]
+    asked.sort()
+    got = list(stretch_samples(seams, asked))
+    assert [(a, b) for a, b, _ in got] == asked
+    for a, b, samples in got:
+        assert np.array_equal(samples, audio[int(a * RATE):int(b * RATE)])
+
+
+def test_chunks_are_cut_in_pauses_and_make_up_the_track(seams: Path) -> None:
+    """Whisper gets ten-minute chunks; here 40-s chunks, each cut in the quietest half second of its last 15 s."""
+    from lessonlens.media import read_audio
+    from lessonlens.media.audioblocks import chunks_at_pauses
+
+    audio = read_audio(seams)
+    chunks = list(chunks_at_pauses(seams, seconds=40.0, search=15.0))
+    assert len(chunks) == 4 and all(c.size <= 40 * RATE for _, c in chunks)
+    assert np.array_equal(np.concatenate([c for _, c in chunks]), audio)
+    assert [first for first, _ in chunks] == list(np.cumsum([0] + [c.size for _, c in chunks[:-1]]))
+    level = float(np.sqrt(np.mean(audio**2)))
+    for first, _ in chunks[1:]:
+        around = audio[first - RATE // 8: first + RATE // 8]
+        assert float(np.sqrt(np.mean(around**2))) < level / 4  # a pause, not a word
+    assert len(list(chunks_at_pauses(seams))) == 1  # shorter than ten minutes: one chunk, as before

@@ -10,7 +10,9 @@ Whisper the user converted or downloaded. Nothing is downloaded at run time.
 
 Each transcribed segment becomes a :class:`SpeechObservation` with ``text`` (speaker left empty:
 the ``speech`` detector says who speaks; a coder matches them by time), and each question or
-evaluation a ``speech_act`` observation (``data``: ``act``, ``end``, ``text``). ASR is slow on a
+evaluation a ``speech_act`` observation (``data``: ``act``, ``end``, ``text``). A long lesson is read
+a block at a time (:mod:`lessonlens.media.audioblocks`): Whisper gets chunks of at most ``chunk_seconds``
+(600) cut at pauses, FunASR the samples of each VAD stretch. ASR is slow on a
 CPU (Whisper base: about real time on two cores), so ``lessonlens analyze`` runs it only when
 named (``--detectors ...,asr``).
 """
@@ -31,7 +33,9 @@ from lessonlens.core.hookspecs import hookimpl
 from lessonlens.core.i18n import Text
 from lessonlens.core.lesson import MediaRole, MediaSource
 from lessonlens.core.observations import GenericObservation, Observation, SpeechObservation
-from lessonlens.media import probe, read_audio
+from lessonlens.media import probe
+from lessonlens.media.audio import SPEECH_RATE
+from lessonlens.media.audioblocks import CHUNK_SECONDS, chunks_at_pauses, stretch_samples
 from lessonlens.media.errors import NO_AUDIO, MediaUnavailable
 from lessonlens.media.threads import available_cores
 from lessonlens.media.vad import SileroVad
@@ -178,25 +182,30 @@ class AsrDetector(Detector):
         backend = str(request.options.get("backend", self.backend))
         if backend in ("funasr", "funasr-torch"):
             if backend == "funasr":  # funasr-onnx
-                model, transcribe = asr_funasr.recogniser(request.options, NAME, request.threads), asr_funasr.transcribe
+                model, transcribe = (asr_funasr.recogniser(request.options, NAME, request.threads),
+                                     asr_funasr.transcribe_pieces)
             else:  # funasr's own AutoModel
                 model, transcribe = (asr_automodel.automodel(request.options, NAME, request.threads),
-                                     asr_automodel.transcribe)
-            audio = read_audio(source.path, threads=request.threads)
-            stretches = asr_funasr.pieces(audio, SileroVad(), float(request.options.get("max_piece", 20.0)),
-                                          threads=request.threads)
-            yield from transcribe(model, audio, stretches, language)
+                                     asr_automodel.transcribe_pieces)
+            # two passes over the file, block by block: the VAD's stretches, then their samples alone
+            longest = float(request.options.get("max_piece", 20.0))
+            stretches = asr_funasr.pieces_of_file(source.path, SileroVad(), longest, threads=request.threads)
+            yield from transcribe(model, stretch_samples(source.path, stretches, request.threads), language)
             return
         if backend != "whisper":
             raise PluginError(_BAD_BACKEND, name=backend)
         whisper = self.model(model_path, compute_type, request.threads)
-        audio = read_audio(source.path, threads=request.threads)
-        found, _ = whisper.transcribe(audio, language=language or None, beam_size=1, vad_filter=True,
-                                      condition_on_previous_text=False,
-                                      initial_prompt="以下是普通话课堂的句子。" if language == "zh" else None)
-        for segment in found:
-            yield (float(segment.start), float(segment.end), segment.text.strip(),
-                   min(1.0, max(0.0, 1.0 + float(segment.avg_logprob))))
+        # ten-minute chunks cut at pauses: a lesson of up to ten minutes is one, as before; a long one
+        # is never held whole (nor are faster-whisper's copies of it: speech joined, log-mel features)
+        longest = float(request.options.get("chunk_seconds", CHUNK_SECONDS))
+        for first, chunk in chunks_at_pauses(source.path, request.threads, longest, min(longest / 4, 60.0)):
+            shift = first / SPEECH_RATE
+            found, _ = whisper.transcribe(chunk, language=language or None, beam_size=1, vad_filter=True,
+                                          condition_on_previous_text=False,
+                                          initial_prompt="以下是普通话课堂的句子。" if language == "zh" else None)
+            for segment in found:
+                yield (float(segment.start) + shift, float(segment.end) + shift, segment.text.strip(),
+                       min(1.0, max(0.0, 1.0 + float(segment.avg_logprob))))
 
     def detect(self, request: DetectRequest) -> Iterator[Observation]:
         language = str(request.options.get("language", self.language))

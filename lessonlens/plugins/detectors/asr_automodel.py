@@ -17,7 +17,7 @@ import importlib
 import io
 import logging
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -25,7 +25,7 @@ import numpy.typing as npt
 
 from lessonlens.media.models import require_model, unloadable
 from lessonlens.plugin import Backend, ModelFile, PluginError, Text
-from lessonlens.plugins.detectors.asr_funasr import TAGS, Segment
+from lessonlens.plugins.detectors.asr_funasr import TAGS, Piece, Segment
 
 MODEL_DIR = ModelFile(
     option="funasr_model", filename="paraformer-zh", kind="dir", files=("config.yaml", "model.pt"),
@@ -92,14 +92,20 @@ def stamped(model: Any) -> bool:
 def transcribe(model: Any, audio: npt.NDArray[np.float32], stretches: list[tuple[float, float]],
                language: str = "zh") -> Iterator[Segment]:
     """One segment per stretch with speech, in order (SenseVoice's ``<|zh|>``-style tags removed)."""
-    stamps = stamped(model)
-    for start, end in stretches:
-        piece = np.ascontiguousarray(audio[int(start * 16000):int(end * 16000)], dtype=np.float32)
+    return transcribe_pieces(model, ((start, end, audio[int(start * 16000):int(end * 16000)])
+                                     for start, end in stretches), language)
+
+
+def transcribe_pieces(model: Any, pieces: Iterable[Piece], language: str = "zh") -> Iterator[Segment]:
+    """One segment per ``(start, end, samples)`` piece with speech, in order (the pieces may come
+    from :func:`~lessonlens.media.audioblocks.stretch_samples`: the file is never held whole)."""
+    for start, end, samples in pieces:
+        piece = np.ascontiguousarray(samples, dtype=np.float32)
         if piece.size < 1600:
             continue
         with contextlib.redirect_stdout(io.StringIO()):
             results = model.generate(input=piece, language=language or "auto", use_itn=True,
-                                     output_timestamp=stamps, disable_pbar=True)
+                                     output_timestamp=True, disable_pbar=True)
         result = results[0] if results else {}
         text = TAGS.sub("", str(result.get("text", ""))).strip()
         if text:

@@ -13,12 +13,13 @@ import contextlib
 import importlib
 import io
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from lessonlens.media.audioblocks import speech_probabilities
 from lessonlens.media.models import require_model
 from lessonlens.media.vad import FRAME, SileroVad, speech_mask
 from lessonlens.plugin import Backend, ModelFile, PluginError, Text, runs
@@ -43,15 +44,29 @@ _NO_ONNX = Text(zh="模型目录里没有 model.onnx 或 model_quant.onnx；请�
                    "lessonlens models add DIR (a PyTorch model.pt directory needs backend=funasr-torch)")
 
 Segment = tuple[float, float, str, float]  # start, end (s in the file), text, confidence
+Piece = tuple[float, float, npt.NDArray[np.float32]]  # start, end (s in the file), its samples
 
 
 def pieces(audio: npt.NDArray[np.float32], vad: SileroVad, max_piece: float = 20.0,
            pad: float = 0.2, threads: int | None = None) -> list[tuple[float, float]]:
     """Speech stretches (s) found by Silero VAD (on ``threads`` threads), padded a little and cut to at
     most ``max_piece``."""
-    mask = speech_mask(vad.probabilities(audio, workers=threads))
+    return stretches(vad.probabilities(audio, workers=threads), audio.size, max_piece, pad)
+
+
+def pieces_of_file(path: str, vad: SileroVad, max_piece: float = 20.0, pad: float = 0.2,
+                   threads: int | None = None) -> list[tuple[float, float]]:
+    """:func:`pieces` of ``read_audio(path)``, the file read block by block (never held whole)."""
+    probs, samples = speech_probabilities(path, vad, threads)
+    return stretches(probs, samples, max_piece, pad)
+
+
+def stretches(probs: npt.NDArray[np.float32], samples: int, max_piece: float = 20.0,
+              pad: float = 0.2) -> list[tuple[float, float]]:
+    """The speech stretches of a track of ``samples`` samples given its VAD probabilities."""
+    mask = speech_mask(probs)
     step = FRAME / 16000
-    total = len(audio) / 16000
+    total = samples / 16000
     out: list[tuple[float, float]] = []
     for s, e in zip(*runs(mask), strict=True):
         start, end = max(0.0, s * step - pad), min(total, e * step + pad)
@@ -91,13 +106,19 @@ def _text(result: Any) -> str:
 def transcribe(model: Any, audio: npt.NDArray[np.float32], stretches: list[tuple[float, float]],
                language: str = "zh") -> Iterator[Segment]:
     """One segment per stretch with speech, in order."""
+    return transcribe_pieces(model, ((start, end, audio[int(start * 16000):int(end * 16000)])
+                                     for start, end in stretches), language)
+
+
+def transcribe_pieces(model: Any, pieces: Iterable[Piece], language: str = "zh") -> Iterator[Segment]:
+    """One segment per ``(start, end, samples)`` piece with speech, in order (the pieces may come
+    from :func:`~lessonlens.media.audioblocks.stretch_samples`: the file is never held whole)."""
     sensevoice = type(model).__name__ == "SenseVoiceSmall"
-    for start, end in stretches:
-        piece = np.ascontiguousarray(audio[int(start * 16000):int(end * 16000)], dtype=np.float32)
+    for start, end, samples in pieces:
+        piece = np.ascontiguousarray(samples, dtype=np.float32)
         if piece.size < 1600:
             continue
         results = model(piece, language=language or "auto", textnorm="withitn") if sensevoice else model(piece)
         text = _text(results[0]) if results else ""
         if text:
             yield start, end, text, 1.0
-

@@ -65,3 +65,32 @@ def test_whisper_base_transcribes_espeak_mandarin(tmp_path: Path, monkeypatch: p
     assert "三分之" in text, text
     assert all(o.t >= 10.0 and o.end > o.t and o.language == "zh" for o in speech)
     assert all(isinstance(o, GenericObservation) and o.kind_name == "speech_act" for o in found if o not in speech)
+
+
+@pytest.mark.slow
+def test_whisper_chunks_are_put_back_on_the_file_clock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long lesson reaches Whisper in chunks cut at pauses (here of at most 4 s instead of 600):
+    each chunk's segments are shifted by where it starts, so the second question is still found
+    where it is said."""
+    pytest.importorskip("faster_whisper")
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng is not installed")
+    monkeypatch.setenv("LESSONLENS_CACHE", str(tmp_path / "cache"))
+    try:
+        packaged_model_dir()
+    except PluginError:
+        pytest.skip("the Whisper base packages are not installed")
+    from lessonlens.media.encode import write_audio
+    from lessonlens.synth.voices import VoiceBank
+
+    question = VoiceBank().clip("san1 fen1 zhi1 yi1 jia1 san1 fen1 zhi1 yi1 deng3 yu2 duo1 shao3 ne5?", "teacher")
+    gap = np.zeros(16000, dtype=np.float32)
+    path = write_audio(tmp_path / "twice.wav", np.concatenate([gap, question, gap, gap, question, gap]))
+    second = (3 * 16000 + question.size) / 16000
+    request = DetectRequest(lesson=LessonMeta(id="t"), media=(MediaSource(str(path), "audio"),),
+                            instants=(0.0, 6.0), options={"chunk_seconds": second - 0.5})
+    speech = [o for o in AsrDetector().detect(request) if isinstance(o, SpeechObservation)]
+    late = [o for o in speech if "三分之" in o.text and o.t >= second - 1.5]
+    said = [(o.t, o.end, o.text) for o in speech]
+    assert late and all(o.end <= second + question.size / 16000 + 1.0 for o in late), said
+    assert any("三分之" in o.text and o.t < 2.0 for o in speech)
