@@ -41,20 +41,23 @@ def iter_audio(path: str | Path, rate: int = SPEECH_RATE, mono: bool = True,
         decoder_threads(stream, threads)
         # packed samples: PyAV's to_ndarray of a planar frame of 8 or more channels (a multitrack
         # recorder's WAV) reads past FFmpeg's 8 plane pointers and crashes the process
-        resampler = av.AudioResampler(format="flt", layout="mono" if mono else stream.layout.name, rate=rate)
+        # frame_size: the resampler hands out blocks of 4096 samples, not one per packet (an Opus packet
+        # is 20 ms: 180,000 an hour), the same samples at a third less Python work per hour
+        resampler = av.AudioResampler(format="flt", layout="mono" if mono else stream.layout.name, rate=rate,
+                                      frame_size=4096)
         origin = picture_start(container)
         align: _Align | None = None
-        produced = 0
+        decoded = 0
         try:
             for frame in container.decode(stream):
+                decoded += 1
                 if align is None:
                     lead = frame.time - origin if origin is not None and frame.time is not None else 0.0
                     align = _Align(round(lead * rate))
                 for block in resampler.resample(frame):
-                    produced += 1
                     yield from align(_floats(block))
         except av.FFmpegError as exc:
-            if produced == 0:
+            if decoded == 0:
                 raise InputError(NO_SAMPLES, file, error=one_line(exc)) from None
         for block in resampler.resample(None):
             yield from (align or _Align(0))(_floats(block))

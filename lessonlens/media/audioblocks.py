@@ -15,8 +15,11 @@ for :func:`blocks`, whatever chunks the caller gives.
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from queue import Empty, Full, Queue
 
 import numpy as np
 import numpy.typing as npt
@@ -35,6 +38,46 @@ def mono(path: str | Path, threads: int | None = None) -> Iterator[Samples]:
     """The mono samples of ``read_audio(path)`` as consecutive chunks."""
     for block in iter_audio(path, SPEECH_RATE, mono=True, threads=threads):
         yield block[0]
+
+
+def ahead(chunks: Iterator[Samples], depth: int = 32) -> Iterator[Samples]:
+    """``chunks`` decoded on a thread of their own, at most ``depth`` ahead of the caller (PyAV and
+    FFmpeg release the GIL while decoding: the VAD and features of one block run while the next is
+    decoded). An error of the decoding is raised here, in the caller's thread."""
+    queue: Queue[tuple[Samples | None, BaseException | None]] = Queue(depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for chunk in chunks:
+                while not stop.is_set():
+                    try:
+                        queue.put((chunk, None), timeout=0.2)
+                        break
+                    except Full:
+                        continue
+                if stop.is_set():
+                    return
+            queue.put((None, None))
+        except BaseException as exc:  # handed to the caller
+            queue.put((None, exc))
+
+    worker = threading.Thread(target=produce, name="lessonlens-decode", daemon=True)
+    worker.start()
+    try:
+        while True:
+            chunk, error = queue.get()
+            if error is not None:
+                raise error
+            if chunk is None:
+                return
+            yield chunk
+    finally:
+        stop.set()
+        while worker.is_alive():  # unblock a producer waiting on a full queue
+            with contextlib.suppress(Empty):
+                queue.get(timeout=0.05)
+        worker.join()
 
 
 def blocks(chunks: Iterable[Samples], total: list[int], block: int) -> Iterator[tuple[Samples, int, int, int]]:

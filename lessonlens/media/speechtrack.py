@@ -30,8 +30,9 @@ import numpy as np
 import numpy.typing as npt
 
 from lessonlens.media.audio import SPEECH_RATE, ChannelLevels, Levels, length_hint, mono_chunks
-from lessonlens.media.audioblocks import blocks
+from lessonlens.media.audioblocks import ahead, blocks
 from lessonlens.media.speakers import SpeakerSettings, Turn, turns_from_frames
+from lessonlens.media.threads import available_cores
 from lessonlens.media.vad import FRAME, PIECE, SileroVad, VadStream
 from lessonlens.media.voicefeatures import FrameFeatures, frame_features, frame_levels
 
@@ -84,8 +85,12 @@ def read_track(path: str | Path, vad: SileroVad, channel: int, settings: Speaker
     features: list[FrameFeatures] = []
     floor = np.inf
     total = [0]
-    stream = VadStream(vad, threads)
+    budget = threads or min(4, available_cores())
+    # with two threads or more, one decodes the next block while the others run the VAD on this one
+    stream = VadStream(vad, budget, pool=budget - 1 if budget > 1 else 1)
     chunks = mono_chunks(path, levels_of, SPEECH_RATE, threads)
+    if budget > 1:
+        chunks = ahead(chunks)
     for audio, offset, first, last in blocks(chunks, total, stream.block_frames(block_pieces)):
         p = stream.run(audio, offset, first, last)
         lv = frame_levels(audio[first * FRAME - offset:], last - first)

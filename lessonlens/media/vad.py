@@ -123,9 +123,12 @@ class VadStream:
     unbroken run.
     """
 
-    def __init__(self, vad: SileroVad, workers: int | None = None) -> None:
+    def __init__(self, vad: SileroVad, workers: int | None = None, pool: int | None = None) -> None:
         self.vad = vad
         self.workers = workers or min(4, available_cores())
+        #: threads the pieces run on (default ``workers``; fewer when another thread decodes meanwhile):
+        #: the probabilities do not depend on it
+        self.pool = max(1, pool or self.workers)
         self._state: tuple[Floats, Floats] | None = None
         self._next = 0
 
@@ -161,10 +164,11 @@ class VadStream:
         if first % PIECE:
             raise ValueError(f"frame {first} is not on a piece boundary")
         starts = list(range(first, last, PIECE))
-        if len(starts) == 1:
-            self.vad._run(audio, offset, first, last, first, out)
+        if len(starts) == 1 or self.pool == 1:
+            for s in starts:
+                self.vad._run(audio, offset, s, min(last, s + PIECE), first, out)
         else:
-            with ThreadPoolExecutor(min(self.workers, len(starts))) as pool:
+            with ThreadPoolExecutor(min(self.pool, len(starts))) as pool:
                 list(pool.map(lambda s: self.vad._run(audio, offset, s, min(last, s + PIECE), first, out), starts))
         return out
 

@@ -4,6 +4,7 @@ features and speaker turns, with utterances lying across the block seams."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
 
@@ -159,3 +160,23 @@ def test_chunks_are_cut_in_pauses_and_make_up_the_track(seams: Path) -> None:
         around = audio[first - RATE // 8: first + RATE // 8]
         assert float(np.sqrt(np.mean(around**2))) < level / 4  # a pause, not a word
     assert len(list(chunks_at_pauses(seams))) == 1  # shorter than ten minutes: one chunk, as before
+
+
+def test_decoding_ahead_hands_errors_over_and_stops_when_left() -> None:
+    import itertools
+    import threading
+
+    from lessonlens.media.audioblocks import ahead
+
+    def broken() -> Iterator[npt.NDArray[np.float32]]:
+        yield np.zeros(4, dtype=np.float32)
+        raise ValueError("damaged packet")
+
+    got = ahead(broken())
+    assert next(got).size == 4
+    with pytest.raises(ValueError, match="damaged packet"):
+        next(got)
+    endless = ahead((np.full(4, k, dtype=np.float32) for k in itertools.count()), depth=2)
+    assert [float(next(endless)[0]) for _ in range(3)] == [0.0, 1.0, 2.0]
+    endless.close()  # the caller stops early (an error of its own): the decoding thread ends too
+    assert not any(t.name == "lessonlens-decode" for t in threading.enumerate())
