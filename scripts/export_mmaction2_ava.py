@@ -221,7 +221,7 @@ def load_mmaction2(config: Path, checkpoint: Path) -> tuple[nn.Module, Any]:
     if cfg.model.get("backbone", {}).get("pretrained"):
         cfg.model.backbone.pretrained = None  # the checkpoint has every weight; nothing is downloaded
     detector = MODELS.build(cfg.model)
-    from lessonlens.plugins.detectors.student_pose.openmmlab import numpy_allowed
+    from lessonlens.media.checkpoints import numpy_allowed
 
     with numpy_allowed():  # OpenMMLab checkpoints keep numpy arrays in their meta (torch >= 2.6 refuses them)
         load_checkpoint(detector, str(checkpoint), map_location="cpu")

@@ -64,7 +64,7 @@ class ModelFile:
     filename: str
     licence: str
     source: str
-    kind: str = "onnx"  # onnx | dir | file
+    kind: str = "onnx"  # onnx | dir | file | checkpoint (a torch .pth, loaded weights-only, numpy allowed)
     outputs: int = 0
     files: tuple[str, ...] = ()
     sha256: str = ""

@@ -31,6 +31,7 @@ import yaml
 from lessonlens.core.errors import MAX_LINE, InputError, PluginError
 from lessonlens.core.extensions import Backend, Detector, ModelFile
 from lessonlens.core.i18n import Text
+from lessonlens.media.checkpoints import checkpoint_shapes
 from lessonlens.media.fingerprint import file_fingerprint
 
 ENV_DIR = "LESSONLENS_MODELS"
@@ -147,6 +148,8 @@ def check_model(spec: ModelFile, path: Path, backend: str = "") -> None:
                 _check_paddle(path)
         elif spec.kind == "onnx":
             _check_onnx(path, spec.outputs)
+        elif spec.kind == "checkpoint" and path.is_file() and importlib.util.find_spec("torch") is not None:
+            checkpoint_shapes(path)  # an OpenMMLab .pth: weights only, numpy meta allowed (without torch: any file)
         elif not path.is_file() or path.stat().st_size == 0:
             raise ValueError("empty or not a file")
     except PluginError:

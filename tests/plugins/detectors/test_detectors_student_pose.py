@@ -305,6 +305,37 @@ def test_models_command_lists_and_adds(tmp_path: Path, models_dir: Path, capsys:
     assert code == 0 and "student-pose" in out and "rtmo-body7" in out
 
 
+class _Hook:
+    """An object a checkpoint should not carry (weights-only loading refuses to rebuild it)."""
+
+
+def test_models_add_checks_an_openmmlab_checkpoint(tmp_path: Path, models_dir: Path,
+                                                   capsys: pytest.CaptureFixture[str],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A .pth of the mmpose / mmaction2 backends loads weights-only before it is installed: numpy in its
+    meta (as OpenMMLab's checkpoints carry) is allowed, garbage and pickled objects are refused."""
+    torch = pytest.importorskip("torch")
+    good = tmp_path / "good" / "mmpose-body.pth"
+    good.parent.mkdir()
+    meta = {"dataset_meta": {"sigmas": np.full(17, 0.05, np.float32), "flip_indices": [0, 2, 1]}, "seed": np.int64(3)}
+    torch.save({"meta": meta, "state_dict": {"head.fc.weight": torch.zeros(34, 8)}}, good)
+    code, out = _cli(capsys, monkeypatch, "models", "add", str(good))
+    assert code == 0, out
+    assert (models_dir / "mmpose-body.pth").read_bytes() == good.read_bytes()
+    for name, content in (("garbage", b"PK\x03\x04 not a checkpoint"), ("hook", None), ("empty", {})):
+        bad = tmp_path / name / "ava-actions.pth"
+        bad.parent.mkdir()
+        if isinstance(content, bytes):
+            bad.write_bytes(content)
+        else:
+            torch.save(content if content is not None else {"state_dict": {"w": torch.zeros(1)}, "meta": _Hook()}, bad)
+        code, out = _cli(capsys, monkeypatch, "models", "add", str(bad))
+        assert code == 2 and str(bad) in out and "does not load" in out and out.count("\n") == 1, out
+        if name == "hook":
+            assert "weights-only loading refuses" in out
+    assert not (models_dir / "ava-actions.pth").exists()
+
+
 def test_mmpose_backend_without_mmpose_names_the_recipe() -> None:
     if importlib.util.find_spec("mmpose") is not None:
         pytest.skip("mmpose is installed: the recipe message is for environments without it")

