@@ -189,8 +189,8 @@ def mmaction2_action_model(options: Mapping[str, Any], threads: int | None = Non
         raise PluginError(_LABELS, str(labels_path), found=len(labels), classes=classes)
     if threads is not None:
         torch.set_num_threads(max(1, threads))
-    frames = next((int(step["clip_len"]) for step in cfg.get("val_pipeline", None) or []
-                   if step.get("type") == "SampleAVAFrames"), 8)
+    pipeline = cfg.get("val_pipeline", None) or cfg.get("test_pipeline", None) or []
+    frames = next((int(step["clip_len"]) for step in pipeline if step.get("type") == "SampleAVAFrames"), 8)
     preprocess = cfg.model.get("data_preprocessor", {})
     mean = np.array(preprocess.get("mean", MEAN), np.float32)
     std = np.array(preprocess.get("std", STD), np.float32)
