@@ -4,8 +4,8 @@ The ``speech`` detector once held the whole 16-kHz mono track (691 MB for 3 hour
 copies: 1.16 GB peak). :func:`read_track` decodes the audio once, in blocks of a few minutes, and
 keeps per 32-ms frame only what :func:`~lessonlens.media.speakers.turns_from_frames` needs: the
 Silero VAD probability, the mono level, the lapel and room levels, and the voice features (pitch,
-periodicity, level) of the frames that may be asked for. That is ~60 bytes a frame at most (a
-12-hour lesson: under 100 MB), against 64 kB of samples a second.
+periodicity, level) of the frames that may be asked for: 28 bytes a frame, plus 48 for one whose
+features are kept (a 12-hour lesson: ~100 MB at the very most), against 64 kB of samples a second.
 
 Each block is one or more whole VAD pieces (:data:`~lessonlens.media.vad.PIECE`; with one thread,
 the unbroken run's model state is carried over instead), read with the warm-up frames and context
