@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from lessonlens.media.audio import SPEECH_RATE, Samples, iter_audio
+from lessonlens.media.threads import available_cores
 from lessonlens.media.vad import CONTEXT, FRAME, WARM_UP, SileroVad, VadStream
 from lessonlens.media.voicefeatures import WINDOW
 
@@ -111,9 +112,12 @@ def speech_probabilities(path: str | Path, vad: SileroVad, threads: int | None =
                          ) -> tuple[npt.NDArray[np.float32], int]:
     """Silero VAD's probability per 32-ms frame of ``read_audio(path)``, read block by block (the
     same as ``vad.probabilities(read_audio(path), workers=threads)``), and the track's sample count."""
-    stream = VadStream(vad, threads)
+    budget = threads or min(4, available_cores())
+    # with two threads or more, one decodes the next block while the others run the VAD on this one
+    stream = VadStream(vad, budget, pool=max(1, budget - 1))
+    chunks = ahead(mono(path, threads)) if budget > 1 else mono(path, threads)
     total = [0]
-    probs = [stream.run(*window) for window in blocks(mono(path, threads), total, stream.block_frames())]
+    probs = [stream.run(*window) for window in blocks(chunks, total, stream.block_frames())]
     return (np.concatenate(probs) if probs else np.zeros(0, dtype=np.float32)), total[0]
 
 
