@@ -109,13 +109,17 @@ def users(engine: Engine) -> list[Account]:
         return [account_of(row) for row in session.scalars(select(WebUser).order_by(WebUser.name))]
 
 
-def taught_subjects(engine: Engine) -> dict[int, frozenset[str]]:
+def taught_subjects(engine: Engine, owner_id: int | None = None) -> dict[int, frozenset[str]]:
     """Account id -> the subjects of the lessons it owns (what a teacher teaches, beside the subjects
-    of their account: :func:`lessonlens.web.roles.may_name_teacher`'s ``teaches``)."""
+    of their account: :func:`lessonlens.web.roles.may_name_teacher`'s ``teaches``); only ``owner_id``'s
+    when given."""
     found: dict[int, set[str]] = {}
+    stmt = (select(WebLesson.owner_id, WebLesson.subject).distinct()
+            .where(WebLesson.owner_id.is_not(None), WebLesson.subject != ""))
+    if owner_id is not None:
+        stmt = stmt.where(WebLesson.owner_id == owner_id)
     with engine.connect() as conn:
-        for owner, subject in conn.execute(select(WebLesson.owner_id, WebLesson.subject).distinct()
-                                           .where(WebLesson.owner_id.is_not(None), WebLesson.subject != "")):
+        for owner, subject in conn.execute(stmt):
             if owner is not None:
                 found.setdefault(owner, set()).add(subject)
     return {owner: frozenset(subjects) for owner, subjects in found.items()}

@@ -10,7 +10,9 @@ rule as SQL for lists; the tests check the two agree on every role.
 
 Teachers in rankings and comparisons: a teacher is named to a viewer only as far as the teacher
 agreed (:class:`Consent`, :func:`may_name_teacher`, :func:`nameable_clause`); otherwise only
-aggregates are shown, and only for groups of at least the minimum size (:func:`group_shown`).
+aggregates are shown, and only for groups of at least the minimum size (:func:`group_shown`). A
+researcher or school lead to whom a teacher is named may follow that teacher's growth page
+(:func:`may_follow_teacher`), seeing lessons and goals only where the teacher shared them.
 """
 
 from __future__ import annotations
@@ -210,6 +212,20 @@ def nameable_clause(viewer: Account) -> ColumnElement[bool]:
                       *[listed.contains(f",{subject},", autoescape=True) for subject in subjects])
         opens.append(and_(region, WebUser.region == viewer.region, teaches))
     return or_(*opens)
+
+
+#: who may follow another teacher's growth page (their own, for themselves, is ``View.GROWTH``)
+_FOLLOWERS = frozenset({Role.RESEARCHER, Role.SCHOOL_LEAD})
+
+
+def may_follow_teacher(viewer: Account, teacher: Account, teaches: Collection[str] = frozenset()) -> bool:
+    """Whether ``viewer`` may open ``teacher``'s growth page (``/teachers/ID/growth``): a researcher or a
+    school lead to whom the teacher may be named (:func:`may_name_teacher`, the consent rule, unchanged).
+    Teachers never open a colleague's page, nor observers, nor anyone the teacher is not named to. What
+    the page shows beyond aggregates (lessons, reflections' goals) is limited by :func:`may` (``VIEW``):
+    only what the teacher shared with the viewer."""
+    return (viewer.active and viewer.id != teacher.id and viewer.role in _FOLLOWERS
+            and may_name_teacher(viewer, teacher, teaches))
 
 
 def group_shown(size: int, min_group: int = MIN_GROUP) -> bool:

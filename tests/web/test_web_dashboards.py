@@ -24,6 +24,8 @@ from lessonlens.plugins.reports.period import period_report
 from lessonlens.store.reflection_models import LessonReflection
 from lessonlens.store.results import LessonQuery
 from lessonlens.store.synthetic import synthetic_analysis
+from lessonlens.web.accounts import user_by_name
+from lessonlens.web.catalog import share
 from lessonlens.web.dashboards.model import table_csv
 from lessonlens.web.dashboards.terms import parse_term, term_of
 from lessonlens.web.roles import Place, View, may_see_view
@@ -287,3 +289,96 @@ def test_growth_places_the_term_in_the_regions_norm(dash: Dash) -> None:
     assert float(rt[5]) == pytest.approx(norm.metrics["rt"].percentiles[50])
     rank = norm.percentile_rank("rt", mine)
     assert rank is not None and float(rt[7]) == pytest.approx(rank) and 0 <= rank <= 100
+
+
+def _growth_url(dash: Dash, teacher: str, rest: str = "") -> str:
+    account = user_by_name(dash.world.platform.engine, teacher)
+    assert account is not None
+    return f"/teachers/{account.id}/growth{rest}"
+
+
+def test_who_may_follow_a_teachers_growth(dash: Dash) -> None:
+    """The viewer x consent table of another teacher's growth page over HTTP: 200 only for a researcher
+    or school lead the teacher is named to (``may_name_teacher``); everyone else the same 404 as an
+    account that does not exist; the teacher themselves goes to /growth; signed out: the login page."""
+    followers = {  # teacher (consent) -> viewers answered 200
+        "s00t0": {"res_yuwen", "lead_s00"},  # region: the region's researcher of 语文 (what s00t0 teaches), the lead
+        "s00t1": {"lead_s00"},               # school: the school's lead only
+        "s00t2": set(),                      # no consent: nobody
+        "t1": set(),                         # no consent (world's teacher)
+    }
+    viewers = ["admin", "res", "res_other", "res_yuwen", "lead", "lead_s00", "lead_other", "obs", "t1", "t2",
+               "s00t0", "s00t1", "s00t2"]
+    missing = "/teachers/999999/growth"
+    for viewer in viewers:
+        with client_for(dash.world, viewer) as c:
+            for teacher, allowed in followers.items():
+                url = _growth_url(dash, teacher)
+                got = c.get(url, follow_redirects=False)
+                if viewer == teacher:
+                    assert got.status_code in (302, 303, 307) and got.headers["location"].startswith("/growth")
+                    continue
+                want = 200 if viewer in allowed else 404
+                assert got.status_code == want, (viewer, teacher, got.status_code)
+                csv_status = c.get(url + "/csv/trend", follow_redirects=False).status_code
+                assert csv_status == want, (viewer, teacher, "csv", csv_status)
+                if want == 404:  # the same answer as for nobody: nothing tells the teacher exists
+                    assert got.text == c.get(missing).text
+            assert c.get(missing).status_code == 404
+    with client_for(dash.world) as anonymous:
+        for teacher in followers:
+            assert anonymous.get(_growth_url(dash, teacher), follow_redirects=False).status_code == 303
+
+
+def test_a_followed_teachers_growth_shows_aggregates_and_only_what_was_shared(dash: Dash) -> None:
+    world, p = dash.world, dash.world.platform
+    lessons = p.store.lessons(LessonQuery(teacher=dash.owners["s00t0"]))
+    term = sorted({term_of(r.date) for r in lessons if r.date}, reverse=True)[0]
+    inside = sorted((r for r in lessons if r.date and term.start <= r.date <= term.end), key=lambda r: r.lesson_id)
+    assert len(inside) >= 2
+    kept, opened = inside[0].lesson_id, inside[1].lesson_id
+    url = _growth_url(dash, "s00t0")
+    with client_for(world, "s00t0") as c:
+        assert _save(c, kept, "私下的反思", "私下的目标").status_code == 200
+        assert _save(c, opened, "分享的反思", "分享的目标").status_code == 200
+        own = c.get("/growth", params={"term": term.id}).text
+        assert "私下的目标" in own and "分享的目标" in own
+        own_csv = c.get("/growth/csv/trend", params={"term": term.id}).text
+    with client_for(world, "res_yuwen") as c:
+        page = c.get(url, params={"term": term.id}).text
+        assert "教师甲0" in page and "section-norm_position" in page and 'id="chart-trend"' in page
+        assert "私下的目标" not in page and "分享的目标" not in page and "私下的反思" not in page
+        assert "/lessons/" not in page and "未分享的课例" in page  # nothing of a lesson not shared
+        assert f'{url}/csv/trend?term={term.id}' in page
+        assert _rows(c.get(f"{url}/csv/trend", params={"term": term.id}).text) == _rows(own_csv)
+    share(p.engine, opened, _account(dash, "s00t0"), scope="region")
+    with client_for(world, "res_yuwen") as c:
+        page = c.get(url, params={"term": term.id}).text
+        assert "分享的目标" in page and f'href="/lessons/{opened}"' in page  # shared: its goal and its link
+        assert "私下的目标" not in page and f'href="/lessons/{kept}"' not in page
+        assert c.get(f"/lessons/{kept}").status_code == 404  # and the lesson itself stays closed
+    with client_for(world, "lead_s00") as c:  # a region share does not open the lesson to the school's lead
+        page = c.get(url, params={"term": term.id}).text
+        assert "分享的目标" not in page and "/lessons/" not in page
+        c.get("/lang/en")
+        english = c.get(url, params={"term": term.id}).text
+        assert "Growth of 教师甲0" in english and "lesson not shared" in english and "个人成长" not in english
+
+
+def _account(dash: Dash, name: str) -> Any:
+    account = user_by_name(dash.world.platform.engine, name)
+    assert account is not None
+    return account
+
+
+def test_compare_links_the_named_teachers_a_viewer_may_follow(dash: Dash) -> None:
+    links = {name: f'href="{_growth_url(dash, name)}"' for name in ("s00t0", "s00t1", "s00t2")}
+    with client_for(dash.world, "res_yuwen") as c:
+        page = c.get(f"/compare?region={dash.region}").text
+        assert links["s00t0"] in page and links["s00t1"] not in page and links["s00t2"] not in page
+    with client_for(dash.world, "lead_s00") as c:
+        page = c.get("/compare").text
+        assert links["s00t0"] in page and links["s00t1"] in page and links["s00t2"] not in page
+    with client_for(dash.world, "admin") as c:  # named to the district's admins, but not followed by them
+        page = c.get(f"/compare?region={dash.region}").text
+        assert "教师甲0" in page and "/teachers/" not in page

@@ -2,12 +2,14 @@
 only when they agreed to be named to this viewer (``roles.nameable_clause``, the same rule as
 ``roles.may_name_teacher``); everyone else is counted in one unnamed row, shown only when it is a
 large enough group. Teachers are accounts: a teacher's lessons are the analysed lessons they own in
-the place (a lesson no account owns belongs to a teacher who could not consent: never named)."""
+the place (a lesson no account owns belongs to a teacher who could not consent: never named). A named
+teacher's name links to their growth page where the viewer may follow them (``roles.may_follow_teacher``)."""
 
 from __future__ import annotations
 
 import attrs
 from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
 from lessonlens.core.metrics import Metrics
 from lessonlens.plugins.reports.behaviour import rtch_chart
@@ -17,10 +19,11 @@ from lessonlens.store.api import Store
 from lessonlens.store.models import lesson_table
 from lessonlens.store.platform_models import WebLesson, WebUser
 from lessonlens.store.results import LessonQuery, Portrait
+from lessonlens.web.accounts import account_of, taught_subjects
 from lessonlens.web.dashboards.model import Section
 from lessonlens.web.dashboards.portraits import large_enough
 from lessonlens.web.dashboards.texts import dt_ui
-from lessonlens.web.roles import Account, Place, nameable_clause
+from lessonlens.web.roles import Account, Place, may_follow_teacher, nameable_clause
 
 _COLUMNS = ("rt", "ch", "participation_mean", "teacher_shares.lecturing", "student_shares.answering")
 
@@ -48,6 +51,16 @@ def _teachers(engine: Engine, place: Place) -> dict[int, tuple[str, list[str]]]:
     return found
 
 
+def _followed(engine: Engine, viewer: Account, user_ids: list[int]) -> set[int]:
+    """Which of the named ``user_ids`` ``viewer`` may follow to their growth page (``may_follow_teacher``)."""
+    if not user_ids:
+        return set()
+    with engine.connect() as conn, Session(bind=conn) as session:
+        accounts = [account_of(row) for row in session.scalars(select(WebUser).where(WebUser.id.in_(user_ids)))]
+    teaches = taught_subjects(engine)
+    return {a.id for a in accounts if may_follow_teacher(viewer, a, teaches.get(a.id, ()))}
+
+
 def _row(label: str, p: Portrait) -> tuple[object, ...]:
     mode = next(iter(p.modes), "")
     return (label, p.n_lessons, *[p.metrics[m].mean if m in p.metrics else None for m in _COLUMNS], mode)
@@ -60,16 +73,21 @@ def compare(store: Store, viewer: Account, place: Place, query: LessonQuery, lan
     teachers = _teachers(store.engine, place)
     with store.engine.connect() as conn:
         nameable = set(conn.scalars(select(WebUser.id).where(nameable_clause(viewer))))
-    named: list[tuple[str, list[str]]] = []
+    named: list[tuple[int, str, list[str]]] = []
     others: list[tuple[str, list[str]]] = []
     for user_id, (label, lessons) in sorted(teachers.items(), key=lambda kv: kv[1][0]):
-        (named if user_id in nameable else others).append((label, lessons))
-    rows, points = [], []
-    for label, lessons in named:
+        if user_id in nameable:
+            named.append((user_id, label, lessons))
+        else:
+            others.append((label, lessons))
+    followed = _followed(store.engine, viewer, [user_id for user_id, _, _ in named])
+    rows, points, links = [], [], []
+    for user_id, label, lessons in named:
         p = store.portrait(attrs.evolve(query, lesson_ids=tuple(lessons)), findings_limit=0)
         if p.n_lessons == 0:
             continue
         rows.append(_row(label, p))
+        links.append(f"/teachers/{user_id}/growth" if user_id in followed else "")
         scalars = {"rt": p.metrics["rt"].mean, "ch": p.metrics["ch"].mean, "mode": next(iter(p.modes), "")}
         points.append((label, Metrics(scheme="", interval=0.0, n_samples=0, scalars=scalars)))
     other_ids = tuple(i for _, lessons in others for i in lessons)
@@ -81,7 +99,7 @@ def compare(store: Store, viewer: Account, place: Place, query: LessonQuery, lan
     shown_rows = tuple((*r[:-1], names.get(str(r[-1]), str(r[-1]))) for r in rows)
     table = DataTable("teachers", dt_ui("compare_teachers", lang), ("teacher", "lessons", *_COLUMNS, "mode"),
                       shown_rows)
-    sections = [Section("teachers", table.title, table=table,
+    sections = [Section("teachers", table.title, table=table, links=tuple(links),
                         note=dt_ui("compare_note", lang) if named else dt_ui("compare_none", lang))]
     palette = ("#2f6db5", "#d9534f", "#5cb85c", "#f0ad4e", "#7b5ea7", "#3fa7a3", "#8c6d31", "#c2548e")
     chart = rtch_chart(points, lang, [palette[k % len(palette)] for k in range(len(points))]) if points else None

@@ -1,7 +1,8 @@
 """A teacher's growth over a term: the period report of their own analysed lessons, built live from
 the store (so a lesson analysed a minute ago, or an observation event's rubric result just stored
 with it, is in it), where the term's lessons stand in the region's norm of their subject and grade,
-and the goals they set in their reflections of the term before."""
+and the goals they set in their reflections of the term before. A researcher or school lead the teacher
+is named to sees the same aggregates, and of lessons and goals only what the teacher shared."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from lessonlens.web.dashboards.portraits import MIN_TEACHERS, NORM_METRICS, larg
 from lessonlens.web.dashboards.terms import Term, term_of
 from lessonlens.web.dashboards.texts import dt_ui
 from lessonlens.web.reflection import Goal, goals_for
-from lessonlens.web.roles import Account
+from lessonlens.web.roles import Account, visible_clause
 
 
 @attrs.frozen
@@ -48,6 +49,11 @@ class Growth:
     goals_next: tuple[Goal, ...]
     #: the term's means against the region's norm of the teacher's subject and grade (None: no lessons)
     norm: Section | None = None
+    #: seen by someone else: the lessons they may open (None: the teacher's own view, all of them)
+    opened: frozenset[str] | None = None
+
+    def may_open(self, lesson_id: str) -> bool:
+        return self.opened is None or lesson_id in self.opened
 
 
 def own_lessons(engine: Engine, account: Account) -> list[OwnLesson]:
@@ -91,14 +97,33 @@ def norm_position(store: Store, lesson_ids: tuple[str, ...], lang: str, min_less
                    note=dt_ui("norm_note", lang, n=group.n_lessons, t=group.n_teachers))
 
 
+def opened_to(engine: Engine, viewer: Account, lesson_ids: tuple[str, ...]) -> frozenset[str]:
+    """Which of ``lesson_ids`` ``viewer`` may open (``roles.visible_clause``: the teacher shared them)."""
+    if not lesson_ids:
+        return frozenset()
+    stmt = select(WebLesson.id).where(WebLesson.id.in_(lesson_ids), visible_clause(viewer))
+    with engine.connect() as conn:
+        return frozenset(conn.scalars(stmt))
+
+
 def growth(store: Store, account: Account, term: Term | None, lang: str, today: dt.date | None = None,
-           min_lessons: int = 5) -> Growth:
-    """The teacher's ``term`` (default: the latest term with a lesson, else the current one)."""
+           min_lessons: int = 5, viewer: Account | None = None) -> Growth:
+    """The teacher's ``term`` (default: the latest term with a lesson, else the current one). Seen by
+    another ``viewer`` (who may follow the teacher: the caller checks ``roles.may_follow_teacher``), the
+    aggregates are the same, but the goals are only those of reflections of lessons the viewer may open,
+    and :attr:`Growth.opened` says which of the term's lessons those are."""
     lessons = own_lessons(store.engine, account)
     terms = tuple(sorted({term_of(x.date) for x in lessons if x.date}, reverse=True))
     chosen = term or (terms[0] if terms else term_of(today or dt.date.today()))
     inside = tuple(x for x in lessons if x.date and chosen.start <= x.date <= chosen.end)
     goals = goals_for(store.engine, account.id, chosen)
+    goals_next = goals_for(store.engine, account.id, chosen.next())
+    opened: frozenset[str] | None = None
+    if viewer is not None and viewer.id != account.id:
+        asked = tuple({x.id for x in inside} | {g.lesson_id for g in (*goals, *goals_next)})
+        opened = opened_to(store.engine, viewer, asked)
+        goals = [g for g in goals if g.lesson_id in opened]
+        goals_next = [g for g in goals_next if g.lesson_id in opened]
     report = None
     if len(inside) >= 2:
         analyses = store.analyses(LessonQuery(lesson_ids=tuple(x.id for x in inside)))
@@ -107,4 +132,4 @@ def growth(store: Store, account: Account, term: Term | None, lang: str, today: 
         report = period_report(job, Path("/nonexistent/period.html"))
     norm = norm_position(store, tuple(x.id for x in inside), lang, min_lessons) if inside else None
     return Growth(term=chosen, terms=terms, lessons=inside, report=report, goals_for_term=tuple(goals),
-                  goals_next=tuple(goals_for(store.engine, account.id, chosen.next())), norm=norm)
+                  goals_next=tuple(goals_next), norm=norm, opened=opened)

@@ -57,6 +57,11 @@ class Section:
     #: columns of ``table`` kept in the CSV but not shown on the page (ids beside their labels)
     hidden: tuple[str, ...] = ()
     note: str = ""
+    #: per row of ``table``, where its first cell links to ("": no link), e.g. a named teacher's growth
+    links: tuple[str, ...] = ()
+
+    def link(self, row: int) -> str:
+        return self.links[row] if row < len(self.links) else ""
 
     @property
     def tables(self) -> tuple[DataTable, ...]:

@@ -58,6 +58,13 @@ DASHBOARD_TEXTS: dict[str, Text] = {
                            "results appear at once), visible to you only."),
     "growth_too_few": Text(zh="本学期只有 {n} 节已分析的课例，周期报告至少需要两节", en="{n} analysed lesson(s) this "
                            "term: the period report needs at least two"),
+    "teacher_growth_title": Text(zh="{teacher} · {term} · 成长", en="Growth of {teacher} · {term}"),
+    "teacher_growth_note": Text(zh="该教师同意向您公开姓名：这里是其本学期已分析课例的汇总。"
+                                   "课例内容与反思目标只显示教师已与您分享的课例。",
+                                en="This teacher agreed to be named to you: the summary of their analysed lessons of "
+                                   "the term. Lessons and reflection goals appear only where the teacher shared the "
+                                   "lesson with you."),
+    "lesson_not_shared": Text(zh="未分享的课例", en="lesson not shared"),
     "growth_lessons": Text(zh="本学期课例", en="Lessons of the term"),
     "goals_for_term": Text(zh="本学期目标（上学期反思时设定）", en="Goals for this term (set last term)"),
     "goals_next": Text(zh="为下学期设定的目标", en="Goals set for next term"),

@@ -1,4 +1,5 @@
-"""The dashboards' pages: ``/growth`` (a teacher's own term), ``/portraits`` (a school's or region's
+"""The dashboards' pages: ``/growth`` (a teacher's own term), ``/teachers/ID/growth`` (a teacher's term
+as a researcher or school lead they are named to sees it; anyone else: 404), ``/portraits`` (a school's or region's
 portrait and norms), ``/compare`` (teachers side by side, named only with their consent), each with
 ``…/csv/TABLE`` giving a chart's or table's data as CSV. Who may open which is decided in
 :mod:`lessonlens.web.roles` (``may_see_view``): a view or a place one may not see answers 403.
@@ -13,11 +14,12 @@ from urllib.parse import urlencode
 from litestar import Request, Response, get
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
 from lessonlens.core.errors import InputError
 from lessonlens.plugins.reports.model import DataTable
 from lessonlens.store.results import LessonQuery
+from lessonlens.web.accounts import get_user, taught_subjects
 from lessonlens.web.auth import current, signed_in
 from lessonlens.web.catalog import audit
 from lessonlens.web.dashboards.compare import compare
@@ -27,7 +29,7 @@ from lessonlens.web.dashboards.portraits import MIN_TEACHERS, choices, portrait_
 from lessonlens.web.dashboards.terms import parse_term
 from lessonlens.web.dashboards.texts import dt_ui
 from lessonlens.web.pages import lang_of, platform, render
-from lessonlens.web.roles import Account, Place, Role, View, home_place, may_see_view
+from lessonlens.web.roles import Account, Place, Role, View, home_place, may_follow_teacher, may_see_view
 from lessonlens.web.texts import ui
 from lessonlens.web.uploads import parse_day
 
@@ -42,30 +44,41 @@ def _csv(table: DataTable | None, lang: str, name: str) -> Response[bytes]:
 
 
 # -- a teacher's growth ---------------------------------------------------------------------------
-def _growth(request: Request[Any, Any, Any]) -> Growth:
+def _growth(request: Request[Any, Any, Any], teacher: Account | None = None) -> Growth:
+    """The viewer's own growth, or (``teacher``) the growth of a teacher the viewer may follow."""
     account = current(request)
-    if not may_see_view(account, View.GROWTH):
+    if teacher is None and not may_see_view(account, View.GROWTH):
         raise PermissionDeniedException()
     term = parse_term(request.query_params.get("term", ""))
     p = platform(request)
-    return growth(p.store, account, term, lang_of(request), min_lessons=p.settings.min_group)
+    return growth(p.store, teacher or account, term, lang_of(request), min_lessons=p.settings.min_group,
+                  viewer=account)
 
 
-@get("/growth", guards=[signed_in], sync_to_thread=True)
-def growth_page(request: Request[Any, Any, Any]) -> Template:
-    """The teacher's term: the period report of their own lessons, live from the store, and goals."""
+def _followed(request: Request[Any, Any, Any], user_id: int) -> Account:
+    """The teacher ``user_id`` if the viewer may follow them (``roles.may_follow_teacher``); else 404,
+    the same for an account that does not exist, so the page tells nothing about who exists."""
+    viewer, p = current(request), platform(request)
+    teacher = get_user(p.engine, user_id)
+    if teacher is None or not may_follow_teacher(viewer, teacher, taught_subjects(p.engine, user_id).get(user_id, ())):
+        raise NotFoundException()
+    return teacher
+
+
+def _growth_page(request: Request[Any, Any, Any], g: Growth, base: str, teacher: Account | None) -> Template:
     from lessonlens.plugins.reports.common import ui as report_ui
 
     lang = lang_of(request)
-    g = _growth(request)
     report = g.report
 
     def t(key: str, **params: object) -> str:
         return report_ui(key, lang, **params)
 
+    heading = (dt_ui("teacher_growth_title", lang, teacher=teacher.label, term=g.term.label(lang)) if teacher
+               else dt_ui("growth_title", lang, term=g.term.label(lang)))
     values: dict[str, Any] = {"g": g, "term_label": g.term.label(lang), "t": t, "for_print": False, "video": "",
-                              "query": urlencode({"term": g.term.id}), "base": "/growth",
-                              "lang_sections": _shown((g.norm,) if g.norm else (), lang)}
+                              "query": urlencode({"term": g.term.id}), "base": base, "heading": heading,
+                              "followed": teacher, "lang_sections": _shown((g.norm,) if g.norm else (), lang)}
     if report is None:
         return render(request, "growth.html.j2", report=None, **values)
     context = {**report.context, "goals": []}  # the page shows the term's goals itself, with their lessons
@@ -74,12 +87,42 @@ def growth_page(request: Request[Any, Any, Any]) -> Template:
                   seek_label=report_ui("seek_to", lang, t="{t}"))
 
 
+@get("/growth", guards=[signed_in], sync_to_thread=True)
+def growth_page(request: Request[Any, Any, Any]) -> Template:
+    """The teacher's term: the period report of their own lessons, live from the store, and goals."""
+    return _growth_page(request, _growth(request), "/growth", None)
+
+
 @get("/growth/csv/{table_id:str}", guards=[signed_in], sync_to_thread=True)
 def growth_csv(request: Request[Any, Any, Any], table_id: FromPath[str]) -> Response[bytes]:
-    g = _growth(request)
+    return _growth_csv(request, _growth(request), table_id)
+
+
+def _growth_csv(request: Request[Any, Any, Any], g: Growth, table_id: str) -> Response[bytes]:
     tables = [*(g.report.all_tables() if g.report else ()), *(g.norm.tables if g.norm else ())]
     found = next((t for t in tables if t.id == table_id), None)
     return _csv(found, lang_of(request), f"growth-{g.term.id}")
+
+
+@get("/teachers/{user_id:int}/growth", guards=[signed_in], sync_to_thread=True)
+def teacher_growth_page(request: Request[Any, Any, Any], user_id: FromPath[int]) -> Template | Redirect:
+    """A teacher's term as a researcher or school lead who may follow them sees it (their own: /growth)."""
+    if user_id == current(request).id and may_see_view(current(request), View.GROWTH):
+        term = request.query_params.get("term", "")
+        return Redirect("/growth" + (f"?{urlencode({'term': term[:50]})}" if term else ""))
+    teacher = _followed(request, user_id)
+    g = _growth(request, teacher)
+    audit(platform(request).engine, current(request), "viewed_growth", "", f"teacher {teacher.id} {g.term.id}")
+    return _growth_page(request, g, f"/teachers/{teacher.id}/growth", teacher)
+
+
+@get("/teachers/{user_id:int}/growth/csv/{table_id:str}", guards=[signed_in], sync_to_thread=True)
+def teacher_growth_csv(request: Request[Any, Any, Any], user_id: FromPath[int],
+                       table_id: FromPath[str]) -> Response[bytes]:
+    teacher = _followed(request, user_id)
+    g = _growth(request, teacher)
+    audit(platform(request).engine, current(request), "downloaded", "", f"growth {teacher.id} {table_id}")
+    return _growth_csv(request, g, table_id)
 
 
 # -- portraits and comparisons of a place -----------------------------------------------------------
@@ -187,4 +230,5 @@ def _shown(sections: tuple[Section, ...], lang: str) -> list[dict[str, Any]]:
     return out
 
 
-ROUTES = [growth_page, growth_csv, portraits_page, portraits_csv, compare_page, compare_csv]
+ROUTES = [growth_page, growth_csv, teacher_growth_page, teacher_growth_csv, portraits_page, portraits_csv,
+          compare_page, compare_csv]
