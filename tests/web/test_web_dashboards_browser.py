@@ -2,9 +2,9 @@
 process: a teacher opens their growth page from the navigation (the period report's charts, this
 term's lessons); a researcher opens the region's portrait, follows a chart's CSV link and reads the
 figures, and on the comparison page sees the teacher who consented named and the one who did not
-nowhere; a teacher writes a reflection and goals that autosave, survive closing the browser, a
-network drop and the server killed (SIGKILL) and restarted under the open page, and show on the next
-term's growth page.
+nowhere, and clicks the named teacher through to their growth page; a teacher writes a reflection and
+goals that autosave, survive closing the browser, a network drop and the server killed (SIGKILL) and
+restarted under the open page, and show on the next term's growth page.
 
 ``LESSONLENS_SCREENSHOTS=DIR`` also saves the growth and portrait pages as PNG.
 """
@@ -99,6 +99,15 @@ def test_growth_portrait_csv_and_consent(server: tuple[Serve, Any], tmp_path: Pa
         assert "教师甲0" in page  # consented to the region
         assert "教师甲1" not in page and "教师甲2" not in page  # school only / no consent: never named
         assert r.find_elements(By.CSS_SELECTOR, "figure#chart-rtch svg")
+        # the consenting teacher's name leads to their growth page: the same charts, nothing not shared
+        r.find_element(By.LINK_TEXT, "教师甲0").click()
+        WebDriverWait(r, 20).until(lambda d: "教师甲0" in d.find_element(By.TAG_NAME, "h1").text)
+        assert "/teachers/" in r.current_url and r.current_url.endswith("/growth")
+        WebDriverWait(r, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, "figure#chart-trend svg"))
+        assert r.find_elements(By.CSS_SELECTOR, "figure#chart-rubric_trend svg")
+        assert r.find_elements(By.CSS_SELECTOR, "#term-lessons li.not-shared")
+        assert not r.find_elements(By.CSS_SELECTOR, "#term-lessons a")  # no lesson of theirs is shared
+        assert console_errors(r) == []
 
 
 def _box_state(driver: Any) -> tuple[str, str]:

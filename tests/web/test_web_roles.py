@@ -25,6 +25,7 @@ from lessonlens.web.roles import (
     can,
     group_shown,
     may,
+    may_follow_teacher,
     may_name_teacher,
     nameable_clause,
     visible_clause,
@@ -158,6 +159,27 @@ def test_who_sees_a_teacher_named_in_a_ranking(person: str, consent: Consent) ->
     assert may_name_teacher(viewer, attrs.evolve(teacher, active=False), teaches) is (person == "owner")
     # consent is a teacher's: a lead or researcher is never named in a ranking of teachers
     assert may_name_teacher(viewer, attrs.evolve(teacher, role=Role.SCHOOL_LEAD), teaches) is (person == "owner")
+
+
+#: who may open OWNER's growth page (besides OWNER, who has /growth): the researchers and school leads
+#: OWNER is named to; never a colleague, an admin or an observer
+FOLLOWED_BY = {
+    Consent.NONE: set(),
+    Consent.SCHOOL: {"lead"},
+    Consent.REGION: {"lead", "researcher"},
+}
+
+
+@pytest.mark.parametrize(("person", "consent"), list(itertools.product(PEOPLE, Consent)))
+def test_who_may_follow_a_teachers_growth(person: str, consent: Consent) -> None:
+    import attrs
+
+    teacher, viewer = attrs.evolve(OWNER, consent=consent), PEOPLE[person]
+    assert may_follow_teacher(viewer, teacher, {"数学"}) is (person in FOLLOWED_BY[consent])
+    # one rule: following needs naming
+    assert not may_follow_teacher(viewer, teacher, {"数学"}) or may_name_teacher(viewer, teacher, {"数学"})
+    assert not may_follow_teacher(attrs.evolve(viewer, active=False), teacher, {"数学"})
+    assert not may_follow_teacher(viewer, attrs.evolve(teacher, active=False), {"数学"})
 
 
 def test_group_size_floor() -> None:
