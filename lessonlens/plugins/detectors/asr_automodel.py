@@ -99,13 +99,14 @@ def transcribe(model: Any, audio: npt.NDArray[np.float32], stretches: list[tuple
 def transcribe_pieces(model: Any, pieces: Iterable[Piece], language: str = "zh") -> Iterator[Segment]:
     """One segment per ``(start, end, samples)`` piece with speech, in order (the pieces may come
     from :func:`~lessonlens.media.audioblocks.stretch_samples`: the file is never held whole)."""
+    stamps = stamped(model)
     for start, end, samples in pieces:
         piece = np.ascontiguousarray(samples, dtype=np.float32)
         if piece.size < 1600:
             continue
         with contextlib.redirect_stdout(io.StringIO()):
             results = model.generate(input=piece, language=language or "auto", use_itn=True,
-                                     output_timestamp=True, disable_pbar=True)
+                                     output_timestamp=stamps, disable_pbar=True)
         result = results[0] if results else {}
         text = TAGS.sub("", str(result.get("text", ""))).strip()
         if text:
