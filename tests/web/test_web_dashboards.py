@@ -357,6 +357,11 @@ def test_a_followed_teachers_growth_shows_aggregates_and_only_what_was_shared(da
         assert "分享的目标" in page and f'href="/lessons/{opened}"' in page  # shared: its goal and its link
         assert "私下的目标" not in page and f'href="/lessons/{kept}"' not in page
         assert c.get(f"/lessons/{kept}").status_code == 404  # and the lesson itself stays closed
+        # the shared lesson's page leads back to its teacher's growth
+        assert f'href="{url}"' in c.get(f"/lessons/{opened}").text
+    with client_for(world, "res") as c:  # the world's shared lesson: its teacher (t1) did not consent
+        lesson_page = c.get(f"/lessons/{world.lessons['shared']}").text
+        assert "teacher-growth" not in lesson_page and "/teachers/" not in lesson_page
     with client_for(world, "lead_s00") as c:  # a region share does not open the lesson to the school's lead
         page = c.get(url, params={"term": term.id}).text
         assert "分享的目标" not in page and "/lessons/" not in page

@@ -64,6 +64,7 @@ DASHBOARD_TEXTS: dict[str, Text] = {
                                 en="This teacher agreed to be named to you: the summary of their analysed lessons of "
                                    "the term. Lessons and reflection goals appear only where the teacher shared the "
                                    "lesson with you."),
+    "teacher_growth_link": Text(zh="该教师的学期成长", en="This teacher's growth over the term"),
     "lesson_not_shared": Text(zh="未分享的课例", en="lesson not shared"),
     "growth_lessons": Text(zh="本学期课例", en="Lessons of the term"),
     "goals_for_term": Text(zh="本学期目标（上学期反思时设定）", en="Goals for this term (set last term)"),

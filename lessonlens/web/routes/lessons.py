@@ -19,6 +19,7 @@ from litestar.response import Redirect, Response, Stream, Template
 from lessonlens.core.documents import dumps
 from lessonlens.core.errors import InputError
 from lessonlens.core.extensions import ReportJob
+from lessonlens.web.accounts import get_user, taught_subjects
 from lessonlens.web.auth import current, signed_in
 from lessonlens.web.catalog import (
     LessonItem,
@@ -38,7 +39,7 @@ from lessonlens.web.media import VIDEO_ROLES
 from lessonlens.web.pages import lang_of, platform, render
 from lessonlens.web.platform import Platform
 from lessonlens.web.recording import serve_recording
-from lessonlens.web.roles import Account, Action, Capability, Role, can
+from lessonlens.web.roles import Account, Action, Capability, Role, can, may_follow_teacher
 from lessonlens.web.texts import metric_name, mode_labels, ui
 from lessonlens.web.transcript import transcript
 from lessonlens.web.uploads import parse_day
@@ -120,7 +121,19 @@ def _side(request: Request[Any, Any, Any], item: LessonItem) -> dict[str, Any]:
                for role in VIDEO_ROLES if role in item.roles]
     return {"lesson": item, "cameras": cameras, "job": p.runner.view(item.id), "analysed": item.analysed,
             "may_share": owner, "may_retry": owner, "shares": shares(p.engine, item.id) if owner else [],
-            "reload": False, "transcript": []}
+            "reload": False, "transcript": [], "growth_url": _growth_url(request, item)}
+
+
+def _growth_url(request: Request[Any, Any, Any], item: LessonItem) -> str:
+    """The lesson's teacher's growth page, where the viewer may follow them (``roles.may_follow_teacher``)."""
+    p, account = platform(request), current(request)
+    if item.owner_id is None or item.owner_id == account.id:
+        return ""
+    teacher = get_user(p.engine, item.owner_id)
+    teaches = taught_subjects(p.engine, item.owner_id).get(item.owner_id, ())
+    if teacher is None or not may_follow_teacher(account, teacher, teaches):
+        return ""
+    return f"/teachers/{teacher.id}/growth"
 
 
 @get("/lessons/{lesson_id:str}", guards=[signed_in], sync_to_thread=True)
