@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -32,6 +33,14 @@ _T = {
                        "{failed} failed; {seconds:.1f} s on {workers} workers; store {db}"),
     "lesson": Text(zh="课例", en="lesson"),
     "error": Text(zh="错误", en="error"),
+    "elsewhere": Text(zh="{n} 节课正在别处分析，本批次未分析（可加 --wait 等待其完成）：",
+                      en="{n} lessons are running elsewhere, not done by this batch (add --wait to wait for them):"),
+    "where": Text(zh="分析者", en="running on"),
+    "since": Text(zh="开始于", en="since"),
+    "beat": Text(zh="最近心跳", en="last heartbeat"),
+    "taken_over": Text(zh="接管了 {n} 节心跳超时的课：{ids}",
+                       en="took over {n} lessons whose runner went silent: {ids}"),
+    "done_elsewhere": Text(zh="等待期间别处完成 {n} 节课", en="{n} lessons were finished elsewhere while waiting"),
     "retry": Text(zh="重试失败的课例：lessonlens jobs retry --failed", en="retry the failed lessons: "
                   "lessonlens jobs retry --failed"),
 }
@@ -48,6 +57,11 @@ THREADS = typer.Option(
          " / a lesson's thread budget, the cores its detectors use at once (default: the cores divided among "
          "--workers, else 2; on a cluster each worker's --nthreads).")
 JSON_OUT = typer.Option(False, "--json", help="结束时以 JSON 输出汇总 / print the summary as JSON.")
+WAIT = typer.Option(False, "--wait", help="等待别处（网页平台或另一批次）正在分析的课例完成，心跳超时的接管 / wait for "
+                   "the lessons running elsewhere (the web platform, another batch) and take over any whose "
+                   "runner goes silent.")
+GRACE = typer.Option(60.0, "--job-grace", min=1, help="运行中的任务无心跳多少秒后视为失联并接管 / seconds without a "
+                     "heartbeat before a running job counts as lost and is taken over.")
 QUIET = typer.Option(False, "--quiet", "-q", help="不显示进度 / no progress bar.")
 
 
@@ -83,7 +97,7 @@ def batch_progress(enabled: bool) -> Iterator[Callable[[BatchProgress], None]]:
 
 def batch_options(detectors: str | None, coder: str, interval: float, out: Path | None, no_cache: bool,
                   cache_dir: Path | None, force: bool, threads_per_lesson: int | None, no_diagnose: bool = False,
-                  ) -> BatchOptions:
+                  wait: bool = False, grace: float = 60.0) -> BatchOptions:
     from lessonlens.jobs.runner import BatchOptions
 
     if out is not None:
@@ -92,11 +106,12 @@ def batch_options(detectors: str | None, coder: str, interval: float, out: Path 
     return BatchOptions(detectors=names or None, coder=coder, interval=interval,
                         cache=False if no_cache else (str(cache_dir) if cache_dir else True),
                         diagnose=not no_diagnose, out_dir=str(out) if out else None, force=force,
-                        threads_per_lesson=threads_per_lesson)
+                        threads_per_lesson=threads_per_lesson, wait=wait, grace=grace)
 
 
 def print_summary(summary: BatchSummary, as_json: bool) -> None:
-    """The summary as JSON on stdout, or one line and a table of failures; exit code 1 if any failed."""
+    """The summary as JSON on stdout, or one line and tables of failures and of lessons running elsewhere;
+    exit code 1 if any failed, else 3 if some are left running elsewhere (not done by this batch)."""
     if as_json:
         doc = converter.unstructure(summary)
         doc["failed"] = list(summary.failed)
@@ -119,8 +134,26 @@ def print_summary(summary: BatchSummary, as_json: bool) -> None:
                 table.add_row(failure.lesson_id, failure.error)
             console.print(table)
             typer.echo(_T["retry"].get(lang), err=True)
+        if summary.taken_over:
+            typer.echo(_T["taken_over"].format(lang, n=len(summary.taken_over), ids=", ".join(summary.taken_over)))
+        if summary.done_elsewhere:
+            typer.echo(_T["done_elsewhere"].format(lang, n=len(summary.done_elsewhere)))
+        if summary.elsewhere:
+            typer.echo(_T["elsewhere"].format(lang, n=len(summary.elsewhere)))
+            table = Table()
+            for key in ("lesson", "where", "since", "beat"):
+                table.add_column(_T[key].get(lang))
+            for job in summary.elsewhere:
+                table.add_row(job.lesson_id, job.worker or "-", _when(job.since), _when(job.heartbeat))
+            console.print(table)
     if summary.failures:
         raise typer.Exit(1)
+    if summary.elsewhere:
+        raise typer.Exit(3)
+
+
+def _when(at: dt.datetime | None) -> str:
+    return at.strftime("%Y-%m-%d %H:%M:%S UTC") if at is not None else "-"
 
 
 def add_to(app: typer.Typer) -> None:
@@ -146,6 +179,8 @@ def add_to(app: typer.Typer) -> None:
         force: Annotated[bool, typer.Option("--force", help="已入库的课例也重新分析 / analyse stored lessons "
                                                             "again.")] = False,
         threads_per_lesson: int | None = THREADS,
+        wait: bool = WAIT,
+        job_grace: float = GRACE,
         as_json: bool = JSON_OUT,
         quiet: bool = QUIET,
     ) -> None:
@@ -153,7 +188,8 @@ def add_to(app: typer.Typer) -> None:
         import lessonlens
         from lessonlens.jobs.manifest import read_manifest
 
-        options = batch_options(detectors, coder, interval, out, no_cache, cache_dir, force, threads_per_lesson)
+        options = batch_options(detectors, coder, interval, out, no_cache, cache_dir, force, threads_per_lesson,
+                                wait=wait, grace=job_grace)
         specs = read_manifest(manifest)  # a bad manifest fails in one line, before any progress bar
         # the embedded cluster's worker processes inherit the filtered stderr (mediapipe's native log lines)
         with native_logs_filtered(), batch_progress(not quiet) as progress:

@@ -12,6 +12,8 @@ run. A lesson whose worker dies is started again on another worker by the schedu
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import functools
 import os
 import queue
 import socket
@@ -22,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from lessonlens.core.errors import InputError, LessonlensError
 from lessonlens.core.i18n import Text, current_lang
@@ -34,9 +36,11 @@ from lessonlens.jobs.manifest import read_manifest
 from lessonlens.jobs.spec import LessonSpec
 from lessonlens.jobs.table import (
     HEARTBEAT,
+    STALE_AFTER,
     Fingerprints,
     Heartbeat,
     JobState,
+    as_utc,
     claim_on,
     fingerprints_on,
     get_job,
@@ -44,14 +48,18 @@ from lessonlens.jobs.table import (
     mark_finished_on,
     mark_started_on,
     record_fingerprints_on,
+    relabel_on,
+    release_on,
+    stale_jobs,
     submit_jobs_on,
+    take_over_on,
 )
 from lessonlens.jobs.task import START_TOPIC, LessonOutcome, TaskOptions, run_lesson
 from lessonlens.jobs.usage import LessonUsage
 from lessonlens.store.api import Store, open_store
 from lessonlens.store.db import WRITE
 from lessonlens.store.ingest import chunks, write_lessons
-from lessonlens.store.models import lesson_table
+from lessonlens.store.models import job_table, lesson_table
 
 _LOST = Text(zh="分析该课例的 Dask 工作进程失联 {n} 次（内存不足或崩溃）：{error}",
              en="the Dask worker analysing it was lost {n} times (out of memory or crashed): {error}")
@@ -59,6 +67,10 @@ _INTERRUPTED = Text(
     zh="与 Dask 调度器的连接中断，{n} 节课未完成：再次运行同一批次即可完成（已完成的课例会跳过）",
     en="the connection to the Dask scheduler was lost with {n} lessons unfinished: run the same batch "
        "again to finish them (stored lessons are skipped)")
+
+_ELSEWHERE = Text(zh="{n} 节课正在别处分析（心跳未超时），本批次不重复分析",
+                  en="{n} lessons are being analysed elsewhere (fresh heartbeat): this batch leaves them")
+_WAITING = Text(zh="等待别处正在分析的 {n} 节课……", en="waiting for {n} lessons running elsewhere…")
 
 #: a batch writes finished lessons when this many are waiting, or when the first has waited this long
 FLUSH_LESSONS = 500
@@ -87,6 +99,11 @@ class BatchOptions:
     worker_losses: int = 2
     #: seconds between the heartbeats this process writes for its running jobs (``jobs.table.HEARTBEAT``)
     heartbeat: float = HEARTBEAT
+    #: the grace period: a job ``running`` elsewhere whose heartbeat is older is taken over (attempt
+    #: counted); a fresher one is left to its runner (``jobs.table.STALE_AFTER``, ``serve --job-grace``)
+    grace: float = STALE_AFTER
+    #: wait for the lessons running elsewhere to end (taking over any whose runner goes silent)
+    wait: bool = False
 
 
 @attrs.frozen
@@ -110,6 +127,17 @@ class Failure:
 
 
 @attrs.frozen
+class Elsewhere:
+    """A lesson of the batch whose job another process runs (a web server, another ``batch``) with a fresh
+    heartbeat: left to it. ``worker``: who took it (``batch:HOST:PID``, ``web:HOST:PID``, a Dask worker)."""
+
+    lesson_id: str
+    worker: str
+    since: dt.datetime | None = None
+    heartbeat: dt.datetime | None = None
+
+
+@attrs.frozen
 class BatchSummary:
     """What a batch did. ``analysed``: lessons analysed and stored by this run; ``skipped``: already
     stored for the same inputs and detectors; ``failed``: with their one-line errors."""
@@ -128,6 +156,12 @@ class BatchSummary:
     db: str
     #: where each analysed (or failed) lesson's CPU went on its worker, in the order they finished
     usage: tuple[LessonUsage, ...] = ()
+    #: lessons left to the process that runs them (not done by this batch)
+    elsewhere: tuple[Elsewhere, ...] = ()
+    #: lessons whose job was running elsewhere but silent for the grace period: taken over and run here
+    taken_over: tuple[str, ...] = ()
+    #: lessons that were running elsewhere and that their runner finished while this batch waited
+    done_elsewhere: tuple[str, ...] = ()
 
     @property
     def cpu_seconds(self) -> float:
@@ -188,6 +222,7 @@ def run_jobs(db: str | None = None, jobs: Sequence[int | str] | None = None, cli
         else:
             chosen = list_jobs(store, JobState.QUEUED)
         worker = taker()
+        opts = options or BatchOptions()
         with store.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
             again: dict[str, list[LessonSpec]] = {}
             for job in chosen:
@@ -195,9 +230,10 @@ def run_jobs(db: str | None = None, jobs: Sequence[int | str] | None = None, cli
                     again.setdefault(job.batch, []).append(job.spec)
             for name, group in again.items():
                 submit_jobs_on(conn, group, name)
-            taken = set(claim_on(conn, [j.lesson_id for j in chosen], worker))
+            # a named job running elsewhere is left to its runner, unless silent for the grace period
+            taken = set(claim_on(conn, [j.lesson_id for j in chosen], worker, stale_after=opts.grace))
         specs = [j.spec for j in sorted(chosen, key=lambda j: j.id) if j.lesson_id in taken]
-        options = attrs.evolve(options or BatchOptions(), force=True)
+        options = attrs.evolve(opts, force=True)
         return run_specs(store, specs, "jobs", client=client, workers=workers, scheduler=scheduler,
                          options=options, progress=progress, info=info, task=task, claimed=worker)
 
@@ -220,9 +256,64 @@ def run_specs(store: Store, specs: Sequence[LessonSpec], label: str, *, client: 
               progress: Progress | None = None, info: Info | None = None, task: Task = run_lesson,
               claimed: str | None = None) -> BatchSummary:
     """The batch itself on an open store (see :func:`batch`). ``claimed``: the taker that already
-    claimed the specs' jobs (``run_jobs``); else they are queued and claimed here, in one transaction."""
-    progress = progress or _ignore
+    claimed the specs' jobs (``run_jobs``); else they are queued and claimed here, in one transaction.
+    With ``options.wait``, the lessons running elsewhere are waited for: each one whose job ends or
+    goes silent is looked at again (done with the same inputs: skipped; else claimed or taken over)."""
+    clock = time.perf_counter()
     info = info or _ignore
+    run = functools.partial(_round, store, label=label, client=client, workers=workers, scheduler=scheduler,
+                            options=options, progress=progress, info=info, task=task)
+    summary = run(specs, claimed=claimed)
+    if claimed is not None or not options.wait:
+        return summary
+    by_id = {s.lesson_id: s for s in specs}
+    waiting = {e.lesson_id: e for e in summary.elsewhere}
+    analysed, failures = list(summary.analysed), list(summary.failures)
+    taken_over, usage = list(summary.taken_over), list(summary.usage)
+    done_elsewhere: list[str] = []
+    analysis_seconds = summary.analysis_seconds
+    every = max(0.2, min(options.heartbeat, options.grace / 6))
+    lang = current_lang()
+    while waiting:
+        info(_WAITING.format(lang, n=len(waiting)))
+        time.sleep(every)
+        jobs = {j.lesson_id: j for j in list_jobs(store, lesson_ids=sorted(waiting))}
+        silent_ids = {j.lesson_id for j in stale_jobs(store, options.grace, lesson_ids=sorted(waiting))}
+        moved = sorted(i for i in waiting if i not in jobs or jobs[i].state is not JobState.RUNNING
+                       or i in silent_ids)
+        if not moved:
+            continue
+        again = run([by_id[i] for i in moved])
+        for i in moved:
+            del waiting[i]
+        waiting.update((e.lesson_id, e) for e in again.elsewhere)
+        analysed += again.analysed
+        failures += again.failures
+        taken_over += again.taken_over
+        done_elsewhere += again.skipped
+        usage += again.usage
+        analysis_seconds += again.analysis_seconds
+    return attrs.evolve(summary, analysed=tuple(analysed), failures=tuple(failures), elsewhere=(),
+                        taken_over=tuple(taken_over), done_elsewhere=tuple(done_elsewhere), usage=tuple(usage),
+                        seconds=time.perf_counter() - clock, analysis_seconds=analysis_seconds)
+
+
+def _running_elsewhere(conn: Connection, lesson_ids: Sequence[str]) -> list[Elsewhere]:
+    """The jobs of these lessons that are ``running`` (for a process other than this one)."""
+    found: list[Elsewhere] = []
+    cols = (job_table.c.lesson_id, job_table.c.worker, job_table.c.started_at, job_table.c.heartbeat_at)
+    for part in chunks(list(lesson_ids)):
+        for lesson_id, worker, since, beat in conn.execute(select(*cols).where(
+                job_table.c.lesson_id.in_(part), job_table.c.state == JobState.RUNNING.value)):
+            found.append(Elsewhere(lesson_id, worker, as_utc(since), as_utc(beat)))
+    return sorted(found, key=lambda e: lesson_ids.index(e.lesson_id))
+
+
+def _round(store: Store, specs: Sequence[LessonSpec], *, label: str, client: Any, workers: int | None,
+           scheduler: str | None, options: BatchOptions, progress: Progress | None, info: Info, task: Task,
+           claimed: str | None = None) -> BatchSummary:
+    """One pass over ``specs``: skip the stored, claim (or take over) the rest, run what was taken."""
+    progress = progress or _ignore
     clock = time.perf_counter()
     lang = current_lang()
     manager = get_manager()
@@ -243,14 +334,30 @@ def run_specs(store: Store, specs: Sequence[LessonSpec], label: str, *, client: 
     skipped = tuple(i for i in ids if not options.force and i not in failures and i in stored
                     and states.get(i) == (JobState.DONE, prints[i]))
     todo = [s for s in specs if s.lesson_id not in skipped and s.lesson_id not in failures]
+    elsewhere: list[Elsewhere] = []
+    taken_over: list[str] = []
     with store.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
         if claimed is None:
-            submit_jobs_on(conn, [s for s in specs if s.lesson_id not in skipped], label, prints)
-            # in the transaction that queued them: no other taker can get them first
-            claim_on(conn, [s.lesson_id for s in todo], taker())
+            worker = taker()
+            wanted = [s for s in specs if s.lesson_id not in skipped]
+            # queue them, claim them, in one transaction: no other taker can get them first. A job
+            # running elsewhere is left to its runner (not queued again), unless it has been silent
+            # for the grace period: then it is taken over, its lost attempt kept and this one counted
+            submit_jobs_on(conn, wanted, label, prints, keep_running=True)
+            wanted_ids = [s.lesson_id for s in wanted]
+            taken_over = take_over_on(conn, wanted_ids, worker, options.grace)
+            relabel_on(conn, [s for s in wanted if s.lesson_id in taken_over], label, prints)
+            taken = set(claim_on(conn, [s.lesson_id for s in todo], worker)) | set(taken_over)
+            elsewhere = _running_elsewhere(conn, [i for i in wanted_ids if i not in taken])
+            busy = {e.lesson_id for e in elsewhere}
+            todo = [s for s in todo if s.lesson_id in taken]
+            taken_over = [i for i in taken_over if i not in failures]
+            failures = {i: e for i, e in failures.items() if i not in busy}
         else:
             record_fingerprints_on(conn, {s.lesson_id: prints[s.lesson_id] for s in specs})
         mark_finished_on(conn, [{"lesson_id": i, "state": JobState.FAILED, "error": e} for i, e in failures.items()])
+    if elsewhere:
+        info(_ELSEWHERE.format(lang, n=len(elsewhere)))
     tracker = _Tracker(store, options, total=len(todo) + len(failures), skipped=len(skipped),
                        failed=len(failures), progress=progress, clock=clock)
     tracker.claimed = frozenset(s.lesson_id for s in todo)
@@ -263,18 +370,25 @@ def run_specs(store: Store, specs: Sequence[LessonSpec], label: str, *, client: 
             tracker.slots = info_out.slots
             # the claimed jobs' heartbeat (waiting for a worker or running), so a web server elsewhere
             # leaves them to this batch
-            with Heartbeat(store, tracker.unfinished, options.heartbeat, name="lessonlens-batch-heartbeat"):
-                tracker.run(dask, todo, task, TaskOptions(
-                    detectors=options.detectors, coder=options.coder, interval=options.interval,
-                    cache=options.cache, diagnose=options.diagnose, lang=lang, threads=options.threads_per_lesson),
-                    info_out.resources)
+            try:
+                with Heartbeat(store, tracker.unfinished, options.heartbeat, name="lessonlens-batch-heartbeat"):
+                    tracker.run(dask, todo, task, TaskOptions(
+                        detectors=options.detectors, coder=options.coder, interval=options.interval,
+                        cache=options.cache, diagnose=options.diagnose, lang=lang,
+                        threads=options.threads_per_lesson), info_out.resources)
+            except BaseException:  # Ctrl-C, the scheduler lost: the next run (anywhere) takes them at once
+                with contextlib.suppress(Exception), \
+                        store.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
+                    release_on(conn, tracker.unfinished())
+                raise
     failures.update(tracker.failures)
     return BatchSummary(
         batch=label, lessons=len(specs), analysed=tuple(tracker.analysed), skipped=skipped,
         failures=tuple(Failure(i, failures[i]) for i in ids if i in failures),
         seconds=time.perf_counter() - clock, analysis_seconds=tracker.analysis_seconds,
         workers=info_out.workers if info_out else 0, scheduler=info_out.scheduler if info_out else "",
-        dashboard=info_out.dashboard if info_out else "", db=store.display_url, usage=tuple(tracker.usage))
+        dashboard=info_out.dashboard if info_out else "", db=store.display_url, usage=tuple(tracker.usage),
+        elsewhere=tuple(elsewhere), taken_over=tuple(taken_over))
 
 
 class _Tracker:

@@ -29,14 +29,14 @@ from enum import StrEnum
 from typing import Any
 
 import attrs
-from sqlalchemy import Connection, bindparam, func, or_, select, update
+from sqlalchemy import ColumnElement, Connection, and_, bindparam, case, func, or_, select, update
 
 from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import Text
 from lessonlens.jobs.spec import LessonSpec, spec_from_json, spec_to_json
 from lessonlens.store.api import Store
 from lessonlens.store.db import WRITE
-from lessonlens.store.ingest import chunks
+from lessonlens.store.ingest import chunks, dialect_insert
 from lessonlens.store.models import job_table
 
 #: longest error line kept (the rest is cut with an ellipsis)
@@ -98,7 +98,7 @@ def one_line(message: str) -> str:
     return line if len(line) <= ERROR_CHARS else line[:ERROR_CHARS - 1] + "…"
 
 
-def _utc(value: dt.datetime | None) -> dt.datetime | None:
+def as_utc(value: dt.datetime | None) -> dt.datetime | None:
     # SQLite gives naive datetimes back; they were written as UTC
     return value.replace(tzinfo=dt.UTC) if value is not None and value.tzinfo is None else value
 
@@ -106,9 +106,9 @@ def _utc(value: dt.datetime | None) -> dt.datetime | None:
 def _job(row: Any) -> Job:
     return Job(id=row.id, lesson_id=row.lesson_id, state=row.state, spec=spec_from_json(row.spec), batch=row.batch,
                attempts=row.attempts, error=row.error, worker=row.worker, media_fingerprint=row.media_fingerprint,
-               pipeline_fingerprint=row.pipeline_fingerprint, submitted_at=_utc(row.submitted_at),
-               started_at=_utc(row.started_at), finished_at=_utc(row.finished_at), seconds=row.seconds,
-               output=row.output, heartbeat_at=_utc(row.heartbeat_at))
+               pipeline_fingerprint=row.pipeline_fingerprint, submitted_at=as_utc(row.submitted_at),
+               started_at=as_utc(row.started_at), finished_at=as_utc(row.finished_at), seconds=row.seconds,
+               output=row.output, heartbeat_at=as_utc(row.heartbeat_at))
 
 
 def _write(store: Store) -> Connection:
@@ -117,8 +117,13 @@ def _write(store: Store) -> Connection:
 
 # -- submitting ------------------------------------------------------------------------------
 def submit_jobs_on(conn: Connection, specs: Sequence[LessonSpec], batch: str = "",
-                   fingerprints: Mapping[str, Fingerprints] | None = None) -> dict[str, int]:
-    """Queue ``specs`` (a lesson already in the table is queued again with the new spec); lesson id -> job id."""
+                   fingerprints: Mapping[str, Fingerprints] | None = None, *,
+                   keep_running: bool = False) -> dict[str, int]:
+    """Queue ``specs`` (a lesson already in the table is queued again with the new spec); lesson id -> job id.
+    ``keep_running``: a job ``running`` when the row is written is left as it is (``batch``: whoever runs
+    it keeps it; a stale one is taken over by :func:`claim_on` with its attempts counted). The condition
+    is in the UPDATE itself, so a job another taker claims meanwhile is left too (PostgreSQL re-checks
+    it once the other transaction commits)."""
     fingerprints = fingerprints or {}
     at = now()
     ids = sorted({s.lesson_id for s in specs})
@@ -134,12 +139,17 @@ def submit_jobs_on(conn: Connection, specs: Sequence[LessonSpec], batch: str = "
                      "submitted_at": at, "started_at": None, "finished_at": None, "seconds": None, "output": "",
                      "heartbeat_at": None})
     new = [r for r in rows if r["lesson_id"] not in existing]
-    old = [{**r, "key": r["lesson_id"]} for r in rows if r["lesson_id"] in existing]
-    if new:
-        conn.execute(job_table.insert(), new)
+    inserted: set[str] = set()
+    if new:  # a job another taker inserted meanwhile (PostgreSQL) is one to update, below
+        inserted.update(conn.scalars(dialect_insert(conn, job_table).on_conflict_do_nothing(
+            index_elements=["lesson_id"]).returning(job_table.c.lesson_id), new))
+    old = [{**r, "key": r["lesson_id"]} for r in rows if r["lesson_id"] not in inserted]
     if old:
         values: dict[str, Any] = {k: bindparam(k) for k in rows[0] if k != "lesson_id"}
-        conn.execute(update(job_table).where(job_table.c.lesson_id == bindparam("key")).values(values), old)
+        where = [job_table.c.lesson_id == bindparam("key")]
+        if keep_running:
+            where.append(job_table.c.state != JobState.RUNNING.value)
+        conn.execute(update(job_table).where(*where).values(values), old)
     found: dict[str, int] = {}
     for part in chunks(ids):
         found.update((row.lesson_id, row.id) for row in conn.execute(
@@ -215,28 +225,64 @@ def _update_many(conn: Connection, rows: Sequence[dict[str, Any]], values: dict[
         conn.execute(update(job_table).where(job_table.c.lesson_id == bindparam("key")).values(values), list(rows))
 
 
-def claim_on(conn: Connection, lesson_ids: Iterable[str], worker: str) -> list[str]:
-    """Take these jobs for ``worker`` if they are still ``queued``; return the lesson ids taken.
+def silent(after: float) -> ColumnElement[bool]:
+    """The rule for a ``running`` job whose runner is gone: no heartbeat for ``after`` seconds (its
+    start is taken for a job that never beat). One rule for every reader: :func:`stale_jobs` (a web
+    server's look) and :func:`claim_on` (``batch`` taking such a job over)."""
+    last = func.coalesce(job_table.c.heartbeat_at, job_table.c.started_at)
+    return and_(job_table.c.state == JobState.RUNNING.value,
+                or_(last.is_(None), last < now() - dt.timedelta(seconds=after)))
 
-    The one way a job goes from ``queued`` to ``running`` (web servers, ``run_jobs``, ``batch``): a
-    conditional ``UPDATE ... WHERE state = 'queued' ... RETURNING``, atomic on SQLite (one writer at a
-    time) and PostgreSQL (a second taker waits for the row lock, then finds it no longer queued), so two
-    takers never both get a job. A taken job is ``running``, one more attempt, started and beaten now."""
+
+def _take(conn: Connection, lesson_ids: Iterable[str], worker: str, when: ColumnElement[bool]) -> list[str]:
     at = now()
     taken: list[str] = []
     for part in chunks(sorted(set(lesson_ids))):
         taken.extend(conn.scalars(
-            update(job_table).where(job_table.c.lesson_id.in_(part), job_table.c.state == JobState.QUEUED.value)
+            update(job_table).where(job_table.c.lesson_id.in_(part), when)
             .values(state=JobState.RUNNING.value, worker=worker, attempts=job_table.c.attempts + 1, error="",
                     started_at=at, heartbeat_at=at, finished_at=None, seconds=None)
             .returning(job_table.c.lesson_id)))
     return sorted(taken)
 
 
-def claim_jobs(store: Store, lesson_ids: Iterable[str], worker: str = "") -> list[str]:
+def claim_on(conn: Connection, lesson_ids: Iterable[str], worker: str, *,
+             stale_after: float | None = None) -> list[str]:
+    """Take these jobs for ``worker`` if they are still ``queued`` (or, with ``stale_after``, ``running``
+    but :func:`silent` that long: taken over); return the lesson ids taken.
+
+    The one way a job goes to ``running`` (web servers, ``run_jobs``, ``batch``): a conditional
+    ``UPDATE ... WHERE state = 'queued' ... RETURNING``, atomic on SQLite (one writer at a time) and
+    PostgreSQL (a second taker waits for the row lock, then re-checks the condition on the row the
+    first one wrote: no longer queued, and beaten just now), so two takers never both get a job. A
+    taken job is ``running``, one more attempt, started and beaten now; a job running with a fresh
+    heartbeat is never taken."""
+    when = job_table.c.state == JobState.QUEUED.value
+    return _take(conn, lesson_ids, worker, when if stale_after is None else or_(when, silent(stale_after)))
+
+
+def take_over_on(conn: Connection, lesson_ids: Iterable[str], worker: str, after: float = STALE_AFTER) -> list[str]:
+    """Take only those of these jobs that are ``running`` but :func:`silent` for ``after`` seconds (the
+    attempt the lost runner had is kept, this one is counted); the lesson ids taken over."""
+    return _take(conn, lesson_ids, worker, silent(after))
+
+
+def claim_jobs(store: Store, lesson_ids: Iterable[str], worker: str = "", *,
+               stale_after: float | None = None) -> list[str]:
     """:func:`claim_on` in a transaction of its own."""
     with _write(store) as conn, conn.begin():
-        return claim_on(conn, lesson_ids, worker)
+        return claim_on(conn, lesson_ids, worker, stale_after=stale_after)
+
+
+def relabel_on(conn: Connection, specs: Sequence[LessonSpec], batch: str,
+               fingerprints: Mapping[str, Fingerprints]) -> None:
+    """The spec, batch and fingerprints of these lessons' jobs, leaving their state and attempts
+    (a job taken over keeps its count)."""
+    rows = [{"key": s.lesson_id, "sp": spec_to_json(s), "b": batch,
+             "m": fingerprints.get(s.lesson_id, Fingerprints()).media,
+             "p": fingerprints.get(s.lesson_id, Fingerprints()).pipeline} for s in specs]
+    _update_many(conn, rows, {"spec": bindparam("sp"), "batch": bindparam("b"), "media_fingerprint": bindparam("m"),
+                              "pipeline_fingerprint": bindparam("p")})
 
 
 def mark_started_on(conn: Connection, started: Iterable[tuple[str, str, dt.datetime, bool]]) -> None:
@@ -269,17 +315,20 @@ def beat_on(conn: Connection, lesson_ids: Iterable[str]) -> None:
                                              job_table.c.state == JobState.RUNNING.value).values(heartbeat_at=at))
 
 
-def stale_jobs(store: Store, after: float = STALE_AFTER, *, batch: str | None = None) -> list[Job]:
-    """The ``running`` jobs (of ``batch``) with no heartbeat for ``after`` seconds (their start is
-    taken for jobs that never beat: rows from before revision ``0009_job_heartbeat``)."""
-    limit = now() - dt.timedelta(seconds=after)
-    last = func.coalesce(job_table.c.heartbeat_at, job_table.c.started_at)
-    query = select(job_table).where(job_table.c.state == JobState.RUNNING.value,
-                                    or_(last.is_(None), last < limit))
+def stale_jobs(store: Store, after: float = STALE_AFTER, *, batch: str | None = None,
+               lesson_ids: Sequence[str] | None = None) -> list[Job]:
+    """The ``running`` jobs (of ``batch``, of these lessons) with no heartbeat for ``after`` seconds
+    (:func:`silent`; their start is taken for jobs that never beat: rows from before ``0009_job_heartbeat``)."""
+    query = select(job_table).where(silent(after))
     if batch is not None:
         query = query.where(job_table.c.batch == batch)
     with store.engine.connect() as conn:
-        return [_job(row) for row in conn.execute(query.order_by(job_table.c.id))]
+        if lesson_ids is None:
+            return [_job(row) for row in conn.execute(query.order_by(job_table.c.id))]
+        jobs: list[Job] = []
+        for part in chunks(list(dict.fromkeys(lesson_ids))):
+            jobs.extend(_job(row) for row in conn.execute(query.where(job_table.c.lesson_id.in_(part))))
+        return sorted(jobs, key=lambda j: j.id)
 
 
 class Heartbeat:
@@ -322,6 +371,16 @@ class Heartbeat:
                     self.also()
             except Exception:  # the next beat tries again; a job goes stale only after many misses
                 _log.warning("job heartbeat", exc_info=True)
+
+
+def release_on(conn: Connection, lesson_ids: Iterable[str]) -> None:
+    """Put these ``running`` jobs back in the queue without counting their attempt (a batch interrupted
+    before their results came: Ctrl-C, the scheduler lost); the next taker claims them at once."""
+    _update_many(conn, [{"key": i} for i in sorted(set(lesson_ids))], {
+        "state": case((job_table.c.state == JobState.RUNNING.value, JobState.QUEUED.value), else_=job_table.c.state),
+        "attempts": case((and_(job_table.c.state == JobState.RUNNING.value, job_table.c.attempts > 0),
+                          job_table.c.attempts - 1), else_=job_table.c.attempts),
+        "heartbeat_at": case((job_table.c.state == JobState.RUNNING.value, None), else_=job_table.c.heartbeat_at)})
 
 
 def mark_finished_on(conn: Connection, finished: Iterable[Mapping[str, Any]]) -> None:

@@ -40,7 +40,8 @@ def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
         yield items[start:start + size]
 
 
-def _insert(conn: Connection, table: Table) -> Any:
+def dialect_insert(conn: Connection, table: Table) -> Any:
+    """An INSERT of ``table`` with the dialect's ``on_conflict_do_nothing`` / ``_do_update``."""
     return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
 
 
@@ -50,7 +51,7 @@ def _ensure_names(conn: Connection, table: Table, parent: str | None, keys: set[
     if not keys:
         return {}
     rows = [{"name": name, **({parent: pid} if parent else {})} for pid, name in sorted(keys)]
-    conn.execute(_insert(conn, table).on_conflict_do_nothing(), rows)
+    conn.execute(dialect_insert(conn, table).on_conflict_do_nothing(), rows)
     ids: dict[tuple[int, str], int] = {}
     parent_col = table.c[parent] if parent else None
     names = sorted({name for _, name in keys})
@@ -168,7 +169,7 @@ def write_lessons(conn: Connection, prepared: Iterable[PreparedLesson], now: dt.
         lesson_rows.append({**by_id[m.id].lesson, "teacher_id": teacher_ids[(school, m.teacher)],
                             "school_id": school, "region_id": regions[(0, m.region)], "added_at": now,
                             "updated_at": now})
-    upsert = _insert(conn, lesson_table)
+    upsert = dialect_insert(conn, lesson_table)
     # the upsert takes the lesson's row lock first, so concurrent re-imports of one lesson serialise
     conn.execute(upsert.on_conflict_do_update(
         index_elements=[lesson_table.c.id],

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from sqlalchemy import func, select
 
@@ -185,8 +186,13 @@ def test_a_client_killed_mid_batch_a_rerun_finishes_with_each_lesson_once(tmp_pa
         client.wait()
     done_before, _ = counts(db)
     assert 2 <= done_before < 8
-    summary = lessonlens.batch(manifest, client=cluster, db=db, options=STAND_IN)
+    # the killed batch's jobs beat seconds ago: running elsewhere, as far as the table knows, until
+    # they have been silent for the grace period; --wait takes them over then
+    left = lessonlens.batch(manifest, client=cluster, db=db, options=STAND_IN)
+    assert len(left.elsewhere) == 8 - done_before and left.analysed == ()
+    summary = lessonlens.batch(manifest, client=cluster, db=db, options=attrs.evolve(STAND_IN, wait=True, grace=2))
     assert len(summary.skipped) == done_before and len(summary.analysed) == 8 - done_before
+    assert sorted(summary.taken_over) == sorted(summary.analysed)
     assert summary.failures == () and counts(db) == (8, 8)
     with open_store(db) as store:
         assert all(j.state is JobState.DONE for j in list_jobs(store)) and len(list_jobs(store)) == 8
