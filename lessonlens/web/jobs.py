@@ -40,6 +40,7 @@ from lessonlens.jobs.table import (
     Job,
     JobState,
     claim_jobs,
+    fingerprints_on,
     get_job,
     list_jobs,
     mark_failed,
@@ -47,6 +48,7 @@ from lessonlens.jobs.table import (
     retry,
     stale_jobs,
     submit_job,
+    submit_jobs_on,
 )
 from lessonlens.pipeline.stages import ProgressEvent
 from lessonlens.store.api import Store
@@ -124,6 +126,22 @@ class JobRunner:
         job_id = submit_job(self.store, spec, batch=BATCH)
         self._queue.put(spec.lesson_id)
         return job_id
+
+    def submit_new(self, specs: list[LessonSpec]) -> list[str]:
+        """Queue the lessons of a registered manifest, except those whose job is ``done`` (finished work
+        is kept: the lesson page's retry, or ``lessonlens jobs retry``, analyses one again) or ``running``
+        (left to whoever runs it, here or on another machine); return the lessons queued. The check is
+        the UPDATE's own condition (``keep_running``), in one transaction."""
+        with self.store.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
+            states = fingerprints_on(conn, [s.lesson_id for s in specs])
+            fresh = [s for s in specs if s.lesson_id not in states
+                     or states[s.lesson_id][0] not in (JobState.DONE, JobState.RUNNING)]
+            queued = submit_jobs_on(conn, fresh, BATCH, keep_running=True)
+            still = {i for i, state in fingerprints_on(conn, list(queued)).items() if state[0] is JobState.QUEUED}
+        for spec in fresh:
+            if spec.lesson_id in still:
+                self._queue.put(spec.lesson_id)
+        return [s.lesson_id for s in fresh if s.lesson_id in still]
 
     def retry(self, lesson_id: str) -> None:
         retry(self.store, [lesson_id])

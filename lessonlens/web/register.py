@@ -2,8 +2,9 @@
 of lesson folders or one lesson folder, as ``lessonlens batch`` reads them
 (:func:`lessonlens.jobs.read_manifest`), under the import folder the server was started with
 (``serve --import-root``). Each lesson gets a catalogue entry — owned by the teacher account of the
-same name and school, else by no one (private until an admin assigns it) — and an analysis job. The
-recordings stay where they are; the player reads them there.
+same name and school, else by no one (private until an admin assigns it) — and an analysis job (not
+again for a lesson whose job is done or running: registering a manifest again only queues the new and
+the failed). The recordings stay where they are; the player reads them there.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ class Registered:
     lesson_id: str
     owner: str  # account name, '' when no teacher account matched
     new: bool
+    #: queued for analysis now (False: its job is done, or running here or elsewhere, and is left)
+    queued: bool = True
 
 
 def register(platform: Platform, path: str) -> list[Registered]:
@@ -72,9 +75,10 @@ def register(platform: Platform, path: str) -> list[Registered]:
             create_lesson(platform.engine, owner, spec.lesson_id, title=lesson.title, teacher=lesson.teacher,
                           school=lesson.school, region=lesson.region, subject=lesson.subject, grade=lesson.grade,
                           date=lesson.date, media=files)
-        platform.runner.submit(spec)
         done.append(Registered(spec.lesson_id, owner.name if owner else "", spec.lesson_id not in known))
-    return done
+    # registering the manifest again keeps finished work and leaves running jobs to their runner
+    queued = set(platform.runner.submit_new(specs))
+    return [attrs.evolve(r, queued=r.lesson_id in queued) for r in done]
 
 
 def _type(path: str) -> str:
