@@ -25,7 +25,7 @@ from sqlalchemy import update
 import lessonlens
 from lessonlens.jobs import BatchOptions, JobState, claim_jobs, get_job, list_jobs, read_manifest, submit_jobs
 from lessonlens.jobs.runner import BatchSummary, Elsewhere, run_specs
-from lessonlens.jobs.table import beat_on, now
+from lessonlens.jobs.table import beat_on, mark_done, now, release_on
 from lessonlens.store import open_store
 from lessonlens.store.api import Store
 from lessonlens.store.db import WRITE
@@ -122,16 +122,39 @@ def test_waiting_takes_over_a_job_whose_runner_goes_silent(tmp_path: Path, clien
     assert waited >= 2.0  # 1.5 s of heartbeats, then 1 s of grace
 
 
-def test_the_summary_says_what_runs_elsewhere_and_exits_3() -> None:
+@pytest.mark.parametrize(("lang", "words"), [("en", "running elsewhere"), ("zh-CN", "正在别处分析")])
+def test_the_summary_says_what_runs_elsewhere_and_exits_3(lang: str, words: str, monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
     from lessonlens.cli.batch_cmd import print_summary
 
+    monkeypatch.setenv("LESSONLENS_LANG", lang)
+    monkeypatch.setenv("COLUMNS", "200")
     at = dt.datetime(2026, 12, 7, 9, 30, tzinfo=dt.UTC)
     summary = BatchSummary(batch="m.csv", lessons=2, analysed=("E1",), skipped=(), failures=(), seconds=1.0,
                            analysis_seconds=0.5, workers=1, scheduler="", dashboard="", db="x.sqlite",
                            elsewhere=(Elsewhere("E0", OTHER, at, at),))
-    with pytest.raises(typer.Exit) as exit_:
-        print_summary(summary, as_json=True)
-    assert exit_.value.exit_code == 3
+    for as_json in (True, False):
+        with pytest.raises(typer.Exit) as exit_:
+            print_summary(summary, as_json=as_json)
+        assert exit_.value.exit_code == 3
+    out = capsys.readouterr().out
+    doc = json.loads(out[:out.index("\n}\n") + 3])
+    assert doc["elsewhere"] == [{"lesson_id": "E0", "worker": OTHER, "since": at.isoformat(),
+                                 "heartbeat": at.isoformat()}]
+    assert words in out and OTHER in out and "2026-12-07 09:30:00 UTC" in out
+
+
+def test_an_interrupted_batch_puts_its_jobs_back_uncounted(store: Store, tmp_path: Path) -> None:
+    specs = read_manifest(_manifest(tmp_path, 3))
+    submit_jobs(store, specs, batch="b")
+    claim_jobs(store, ["E0", "E1"], "batch:here:1")
+    mark_done(store, "E1")
+    with store.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
+        release_on(conn, ["E0", "E1", "E2"])
+    jobs = {j.lesson_id: j for j in list_jobs(store)}
+    assert {i: (j.state, j.attempts) for i, j in jobs.items()} == {
+        "E0": (JobState.QUEUED, 0), "E1": (JobState.DONE, 1), "E2": (JobState.QUEUED, 0)}
+    assert jobs["E0"].heartbeat_at is None
 
 
 RACER = """
