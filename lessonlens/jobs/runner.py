@@ -298,7 +298,7 @@ def run_specs(store: Store, specs: Sequence[LessonSpec], label: str, *, client: 
                         seconds=time.perf_counter() - clock, analysis_seconds=analysis_seconds)
 
 
-def _running_elsewhere(conn: Connection, lesson_ids: Sequence[str]) -> list[Elsewhere]:
+def running_elsewhere(conn: Connection, lesson_ids: Sequence[str]) -> list[Elsewhere]:
     """The jobs of these lessons that are ``running`` (for a process other than this one)."""
     found: list[Elsewhere] = []
     cols = (job_table.c.lesson_id, job_table.c.worker, job_table.c.started_at, job_table.c.heartbeat_at)
@@ -348,7 +348,7 @@ def _round(store: Store, specs: Sequence[LessonSpec], *, label: str, client: Any
             taken_over = take_over_on(conn, wanted_ids, worker, options.grace)
             relabel_on(conn, [s for s in wanted if s.lesson_id in taken_over], label, prints)
             taken = set(claim_on(conn, [s.lesson_id for s in todo], worker)) | set(taken_over)
-            elsewhere = _running_elsewhere(conn, [i for i in wanted_ids if i not in taken])
+            elsewhere = running_elsewhere(conn, [i for i in wanted_ids if i not in taken])
             busy = {e.lesson_id for e in elsewhere}
             todo = [s for s in todo if s.lesson_id in taken]
             taken_over = [i for i in taken_over if i not in failures]
