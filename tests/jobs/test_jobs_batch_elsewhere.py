@@ -31,7 +31,7 @@ from lessonlens.store.api import Store
 from lessonlens.store.db import WRITE
 from lessonlens.store.models import job_table
 from tests.support.batch import SECONDS_ENV, register_stand_in, tiny_video, write_manifest
-from tests.support.store import BACKENDS, database_url
+from tests.support.store import database_url
 
 ROOT = str(Path(__file__).parents[2])
 OTHER = "web:another-host:4242"
@@ -172,14 +172,17 @@ with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, resources=
     while not Path(sys.argv[4]).exists():
         time.sleep(0.01)
     s = lessonlens.batch(sys.argv[2], client=client, db=sys.argv[1],
-                         options=BatchOptions(detectors=("stand-in",), cache=False))
+                         options=BatchOptions(detectors=("stand-in",), cache=False, wait=sys.argv[5] == "wait",
+                                              heartbeat=0.5))
 print(json.dumps({"analysed": list(s.analysed), "skipped": list(s.skipped),
-                  "elsewhere": [e.lesson_id for e in s.elsewhere]}))
+                  "elsewhere": [e.lesson_id for e in s.elsewhere], "done_elsewhere": list(s.done_elsewhere)}))
 """
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-def test_two_batches_racing_on_one_manifest_analyse_each_lesson_once(backend: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("backend", "wait"), [("sqlite", ""), ("postgresql", ""), ("sqlite", "wait")])
+def test_two_batches_racing_on_one_manifest_analyse_each_lesson_once(backend: str, wait: str, tmp_path: Path) -> None:
+    """Released at once: each lesson analysed by one of them; the other reports it running elsewhere,
+    or with ``--wait`` waits and counts it done elsewhere (same inputs and detectors: not analysed again)."""
     pytest.importorskip("distributed", reason="the dask extra is not installed")
     db = database_url(backend, tmp_path)
     manifest = _manifest(tmp_path, 8)
@@ -188,7 +191,7 @@ def test_two_batches_racing_on_one_manifest_analyse_each_lesson_once(backend: st
     go = tmp_path / "go"
     env = {**os.environ, "PYTHONPATH": ROOT, SECONDS_ENV: "0.3"}
     procs = [subprocess.Popen([sys.executable, "-c", textwrap.dedent(RACER), db, str(manifest),
-                               str(tmp_path / f"b{n}"), str(go)], env=env, text=True,
+                               str(tmp_path / f"b{n}"), str(go), wait], env=env, text=True,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE) for n in range(2)]
     try:
         deadline = time.monotonic() + 90
@@ -210,11 +213,14 @@ def test_two_batches_racing_on_one_manifest_analyse_each_lesson_once(backend: st
     ids = [f"E{i}" for i in range(8)]
     assert sorted(analysed) == ids  # each lesson analysed by exactly one of the two batches
     for mine, other in (results, results[::-1]):
-        assert set(mine["analysed"]) | set(mine["skipped"]) | set(mine["elsewhere"]) == set(ids)
-        assert set(mine["elsewhere"]) <= set(other["analysed"])
+        assert set(mine["analysed"]) | set(mine["skipped"]) | set(mine["elsewhere"] + mine["done_elsewhere"]) \
+            == set(ids)
+        assert set(mine["elsewhere"] + mine["done_elsewhere"]) <= set(other["analysed"])
+        assert (mine["elsewhere"] if wait else mine["done_elsewhere"]) == []
     with open_store(db) as store:
         jobs = list_jobs(store)
         assert {j.state for j in jobs} == {JobState.DONE} and {j.attempts for j in jobs} == {1}
         assert len(store.lessons()) == 8
-    print(f"{backend}: " + " / ".join(f"analysed {len(r['analysed'])}, elsewhere {len(r['elsewhere'])}, "
-                                      f"skipped {len(r['skipped'])}" for r in results))
+    print(f"{backend} {wait}: " + " / ".join(
+        f"analysed {len(r['analysed'])}, elsewhere {len(r['elsewhere'])}, done elsewhere {len(r['done_elsewhere'])}, "
+        f"skipped {len(r['skipped'])}" for r in results))
