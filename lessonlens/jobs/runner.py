@@ -274,8 +274,11 @@ def run_specs(store: Store, specs: Sequence[LessonSpec], label: str, *, client: 
     analysis_seconds = summary.analysis_seconds
     every = max(0.2, min(options.heartbeat, options.grace / 6))
     lang = current_lang()
+    told = 0
     while waiting:
-        info(_WAITING.format(lang, n=len(waiting)))
+        if len(waiting) != told:  # once, and again when the number changes
+            told = len(waiting)
+            info(_WAITING.format(lang, n=told))
         time.sleep(every)
         jobs = {j.lesson_id: j for j in list_jobs(store, lesson_ids=sorted(waiting))}
         silent_ids = {j.lesson_id for j in stale_jobs(store, options.grace, lesson_ids=sorted(waiting))}

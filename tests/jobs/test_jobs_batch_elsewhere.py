@@ -224,3 +224,15 @@ def test_two_batches_racing_on_one_manifest_analyse_each_lesson_once(backend: st
     print(f"{backend} {wait}: " + " / ".join(
         f"analysed {len(r['analysed'])}, elsewhere {len(r['elsewhere'])}, done elsewhere {len(r['done_elsewhere'])}, "
         f"skipped {len(r['skipped'])}" for r in results))
+
+
+def test_the_claim_takes_queued_and_silent_jobs_never_a_live_one(store: Store, tmp_path: Path) -> None:
+    manifest = _manifest(tmp_path, 3)
+    submit_jobs(store, read_manifest(manifest)[:1], batch="web")  # E0 queued
+    _running_on_another_host(store, manifest, ["E1"])  # beaten now
+    _running_on_another_host(store, manifest, ["E2"], silent_for=30)
+    assert claim_jobs(store, ["E0", "E1", "E2"], "a", stale_after=60) == ["E0"]
+    assert claim_jobs(store, ["E0", "E1", "E2"], "b", stale_after=20) == ["E2"]  # silent 30 s > 20 s
+    jobs = {j.lesson_id: j for j in list_jobs(store)}
+    assert {i: (j.worker, j.attempts) for i, j in jobs.items()} == {"E0": ("a", 1), "E1": (OTHER, 1), "E2": ("b", 2)}
+    assert claim_jobs(store, ["E2"], "c", stale_after=20) == []  # b's claim beat it just now
