@@ -60,6 +60,11 @@ JSON_OUT = typer.Option(False, "--json", help="结束时以 JSON 输出汇总 / 
 WAIT = typer.Option(False, "--wait", help="等待别处（网页平台或另一批次）正在分析的课例完成，心跳超时的接管 / wait for "
                    "the lessons running elsewhere (the web platform, another batch) and take over any whose "
                    "runner goes silent.")
+WAIT_LIMIT = typer.Option(
+    None, "--wait-limit", min=0,
+    help="等待别处课例的最长秒数，到时仍在运行的计入汇总（退出码 3）；隐含 --wait / at most this many seconds of "
+         "waiting for lessons running elsewhere (implies --wait); those still running then stay in the summary "
+         "(exit code 3).")
 GRACE = typer.Option(60.0, "--job-grace", min=1, help="运行中的任务无心跳多少秒后视为失联并接管 / seconds without a "
                      "heartbeat before a running job counts as lost and is taken over.")
 QUIET = typer.Option(False, "--quiet", "-q", help="不显示进度 / no progress bar.")
@@ -97,7 +102,7 @@ def batch_progress(enabled: bool) -> Iterator[Callable[[BatchProgress], None]]:
 
 def batch_options(detectors: str | None, coder: str, interval: float, out: Path | None, no_cache: bool,
                   cache_dir: Path | None, force: bool, threads_per_lesson: int | None, no_diagnose: bool = False,
-                  wait: bool = False, grace: float = 60.0) -> BatchOptions:
+                  wait: bool = False, grace: float = 60.0, wait_limit: float | None = None) -> BatchOptions:
     from lessonlens.jobs.runner import BatchOptions
 
     if out is not None:
@@ -106,7 +111,8 @@ def batch_options(detectors: str | None, coder: str, interval: float, out: Path 
     return BatchOptions(detectors=names or None, coder=coder, interval=interval,
                         cache=False if no_cache else (str(cache_dir) if cache_dir else True),
                         diagnose=not no_diagnose, out_dir=str(out) if out else None, force=force,
-                        threads_per_lesson=threads_per_lesson, wait=wait, grace=grace)
+                        threads_per_lesson=threads_per_lesson, wait=wait or wait_limit is not None, grace=grace,
+                        wait_limit=wait_limit)
 
 
 def print_summary(summary: BatchSummary, as_json: bool) -> None:
@@ -180,6 +186,7 @@ def add_to(app: typer.Typer) -> None:
                                                             "again.")] = False,
         threads_per_lesson: int | None = THREADS,
         wait: bool = WAIT,
+        wait_limit: float | None = WAIT_LIMIT,
         job_grace: float = GRACE,
         as_json: bool = JSON_OUT,
         quiet: bool = QUIET,
@@ -189,7 +196,7 @@ def add_to(app: typer.Typer) -> None:
         from lessonlens.jobs.manifest import read_manifest
 
         options = batch_options(detectors, coder, interval, out, no_cache, cache_dir, force, threads_per_lesson,
-                                wait=wait, grace=job_grace)
+                                wait=wait, grace=job_grace, wait_limit=wait_limit)
         specs = read_manifest(manifest)  # a bad manifest fails in one line, before any progress bar
         # the embedded cluster's worker processes inherit the filtered stderr (mediapipe's native log lines)
         with native_logs_filtered(), batch_progress(not quiet) as progress:

@@ -71,6 +71,7 @@ _INTERRUPTED = Text(
 _ELSEWHERE = Text(zh="{n} 节课正在别处分析（心跳未超时），本批次不重复分析",
                   en="{n} lessons are being analysed elsewhere (fresh heartbeat): this batch leaves them")
 _WAITING = Text(zh="等待别处正在分析的 {n} 节课……", en="waiting for {n} lessons running elsewhere…")
+_WAIT_OVER = Text(zh="等待时限已到：{n} 节课仍在别处分析", en="the wait limit is over: {n} lessons still run elsewhere")
 
 #: a batch writes finished lessons when this many are waiting, or when the first has waited this long
 FLUSH_LESSONS = 500
@@ -104,6 +105,9 @@ class BatchOptions:
     grace: float = STALE_AFTER
     #: wait for the lessons running elsewhere to end (taking over any whose runner goes silent)
     wait: bool = False
+    #: with ``wait``, stop waiting after this many seconds (None: until every lesson is settled); the
+    #: lessons still running elsewhere then stay in the summary's ``elsewhere``
+    wait_limit: float | None = None
 
 
 @attrs.frozen
@@ -258,7 +262,8 @@ def run_specs(store: Store, specs: Sequence[LessonSpec], label: str, *, client: 
     """The batch itself on an open store (see :func:`batch`). ``claimed``: the taker that already
     claimed the specs' jobs (``run_jobs``); else they are queued and claimed here, in one transaction.
     With ``options.wait``, the lessons running elsewhere are waited for: each one whose job ends or
-    goes silent is looked at again (done with the same inputs: skipped; else claimed or taken over)."""
+    goes silent is looked at again (done with the same inputs: skipped; else claimed or taken over), for
+    at most ``options.wait_limit`` seconds when it is set."""
     clock = time.perf_counter()
     info = info or _ignore
     run = functools.partial(_round, store, label=label, client=client, workers=workers, scheduler=scheduler,
@@ -275,11 +280,15 @@ def run_specs(store: Store, specs: Sequence[LessonSpec], label: str, *, client: 
     every = max(0.2, min(options.heartbeat, options.grace / 6))
     lang = current_lang()
     told = 0
+    deadline = None if options.wait_limit is None else time.monotonic() + options.wait_limit
     while waiting:
         if len(waiting) != told:  # once, and again when the number changes
             told = len(waiting)
             info(_WAITING.format(lang, n=told))
-        time.sleep(every)
+        if deadline is not None and time.monotonic() >= deadline:
+            info(_WAIT_OVER.format(lang, n=len(waiting)))
+            break
+        time.sleep(every if deadline is None else max(0.0, min(every, deadline - time.monotonic())))
         jobs = {j.lesson_id: j for j in list_jobs(store, lesson_ids=sorted(waiting))}
         silent_ids = {j.lesson_id for j in stale_jobs(store, options.grace, lesson_ids=sorted(waiting))}
         moved = sorted(i for i in waiting if i not in jobs or jobs[i].state is not JobState.RUNNING
@@ -296,7 +305,8 @@ def run_specs(store: Store, specs: Sequence[LessonSpec], label: str, *, client: 
         done_elsewhere += again.skipped
         usage += again.usage
         analysis_seconds += again.analysis_seconds
-    return attrs.evolve(summary, analysed=tuple(analysed), failures=tuple(failures), elsewhere=(),
+    return attrs.evolve(summary, analysed=tuple(analysed), failures=tuple(failures),
+                        elsewhere=tuple(sorted(waiting.values(), key=lambda e: e.lesson_id)),
                         taken_over=tuple(taken_over), done_elsewhere=tuple(done_elsewhere), usage=tuple(usage),
                         seconds=time.perf_counter() - clock, analysis_seconds=analysis_seconds)
 

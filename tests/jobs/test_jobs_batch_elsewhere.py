@@ -122,6 +122,43 @@ def test_waiting_takes_over_a_job_whose_runner_goes_silent(tmp_path: Path, clien
     assert waited >= 2.0  # 1.5 s of heartbeats, then 1 s of grace
 
 
+def test_a_wait_limit_ends_the_wait_and_leaves_the_live_lesson_in_the_summary(tmp_path: Path, client: Any) -> None:
+    """``--wait-limit``: a lesson whose runner keeps beating is waited for that long, not forever; it stays
+    in the summary's ``elsewhere`` (exit code 3) and its job is untouched."""
+    from lessonlens.cli.batch_cmd import batch_options
+
+    assert batch_options(None, "platform-9", 6.0, None, True, None, False, None, wait_limit=2.0).wait
+    db = str(tmp_path / "lessons.sqlite")
+    manifest = _manifest(tmp_path, 2)
+    with open_store(db) as store:
+        _running_on_another_host(store, manifest, ["E0"])
+        before = get_job(store, "E0")
+        stop = threading.Event()
+
+        def beat() -> None:  # the other host stays alive for the whole test
+            while not stop.is_set():
+                with store.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
+                    beat_on(conn, ["E0"])
+                time.sleep(0.2)
+
+        beater = threading.Thread(target=beat, daemon=True)
+        beater.start()
+        try:
+            start = time.monotonic()
+            summary = lessonlens.batch(manifest, client=client, db=db, options=BatchOptions(
+                detectors=("stand-in",), cache=False, wait=True, wait_limit=1.5, grace=1.0, heartbeat=0.2))
+            waited = time.monotonic() - start
+        finally:
+            stop.set()
+            beater.join()
+        job = get_job(store, "E0")
+    assert summary.analysed == ("E1",) and summary.taken_over == () and summary.done_elsewhere == ()
+    assert [(e.lesson_id, e.worker) for e in summary.elsewhere] == [("E0", OTHER)]
+    assert job is not None and before is not None
+    assert (job.state, job.attempts, job.worker) == (before.state, before.attempts, before.worker)
+    assert 1.5 <= waited < 30
+
+
 @pytest.mark.parametrize(("lang", "words"), [("en", "running elsewhere"), ("zh-CN", "正在别处分析")])
 def test_the_summary_says_what_runs_elsewhere_and_exits_3(lang: str, words: str, monkeypatch: pytest.MonkeyPatch,
                                                           capsys: pytest.CaptureFixture[str]) -> None:
