@@ -23,6 +23,7 @@ per keyframe, not the frame on screen at the instant; up to half a GOP off).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -31,6 +32,7 @@ import numpy.typing as npt
 
 from lessonlens.core.errors import InputError
 from lessonlens.media.errors import NO_FRAMES, NO_VIDEO, MediaUnavailable
+from lessonlens.media.hdr import hdr_to_sdr, transfer
 from lessonlens.media.open import open_container, picture_stream
 from lessonlens.media.packets import DecodeStats, PacketReader
 from lessonlens.media.probe import check_file
@@ -108,15 +110,25 @@ def frames_at(
 def _rgb(frame: Any, width: int, height: int, threads: int | None) -> Frame:
     """The frame as RGB of ``width`` x ``height``. An interlaced frame (1080i/576i: its two fields
     filmed 1/50 s apart) has its fields blended, or moving people are combed into stripes: swscale
-    scales each field on its own to ``height`` lines, interleaved, and each pair is averaged."""
-    # swscale converts (and scales) with its own threads: 0 would be one per core
+    scales each field on its own to ``height`` lines, interleaved, and each pair is averaged.
+    An HDR frame (HLG or PQ) is tone mapped to the SDR picture a player shows (:mod:`.hdr`)."""
+    if transfer(frame) is not None:
+        convert: Any = partial(hdr_to_sdr, frame)
+    else:
+        # swscale converts (and scales) with its own threads: 0 would be one per core
+        convert = partial(_plain, frame)
     if not getattr(frame, "interlaced_frame", False):
-        image: Frame = frame.to_ndarray(format="rgb24", width=width, height=height, threads=threads or 0)
+        image: Frame = convert(width, height, threads)
         return image
-    fields = frame.to_ndarray(format="rgb24", width=width, height=2 * height, threads=threads or 0)
+    fields = convert(width, 2 * height, threads)
     pairs = fields.reshape(height, 2, width, 3).astype(np.uint16)
     blended: Frame = ((pairs[:, 0] + pairs[:, 1] + 1) >> 1).astype(np.uint8)
     return blended
+
+
+def _plain(frame: Any, width: int, height: int, threads: int | None) -> Frame:
+    image: Frame = frame.to_ndarray(format="rgb24", width=width, height=height, threads=threads or 0)
+    return image
 
 
 class _Exact:
