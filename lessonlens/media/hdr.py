@@ -117,8 +117,8 @@ def hdr_to_sdr(frame: Any, width: int, height: int, threads: int | None) -> npt.
     if trc == HLG:  # OOTF: scene light to display light on a PEAK-nit display, gamma 1.2
         luma = rgb @ np.array([0.2627, 0.6780, 0.0593], np.float32)
         rgb *= (PEAK * np.power(np.maximum(luma, 1e-6), np.float32(0.2)))[..., None]
-    rgb = np.clip(rgb @ _BT2020_TO_BT709.T, 0, None)
-    top = rgb.max(axis=2)
+    rgb = np.clip((rgb.reshape(-1, 3) @ _BT2020_TO_BT709.T).reshape(rgb.shape), 0, None)
+    top = np.maximum(np.maximum(rgb[..., 0], rgb[..., 1]), rgb[..., 2])  # (max(axis=2) is 10x slower)
     index = np.minimum(top * np.float32((_STEPS - 1) / PEAK), _STEPS - 1).astype(np.int32)
     rgb *= (_tone_table()[index] / np.float32(REFERENCE_WHITE))[..., None]
     levels = np.minimum(rgb * np.float32(_SDR_STEPS - 1) + np.float32(0.5), _SDR_STEPS - 1).astype(np.int32)

@@ -20,6 +20,7 @@ from lessonlens.core.errors import InputError
 from lessonlens.core.i18n import Text
 from lessonlens.files.gates import check_input
 from lessonlens.media.errors import EMPTY, MISSING, NO_STREAMS, UNREADABLE
+from lessonlens.media.hdr import HLG, PQ
 from lessonlens.media.open import MAX_MEDIA_BYTES, open_container, picture_stream
 from lessonlens.media.rotation import displayed, first_frame_turns, square_pixels
 
@@ -36,7 +37,9 @@ class MediaInfo:
     ``width`` and ``height`` are the picture as shown: with square pixels (a 720×576 DV picture of
     64:45 pixels is 1024×576) and turned by ``rotation`` (counter-clockwise quarter turns a phone's
     display matrix asks for) when it has one. ``video_end`` and ``audio_end`` are where each track
-    ends (None when unknown): a recorder's sound can stop long before its picture, or go on after it."""
+    ends (None when unknown): a recorder's sound can stop long before its picture, or go on after it.
+    ``hdr`` is the video's HDR transfer (``"HLG"`` or ``"PQ"``: a phone's HDR video, tone mapped to
+    SDR when its frames are read), None for SDR."""
 
     path: str
     file_size: int
@@ -54,6 +57,7 @@ class MediaInfo:
     rotation: int = 0
     video_end: float | None = None
     audio_end: float | None = None
+    hdr: str | None = None
 
     @property
     def has_video(self) -> bool:
@@ -63,6 +67,8 @@ class MediaInfo:
     def has_audio(self) -> bool:
         return self.audio_rate is not None
 
+
+_HDR_NAMES: dict[int, str] = {PQ: "PQ", HLG: "HLG"}
 
 #: the smallest picture a detector can look at; a 1x1 "video" is refused before any decoding
 MIN_SIDE = 16
@@ -169,6 +175,7 @@ def probe(path: str | Path) -> MediaInfo:
             streams=tuple(f"{s.type}:{s.codec_context.name}" for s in container.streams),
             video_end=end_of(video),
             audio_end=end_of(audio),
+            hdr=_HDR_NAMES.get(int(video.codec_context.color_trc or 0)) if video is not None else None,
         )
 
 

@@ -15,6 +15,7 @@ from av.video.reformatter import Colorspace
 
 from lessonlens.media.frames import frames_at
 from lessonlens.media.hdr import HLG, PQ, pq_inverse
+from lessonlens.media.probe import probe
 
 _TO_BT2020 = np.linalg.inv(np.array([[1.6605, -0.5876, -0.0728],
                                      [-0.1246, 1.1329, -0.0083],
@@ -79,6 +80,7 @@ def test_hdr_video_is_tone_mapped_to_the_sdr_picture(tmp_path: Path, trc: int) -
     with av.open(str(clip)) as container:
         frame = next(container.decode(video=0))
         assert (frame.color_trc, frame.color_primaries, frame.format.name) == (trc, 9, "yuv420p10le")
+    assert probe(clip).hdr == ("HLG" if trc == HLG else "PQ")
     [(_, image)] = list(frames_at(clip, [0.0]))
     error = np.abs(image.astype(int) - picture).mean()
     old = np.abs(_plain(clip).astype(int) - picture).mean()
@@ -99,3 +101,4 @@ def test_sdr_10_bit_video_is_converted_as_before(tmp_path: Path) -> None:
     clip = _write(tmp_path / "sdr.mp4", signal, 1, 1, Colorspace.ITU709)
     [(_, image)] = list(frames_at(clip, [0.0]))  # the first frame, as _plain decodes
     assert np.array_equal(image, _plain(clip))
+    assert probe(clip).hdr is None
