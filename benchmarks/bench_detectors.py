@@ -17,14 +17,13 @@ import argparse
 import resource
 import statistics
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.timing import CPU, per_call
 from lessonlens.media.layout import DEFAULT_LAYOUT
 from lessonlens.media.vision import grey
 from lessonlens.plugins.detectors import board_ocr, student_faces, student_states, teacher_pose
@@ -34,21 +33,6 @@ INSTANTS = 450
 REAL = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "real-classroom"
 
 
-CPU: dict[float, float] = {}
-
-
-def per_call(run: Callable[[], object], repeat: int) -> float:
-    """Median wall ms per call; the median CPU ms (all threads) is kept in ``CPU`` under the same key."""
-    run()  # warm-up: model load, caches
-    times, cpu = [], []
-    for _ in range(repeat):
-        start, start_cpu = time.perf_counter(), time.process_time()
-        run()
-        times.append(time.perf_counter() - start)
-        cpu.append(time.process_time() - start_cpu)
-    wall = statistics.median(times) * 1000
-    CPU[wall] = statistics.median(cpu) * 1000
-    return wall
 
 
 def real_frames(count: int = 8) -> list[np.ndarray]:

@@ -21,11 +21,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,21 +30,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-CPU: dict[float, float] = {}
-
-
-def per_call(run: Callable[[], object], repeat: int) -> float:
-    """Median wall ms per call; the median CPU ms (all threads) is kept in ``CPU`` under the same key."""
-    run()  # warm-up: model load, caches
-    times, cpu = [], []
-    for _ in range(repeat):
-        start, start_cpu = time.perf_counter(), time.process_time()
-        run()
-        times.append(time.perf_counter() - start)
-        cpu.append(time.process_time() - start_cpu)
-    wall = statistics.median(times) * 1000
-    CPU[wall] = statistics.median(cpu) * 1000
-    return wall
+from benchmarks.timing import CPU, per_call
 
 
 def automodel_rows(folder: Path, repeat: int) -> list[tuple[str, float, int]]:

@@ -22,11 +22,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +32,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("PADDLE_PDX_DISABLE_MODEL_SOURCE_CHECK", "True")
 
+from benchmarks.timing import median_ms as per_call
 from lessonlens.plugins.detectors import board_ocr
 from lessonlens.plugins.detectors.board_paddle import paddleocr_reader
 from tests.support import paddle_models
@@ -43,16 +41,6 @@ from tests.support.vision_scenes import board_frame
 LINES = ("第二章 一元二次方程", "x² + 2x - 3 = 0", "因式分解 (x+3)(x-1)=0", "Answer: x = 1 or x = -3")
 
 
-def per_call(run: Callable[[], object], repeat: int) -> tuple[float, float]:
-    """Median wall and CPU ms per call, after a warm-up call."""
-    run()
-    wall, cpu = [], []
-    for _ in range(repeat):
-        start, start_cpu = time.perf_counter(), time.process_time()
-        run()
-        wall.append(time.perf_counter() - start)
-        cpu.append(time.process_time() - start_cpu)
-    return statistics.median(wall) * 1000, statistics.median(cpu) * 1000
 
 
 def pipeline_rows(folder: Path, repeat: int, threads: int) -> list[tuple[str, float, float]]:
