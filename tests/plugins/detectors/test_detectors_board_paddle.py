@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +19,6 @@ from PIL import Image, ImageDraw, ImageFont
 
 pytest.importorskip("paddleocr", reason="paddleocr lives in its own environment: bash .ci/envs/paddleocr.sh")
 
-from lessonlens.cli import main
 from lessonlens.core.errors import InputError, PluginError
 from lessonlens.core.extensions import DetectRequest
 from lessonlens.core.lesson import LessonMeta, MediaSource
@@ -29,6 +27,7 @@ from lessonlens.core.plugins import get_manager
 from lessonlens.media.models import add_model
 from lessonlens.plugins.detectors.board_paddle import paddleocr_reader
 from tests.support import paddle_models
+from tests.support.cli import run_here
 from tests.support.vision_scenes import board_frame, cjk_font, write_video
 
 KNOWN = "一元二次方程"  # what the tiny recogniser reads on every line
@@ -91,27 +90,14 @@ def test_ctc_decoding_uses_the_dictionary_of_inference_yml(models: tuple[Path, P
     assert [text for text, _, _ in read(board_frame(LINES[:2]))] == [KNOWN, KNOWN]
 
 
-def _cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, str]:
-    """``lessonlens ARGS`` in this process, as the console script runs it: (exit code, stdout + stderr)."""
-    monkeypatch.setattr(sys, "argv", ["lessonlens", "--lang", "en", *args])
-    capsys.readouterr()
-    try:
-        main()
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    return code, out.out + out.err
-
-
 def test_board_ocr_runs_paddleocr_on_a_board_video_from_installed_models(
         tmp_path: Path, models_dir: Path, models: tuple[Path, Path], colour_rec: Path,
         capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     for folder, option in zip((models[0], colour_rec), ("paddle_det_model", "paddle_rec_model"), strict=True):
-        code, out = _cli(capsys, monkeypatch, "models", "add", str(folder), "--as", f"board-ocr.{option}")
+        code, out = run_here(capsys, monkeypatch, "models", "add", str(folder), "--as", f"board-ocr.{option}")
         assert code == 0, out
     assert (models_dir / "PP-OCRv5_server_det" / "inference.pdiparams").is_file()  # where the backend looks
-    code, out = _cli(capsys, monkeypatch, "models", "--json")
+    code, out = run_here(capsys, monkeypatch, "models", "--json")
     rows = [r for r in json.loads(out)["models"] if r["backend"] == "paddleocr"]
     assert len(rows) == 2 and all(r["present"] and r["installed"] and len(r["sha256"]) == 64 for r in rows)
     lines = [(LINES[0], "白"), (LINES[1], "粉")]

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from lessonlens.cli import main
 from lessonlens.core.errors import PluginError
 from lessonlens.core.extensions import DetectRequest
 from lessonlens.core.lesson import LessonMeta, MediaSource
@@ -23,6 +21,7 @@ from lessonlens.plugins.detectors.student_pose.seats import SeatTracker
 
 onnx = pytest.importorskip("onnx")
 from tests.support import onnx_models  # noqa: E402
+from tests.support.cli import run_here  # noqa: E402
 from tests.support.vision_scenes import write_video  # noqa: E402
 
 K = {name: i for i, name in enumerate(COCO17)}
@@ -265,43 +264,30 @@ def test_missing_and_corrupt_model_files_are_one_line_errors(models_dir: Path) -
         rtmo_runner({"model": str(models_dir / "elsewhere.onnx")})
 
 
-def _cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, str]:
-    """Run ``lessonlens ARGS`` in this process as the console script does: (exit code, stdout + stderr)."""
-    monkeypatch.setattr(sys, "argv", ["lessonlens", "--lang", "en", *args])
-    capsys.readouterr()
-    try:
-        main()
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    return code, out.out + out.err
-
-
 def test_models_command_lists_and_adds(tmp_path: Path, models_dir: Path, capsys: pytest.CaptureFixture[str],
                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    code, out = _cli(capsys, monkeypatch, "models", "--json")
+    code, out = run_here(capsys, monkeypatch, "models", "--json")
     assert code == 0, out
     rows = {(r["detector"], r["backend"], r["option"]): r for r in json.loads(out)["models"]}
     assert rows[("student-pose", "rtmo", "model")]["present"] is False
     assert rows[("student-pose", "rtmo", "model")]["target"] == "student-pose.rtmo.model"  # what --as takes
     assert rows[("student-pose", "rtmpose", "det_model")]["target"] == "student-pose.rtmpose.det_model"
     built, _ = _rtmo_model(tmp_path / "end2end.onnx")
-    code, out = _cli(capsys, monkeypatch, "models", "add", str(built))
+    code, out = run_here(capsys, monkeypatch, "models", "add", str(built))
     assert code == 2 and "--as" in out and out.count("\n") == 1
-    code, out = _cli(capsys, monkeypatch, "models", "add", str(built), "--as", "student-pose.rtmo")
+    code, out = run_here(capsys, monkeypatch, "models", "add", str(built), "--as", "student-pose.rtmo")
     assert code == 0, out
     assert (models_dir / "rtmo-body7-640x640.onnx").read_bytes() == built.read_bytes()
-    code, out = _cli(capsys, monkeypatch, "models", "--json")
+    code, out = run_here(capsys, monkeypatch, "models", "--json")
     row = {(r["detector"], r["backend"], r["option"]): r for r in json.loads(out)["models"]}[
         ("student-pose", "rtmo", "model")]
     assert row["present"] and row["size"] == built.stat().st_size and len(row["sha256"]) == 64
     bad = tmp_path / "rtmo-body7-640x640.onnx"
     bad.write_bytes(b"garbage")
-    code, out = _cli(capsys, monkeypatch, "models", "add", str(bad))
+    code, out = run_here(capsys, monkeypatch, "models", "add", str(bad))
     assert code == 2 and "does not load" in out and str(bad) in out and out.count("\n") == 1
     assert (models_dir / "rtmo-body7-640x640.onnx").read_bytes() == built.read_bytes()  # the good copy stays
-    code, out = _cli(capsys, monkeypatch, "models", "--no-checksum")
+    code, out = run_here(capsys, monkeypatch, "models", "--no-checksum")
     assert code == 0 and "student-pose" in out and "rtmo-body7" in out
 
 
@@ -319,7 +305,7 @@ def test_models_add_checks_an_openmmlab_checkpoint(tmp_path: Path, models_dir: P
     good.parent.mkdir()
     meta = {"dataset_meta": {"sigmas": np.full(17, 0.05, np.float32), "flip_indices": [0, 2, 1]}, "seed": np.int64(3)}
     torch.save({"meta": meta, "state_dict": {"head.fc.weight": torch.zeros(34, 8)}}, good)
-    code, out = _cli(capsys, monkeypatch, "models", "add", str(good))
+    code, out = run_here(capsys, monkeypatch, "models", "add", str(good))
     assert code == 0, out
     assert (models_dir / "mmpose-body.pth").read_bytes() == good.read_bytes()
     for name, content in (("garbage", b"PK\x03\x04 not a checkpoint"), ("hook", None), ("empty", {})):
@@ -329,7 +315,7 @@ def test_models_add_checks_an_openmmlab_checkpoint(tmp_path: Path, models_dir: P
             bad.write_bytes(content)
         else:
             torch.save(content if content is not None else {"state_dict": {"w": torch.zeros(1)}, "meta": _Hook()}, bad)
-        code, out = _cli(capsys, monkeypatch, "models", "add", str(bad))
+        code, out = run_here(capsys, monkeypatch, "models", "add", str(bad))
         assert code == 2 and str(bad) in out and "does not load" in out and out.count("\n") == 1, out
         if name == "hook":
             assert "weights-only loading refuses" in out
@@ -468,7 +454,7 @@ def test_yolo_pose_missing_corrupt_and_models_add(tmp_path: Path, models_dir: Pa
     assert corrupt.value.path == str(models_dir / "yolo-pose.onnx") and "does not load" in corrupt.value.message("en")
     (models_dir / "yolo-pose.onnx").unlink()
     built, _ = _yolo_model(tmp_path / "yolo11n-pose.onnx")
-    code, out = _cli(capsys, monkeypatch, "models", "add", str(built), "--as", "student-pose.yolo-pose")
+    code, out = run_here(capsys, monkeypatch, "models", "add", str(built), "--as", "student-pose.yolo-pose")
     assert code == 0, out
     assert (models_dir / "yolo-pose.onnx").read_bytes() == built.read_bytes()
     assert len(runner("yolo-pose", {})(_red_dot_frame())) == 2
@@ -502,13 +488,14 @@ def test_evaluate_frames_passes_detector_options(tmp_path: Path, models_dir: Pat
     heads = [p[[K["nose"], K["left_eye"], K["right_eye"]], :2].mean(axis=0) for p in truth]
     (folder / "labels" / "a.txt").write_text("".join(f"3 {x / 1280:.4f} {y / 720:.4f} 0.05 0.08\n" for x, y in heads))
     (folder / "data.yaml").write_text("names: ['down', 'lookaround', 'phone', 'up']\n")
-    code, out = _cli(capsys, monkeypatch, "evaluate-frames", str(folder), "--detector", "student-pose",
+    code, out = run_here(capsys, monkeypatch, "evaluate-frames", str(folder), "--detector", "student-pose",
                      "--detector-option", "student-pose.backend=yolo-pose", "--json")
     assert code == 0, out
     result = json.loads(out)
     assert result["matched"] == 2 and result["detection"]["recall"] == 1.0
-    code, out = _cli(capsys, monkeypatch, "evaluate-frames", str(folder), "--detector-option", "student-pose.tiles=2x2")
+    code, out = run_here(capsys, monkeypatch, "evaluate-frames", str(folder), "--detector-option",
+                         "student-pose.tiles=2x2")
     assert code == 2 and "only detector student-states" in out and out.count("\n") == 1
-    code, out = _cli(capsys, monkeypatch, "evaluate-frames", str(folder), "--detector-option",
+    code, out = run_here(capsys, monkeypatch, "evaluate-frames", str(folder), "--detector-option",
                      "student-states.width=640")
     assert code == 2 and "takes no options" in out and out.count("\n") == 1
