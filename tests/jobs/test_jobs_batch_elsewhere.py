@@ -11,7 +11,6 @@ import os
 import subprocess
 import sys
 import textwrap
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,7 +24,7 @@ from sqlalchemy import update
 import lessonlens
 from lessonlens.jobs import BatchOptions, JobState, claim_jobs, get_job, list_jobs, read_manifest, submit_jobs
 from lessonlens.jobs.runner import BatchSummary, Elsewhere, run_specs
-from lessonlens.jobs.table import beat_on, mark_done, now, release_on
+from lessonlens.jobs.table import Heartbeat, mark_done, now, release_on
 from lessonlens.store import open_store
 from lessonlens.store.api import Store
 from lessonlens.store.db import WRITE
@@ -97,25 +96,12 @@ def test_waiting_takes_over_a_job_whose_runner_goes_silent(tmp_path: Path, clien
     manifest = _manifest(tmp_path, 2)
     with open_store(db) as store:
         _running_on_another_host(store, manifest, ["E0"])
-        stop = threading.Event()
-
-        def beat() -> None:  # the other host's heartbeat, until it "dies" after 1.5 s
-            end = time.monotonic() + 1.5
-            while time.monotonic() < end and not stop.is_set():
-                with store.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
-                    beat_on(conn, ["E0"])
-                time.sleep(0.2)
-
-        beater = threading.Thread(target=beat, daemon=True)
-        beater.start()
-        try:
+        dies = time.monotonic() + 1.5  # the other host's heartbeat, until it "dies" after 1.5 s
+        with Heartbeat(store, lambda: ["E0"] if time.monotonic() < dies else [], every=0.2):
             start = time.monotonic()
             summary = lessonlens.batch(manifest, client=client, db=db, options=BatchOptions(
                 detectors=("stand-in",), cache=False, wait=True, grace=1.0, heartbeat=0.2))
             waited = time.monotonic() - start
-        finally:
-            stop.set()
-            beater.join()
         job = get_job(store, "E0")
     assert sorted(summary.analysed) == ["E0", "E1"] and summary.taken_over == ("E0",) and summary.elsewhere == ()
     assert job is not None and (job.state, job.attempts) == (JobState.DONE, 2)
@@ -133,24 +119,11 @@ def test_a_wait_limit_ends_the_wait_and_leaves_the_live_lesson_in_the_summary(tm
     with open_store(db) as store:
         _running_on_another_host(store, manifest, ["E0"])
         before = get_job(store, "E0")
-        stop = threading.Event()
-
-        def beat() -> None:  # the other host stays alive for the whole test
-            while not stop.is_set():
-                with store.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
-                    beat_on(conn, ["E0"])
-                time.sleep(0.2)
-
-        beater = threading.Thread(target=beat, daemon=True)
-        beater.start()
-        try:
+        with Heartbeat(store, lambda: ["E0"], every=0.2):  # the other host stays alive for the whole test
             start = time.monotonic()
             summary = lessonlens.batch(manifest, client=client, db=db, options=BatchOptions(
                 detectors=("stand-in",), cache=False, wait=True, wait_limit=1.5, grace=1.0, heartbeat=0.2))
             waited = time.monotonic() - start
-        finally:
-            stop.set()
-            beater.join()
         job = get_job(store, "E0")
     assert summary.analysed == ("E1",) and summary.taken_over == () and summary.done_elsewhere == ()
     assert [(e.lesson_id, e.worker) for e in summary.elsewhere] == [("E0", OTHER)]
