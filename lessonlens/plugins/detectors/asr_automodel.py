@@ -25,7 +25,7 @@ import numpy.typing as npt
 
 from lessonlens.media.models import require_model, unloadable
 from lessonlens.plugin import Backend, ModelFile, PluginError, Text
-from lessonlens.plugins.detectors.asr_funasr import TAGS, Piece, Segment
+from lessonlens.plugins.detectors.asr_funasr import TAGS, Piece, Segment, pieces_of
 
 MODEL_DIR = ModelFile(
     option="funasr_model", filename="paraformer-zh", kind="dir", files=("config.yaml", "model.pt"),
@@ -92,8 +92,7 @@ def stamped(model: Any) -> bool:
 def transcribe(model: Any, audio: npt.NDArray[np.float32], stretches: list[tuple[float, float]],
                language: str = "zh") -> Iterator[Segment]:
     """One segment per stretch with speech, in order (SenseVoice's ``<|zh|>``-style tags removed)."""
-    return transcribe_pieces(model, ((start, end, audio[int(start * 16000):int(end * 16000)])
-                                     for start, end in stretches), language)
+    return transcribe_pieces(model, pieces_of(audio, stretches), language)
 
 
 def transcribe_pieces(model: Any, pieces: Iterable[Piece], language: str = "zh") -> Iterator[Segment]:

@@ -103,11 +103,15 @@ def _text(result: Any) -> str:
     return TAGS.sub("", str(result)).strip()
 
 
+def pieces_of(audio: npt.NDArray[np.float32], stretches: Iterable[tuple[float, float]]) -> Iterator[Piece]:
+    """The ``(start, end, samples)`` pieces of these stretches of a 16 kHz track held in memory."""
+    return ((start, end, audio[int(start * 16000):int(end * 16000)]) for start, end in stretches)
+
+
 def transcribe(model: Any, audio: npt.NDArray[np.float32], stretches: list[tuple[float, float]],
                language: str = "zh") -> Iterator[Segment]:
     """One segment per stretch with speech, in order."""
-    return transcribe_pieces(model, ((start, end, audio[int(start * 16000):int(end * 16000)])
-                                     for start, end in stretches), language)
+    return transcribe_pieces(model, pieces_of(audio, stretches), language)
 
 
 def transcribe_pieces(model: Any, pieces: Iterable[Piece], language: str = "zh") -> Iterator[Segment]:
