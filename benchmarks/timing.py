@@ -1,5 +1,5 @@
 """Per-call timing shared by the detector benchmarks, which run in different venvs (``bench_detectors`` in
-``.venv``, ``bench_paddleocr`` and ``bench_funasr_torch`` in their own): numpy and the standard library only."""
+``.venv``, ``bench_paddleocr`` and ``bench_funasr_torch`` in their own): the standard library only."""
 
 from __future__ import annotations
 
